@@ -1,0 +1,30 @@
+/* Logging to stderr with the "<N>" priority prefixes journald understands
+ * (plain text when stderr is a terminal). No timestamps of our own. Library
+ * code does not log: the caller logs once, with context. The *_errno forms
+ * set errno so "%m" prints the error, and return the negative error so that
+ * "return log_error_errno(r, ...);" reads as one step. */
+#pragma once
+
+#include <syslog.h>
+
+#include "macro.h"
+
+/* Only messages at this level or more severe are written (default LOG_INFO;
+ * SOHOA_LOG_LEVEL=debug|info|notice|warning|err in the environment). */
+void log_set_max_level(int level);
+int log_get_max_level(void);
+/* Parse "debug", "info", ... or a digit; -EINVAL if unknown. */
+int log_level_from_string(const char *s);
+
+/* Writes the line when level passes; returns -abs(error) (0 when error is 0). */
+int log_internal(int level, int error, const char *fmt, ...) PRINTF_FMT(3, 4);
+
+#define log_debug(...) log_internal(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_info(...) log_internal(LOG_INFO, 0, __VA_ARGS__)
+#define log_notice(...) log_internal(LOG_NOTICE, 0, __VA_ARGS__)
+#define log_warning(...) log_internal(LOG_WARNING, 0, __VA_ARGS__)
+#define log_error(...) log_internal(LOG_ERR, 0, __VA_ARGS__)
+#define log_debug_errno(e, ...) log_internal(LOG_DEBUG, (e), __VA_ARGS__)
+#define log_info_errno(e, ...) log_internal(LOG_INFO, (e), __VA_ARGS__)
+#define log_warning_errno(e, ...) log_internal(LOG_WARNING, (e), __VA_ARGS__)
+#define log_error_errno(e, ...) log_internal(LOG_ERR, (e), __VA_ARGS__)

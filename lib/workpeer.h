@@ -1,0 +1,58 @@
+/* The worker side of the broker protocol, written once for every worker:
+ * HELLO/READY, heartbeats from the main thread while the page is computed in
+ * a thread of its own, reconnect and a new HELLO when the broker is silent or
+ * its epoch changes, and a per-page time limit. The program supplies the
+ * processing function. */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "sohoa.pb-c.h"
+
+typedef struct Workpeer Workpeer;
+
+typedef struct WorkpeerConfig {
+        const char *endpoint;         /* broker's worker endpoint */
+        const char *peer_id;          /* Hello.peer_id */
+        const char *software;         /* "sohoa-worker 0.1.0" */
+        uint64_t heartbeat_ms;        /* until the broker states its own; 0 = 1000 */
+        uint64_t page_timeout_ms;     /* soft limit: the job is asked to stop; 0 = none */
+        uint64_t page_grace_ms;       /* after the soft limit, a job still running makes the process exit; 0 = 10000 */
+        const char *curve_server_key;
+        const char *curve_public_key;
+        const char *curve_secret_key;
+} WorkpeerConfig;
+
+/* One page to process, valid during the call. */
+typedef struct WorkJob {
+        const Sohoa__Page *page;
+        const uint8_t *image;
+        size_t image_len;
+        bool store_only;              /* quarantined: store raw, no processing */
+        uint32_t attempts;
+        uint64_t deadline_us;         /* monotonic; 0 = none */
+        const atomic_bool *cancel;    /* set when the soft limit passes: stop, report failed */
+} WorkJob;
+
+typedef struct WorkOutcome {
+        Sohoa__ResultStatus status;   /* STORED, STORED_FAILED, REJECTED, RESEND */
+        char reason[256];
+} WorkOutcome;
+
+/* Runs in the work thread. Fill *ret and return 0; a negative return is
+ * reported as "resend" with the error as reason (nothing was stored: the
+ * page comes back later), e.g. a database that stays down. */
+typedef int (*WorkFn)(const WorkJob *job, void *userdata, WorkOutcome *ret);
+
+/* 0 or negative errno. Strings are copied. */
+MUST_CHECK int workpeer_new(const WorkpeerConfig *cfg, WorkFn fn, void *userdata, Workpeer **ret);
+Workpeer *workpeer_free(Workpeer *w);
+
+/* Serve until signal_fd (a sigfd, may be -1) delivers SIGTERM/SIGINT: the
+ * first drains (finish the page in hand, report it, say BYE), a second quits
+ * at once. Returns 0 or negative errno. */
+MUST_CHECK int workpeer_run(Workpeer *w, int signal_fd);
