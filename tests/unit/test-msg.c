@@ -47,7 +47,8 @@ static int failures;
 
 static const uint8_t HDR[MSG_HEADER_LEN] = { 'S', 'O', 'H', 'A', 1, 0 };
 
-static uint8_t page_uuid[16], batch_uuid[16], digest[32];
+/* Larger than used, so a test can declare a wrong length and stay in bounds. */
+static uint8_t page_uuid[32], batch_uuid[32], digest[64];
 
 static void *ctx, *router, *dealer;
 
