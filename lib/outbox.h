@@ -21,6 +21,7 @@ typedef struct OutboxConfig {
         const char *spool_dir;
         const char *endpoint;         /* broker's station endpoint */
         const char *peer_id;          /* Hello.peer_id, stable across restarts */
+        const char *software;         /* Hello.software; NULL = "sohoa VERSION" */
         Sohoa__Role role;             /* ROLE_STATION or ROLE_IMPORTER */
         uint64_t heartbeat_ms;        /* until the broker states its own; 0 = 1000 */
         uint64_t resend_ms;           /* resend an unacknowledged page after this; 0 = 300000 */
@@ -33,6 +34,7 @@ typedef struct OutboxConfig {
 typedef enum OutboxEventType {
         OUTBOX_EVENT_STORED,          /* page stored (status STORED or STORED_FAILED) and deleted */
         OUTBOX_EVENT_REJECTED,        /* store refused it (another hash): moved to rejected/ */
+        OUTBOX_EVENT_CORRUPT,         /* the spooled copy no longer matches its hash: moved to corrupt/ */
         OUTBOX_EVENT_CONNECTED,       /* WELCOME received (epoch may be new) */
         OUTBOX_EVENT_DISCONNECTED,    /* broker silent past liveness */
         _OUTBOX_EVENT_TYPE_MAX,
@@ -64,6 +66,10 @@ typedef struct OutboxStats {
         uint64_t resent;
         uint64_t stored;              /* distinct pages acknowledged stored */
         uint64_t rejected;
+        uint64_t spool_errors;        /* spool files that could not be removed or moved */
+        uint64_t corrupt;             /* spooled copies found damaged, set aside */
+        uint64_t held_pages;          /* larger than the broker's largest frame: kept, not sent */
+        uint64_t spooled;             /* outbox_put() successes in this run */
         uint64_t acks_duplicate;      /* acks for pages no longer in the spool */
         uint64_t dropped_malformed;
 } OutboxStats;
@@ -85,6 +91,6 @@ MUST_CHECK int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image,
 /* Snapshot of the counters. Thread-safe. */
 void outbox_stats(Outbox *o, OutboxStats *ret);
 
-/* Wait until the spool is empty, up to timeout_ms (0 = no wait). 0 when
- * empty, -ETIMEDOUT otherwise. */
+/* Wait until the spool is empty, up to timeout_ms (0 = just look). 0 when
+ * empty, -ETIMEDOUT otherwise. Thread-safe. */
 MUST_CHECK int outbox_wait_empty(Outbox *o, uint64_t timeout_ms);

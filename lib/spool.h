@@ -49,5 +49,8 @@ MUST_CHECK int spool_read(Spool *s, const Uuid *page_uuid, void **ret_header, si
 MUST_CHECK int spool_remove(Spool *s, const Uuid *page_uuid);
 /* Move a page the store rejected to dir/rejected/, kept for administrators. */
 MUST_CHECK int spool_reject(Spool *s, const Uuid *page_uuid);
+/* Move a page whose spooled copy is damaged (fails its own SHA-256) to
+ * dir/corrupt/: sending it again could never succeed. */
+MUST_CHECK int spool_corrupt(Spool *s, const Uuid *page_uuid);
 
 const char *spool_dir(const Spool *s);

@@ -5,6 +5,7 @@
  * processing function. */
 #pragma once
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,5 +55,10 @@ Workpeer *workpeer_free(Workpeer *w);
 
 /* Serve until signal_fd (a sigfd, may be -1) delivers SIGTERM/SIGINT: the
  * first drains (finish the page in hand, report it, say BYE), a second quits
- * at once. Returns 0 or negative errno. */
+ * at once. Returns 0, -ETIMEDOUT when a page ran past its time limit and its
+ * grace without ending (the caller must exit the process: the thread cannot
+ * be stopped, and the broker gives the page to another worker, counting the
+ * attempt toward quarantine), or another negative errno. */
 MUST_CHECK int workpeer_run(Workpeer *w, int signal_fd);
+/* Whether a page is in hand. */
+bool workpeer_busy(const Workpeer *w);
