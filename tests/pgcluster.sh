@@ -57,7 +57,7 @@ cmd_start() {
         bin=$(pg_bindir)
         user=$(owner)
         mkdir -p "$dir"
-        dir=$(cd "$dir" && pwd)
+        dir=$(cd "$dir" && pwd -P)
         [[ ${#dir} -lt 80 ]] || die "$dir: too long for a Unix socket path; use a shorter directory"
         if [[ $(id -u) -eq 0 ]]; then
                 chown "$user:" "$dir"
@@ -78,7 +78,7 @@ cmd_start() {
         fi
         # pg_ctl -w returns once the postmaster accepts connections; check the
         # socket answers on the port asked for (a stale cluster may use another).
-        "$bin/pg_isready" -q -h "$dir/run" -p "$port" -t 30 ||
+        "$bin/pg_isready" -q -h "$dir/run" -p "$port" -U "$user" -d postgres -t 30 ||
                 die "cluster in $dir does not answer on $dir/run port $port"
         echo "PGHOST=$dir/run"
         echo "PGPORT=$port"
@@ -89,7 +89,7 @@ cmd_stop() {
         local dir=${1:?usage: pgcluster.sh stop DIR} bin
         bin=$(pg_bindir)
         [[ -f "$dir/data/PG_VERSION" ]] || return 0
-        dir=$(cd "$dir" && pwd)
+        dir=$(cd "$dir" && pwd -P)
         if as_owner "$dir" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
                 as_owner "$dir" "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
         fi
@@ -99,7 +99,7 @@ cmd_status() {
         local dir=${1:?usage: pgcluster.sh status DIR} bin
         bin=$(pg_bindir)
         [[ -f "$dir/data/PG_VERSION" ]] || return 3
-        dir=$(cd "$dir" && pwd)
+        dir=$(cd "$dir" && pwd -P)
         as_owner "$dir" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
 }
 
@@ -109,7 +109,7 @@ cmd_psql() {
         local dir=${1:?usage: pgcluster.sh psql DIR [ARGS]} bin port
         shift
         bin=$(pg_bindir)
-        dir=$(cd "$dir" && pwd)
+        dir=$(cd "$dir" && pwd -P)
         port=$(sed -n 4p "$dir/data/postmaster.pid" 2>/dev/null) || true
         [[ -n "$port" ]] || die "cluster in $dir is not running"
         as_owner "$dir" "$bin/psql" -X -h "$dir/run" -p "$port" -U "$(owner)" "$@"
