@@ -101,7 +101,43 @@ static bool status_valid(Sohoa__ResultStatus s) {
                (int) s <= SOHOA__RESULT_STATUS__RESULT_RESEND;
 }
 
+/* protobuf-c 1.4 parses an over-long zero tag (0x80 0x00) as an unknown
+ * field number 0 and keeps it; packing that message again writes a plain
+ * 0x00 tag that no parser accepts. The broker re-packs what it forwards (a
+ * PAGE's body goes into a JOB), so such a body would turn into a JOB no
+ * worker can read: refuse it here, in nested messages too. */
+static bool unknown_fields_valid(const ProtobufCMessage *m) {
+        const ProtobufCMessageDescriptor *d = m->descriptor;
+
+        for (unsigned i = 0; i < m->n_unknown_fields; i++)
+                if (m->unknown_fields[i].tag == 0)
+                        return false;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+                const ProtobufCFieldDescriptor *f = &d->fields[i];
+                const uint8_t *base = (const uint8_t *) m;
+
+                if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+                        continue;
+                if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+                        size_t n = *(const size_t *) (base + f->quantifier_offset);
+                        ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *) (base + f->offset);
+
+                        for (size_t k = 0; k < n; k++)
+                                if (v[k] && !unknown_fields_valid(v[k]))
+                                        return false;
+                } else {
+                        const ProtobufCMessage *v = *(ProtobufCMessage *const *) (base + f->offset);
+
+                        if (v && !unknown_fields_valid(v))
+                                return false;
+                }
+        }
+        return true;
+}
+
 static int body_check(MsgType type, const ProtobufCMessage *body, size_t image_len) {
+        if (!unknown_fields_valid(body))
+                return -EBADMSG;
         switch (type) {
         case MSG_HELLO:
                 return hello_check((const Sohoa__Hello *) body);
@@ -225,7 +261,7 @@ static int recv_part(zmq_msg_t *part, void *socket, int flags, bool first) {
 
 int msg_recv(void *socket, bool router, size_t max_image, int flags, Msg *ret) {
         zmq_msg_t parts[MSG_PARTS_MAX];
-        MsgFrame frames[MSG_PARTS_MAX];
+        MsgFrame frames[MSG_PARTS_MAX] = { 0 };
         ProtobufCMessage *body = NULL;
         size_t n = 0, skip = router ? 1 : 0;
         bool more = true, too_many = false;
