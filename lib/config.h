@@ -72,7 +72,15 @@ MUST_CHECK int config_parse_bool(const char *s, bool *ret);
  * is not), applies --set in order. Returns 0 to go on, 1 when the program
  * should exit 0 now (--help, --version, --check-config passed,
  * --show-config), or a negative errno after printing the error (file:line:
- * reason) to stderr: the program exits non-zero. */
+ * reason) to stderr: the program exits non-zero.
+ * target should start zeroed. On any non-zero return it holds no strings
+ * (freed here); on 0 the caller owns them (config_free()). Arguments that are not options are left
+ * to the caller in argv[optind..argc-1] (GNU getopt moves them to the end);
+ * a program that takes none should refuse optind < argc. Values: byte sizes
+ * and durations may have a fraction when the result is whole ("1.5s" is
+ * 1500 ms, "1.5K" is 1536); "1.5ms" or "0.3K" are rejected, never rounded.
+ * INI lines are limited to inih's buffer (197 characters); longer ones are
+ * an error, not split. */
 typedef struct ConfigProgram {
         const char *name;          /* "sohoa-broker" */
         const char *summary;       /* one line for --help */
