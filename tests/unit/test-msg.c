@@ -549,6 +549,53 @@ static void test_unknown_field(void) {
         CHECK(strcmp(MSG_HELLO_BODY(&m)->peer_id, "importer-7") == 0);
         CHECK(MSG_HELLO_BODY(&m)->role == SOHOA__ROLE__ROLE_IMPORTER);
         msg_done(&m);
+
+        /* An over-long tag 0 (0x80 0x00) is no field at all: protobuf-c
+         * would keep it and re-pack it into something unreadable. */
+        body[len++] = 0x80;
+        body[len++] = 0x00;
+        body[len++] = 0x20;
+        f[2].len = len;
+        CHECK_RC(msg_decode(f, 3, MAX_IMAGE, &m), -EBADMSG);
+}
+
+/* The same inside a nested message: a JOB's page. */
+static void test_unknown_field_nested(void) {
+        Sohoa__Job j = SOHOA__JOB__INIT;
+        Sohoa__Page p;
+        uint8_t page_body[256], job_body[300], image[10] = { 0 };
+        uint8_t cmd = MSG_JOB;
+        size_t plen, jlen = 0;
+        MsgFrame f[4];
+        Msg m = { 0 };
+
+        page_fill(&p, sizeof(image), 1);
+        plen = protobuf_c_message_pack(&p.base, page_body);
+        j.epoch = 5;
+        jlen = protobuf_c_message_pack(&j.base, job_body);
+        /* field 2 (page), length-delimited (two-byte varint length), with
+         * the bad tag appended to the page. */
+        REQUIRE(plen + 3 >= 128 && plen + 3 < 16384);
+        job_body[jlen++] = 0x12;
+        job_body[jlen++] = (uint8_t) (((plen + 3) & 0x7f) | 0x80);
+        job_body[jlen++] = (uint8_t) ((plen + 3) >> 7);
+        memcpy(job_body + jlen, page_body, plen);
+        jlen += plen;
+        job_body[jlen++] = 0x80;
+        job_body[jlen++] = 0x00;
+        job_body[jlen++] = 0x20;
+        f[0] = (MsgFrame) { HDR, 6 };
+        f[1] = (MsgFrame) { &cmd, 1 };
+        f[2] = (MsgFrame) { job_body, jlen };
+        f[3] = (MsgFrame) { image, sizeof(image) };
+        CHECK_RC(msg_decode(f, 4, MAX_IMAGE, &m), -EBADMSG);
+        /* Without it, the same JOB is fine. */
+        job_body[jlen - 3 - plen - 2] = (uint8_t) ((plen & 0x7f) | 0x80);
+        job_body[jlen - 3 - plen - 1] = (uint8_t) (plen >> 7);
+        f[2].len = jlen - 3;
+        REQUIRE(msg_decode(f, 4, MAX_IMAGE, &m) == 0);
+        CHECK(msg_epoch(&m) == 5 && MSG_JOB_BODY(&m)->page->sequence == 1);
+        msg_done(&m);
 }
 
 static int decode_page(const Sohoa__Page *p, size_t image_len, size_t max_image) {
@@ -944,6 +991,7 @@ int main(void) {
         test_names();
         test_decode_framing();
         test_unknown_field();
+        test_unknown_field_nested();
         test_decode_page();
         test_decode_invariants();
         test_send_full();
