@@ -4,11 +4,13 @@
 
 #include "clock.h"
 
-static uint64_t timespec_us(const struct timespec *ts) {
+static uint64_t timespec_us(const struct timespec *ts)
+{
         return (uint64_t) ts->tv_sec * 1000000ULL + (uint64_t) ts->tv_nsec / 1000ULL;
 }
 
-uint64_t clock_mono_us(void) {
+uint64_t clock_mono_us(void)
+{
         struct timespec ts;
 
         /* CLOCK_MONOTONIC cannot fail on Linux with a valid pointer. */
@@ -16,11 +18,13 @@ uint64_t clock_mono_us(void) {
         return timespec_us(&ts);
 }
 
-uint64_t clock_mono_ms(void) {
+uint64_t clock_mono_ms(void)
+{
         return clock_mono_us() / 1000ULL;
 }
 
-int64_t clock_real_us(void) {
+int64_t clock_real_us(void)
+{
         struct timespec ts;
 
         (void) clock_gettime(CLOCK_REALTIME, &ts);

@@ -8,7 +8,8 @@
 
 #include "config.h"
 
-static void config_usage(const ConfigProgram *prog, FILE *f) {
+static void config_usage(const ConfigProgram *prog, FILE *f)
+{
         fprintf(f, "Usage: %s [OPTIONS]\n%s\n\n", prog->name, prog->summary ? prog->summary : "");
         fprintf(f, "Options:\n"
                    "  -c, --config FILE           read FILE");
@@ -33,7 +34,8 @@ enum {
 
 /* Defaults, then the file, then each --set in order. */
 static int config_build(const ConfigProgram *prog, void *target, const char *path, bool explicit_path,
-                        char **sets, size_t n_sets, const char **ret_loaded) {
+                        char **sets, size_t n_sets, const char **ret_loaded)
+{
         ConfigError err = {};
         int r;
 
@@ -62,22 +64,21 @@ fail:
 typedef struct ArgvOptions {
         const char *path;
         bool explicit_path, help, version, check, show;
-        char **sets;    /* the --set values in order, pointing into argv */
+        char **sets; /* the --set values in order, pointing into argv */
         size_t n_sets;
 } ArgvOptions;
 
 /* Only collects: nothing is applied until every option is known to be
  * valid, and --help or --version never read the file. */
-static int parse_options(const ConfigProgram *prog, int argc, char **argv, ArgvOptions *o) {
-        static const struct option options[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "set", required_argument, NULL, ARG_SET },
-                { "check-config", no_argument, NULL, ARG_CHECK },
-                { "show-config", no_argument, NULL, ARG_SHOW },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                {}
-        };
+static int parse_options(const ConfigProgram *prog, int argc, char **argv, ArgvOptions *o)
+{
+        static const struct option options[] = { { "config", required_argument, NULL, 'c' },
+                                                 { "set", required_argument, NULL, ARG_SET },
+                                                 { "check-config", no_argument, NULL, ARG_CHECK },
+                                                 { "show-config", no_argument, NULL, ARG_SHOW },
+                                                 { "help", no_argument, NULL, 'h' },
+                                                 { "version", no_argument, NULL, ARG_VERSION },
+                                                 {} };
         int c;
 
         /* optind = 0 fully restarts GNU getopt, so this may run again (tests,
@@ -116,14 +117,16 @@ static int parse_options(const ConfigProgram *prog, int argc, char **argv, ArgvO
                         else if (optopt < 0x100)
                                 fprintf(stderr, "%s: unknown option '-%c'\n", prog->name, optopt);
                         else
-                                fprintf(stderr, "%s: option '%s' takes no value\n", prog->name, argv[optind - 1]);
+                                fprintf(stderr, "%s: option '%s' takes no value\n", prog->name,
+                                        argv[optind - 1]);
                         return -EINVAL;
                 }
         }
         return 0;
 }
 
-int config_parse_argv(const ConfigProgram *prog, void *target, int argc, char **argv) {
+int config_parse_argv(const ConfigProgram *prog, void *target, int argc, char **argv)
+{
         ArgvOptions o = { .path = prog->default_path };
         const char *loaded;
         int r;

@@ -20,26 +20,33 @@ typedef struct Unit {
 } Unit;
 
 static const Unit byte_units[] = {
-        { "", 1 }, { "B", 1 },
-        { "K", 1ULL << 10 }, { "KB", 1ULL << 10 }, { "KiB", 1ULL << 10 },
-        { "M", 1ULL << 20 }, { "MB", 1ULL << 20 }, { "MiB", 1ULL << 20 },
-        { "G", 1ULL << 30 }, { "GB", 1ULL << 30 }, { "GiB", 1ULL << 30 },
-        { "T", 1ULL << 40 }, { "TB", 1ULL << 40 }, { "TiB", 1ULL << 40 },
+        { "", 1 },
+        { "B", 1 },
+        { "K", 1ULL << 10 },
+        { "KB", 1ULL << 10 },
+        { "KiB", 1ULL << 10 },
+        { "M", 1ULL << 20 },
+        { "MB", 1ULL << 20 },
+        { "MiB", 1ULL << 20 },
+        { "G", 1ULL << 30 },
+        { "GB", 1ULL << 30 },
+        { "GiB", 1ULL << 30 },
+        { "T", 1ULL << 40 },
+        { "TB", 1ULL << 40 },
+        { "TiB", 1ULL << 40 },
 };
 
 /* No bare "m": minutes or milliseconds would be a guess. */
 static const Unit msec_units[] = {
-        { "", 1 }, { "ms", 1 }, { "msec", 1 },
-        { "s", 1000 }, { "sec", 1000 },
-        { "min", 60 * 1000 },
-        { "h", 60 * 60 * 1000 },
-        { "d", 24 * 60 * 60 * 1000 },
+        { "", 1 },       { "ms", 1 },          { "msec", 1 },           { "s", 1000 },
+        { "sec", 1000 }, { "min", 60 * 1000 }, { "h", 60 * 60 * 1000 }, { "d", 24 * 60 * 60 * 1000 },
 };
 
 static void err_set(ConfigError *err, const char *file, unsigned line, const char *fmt, ...)
         PRINTF_FMT(4, 5);
 
-static void err_set(ConfigError *err, const char *file, unsigned line, const char *fmt, ...) {
+static void err_set(ConfigError *err, const char *file, unsigned line, const char *fmt, ...)
+{
         va_list ap;
 
         if (!err)
@@ -55,7 +62,8 @@ static void err_set(ConfigError *err, const char *file, unsigned line, const cha
  * allowed when the result is whole ("1.5s" is 1500 ms, "1.5K" is 1536), and
  * rejected otherwise ("1.5ms", "0.3K"): no silent rounding. -EINVAL for bad
  * syntax, -ERANGE when it does not fit 64 bits. */
-static int parse_scaled(const char *s, const Unit *units, size_t n_units, uint64_t *ret) {
+static int parse_scaled(const char *s, const Unit *units, size_t n_units, uint64_t *ret)
+{
         uint64_t whole = 0, frac = 0, scale = 1, v, f;
         const Unit *unit = NULL;
         const char *p = s;
@@ -97,15 +105,18 @@ static int parse_scaled(const char *s, const Unit *units, size_t n_units, uint64
         return 0;
 }
 
-int config_parse_bytes(const char *s, uint64_t *ret) {
+int config_parse_bytes(const char *s, uint64_t *ret)
+{
         return parse_scaled(s, byte_units, ELEMENTSOF(byte_units), ret);
 }
 
-int config_parse_msec(const char *s, uint64_t *ret) {
+int config_parse_msec(const char *s, uint64_t *ret)
+{
         return parse_scaled(s, msec_units, ELEMENTSOF(msec_units), ret);
 }
 
-int config_parse_bool(const char *s, bool *ret) {
+int config_parse_bool(const char *s, bool *ret)
+{
         static const char *const yes[] = { "yes", "true", "on", "1" };
         static const char *const no[] = { "no", "false", "off", "0" };
 
@@ -125,7 +136,8 @@ int config_parse_bool(const char *s, bool *ret) {
 }
 
 /* Base 10 only: a leading 0 is not octal in a config file. */
-static int parse_int64(const char *s, bool is_unsigned, int64_t *ret) {
+static int parse_int64(const char *s, bool is_unsigned, int64_t *ret)
+{
         char *end;
         long long v;
 
@@ -143,7 +155,8 @@ static int parse_int64(const char *s, bool is_unsigned, int64_t *ret) {
         return 0;
 }
 
-static const char *type_noun(ConfigType t) {
+static const char *type_noun(ConfigType t)
+{
         switch (t) {
         case CONFIG_INT:
                 return "an integer";
@@ -160,11 +173,13 @@ static const char *type_noun(ConfigType t) {
         }
 }
 
-static bool has_bounds(const ConfigKey *k) {
+static bool has_bounds(const ConfigKey *k)
+{
         return k->min != 0 || k->max != 0;
 }
 
-static bool in_bounds(const ConfigKey *k, bool is_unsigned, int64_t sv, uint64_t uv) {
+static bool in_bounds(const ConfigKey *k, bool is_unsigned, int64_t sv, uint64_t uv)
+{
         if (!has_bounds(k))
                 return true;
         if (is_unsigned)
@@ -175,7 +190,8 @@ static bool in_bounds(const ConfigKey *k, bool is_unsigned, int64_t sv, uint64_t
 /* Parse value for k and store it into target. On failure the reason (without
  * file and line) goes into reason and target is unchanged. */
 static int config_apply(const ConfigKey *k, void *target, const char *value, char *reason,
-                        size_t reason_size) {
+                        size_t reason_size)
+{
         void *p = (char *) target + k->offset;
         bool is_unsigned = k->type != CONFIG_INT;
         int64_t sv = 0;
@@ -253,21 +269,24 @@ static int config_apply(const ConfigKey *k, void *target, const char *value, cha
         return 0;
 }
 
-static bool section_known(const ConfigKey *keys, const char *section) {
+static bool section_known(const ConfigKey *keys, const char *section)
+{
         for (const ConfigKey *k = keys; k->name; k++)
                 if (strcmp(k->section, section) == 0)
                         return true;
         return false;
 }
 
-static const ConfigKey *key_find(const ConfigKey *keys, const char *section, const char *name) {
+static const ConfigKey *key_find(const ConfigKey *keys, const char *section, const char *name)
+{
         for (const ConfigKey *k = keys; k->name; k++)
                 if (strcmp(k->section, section) == 0 && strcmp(k->name, name) == 0)
                         return k;
         return NULL;
 }
 
-int config_defaults(const ConfigKey *keys, void *target, ConfigError *ret_err) {
+int config_defaults(const ConfigKey *keys, void *target, ConfigError *ret_err)
+{
         char reason[sizeof(ret_err->reason)];
 
         /* Zero every key first, so that target can be freed whichever
@@ -314,13 +333,14 @@ typedef struct LoadState {
         FILE *f;
         const char *path;
         unsigned line;
-        int r;          /* first error, reported with err */
+        int r; /* first error, reported with err */
         ConfigError err;
 } LoadState;
 
 static void load_fail(LoadState *st, int r, const char *fmt, ...) PRINTF_FMT(3, 4);
 
-static void load_fail(LoadState *st, int r, const char *fmt, ...) {
+static void load_fail(LoadState *st, int r, const char *fmt, ...)
+{
         va_list ap;
 
         snprintf(st->err.file, sizeof(st->err.file), "%s", st->path);
@@ -335,7 +355,8 @@ static void load_fail(LoadState *st, int r, const char *fmt, ...) {
  * refuses lines longer than inih's buffer instead of letting it split them,
  * checks section headers (inih only reports keys) and ends the parse at the
  * first error. */
-static char *load_reader(char *str, int num, void *stream) {
+static char *load_reader(char *str, int num, void *stream)
+{
         LoadState *st = stream;
         size_t n;
         char *s;
@@ -369,7 +390,8 @@ static char *load_reader(char *str, int num, void *stream) {
         return str;
 }
 
-static int load_handler(void *user, const char *section, const char *name, const char *value) {
+static int load_handler(void *user, const char *section, const char *name, const char *value)
+{
         LoadState *st = user;
         const ConfigKey *k;
         char reason[sizeof(st->err.reason)];
@@ -397,7 +419,8 @@ static int load_handler(void *user, const char *section, const char *name, const
         return 1;
 }
 
-int config_load(const ConfigKey *keys, void *target, const char *path, ConfigError *ret_err) {
+int config_load(const ConfigKey *keys, void *target, const char *path, ConfigError *ret_err)
+{
         LoadState st = { .keys = keys, .target = target, .path = path };
         int rv, r;
 
@@ -425,7 +448,8 @@ int config_load(const ConfigKey *keys, void *target, const char *path, ConfigErr
         return st.r;
 }
 
-int config_set(const ConfigKey *keys, void *target, const char *assignment, ConfigError *ret_err) {
+int config_set(const ConfigKey *keys, void *target, const char *assignment, ConfigError *ret_err)
+{
         char reason[sizeof(ret_err->reason)];
         const char *eq = strchr(assignment, '='), *dot;
         size_t klen;
@@ -459,18 +483,20 @@ int config_set(const ConfigKey *keys, void *target, const char *assignment, Conf
         char section[128];
         snprintf(section, sizeof(section), "%.*s", (int) (dot - assignment), assignment);
         if (section_known(keys, section))
-                err_set(ret_err, "--set", 0, "unknown key \"%.*s\" in section [%s]",
-                        (int) (eq - dot - 1), dot + 1, section);
+                err_set(ret_err, "--set", 0, "unknown key \"%.*s\" in section [%s]", (int) (eq - dot - 1),
+                        dot + 1, section);
         else
                 err_set(ret_err, "--set", 0, "unknown section [%s]", section);
         return -EINVAL;
 }
 
 /* A value as the file would state it, in the largest unit that is exact. */
-static void format_value(const ConfigKey *k, const void *target, char *buf, size_t size) {
+static void format_value(const ConfigKey *k, const void *target, char *buf, size_t size)
+{
         const void *p = (const char *) target + k->offset;
-        static const Unit bytes_out[] = { { "T", 1ULL << 40 }, { "G", 1ULL << 30 },
-                                          { "M", 1ULL << 20 }, { "K", 1ULL << 10 } };
+        static const Unit bytes_out[] = {
+                { "T", 1ULL << 40 }, { "G", 1ULL << 30 }, { "M", 1ULL << 20 }, { "K", 1ULL << 10 }
+        };
         static const Unit msec_out[] = { { "h", 3600000 }, { "min", 60000 }, { "s", 1000 } };
         const Unit *units = k->type == CONFIG_BYTES ? bytes_out : msec_out;
         size_t n_units = k->type == CONFIG_BYTES ? ELEMENTSOF(bytes_out) : ELEMENTSOF(msec_out);
@@ -505,7 +531,8 @@ static void format_value(const ConfigKey *k, const void *target, char *buf, size
         }
 }
 
-void config_print_help(const ConfigKey *keys, FILE *f) {
+void config_print_help(const ConfigKey *keys, FILE *f)
+{
         for (const ConfigKey *k = keys; k->name; k++) {
                 char name[128];
 
@@ -518,7 +545,8 @@ void config_print_help(const ConfigKey *keys, FILE *f) {
         }
 }
 
-void config_dump(const ConfigKey *keys, const void *target, FILE *f) {
+void config_dump(const ConfigKey *keys, const void *target, FILE *f)
+{
         /* Sections in the order they first appear in the table. */
         for (const ConfigKey *s = keys; s->name; s++) {
                 bool seen = false;
@@ -539,7 +567,8 @@ void config_dump(const ConfigKey *keys, const void *target, FILE *f) {
         }
 }
 
-void config_free(const ConfigKey *keys, void *target) {
+void config_free(const ConfigKey *keys, void *target)
+{
         for (const ConfigKey *k = keys; k->name; k++)
                 if (k->type == CONFIG_STRING) {
                         char **p = (char **) ((char *) target + k->offset);
@@ -548,7 +577,8 @@ void config_free(const ConfigKey *keys, void *target) {
                 }
 }
 
-void config_error_print(const ConfigError *err, FILE *f) {
+void config_error_print(const ConfigError *err, FILE *f)
+{
         if (err->file[0] && err->line > 0)
                 fprintf(f, "%s:%u: %s\n", err->file, err->line, err->reason);
         else if (err->file[0])

@@ -17,28 +17,30 @@
 
 typedef struct Entry {
         uint64_t hash;
-        void *key;      /* NULL: empty slot; &tombstone: removed */
+        void *key; /* NULL: empty slot; &tombstone: removed */
         size_t klen;
         void *value;
 } Entry;
 
 struct Hashmap {
         Entry *slots;
-        size_t cap;     /* a power of two */
-        size_t size;    /* live entries */
+        size_t cap;  /* a power of two */
+        size_t size; /* live entries */
         size_t tombs;
 };
 
 static char tombstone;
 #define TOMBSTONE ((void *) &tombstone)
 
-static bool entry_live(const Entry *e) {
+static bool entry_live(const Entry *e)
+{
         return e->key && e->key != TOMBSTONE;
 }
 
 /* FNV-1a, then a 64-bit finalizer (from MurmurHash3) so the low bits used
  * for the slot index depend on every input byte. */
-static uint64_t hash_bytes(const void *key, size_t klen) {
+static uint64_t hash_bytes(const void *key, size_t klen)
+{
         const uint8_t *p = key;
         uint64_t h = 0xcbf29ce484222325ULL;
 
@@ -54,7 +56,8 @@ static uint64_t hash_bytes(const void *key, size_t klen) {
         return h;
 }
 
-Hashmap *hashmap_new(void) {
+Hashmap *hashmap_new(void)
+{
         Hashmap *h = calloc(1, sizeof(*h));
 
         if (!h)
@@ -66,7 +69,8 @@ Hashmap *hashmap_new(void) {
         return h;
 }
 
-Hashmap *hashmap_free(Hashmap *h) {
+Hashmap *hashmap_free(Hashmap *h)
+{
         if (!h)
                 return NULL;
         for (size_t i = 0; i < h->cap; i++)
@@ -78,8 +82,8 @@ Hashmap *hashmap_free(Hashmap *h) {
 
 /* Index of the live entry for key, or of the slot where it would go (the
  * first tombstone on the way, else the empty slot ending the probe). */
-static size_t hashmap_find(const Hashmap *h, uint64_t hash, const void *key, size_t klen,
-                           bool *ret_found) {
+static size_t hashmap_find(const Hashmap *h, uint64_t hash, const void *key, size_t klen, bool *ret_found)
+{
         size_t mask = h->cap - 1, i = hash & mask, insert = SIZE_MAX;
 
         for (;; i = (i + 1) & mask) {
@@ -103,7 +107,8 @@ static size_t hashmap_find(const Hashmap *h, uint64_t hash, const void *key, siz
 
 /* Rebuild into a table where the live entries fill at most half the slots;
  * the same size when tombstones alone crowded the old one. */
-static int hashmap_rebuild(Hashmap *h) {
+static int hashmap_rebuild(Hashmap *h)
+{
         size_t cap = HASHMAP_MIN_CAP;
         Entry *slots;
 
@@ -129,7 +134,8 @@ static int hashmap_rebuild(Hashmap *h) {
         return 0;
 }
 
-int hashmap_put(Hashmap *h, const void *key, size_t klen, void *value, void **ret_old) {
+int hashmap_put(Hashmap *h, const void *key, size_t klen, void *value, void **ret_old)
+{
         uint64_t hash = hash_bytes(key, klen);
         bool found;
         size_t i;
@@ -168,7 +174,8 @@ int hashmap_put(Hashmap *h, const void *key, size_t klen, void *value, void **re
         return 0;
 }
 
-void *hashmap_get(const Hashmap *h, const void *key, size_t klen) {
+void *hashmap_get(const Hashmap *h, const void *key, size_t klen)
+{
         bool found;
         size_t i;
 
@@ -178,7 +185,8 @@ void *hashmap_get(const Hashmap *h, const void *key, size_t klen) {
         return found ? h->slots[i].value : NULL;
 }
 
-void *hashmap_remove(Hashmap *h, const void *key, size_t klen) {
+void *hashmap_remove(Hashmap *h, const void *key, size_t klen)
+{
         bool found;
         size_t i;
         void *value;
@@ -196,12 +204,14 @@ void *hashmap_remove(Hashmap *h, const void *key, size_t klen) {
         return value;
 }
 
-size_t hashmap_size(const Hashmap *h) {
+size_t hashmap_size(const Hashmap *h)
+{
         return h ? h->size : 0;
 }
 
 bool hashmap_iterate(const Hashmap *h, size_t *state, const void **ret_key, size_t *ret_klen,
-                     void **ret_value) {
+                     void **ret_value)
+{
         if (!h)
                 return false;
         for (size_t i = *state; i < h->cap; i++) {

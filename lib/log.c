@@ -20,17 +20,12 @@
 static atomic_int max_level = LOG_LEVEL_UNSET;
 
 static const char *const level_names[] = {
-        [LOG_EMERG] = "emerg",
-        [LOG_ALERT] = "alert",
-        [LOG_CRIT] = "crit",
-        [LOG_ERR] = "err",
-        [LOG_WARNING] = "warning",
-        [LOG_NOTICE] = "notice",
-        [LOG_INFO] = "info",
-        [LOG_DEBUG] = "debug",
+        [LOG_EMERG] = "emerg",     [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit", [LOG_ERR] = "err",
+        [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
-int log_level_from_string(const char *s) {
+int log_level_from_string(const char *s)
+{
         if (!s || !*s)
                 return -EINVAL;
         if (s[0] >= '0' && s[0] <= '7' && s[1] == '\0')
@@ -46,11 +41,13 @@ int log_level_from_string(const char *s) {
         return -EINVAL;
 }
 
-void log_set_max_level(int level) {
+void log_set_max_level(int level)
+{
         atomic_store(&max_level, level & LOG_PRIMASK);
 }
 
-int log_get_max_level(void) {
+int log_get_max_level(void)
+{
         int level = atomic_load(&max_level);
         int unset = LOG_LEVEL_UNSET;
 
@@ -68,7 +65,8 @@ int log_get_max_level(void) {
         return level;
 }
 
-static void write_all(int fd, const char *p, size_t n) {
+static void write_all(int fd, const char *p, size_t n)
+{
         while (n > 0) {
                 ssize_t k = write(fd, p, n);
 
@@ -84,7 +82,8 @@ static void write_all(int fd, const char *p, size_t n) {
 
 /* Prefix, message and newline into one buffer (the stack one when it fits)
  * and one write. Runs with errno already set for "%m". */
-static void log_write(int level, bool prefix, const char *fmt, va_list ap) {
+static void log_write(int level, bool prefix, const char *fmt, va_list ap)
+{
         char stack[LOG_LINE_STACK], *buf = stack, *heap = NULL;
         size_t size = sizeof(stack);
         int plen = 0, mlen, e = errno;
@@ -123,7 +122,8 @@ out:
         free(heap);
 }
 
-int log_internal(int level, int error, const char *fmt, ...) {
+int log_internal(int level, int error, const char *fmt, ...)
+{
         int saved_errno = errno;
         int e = error < 0 ? -error : error;
         va_list ap;

@@ -11,7 +11,8 @@
 
 #define SHA256_READ_CHUNK (1024 * 1024)
 
-void sha256_buf(const void *data, size_t len, uint8_t ret[SHA256_LEN]) {
+void sha256_buf(const void *data, size_t len, uint8_t ret[SHA256_LEN])
+{
         unsigned mdlen = 0;
 
         /* The one-shot digest fails only when libcrypto itself is broken;
@@ -20,7 +21,8 @@ void sha256_buf(const void *data, size_t len, uint8_t ret[SHA256_LEN]) {
                 abort();
 }
 
-int sha256_fd(int fd, uint8_t ret[SHA256_LEN]) {
+int sha256_fd(int fd, uint8_t ret[SHA256_LEN])
+{
         uint8_t md[SHA256_LEN];
         unsigned mdlen = 0;
         EVP_MD_CTX *ctx = NULL;
@@ -66,7 +68,8 @@ out:
         return r;
 }
 
-char *sha256_hex(const uint8_t h[SHA256_LEN], char buf[SHA256_HEX_MAX]) {
+char *sha256_hex(const uint8_t h[SHA256_LEN], char buf[SHA256_HEX_MAX])
+{
         static const char hex[] = "0123456789abcdef";
 
         for (size_t i = 0; i < SHA256_LEN; i++) {
@@ -77,7 +80,8 @@ char *sha256_hex(const uint8_t h[SHA256_LEN], char buf[SHA256_HEX_MAX]) {
         return buf;
 }
 
-static int unhex(char c) {
+static int unhex(char c)
+{
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')
@@ -87,7 +91,8 @@ static int unhex(char c) {
         return -EINVAL;
 }
 
-int sha256_from_hex(const char *s, uint8_t ret[SHA256_LEN]) {
+int sha256_from_hex(const char *s, uint8_t ret[SHA256_LEN])
+{
         uint8_t h[SHA256_LEN];
 
         if (!s)

@@ -8,7 +8,8 @@
 
 #include "sigfd.h"
 
-static void sigfd_mask(sigset_t *mask) {
+static void sigfd_mask(sigset_t *mask)
+{
         sigemptyset(mask);
         sigaddset(mask, SIGTERM);
         sigaddset(mask, SIGINT);
@@ -16,7 +17,8 @@ static void sigfd_mask(sigset_t *mask) {
         sigaddset(mask, SIGQUIT);
 }
 
-int sigfd_open(int *ret_fd) {
+int sigfd_open(int *ret_fd)
+{
         struct sigaction sa = { .sa_handler = SIG_IGN };
         sigset_t mask;
         int fd, r;
@@ -36,7 +38,8 @@ int sigfd_open(int *ret_fd) {
         return 0;
 }
 
-int sigfd_read(int fd, int *ret_signo) {
+int sigfd_read(int fd, int *ret_signo)
+{
         struct signalfd_siginfo si;
         ssize_t n;
 

@@ -11,12 +11,14 @@
 #include "uuid.h"
 
 /* RFC 9562: version in the high nibble of byte 6, variant 10xx in byte 8. */
-static void uuid_set_version(Uuid *u, unsigned version) {
+static void uuid_set_version(Uuid *u, unsigned version)
+{
         u->b[6] = (uint8_t) ((u->b[6] & 0x0f) | (version << 4));
         u->b[8] = (uint8_t) ((u->b[8] & 0x3f) | 0x80);
 }
 
-int uuid_v4(Uuid *ret) {
+int uuid_v4(Uuid *ret)
+{
         Uuid u;
         size_t got = 0;
 
@@ -35,7 +37,8 @@ int uuid_v4(Uuid *ret) {
         return 0;
 }
 
-void uuid_v5(const Uuid *ns, const void *name, size_t len, Uuid *ret) {
+void uuid_v5(const Uuid *ns, const void *name, size_t len, Uuid *ret)
+{
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned mdlen = 0;
         EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -43,8 +46,7 @@ void uuid_v5(const Uuid *ns, const void *name, size_t len, Uuid *ret) {
         /* SHA-1 of 36 bytes only fails when memory or libcrypto is broken;
          * the contract has no error path, and a wrong id would be worse. */
         if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1 ||
-            EVP_DigestUpdate(ctx, ns->b, sizeof(ns->b)) != 1 ||
-            EVP_DigestUpdate(ctx, name, len) != 1 ||
+            EVP_DigestUpdate(ctx, ns->b, sizeof(ns->b)) != 1 || EVP_DigestUpdate(ctx, name, len) != 1 ||
             EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < 16)
                 abort();
         EVP_MD_CTX_free(ctx);
@@ -53,7 +55,8 @@ void uuid_v5(const Uuid *ns, const void *name, size_t len, Uuid *ret) {
         uuid_set_version(ret, 5);
 }
 
-char *uuid_format(const Uuid *u, char buf[UUID_STRING_MAX]) {
+char *uuid_format(const Uuid *u, char buf[UUID_STRING_MAX])
+{
         static const char hex[] = "0123456789abcdef";
         char *p = buf;
 
@@ -67,7 +70,8 @@ char *uuid_format(const Uuid *u, char buf[UUID_STRING_MAX]) {
         return buf;
 }
 
-static int unhex(char c) {
+static int unhex(char c)
+{
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')
@@ -77,7 +81,8 @@ static int unhex(char c) {
         return -EINVAL;
 }
 
-int uuid_parse(const char *s, Uuid *ret) {
+int uuid_parse(const char *s, Uuid *ret)
+{
         Uuid u;
         size_t i = 0;
 
@@ -103,19 +108,22 @@ int uuid_parse(const char *s, Uuid *ret) {
         return 0;
 }
 
-int uuid_from_bytes(const void *p, size_t len, Uuid *ret) {
+int uuid_from_bytes(const void *p, size_t len, Uuid *ret)
+{
         if (!p || len != sizeof(ret->b))
                 return -EINVAL;
         memcpy(ret->b, p, sizeof(ret->b));
         return 0;
 }
 
-bool uuid_is_null(const Uuid *u) {
+bool uuid_is_null(const Uuid *u)
+{
         static const Uuid null;
 
         return memcmp(u->b, null.b, sizeof(u->b)) == 0;
 }
 
-bool uuid_equal(const Uuid *a, const Uuid *b) {
+bool uuid_equal(const Uuid *a, const Uuid *b)
+{
         return memcmp(a->b, b->b, sizeof(a->b)) == 0;
 }

@@ -5,7 +5,8 @@
 #include "check.h"
 #include "clock.h"
 
-int main(void) {
+int main(void)
+{
         uint64_t a = clock_mono_us(), b, ms;
         struct timespec d = { .tv_nsec = 20 * 1000 * 1000 };
         int64_t real = clock_real_us();

@@ -25,21 +25,25 @@ static const ConfigKey keys[] = {
         { "broker", "endpoint", CONFIG_STRING, offsetof(Settings, endpoint), "tcp://*:5555", false,
           "where stations connect", 0, 0 },
         { "broker", "name", CONFIG_STRING, offsetof(Settings, name), NULL, true, "display name", 0, 0 },
-        { "broker", "nice", CONFIG_INT, offsetof(Settings, nice), "-5", false, "scheduling niceness", -20, 19 },
-        { "broker.limits", "workers", CONFIG_UINT, offsetof(Settings, workers), "4", true, "worker count", 1, 64 },
+        { "broker", "nice", CONFIG_INT, offsetof(Settings, nice), "-5", false, "scheduling niceness", -20,
+          19 },
+        { "broker.limits", "workers", CONFIG_UINT, offsetof(Settings, workers), "4", true, "worker count", 1,
+          64 },
         { "broker.limits", "max_page_size", CONFIG_BYTES, offsetof(Settings, max_page), "64M", true,
           "largest page accepted", 1024, 1LL << 32 },
         { "broker.limits", "heartbeat", CONFIG_MSEC, offsetof(Settings, heartbeat), "5s", true,
           "heartbeat interval", 100, 600000 },
         { "station", "verbose", CONFIG_BOOL, offsetof(Settings, verbose), "no", true, "say more", 0, 0 },
-        { "station", "spool_max", CONFIG_BYTES, offsetof(Settings, spool_max), NULL, false, "spool cap", 0, 0 },
+        { "station", "spool_max", CONFIG_BYTES, offsetof(Settings, spool_max), NULL, false, "spool cap", 0,
+          0 },
         {}
 };
 
 static char dir[] = "/tmp/test-config-XXXXXX";
 
 /* Write content to dir/name; returns a static path (one at a time). */
-static const char *write_conf(const char *name, const char *content) {
+static const char *write_conf(const char *name, const char *content)
+{
         static char path[512];
         FILE *f;
 
@@ -51,19 +55,29 @@ static const char *write_conf(const char *name, const char *content) {
         return path;
 }
 
-static void test_parsers(void) {
+static void test_parsers(void)
+{
         uint64_t v = 12345;
         bool b;
 
-        CHECK_INT(config_parse_bytes("1048576", &v), 0); CHECK_U64(v, 1048576);
-        CHECK_INT(config_parse_bytes("512K", &v), 0); CHECK_U64(v, 524288);
-        CHECK_INT(config_parse_bytes("64M", &v), 0); CHECK_U64(v, 67108864);
-        CHECK_INT(config_parse_bytes("2G", &v), 0); CHECK_U64(v, 2147483648ULL);
-        CHECK_INT(config_parse_bytes("1T", &v), 0); CHECK_U64(v, 1ULL << 40);
-        CHECK_INT(config_parse_bytes("64MiB", &v), 0); CHECK_U64(v, 67108864);
-        CHECK_INT(config_parse_bytes("8 k", &v), 0); CHECK_U64(v, 8192);
-        CHECK_INT(config_parse_bytes("0", &v), 0); CHECK_U64(v, 0);
-        CHECK_INT(config_parse_bytes("1.5K", &v), 0); CHECK_U64(v, 1536);
+        CHECK_INT(config_parse_bytes("1048576", &v), 0);
+        CHECK_U64(v, 1048576);
+        CHECK_INT(config_parse_bytes("512K", &v), 0);
+        CHECK_U64(v, 524288);
+        CHECK_INT(config_parse_bytes("64M", &v), 0);
+        CHECK_U64(v, 67108864);
+        CHECK_INT(config_parse_bytes("2G", &v), 0);
+        CHECK_U64(v, 2147483648ULL);
+        CHECK_INT(config_parse_bytes("1T", &v), 0);
+        CHECK_U64(v, 1ULL << 40);
+        CHECK_INT(config_parse_bytes("64MiB", &v), 0);
+        CHECK_U64(v, 67108864);
+        CHECK_INT(config_parse_bytes("8 k", &v), 0);
+        CHECK_U64(v, 8192);
+        CHECK_INT(config_parse_bytes("0", &v), 0);
+        CHECK_U64(v, 0);
+        CHECK_INT(config_parse_bytes("1.5K", &v), 0);
+        CHECK_U64(v, 1536);
         v = 777;
         CHECK_INT(config_parse_bytes("0.3K", &v), -EINVAL); /* 307.2 bytes */
         CHECK_INT(config_parse_bytes("12x", &v), -EINVAL);
@@ -75,16 +89,25 @@ static void test_parsers(void) {
         CHECK_INT(config_parse_bytes("16777216T", &v), -ERANGE); /* 2^64 */
         CHECK_INT(config_parse_bytes("18446744073709551616", &v), -ERANGE);
         CHECK_U64(v, 777); /* untouched on failure */
-        CHECK_INT(config_parse_bytes("18446744073709551615", &v), 0); CHECK_U64(v, UINT64_MAX);
+        CHECK_INT(config_parse_bytes("18446744073709551615", &v), 0);
+        CHECK_U64(v, UINT64_MAX);
 
-        CHECK_INT(config_parse_msec("2min", &v), 0); CHECK_U64(v, 120000);
-        CHECK_INT(config_parse_msec("250ms", &v), 0); CHECK_U64(v, 250);
-        CHECK_INT(config_parse_msec("5s", &v), 0); CHECK_U64(v, 5000);
-        CHECK_INT(config_parse_msec("1h", &v), 0); CHECK_U64(v, 3600000);
-        CHECK_INT(config_parse_msec("100", &v), 0); CHECK_U64(v, 100);
-        CHECK_INT(config_parse_msec("1.5s", &v), 0); CHECK_U64(v, 1500);
-        CHECK_INT(config_parse_msec("0.25min", &v), 0); CHECK_U64(v, 15000);
-        CHECK_INT(config_parse_msec("2 sec", &v), 0); CHECK_U64(v, 2000);
+        CHECK_INT(config_parse_msec("2min", &v), 0);
+        CHECK_U64(v, 120000);
+        CHECK_INT(config_parse_msec("250ms", &v), 0);
+        CHECK_U64(v, 250);
+        CHECK_INT(config_parse_msec("5s", &v), 0);
+        CHECK_U64(v, 5000);
+        CHECK_INT(config_parse_msec("1h", &v), 0);
+        CHECK_U64(v, 3600000);
+        CHECK_INT(config_parse_msec("100", &v), 0);
+        CHECK_U64(v, 100);
+        CHECK_INT(config_parse_msec("1.5s", &v), 0);
+        CHECK_U64(v, 1500);
+        CHECK_INT(config_parse_msec("0.25min", &v), 0);
+        CHECK_U64(v, 15000);
+        CHECK_INT(config_parse_msec("2 sec", &v), 0);
+        CHECK_U64(v, 2000);
         v = 777;
         CHECK_INT(config_parse_msec("1.5ms", &v), -EINVAL); /* no sub-millisecond */
         CHECK_INT(config_parse_msec("5m", &v), -EINVAL);    /* minutes or ms? */
@@ -94,20 +117,29 @@ static void test_parsers(void) {
         CHECK_U64(v, 777);
 
         b = true;
-        CHECK_INT(config_parse_bool("no", &b), 0); CHECK(!b);
-        CHECK_INT(config_parse_bool("Yes", &b), 0); CHECK(b);
-        CHECK_INT(config_parse_bool("off", &b), 0); CHECK(!b);
-        CHECK_INT(config_parse_bool("on", &b), 0); CHECK(b);
-        CHECK_INT(config_parse_bool("0", &b), 0); CHECK(!b);
-        CHECK_INT(config_parse_bool("TRUE", &b), 0); CHECK(b);
-        CHECK_INT(config_parse_bool("false", &b), 0); CHECK(!b);
-        CHECK_INT(config_parse_bool("1", &b), 0); CHECK(b);
+        CHECK_INT(config_parse_bool("no", &b), 0);
+        CHECK(!b);
+        CHECK_INT(config_parse_bool("Yes", &b), 0);
+        CHECK(b);
+        CHECK_INT(config_parse_bool("off", &b), 0);
+        CHECK(!b);
+        CHECK_INT(config_parse_bool("on", &b), 0);
+        CHECK(b);
+        CHECK_INT(config_parse_bool("0", &b), 0);
+        CHECK(!b);
+        CHECK_INT(config_parse_bool("TRUE", &b), 0);
+        CHECK(b);
+        CHECK_INT(config_parse_bool("false", &b), 0);
+        CHECK(!b);
+        CHECK_INT(config_parse_bool("1", &b), 0);
+        CHECK(b);
         CHECK_INT(config_parse_bool("maybe", &b), -EINVAL);
         CHECK_INT(config_parse_bool("", &b), -EINVAL);
         CHECK(b);
 }
 
-static void test_defaults(void) {
+static void test_defaults(void)
+{
         Settings s = {};
         ConfigError err = {};
 
@@ -139,26 +171,27 @@ static void test_defaults(void) {
         config_free(bad, &s);
 }
 
-static void test_load_all_types(void) {
+static void test_load_all_types(void)
+{
         Settings s = {};
         ConfigError err = {};
         const char *path = write_conf("good.conf",
-                "# a comment\n"
-                "; another\n"
-                "[broker]\n"
-                "endpoint = ipc:///run/sohoa/broker.sock\n"
-                "name = Kho lưu trữ ; inline comment\n"
-                "nice = 10\n"
-                "\n"
-                "[broker.limits]\n"
-                "workers = 16\n"
-                "max_page_size = 128M\n"
-                "heartbeat = 2min\n"
-                "[station]\n"
-                "verbose = yes\n"
-                "spool_max = 2G\n"
-                "[broker]\n"
-                "nice = -20\n"); /* a section may reopen; the last value wins */
+                                      "# a comment\n"
+                                      "; another\n"
+                                      "[broker]\n"
+                                      "endpoint = ipc:///run/sohoa/broker.sock\n"
+                                      "name = Kho lưu trữ ; inline comment\n"
+                                      "nice = 10\n"
+                                      "\n"
+                                      "[broker.limits]\n"
+                                      "workers = 16\n"
+                                      "max_page_size = 128M\n"
+                                      "heartbeat = 2min\n"
+                                      "[station]\n"
+                                      "verbose = yes\n"
+                                      "spool_max = 2G\n"
+                                      "[broker]\n"
+                                      "nice = -20\n"); /* a section may reopen; the last value wins */
 
         CHECK_INT(config_defaults(keys, &s, &err), 0);
         CHECK_INT(config_load(keys, &s, path, &err), 0);
@@ -180,7 +213,8 @@ static void test_load_all_types(void) {
 }
 
 /* Load content and expect failure r at line with reason containing want. */
-static void check_load_error(const char *content, int r, unsigned line, const char *want) {
+static void check_load_error(const char *content, int r, unsigned line, const char *want)
+{
         Settings s = {};
         ConfigError err = {};
         char expect[600], got[600];
@@ -203,7 +237,8 @@ static void check_load_error(const char *content, int r, unsigned line, const ch
         config_free(keys, &s);
 }
 
-static void test_load_errors(void) {
+static void test_load_errors(void)
+{
         char longline[400];
 
         check_load_error("[broker]\nnice = 1\n\nfoo = 1\n", -EINVAL, 4,
@@ -220,12 +255,14 @@ static void test_load_errors(void) {
         check_load_error("[station]\nverbose = maybe\n", -EINVAL, 2, "\"maybe\" is not a boolean");
         check_load_error("[broker]\nnice = 3.5\n", -EINVAL, 2, "\"3.5\" is not an integer");
         check_load_error("[broker]\nnice = 0x10\n", -EINVAL, 2, "\"0x10\" is not an integer");
-        check_load_error("[broker.limits]\nworkers = -1\n", -EINVAL, 2, "\"-1\" is not a non-negative integer");
+        check_load_error("[broker.limits]\nworkers = -1\n", -EINVAL, 2,
+                         "\"-1\" is not a non-negative integer");
         check_load_error("[station]\nspool_max = 99999999T\n", -ERANGE, 2, "\"99999999T\" is too large");
         check_load_error("[broker]\nnice = 99999999999\n", -ERANGE, 2, "is too large");
 
         /* Bounds, at both ends, for each numeric type. */
-        check_load_error("[broker]\nnice = 20\n", -ERANGE, 2, "\"20\" is out of range -20..19 (broker.nice)");
+        check_load_error("[broker]\nnice = 20\n", -ERANGE, 2,
+                         "\"20\" is out of range -20..19 (broker.nice)");
         check_load_error("[broker]\nnice = -21\n", -ERANGE, 2, "out of range");
         check_load_error("[broker.limits]\nworkers = 0\n", -ERANGE, 2, "\"0\" is out of range 1..64");
         check_load_error("[broker.limits]\nworkers = 65\n", -ERANGE, 2, "out of range");
@@ -247,8 +284,11 @@ static void test_load_errors(void) {
         Settings s = {};
         ConfigError err = {};
         CHECK_INT(config_defaults(keys, &s, &err), 0);
-        CHECK_INT(config_load(keys, &s, write_conf("edge.conf", "[broker]\nnice = 19\n[broker.limits]\n"
-                                                   "workers = 64\nmax_page_size = 4G\nheartbeat=100\n"), &err), 0);
+        CHECK_INT(config_load(keys, &s,
+                              write_conf("edge.conf", "[broker]\nnice = 19\n[broker.limits]\n"
+                                                      "workers = 64\nmax_page_size = 4G\nheartbeat=100\n"),
+                              &err),
+                  0);
         CHECK_INT(s.nice, 19);
         CHECK_U64(s.max_page, 4ULL << 30);
 
@@ -259,7 +299,8 @@ static void test_load_errors(void) {
         config_free(keys, &s);
 }
 
-static void test_set(void) {
+static void test_set(void)
+{
         Settings s = {};
         ConfigError err = {};
 
@@ -290,7 +331,8 @@ static void test_set(void) {
         config_free(keys, &s);
 }
 
-static void test_dump_round_trip(void) {
+static void test_dump_round_trip(void)
+{
         Settings a = {}, b = {};
         ConfigError err = {};
         char buf[4096];
@@ -328,17 +370,20 @@ typedef struct Run {
         char out[8192], err[8192];
 } Run;
 
-static void slurp(int fd, char *buf, size_t size) {
+static void slurp(int fd, char *buf, size_t size)
+{
         ssize_t n = pread(fd, buf, size - 1, 0);
 
         buf[n > 0 ? n : 0] = '\0';
         close(fd);
 }
 
-static Run *run(const char *default_path, Settings *s, int argc, ...) {
+static Run *run(const char *default_path, Settings *s, int argc, ...)
+{
         static Run res;
-        ConfigProgram prog = { .name = "sohoa-test", .summary = "Test program.",
-                               .default_path = default_path, .keys = keys };
+        ConfigProgram prog = {
+                .name = "sohoa-test", .summary = "Test program.", .default_path = default_path, .keys = keys
+        };
         char *argv[16] = { (char *) "sohoa-test" };
         char opath[600], epath[600];
         int ofd, efd, save_out = dup(1), save_err = dup(2);
@@ -371,7 +416,8 @@ static Run *run(const char *default_path, Settings *s, int argc, ...) {
         return &res;
 }
 
-static void test_argv(void) {
+static void test_argv(void)
+{
         char good[600], bad[600], missing[600], expect[700];
         Settings s = {};
         Run *r;
@@ -467,7 +513,8 @@ static void test_argv(void) {
         config_free(keys, &s);
 }
 
-int main(void) {
+int main(void)
+{
         CHECK(mkdtemp(dir));
 
         test_parsers();

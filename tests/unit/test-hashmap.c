@@ -7,19 +7,24 @@
 #include "clock.h"
 #include "hashmap.h"
 
-enum { N = 100000 };
+enum {
+        N = 100000
+};
 
 /* Values are the key's number plus one, as pointers; keys are text of
  * varying length so lengths matter as much as bytes. */
-static size_t key_of(unsigned i, char buf[32]) {
+static size_t key_of(unsigned i, char buf[32])
+{
         return (size_t) snprintf(buf, 32, "key-%u", i);
 }
 
-static void *val(unsigned i) {
+static void *val(unsigned i)
+{
         return (void *) (uintptr_t) (i + 1);
 }
 
-static void test_basic(void) {
+static void test_basic(void)
+{
         Hashmap *h = hashmap_new();
         void *old = val(7);
         char k[32];
@@ -84,7 +89,8 @@ static void test_basic(void) {
         CHECK(hashmap_free(NULL) == NULL);
 }
 
-static void test_iterate(void) {
+static void test_iterate(void)
+{
         Hashmap *h = hashmap_new();
         unsigned char *seen = calloc(N, 1);
         size_t state = 0, count = 0, klen;
@@ -143,8 +149,11 @@ static void test_iterate(void) {
         hashmap_free(h);
 }
 
-static void test_million(void) {
-        enum { M = 1000000 };
+static void test_million(void)
+{
+        enum {
+                M = 1000000
+        };
         Hashmap *h = hashmap_new();
         uint64_t start = clock_mono_ms();
         uint32_t k;
@@ -170,7 +179,8 @@ static void test_million(void) {
         hashmap_free(h);
 }
 
-int main(void) {
+int main(void)
+{
         test_basic();
         test_iterate();
         test_million();

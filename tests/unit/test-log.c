@@ -15,7 +15,8 @@ static char path[] = "/tmp/test-log-XXXXXX";
 static int log_fd = -1;
 
 /* Everything logged since the last call, NUL-terminated; caller frees. */
-static char *take_output(void) {
+static char *take_output(void)
+{
         off_t end = lseek(log_fd, 0, SEEK_END);
         char *buf = malloc((size_t) end + 1);
         ssize_t n;
@@ -30,7 +31,8 @@ static char *take_output(void) {
 
 /* The level must come from the environment on first use; a child has not
  * logged yet, so each gets its own first use. */
-static void check_env_level(const char *value, int expect) {
+static void check_env_level(const char *value, int expect)
+{
         pid_t pid = fork();
         int status;
 
@@ -50,7 +52,8 @@ static void check_env_level(const char *value, int expect) {
         }
 }
 
-static void test_env(void) {
+static void test_env(void)
+{
         check_env_level(NULL, LOG_INFO);
         check_env_level("debug", LOG_DEBUG);
         check_env_level("warning", LOG_WARNING);
@@ -59,7 +62,8 @@ static void test_env(void) {
         check_env_level("bogus", LOG_INFO);
 }
 
-static void test_from_string(void) {
+static void test_from_string(void)
+{
         CHECK_INT(log_level_from_string("debug"), LOG_DEBUG);
         CHECK_INT(log_level_from_string("info"), LOG_INFO);
         CHECK_INT(log_level_from_string("notice"), LOG_NOTICE);
@@ -74,7 +78,8 @@ static void test_from_string(void) {
         CHECK_INT(log_level_from_string(NULL), -EINVAL);
 }
 
-static void test_prefix_and_errno(void) {
+static void test_prefix_and_errno(void)
+{
         char *out;
 
         log_set_max_level(LOG_INFO);
@@ -99,7 +104,8 @@ static void test_prefix_and_errno(void) {
         free(out);
 }
 
-static void test_filter(void) {
+static void test_filter(void)
+{
         char *out;
 
         log_set_max_level(LOG_WARNING);
@@ -122,7 +128,8 @@ static void test_filter(void) {
         log_set_max_level(LOG_INFO);
 }
 
-static void test_long_line(void) {
+static void test_long_line(void)
+{
         size_t n = 10000;
         char *msg = malloc(n + 1), *out;
 
@@ -138,9 +145,13 @@ static void test_long_line(void) {
         free(msg);
 }
 
-enum { THREADS = 8, LINES = 2000 };
+enum {
+        THREADS = 8,
+        LINES = 2000
+};
 
-static void *writer(void *arg) {
+static void *writer(void *arg)
+{
         int t = (int) (intptr_t) arg;
 
         for (int i = 0; i < LINES; i++)
@@ -148,7 +159,8 @@ static void *writer(void *arg) {
         return NULL;
 }
 
-static void test_threads(void) {
+static void test_threads(void)
+{
         pthread_t th[THREADS];
         int next[THREADS] = {};
         char *out, *line, *save = NULL;
@@ -176,7 +188,8 @@ static void test_threads(void) {
         free(out);
 }
 
-int main(void) {
+int main(void)
+{
         int saved_stderr;
 
         test_env();

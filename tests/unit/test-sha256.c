@@ -8,7 +8,8 @@
 #include "check.h"
 #include "sha256.h"
 
-static void check_vector(const char *msg, const char *hex) {
+static void check_vector(const char *msg, const char *hex)
+{
         uint8_t h[SHA256_LEN];
         char buf[SHA256_HEX_MAX];
 
@@ -16,14 +17,16 @@ static void check_vector(const char *msg, const char *hex) {
         CHECK_STR(sha256_hex(h, buf), hex);
 }
 
-static void test_vectors(void) {
+static void test_vectors(void)
+{
         check_vector("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         check_vector("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         check_vector("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
                      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
-static void test_fd(void) {
+static void test_fd(void)
+{
         char path[] = "/tmp/test-sha256-XXXXXX";
         size_t len = 3 * 1024 * 1024 + 17; /* crosses the 1 MiB read chunks */
         uint8_t *data = malloc(len), a[SHA256_LEN], b[SHA256_LEN];
@@ -57,7 +60,8 @@ static void test_fd(void) {
         free(data);
 }
 
-static void test_hex(void) {
+static void test_hex(void)
+{
         const char *hex = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
         uint8_t h[SHA256_LEN], untouched[SHA256_LEN];
         char buf[SHA256_HEX_MAX];
@@ -71,14 +75,18 @@ static void test_hex(void) {
         CHECK_INT(sha256_from_hex("", h), -EINVAL);
         CHECK_INT(sha256_from_hex("ba78", h), -EINVAL);
         /* 63 digits, 65 digits, a non-hex digit at the end. */
-        CHECK_INT(sha256_from_hex("a7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", h), -EINVAL);
-        CHECK_INT(sha256_from_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad0", h), -EINVAL);
-        CHECK_INT(sha256_from_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ag", h), -EINVAL);
+        CHECK_INT(sha256_from_hex("a7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", h),
+                  -EINVAL);
+        CHECK_INT(sha256_from_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad0", h),
+                  -EINVAL);
+        CHECK_INT(sha256_from_hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ag", h),
+                  -EINVAL);
         CHECK_INT(sha256_from_hex(NULL, h), -EINVAL);
         CHECK(memcmp(h, untouched, SHA256_LEN) == 0);
 }
 
-int main(void) {
+int main(void)
+{
         test_vectors();
         test_fd();
         test_hex();

@@ -6,7 +6,8 @@
 #include "hashmap.h"
 #include "uuid.h"
 
-static void test_v5(void) {
+static void test_v5(void)
+{
         Uuid ns, u, again;
         char buf[UUID_STRING_MAX];
 
@@ -23,8 +24,11 @@ static void test_v5(void) {
         CHECK(!uuid_equal(&u, &again));
 }
 
-static void test_v4(void) {
-        enum { N = 10000 };
+static void test_v4(void)
+{
+        enum {
+                N = 10000
+        };
         Hashmap *seen = hashmap_new();
         Uuid u;
 
@@ -40,7 +44,8 @@ static void test_v4(void) {
         hashmap_free(seen);
 }
 
-static void test_codec(void) {
+static void test_codec(void)
+{
         static const char *const bad[] = {
                 "",
                 "6ba7b810-9dad-11d1-80b4-00c04fd430c",   /* short */
@@ -88,7 +93,8 @@ static void test_codec(void) {
         CHECK(!uuid_equal(&v, &null));
 }
 
-int main(void) {
+int main(void)
+{
         test_v5();
         test_v4();
         test_codec();
