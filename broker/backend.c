@@ -1,0 +1,181 @@
+/* The worker endpoint's handlers. The broker trusts a worker's RESULT for
+ * the page it names, whichever worker sent it: a worker counted dead that
+ * wakes up and answers saves the second one's work, and the completed cache
+ * keeps the origin from hearing about the page twice. */
+#include <string.h>
+
+#include "backend.h"
+#include "dispatch.h"
+#include "frontend.h"
+#include "log.h"
+
+static void backend_malformed(Broker *b, Msg *m, const char *who, const char *why) {
+        b->counters.dropped_malformed++;
+        if (broker_note_once(b, true, m->routing_id, m->routing_id_len, NOTE_MALFORMED))
+                log_warning("dropping %s from %s on the worker endpoint: %s "
+                            "(logged once per connection)",
+                            msg_type_to_string(m->type), who, why);
+}
+
+static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now) {
+        const Sohoa__Hello *h = MSG_HELLO_BODY(m);
+        Sohoa__Welcome wel = SOHOA__WELCOME__INIT;
+        int r;
+
+        if (h->role != SOHOA__ROLE__ROLE_WORKER) {
+                backend_malformed(b, m, h->peer_id, "not a worker role");
+                return;
+        }
+        /* The same connection under a new name: the old name has left. */
+        if (w && strcmp(w->id, h->peer_id) != 0) {
+                PageRec *rec = worker_forget(b->worker_table, w);
+
+                if (rec)
+                        dispatch_requeue(b, rec, false);
+        }
+        r = worker_hello(b->worker_table, h->peer_id, m->routing_id, m->routing_id_len, now, &w);
+        if (r < 0) {
+                log_error_errno(r, "HELLO from worker %s: %m", h->peer_id);
+                return;
+        }
+        log_info("worker %s connected (%s)%s", w->id, h->software ? h->software : "",
+                 w->state == WORKER_BUSY ? ", still busy with its page" : "");
+        wel.epoch = b->epoch;
+        wel.max_frame_bytes = b->settings->max_frame_bytes;
+        wel.credit_bytes = b->settings->max_frame_bytes;
+        wel.heartbeat_ms = (uint32_t) b->settings->heartbeat_ms;
+        wel.liveness = b->settings->liveness;
+        r = broker_send(b, b->workers, w->rid, w->rid_len, MSG_WELCOME, &wel.base, NULL);
+        if (r < 0)
+                log_debug_errno(r, "WELCOME to worker %s not sent: %m", w->id);
+}
+
+/* READY from a worker we believe holds a page: it lost it (restarted, or
+ * reconnected without it), which counts as dying with it. */
+static void backend_on_ready(Broker *b, Worker *w) {
+        PageRec *rec = worker_set_idle(b->worker_table, w);
+        char id[UUID_STRING_MAX];
+
+        if (!rec)
+                return;
+        log_notice("worker %s is ready again without answering for page %s: sending it to "
+                   "another",
+                   w->id, uuid_format(&rec->uuid, id));
+        dispatch_requeue(b, rec, true);
+}
+
+static bool backend_stored(Sohoa__ResultStatus s) {
+        return s == SOHOA__RESULT_STATUS__RESULT_STORED ||
+               s == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;
+}
+
+/* A RESULT for a page the broker holds: ack its origin, remember it, let
+ * the record go wherever it was (with this worker, another, or queued). */
+static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *res) {
+        Peer *origin = rec->origin;
+        Uuid batch;
+
+        if (rec->worker) {
+                rec->worker->page = NULL;
+                page_set_worker(b->pages, rec, NULL);
+        } else
+                peer_unqueue(b->peers, rec);
+        /* Checked when the page came in. */
+        if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
+                batch = (Uuid) {};
+        frontend_ack(b, origin->id, &rec->uuid, res->status, res->reason, &batch);
+        if (backend_stored(res->status) &&
+            completed_put(b->completed, &rec->uuid, rec->page->sha256.data, &batch,
+                          res->status) < 0)
+                log_warning("completed cache: out of memory, ignoring");
+        page_free(b->pages, rec);
+        if (origin->state == PEER_GONE)
+                (void) peer_reap(b->peers, origin);
+}
+
+/* A RESULT for a page the broker does not hold: already answered (a second
+ * worker finishing it), or sent before this broker started, in which case
+ * the result's origin_id routes the ACK. */
+static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result *res) {
+        char id[UUID_STRING_MAX];
+        Uuid batch, *bp = NULL;
+
+        if (completed_get(b->completed, u)) {
+                log_debug("second RESULT for page %s: already acknowledged, not again",
+                          uuid_format(u, id));
+                return;
+        }
+        if (uuid_from_bytes(res->batch_uuid.data, res->batch_uuid.len, &batch) == 0)
+                bp = &batch;
+        frontend_ack(b, res->origin_id, u, res->status, res->reason, bp);
+        if (backend_stored(res->status) && res->sha256.len == 32 && bp &&
+            completed_put(b->completed, u, res->sha256.data, bp, res->status) < 0)
+                log_warning("completed cache: out of memory, ignoring");
+}
+
+static void backend_on_result(Broker *b, Worker *w, Msg *m) {
+        const Sohoa__Result *res = MSG_RESULT_BODY(m);
+        PageRec *held, *rec;
+        Uuid u;
+
+        if (uuid_from_bytes(res->page_uuid.data, res->page_uuid.len, &u) < 0) {
+                backend_malformed(b, m, w->id, "page uuid is not 16 bytes");
+                return;
+        }
+        rec = page_get(b->pages, &u);
+        /* Done, and idle again: no READY follows a RESULT. */
+        held = worker_set_idle(b->worker_table, w);
+        if (held && held != rec)
+                /* It answered for another page than the one it holds. */
+                dispatch_requeue(b, held, false);
+        if (rec)
+                backend_result_held(b, rec, res);
+        else
+                backend_result_unheld(b, &u, res);
+}
+
+static void backend_unknown(Broker *b, Msg *m) {
+        b->counters.dropped_unknown_peer++;
+        if (broker_note_once(b, true, m->routing_id, m->routing_id_len, NOTE_UNKNOWN))
+                log_info("%s from a worker that has not said HELLO: dropped, asking it to "
+                         "(logged once per connection)",
+                         msg_type_to_string(m->type));
+        broker_send_heartbeat(b, b->workers, m->routing_id, m->routing_id_len, 0);
+}
+
+void backend_handle(Broker *b, Msg *m, uint64_t now_ms) {
+        Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
+        PageRec *rec;
+
+        if (w)
+                worker_seen(b->worker_table, w, now_ms);
+        if (m->type == MSG_HELLO) {
+                backend_on_hello(b, w, m, now_ms);
+                return;
+        }
+        if (!w) {
+                if (m->type != MSG_BYE)
+                        backend_unknown(b, m);
+                return;
+        }
+        switch (m->type) {
+        case MSG_READY:
+                backend_on_ready(b, w);
+                break;
+        case MSG_RESULT:
+                backend_on_result(b, w, m);
+                break;
+        case MSG_HEARTBEAT:
+                break;
+        case MSG_BYE:
+                log_info("worker %s said BYE", w->id);
+                /* Leaving is not dying: no attempt is counted. */
+                rec = worker_forget(b->worker_table, w);
+                if (rec)
+                        dispatch_requeue(b, rec, false);
+                break;
+        default:
+                backend_malformed(b, m, w->id, "not a command for the broker's worker endpoint");
+                break;
+        }
+}

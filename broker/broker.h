@@ -1,0 +1,100 @@
+/* The map of sohoa-broker. One Broker holds the two ROUTER sockets (the
+ * station endpoint: stations, importers, admin queries; the worker
+ * endpoint), the boot epoch, the tables of peers, workers, pages and
+ * completed pages, and the counters. The main loop calls broker_on_*; the
+ * message handlers live in frontend.c (clients) and backend.c (workers),
+ * choosing the next page in dispatch.c, STATUS in status.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "completed.h"
+#include "hashmap.h"
+#include "macro.h"
+#include "msg.h"
+#include "page.h"
+#include "peer.h"
+#include "settings.h"
+#include "worker.h"
+
+/* The same names as Counters in sohoa.proto. */
+typedef struct BrokerCounters {
+        uint64_t pages_in;              /* well-formed PAGEs from known peers */
+        uint64_t acks_out;
+        uint64_t jobs_out;
+        uint64_t dropped_malformed;
+        uint64_t dropped_unknown_peer;
+        uint64_t dropped_duplicate;
+        uint64_t dropped_over_credit;
+        uint64_t redispatched;          /* pages taken back from a dead worker */
+        uint64_t quarantined;
+        uint64_t acks_unroutable;
+        uint64_t acks_from_cache;
+} BrokerCounters;
+
+/* What has been logged (or said) once per routing id. */
+typedef enum BrokerNote {
+        NOTE_MALFORMED = 1 << 0,
+        NOTE_UNKNOWN = 1 << 1,
+        NOTE_BYE_VERSION = 1 << 2,
+        NOTE_SEND_FAILED = 1 << 3,
+        NOTE_DRAINING = 1 << 4,
+} BrokerNote;
+
+typedef struct Broker {
+        const Settings *settings;       /* not owned */
+        void *zctx;
+        void *stations;                 /* ROUTER, station endpoint */
+        void *workers;                  /* ROUTER, worker endpoint */
+        uint64_t epoch;                 /* random, nonzero */
+        uint64_t started_ms;
+        uint64_t pool_bytes[_BROKER_CLASS_MAX];
+
+        PeerTable *peers;
+        WorkerTable *worker_table;
+        PageTable *pages;
+        CompletedCache *completed;
+        Hashmap *noted;                 /* (endpoint, routing id) -> BrokerNote bits */
+        BrokerCounters counters;
+
+        uint64_t next_tick_ms;
+        bool draining;
+        uint64_t drain_deadline_ms;
+        bool quit;
+        bool abort;                     /* quit at once: do not linger */
+        char last_status[256];          /* last STATUS= told to systemd */
+} Broker;
+
+/* Bind both endpoints and draw the epoch. s must outlive the broker.
+ * 0 or negative errno (logged here: this is the program's edge). */
+MUST_CHECK int broker_new(const Settings *s, Broker **ret);
+/* Close the sockets (lingering as configured, or not at all after a quit
+ * at once), free everything. NULL ok; returns NULL. */
+Broker *broker_free(Broker *b);
+
+/* The main loop's steps. */
+void broker_on_signal(Broker *b, int signal_fd);
+void broker_on_stations(Broker *b);
+void broker_on_workers(Broker *b);
+void broker_on_timers(Broker *b);
+/* Milliseconds until broker_on_timers() has work; for zmq_poll(). */
+long broker_next_timeout(const Broker *b);
+
+/* Log or act only the first time for this routing id: true the first time.
+ * workers: which endpoint the routing id is on. */
+bool broker_note_once(Broker *b, bool workers, const uint8_t *rid, size_t rid_len, BrokerNote n);
+
+/* Send on a socket; counts nothing, logs nothing. 0 or negative errno. */
+MUST_CHECK int broker_send(Broker *b, void *socket, const uint8_t *rid, size_t rid_len,
+                           MsgType type, const ProtobufCMessage *body, zmq_msg_t *image);
+/* HEARTBEAT {epoch, credit} to one routing id; failures are ignored (the
+ * next heartbeat restates everything). */
+void broker_send_heartbeat(Broker *b, void *socket, const uint8_t *rid, size_t rid_len,
+                           uint64_t credit);
+/* BYE {epoch, reason}. */
+void broker_send_bye(Broker *b, void *socket, const uint8_t *rid, size_t rid_len,
+                     const char *reason);
+
+/* The credit a client of class k is granted now. */
+uint64_t broker_credit(const Broker *b, BrokerClass k);

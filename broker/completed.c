@@ -1,0 +1,82 @@
+/* A ring of fixed-size entries plus a hash map from page UUID to slot: the
+ * ring decides who is evicted (the oldest insert), the map answers lookups.
+ * Memory is capacity x ~90 bytes, allocated once. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "completed.h"
+#include "hashmap.h"
+
+struct CompletedCache {
+        CompletedEntry *ring;
+        size_t capacity;
+        size_t used;
+        size_t next;            /* slot the next new entry takes */
+        Hashmap *by_uuid;       /* uuid -> CompletedEntry* in ring */
+};
+
+CompletedCache *completed_new(size_t capacity) {
+        CompletedCache *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        c->capacity = capacity;
+        c->by_uuid = hashmap_new();
+        if (!c->by_uuid)
+                return completed_free(c);
+        if (capacity > 0) {
+                c->ring = calloc(capacity, sizeof(*c->ring));
+                if (!c->ring)
+                        return completed_free(c);
+        }
+        return c;
+}
+
+CompletedCache *completed_free(CompletedCache *c) {
+        if (!c)
+                return NULL;
+        hashmap_free(c->by_uuid);
+        free(c->ring);
+        return mfree(c);
+}
+
+int completed_put(CompletedCache *c, const Uuid *page_uuid, const uint8_t sha256[32],
+                  const Uuid *batch_uuid, Sohoa__ResultStatus status) {
+        CompletedEntry *e;
+        int r;
+
+        assert(c && page_uuid && sha256 && batch_uuid);
+        if (c->capacity == 0)
+                return 0;
+
+        e = hashmap_get(c->by_uuid, page_uuid->b, sizeof(page_uuid->b));
+        if (!e) {
+                e = &c->ring[c->next];
+                /* Only while the map still points here: after a failed put
+                 * the slot's old uuid may live on in a newer slot. */
+                if (c->used == c->capacity &&
+                    hashmap_get(c->by_uuid, e->page_uuid.b, sizeof(e->page_uuid.b)) == e)
+                        hashmap_remove(c->by_uuid, e->page_uuid.b, sizeof(e->page_uuid.b));
+                r = hashmap_put(c->by_uuid, page_uuid->b, sizeof(page_uuid->b), e, NULL);
+                if (r < 0)
+                        /* The evicted slot is simply empty now: nothing dangles. */
+                        return r;
+                if (c->used < c->capacity)
+                        c->used++;
+                c->next = (c->next + 1) % c->capacity;
+        }
+        e->page_uuid = *page_uuid;
+        e->batch_uuid = *batch_uuid;
+        memcpy(e->sha256, sha256, sizeof(e->sha256));
+        e->status = status;
+        return 0;
+}
+
+const CompletedEntry *completed_get(const CompletedCache *c, const Uuid *page_uuid) {
+        return hashmap_get(c->by_uuid, page_uuid->b, sizeof(page_uuid->b));
+}
+
+size_t completed_size(const CompletedCache *c) {
+        return hashmap_size(c->by_uuid);
+}

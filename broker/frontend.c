@@ -1,0 +1,195 @@
+/* The station endpoint's handlers. A peer is known by HELLO; anything else
+ * from a routing id that has not said HELLO is answered with a HEARTBEAT of
+ * zero credit so it notices and says HELLO. A PAGE is held only when it is
+ * new, not already answered by the completed cache, and fits its class's
+ * pool; otherwise it is dropped and its sender's resend timer brings it back. */
+#include <string.h>
+
+#include "frontend.h"
+#include "log.h"
+#include "status.h"
+
+/* A reason longer than this is cut (at a character boundary) so an ACK
+ * always fits in a body. */
+#define FRONTEND_REASON_MAX 1024
+
+static void frontend_malformed(Broker *b, Msg *m, const char *who, const char *why) {
+        b->counters.dropped_malformed++;
+        if (broker_note_once(b, false, m->routing_id, m->routing_id_len, NOTE_MALFORMED))
+                log_warning("dropping %s from %s on the station endpoint: %s "
+                            "(logged once per connection)",
+                            msg_type_to_string(m->type), who, why);
+}
+
+static void frontend_welcome(Broker *b, Msg *m, uint64_t credit) {
+        Sohoa__Welcome wel = SOHOA__WELCOME__INIT;
+        int r;
+
+        wel.epoch = b->epoch;
+        wel.max_frame_bytes = b->settings->max_frame_bytes;
+        wel.credit_bytes = credit;
+        wel.heartbeat_ms = (uint32_t) b->settings->heartbeat_ms;
+        wel.liveness = b->settings->liveness;
+        r = broker_send(b, b->stations, m->routing_id, m->routing_id_len, MSG_WELCOME, &wel.base,
+                        NULL);
+        if (r < 0)
+                log_debug_errno(r, "WELCOME not sent: %m");
+}
+
+static void frontend_on_hello(Broker *b, Msg *m, uint64_t now) {
+        const Sohoa__Hello *h = MSG_HELLO_BODY(m);
+        Peer *p;
+        int r;
+
+        /* sohoactl may say who it is; it holds no pages and gets no credit. */
+        if (h->role == SOHOA__ROLE__ROLE_ADMIN) {
+                frontend_welcome(b, m, 0);
+                return;
+        }
+        r = peer_hello(b->peers, h->peer_id, h->role, m->routing_id, m->routing_id_len, now, &p);
+        if (r == -EINVAL) {
+                frontend_malformed(b, m, h->peer_id, "not a station or importer role");
+                return;
+        }
+        if (r == -EBUSY) {
+                frontend_malformed(b, m, h->peer_id, "changes class while pages it sent are held");
+                return;
+        }
+        if (r < 0) {
+                log_error_errno(r, "HELLO from %s: %m", h->peer_id);
+                return;
+        }
+        log_info("%s %s connected (%s, %u page(s) held for it)",
+                 p->role == SOHOA__ROLE__ROLE_STATION ? "station" : "importer", p->id,
+                 h->software ? h->software : "", p->held_pages);
+        frontend_welcome(b, m, broker_credit(b, p->klass));
+}
+
+/* Byte length of s cut to at most max bytes without splitting a UTF-8
+ * sequence. */
+static size_t frontend_cut(const char *s, size_t max) {
+        size_t n = strlen(s);
+
+        if (n <= max)
+                return n;
+        n = max;
+        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+                n--;
+        return n;
+}
+
+void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid,
+                  Sohoa__ResultStatus status, const char *reason, const Uuid *batch) {
+        char cut[FRONTEND_REASON_MAX + 1];
+        Sohoa__Ack ack = SOHOA__ACK__INIT;
+        Peer *p = origin_id ? peer_by_id(b->peers, origin_id) : NULL;
+        size_t n;
+
+        if (!p || p->rid_len == 0) {
+                b->counters.acks_unroutable++;
+                return;
+        }
+        n = frontend_cut(reason ? reason : "", FRONTEND_REASON_MAX);
+        memcpy(cut, reason ? reason : "", n);
+        cut[n] = '\0';
+        ack.epoch = b->epoch;
+        ack.page_uuid.data = (uint8_t *) page_uuid->b;
+        ack.page_uuid.len = sizeof(page_uuid->b);
+        ack.status = status;
+        ack.reason = cut;
+        if (batch) {
+                ack.batch_uuid.data = (uint8_t *) batch->b;
+                ack.batch_uuid.len = sizeof(batch->b);
+        }
+        if (broker_send(b, b->stations, p->rid, p->rid_len, MSG_ACK, &ack.base, NULL) < 0)
+                b->counters.acks_unroutable++;
+        else
+                b->counters.acks_out++;
+}
+
+static void frontend_on_page(Broker *b, Peer *p, Msg *m) {
+        const Sohoa__Page *pg = MSG_PAGE_BODY(m);
+        size_t len = m->has_image ? zmq_msg_size(&m->image) : 0;
+        const CompletedEntry *done;
+        PageRec *rec;
+        Uuid u;
+        int r;
+
+        /* Draining: the page is safe in its sender's spool. */
+        if (b->draining)
+                return;
+        if (!m->has_image || msg_page_check(pg, len) < 0 ||
+            uuid_from_bytes(pg->page_uuid.data, pg->page_uuid.len, &u) < 0) {
+                frontend_malformed(b, m, p->id, "page header does not match its image");
+                return;
+        }
+        b->counters.pages_in++;
+        if (page_get(b->pages, &u)) {
+                b->counters.dropped_duplicate++;
+                return;
+        }
+        done = completed_get(b->completed, &u);
+        if (done && memcmp(done->sha256, pg->sha256.data, sizeof(done->sha256)) == 0) {
+                b->counters.acks_from_cache++;
+                frontend_ack(b, p->id, &u, done->status, "", &done->batch_uuid);
+                return;
+        }
+        if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass],
+                           b->settings->max_frame_bytes)) {
+                b->counters.dropped_over_credit++;
+                return;
+        }
+        r = page_new(b->pages, pg, &m->image, p, p->id, p->klass, &rec);
+        if (r < 0) {
+                log_error_errno(r, "holding a page from %s: %m", p->id);
+                return;
+        }
+        peer_push_back(b->peers, rec);
+}
+
+static void frontend_unknown(Broker *b, Msg *m) {
+        b->counters.dropped_unknown_peer++;
+        if (broker_note_once(b, false, m->routing_id, m->routing_id_len, NOTE_UNKNOWN))
+                log_info("%s from a connection that has not said HELLO: dropped, asking it to "
+                         "(logged once per connection)",
+                         msg_type_to_string(m->type));
+        broker_send_heartbeat(b, b->stations, m->routing_id, m->routing_id_len, 0);
+}
+
+void frontend_handle(Broker *b, Msg *m, uint64_t now_ms) {
+        Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
+
+        if (p)
+                peer_seen(b->peers, p, now_ms);
+        if (m->type == MSG_HELLO) {
+                frontend_on_hello(b, m, now_ms);
+                return;
+        }
+        if (m->type == MSG_STATUS) {
+                status_reply(b, m->routing_id, m->routing_id_len, MSG_STATUS_BODY(m));
+                return;
+        }
+        if (!p) {
+                /* A BYE needs no answer, known or not. */
+                if (m->type != MSG_BYE)
+                        frontend_unknown(b, m);
+                return;
+        }
+        switch (m->type) {
+        case MSG_PAGE:
+                frontend_on_page(b, p, m);
+                break;
+        case MSG_HEARTBEAT:
+                break;
+        case MSG_BYE:
+                log_info("%s %s said BYE (%u page(s) held for it)",
+                         p->role == SOHOA__ROLE__ROLE_STATION ? "station" : "importer", p->id,
+                         p->held_pages);
+                peer_bye(b->peers, p);
+                (void) peer_reap(b->peers, p);
+                break;
+        default:
+                frontend_malformed(b, m, p->id, "not a command for the broker's station endpoint");
+                break;
+        }
+}

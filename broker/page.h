@@ -1,0 +1,78 @@
+/* The pages the broker holds: one record per page UUID, queued in its
+ * origin peer's FIFO or in flight with a worker, with the image kept as the
+ * received zmq_msg_t (zero copy). The table finds duplicates and counts the
+ * held bytes per class, which is what the pools bound. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#include "hashmap.h"
+#include "macro.h"
+#include "sohoa.pb-c.h"
+#include "uuid.h"
+
+/* The class comes from the sender's role, never from the page body. */
+typedef enum BrokerClass {
+        BROKER_INTERACTIVE,  /* stations */
+        BROKER_BULK,         /* importers */
+        _BROKER_CLASS_MAX,
+        _BROKER_CLASS_INVALID = -EINVAL,
+} BrokerClass;
+
+typedef struct Peer Peer;
+typedef struct Worker Worker;
+
+typedef struct PageRec {
+        Uuid uuid;
+        Sohoa__Page *page;          /* owned copy of the body */
+        zmq_msg_t image;            /* owned reference to the received frame */
+        uint64_t bytes;             /* image length */
+        BrokerClass klass;
+        Peer *origin;               /* not owned: a peer outlives the pages it sent */
+        Worker *worker;             /* in flight with it; NULL while queued */
+        uint32_t attempts;          /* workers that died holding it */
+        bool quarantined;
+        struct PageRec *prev, *next;/* the origin's FIFO while queued */
+} PageRec;
+
+typedef struct PageTable {
+        Hashmap *by_uuid;
+        uint32_t held_pages[_BROKER_CLASS_MAX];
+        uint64_t held_bytes[_BROKER_CLASS_MAX];
+        uint32_t inflight_pages[_BROKER_CLASS_MAX];
+        uint64_t inflight_bytes[_BROKER_CLASS_MAX];
+} PageTable;
+
+/* NULL on allocation failure. */
+PageTable *page_table_new(void);
+/* Frees every record still held, then the table. NULL ok; returns NULL. */
+PageTable *page_table_free(PageTable *t);
+
+/* Hold a new page. body is copied (origin_id is replaced by origin_id, the
+ * sender's HELLO id, and page_class by k); *image is taken over and left
+ * empty. The record is neither queued nor in flight yet. 0, -EEXIST (that
+ * UUID is held already), -EBADMSG (body uuid not 16 bytes) or -ENOMEM. The
+ * record is owned by the table (page_free()). */
+MUST_CHECK int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin,
+                        const char *origin_id, BrokerClass k, PageRec **ret);
+/* Forget a record that is neither queued nor in flight; NULL ok. */
+void page_free(PageTable *t, PageRec *rec);
+
+PageRec *page_get(const PageTable *t, const Uuid *u);
+
+/* Mark in flight with w, or queued again (w NULL): keeps the counts. */
+void page_set_worker(PageTable *t, PageRec *rec, Worker *w);
+
+uint32_t page_queued_pages(const PageTable *t, BrokerClass k);
+uint64_t page_queued_bytes(const PageTable *t, BrokerClass k);
+uint32_t page_inflight_total(const PageTable *t);
+
+/* Would holding bytes more of class k go over pool + max_frame? */
+bool page_over_pool(const PageTable *t, BrokerClass k, uint64_t bytes, uint64_t pool,
+                    uint64_t max_frame);
+
+/* "interactive", "bulk". */
+const char *page_class_to_string(BrokerClass k);

@@ -1,0 +1,298 @@
+/* Client peers: the id and routing-id maps, liveness per class (which sets
+ * the credit), each peer's FIFO of queued pages, and the round-robin ring of
+ * peers that have pages queued. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "peer.h"
+
+PeerTable *peer_table_new(void) {
+        PeerTable *t = calloc(1, sizeof(*t));
+
+        if (!t)
+                return NULL;
+        t->by_id = hashmap_new();
+        t->by_rid = hashmap_new();
+        if (!t->by_id || !t->by_rid)
+                return peer_table_free(t);
+        return t;
+}
+
+static void peer_destroy(Peer *p) {
+        free(p->id);
+        free(p);
+}
+
+PeerTable *peer_table_free(PeerTable *t) {
+        size_t state = 0;
+        Peer *p;
+
+        if (!t)
+                return NULL;
+        while (t->by_id && peer_iterate(t, &state, &p)) {
+                hashmap_remove(t->by_id, p->id, strlen(p->id));
+                peer_destroy(p);
+        }
+        hashmap_free(t->by_id);
+        hashmap_free(t->by_rid);
+        return mfree(t);
+}
+
+BrokerClass peer_role_class(Sohoa__Role role) {
+        switch (role) {
+        case SOHOA__ROLE__ROLE_STATION:
+                return BROKER_INTERACTIVE;
+        case SOHOA__ROLE__ROLE_IMPORTER:
+                return BROKER_BULK;
+        default:
+                return _BROKER_CLASS_INVALID;
+        }
+}
+
+static void peer_unroute(PeerTable *t, Peer *p) {
+        if (p->rid_len > 0 && hashmap_get(t->by_rid, p->rid, p->rid_len) == p)
+                hashmap_remove(t->by_rid, p->rid, p->rid_len);
+        p->rid_len = 0;
+}
+
+static void peer_set_state(PeerTable *t, Peer *p, PeerState s) {
+        if (p->state == PEER_LIVE && s != PEER_LIVE)
+                t->live[p->klass]--;
+        else if (p->state != PEER_LIVE && s == PEER_LIVE)
+                t->live[p->klass]++;
+        p->state = s;
+}
+
+static int peer_create(PeerTable *t, const char *id, Sohoa__Role role, BrokerClass k,
+                       Peer **ret) {
+        Peer *p = calloc(1, sizeof(*p));
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        p->id = strdup(id);
+        if (!p->id) {
+                peer_destroy(p);
+                return -ENOMEM;
+        }
+        p->role = role;
+        p->klass = k;
+        p->state = PEER_GONE;   /* made live by the caller, which counts it */
+        r = hashmap_put(t->by_id, p->id, strlen(p->id), p, NULL);
+        if (r < 0) {
+                peer_destroy(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *rid,
+               size_t rid_len, uint64_t now_ms, Peer **ret) {
+        BrokerClass k = peer_role_class(role);
+        Peer *p, *other;
+        int r;
+
+        assert(t && id && rid && rid_len > 0 && rid_len <= MSG_ROUTING_ID_MAX && ret);
+        if (k < 0)
+                return -EINVAL;
+
+        p = peer_by_id(t, id);
+        if (!p) {
+                r = peer_create(t, id, role, k, &p);
+                if (r < 0)
+                        return r;
+        } else if (p->klass != k) {
+                /* Its pages are counted in the old class's pool and ring. */
+                if (p->held_pages > 0)
+                        return -EBUSY;
+                peer_set_state(t, p, PEER_GONE);
+                p->klass = k;
+        }
+        p->role = role;
+
+        other = peer_by_rid(t, rid, rid_len);
+        if (other && other != p) {
+                peer_unroute(t, other);
+                peer_set_state(t, other, PEER_GONE);
+        }
+        if (other != p) {
+                peer_unroute(t, p);
+                r = hashmap_put(t->by_rid, rid, rid_len, p, NULL);
+                if (r < 0)
+                        return r;
+                memcpy(p->rid, rid, rid_len);
+                p->rid_len = rid_len;
+        }
+        peer_set_state(t, p, PEER_LIVE);
+        p->last_seen_ms = now_ms;
+        *ret = p;
+        return 0;
+}
+
+Peer *peer_by_rid(const PeerTable *t, const uint8_t *rid, size_t rid_len) {
+        if (rid_len == 0)
+                return NULL;
+        return hashmap_get(t->by_rid, rid, rid_len);
+}
+
+Peer *peer_by_id(const PeerTable *t, const char *id) {
+        return hashmap_get(t->by_id, id, strlen(id));
+}
+
+bool peer_iterate(const PeerTable *t, size_t *state, Peer **ret) {
+        void *v;
+
+        if (!hashmap_iterate(t->by_id, state, NULL, NULL, &v))
+                return false;
+        *ret = v;
+        return true;
+}
+
+void peer_seen(PeerTable *t, Peer *p, uint64_t now_ms) {
+        p->last_seen_ms = now_ms;
+        if (p->state == PEER_SILENT)
+                peer_set_state(t, p, PEER_LIVE);
+}
+
+void peer_set_silent(PeerTable *t, Peer *p) {
+        if (p->state == PEER_LIVE)
+                peer_set_state(t, p, PEER_SILENT);
+}
+
+void peer_bye(PeerTable *t, Peer *p) {
+        peer_unroute(t, p);
+        peer_set_state(t, p, PEER_GONE);
+}
+
+bool peer_reap(PeerTable *t, Peer *p) {
+        if (p->state == PEER_LIVE || p->held_pages > 0)
+                return false;
+        assert(!p->in_ring && !p->head);
+        peer_unroute(t, p);
+        hashmap_remove(t->by_id, p->id, strlen(p->id));
+        peer_destroy(p);
+        return true;
+}
+
+uint64_t peer_credit(const PeerTable *t, BrokerClass k, uint64_t pool, uint64_t max_frame) {
+        unsigned n = MAX(t->live[k], 1u);
+
+        return MAX(pool / n, max_frame);
+}
+
+static void ring_remove(PeerTable *t, Peer *p) {
+        BrokerClass k = p->klass;
+
+        if (!p->in_ring)
+                return;
+        if (p->ring_prev)
+                p->ring_prev->ring_next = p->ring_next;
+        else
+                t->ring_head[k] = p->ring_next;
+        if (p->ring_next)
+                p->ring_next->ring_prev = p->ring_prev;
+        else
+                t->ring_tail[k] = p->ring_prev;
+        p->ring_prev = p->ring_next = NULL;
+        p->in_ring = false;
+}
+
+static void ring_add(PeerTable *t, Peer *p, bool front) {
+        BrokerClass k = p->klass;
+
+        ring_remove(t, p);
+        if (front) {
+                p->ring_next = t->ring_head[k];
+                if (t->ring_head[k])
+                        t->ring_head[k]->ring_prev = p;
+                else
+                        t->ring_tail[k] = p;
+                t->ring_head[k] = p;
+        } else {
+                p->ring_prev = t->ring_tail[k];
+                if (t->ring_tail[k])
+                        t->ring_tail[k]->ring_next = p;
+                else
+                        t->ring_head[k] = p;
+                t->ring_tail[k] = p;
+        }
+        p->in_ring = true;
+}
+
+void peer_push_back(PeerTable *t, PageRec *rec) {
+        Peer *p = rec->origin;
+
+        assert(!rec->worker && !rec->prev && !rec->next && p->head != rec);
+        rec->prev = p->tail;
+        if (p->tail)
+                p->tail->next = rec;
+        else
+                p->head = rec;
+        p->tail = rec;
+        p->queued_pages++;
+        p->queued_bytes += rec->bytes;
+        if (!p->in_ring)
+                ring_add(t, p, false);
+}
+
+void peer_push_front(PeerTable *t, PageRec *rec) {
+        Peer *p = rec->origin;
+
+        assert(!rec->worker && !rec->prev && !rec->next && p->head != rec);
+        rec->next = p->head;
+        if (p->head)
+                p->head->prev = rec;
+        else
+                p->tail = rec;
+        p->head = rec;
+        p->queued_pages++;
+        p->queued_bytes += rec->bytes;
+        ring_add(t, p, true);
+}
+
+void peer_unqueue(PeerTable *t, PageRec *rec) {
+        Peer *p = rec->origin;
+
+        if (rec->prev)
+                rec->prev->next = rec->next;
+        else
+                p->head = rec->next;
+        if (rec->next)
+                rec->next->prev = rec->prev;
+        else
+                p->tail = rec->prev;
+        rec->prev = rec->next = NULL;
+        p->queued_pages--;
+        p->queued_bytes -= rec->bytes;
+        if (!p->head)
+                ring_remove(t, p);
+}
+
+PageRec *peer_pop_next(PeerTable *t, BrokerClass k) {
+        Peer *p = t->ring_head[k];
+        PageRec *rec;
+
+        if (!p)
+                return NULL;
+        rec = p->head;
+        assert(rec);
+        peer_unqueue(t, rec);
+        /* Its turn is over: the others go before its next page. */
+        if (p->head)
+                ring_add(t, p, false);
+        return rec;
+}
+
+const char *peer_state_to_string(PeerState s) {
+        static const char *const names[_PEER_STATE_MAX] = {
+                [PEER_LIVE] = "live",
+                [PEER_SILENT] = "silent",
+                [PEER_GONE] = "gone",
+        };
+
+        if (s < 0 || s >= _PEER_STATE_MAX)
+                return "invalid";
+        return names[s];
+}

@@ -1,0 +1,54 @@
+/* The broker's configuration table: every key, its type, default, bounds
+ * and help, in one place. Defaults suit one machine running everything;
+ * production overrides endpoints and pools in /etc/sohoa/broker.conf. */
+#include <stddef.h>
+
+#include "settings.h"
+
+/* Key name and struct field are spelled the same, but for the three
+ * durations whose field carries its unit. */
+#define KEY_AS(n, f, t, d, lo, hi, h)                                                            \
+        { .section = "broker", .name = #n, .type = (t), .offset = offsetof(Settings, f),          \
+          .def = (d), .reloadable = false, .help = (h), .min = (lo), .max = (hi) }
+#define KEY(n, t, d, lo, hi, h) KEY_AS(n, n, t, d, lo, hi, h)
+
+static const ConfigKey settings_keys[] = {
+        KEY(stations_endpoint, CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
+            "ZeroMQ endpoint stations, importers and sohoactl connect to"),
+        KEY(workers_endpoint, CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
+            "ZeroMQ endpoint workers connect to"),
+        KEY(max_frame_bytes, CONFIG_BYTES, "64M", 65536, INT64_C(1) << 31,
+            "largest image frame accepted; larger messages are cut off by libzmq"),
+        KEY(interactive_pool_bytes, CONFIG_BYTES, "256M", 0, INT64_C(1) << 40,
+            "bytes of pages held for stations (queued and in flight)"),
+        KEY(bulk_pool_bytes, CONFIG_BYTES, "256M", 0, INT64_C(1) << 40,
+            "bytes of pages held for importers (queued and in flight)"),
+        KEY_AS(heartbeat, heartbeat_ms, CONFIG_MSEC, "1000ms", 10, 60000,
+            "heartbeat interval, both ways"),
+        KEY(liveness, CONFIG_UINT, "3", 1, 100,
+            "heartbeat intervals of silence after which a peer is dead"),
+        KEY(quarantine_after, CONFIG_UINT, "3", 1, 1000,
+            "workers that died holding a page before it is only stored raw"),
+        KEY_AS(drain_timeout, drain_timeout_ms, CONFIG_MSEC, "60s", 0, 3600000,
+            "on the first SIGTERM, how long to wait for pages in flight"),
+        KEY(completed_cache, CONFIG_UINT, "65536", 0, 16777216,
+            "recently stored pages remembered to answer repeats at once"),
+        KEY_AS(linger, linger_ms, CONFIG_MSEC, "1000ms", 0, 60000,
+            "how long closing sockets may wait to flush what is queued"),
+        {},
+};
+
+static const ConfigProgram settings_prog = {
+        .name = "sohoa-broker",
+        .summary = "Queue pages from stations and importers to OCR workers.",
+        .default_path = "/etc/sohoa/broker.conf",
+        .keys = settings_keys,
+};
+
+const ConfigProgram *settings_program(void) {
+        return &settings_prog;
+}
+
+void settings_done(Settings *s) {
+        config_free(settings_keys, s);
+}

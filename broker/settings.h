@@ -1,0 +1,28 @@
+/* The broker's settings: one struct, filled from one table of keys (section
+ * [broker]) by lib/config. The table also prints --help, answers
+ * --check-config and --show-config. */
+#pragma once
+
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct Settings {
+        char *stations_endpoint;      /* stations, importers, admin queries */
+        char *workers_endpoint;
+        uint64_t max_frame_bytes;     /* largest image frame accepted */
+        uint64_t interactive_pool_bytes;
+        uint64_t bulk_pool_bytes;
+        uint64_t heartbeat_ms;
+        unsigned liveness;            /* heartbeats of silence before a peer is dead */
+        unsigned quarantine_after;    /* worker deaths holding a page before store_only */
+        uint64_t drain_timeout_ms;
+        unsigned completed_cache;     /* entries; 0 disables the cache */
+        uint64_t linger_ms;
+} Settings;
+
+/* The program description handed to config_parse_argv(). Static. */
+const ConfigProgram *settings_program(void);
+
+/* Free the strings of s (not s). */
+void settings_done(Settings *s);

@@ -1,0 +1,171 @@
+/* The StatusReply: per class what is queued, in flight and held against
+ * the pool; workers, idle workers and stations; every counter; and, when
+ * asked, one line per client peer and worker. A body must stay under
+ * MSG_BODY_MAX, so the peer list stops when the next entry would not fit
+ * (the totals still count everyone). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "status.h"
+
+/* Room kept for everything but the peer list. */
+#define STATUS_PEERS_BUDGET (MSG_BODY_MAX - 4096)
+
+typedef struct StatusBuild {
+        Sohoa__StatusReply reply;
+        Sohoa__ClassStatus classes[_BROKER_CLASS_MAX];
+        Sohoa__ClassStatus *class_ptrs[_BROKER_CLASS_MAX];
+        Sohoa__Counters counters;
+        Sohoa__PeerStatus *peers;       /* array */
+        Sohoa__PeerStatus **peer_ptrs;
+        size_t n_peers, max_peers;
+        size_t peers_bytes;
+        uint64_t now;
+} StatusBuild;
+
+static void status_classes(Broker *b, StatusBuild *s) {
+        for (BrokerClass k = 0; k < _BROKER_CLASS_MAX; k++) {
+                Sohoa__ClassStatus *c = &s->classes[k];
+
+                sohoa__class_status__init(c);
+                c->page_class = k == BROKER_BULK ? SOHOA__PAGE_CLASS__CLASS_BULK
+                                                 : SOHOA__PAGE_CLASS__CLASS_INTERACTIVE;
+                c->queued_pages = page_queued_pages(b->pages, k);
+                c->queued_bytes = page_queued_bytes(b->pages, k);
+                c->inflight_pages = b->pages->inflight_pages[k];
+                c->held_bytes = b->pages->held_bytes[k];
+                c->pool_bytes = b->pool_bytes[k];
+                s->class_ptrs[k] = c;
+        }
+        s->reply.classes = s->class_ptrs;
+        s->reply.n_classes = _BROKER_CLASS_MAX;
+}
+
+static void status_counters(Broker *b, StatusBuild *s) {
+        const BrokerCounters *c = &b->counters;
+        Sohoa__Counters *o = &s->counters;
+
+        sohoa__counters__init(o);
+        o->pages_in = c->pages_in;
+        o->acks_out = c->acks_out;
+        o->jobs_out = c->jobs_out;
+        o->dropped_malformed = c->dropped_malformed;
+        o->dropped_unknown_peer = c->dropped_unknown_peer;
+        o->dropped_duplicate = c->dropped_duplicate;
+        o->dropped_over_credit = c->dropped_over_credit;
+        o->redispatched = c->redispatched;
+        o->quarantined = c->quarantined;
+        o->acks_unroutable = c->acks_unroutable;
+        o->acks_from_cache = c->acks_from_cache;
+        s->reply.counters = o;
+}
+
+static uint32_t status_ms(uint64_t now, uint64_t then) {
+        uint64_t d = now > then ? now - then : 0;
+
+        return d > UINT32_MAX ? UINT32_MAX : (uint32_t) d;
+}
+
+/* The next free entry, or NULL when the list is full or would not fit. */
+static Sohoa__PeerStatus *status_add(StatusBuild *s) {
+        if (s->n_peers >= s->max_peers || s->peers_bytes >= STATUS_PEERS_BUDGET)
+                return NULL;
+        sohoa__peer_status__init(&s->peers[s->n_peers]);
+        return &s->peers[s->n_peers];
+}
+
+/* Keep the entry just filled in if it fits the budget. */
+static void status_commit(StatusBuild *s) {
+        Sohoa__PeerStatus *p = &s->peers[s->n_peers];
+        size_t len = sohoa__peer_status__get_packed_size(p) + 4;
+
+        if (s->peers_bytes + len > STATUS_PEERS_BUDGET) {
+                s->peers_bytes = STATUS_PEERS_BUDGET;
+                return;
+        }
+        s->peers_bytes += len;
+        s->peer_ptrs[s->n_peers] = p;
+        s->n_peers++;
+}
+
+static void status_clients(Broker *b, StatusBuild *s, bool list) {
+        size_t state = 0;
+        Peer *p;
+
+        while (peer_iterate(b->peers, &state, &p)) {
+                Sohoa__PeerStatus *o;
+
+                if (p->state == PEER_LIVE && p->role == SOHOA__ROLE__ROLE_STATION)
+                        s->reply.stations++;
+                if (!list || !(o = status_add(s)))
+                        continue;
+                o->peer_id = p->id;
+                o->role = p->role;
+                o->credit_bytes = p->state == PEER_LIVE ? broker_credit(b, p->klass) : 0;
+                o->held_bytes = p->held_bytes;
+                o->queued_pages = p->queued_pages;
+                o->idle_ms = status_ms(s->now, p->last_seen_ms);
+                o->state = (char *) peer_state_to_string(p->state);
+                status_commit(s);
+        }
+}
+
+static void status_workers(Broker *b, StatusBuild *s, bool list) {
+        size_t state = 0;
+        Worker *w;
+
+        s->reply.workers = b->worker_table->live;
+        s->reply.workers_idle = b->worker_table->idle;
+        while (list && worker_iterate(b->worker_table, &state, &w)) {
+                Sohoa__PeerStatus *o = status_add(s);
+
+                if (!o)
+                        break;
+                o->peer_id = w->id;
+                o->role = SOHOA__ROLE__ROLE_WORKER;
+                o->idle_ms = status_ms(s->now, w->last_seen_ms);
+                o->state = (char *) worker_state_to_string(w->state);
+                if (w->state == WORKER_BUSY) {
+                        o->busy_ms = status_ms(s->now, w->busy_since_ms);
+                        if (w->page) {
+                                o->page_uuid.data = w->page->uuid.b;
+                                o->page_uuid.len = sizeof(w->page->uuid.b);
+                                o->held_bytes = w->page->bytes;
+                        }
+                }
+                status_commit(s);
+        }
+}
+
+void status_reply(Broker *b, const uint8_t *rid, size_t rid_len, const Sohoa__StatusRequest *req) {
+        StatusBuild s = { .reply = SOHOA__STATUS_REPLY__INIT, .now = clock_mono_ms() };
+        bool list = req && req->with_peers;
+        int r;
+
+        s.reply.epoch = b->epoch;
+        s.reply.uptime_ms = s.now - b->started_ms;
+        s.reply.draining = b->draining;
+        status_classes(b, &s);
+        status_counters(b, &s);
+        if (list) {
+                s.max_peers = hashmap_size(b->peers->by_id) + hashmap_size(b->worker_table->by_id);
+                s.peers = calloc(MAX(s.max_peers, 1u), sizeof(*s.peers));
+                s.peer_ptrs = calloc(MAX(s.max_peers, 1u), sizeof(*s.peer_ptrs));
+                if (!s.peers || !s.peer_ptrs) {
+                        /* The totals are worth sending without the list. */
+                        list = false;
+                        s.max_peers = 0;
+                }
+        }
+        status_clients(b, &s, list);
+        status_workers(b, &s, list);
+        s.reply.peers = s.peer_ptrs;
+        s.reply.n_peers = s.n_peers;
+        r = broker_send(b, b->stations, rid, rid_len, MSG_STATUS_REPLY, &s.reply.base, NULL);
+        if (r < 0)
+                log_debug_errno(r, "STATUS_REPLY not sent: %m");
+        free(s.peers);
+        free(s.peer_ptrs);
+}

@@ -1,0 +1,215 @@
+/* Workers: the id and routing-id maps, the LRU list of idle workers, and
+ * the state changes that take a page back from a worker (dead, gone), which
+ * the caller then queues again. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker.h"
+
+WorkerTable *worker_table_new(void) {
+        WorkerTable *t = calloc(1, sizeof(*t));
+
+        if (!t)
+                return NULL;
+        t->by_id = hashmap_new();
+        t->by_rid = hashmap_new();
+        if (!t->by_id || !t->by_rid)
+                return worker_table_free(t);
+        return t;
+}
+
+static void worker_destroy(Worker *w) {
+        free(w->id);
+        free(w);
+}
+
+WorkerTable *worker_table_free(WorkerTable *t) {
+        size_t state = 0;
+        Worker *w;
+
+        if (!t)
+                return NULL;
+        while (t->by_id && worker_iterate(t, &state, &w)) {
+                hashmap_remove(t->by_id, w->id, strlen(w->id));
+                worker_destroy(w);
+        }
+        hashmap_free(t->by_id);
+        hashmap_free(t->by_rid);
+        return mfree(t);
+}
+
+static void lru_remove(WorkerTable *t, Worker *w) {
+        if (w->state != WORKER_IDLE)
+                return;
+        if (w->lru_prev)
+                w->lru_prev->lru_next = w->lru_next;
+        else
+                t->lru_head = w->lru_next;
+        if (w->lru_next)
+                w->lru_next->lru_prev = w->lru_prev;
+        else
+                t->lru_tail = w->lru_prev;
+        w->lru_prev = w->lru_next = NULL;
+        t->idle--;
+}
+
+/* Every state change goes through here, so live and idle stay counted. */
+static void worker_set_state(WorkerTable *t, Worker *w, WorkerState s) {
+        lru_remove(t, w);
+        if (w->state == WORKER_DEAD && s != WORKER_DEAD)
+                t->live++;
+        else if (w->state != WORKER_DEAD && s == WORKER_DEAD)
+                t->live--;
+        w->state = s;
+        if (s == WORKER_IDLE) {
+                w->lru_prev = t->lru_tail;
+                if (t->lru_tail)
+                        t->lru_tail->lru_next = w;
+                else
+                        t->lru_head = w;
+                t->lru_tail = w;
+                t->idle++;
+        }
+}
+
+static void worker_unroute(WorkerTable *t, Worker *w) {
+        if (w->rid_len > 0 && hashmap_get(t->by_rid, w->rid, w->rid_len) == w)
+                hashmap_remove(t->by_rid, w->rid, w->rid_len);
+        w->rid_len = 0;
+}
+
+static int worker_create(WorkerTable *t, const char *id, Worker **ret) {
+        Worker *w = calloc(1, sizeof(*w));
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        w->id = strdup(id);
+        if (!w->id) {
+                worker_destroy(w);
+                return -ENOMEM;
+        }
+        w->state = WORKER_DEAD; /* made live by the caller, which counts it */
+        r = hashmap_put(t->by_id, w->id, strlen(w->id), w, NULL);
+        if (r < 0) {
+                worker_destroy(w);
+                return r;
+        }
+        *ret = w;
+        return 0;
+}
+
+int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len,
+                 uint64_t now_ms, Worker **ret) {
+        Worker *w, *other;
+        int r;
+
+        assert(t && id && rid && rid_len > 0 && rid_len <= MSG_ROUTING_ID_MAX && ret);
+
+        other = worker_by_rid(t, rid, rid_len);
+        if (other && strcmp(other->id, id) != 0)
+                return -EADDRINUSE;
+        w = hashmap_get(t->by_id, id, strlen(id));
+        if (!w) {
+                r = worker_create(t, id, &w);
+                if (r < 0)
+                        return r;
+        }
+        if (other != w) {
+                worker_unroute(t, w);
+                r = hashmap_put(t->by_rid, rid, rid_len, w, NULL);
+                if (r < 0)
+                        return r;
+                memcpy(w->rid, rid, rid_len);
+                w->rid_len = rid_len;
+        }
+        w->last_seen_ms = now_ms;
+        if (w->state == WORKER_DEAD)
+                worker_set_state(t, w, w->was_busy ? WORKER_BUSY : WORKER_CONNECTED);
+        else if (w->state == WORKER_IDLE)
+                worker_set_state(t, w, WORKER_CONNECTED);
+        *ret = w;
+        return 0;
+}
+
+Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len) {
+        if (rid_len == 0)
+                return NULL;
+        return hashmap_get(t->by_rid, rid, rid_len);
+}
+
+bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret) {
+        void *v;
+
+        if (!hashmap_iterate(t->by_id, state, NULL, NULL, &v))
+                return false;
+        *ret = v;
+        return true;
+}
+
+void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms) {
+        w->last_seen_ms = now_ms;
+        if (w->state == WORKER_DEAD)
+                worker_set_state(t, w, w->was_busy ? WORKER_BUSY : WORKER_IDLE);
+}
+
+static PageRec *worker_take_page(Worker *w) {
+        PageRec *rec = w->page;
+
+        w->page = NULL;
+        return rec;
+}
+
+PageRec *worker_set_idle(WorkerTable *t, Worker *w) {
+        if (w->state != WORKER_IDLE)
+                worker_set_state(t, w, WORKER_IDLE);
+        w->was_busy = false;
+        return worker_take_page(w);
+}
+
+Worker *worker_take_idle(WorkerTable *t) {
+        Worker *w = t->lru_head;
+
+        if (!w)
+                return NULL;
+        worker_set_state(t, w, WORKER_CONNECTED);
+        return w;
+}
+
+void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms) {
+        assert(!w->page);
+        worker_set_state(t, w, WORKER_BUSY);
+        w->page = rec;
+        w->page_uuid = rec->uuid;
+        w->busy_since_ms = now_ms;
+}
+
+PageRec *worker_set_dead(WorkerTable *t, Worker *w) {
+        if (w->state != WORKER_DEAD)
+                w->was_busy = w->state == WORKER_BUSY;
+        worker_set_state(t, w, WORKER_DEAD);
+        return worker_take_page(w);
+}
+
+PageRec *worker_forget(WorkerTable *t, Worker *w) {
+        PageRec *rec = worker_set_dead(t, w);
+
+        worker_unroute(t, w);
+        hashmap_remove(t->by_id, w->id, strlen(w->id));
+        worker_destroy(w);
+        return rec;
+}
+
+const char *worker_state_to_string(WorkerState s) {
+        static const char *const names[_WORKER_STATE_MAX] = {
+                [WORKER_CONNECTED] = "connected",
+                [WORKER_IDLE] = "idle",
+                [WORKER_BUSY] = "busy",
+                [WORKER_DEAD] = "dead",
+        };
+
+        if (s < 0 || s >= _WORKER_STATE_MAX)
+                return "invalid";
+        return names[s];
+}

@@ -1,0 +1,78 @@
+/* Workers on the worker endpoint, known by HELLO id, reachable through their
+ * current routing id. An idle worker waits in an LRU list (the one idle the
+ * longest is first); a busy one holds at most one page. A worker that falls
+ * silent is dead: its page is taken back at once, the worker is kept so any
+ * later frame revives it (a stalled process that wakes up is not stranded). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hashmap.h"
+#include "macro.h"
+#include "msg.h"
+#include "page.h"
+#include "uuid.h"
+
+typedef enum WorkerState {
+        WORKER_CONNECTED,   /* said HELLO, not READY yet */
+        WORKER_IDLE,        /* in the LRU list */
+        WORKER_BUSY,        /* has a JOB; page may be NULL if it went elsewhere */
+        WORKER_DEAD,        /* silent past liveness */
+        _WORKER_STATE_MAX,
+        _WORKER_STATE_INVALID = -EINVAL,
+} WorkerState;
+
+struct Worker {
+        char *id;                       /* HELLO peer_id, owned */
+        uint8_t rid[MSG_ROUTING_ID_MAX];
+        size_t rid_len;
+        WorkerState state;
+        bool was_busy;                  /* dead while busy: may still send a RESULT */
+        PageRec *page;                  /* in hand; not owned */
+        Uuid page_uuid;                 /* of the last JOB, for status */
+        uint64_t busy_since_ms;
+        uint64_t last_seen_ms;
+        Worker *lru_prev, *lru_next;
+};
+
+typedef struct WorkerTable {
+        Hashmap *by_id;                 /* id -> Worker, owns the workers */
+        Hashmap *by_rid;
+        Worker *lru_head, *lru_tail;    /* idle workers, idle longest first */
+        unsigned live;                  /* not dead */
+        unsigned idle;
+} WorkerTable;
+
+/* NULL on allocation failure. */
+WorkerTable *worker_table_new(void);
+/* Frees every worker (pages are the PageTable's). NULL ok; returns NULL. */
+WorkerTable *worker_table_free(WorkerTable *t);
+
+/* A HELLO: create the worker or rebind a known id to this routing id. A
+ * busy worker stays busy (its RESULT is still to come); an idle one waits
+ * for READY. 0, -EADDRINUSE (the routing id belongs to a worker of another
+ * name: worker_forget() that one first), or -ENOMEM. The table owns *ret. */
+MUST_CHECK int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len,
+                            uint64_t now_ms, Worker **ret);
+Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len);
+bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret);
+
+/* Any frame: refresh liveness; a dead worker comes back busy if it died
+ * busy (its RESULT may still come), else idle. */
+void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms);
+
+/* Idle now (READY, RESULT): last in the LRU list. Returns the page it held,
+ * if any (the caller decides what becomes of it). */
+PageRec *worker_set_idle(WorkerTable *t, Worker *w);
+/* The idle worker idle the longest, taken out of the list; NULL if none. */
+Worker *worker_take_idle(WorkerTable *t);
+/* It got a JOB for rec. */
+void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms);
+/* Silent past liveness, or unreachable: returns the page it held, if any. */
+PageRec *worker_set_dead(WorkerTable *t, Worker *w);
+/* BYE or forgotten after a long silence: returns the page it held, if any,
+ * and frees the worker. */
+PageRec *worker_forget(WorkerTable *t, Worker *w);
+
+const char *worker_state_to_string(WorkerState s);
