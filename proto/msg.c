@@ -120,7 +120,8 @@ static bool unknown_fields_valid(const ProtobufCMessage *m) {
                         continue;
                 if (f->label == PROTOBUF_C_LABEL_REPEATED) {
                         size_t n = *(const size_t *) (base + f->quantifier_offset);
-                        ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *) (base + f->offset);
+                        ProtobufCMessage *const *v =
+                                *(ProtobufCMessage *const *const *) (base + f->offset);
 
                         for (size_t k = 0; k < n; k++)
                                 if (v[k] && !unknown_fields_valid(v[k]))
@@ -260,7 +261,7 @@ static int recv_part(zmq_msg_t *part, void *socket, int flags, bool first) {
 }
 
 int msg_recv(void *socket, bool router, size_t max_image, int flags, Msg *ret) {
-        zmq_msg_t parts[MSG_PARTS_MAX];
+        zmq_msg_t parts[MSG_PARTS_MAX], scratch;
         MsgFrame frames[MSG_PARTS_MAX] = { 0 };
         ProtobufCMessage *body = NULL;
         size_t n = 0, skip = router ? 1 : 0;
@@ -276,21 +277,21 @@ int msg_recv(void *socket, bool router, size_t max_image, int flags, Msg *ret) {
          * be bad: libzmq delivers a multipart message whole (all parts are
          * queued once the first is seen), so the later parts never block. */
         while (more) {
-                zmq_msg_t part;
+                /* Parts past the cap are read into scratch and let go. */
+                zmq_msg_t *part = n < MSG_PARTS_MAX ? &parts[n] : &scratch;
 
-                zmq_msg_init(&part);
-                r = recv_part(&part, socket, n == 0 ? flags : 0, n == 0);
+                zmq_msg_init(part);
+                r = recv_part(part, socket, n == 0 ? flags : 0, n == 0);
                 if (r < 0) {
-                        zmq_msg_close(&part);
+                        zmq_msg_close(part);
                         goto out;
                 }
-                more = zmq_msg_more(&part);
-                if (n < MSG_PARTS_MAX) {
-                        parts[n] = part;
-                        n++;
-                } else {
+                more = zmq_msg_more(part);
+                if (part == &scratch) {
                         too_many = true;
-                        zmq_msg_close(&part);
+                        zmq_msg_close(part);
+                } else {
+                        n++;
                 }
         }
 
