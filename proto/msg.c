@@ -45,21 +45,25 @@ static const ProtobufCMessageDescriptor *const type_descriptors[_MSG_TYPE_MAX] =
         [MSG_BYE] = &sohoa__bye__descriptor,
 };
 
-static bool type_valid(int t) {
+static bool type_valid(int t)
+{
         return t > 0 && t < _MSG_TYPE_MAX;
 }
 
-static bool type_has_image(MsgType t) {
+static bool type_has_image(MsgType t)
+{
         return t == MSG_PAGE || t == MSG_JOB;
 }
 
-const char *msg_type_to_string(MsgType t) {
+const char *msg_type_to_string(MsgType t)
+{
         if (!type_valid(t))
                 return "UNKNOWN";
         return type_names[t];
 }
 
-int msg_page_check(const Sohoa__Page *p, size_t image_len) {
+int msg_page_check(const Sohoa__Page *p, size_t image_len)
+{
         if (!p)
                 return -EBADMSG;
         if (p->page_uuid.len != 16 || p->batch_uuid.len != 16 || p->sha256.len != 32)
@@ -77,7 +81,8 @@ int msg_page_check(const Sohoa__Page *p, size_t image_len) {
         return 0;
 }
 
-static int hello_check(const Sohoa__Hello *h) {
+static int hello_check(const Sohoa__Hello *h)
+{
         size_t n;
 
         if (!h->peer_id)
@@ -96,7 +101,8 @@ static int hello_check(const Sohoa__Hello *h) {
 
 /* An outcome the receiver cannot act on is as good as none: the page stays
  * unacknowledged and its sender's resend timer brings it back. */
-static bool status_valid(Sohoa__ResultStatus s) {
+static bool status_valid(Sohoa__ResultStatus s)
+{
         return (int) s >= SOHOA__RESULT_STATUS__RESULT_STORED &&
                (int) s <= SOHOA__RESULT_STATUS__RESULT_RESEND;
 }
@@ -106,7 +112,8 @@ static bool status_valid(Sohoa__ResultStatus s) {
  * 0x00 tag that no parser accepts. The broker re-packs what it forwards (a
  * PAGE's body goes into a JOB), so such a body would turn into a JOB no
  * worker can read: refuse it here, in nested messages too. */
-static bool unknown_fields_valid(const ProtobufCMessage *m) {
+static bool unknown_fields_valid(const ProtobufCMessage *m)
+{
         const ProtobufCMessageDescriptor *d = m->descriptor;
 
         for (unsigned i = 0; i < m->n_unknown_fields; i++)
@@ -120,8 +127,7 @@ static bool unknown_fields_valid(const ProtobufCMessage *m) {
                         continue;
                 if (f->label == PROTOBUF_C_LABEL_REPEATED) {
                         size_t n = *(const size_t *) (base + f->quantifier_offset);
-                        ProtobufCMessage *const *v =
-                                *(ProtobufCMessage *const *const *) (base + f->offset);
+                        ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *) (base + f->offset);
 
                         for (size_t k = 0; k < n; k++)
                                 if (v[k] && !unknown_fields_valid(v[k]))
@@ -136,7 +142,8 @@ static bool unknown_fields_valid(const ProtobufCMessage *m) {
         return true;
 }
 
-static int body_check(MsgType type, const ProtobufCMessage *body, size_t image_len) {
+static int body_check(MsgType type, const ProtobufCMessage *body, size_t image_len)
+{
         if (!unknown_fields_valid(body))
                 return -EBADMSG;
         switch (type) {
@@ -162,7 +169,8 @@ static int body_check(MsgType type, const ProtobufCMessage *body, size_t image_l
 /* The checks shared by msg_decode() and msg_recv(): everything but the
  * image's ownership. On success *ret_body is unpacked (free_unpacked). */
 static int decode_frames(const MsgFrame *f, size_t n, size_t max_image, MsgType *ret_type,
-                         uint8_t *ret_minor, ProtobufCMessage **ret_body) {
+                         uint8_t *ret_minor, ProtobufCMessage **ret_body)
+{
         const uint8_t *hdr, *cmd;
         ProtobufCMessage *body;
         size_t want, image_len = 0;
@@ -214,7 +222,8 @@ static int decode_frames(const MsgFrame *f, size_t n, size_t max_image, MsgType 
         return 0;
 }
 
-int msg_decode(const MsgFrame *frames, size_t n_frames, size_t max_image, Msg *ret) {
+int msg_decode(const MsgFrame *frames, size_t n_frames, size_t max_image, Msg *ret)
+{
         ProtobufCMessage *body = NULL;
         zmq_msg_t image;
         bool has_image;
@@ -251,7 +260,8 @@ int msg_decode(const MsgFrame *frames, size_t n_frames, size_t max_image, Msg *r
 
 /* Receive the next part; EINTR inside a message is retried because the
  * rest of that message must still be drained. */
-static int recv_part(zmq_msg_t *part, void *socket, int flags, bool first) {
+static int recv_part(zmq_msg_t *part, void *socket, int flags, bool first)
+{
         for (;;) {
                 if (zmq_msg_recv(part, socket, flags) >= 0)
                         return 0;
@@ -260,7 +270,8 @@ static int recv_part(zmq_msg_t *part, void *socket, int flags, bool first) {
         }
 }
 
-int msg_recv(void *socket, bool router, size_t max_image, int flags, Msg *ret) {
+int msg_recv(void *socket, bool router, size_t max_image, int flags, Msg *ret)
+{
         zmq_msg_t parts[MSG_PARTS_MAX], scratch;
         MsgFrame frames[MSG_PARTS_MAX] = { 0 };
         ProtobufCMessage *body = NULL;
@@ -346,7 +357,8 @@ out:
  * torn down in between (peer gone): libzmq then discards the whole message
  * itself, and we still push the remaining parts so its state ends cleanly
  * at the last part. */
-static int send_part(void *socket, zmq_msg_t *part, int flags) {
+static int send_part(void *socket, zmq_msg_t *part, int flags)
+{
         for (;;) {
                 if (zmq_msg_send(part, socket, flags) >= 0)
                         return 0;
@@ -355,7 +367,8 @@ static int send_part(void *socket, zmq_msg_t *part, int flags) {
         }
 }
 
-static int send_bytes(void *socket, const void *data, size_t len, int flags) {
+static int send_bytes(void *socket, const void *data, size_t len, int flags)
+{
         zmq_msg_t part;
         int r;
 
@@ -375,7 +388,8 @@ typedef struct SendPart {
         zmq_msg_t *msg;
 } SendPart;
 
-static int send_parts(void *socket, const SendPart *parts, size_t n, int flags) {
+static int send_parts(void *socket, const SendPart *parts, size_t n, int flags)
+{
         int r = 0;
 
         for (size_t i = 0; i < n; i++) {
@@ -394,9 +408,11 @@ static int send_parts(void *socket, const SendPart *parts, size_t n, int flags) 
 }
 
 int msg_send(void *socket, const uint8_t *routing_id, size_t routing_id_len, MsgType type,
-             const ProtobufCMessage *body, zmq_msg_t *image, int flags) {
-        static const uint8_t hdr[MSG_HEADER_LEN] = { 'S', 'O', 'H', 'A', MSG_VERSION_MAJOR,
-                                                     MSG_VERSION_MINOR };
+             const ProtobufCMessage *body, zmq_msg_t *image, int flags)
+{
+        static const uint8_t hdr[MSG_HEADER_LEN] = {
+                'S', 'O', 'H', 'A', MSG_VERSION_MAJOR, MSG_VERSION_MINOR
+        };
         uint8_t stack_buf[MSG_STACK_BODY];
         uint8_t *buf = stack_buf;
         SendPart parts[MSG_PARTS_MAX];
@@ -448,7 +464,8 @@ out:
         return r;
 }
 
-void msg_done(Msg *m) {
+void msg_done(Msg *m)
+{
         if (!m)
                 return;
         if (m->body)
@@ -459,7 +476,8 @@ void msg_done(Msg *m) {
         m->has_image = false;
 }
 
-uint64_t msg_epoch(const Msg *m) {
+uint64_t msg_epoch(const Msg *m)
+{
         if (!m || !m->body)
                 return 0;
         switch (m->type) {

@@ -13,7 +13,7 @@
 #define CORPUS_MAX 256
 #define INPUT_MAX 8192
 #define ITERATIONS_DEFAULT 20000
-#define BODY_START 12           /* count + header frame + command frame */
+#define BODY_START 12 /* count + header frame + command frame */
 
 typedef struct Input {
         uint8_t *data;
@@ -23,14 +23,16 @@ typedef struct Input {
 static uint64_t rng_state = 0x5eed5eed5eed5eedULL;
 
 /* xorshift64*: enough to spread mutations, and reproducible. */
-static uint64_t rng(void) {
+static uint64_t rng(void)
+{
         rng_state ^= rng_state >> 12;
         rng_state ^= rng_state << 25;
         rng_state ^= rng_state >> 27;
         return rng_state * 0x2545F4914F6CDD1DULL;
 }
 
-static int read_file(const char *path, Input *ret) {
+static int read_file(const char *path, Input *ret)
+{
         uint8_t *buf;
         size_t len;
         FILE *f;
@@ -49,7 +51,8 @@ static int read_file(const char *path, Input *ret) {
         return 0;
 }
 
-static size_t corpus_load(const char *dir, Input *corpus) {
+static size_t corpus_load(const char *dir, Input *corpus)
+{
         struct dirent *de;
         size_t n = 0;
         DIR *d;
@@ -74,7 +77,8 @@ static size_t corpus_load(const char *dir, Input *corpus) {
 
 /* Where the last frame's length field is, walking frames as the fuzz
  * target does (len when there is none). */
-static size_t last_length_at(const uint8_t *buf, size_t len) {
+static size_t last_length_at(const uint8_t *buf, size_t len)
+{
         size_t n, pos = 1, last = len;
 
         if (len < 1)
@@ -91,9 +95,10 @@ static size_t last_length_at(const uint8_t *buf, size_t len) {
 }
 
 /* One to eight edits of the kinds that break framing and protobuf alike. */
-static size_t mutate(uint8_t *buf, size_t len, size_t cap) {
-        static const uint8_t interesting[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 15, 16, 17, 31, 32,
-                                               33, 0x7f, 0x80, 0xff };
+static size_t mutate(uint8_t *buf, size_t len, size_t cap)
+{
+        static const uint8_t interesting[] = { 0,  1,  2,  3,  4,  5,  6,    7,    8,
+                                               15, 16, 17, 31, 32, 33, 0x7f, 0x80, 0xff };
         size_t edits = 1 + rng() % 8;
 
         for (size_t e = 0; e < edits; e++) {
@@ -161,7 +166,8 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap) {
         return len;
 }
 
-int main(int argc, char *argv[]) {
+int main(int argc, char *argv[])
+{
         static Input corpus[CORPUS_MAX];
         static uint8_t buf[INPUT_MAX];
         unsigned long iterations = ITERATIONS_DEFAULT;
@@ -192,8 +198,7 @@ int main(int argc, char *argv[]) {
                 LLVMFuzzerTestOneInput(buf, len);
         }
 
-        printf("fuzz-msg-regress: %zu corpus files, %lu mutated inputs, no crash\n", n,
-               iterations);
+        printf("fuzz-msg-regress: %zu corpus files, %lu mutated inputs, no crash\n", n, iterations);
         for (size_t i = 0; i < n; i++)
                 free(corpus[i].data);
         return EXIT_SUCCESS;

@@ -13,7 +13,8 @@
 static uint8_t uuid_a[16], uuid_b[16], digest[32], image[300];
 
 static int write_seed(const char *dir, const char *name, uint8_t minor, MsgType type,
-                      const ProtobufCMessage *body, size_t image_len) {
+                      const ProtobufCMessage *body, size_t image_len)
+{
         uint8_t hdr[MSG_HEADER_LEN] = { 'S', 'O', 'H', 'A', MSG_VERSION_MAJOR, minor };
         uint8_t cmd = (uint8_t) type, *packed;
         const uint8_t *parts[4];
@@ -51,7 +52,8 @@ out:
         return r;
 }
 
-static void page_fill(Sohoa__Page *p) {
+static void page_fill(Sohoa__Page *p)
+{
         *p = (Sohoa__Page) SOHOA__PAGE__INIT;
         p->page_uuid = (ProtobufCBinaryData) { 16, uuid_a };
         p->batch_uuid = (ProtobufCBinaryData) { 16, uuid_b };
@@ -71,7 +73,8 @@ static void page_fill(Sohoa__Page *p) {
         p->batch_pages = 3;
 }
 
-int main(int argc, char *argv[]) {
+int main(int argc, char *argv[])
+{
         Sohoa__Hello hello = SOHOA__HELLO__INIT;
         Sohoa__Welcome welcome = SOHOA__WELCOME__INIT;
         Sohoa__Heartbeat hb = SOHOA__HEARTBEAT__INIT;

@@ -10,7 +10,8 @@
 #include "msg.h"
 
 /* Re-encode a decoded message and decode that: must succeed. */
-static void check_repack(const Msg *m, const MsgFrame *frames) {
+static void check_repack(const Msg *m, const MsgFrame *frames)
+{
         MsgFrame f[4];
         uint8_t *body;
         size_t len;
@@ -40,7 +41,8 @@ static void check_repack(const Msg *m, const MsgFrame *frames) {
         free(body);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
         MsgFrame frames[FUZZ_MSG_FRAMES_MAX + 1];
         void *bufs[FUZZ_MSG_FRAMES_MAX + 1] = { 0 };
         size_t n, pos = 1;
@@ -79,8 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 (void) msg_type_to_string(m.type);
                 check_repack(&m, frames);
-        } else if (r != -EPROTO && r != -EOPNOTSUPP && r != -EMSGSIZE && r != -EBADMSG &&
-                   r != -ENOMEM) {
+        } else if (r != -EPROTO && r != -EOPNOTSUPP && r != -EMSGSIZE && r != -EBADMSG && r != -ENOMEM) {
                 abort();
         } else if (m.body || m.has_image) {
                 abort(); /* *ret untouched on failure */

@@ -10,35 +10,32 @@
 
 static int failures;
 
-#define CHECK(expr)                                                                      \
-        do {                                                                             \
-                if (!(expr)) {                                                           \
-                        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-                                #expr);                                                  \
-                        failures++;                                                      \
-                }                                                                        \
+#define CHECK(expr)                                                                              \
+        do {                                                                                     \
+                if (!(expr)) {                                                                   \
+                        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr); \
+                        failures++;                                                              \
+                }                                                                                \
         } while (0)
 
 /* An errno-style return, with the value it had when it was wrong. */
-#define CHECK_RC(expr, want)                                                             \
-        do {                                                                             \
-                int _r = (expr), _w = (want);                                            \
-                if (_r != _w) {                                                          \
-                        fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%s != %s)\n",    \
-                                __FILE__, __LINE__, #expr, #want, strerror(-_r),         \
-                                strerror(-_w));                                          \
-                        failures++;                                                      \
-                }                                                                        \
+#define CHECK_RC(expr, want)                                                                              \
+        do {                                                                                              \
+                int _r = (expr), _w = (want);                                                             \
+                if (_r != _w) {                                                                           \
+                        fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%s != %s)\n", __FILE__, __LINE__, \
+                                #expr, #want, strerror(-_r), strerror(-_w));                              \
+                        failures++;                                                                       \
+                }                                                                                         \
         } while (0)
 
 /* Stop at once: the rest of the test would only crash. */
-#define REQUIRE(expr)                                                                      \
-        do {                                                                               \
-                if (!(expr)) {                                                             \
-                        fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, \
-                                #expr);                                                    \
-                        exit(EXIT_FAILURE);                                                \
-                }                                                                          \
+#define REQUIRE(expr)                                                                              \
+        do {                                                                                       \
+                if (!(expr)) {                                                                     \
+                        fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #expr); \
+                        exit(EXIT_FAILURE);                                                        \
+                }                                                                                  \
         } while (0)
 
 #define MAX_IMAGE (8u * 1024 * 1024)
@@ -52,7 +49,8 @@ static uint8_t page_uuid[32], batch_uuid[32], digest[64];
 
 static void *ctx, *router, *dealer;
 
-static void sockets_open(void) {
+static void sockets_open(void)
+{
         int timeout = 5000, one = 1;
 
         ctx = zmq_ctx_new();
@@ -69,7 +67,8 @@ static void sockets_open(void) {
         REQUIRE(zmq_connect(dealer, "inproc://test-msg") == 0);
 }
 
-static void sockets_close(void) {
+static void sockets_close(void)
+{
         int zero = 0;
 
         zmq_setsockopt(router, ZMQ_LINGER, &zero, sizeof(zero));
@@ -79,7 +78,8 @@ static void sockets_close(void) {
         zmq_ctx_term(ctx);
 }
 
-static void page_fill(Sohoa__Page *p, size_t image_len, uint32_t sequence) {
+static void page_fill(Sohoa__Page *p, size_t image_len, uint32_t sequence)
+{
         *p = (Sohoa__Page) SOHOA__PAGE__INIT;
         p->page_uuid = (ProtobufCBinaryData) { 16, page_uuid };
         p->batch_uuid = (ProtobufCBinaryData) { 16, batch_uuid };
@@ -98,7 +98,8 @@ static void page_fill(Sohoa__Page *p, size_t image_len, uint32_t sequence) {
         p->last_in_batch = true;
 }
 
-static void page_verify(const Sohoa__Page *p, size_t image_len, uint32_t sequence) {
+static void page_verify(const Sohoa__Page *p, size_t image_len, uint32_t sequence)
+{
         REQUIRE(p);
         CHECK(p->page_uuid.len == 16 && memcmp(p->page_uuid.data, page_uuid, 16) == 0);
         CHECK(p->batch_uuid.len == 16 && memcmp(p->batch_uuid.data, batch_uuid, 16) == 0);
@@ -117,7 +118,8 @@ static void page_verify(const Sohoa__Page *p, size_t image_len, uint32_t sequenc
         CHECK(p->last_in_batch);
 }
 
-static void image_make(zmq_msg_t *m, size_t len) {
+static void image_make(zmq_msg_t *m, size_t len)
+{
         uint8_t *d;
 
         REQUIRE(zmq_msg_init_size(m, len) == 0);
@@ -126,7 +128,8 @@ static void image_make(zmq_msg_t *m, size_t len) {
                 d[i] = (uint8_t) (i * 7 + (i >> 13));
 }
 
-static bool image_ok(const zmq_msg_t *m, size_t len) {
+static bool image_ok(const zmq_msg_t *m, size_t len)
+{
         const uint8_t *d = zmq_msg_data((zmq_msg_t *) m);
 
         if (zmq_msg_size((zmq_msg_t *) m) != len)
@@ -147,7 +150,8 @@ typedef struct Wire {
 } Wire;
 
 static void wire_make(Wire *w, MsgType type, const ProtobufCMessage *body, const void *image,
-                      size_t image_len) {
+                      size_t image_len)
+{
         size_t len = protobuf_c_message_get_packed_size(body);
 
         memcpy(w->hdr, HDR, sizeof(HDR));
@@ -163,7 +167,8 @@ static void wire_make(Wire *w, MsgType type, const ProtobufCMessage *body, const
                 w->f[w->n++] = (MsgFrame) { image, image_len };
 }
 
-static void wire_free(Wire *w) {
+static void wire_free(Wire *w)
+{
         free(w->body);
         w->body = NULL;
 }
@@ -171,7 +176,8 @@ static void wire_free(Wire *w) {
 /* One message over both directions of the socket pair and through
  * msg_decode(); verify() is run on each decoded copy. */
 static void round_trip(MsgType type, const ProtobufCMessage *body, size_t image_len,
-                       void (*verify)(const Msg *m)) {
+                       void (*verify)(const Msg *m))
+{
         zmq_msg_t image;
         bool has_image = type == MSG_PAGE || type == MSG_JOB;
         uint8_t *plain = NULL;
@@ -200,7 +206,8 @@ static void round_trip(MsgType type, const ProtobufCMessage *body, size_t image_
         if (has_image)
                 image_make(&image, image_len);
         CHECK_RC(msg_send(router, (const uint8_t *) STATION_ID, strlen(STATION_ID), type, body,
-                       has_image ? &image : NULL, ZMQ_DONTWAIT), 0);
+                          has_image ? &image : NULL, ZMQ_DONTWAIT),
+                 0);
         if (has_image)
                 zmq_msg_close(&image);
         REQUIRE(msg_recv(dealer, false, MAX_IMAGE, 0, &m) == 0);
@@ -231,14 +238,16 @@ static void round_trip(MsgType type, const ProtobufCMessage *body, size_t image_
         free(plain);
 }
 
-static void verify_hello(const Msg *m) {
+static void verify_hello(const Msg *m)
+{
         CHECK(strcmp(MSG_HELLO_BODY(m)->peer_id, STATION_ID) == 0);
         CHECK(MSG_HELLO_BODY(m)->role == SOHOA__ROLE__ROLE_STATION);
         CHECK(strcmp(MSG_HELLO_BODY(m)->software, "sohoa-scand 0.1.0") == 0);
         CHECK_RC(msg_epoch(m), 0);
 }
 
-static void verify_welcome(const Msg *m) {
+static void verify_welcome(const Msg *m)
+{
         CHECK(MSG_WELCOME_BODY(m)->epoch == 0x1122334455667788ULL);
         CHECK(MSG_WELCOME_BODY(m)->max_frame_bytes == 64u << 20);
         CHECK(MSG_WELCOME_BODY(m)->credit_bytes == 128u << 20);
@@ -247,7 +256,8 @@ static void verify_welcome(const Msg *m) {
         CHECK(msg_epoch(m) == 0x1122334455667788ULL);
 }
 
-static void verify_heartbeat(const Msg *m) {
+static void verify_heartbeat(const Msg *m)
+{
         CHECK(MSG_HEARTBEAT_BODY(m)->epoch == 42);
         CHECK(MSG_HEARTBEAT_BODY(m)->credit_bytes == 12345);
         CHECK(MSG_HEARTBEAT_BODY(m)->pages_unacked == 3);
@@ -255,12 +265,14 @@ static void verify_heartbeat(const Msg *m) {
         CHECK(msg_epoch(m) == 42);
 }
 
-static void verify_page(const Msg *m) {
+static void verify_page(const Msg *m)
+{
         page_verify(MSG_PAGE_BODY(m), BIG_IMAGE, 7);
         CHECK_RC(msg_epoch(m), 0);
 }
 
-static void verify_ack(const Msg *m) {
+static void verify_ack(const Msg *m)
+{
         CHECK(MSG_ACK_BODY(m)->epoch == 43);
         CHECK(MSG_ACK_BODY(m)->page_uuid.len == 16 &&
               memcmp(MSG_ACK_BODY(m)->page_uuid.data, page_uuid, 16) == 0);
@@ -269,29 +281,34 @@ static void verify_ack(const Msg *m) {
         CHECK(msg_epoch(m) == 43);
 }
 
-static void verify_ready(const Msg *m) {
+static void verify_ready(const Msg *m)
+{
         CHECK(MSG_READY_BODY(m)->capacity == 1);
 }
 
-static void verify_job(const Msg *m) {
+static void verify_job(const Msg *m)
+{
         page_verify(MSG_JOB_BODY(m)->page, BIG_IMAGE, 8);
         CHECK(MSG_JOB_BODY(m)->store_only);
         CHECK(MSG_JOB_BODY(m)->attempts == 3);
         CHECK(msg_epoch(m) == 44);
 }
 
-static void verify_result(const Msg *m) {
+static void verify_result(const Msg *m)
+{
         CHECK(MSG_RESULT_BODY(m)->page_uuid.len == 16);
         CHECK(MSG_RESULT_BODY(m)->status == SOHOA__RESULT_STATUS__RESULT_REJECTED);
         CHECK(strcmp(MSG_RESULT_BODY(m)->origin_id, STATION_ID) == 0);
         CHECK(MSG_RESULT_BODY(m)->sha256.len == 32);
 }
 
-static void verify_status(const Msg *m) {
+static void verify_status(const Msg *m)
+{
         CHECK(MSG_STATUS_BODY(m)->with_peers);
 }
 
-static void verify_status_reply(const Msg *m) {
+static void verify_status_reply(const Msg *m)
+{
         const Sohoa__StatusReply *r = MSG_STATUS_REPLY_BODY(m);
 
         CHECK(r->epoch == 45);
@@ -303,13 +320,15 @@ static void verify_status_reply(const Msg *m) {
         CHECK(msg_epoch(m) == 45);
 }
 
-static void verify_bye(const Msg *m) {
+static void verify_bye(const Msg *m)
+{
         CHECK(MSG_BYE_BODY(m)->epoch == 46);
         CHECK(strcmp(MSG_BYE_BODY(m)->reason, "shutting down") == 0);
         CHECK(msg_epoch(m) == 46);
 }
 
-static Sohoa__StatusReply *status_reply_new(size_t n_peers) {
+static Sohoa__StatusReply *status_reply_new(size_t n_peers)
+{
         static Sohoa__Counters counters = SOHOA__COUNTERS__INIT;
         Sohoa__StatusReply *r = calloc(1, sizeof(*r));
 
@@ -338,7 +357,8 @@ static Sohoa__StatusReply *status_reply_new(size_t n_peers) {
         return r;
 }
 
-static void status_reply_free(Sohoa__StatusReply *r) {
+static void status_reply_free(Sohoa__StatusReply *r)
+{
         for (size_t i = 0; i < r->n_peers; i++) {
                 free(r->peers[i]->peer_id);
                 free(r->peers[i]);
@@ -347,7 +367,8 @@ static void status_reply_free(Sohoa__StatusReply *r) {
         free(r);
 }
 
-static void test_round_trips(void) {
+static void test_round_trips(void)
+{
         Sohoa__Hello hello = SOHOA__HELLO__INIT;
         Sohoa__Welcome welcome = SOHOA__WELCOME__INIT;
         Sohoa__Heartbeat hb = SOHOA__HEARTBEAT__INIT;
@@ -423,7 +444,8 @@ static void test_round_trips(void) {
 
 /* Over inproc libzmq hands the very buffer across: the image the receiver
  * gets is the one the sender built, never copied by msg_send/msg_recv. */
-static void test_zero_copy(void) {
+static void test_zero_copy(void)
+{
         Sohoa__Page page;
         zmq_msg_t image;
         void *sent;
@@ -441,8 +463,9 @@ static void test_zero_copy(void) {
         zmq_msg_close(&image);
 }
 
-static int decode_hello(const uint8_t *hdr, size_t hdr_len, int cmd, const Sohoa__Hello *h,
-                        size_t n_frames, Msg *m) {
+static int decode_hello(const uint8_t *hdr, size_t hdr_len, int cmd, const Sohoa__Hello *h, size_t n_frames,
+                        Msg *m)
+{
         Wire w;
         int r;
 
@@ -455,7 +478,8 @@ static int decode_hello(const uint8_t *hdr, size_t hdr_len, int cmd, const Sohoa
         return r;
 }
 
-static void test_decode_framing(void) {
+static void test_decode_framing(void)
+{
         static const uint8_t sig[MSG_HEADER_LEN] = { 'S', 'O', 'H', 'B', 1, 0 };
         static const uint8_t major2[MSG_HEADER_LEN] = { 'S', 'O', 'H', 'A', 2, 0 };
         static const uint8_t minor7[MSG_HEADER_LEN] = { 'S', 'O', 'H', 'A', 1, 7 };
@@ -468,14 +492,14 @@ static void test_decode_framing(void) {
         h.peer_id = (char *) "w1";
         h.role = SOHOA__ROLE__ROLE_WORKER;
 
-        CHECK_RC(decode_hello(HDR, 3, MSG_HELLO, &h, 3, &m), -EPROTO);       /* truncated */
-        CHECK_RC(decode_hello(HDR, 7, MSG_HELLO, &h, 3, &m), -EPROTO);       /* too long */
+        CHECK_RC(decode_hello(HDR, 3, MSG_HELLO, &h, 3, &m), -EPROTO); /* truncated */
+        CHECK_RC(decode_hello(HDR, 7, MSG_HELLO, &h, 3, &m), -EPROTO); /* too long */
         CHECK_RC(decode_hello(sig, 6, MSG_HELLO, &h, 3, &m), -EPROTO);
         CHECK_RC(decode_hello(major2, 6, MSG_HELLO, &h, 3, &m), -EPROTO);
         CHECK_RC(decode_hello(HDR, 6, 99, &h, 3, &m), -EOPNOTSUPP);
         CHECK_RC(decode_hello(HDR, 6, 0, &h, 3, &m), -EOPNOTSUPP);
         CHECK_RC(decode_hello(HDR, 6, _MSG_TYPE_MAX, &h, 3, &m), -EOPNOTSUPP);
-        CHECK_RC(decode_hello(HDR, 6, 99, &h, 2, &m), -EOPNOTSUPP);  /* any shape */
+        CHECK_RC(decode_hello(HDR, 6, 99, &h, 2, &m), -EOPNOTSUPP);     /* any shape */
         CHECK_RC(decode_hello(HDR, 6, MSG_HELLO, &h, 2, &m), -EBADMSG); /* missing body */
         CHECK_RC(decode_hello(HDR, 6, MSG_HELLO, &h, 4, &m), -EBADMSG); /* extra frame */
         CHECK_RC(decode_hello(HDR, 6, MSG_PAGE, &h, 3, &m), -EBADMSG);  /* no image */
@@ -521,7 +545,8 @@ static void test_decode_framing(void) {
 }
 
 /* A field this version does not know (a newer minor) is skipped. */
-static void test_unknown_field(void) {
+static void test_unknown_field(void)
+{
         Sohoa__Hello h = SOHOA__HELLO__INIT;
         uint8_t body[256];
         size_t len;
@@ -560,7 +585,8 @@ static void test_unknown_field(void) {
 }
 
 /* The same inside a nested message: a JOB's page. */
-static void test_unknown_field_nested(void) {
+static void test_unknown_field_nested(void)
+{
         Sohoa__Job j = SOHOA__JOB__INIT;
         Sohoa__Page p;
         uint8_t page_body[256], job_body[300], image[10] = { 0 };
@@ -598,7 +624,8 @@ static void test_unknown_field_nested(void) {
         msg_done(&m);
 }
 
-static int decode_page(const Sohoa__Page *p, size_t image_len, size_t max_image) {
+static int decode_page(const Sohoa__Page *p, size_t image_len, size_t max_image)
+{
         uint8_t *image = calloc(1, image_len + 1);
         Msg m = { 0 };
         Wire w;
@@ -615,7 +642,8 @@ static int decode_page(const Sohoa__Page *p, size_t image_len, size_t max_image)
         return r;
 }
 
-static int decode_job(const Sohoa__Job *j, size_t image_len) {
+static int decode_job(const Sohoa__Job *j, size_t image_len)
+{
         uint8_t image[64] = { 0 };
         Msg m = { 0 };
         Wire w;
@@ -629,7 +657,8 @@ static int decode_job(const Sohoa__Job *j, size_t image_len) {
         return r;
 }
 
-static void test_decode_page(void) {
+static void test_decode_page(void)
+{
         Sohoa__Page p;
         Sohoa__Job j = SOHOA__JOB__INIT;
 
@@ -676,7 +705,8 @@ static void test_decode_page(void) {
         CHECK_RC(decode_job(&j, 10), -EBADMSG);
 }
 
-static int decode_body(MsgType type, const ProtobufCMessage *body) {
+static int decode_body(MsgType type, const ProtobufCMessage *body)
+{
         Msg m = { 0 };
         Wire w;
         int r;
@@ -688,7 +718,8 @@ static int decode_body(MsgType type, const ProtobufCMessage *body) {
         return r;
 }
 
-static void test_decode_invariants(void) {
+static void test_decode_invariants(void)
+{
         Sohoa__Hello h = SOHOA__HELLO__INIT;
         Sohoa__Ack a = SOHOA__ACK__INIT;
         Sohoa__Result r = SOHOA__RESULT__INIT;
@@ -734,12 +765,14 @@ static void test_decode_invariants(void) {
 }
 
 /* Raw multipart send, for what msg_send() refuses to produce. */
-static void send_raw(void *s, const MsgFrame *f, size_t n) {
+static void send_raw(void *s, const MsgFrame *f, size_t n)
+{
         for (size_t i = 0; i < n; i++)
                 REQUIRE(zmq_send(s, f[i].data, f[i].len, i + 1 < n ? ZMQ_SNDMORE : 0) >= 0);
 }
 
-static void expect_hello(void *s, bool router_side) {
+static void expect_hello(void *s, bool router_side)
+{
         Sohoa__Hello h = SOHOA__HELLO__INIT;
         Msg m = { 0 };
 
@@ -748,8 +781,9 @@ static void expect_hello(void *s, bool router_side) {
         if (router_side)
                 CHECK_RC(msg_send(dealer, NULL, 0, MSG_HELLO, &h.base, NULL, 0), 0);
         else
-                CHECK_RC(msg_send(router, (const uint8_t *) STATION_ID, strlen(STATION_ID),
-                               MSG_HELLO, &h.base, NULL, ZMQ_DONTWAIT), 0);
+                CHECK_RC(msg_send(router, (const uint8_t *) STATION_ID, strlen(STATION_ID), MSG_HELLO,
+                                  &h.base, NULL, ZMQ_DONTWAIT),
+                         0);
         REQUIRE(msg_recv(s, router_side, MAX_IMAGE, 0, &m) == 0);
         CHECK(m.type == MSG_HELLO && strcmp(MSG_HELLO_BODY(&m)->peer_id, "good") == 0);
         msg_done(&m);
@@ -758,7 +792,8 @@ static void expect_hello(void *s, bool router_side) {
 }
 
 /* Each bad message is refused whole; the next good one arrives intact. */
-static void test_recv_resync(void) {
+static void test_recv_resync(void)
+{
         static const uint8_t sig[MSG_HEADER_LEN] = { 'S', 'O', 'H', 'B', 1, 0 };
         static const uint8_t major2[MSG_HEADER_LEN] = { 'S', 'O', 'H', 'A', 2, 0 };
         static const uint8_t garbage[] = { 0xff, 0xff, 0xff };
@@ -791,16 +826,15 @@ static void test_recv_resync(void) {
                 g[0] = (MsgFrame) { STATION_ID, strlen(STATION_ID) };
                 memcpy(g + 1, f, sizeof(f));
 #define SEND_RAW(n) send_raw(from, g + 1 - skip, (n) + skip)
-#define RECV_EXPECT(err)                                                                    \
-        do {                                                                                \
-                memset(&m, 0, sizeof(m));                                                   \
-                r = msg_recv(to, at_router, at_router ? sizeof(image) : sizeof(image) - 1, \
-                             0, &m);                                                        \
-                CHECK(r == (err));                                                          \
-                CHECK(m.body == NULL && !m.has_image);                                      \
-                if (at_router)                                                              \
-                        CHECK(m.routing_id_len == strlen(STATION_ID));                      \
-                expect_hello(to, at_router);                                                \
+#define RECV_EXPECT(err)                                                                           \
+        do {                                                                                       \
+                memset(&m, 0, sizeof(m));                                                          \
+                r = msg_recv(to, at_router, at_router ? sizeof(image) : sizeof(image) - 1, 0, &m); \
+                CHECK(r == (err));                                                                 \
+                CHECK(m.body == NULL && !m.has_image);                                             \
+                if (at_router)                                                                     \
+                        CHECK(m.routing_id_len == strlen(STATION_ID));                             \
+                expect_hello(to, at_router);                                                       \
         } while (0)
 
                 /* Seven frames (eight with the routing id): over MSG_PARTS_MAX. */
@@ -846,7 +880,8 @@ static void test_recv_resync(void) {
         }
 }
 
-static void test_send_errors(void) {
+static void test_send_errors(void)
+{
         Sohoa__Hello h = SOHOA__HELLO__INIT;
         Sohoa__Page p;
         Sohoa__StatusReply *reply;
@@ -876,8 +911,8 @@ static void test_send_errors(void) {
 
         /* ROUTER_MANDATORY: nobody by that id; the image is consumed. */
         image_make(&image, 10);
-        CHECK_RC(msg_send(router, (const uint8_t *) "nobody", 6, MSG_PAGE, &p.base, &image,
-                       ZMQ_DONTWAIT), -EHOSTUNREACH);
+        CHECK_RC(msg_send(router, (const uint8_t *) "nobody", 6, MSG_PAGE, &p.base, &image, ZMQ_DONTWAIT),
+                 -EHOSTUNREACH);
         CHECK(zmq_msg_size(&image) == 0);
         zmq_msg_close(&image);
 
@@ -889,7 +924,8 @@ static void test_send_errors(void) {
 /* Fill the DEALER's queue until the ROUTER is refused: the refusal must
  * come on a first part (nothing half-sent), every message accepted before it
  * arrives whole and in order, and sending works again once drained. */
-static void test_send_full(void) {
+static void test_send_full(void)
+{
         void *c, *rt, *dl;
         int hwm = 4, one = 1, timeout = 5000, zero = 0;
         uint32_t sent = 0, got = 0;
@@ -947,8 +983,7 @@ static void test_send_full(void) {
 
                 image_make(&image, 1000);
                 p.sequence = 777;
-                CHECK_RC(msg_send(rt, (const uint8_t *) "w", 1, MSG_JOB, &j.base, &image,
-                               ZMQ_DONTWAIT), 0);
+                CHECK_RC(msg_send(rt, (const uint8_t *) "w", 1, MSG_JOB, &j.base, &image, ZMQ_DONTWAIT), 0);
                 zmq_msg_close(&image);
                 REQUIRE(msg_recv(dl, false, MAX_IMAGE, 0, &m) == 0);
                 CHECK(MSG_JOB_BODY(&m)->page->sequence == 777);
@@ -963,7 +998,8 @@ static void test_send_full(void) {
         zmq_ctx_term(c);
 }
 
-static void test_names(void) {
+static void test_names(void)
+{
         Msg m = { 0 };
 
         CHECK(strcmp(msg_type_to_string(MSG_HELLO), "HELLO") == 0);
@@ -980,7 +1016,8 @@ static void test_names(void) {
         msg_done(NULL);
 }
 
-int main(void) {
+int main(void)
+{
         for (size_t i = 0; i < 16; i++) {
                 page_uuid[i] = (uint8_t) (0xa0 + i);
                 batch_uuid[i] = (uint8_t) (0xb0 + i);
