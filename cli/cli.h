@@ -1,0 +1,17 @@
+/* sohoactl's map: every subcommand is one row of CLI_COMMANDS (name, the
+ * function in its own file, one line of help). Adding a command is a new
+ * file cli/<name>.c exporting <name>_main(), one row here and its file in
+ * cli/meson.build. A command gets argv with argv[0] = its name and returns
+ * the process exit status. */
+#pragma once
+
+#define CLI_COMMANDS(X)                                                                          \
+        X("status", status_main, "show the broker's queues, workers, stations and counters")
+
+#define CLI_DECLARE(name, fn, help) int fn(int argc, char **argv);
+CLI_COMMANDS(CLI_DECLARE)
+#undef CLI_DECLARE
+
+/* The broker's station endpoint: $SOHOA_BROKER, else the default. Static
+ * or environment string. */
+const char *cli_default_broker(void);
