@@ -1,0 +1,279 @@
+/* The broker's queue logic without sockets: the per-peer FIFOs and the
+ * round-robin ring, credit per class, the LRU of idle workers and taking a
+ * page back from a dead one, held bytes against the pool, and the bounded
+ * completed cache. Built and registered by broker/meson.build, which links
+ * the broker's core library (not in unit_tests: sohoa_dep alone lacks it). */
+#include <errno.h>
+
+#include "check.h"
+#include "completed.h"
+#include "page.h"
+#include "peer.h"
+#include "worker.h"
+
+#define MB (1024 * 1024ULL)
+
+/* A page body with a uuid made from n and an image of len bytes. */
+static PageRec *add_page(PageTable *pt, Peer *p, unsigned n, size_t len)
+{
+        static uint8_t sha[32], batch[16];
+        Sohoa__Page body = SOHOA__PAGE__INIT;
+        uint8_t uuid[16] = { 0 };
+        zmq_msg_t image;
+        PageRec *rec = NULL;
+
+        uuid[0] = (uint8_t) n;
+        uuid[1] = (uint8_t) (n >> 8);
+        body.page_uuid = (ProtobufCBinaryData) { 16, uuid };
+        body.batch_uuid = (ProtobufCBinaryData) { 16, batch };
+        body.sha256 = (ProtobufCBinaryData) { 32, sha };
+        body.image_bytes = len;
+        body.sequence = n;
+        body.origin_id = (char *) "forged";
+        CHECK_INT(zmq_msg_init_size(&image, len), 0);
+        CHECK_INT(page_new(pt, &body, &image, p, p->id, p->klass, &rec), 0);
+        CHECK_INT(zmq_msg_size(&image), 0);
+        CHECK_INT(zmq_msg_close(&image), 0);
+        return rec;
+}
+
+static const uint8_t RID_A[] = "ra", RID_B[] = "rb", RID_C[] = "rc", RID_D[] = "rd";
+
+static void test_round_robin(void)
+{
+        PeerTable *t = peer_table_new();
+        PageTable *pt = page_table_new();
+        Peer *a, *b, *imp;
+        PageRec *r[5];
+
+        CHECK(t && pt);
+        CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
+        CHECK_INT(peer_hello(t, "b", SOHOA__ROLE__ROLE_STATION, RID_B, 2, 0, &b), 0);
+        CHECK_INT(peer_hello(t, "i", SOHOA__ROLE__ROLE_IMPORTER, RID_C, 2, 0, &imp), 0);
+        CHECK_INT(a->klass, BROKER_INTERACTIVE);
+        CHECK_INT(imp->klass, BROKER_BULK);
+
+        for (unsigned i = 0; i < 3; i++)
+                peer_push_back(t, r[i] = add_page(pt, a, i + 1, 100));
+        peer_push_back(t, r[3] = add_page(pt, b, 4, 100));
+        peer_push_back(t, r[4] = add_page(pt, imp, 5, 100));
+        /* The body's origin and class are the broker's, not the sender's. */
+        CHECK_STR(r[4]->page->origin_id, "i");
+        CHECK_INT(r[4]->page->page_class, SOHOA__PAGE_CLASS__CLASS_BULK);
+        CHECK_INT(a->queued_pages, 3);
+        CHECK_INT(page_queued_pages(pt, BROKER_INTERACTIVE), 4);
+
+        /* a, b, a, a: each peer's turn, then the next peer's. */
+        CHECK(peer_pop_next(t, BROKER_INTERACTIVE) == r[0]);
+        CHECK(peer_pop_next(t, BROKER_INTERACTIVE) == r[3]);
+        CHECK(peer_pop_next(t, BROKER_INTERACTIVE) == r[1]);
+        /* A page coming back goes first, ahead of a's own next page. */
+        peer_push_front(t, r[0]);
+        CHECK(peer_pop_next(t, BROKER_INTERACTIVE) == r[0]);
+        CHECK(peer_pop_next(t, BROKER_INTERACTIVE) == r[2]);
+        CHECK(!peer_pop_next(t, BROKER_INTERACTIVE));
+        CHECK(peer_pop_next(t, BROKER_BULK) == r[4]);
+        CHECK(!peer_pop_next(t, BROKER_BULK));
+        CHECK_INT(a->queued_pages, 0);
+        CHECK_INT(a->held_pages, 3);
+
+        /* A peer known by id keeps its queue across a new routing id. */
+        peer_push_back(t, r[1]);
+        CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_D, 2, 0, &a), 0);
+        CHECK(peer_by_rid(t, RID_D, 2) == a);
+        CHECK(!peer_by_rid(t, RID_A, 2));
+        CHECK_INT(a->queued_pages, 1);
+        /* ...but cannot change class while its pages are held. */
+        CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_IMPORTER, RID_D, 2, 0, &a), -EBUSY);
+        CHECK_INT(peer_hello(t, "w", SOHOA__ROLE__ROLE_WORKER, RID_A, 2, 0, &a), -EINVAL);
+        peer_unqueue(t, r[1]);
+        CHECK(!peer_pop_next(t, BROKER_INTERACTIVE));
+
+        for (unsigned i = 0; i < 5; i++)
+                page_free(pt, r[i]);
+        CHECK_INT(a->held_pages, 0);
+        CHECK_U64(a->held_bytes, 0);
+        page_table_free(pt);
+        peer_table_free(t);
+}
+
+static void test_credit(void)
+{
+        PeerTable *t = peer_table_new();
+        Peer *a, *b;
+
+        CHECK(t);
+        /* No one yet: the first peer gets the whole pool. */
+        CHECK_U64(peer_credit(t, BROKER_INTERACTIVE, 256 * MB, 64 * MB), 256 * MB);
+        CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
+        CHECK_INT(peer_hello(t, "b", SOHOA__ROLE__ROLE_STATION, RID_B, 2, 0, &b), 0);
+        CHECK_U64(peer_credit(t, BROKER_INTERACTIVE, 256 * MB, 64 * MB), 128 * MB);
+        /* Bulk peers do not share the interactive pool. */
+        CHECK_INT(peer_hello(t, "i", SOHOA__ROLE__ROLE_IMPORTER, RID_C, 2, 0, &a), 0);
+        CHECK_U64(peer_credit(t, BROKER_INTERACTIVE, 256 * MB, 64 * MB), 128 * MB);
+        CHECK_U64(peer_credit(t, BROKER_BULK, 256 * MB, 64 * MB), 256 * MB);
+        /* Never below one frame, so one page always fits. */
+        CHECK_U64(peer_credit(t, BROKER_INTERACTIVE, 100 * MB, 64 * MB), 64 * MB);
+        /* A silent peer leaves its share to the others, and gets it back. */
+        peer_set_silent(t, b);
+        CHECK_U64(peer_credit(t, BROKER_INTERACTIVE, 256 * MB, 64 * MB), 256 * MB);
+        peer_seen(t, b, 10);
+        CHECK_U64(peer_credit(t, BROKER_INTERACTIVE, 256 * MB, 64 * MB), 128 * MB);
+        peer_bye(t, b);
+        CHECK(!peer_by_rid(t, RID_B, 2));
+        CHECK(peer_reap(t, b));
+        CHECK(!peer_by_id(t, "b"));
+        CHECK_U64(peer_credit(t, BROKER_INTERACTIVE, 256 * MB, 64 * MB), 256 * MB);
+        peer_table_free(t);
+}
+
+static void test_pool(void)
+{
+        PeerTable *t = peer_table_new();
+        PageTable *pt = page_table_new();
+        Sohoa__Page body = SOHOA__PAGE__INIT;
+        uint8_t u[16] = { 1 }, sha[32] = { 0 };
+        PageRec *r1, *r2, *dup;
+        zmq_msg_t image;
+        Peer *a;
+
+        CHECK(t && pt);
+        CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
+        r1 = add_page(pt, a, 1, 3 * MB);
+        r2 = add_page(pt, a, 2, 1 * MB);
+        CHECK_U64(pt->held_bytes[BROKER_INTERACTIVE], 4 * MB);
+        CHECK_U64(pt->held_bytes[BROKER_BULK], 0);
+        /* Pool 4M, frame 1M: up to 5M may be held. */
+        CHECK(!page_over_pool(pt, BROKER_INTERACTIVE, 1 * MB, 4 * MB, 1 * MB));
+        CHECK(page_over_pool(pt, BROKER_INTERACTIVE, 1 * MB + 1, 4 * MB, 1 * MB));
+        CHECK(!page_over_pool(pt, BROKER_BULK, 5 * MB, 4 * MB, 1 * MB));
+
+        /* The same page UUID is refused while held. */
+        body.page_uuid = (ProtobufCBinaryData) { 16, u };
+        body.batch_uuid = (ProtobufCBinaryData) { 16, u };
+        body.sha256 = (ProtobufCBinaryData) { 32, sha };
+        CHECK_INT(zmq_msg_init_size(&image, 10), 0);
+        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &dup), -EEXIST);
+        CHECK_INT(zmq_msg_size(&image), 10);
+        CHECK_INT(zmq_msg_close(&image), 0);
+
+        /* In flight counts apart from queued, held covers both. */
+        page_set_worker(pt, r1, (Worker *) 1);
+        CHECK_INT(page_queued_pages(pt, BROKER_INTERACTIVE), 1);
+        CHECK_U64(page_queued_bytes(pt, BROKER_INTERACTIVE), 1 * MB);
+        CHECK_INT(page_inflight_total(pt), 1);
+        page_set_worker(pt, r1, NULL);
+        CHECK_INT(page_inflight_total(pt), 0);
+        page_free(pt, r1);
+        page_free(pt, r2);
+        CHECK_U64(pt->held_bytes[BROKER_INTERACTIVE], 0);
+        CHECK(!page_get(pt, &(Uuid) { .b = { 1 } }));
+        page_table_free(pt);
+        peer_table_free(t);
+}
+
+static void test_workers(void)
+{
+        WorkerTable *t = worker_table_new();
+        PageTable *pt = page_table_new();
+        PeerTable *peers = peer_table_new();
+        Worker *w1, *w2, *w;
+        PageRec *rec;
+        Peer *a;
+
+        CHECK(t && pt && peers);
+        CHECK_INT(peer_hello(peers, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
+        CHECK_INT(worker_hello(t, "w1", RID_A, 2, 0, &w1), 0);
+        CHECK_INT(worker_hello(t, "w2", RID_B, 2, 0, &w2), 0);
+        CHECK_INT(t->live, 2);
+        /* Not idle before READY. */
+        CHECK(!worker_take_idle(t));
+        CHECK(!worker_set_idle(t, w1));
+        CHECK(!worker_set_idle(t, w2));
+        CHECK_INT(t->idle, 2);
+
+        /* Idle the longest goes first; after its RESULT it is last. */
+        w = worker_take_idle(t);
+        CHECK(w == w1);
+        rec = add_page(pt, a, 1, 100);
+        worker_set_busy(t, w1, rec, 5);
+        CHECK(worker_set_idle(t, w1) == rec);
+        CHECK(worker_take_idle(t) == w2);
+        CHECK(worker_take_idle(t) == w1);
+        CHECK(!worker_take_idle(t));
+
+        /* Dead while busy: the page comes back; a later frame revives it as
+         * busy (its RESULT may still come), and a READY makes it idle. */
+        worker_set_busy(t, w1, rec, 6);
+        CHECK(worker_set_dead(t, w1) == rec);
+        CHECK_INT(t->live, 1);
+        worker_seen(t, w1, 7);
+        CHECK_INT(w1->state, WORKER_BUSY);
+        CHECK(!w1->page);
+        CHECK(!worker_set_idle(t, w1));
+        CHECK_INT(t->live, 2);
+
+        /* Another name on a connection in use is refused until the old one
+         * is forgotten; the same name rebinds. */
+        CHECK_INT(worker_hello(t, "w3", RID_A, 2, 8, &w), -EADDRINUSE);
+        CHECK_INT(worker_hello(t, "w1", RID_C, 2, 8, &w), 0);
+        CHECK(w == w1);
+        CHECK(worker_by_rid(t, RID_C, 2) == w1);
+        CHECK(!worker_by_rid(t, RID_A, 2));
+        CHECK_INT(w1->state, WORKER_CONNECTED);
+        CHECK_INT(t->idle, 0);
+        CHECK(!worker_forget(t, w2));
+        CHECK_INT(t->live, 1);
+
+        page_free(pt, rec);
+        page_table_free(pt);
+        worker_table_free(t);
+        peer_table_free(peers);
+}
+
+static void test_completed(void)
+{
+        CompletedCache *c = completed_new(3), *none = completed_new(0);
+        uint8_t sha[32] = { 0 };
+        Uuid u[5] = {}, batch = { .b = { 9 } };
+        const CompletedEntry *e;
+
+        CHECK(c && none);
+        for (unsigned i = 0; i < 5; i++)
+                u[i].b[0] = (uint8_t) (i + 1);
+        for (unsigned i = 0; i < 3; i++) {
+                sha[0] = (uint8_t) i;
+                CHECK_INT(completed_put(c, &u[i], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        }
+        /* Updating an entry takes no new slot. */
+        CHECK_INT(completed_put(c, &u[0], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED_FAILED), 0);
+        CHECK_INT(completed_size(c), 3);
+        e = completed_get(c, &u[0]);
+        CHECK(e && e->status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED);
+        CHECK(uuid_equal(&e->batch_uuid, &batch));
+        /* The oldest insert makes room. */
+        CHECK_INT(completed_put(c, &u[3], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK_INT(completed_size(c), 3);
+        CHECK(!completed_get(c, &u[0]));
+        e = completed_get(c, &u[1]);
+        CHECK(e && e->sha256[0] == 1);
+        CHECK(completed_get(c, &u[3]));
+        CHECK_INT(completed_put(c, &u[4], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK(!completed_get(c, &u[1]));
+        CHECK(completed_get(c, &u[2]) && completed_get(c, &u[4]));
+
+        CHECK_INT(completed_put(none, &u[0], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK(!completed_get(none, &u[0]));
+        completed_free(c);
+        completed_free(none);
+}
+
+int main(void)
+{
+        test_round_robin();
+        test_credit();
+        test_pool();
+        test_workers();
+        test_completed();
+        return 0;
+}
