@@ -9,7 +9,8 @@
 #include "frontend.h"
 #include "log.h"
 
-static void backend_malformed(Broker *b, Msg *m, const char *who, const char *why) {
+static void backend_malformed(Broker *b, Msg *m, const char *who, const char *why)
+{
         b->counters.dropped_malformed++;
         if (broker_note_once(b, true, m->routing_id, m->routing_id_len, NOTE_MALFORMED))
                 log_warning("dropping %s from %s on the worker endpoint: %s "
@@ -17,7 +18,8 @@ static void backend_malformed(Broker *b, Msg *m, const char *who, const char *wh
                             msg_type_to_string(m->type), who, why);
 }
 
-static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now) {
+static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
+{
         const Sohoa__Hello *h = MSG_HELLO_BODY(m);
         Sohoa__Welcome wel = SOHOA__WELCOME__INIT;
         int r;
@@ -52,7 +54,8 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now) {
 
 /* READY from a worker we believe holds a page: it lost it (restarted, or
  * reconnected without it), which counts as dying with it. */
-static void backend_on_ready(Broker *b, Worker *w) {
+static void backend_on_ready(Broker *b, Worker *w)
+{
         PageRec *rec = worker_set_idle(b->worker_table, w);
         char id[UUID_STRING_MAX];
 
@@ -64,14 +67,15 @@ static void backend_on_ready(Broker *b, Worker *w) {
         dispatch_requeue(b, rec, true);
 }
 
-static bool backend_stored(Sohoa__ResultStatus s) {
-        return s == SOHOA__RESULT_STATUS__RESULT_STORED ||
-               s == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;
+static bool backend_stored(Sohoa__ResultStatus s)
+{
+        return s == SOHOA__RESULT_STATUS__RESULT_STORED || s == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;
 }
 
 /* A RESULT for a page the broker holds: ack its origin, remember it, let
  * the record go wherever it was (with this worker, another, or queued). */
-static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *res) {
+static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *res)
+{
         Peer *origin = rec->origin;
         Uuid batch;
 
@@ -85,8 +89,7 @@ static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *re
                 batch = (Uuid) {};
         frontend_ack(b, origin->id, &rec->uuid, res->status, res->reason, &batch);
         if (backend_stored(res->status) &&
-            completed_put(b->completed, &rec->uuid, rec->page->sha256.data, &batch,
-                          res->status) < 0)
+            completed_put(b->completed, &rec->uuid, rec->page->sha256.data, &batch, res->status) < 0)
                 log_warning("completed cache: out of memory, ignoring");
         page_free(b->pages, rec);
         if (origin->state == PEER_GONE)
@@ -96,13 +99,13 @@ static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *re
 /* A RESULT for a page the broker does not hold: already answered (a second
  * worker finishing it), or sent before this broker started, in which case
  * the result's origin_id routes the ACK. */
-static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result *res) {
+static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result *res)
+{
         char id[UUID_STRING_MAX];
         Uuid batch, *bp = NULL;
 
         if (completed_get(b->completed, u)) {
-                log_debug("second RESULT for page %s: already acknowledged, not again",
-                          uuid_format(u, id));
+                log_debug("second RESULT for page %s: already acknowledged, not again", uuid_format(u, id));
                 return;
         }
         if (uuid_from_bytes(res->batch_uuid.data, res->batch_uuid.len, &batch) == 0)
@@ -113,7 +116,8 @@ static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result 
                 log_warning("completed cache: out of memory, ignoring");
 }
 
-static void backend_on_result(Broker *b, Worker *w, Msg *m) {
+static void backend_on_result(Broker *b, Worker *w, Msg *m)
+{
         const Sohoa__Result *res = MSG_RESULT_BODY(m);
         PageRec *held, *rec;
         Uuid u;
@@ -134,7 +138,8 @@ static void backend_on_result(Broker *b, Worker *w, Msg *m) {
                 backend_result_unheld(b, &u, res);
 }
 
-static void backend_unknown(Broker *b, Msg *m) {
+static void backend_unknown(Broker *b, Msg *m)
+{
         b->counters.dropped_unknown_peer++;
         if (broker_note_once(b, true, m->routing_id, m->routing_id_len, NOTE_UNKNOWN))
                 log_info("%s from a worker that has not said HELLO: dropped, asking it to "
@@ -143,7 +148,8 @@ static void backend_unknown(Broker *b, Msg *m) {
         broker_send_heartbeat(b, b->workers, m->routing_id, m->routing_id_len, 0);
 }
 
-void backend_handle(Broker *b, Msg *m, uint64_t now_ms) {
+void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
+{
         Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
         PageRec *rec;
 

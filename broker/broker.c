@@ -25,7 +25,8 @@
 /* A silent peer holding nothing, or a dead worker, is forgotten after this. */
 #define BROKER_FORGET_MS (10 * 60 * 1000ULL)
 
-static int broker_epoch(uint64_t *ret) {
+static int broker_epoch(uint64_t *ret)
+{
         uint64_t e = 0;
 
         while (e == 0) {
@@ -40,7 +41,8 @@ static int broker_epoch(uint64_t *ret) {
         return 0;
 }
 
-static int broker_socket(Broker *b, const char *endpoint, void **ret) {
+static int broker_socket(Broker *b, const char *endpoint, void **ret)
+{
         const Settings *s = b->settings;
         int one = 1, linger = (int) s->linger_ms;
         int64_t maxmsg = (int64_t) s->max_frame_bytes + MSG_BODY_MAX;
@@ -68,7 +70,8 @@ static int broker_socket(Broker *b, const char *endpoint, void **ret) {
         return 0;
 }
 
-static int broker_tables(Broker *b) {
+static int broker_tables(Broker *b)
+{
         b->peers = peer_table_new();
         b->worker_table = worker_table_new();
         b->pages = page_table_new();
@@ -79,7 +82,8 @@ static int broker_tables(Broker *b) {
         return 0;
 }
 
-int broker_new(const Settings *s, Broker **ret) {
+int broker_new(const Settings *s, Broker **ret)
+{
         Broker *b;
         int r;
 
@@ -119,7 +123,8 @@ fail:
         return r;
 }
 
-Broker *broker_free(Broker *b) {
+Broker *broker_free(Broker *b)
+{
         if (!b)
                 return NULL;
         /* Pages first: their images are libzmq messages. */
@@ -145,7 +150,8 @@ Broker *broker_free(Broker *b) {
         return mfree(b);
 }
 
-bool broker_note_once(Broker *b, bool workers, const uint8_t *rid, size_t rid_len, BrokerNote n) {
+bool broker_note_once(Broker *b, bool workers, const uint8_t *rid, size_t rid_len, BrokerNote n)
+{
         uint8_t key[1 + MSG_ROUTING_ID_MAX];
         uintptr_t bits;
 
@@ -173,12 +179,13 @@ bool broker_note_once(Broker *b, bool workers, const uint8_t *rid, size_t rid_le
 }
 
 int broker_send(Broker *b, void *socket, const uint8_t *rid, size_t rid_len, MsgType type,
-                const ProtobufCMessage *body, zmq_msg_t *image) {
+                const ProtobufCMessage *body, zmq_msg_t *image)
+{
         return msg_send(socket, rid, rid_len, type, body, image, ZMQ_DONTWAIT);
 }
 
-void broker_send_heartbeat(Broker *b, void *socket, const uint8_t *rid, size_t rid_len,
-                           uint64_t credit) {
+void broker_send_heartbeat(Broker *b, void *socket, const uint8_t *rid, size_t rid_len, uint64_t credit)
+{
         Sohoa__Heartbeat hb = SOHOA__HEARTBEAT__INIT;
 
         hb.epoch = b->epoch;
@@ -187,8 +194,8 @@ void broker_send_heartbeat(Broker *b, void *socket, const uint8_t *rid, size_t r
                 log_debug("HEARTBEAT not sent, the next one will be");
 }
 
-void broker_send_bye(Broker *b, void *socket, const uint8_t *rid, size_t rid_len,
-                     const char *reason) {
+void broker_send_bye(Broker *b, void *socket, const uint8_t *rid, size_t rid_len, const char *reason)
+{
         Sohoa__Bye bye = SOHOA__BYE__INIT;
 
         bye.epoch = b->epoch;
@@ -197,14 +204,16 @@ void broker_send_bye(Broker *b, void *socket, const uint8_t *rid, size_t rid_len
                 log_debug("BYE not sent, the peer will notice the silence");
 }
 
-uint64_t broker_credit(const Broker *b, BrokerClass k) {
+uint64_t broker_credit(const Broker *b, BrokerClass k)
+{
         return peer_credit(b->peers, k, b->pool_bytes[k], b->settings->max_frame_bytes);
 }
 
 /* A message that did not decode: counted, logged once per routing id, and
  * for another major version answered with BYE once. It still proves the
  * sender alive. */
-static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, uint64_t now) {
+static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, uint64_t now)
+{
         const char *side = workers ? "worker" : "station";
         void *sock = workers ? b->workers : b->stations;
         const char *who = "(unknown)";
@@ -237,11 +246,13 @@ static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, ui
 }
 
 /* The errors msg_recv() reports for a message it consumed but refused. */
-static bool broker_decode_error(int r) {
+static bool broker_decode_error(int r)
+{
         return r == -EPROTO || r == -EOPNOTSUPP || r == -EMSGSIZE || r == -EBADMSG;
 }
 
-static void broker_receive(Broker *b, bool workers) {
+static void broker_receive(Broker *b, bool workers)
+{
         void *sock = workers ? b->workers : b->stations;
 
         for (unsigned i = 0; i < BROKER_BATCH && !b->quit; i++) {
@@ -267,15 +278,18 @@ static void broker_receive(Broker *b, bool workers) {
         dispatch_run(b);
 }
 
-void broker_on_stations(Broker *b) {
+void broker_on_stations(Broker *b)
+{
         broker_receive(b, false);
 }
 
-void broker_on_workers(Broker *b) {
+void broker_on_workers(Broker *b)
+{
         broker_receive(b, true);
 }
 
-static void broker_begin_drain(Broker *b) {
+static void broker_begin_drain(Broker *b)
+{
         uint32_t n = page_inflight_total(b->pages);
 
         b->draining = true;
@@ -286,14 +300,16 @@ static void broker_begin_drain(Broker *b) {
                    (unsigned long long) b->settings->drain_timeout_ms, n);
 }
 
-static void broker_quit_now(Broker *b) {
+static void broker_quit_now(Broker *b)
+{
         log_notice("quitting at once: %u page(s) in flight stay with their senders",
                    page_inflight_total(b->pages));
         (void) sd_notify(0, "STOPPING=1");
         b->quit = b->abort = true;
 }
 
-void broker_on_signal(Broker *b, int signal_fd) {
+void broker_on_signal(Broker *b, int signal_fd)
+{
         int signo;
 
         while (sigfd_read(signal_fd, &signo) == 0) {
@@ -318,7 +334,8 @@ void broker_on_signal(Broker *b, int signal_fd) {
 }
 
 /* BYE to every peer and worker that can still hear it. */
-static void broker_say_bye(Broker *b) {
+static void broker_say_bye(Broker *b)
+{
         size_t state = 0;
         Worker *w;
         Peer *p;
@@ -332,21 +349,24 @@ static void broker_say_bye(Broker *b) {
                         broker_send_bye(b, b->workers, w->rid, w->rid_len, "broker shutting down");
 }
 
-static void broker_check_drained(Broker *b, uint64_t now) {
+static void broker_check_drained(Broker *b, uint64_t now)
+{
         uint32_t n = page_inflight_total(b->pages);
 
         if (n > 0 && now < b->drain_deadline_ms)
                 return;
         if (n > 0)
                 log_warning("drain timeout: %u page(s) still in flight, their senders will "
-                            "resend them", n);
+                            "resend them",
+                            n);
         else
                 log_info("drained: no page in flight");
         broker_say_bye(b);
         b->quit = true;
 }
 
-static void broker_check_peers(Broker *b, uint64_t now) {
+static void broker_check_peers(Broker *b, uint64_t now)
+{
         uint64_t dead_after = b->settings->liveness * b->settings->heartbeat_ms;
         uint64_t credit[_BROKER_CLASS_MAX];
         size_t state = 0;
@@ -355,9 +375,8 @@ static void broker_check_peers(Broker *b, uint64_t now) {
         while (peer_iterate(b->peers, &state, &p)) {
                 if (p->state == PEER_LIVE && now - p->last_seen_ms > dead_after) {
                         peer_set_silent(b->peers, p);
-                        log_info("%s silent for %llu ms: counted dead, its %u queued page(s) stay",
-                                 p->id, (unsigned long long) (now - p->last_seen_ms),
-                                 p->queued_pages);
+                        log_info("%s silent for %llu ms: counted dead, its %u queued page(s) stay", p->id,
+                                 (unsigned long long) (now - p->last_seen_ms), p->queued_pages);
                 }
                 if (p->state != PEER_LIVE &&
                     (p->state == PEER_GONE || now - p->last_seen_ms > BROKER_FORGET_MS))
@@ -372,7 +391,8 @@ static void broker_check_peers(Broker *b, uint64_t now) {
                         broker_send_heartbeat(b, b->stations, p->rid, p->rid_len, credit[p->klass]);
 }
 
-static void broker_check_workers(Broker *b, uint64_t now) {
+static void broker_check_workers(Broker *b, uint64_t now)
+{
         uint64_t dead_after = b->settings->liveness * b->settings->heartbeat_ms;
         size_t state = 0;
         Worker *w;
@@ -397,23 +417,23 @@ static void broker_check_workers(Broker *b, uint64_t now) {
 }
 
 /* One line for `systemctl status`, sent only when it changes. */
-static void broker_notify_status(Broker *b) {
+static void broker_notify_status(Broker *b)
+{
         char buf[sizeof(b->last_status)];
 
-        snprintf(buf, sizeof(buf),
-                 "%s%u+%u queued, %u in flight, %u/%u workers idle, %u+%u clients",
-                 b->draining ? "draining: " : "",
-                 page_queued_pages(b->pages, BROKER_INTERACTIVE),
+        snprintf(buf, sizeof(buf), "%s%u+%u queued, %u in flight, %u/%u workers idle, %u+%u clients",
+                 b->draining ? "draining: " : "", page_queued_pages(b->pages, BROKER_INTERACTIVE),
                  page_queued_pages(b->pages, BROKER_BULK), page_inflight_total(b->pages),
-                 b->worker_table->idle, b->worker_table->live,
-                 b->peers->live[BROKER_INTERACTIVE], b->peers->live[BROKER_BULK]);
+                 b->worker_table->idle, b->worker_table->live, b->peers->live[BROKER_INTERACTIVE],
+                 b->peers->live[BROKER_BULK]);
         if (strcmp(buf, b->last_status) == 0)
                 return;
         memcpy(b->last_status, buf, sizeof(buf));
         (void) sd_notifyf(0, "STATUS=%s", buf);
 }
 
-void broker_on_timers(Broker *b) {
+void broker_on_timers(Broker *b)
+{
         uint64_t now = clock_mono_ms();
 
         if (b->draining)
@@ -427,7 +447,8 @@ void broker_on_timers(Broker *b) {
         broker_notify_status(b);
 }
 
-long broker_next_timeout(const Broker *b) {
+long broker_next_timeout(const Broker *b)
+{
         uint64_t now = clock_mono_ms(), next = b->next_tick_ms;
 
         if (b->draining)

@@ -20,14 +20,14 @@
 
 /* The same names as Counters in sohoa.proto. */
 typedef struct BrokerCounters {
-        uint64_t pages_in;              /* well-formed PAGEs from known peers */
+        uint64_t pages_in; /* well-formed PAGEs from known peers */
         uint64_t acks_out;
         uint64_t jobs_out;
         uint64_t dropped_malformed;
         uint64_t dropped_unknown_peer;
         uint64_t dropped_duplicate;
         uint64_t dropped_over_credit;
-        uint64_t redispatched;          /* pages taken back from a dead worker */
+        uint64_t redispatched; /* pages taken back from a dead worker */
         uint64_t quarantined;
         uint64_t acks_unroutable;
         uint64_t acks_from_cache;
@@ -43,11 +43,11 @@ typedef enum BrokerNote {
 } BrokerNote;
 
 typedef struct Broker {
-        const Settings *settings;       /* not owned */
+        const Settings *settings; /* not owned */
         void *zctx;
-        void *stations;                 /* ROUTER, station endpoint */
-        void *workers;                  /* ROUTER, worker endpoint */
-        uint64_t epoch;                 /* random, nonzero */
+        void *stations; /* ROUTER, station endpoint */
+        void *workers;  /* ROUTER, worker endpoint */
+        uint64_t epoch; /* random, nonzero */
         uint64_t started_ms;
         uint64_t pool_bytes[_BROKER_CLASS_MAX];
 
@@ -55,15 +55,15 @@ typedef struct Broker {
         WorkerTable *worker_table;
         PageTable *pages;
         CompletedCache *completed;
-        Hashmap *noted;                 /* (endpoint, routing id) -> BrokerNote bits */
+        Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */
         BrokerCounters counters;
 
         uint64_t next_tick_ms;
         bool draining;
         uint64_t drain_deadline_ms;
         bool quit;
-        bool abort;                     /* quit at once: do not linger */
-        char last_status[256];          /* last STATUS= told to systemd */
+        bool abort;            /* quit at once: do not linger */
+        char last_status[256]; /* last STATUS= told to systemd */
 } Broker;
 
 /* Bind both endpoints and draw the epoch. s must outlive the broker.
@@ -86,15 +86,13 @@ long broker_next_timeout(const Broker *b);
 bool broker_note_once(Broker *b, bool workers, const uint8_t *rid, size_t rid_len, BrokerNote n);
 
 /* Send on a socket; counts nothing, logs nothing. 0 or negative errno. */
-MUST_CHECK int broker_send(Broker *b, void *socket, const uint8_t *rid, size_t rid_len,
-                           MsgType type, const ProtobufCMessage *body, zmq_msg_t *image);
+MUST_CHECK int broker_send(Broker *b, void *socket, const uint8_t *rid, size_t rid_len, MsgType type,
+                           const ProtobufCMessage *body, zmq_msg_t *image);
 /* HEARTBEAT {epoch, credit} to one routing id; failures are ignored (the
  * next heartbeat restates everything). */
-void broker_send_heartbeat(Broker *b, void *socket, const uint8_t *rid, size_t rid_len,
-                           uint64_t credit);
+void broker_send_heartbeat(Broker *b, void *socket, const uint8_t *rid, size_t rid_len, uint64_t credit);
 /* BYE {epoch, reason}. */
-void broker_send_bye(Broker *b, void *socket, const uint8_t *rid, size_t rid_len,
-                     const char *reason);
+void broker_send_bye(Broker *b, void *socket, const uint8_t *rid, size_t rid_len, const char *reason);
 
 /* The credit a client of class k is granted now. */
 uint64_t broker_credit(const Broker *b, BrokerClass k);

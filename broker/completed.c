@@ -12,11 +12,12 @@ struct CompletedCache {
         CompletedEntry *ring;
         size_t capacity;
         size_t used;
-        size_t next;            /* slot the next new entry takes */
-        Hashmap *by_uuid;       /* uuid -> CompletedEntry* in ring */
+        size_t next;      /* slot the next new entry takes */
+        Hashmap *by_uuid; /* uuid -> CompletedEntry* in ring */
 };
 
-CompletedCache *completed_new(size_t capacity) {
+CompletedCache *completed_new(size_t capacity)
+{
         CompletedCache *c = calloc(1, sizeof(*c));
 
         if (!c)
@@ -33,7 +34,8 @@ CompletedCache *completed_new(size_t capacity) {
         return c;
 }
 
-CompletedCache *completed_free(CompletedCache *c) {
+CompletedCache *completed_free(CompletedCache *c)
+{
         if (!c)
                 return NULL;
         hashmap_free(c->by_uuid);
@@ -41,8 +43,9 @@ CompletedCache *completed_free(CompletedCache *c) {
         return mfree(c);
 }
 
-int completed_put(CompletedCache *c, const Uuid *page_uuid, const uint8_t sha256[32],
-                  const Uuid *batch_uuid, Sohoa__ResultStatus status) {
+int completed_put(CompletedCache *c, const Uuid *page_uuid, const uint8_t sha256[32], const Uuid *batch_uuid,
+                  Sohoa__ResultStatus status)
+{
         CompletedEntry *e;
         int r;
 
@@ -73,10 +76,12 @@ int completed_put(CompletedCache *c, const Uuid *page_uuid, const uint8_t sha256
         return 0;
 }
 
-const CompletedEntry *completed_get(const CompletedCache *c, const Uuid *page_uuid) {
+const CompletedEntry *completed_get(const CompletedCache *c, const Uuid *page_uuid)
+{
         return hashmap_get(c->by_uuid, page_uuid->b, sizeof(page_uuid->b));
 }
 
-size_t completed_size(const CompletedCache *c) {
+size_t completed_size(const CompletedCache *c)
+{
         return hashmap_size(c->by_uuid);
 }

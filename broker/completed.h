@@ -18,7 +18,7 @@ typedef struct CompletedEntry {
         Uuid page_uuid;
         Uuid batch_uuid;
         uint8_t sha256[32];
-        Sohoa__ResultStatus status;     /* STORED or STORED_FAILED */
+        Sohoa__ResultStatus status; /* STORED or STORED_FAILED */
 } CompletedEntry;
 
 /* capacity 0 gives a cache that remembers nothing. NULL on allocation

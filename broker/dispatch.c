@@ -6,7 +6,8 @@
 #include "dispatch.h"
 #include "log.h"
 
-void dispatch_requeue(Broker *b, PageRec *rec, bool died) {
+void dispatch_requeue(Broker *b, PageRec *rec, bool died)
+{
         char id[UUID_STRING_MAX];
 
         page_set_worker(b->pages, rec, NULL);
@@ -27,7 +28,8 @@ void dispatch_requeue(Broker *b, PageRec *rec, bool died) {
 /* The JOB carries a reference to the record's image, not a copy of its
  * bytes: libzmq counts references, so the record keeps its own until the
  * RESULT arrives. */
-static int dispatch_send(Broker *b, Worker *w, PageRec *rec) {
+static int dispatch_send(Broker *b, Worker *w, PageRec *rec)
+{
         Sohoa__Job job = SOHOA__JOB__INIT;
         zmq_msg_t image;
         int r;
@@ -47,7 +49,8 @@ static int dispatch_send(Broker *b, Worker *w, PageRec *rec) {
         return r;
 }
 
-static PageRec *dispatch_next_page(Broker *b) {
+static PageRec *dispatch_next_page(Broker *b)
+{
         for (BrokerClass k = 0; k < _BROKER_CLASS_MAX; k++) {
                 PageRec *rec = peer_pop_next(b->peers, k);
 
@@ -57,7 +60,8 @@ static PageRec *dispatch_next_page(Broker *b) {
         return NULL;
 }
 
-void dispatch_run(Broker *b) {
+void dispatch_run(Broker *b)
+{
         uint64_t now = clock_mono_ms();
 
         if (b->draining)
@@ -74,8 +78,10 @@ void dispatch_run(Broker *b) {
                 r = dispatch_send(b, w, rec);
                 if (r < 0) {
                         if (broker_note_once(b, true, w->rid, w->rid_len, NOTE_SEND_FAILED))
-                                log_warning_errno(r, "JOB to worker %s failed: %m; counting it dead "
-                                                  "until it speaks again", w->id);
+                                log_warning_errno(r,
+                                                  "JOB to worker %s failed: %m; counting it dead "
+                                                  "until it speaks again",
+                                                  w->id);
                         (void) worker_set_dead(b->worker_table, w);
                         peer_push_front(b->peers, rec);
                         continue;

@@ -13,7 +13,8 @@
  * always fits in a body. */
 #define FRONTEND_REASON_MAX 1024
 
-static void frontend_malformed(Broker *b, Msg *m, const char *who, const char *why) {
+static void frontend_malformed(Broker *b, Msg *m, const char *who, const char *why)
+{
         b->counters.dropped_malformed++;
         if (broker_note_once(b, false, m->routing_id, m->routing_id_len, NOTE_MALFORMED))
                 log_warning("dropping %s from %s on the station endpoint: %s "
@@ -21,7 +22,8 @@ static void frontend_malformed(Broker *b, Msg *m, const char *who, const char *w
                             msg_type_to_string(m->type), who, why);
 }
 
-static void frontend_welcome(Broker *b, Msg *m, uint64_t credit) {
+static void frontend_welcome(Broker *b, Msg *m, uint64_t credit)
+{
         Sohoa__Welcome wel = SOHOA__WELCOME__INIT;
         int r;
 
@@ -30,13 +32,13 @@ static void frontend_welcome(Broker *b, Msg *m, uint64_t credit) {
         wel.credit_bytes = credit;
         wel.heartbeat_ms = (uint32_t) b->settings->heartbeat_ms;
         wel.liveness = b->settings->liveness;
-        r = broker_send(b, b->stations, m->routing_id, m->routing_id_len, MSG_WELCOME, &wel.base,
-                        NULL);
+        r = broker_send(b, b->stations, m->routing_id, m->routing_id_len, MSG_WELCOME, &wel.base, NULL);
         if (r < 0)
                 log_debug_errno(r, "WELCOME not sent: %m");
 }
 
-static void frontend_on_hello(Broker *b, Msg *m, uint64_t now) {
+static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
+{
         const Sohoa__Hello *h = MSG_HELLO_BODY(m);
         Peer *p;
         int r;
@@ -67,7 +69,8 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now) {
 
 /* Byte length of s cut to at most max bytes without splitting a UTF-8
  * sequence. */
-static size_t frontend_cut(const char *s, size_t max) {
+static size_t frontend_cut(const char *s, size_t max)
+{
         size_t n = strlen(s);
 
         if (n <= max)
@@ -78,8 +81,9 @@ static size_t frontend_cut(const char *s, size_t max) {
         return n;
 }
 
-void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid,
-                  Sohoa__ResultStatus status, const char *reason, const Uuid *batch) {
+void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid, Sohoa__ResultStatus status,
+                  const char *reason, const Uuid *batch)
+{
         char cut[FRONTEND_REASON_MAX + 1];
         Sohoa__Ack ack = SOHOA__ACK__INIT;
         Peer *p = origin_id ? peer_by_id(b->peers, origin_id) : NULL;
@@ -107,7 +111,8 @@ void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid,
                 b->counters.acks_out++;
 }
 
-static void frontend_on_page(Broker *b, Peer *p, Msg *m) {
+static void frontend_on_page(Broker *b, Peer *p, Msg *m)
+{
         const Sohoa__Page *pg = MSG_PAGE_BODY(m);
         size_t len = m->has_image ? zmq_msg_size(&m->image) : 0;
         const CompletedEntry *done;
@@ -134,8 +139,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m) {
                 frontend_ack(b, p->id, &u, done->status, "", &done->batch_uuid);
                 return;
         }
-        if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass],
-                           b->settings->max_frame_bytes)) {
+        if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes)) {
                 b->counters.dropped_over_credit++;
                 return;
         }
@@ -147,7 +151,8 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m) {
         peer_push_back(b->peers, rec);
 }
 
-static void frontend_unknown(Broker *b, Msg *m) {
+static void frontend_unknown(Broker *b, Msg *m)
+{
         b->counters.dropped_unknown_peer++;
         if (broker_note_once(b, false, m->routing_id, m->routing_id_len, NOTE_UNKNOWN))
                 log_info("%s from a connection that has not said HELLO: dropped, asking it to "
@@ -156,7 +161,8 @@ static void frontend_unknown(Broker *b, Msg *m) {
         broker_send_heartbeat(b, b->stations, m->routing_id, m->routing_id_len, 0);
 }
 
-void frontend_handle(Broker *b, Msg *m, uint64_t now_ms) {
+void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
+{
         Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
 
         if (p)

@@ -14,5 +14,5 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms);
 /* ACK a page to the peer whose HELLO id is origin_id (may be NULL):
  * counted as acks_out, or acks_unroutable when that peer cannot be reached.
  * batch may be NULL. */
-void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid,
-                  Sohoa__ResultStatus status, const char *reason, const Uuid *batch);
+void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid, Sohoa__ResultStatus status,
+                  const char *reason, const Uuid *batch);

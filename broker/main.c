@@ -11,18 +11,24 @@
 #include "log.h"
 #include "sigfd.h"
 
-enum { ITEM_STATIONS, ITEM_WORKERS, ITEM_SIGNAL, _ITEM_MAX };
+enum {
+        ITEM_STATIONS,
+        ITEM_WORKERS,
+        ITEM_SIGNAL,
+        _ITEM_MAX
+};
 
-static void main_log_start(const Broker *b, const Settings *s) {
+static void main_log_start(const Broker *b, const Settings *s)
+{
         log_info("sohoa-broker " SOHOA_VERSION ": stations on %s, workers on %s, epoch %016llx, "
                  "pools interactive %llu bulk %llu bytes, max frame %llu bytes",
                  s->stations_endpoint, s->workers_endpoint, (unsigned long long) b->epoch,
-                 (unsigned long long) s->interactive_pool_bytes,
-                 (unsigned long long) s->bulk_pool_bytes,
+                 (unsigned long long) s->interactive_pool_bytes, (unsigned long long) s->bulk_pool_bytes,
                  (unsigned long long) s->max_frame_bytes);
 }
 
-static int main_loop(Broker *b, int signal_fd) {
+static int main_loop(Broker *b, int signal_fd)
+{
         zmq_pollitem_t items[_ITEM_MAX] = {
                 [ITEM_STATIONS] = { .socket = b->stations, .events = ZMQ_POLLIN },
                 [ITEM_WORKERS] = { .socket = b->workers, .events = ZMQ_POLLIN },
@@ -43,7 +49,8 @@ static int main_loop(Broker *b, int signal_fd) {
         return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
         Settings settings = {};
         Broker *b = NULL;
         int signal_fd = -1, r;

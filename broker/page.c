@@ -9,7 +9,8 @@
 #include "page.h"
 #include "peer.h"
 
-PageTable *page_table_new(void) {
+PageTable *page_table_new(void)
+{
         PageTable *t = calloc(1, sizeof(*t));
 
         if (!t)
@@ -20,14 +21,16 @@ PageTable *page_table_new(void) {
         return t;
 }
 
-static void page_destroy(PageRec *rec) {
+static void page_destroy(PageRec *rec)
+{
         if (rec->page)
                 sohoa__page__free_unpacked(rec->page, NULL);
         zmq_msg_close(&rec->image);
         free(rec);
 }
 
-PageTable *page_table_free(PageTable *t) {
+PageTable *page_table_free(PageTable *t)
+{
         const void *key;
         size_t klen, state = 0;
         void *v;
@@ -46,7 +49,8 @@ PageTable *page_table_free(PageTable *t) {
 /* A private copy of the body with the broker's own idea of origin and class:
  * packing and unpacking keeps fields this version does not know, so a newer
  * station's additions reach the worker. */
-static Sohoa__Page *page_copy_body(const Sohoa__Page *src, const char *origin_id, BrokerClass k) {
+static Sohoa__Page *page_copy_body(const Sohoa__Page *src, const char *origin_id, BrokerClass k)
+{
         Sohoa__Page tmp = *src;
         Sohoa__Page *copy;
         uint8_t *buf;
@@ -65,8 +69,9 @@ static Sohoa__Page *page_copy_body(const Sohoa__Page *src, const char *origin_id
         return copy;
 }
 
-int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin,
-             const char *origin_id, BrokerClass k, PageRec **ret) {
+int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin, const char *origin_id,
+             BrokerClass k, PageRec **ret)
+{
         PageRec *rec;
         Uuid u;
         int r;
@@ -107,7 +112,8 @@ int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *orig
         return 0;
 }
 
-void page_free(PageTable *t, PageRec *rec) {
+void page_free(PageTable *t, PageRec *rec)
+{
         if (!rec)
                 return;
         /* Still linked into a FIFO or a worker would leave a dangling pointer. */
@@ -120,11 +126,13 @@ void page_free(PageTable *t, PageRec *rec) {
         page_destroy(rec);
 }
 
-PageRec *page_get(const PageTable *t, const Uuid *u) {
+PageRec *page_get(const PageTable *t, const Uuid *u)
+{
         return hashmap_get(t->by_uuid, u->b, sizeof(u->b));
 }
 
-void page_set_worker(PageTable *t, PageRec *rec, Worker *w) {
+void page_set_worker(PageTable *t, PageRec *rec, Worker *w)
+{
         BrokerClass k = rec->klass;
 
         if (!rec->worker && w) {
@@ -137,15 +145,18 @@ void page_set_worker(PageTable *t, PageRec *rec, Worker *w) {
         rec->worker = w;
 }
 
-uint32_t page_queued_pages(const PageTable *t, BrokerClass k) {
+uint32_t page_queued_pages(const PageTable *t, BrokerClass k)
+{
         return t->held_pages[k] - t->inflight_pages[k];
 }
 
-uint64_t page_queued_bytes(const PageTable *t, BrokerClass k) {
+uint64_t page_queued_bytes(const PageTable *t, BrokerClass k)
+{
         return t->held_bytes[k] - t->inflight_bytes[k];
 }
 
-uint32_t page_inflight_total(const PageTable *t) {
+uint32_t page_inflight_total(const PageTable *t)
+{
         uint32_t n = 0;
 
         for (BrokerClass k = 0; k < _BROKER_CLASS_MAX; k++)
@@ -153,12 +164,13 @@ uint32_t page_inflight_total(const PageTable *t) {
         return n;
 }
 
-bool page_over_pool(const PageTable *t, BrokerClass k, uint64_t bytes, uint64_t pool,
-                    uint64_t max_frame) {
+bool page_over_pool(const PageTable *t, BrokerClass k, uint64_t bytes, uint64_t pool, uint64_t max_frame)
+{
         return t->held_bytes[k] + bytes > pool + max_frame;
 }
 
-const char *page_class_to_string(BrokerClass k) {
+const char *page_class_to_string(BrokerClass k)
+{
         static const char *const names[_BROKER_CLASS_MAX] = {
                 [BROKER_INTERACTIVE] = "interactive",
                 [BROKER_BULK] = "bulk",

@@ -16,8 +16,8 @@
 
 /* The class comes from the sender's role, never from the page body. */
 typedef enum BrokerClass {
-        BROKER_INTERACTIVE,  /* stations */
-        BROKER_BULK,         /* importers */
+        BROKER_INTERACTIVE, /* stations */
+        BROKER_BULK,        /* importers */
         _BROKER_CLASS_MAX,
         _BROKER_CLASS_INVALID = -EINVAL,
 } BrokerClass;
@@ -27,15 +27,15 @@ typedef struct Worker Worker;
 
 typedef struct PageRec {
         Uuid uuid;
-        Sohoa__Page *page;          /* owned copy of the body */
-        zmq_msg_t image;            /* owned reference to the received frame */
-        uint64_t bytes;             /* image length */
+        Sohoa__Page *page; /* owned copy of the body */
+        zmq_msg_t image;   /* owned reference to the received frame */
+        uint64_t bytes;    /* image length */
         BrokerClass klass;
-        Peer *origin;               /* not owned: a peer outlives the pages it sent */
-        Worker *worker;             /* in flight with it; NULL while queued */
-        uint32_t attempts;          /* workers that died holding it */
+        Peer *origin;      /* not owned: a peer outlives the pages it sent */
+        Worker *worker;    /* in flight with it; NULL while queued */
+        uint32_t attempts; /* workers that died holding it */
         bool quarantined;
-        struct PageRec *prev, *next;/* the origin's FIFO while queued */
+        struct PageRec *prev, *next; /* the origin's FIFO while queued */
 } PageRec;
 
 typedef struct PageTable {
@@ -71,8 +71,7 @@ uint64_t page_queued_bytes(const PageTable *t, BrokerClass k);
 uint32_t page_inflight_total(const PageTable *t);
 
 /* Would holding bytes more of class k go over pool + max_frame? */
-bool page_over_pool(const PageTable *t, BrokerClass k, uint64_t bytes, uint64_t pool,
-                    uint64_t max_frame);
+bool page_over_pool(const PageTable *t, BrokerClass k, uint64_t bytes, uint64_t pool, uint64_t max_frame);
 
 /* "interactive", "bulk". */
 const char *page_class_to_string(BrokerClass k);

@@ -7,7 +7,8 @@
 
 #include "peer.h"
 
-PeerTable *peer_table_new(void) {
+PeerTable *peer_table_new(void)
+{
         PeerTable *t = calloc(1, sizeof(*t));
 
         if (!t)
@@ -19,12 +20,14 @@ PeerTable *peer_table_new(void) {
         return t;
 }
 
-static void peer_destroy(Peer *p) {
+static void peer_destroy(Peer *p)
+{
         free(p->id);
         free(p);
 }
 
-PeerTable *peer_table_free(PeerTable *t) {
+PeerTable *peer_table_free(PeerTable *t)
+{
         size_t state = 0;
         Peer *p;
 
@@ -39,7 +42,8 @@ PeerTable *peer_table_free(PeerTable *t) {
         return mfree(t);
 }
 
-BrokerClass peer_role_class(Sohoa__Role role) {
+BrokerClass peer_role_class(Sohoa__Role role)
+{
         switch (role) {
         case SOHOA__ROLE__ROLE_STATION:
                 return BROKER_INTERACTIVE;
@@ -50,13 +54,15 @@ BrokerClass peer_role_class(Sohoa__Role role) {
         }
 }
 
-static void peer_unroute(PeerTable *t, Peer *p) {
+static void peer_unroute(PeerTable *t, Peer *p)
+{
         if (p->rid_len > 0 && hashmap_get(t->by_rid, p->rid, p->rid_len) == p)
                 hashmap_remove(t->by_rid, p->rid, p->rid_len);
         p->rid_len = 0;
 }
 
-static void peer_set_state(PeerTable *t, Peer *p, PeerState s) {
+static void peer_set_state(PeerTable *t, Peer *p, PeerState s)
+{
         if (p->state == PEER_LIVE && s != PEER_LIVE)
                 t->live[p->klass]--;
         else if (p->state != PEER_LIVE && s == PEER_LIVE)
@@ -64,8 +70,8 @@ static void peer_set_state(PeerTable *t, Peer *p, PeerState s) {
         p->state = s;
 }
 
-static int peer_create(PeerTable *t, const char *id, Sohoa__Role role, BrokerClass k,
-                       Peer **ret) {
+static int peer_create(PeerTable *t, const char *id, Sohoa__Role role, BrokerClass k, Peer **ret)
+{
         Peer *p = calloc(1, sizeof(*p));
         int r;
 
@@ -78,7 +84,7 @@ static int peer_create(PeerTable *t, const char *id, Sohoa__Role role, BrokerCla
         }
         p->role = role;
         p->klass = k;
-        p->state = PEER_GONE;   /* made live by the caller, which counts it */
+        p->state = PEER_GONE; /* made live by the caller, which counts it */
         r = hashmap_put(t->by_id, p->id, strlen(p->id), p, NULL);
         if (r < 0) {
                 peer_destroy(p);
@@ -88,8 +94,9 @@ static int peer_create(PeerTable *t, const char *id, Sohoa__Role role, BrokerCla
         return 0;
 }
 
-int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *rid,
-               size_t rid_len, uint64_t now_ms, Peer **ret) {
+int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *rid, size_t rid_len,
+               uint64_t now_ms, Peer **ret)
+{
         BrokerClass k = peer_role_class(role);
         Peer *p, *other;
         int r;
@@ -131,17 +138,20 @@ int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *ri
         return 0;
 }
 
-Peer *peer_by_rid(const PeerTable *t, const uint8_t *rid, size_t rid_len) {
+Peer *peer_by_rid(const PeerTable *t, const uint8_t *rid, size_t rid_len)
+{
         if (rid_len == 0)
                 return NULL;
         return hashmap_get(t->by_rid, rid, rid_len);
 }
 
-Peer *peer_by_id(const PeerTable *t, const char *id) {
+Peer *peer_by_id(const PeerTable *t, const char *id)
+{
         return hashmap_get(t->by_id, id, strlen(id));
 }
 
-bool peer_iterate(const PeerTable *t, size_t *state, Peer **ret) {
+bool peer_iterate(const PeerTable *t, size_t *state, Peer **ret)
+{
         void *v;
 
         if (!hashmap_iterate(t->by_id, state, NULL, NULL, &v))
@@ -150,23 +160,27 @@ bool peer_iterate(const PeerTable *t, size_t *state, Peer **ret) {
         return true;
 }
 
-void peer_seen(PeerTable *t, Peer *p, uint64_t now_ms) {
+void peer_seen(PeerTable *t, Peer *p, uint64_t now_ms)
+{
         p->last_seen_ms = now_ms;
         if (p->state == PEER_SILENT)
                 peer_set_state(t, p, PEER_LIVE);
 }
 
-void peer_set_silent(PeerTable *t, Peer *p) {
+void peer_set_silent(PeerTable *t, Peer *p)
+{
         if (p->state == PEER_LIVE)
                 peer_set_state(t, p, PEER_SILENT);
 }
 
-void peer_bye(PeerTable *t, Peer *p) {
+void peer_bye(PeerTable *t, Peer *p)
+{
         peer_unroute(t, p);
         peer_set_state(t, p, PEER_GONE);
 }
 
-bool peer_reap(PeerTable *t, Peer *p) {
+bool peer_reap(PeerTable *t, Peer *p)
+{
         if (p->state == PEER_LIVE || p->held_pages > 0)
                 return false;
         assert(!p->in_ring && !p->head);
@@ -176,13 +190,15 @@ bool peer_reap(PeerTable *t, Peer *p) {
         return true;
 }
 
-uint64_t peer_credit(const PeerTable *t, BrokerClass k, uint64_t pool, uint64_t max_frame) {
+uint64_t peer_credit(const PeerTable *t, BrokerClass k, uint64_t pool, uint64_t max_frame)
+{
         unsigned n = MAX(t->live[k], 1u);
 
         return MAX(pool / n, max_frame);
 }
 
-static void ring_remove(PeerTable *t, Peer *p) {
+static void ring_remove(PeerTable *t, Peer *p)
+{
         BrokerClass k = p->klass;
 
         if (!p->in_ring)
@@ -199,7 +215,8 @@ static void ring_remove(PeerTable *t, Peer *p) {
         p->in_ring = false;
 }
 
-static void ring_add(PeerTable *t, Peer *p, bool front) {
+static void ring_add(PeerTable *t, Peer *p, bool front)
+{
         BrokerClass k = p->klass;
 
         ring_remove(t, p);
@@ -221,7 +238,8 @@ static void ring_add(PeerTable *t, Peer *p, bool front) {
         p->in_ring = true;
 }
 
-void peer_push_back(PeerTable *t, PageRec *rec) {
+void peer_push_back(PeerTable *t, PageRec *rec)
+{
         Peer *p = rec->origin;
 
         assert(!rec->worker && !rec->prev && !rec->next && p->head != rec);
@@ -237,7 +255,8 @@ void peer_push_back(PeerTable *t, PageRec *rec) {
                 ring_add(t, p, false);
 }
 
-void peer_push_front(PeerTable *t, PageRec *rec) {
+void peer_push_front(PeerTable *t, PageRec *rec)
+{
         Peer *p = rec->origin;
 
         assert(!rec->worker && !rec->prev && !rec->next && p->head != rec);
@@ -252,7 +271,8 @@ void peer_push_front(PeerTable *t, PageRec *rec) {
         ring_add(t, p, true);
 }
 
-void peer_unqueue(PeerTable *t, PageRec *rec) {
+void peer_unqueue(PeerTable *t, PageRec *rec)
+{
         Peer *p = rec->origin;
 
         if (rec->prev)
@@ -270,7 +290,8 @@ void peer_unqueue(PeerTable *t, PageRec *rec) {
                 ring_remove(t, p);
 }
 
-PageRec *peer_pop_next(PeerTable *t, BrokerClass k) {
+PageRec *peer_pop_next(PeerTable *t, BrokerClass k)
+{
         Peer *p = t->ring_head[k];
         PageRec *rec;
 
@@ -285,7 +306,8 @@ PageRec *peer_pop_next(PeerTable *t, BrokerClass k) {
         return rec;
 }
 
-const char *peer_state_to_string(PeerState s) {
+const char *peer_state_to_string(PeerState s)
+{
         static const char *const names[_PEER_STATE_MAX] = {
                 [PEER_LIVE] = "live",
                 [PEER_SILENT] = "silent",

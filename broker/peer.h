@@ -15,33 +15,33 @@
 #include "page.h"
 
 typedef enum PeerState {
-        PEER_LIVE,      /* heard from within liveness */
-        PEER_SILENT,    /* past liveness; revived by any frame */
-        PEER_GONE,      /* said BYE (or its routing id went to another peer) */
+        PEER_LIVE,   /* heard from within liveness */
+        PEER_SILENT, /* past liveness; revived by any frame */
+        PEER_GONE,   /* said BYE (or its routing id went to another peer) */
         _PEER_STATE_MAX,
         _PEER_STATE_INVALID = -EINVAL,
 } PeerState;
 
 struct Peer {
-        char *id;                       /* HELLO peer_id, owned */
+        char *id; /* HELLO peer_id, owned */
         Sohoa__Role role;
         BrokerClass klass;
         uint8_t rid[MSG_ROUTING_ID_MAX];
-        size_t rid_len;                 /* 0: no route */
+        size_t rid_len; /* 0: no route */
         PeerState state;
         uint64_t last_seen_ms;
-        PageRec *head, *tail;           /* queued pages, oldest first */
+        PageRec *head, *tail; /* queued pages, oldest first */
         uint32_t queued_pages;
         uint64_t queued_bytes;
-        uint32_t held_pages;            /* queued + in flight: kept by page.c */
+        uint32_t held_pages; /* queued + in flight: kept by page.c */
         uint64_t held_bytes;
         Peer *ring_prev, *ring_next;
         bool in_ring;
 };
 
 typedef struct PeerTable {
-        Hashmap *by_id;                 /* id -> Peer, owns the peers */
-        Hashmap *by_rid;                /* routing id -> Peer */
+        Hashmap *by_id;  /* id -> Peer, owns the peers */
+        Hashmap *by_rid; /* routing id -> Peer */
         Peer *ring_head[_BROKER_CLASS_MAX];
         Peer *ring_tail[_BROKER_CLASS_MAX];
         unsigned live[_BROKER_CLASS_MAX];
@@ -60,8 +60,8 @@ BrokerClass peer_role_class(Sohoa__Role role);
  * from it. The peer is live afterwards. 0, -EINVAL (role is not a client
  * role), -EBUSY (a known id changing class while it holds pages), -ENOMEM.
  * The table owns *ret. */
-MUST_CHECK int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *rid,
-                          size_t rid_len, uint64_t now_ms, Peer **ret);
+MUST_CHECK int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *rid, size_t rid_len,
+                          uint64_t now_ms, Peer **ret);
 
 Peer *peer_by_rid(const PeerTable *t, const uint8_t *rid, size_t rid_len);
 Peer *peer_by_id(const PeerTable *t, const char *id);

@@ -7,9 +7,11 @@
 
 /* Key name and struct field are spelled the same, but for the three
  * durations whose field carries its unit. */
-#define KEY_AS(n, f, t, d, lo, hi, h)                                                            \
-        { .section = "broker", .name = #n, .type = (t), .offset = offsetof(Settings, f),          \
-          .def = (d), .reloadable = false, .help = (h), .min = (lo), .max = (hi) }
+#define KEY_AS(n, f, t, d, lo, hi, h)                                                                      \
+        {                                                                                                  \
+                .section = "broker", .name = #n, .type = (t), .offset = offsetof(Settings, f), .def = (d), \
+                .reloadable = false, .help = (h), .min = (lo), .max = (hi)                                 \
+        }
 #define KEY(n, t, d, lo, hi, h) KEY_AS(n, n, t, d, lo, hi, h)
 
 static const ConfigKey settings_keys[] = {
@@ -23,18 +25,16 @@ static const ConfigKey settings_keys[] = {
             "bytes of pages held for stations (queued and in flight)"),
         KEY(bulk_pool_bytes, CONFIG_BYTES, "256M", 0, INT64_C(1) << 40,
             "bytes of pages held for importers (queued and in flight)"),
-        KEY_AS(heartbeat, heartbeat_ms, CONFIG_MSEC, "1000ms", 10, 60000,
-            "heartbeat interval, both ways"),
-        KEY(liveness, CONFIG_UINT, "3", 1, 100,
-            "heartbeat intervals of silence after which a peer is dead"),
+        KEY_AS(heartbeat, heartbeat_ms, CONFIG_MSEC, "1000ms", 10, 60000, "heartbeat interval, both ways"),
+        KEY(liveness, CONFIG_UINT, "3", 1, 100, "heartbeat intervals of silence after which a peer is dead"),
         KEY(quarantine_after, CONFIG_UINT, "3", 1, 1000,
             "workers that died holding a page before it is only stored raw"),
         KEY_AS(drain_timeout, drain_timeout_ms, CONFIG_MSEC, "60s", 0, 3600000,
-            "on the first SIGTERM, how long to wait for pages in flight"),
+               "on the first SIGTERM, how long to wait for pages in flight"),
         KEY(completed_cache, CONFIG_UINT, "65536", 0, 16777216,
             "recently stored pages remembered to answer repeats at once"),
         KEY_AS(linger, linger_ms, CONFIG_MSEC, "1000ms", 0, 60000,
-            "how long closing sockets may wait to flush what is queued"),
+               "how long closing sockets may wait to flush what is queued"),
         {},
 };
 
@@ -45,10 +45,12 @@ static const ConfigProgram settings_prog = {
         .keys = settings_keys,
 };
 
-const ConfigProgram *settings_program(void) {
+const ConfigProgram *settings_program(void)
+{
         return &settings_prog;
 }
 
-void settings_done(Settings *s) {
+void settings_done(Settings *s)
+{
         config_free(settings_keys, s);
 }

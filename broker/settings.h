@@ -8,16 +8,16 @@
 #include "config.h"
 
 typedef struct Settings {
-        char *stations_endpoint;      /* stations, importers, admin queries */
+        char *stations_endpoint; /* stations, importers, admin queries */
         char *workers_endpoint;
-        uint64_t max_frame_bytes;     /* largest image frame accepted */
+        uint64_t max_frame_bytes; /* largest image frame accepted */
         uint64_t interactive_pool_bytes;
         uint64_t bulk_pool_bytes;
         uint64_t heartbeat_ms;
-        unsigned liveness;            /* heartbeats of silence before a peer is dead */
-        unsigned quarantine_after;    /* worker deaths holding a page before store_only */
+        unsigned liveness;         /* heartbeats of silence before a peer is dead */
+        unsigned quarantine_after; /* worker deaths holding a page before store_only */
         uint64_t drain_timeout_ms;
-        unsigned completed_cache;     /* entries; 0 disables the cache */
+        unsigned completed_cache; /* entries; 0 disables the cache */
         uint64_t linger_ms;
 } Settings;
 

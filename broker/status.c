@@ -18,14 +18,15 @@ typedef struct StatusBuild {
         Sohoa__ClassStatus classes[_BROKER_CLASS_MAX];
         Sohoa__ClassStatus *class_ptrs[_BROKER_CLASS_MAX];
         Sohoa__Counters counters;
-        Sohoa__PeerStatus *peers;       /* array */
+        Sohoa__PeerStatus *peers; /* array */
         Sohoa__PeerStatus **peer_ptrs;
         size_t n_peers, max_peers;
         size_t peers_bytes;
         uint64_t now;
 } StatusBuild;
 
-static void status_classes(Broker *b, StatusBuild *s) {
+static void status_classes(Broker *b, StatusBuild *s)
+{
         for (BrokerClass k = 0; k < _BROKER_CLASS_MAX; k++) {
                 Sohoa__ClassStatus *c = &s->classes[k];
 
@@ -43,7 +44,8 @@ static void status_classes(Broker *b, StatusBuild *s) {
         s->reply.n_classes = _BROKER_CLASS_MAX;
 }
 
-static void status_counters(Broker *b, StatusBuild *s) {
+static void status_counters(Broker *b, StatusBuild *s)
+{
         const BrokerCounters *c = &b->counters;
         Sohoa__Counters *o = &s->counters;
 
@@ -62,14 +64,16 @@ static void status_counters(Broker *b, StatusBuild *s) {
         s->reply.counters = o;
 }
 
-static uint32_t status_ms(uint64_t now, uint64_t then) {
+static uint32_t status_ms(uint64_t now, uint64_t then)
+{
         uint64_t d = now > then ? now - then : 0;
 
         return d > UINT32_MAX ? UINT32_MAX : (uint32_t) d;
 }
 
 /* The next free entry, or NULL when the list is full or would not fit. */
-static Sohoa__PeerStatus *status_add(StatusBuild *s) {
+static Sohoa__PeerStatus *status_add(StatusBuild *s)
+{
         if (s->n_peers >= s->max_peers || s->peers_bytes >= STATUS_PEERS_BUDGET)
                 return NULL;
         sohoa__peer_status__init(&s->peers[s->n_peers]);
@@ -77,7 +81,8 @@ static Sohoa__PeerStatus *status_add(StatusBuild *s) {
 }
 
 /* Keep the entry just filled in if it fits the budget. */
-static void status_commit(StatusBuild *s) {
+static void status_commit(StatusBuild *s)
+{
         Sohoa__PeerStatus *p = &s->peers[s->n_peers];
         size_t len = sohoa__peer_status__get_packed_size(p) + 4;
 
@@ -90,7 +95,8 @@ static void status_commit(StatusBuild *s) {
         s->n_peers++;
 }
 
-static void status_clients(Broker *b, StatusBuild *s, bool list) {
+static void status_clients(Broker *b, StatusBuild *s, bool list)
+{
         size_t state = 0;
         Peer *p;
 
@@ -112,7 +118,8 @@ static void status_clients(Broker *b, StatusBuild *s, bool list) {
         }
 }
 
-static void status_workers(Broker *b, StatusBuild *s, bool list) {
+static void status_workers(Broker *b, StatusBuild *s, bool list)
+{
         size_t state = 0;
         Worker *w;
 
@@ -139,7 +146,8 @@ static void status_workers(Broker *b, StatusBuild *s, bool list) {
         }
 }
 
-void status_reply(Broker *b, const uint8_t *rid, size_t rid_len, const Sohoa__StatusRequest *req) {
+void status_reply(Broker *b, const uint8_t *rid, size_t rid_len, const Sohoa__StatusRequest *req)
+{
         StatusBuild s = { .reply = SOHOA__STATUS_REPLY__INIT, .now = clock_mono_ms() };
         bool list = req && req->with_peers;
         int r;

@@ -7,7 +7,8 @@
 
 #include "worker.h"
 
-WorkerTable *worker_table_new(void) {
+WorkerTable *worker_table_new(void)
+{
         WorkerTable *t = calloc(1, sizeof(*t));
 
         if (!t)
@@ -19,12 +20,14 @@ WorkerTable *worker_table_new(void) {
         return t;
 }
 
-static void worker_destroy(Worker *w) {
+static void worker_destroy(Worker *w)
+{
         free(w->id);
         free(w);
 }
 
-WorkerTable *worker_table_free(WorkerTable *t) {
+WorkerTable *worker_table_free(WorkerTable *t)
+{
         size_t state = 0;
         Worker *w;
 
@@ -39,7 +42,8 @@ WorkerTable *worker_table_free(WorkerTable *t) {
         return mfree(t);
 }
 
-static void lru_remove(WorkerTable *t, Worker *w) {
+static void lru_remove(WorkerTable *t, Worker *w)
+{
         if (w->state != WORKER_IDLE)
                 return;
         if (w->lru_prev)
@@ -55,7 +59,8 @@ static void lru_remove(WorkerTable *t, Worker *w) {
 }
 
 /* Every state change goes through here, so live and idle stay counted. */
-static void worker_set_state(WorkerTable *t, Worker *w, WorkerState s) {
+static void worker_set_state(WorkerTable *t, Worker *w, WorkerState s)
+{
         lru_remove(t, w);
         if (w->state == WORKER_DEAD && s != WORKER_DEAD)
                 t->live++;
@@ -73,13 +78,15 @@ static void worker_set_state(WorkerTable *t, Worker *w, WorkerState s) {
         }
 }
 
-static void worker_unroute(WorkerTable *t, Worker *w) {
+static void worker_unroute(WorkerTable *t, Worker *w)
+{
         if (w->rid_len > 0 && hashmap_get(t->by_rid, w->rid, w->rid_len) == w)
                 hashmap_remove(t->by_rid, w->rid, w->rid_len);
         w->rid_len = 0;
 }
 
-static int worker_create(WorkerTable *t, const char *id, Worker **ret) {
+static int worker_create(WorkerTable *t, const char *id, Worker **ret)
+{
         Worker *w = calloc(1, sizeof(*w));
         int r;
 
@@ -100,8 +107,9 @@ static int worker_create(WorkerTable *t, const char *id, Worker **ret) {
         return 0;
 }
 
-int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len,
-                 uint64_t now_ms, Worker **ret) {
+int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len, uint64_t now_ms,
+                 Worker **ret)
+{
         Worker *w, *other;
         int r;
 
@@ -133,13 +141,15 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
         return 0;
 }
 
-Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len) {
+Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len)
+{
         if (rid_len == 0)
                 return NULL;
         return hashmap_get(t->by_rid, rid, rid_len);
 }
 
-bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret) {
+bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret)
+{
         void *v;
 
         if (!hashmap_iterate(t->by_id, state, NULL, NULL, &v))
@@ -148,27 +158,31 @@ bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret) {
         return true;
 }
 
-void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms) {
+void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms)
+{
         w->last_seen_ms = now_ms;
         if (w->state == WORKER_DEAD)
                 worker_set_state(t, w, w->was_busy ? WORKER_BUSY : WORKER_IDLE);
 }
 
-static PageRec *worker_take_page(Worker *w) {
+static PageRec *worker_take_page(Worker *w)
+{
         PageRec *rec = w->page;
 
         w->page = NULL;
         return rec;
 }
 
-PageRec *worker_set_idle(WorkerTable *t, Worker *w) {
+PageRec *worker_set_idle(WorkerTable *t, Worker *w)
+{
         if (w->state != WORKER_IDLE)
                 worker_set_state(t, w, WORKER_IDLE);
         w->was_busy = false;
         return worker_take_page(w);
 }
 
-Worker *worker_take_idle(WorkerTable *t) {
+Worker *worker_take_idle(WorkerTable *t)
+{
         Worker *w = t->lru_head;
 
         if (!w)
@@ -177,7 +191,8 @@ Worker *worker_take_idle(WorkerTable *t) {
         return w;
 }
 
-void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms) {
+void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms)
+{
         assert(!w->page);
         worker_set_state(t, w, WORKER_BUSY);
         w->page = rec;
@@ -185,14 +200,16 @@ void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms) {
         w->busy_since_ms = now_ms;
 }
 
-PageRec *worker_set_dead(WorkerTable *t, Worker *w) {
+PageRec *worker_set_dead(WorkerTable *t, Worker *w)
+{
         if (w->state != WORKER_DEAD)
                 w->was_busy = w->state == WORKER_BUSY;
         worker_set_state(t, w, WORKER_DEAD);
         return worker_take_page(w);
 }
 
-PageRec *worker_forget(WorkerTable *t, Worker *w) {
+PageRec *worker_forget(WorkerTable *t, Worker *w)
+{
         PageRec *rec = worker_set_dead(t, w);
 
         worker_unroute(t, w);
@@ -201,7 +218,8 @@ PageRec *worker_forget(WorkerTable *t, Worker *w) {
         return rec;
 }
 
-const char *worker_state_to_string(WorkerState s) {
+const char *worker_state_to_string(WorkerState s)
+{
         static const char *const names[_WORKER_STATE_MAX] = {
                 [WORKER_CONNECTED] = "connected",
                 [WORKER_IDLE] = "idle",

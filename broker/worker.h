@@ -15,32 +15,32 @@
 #include "uuid.h"
 
 typedef enum WorkerState {
-        WORKER_CONNECTED,   /* said HELLO, not READY yet */
-        WORKER_IDLE,        /* in the LRU list */
-        WORKER_BUSY,        /* has a JOB; page may be NULL if it went elsewhere */
-        WORKER_DEAD,        /* silent past liveness */
+        WORKER_CONNECTED, /* said HELLO, not READY yet */
+        WORKER_IDLE,      /* in the LRU list */
+        WORKER_BUSY,      /* has a JOB; page may be NULL if it went elsewhere */
+        WORKER_DEAD,      /* silent past liveness */
         _WORKER_STATE_MAX,
         _WORKER_STATE_INVALID = -EINVAL,
 } WorkerState;
 
 struct Worker {
-        char *id;                       /* HELLO peer_id, owned */
+        char *id; /* HELLO peer_id, owned */
         uint8_t rid[MSG_ROUTING_ID_MAX];
         size_t rid_len;
         WorkerState state;
-        bool was_busy;                  /* dead while busy: may still send a RESULT */
-        PageRec *page;                  /* in hand; not owned */
-        Uuid page_uuid;                 /* of the last JOB, for status */
+        bool was_busy;  /* dead while busy: may still send a RESULT */
+        PageRec *page;  /* in hand; not owned */
+        Uuid page_uuid; /* of the last JOB, for status */
         uint64_t busy_since_ms;
         uint64_t last_seen_ms;
         Worker *lru_prev, *lru_next;
 };
 
 typedef struct WorkerTable {
-        Hashmap *by_id;                 /* id -> Worker, owns the workers */
+        Hashmap *by_id; /* id -> Worker, owns the workers */
         Hashmap *by_rid;
-        Worker *lru_head, *lru_tail;    /* idle workers, idle longest first */
-        unsigned live;                  /* not dead */
+        Worker *lru_head, *lru_tail; /* idle workers, idle longest first */
+        unsigned live;               /* not dead */
         unsigned idle;
 } WorkerTable;
 

@@ -5,8 +5,10 @@
  * the process exit status. */
 #pragma once
 
-#define CLI_COMMANDS(X)                                                                          \
+/* clang-format off */
+#define CLI_COMMANDS(X) \
         X("status", status_main, "show the broker's queues, workers, stations and counters")
+/* clang-format on */
 
 #define CLI_DECLARE(name, fn, help) int fn(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)

@@ -7,15 +7,18 @@
 
 #include "json.h"
 
-void json_init(Json *j, FILE *f) {
+void json_init(Json *j, FILE *f)
+{
         *j = (Json) { .f = f };
 }
 
-void json_finish(Json *j) {
+void json_finish(Json *j)
+{
         fputc('\n', j->f);
 }
 
-static void json_indent(Json *j) {
+static void json_indent(Json *j)
+{
         fputc('\n', j->f);
         for (unsigned i = 0; i < j->depth; i++)
                 fputs("  ", j->f);
@@ -23,7 +26,8 @@ static void json_indent(Json *j) {
 
 /* Before any value: a comma and a new line in a container, nothing after a
  * key. */
-static void json_before_value(Json *j) {
+static void json_before_value(Json *j)
+{
         if (j->after_key) {
                 j->after_key = false;
                 return;
@@ -36,7 +40,8 @@ static void json_before_value(Json *j) {
         json_indent(j);
 }
 
-static void json_open(Json *j, char c) {
+static void json_open(Json *j, char c)
+{
         json_before_value(j);
         fputc(c, j->f);
         assert(j->depth < JSON_DEPTH_MAX);
@@ -44,7 +49,8 @@ static void json_open(Json *j, char c) {
         j->has_items[j->depth] = false;
 }
 
-static void json_close(Json *j, char c) {
+static void json_close(Json *j, char c)
+{
         bool had = j->has_items[j->depth];
 
         assert(j->depth > 0);
@@ -54,23 +60,28 @@ static void json_close(Json *j, char c) {
         fputc(c, j->f);
 }
 
-void json_begin_object(Json *j) {
+void json_begin_object(Json *j)
+{
         json_open(j, '{');
 }
 
-void json_end_object(Json *j) {
+void json_end_object(Json *j)
+{
         json_close(j, '}');
 }
 
-void json_begin_array(Json *j) {
+void json_begin_array(Json *j)
+{
         json_open(j, '[');
 }
 
-void json_end_array(Json *j) {
+void json_end_array(Json *j)
+{
         json_close(j, ']');
 }
 
-void json_key(Json *j, const char *key) {
+void json_key(Json *j, const char *key)
+{
         json_before_value(j);
         json_write_escaped(j->f, key);
         fputs(": ", j->f);
@@ -79,7 +90,8 @@ void json_key(Json *j, const char *key) {
 
 /* Length of the valid UTF-8 sequence at s, or 0 when it is not one
  * (overlong forms, surrogates and values past U+10FFFF are not). */
-static size_t json_utf8_len(const unsigned char *s) {
+static size_t json_utf8_len(const unsigned char *s)
+{
         uint32_t cp;
         size_t n;
 
@@ -104,7 +116,8 @@ static size_t json_utf8_len(const unsigned char *s) {
         return n;
 }
 
-void json_write_escaped(FILE *f, const char *s) {
+void json_write_escaped(FILE *f, const char *s)
+{
         const unsigned char *p = (const unsigned char *) s;
 
         fputc('"', f);
@@ -144,7 +157,8 @@ void json_write_escaped(FILE *f, const char *s) {
         fputc('"', f);
 }
 
-void json_string(Json *j, const char *s) {
+void json_string(Json *j, const char *s)
+{
         if (!s) {
                 json_null(j);
                 return;
@@ -153,37 +167,44 @@ void json_string(Json *j, const char *s) {
         json_write_escaped(j->f, s);
 }
 
-void json_uint(Json *j, uint64_t v) {
+void json_uint(Json *j, uint64_t v)
+{
         json_before_value(j);
         fprintf(j->f, "%" PRIu64, v);
 }
 
-void json_int(Json *j, int64_t v) {
+void json_int(Json *j, int64_t v)
+{
         json_before_value(j);
         fprintf(j->f, "%" PRId64, v);
 }
 
-void json_bool(Json *j, bool v) {
+void json_bool(Json *j, bool v)
+{
         json_before_value(j);
         fputs(v ? "true" : "false", j->f);
 }
 
-void json_null(Json *j) {
+void json_null(Json *j)
+{
         json_before_value(j);
         fputs("null", j->f);
 }
 
-void json_field_string(Json *j, const char *key, const char *s) {
+void json_field_string(Json *j, const char *key, const char *s)
+{
         json_key(j, key);
         json_string(j, s);
 }
 
-void json_field_uint(Json *j, const char *key, uint64_t v) {
+void json_field_uint(Json *j, const char *key, uint64_t v)
+{
         json_key(j, key);
         json_uint(j, v);
 }
 
-void json_field_bool(Json *j, const char *key, bool v) {
+void json_field_bool(Json *j, const char *key, bool v)
+{
         json_key(j, key);
         json_bool(j, v);
 }

@@ -13,7 +13,7 @@
 typedef struct Json {
         FILE *f;
         unsigned depth;
-        bool has_items[JSON_DEPTH_MAX + 1];  /* a comma is due before the next item */
+        bool has_items[JSON_DEPTH_MAX + 1]; /* a comma is due before the next item */
         bool after_key;
 } Json;
 

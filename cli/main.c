@@ -19,17 +19,18 @@ typedef struct CliCommand {
 static const CliCommand cli_commands[] = { CLI_COMMANDS(CLI_ROW) };
 #undef CLI_ROW
 
-const char *cli_default_broker(void) {
+const char *cli_default_broker(void)
+{
         const char *e = getenv("SOHOA_BROKER");
 
         return e && *e ? e : CLI_DEFAULT_BROKER;
 }
 
-static void cli_usage(FILE *f) {
-        fprintf(f,
-                "Usage: sohoactl COMMAND [OPTIONS]\n"
-                "Operate and inspect the sohoa digitization pipeline.\n\n"
-                "Commands:\n");
+static void cli_usage(FILE *f)
+{
+        fprintf(f, "Usage: sohoactl COMMAND [OPTIONS]\n"
+                   "Operate and inspect the sohoa digitization pipeline.\n\n"
+                   "Commands:\n");
         for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
                 fprintf(f, "  %-12s %s\n", cli_commands[i].name, cli_commands[i].help);
         fprintf(f,
@@ -42,7 +43,8 @@ static void cli_usage(FILE *f) {
                 "help", "show this help, or a command's with `help COMMAND`", CLI_DEFAULT_BROKER);
 }
 
-static const CliCommand *cli_find(const char *name) {
+static const CliCommand *cli_find(const char *name)
+{
         for (size_t i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
                 if (strcmp(cli_commands[i].name, name) == 0)
                         return &cli_commands[i];
@@ -50,7 +52,8 @@ static const CliCommand *cli_find(const char *name) {
 }
 
 /* `sohoactl help status` is `sohoactl status --help`. */
-static int cli_help(int argc, char **argv) {
+static int cli_help(int argc, char **argv)
+{
         const CliCommand *c;
         char *args[3];
 
@@ -69,7 +72,8 @@ static int cli_help(int argc, char **argv) {
         return c->run(2, args);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
         const CliCommand *c;
 
         if (argc < 2) {

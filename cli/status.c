@@ -24,7 +24,8 @@ typedef struct StatusOptions {
         uint64_t timeout_ms;
 } StatusOptions;
 
-static void status_usage(FILE *f) {
+static void status_usage(FILE *f)
+{
         fprintf(f,
                 "Usage: sohoactl status [--broker ENDPOINT] [--json] [--timeout MS]\n"
                 "Show the broker's queues per class, its workers and stations, and its counters.\n\n"
@@ -37,7 +38,8 @@ static void status_usage(FILE *f) {
 }
 
 /* 0 to go on, 1 to exit 0 now (--help), -EINVAL after printing why. */
-static int status_parse_args(int argc, char **argv, StatusOptions *o) {
+static int status_parse_args(int argc, char **argv, StatusOptions *o)
+{
         static const struct option opts[] = {
                 { "broker", required_argument, NULL, 'b' },
                 { "json", no_argument, NULL, 'j' },
@@ -79,7 +81,8 @@ static int status_parse_args(int argc, char **argv, StatusOptions *o) {
 }
 
 /* Wait for the STATUS_REPLY until deadline; anything else is skipped. */
-static int status_wait(void *sock, uint64_t deadline_ms, Msg *ret) {
+static int status_wait(void *sock, uint64_t deadline_ms, Msg *ret)
+{
         for (;;) {
                 uint64_t now = clock_mono_ms();
                 zmq_pollitem_t item = { .socket = sock, .events = ZMQ_POLLIN };
@@ -108,7 +111,8 @@ static int status_wait(void *sock, uint64_t deadline_ms, Msg *ret) {
 
 /* One STATUS round trip. 0 with *ret owned by the caller (msg_done()),
  * -ETIMEDOUT, or negative errno (bad endpoint...). */
-static int status_query(const StatusOptions *o, Msg *ret) {
+static int status_query(const StatusOptions *o, Msg *ret)
+{
         Sohoa__StatusRequest req = SOHOA__STATUS_REQUEST__INIT;
         void *ctx, *sock = NULL;
         int zero = 0, r;
@@ -142,7 +146,8 @@ out:
         return r;
 }
 
-static const char *status_role(Sohoa__Role r) {
+static const char *status_role(Sohoa__Role r)
+{
         switch (r) {
         case SOHOA__ROLE__ROLE_STATION:
                 return "station";
@@ -157,7 +162,8 @@ static const char *status_role(Sohoa__Role r) {
         }
 }
 
-static const char *status_class(Sohoa__PageClass c) {
+static const char *status_class(Sohoa__PageClass c)
+{
         switch (c) {
         case SOHOA__PAGE_CLASS__CLASS_INTERACTIVE:
                 return "interactive";
@@ -171,7 +177,8 @@ static const char *status_class(Sohoa__PageClass c) {
 /* Every uint64 field of Counters, by its protobuf name, in field order. */
 typedef void (*StatusCounterFn)(const char *name, uint64_t value, void *userdata);
 
-static void status_each_counter(const Sohoa__Counters *c, StatusCounterFn fn, void *userdata) {
+static void status_each_counter(const Sohoa__Counters *c, StatusCounterFn fn, void *userdata)
+{
         const ProtobufCMessageDescriptor *d = &sohoa__counters__descriptor;
 
         if (!c)
@@ -187,11 +194,13 @@ static void status_each_counter(const Sohoa__Counters *c, StatusCounterFn fn, vo
         }
 }
 
-static void status_json_counter(const char *name, uint64_t value, void *userdata) {
+static void status_json_counter(const char *name, uint64_t value, void *userdata)
+{
         json_field_uint(userdata, name, value);
 }
 
-static void status_json_peer(Json *j, const Sohoa__PeerStatus *p) {
+static void status_json_peer(Json *j, const Sohoa__PeerStatus *p)
+{
         char id[UUID_STRING_MAX];
         Uuid u;
 
@@ -205,13 +214,13 @@ static void status_json_peer(Json *j, const Sohoa__PeerStatus *p) {
         json_field_uint(j, "idle_ms", p->idle_ms);
         json_field_uint(j, "busy_ms", p->busy_ms);
         json_field_string(j, "page_uuid",
-                          uuid_from_bytes(p->page_uuid.data, p->page_uuid.len, &u) == 0
-                                  ? uuid_format(&u, id)
-                                  : NULL);
+                          uuid_from_bytes(p->page_uuid.data, p->page_uuid.len, &u) == 0 ? uuid_format(&u, id)
+                                                                                        : NULL);
         json_end_object(j);
 }
 
-static void status_print_json(const Sohoa__StatusReply *s, const char *broker) {
+static void status_print_json(const Sohoa__StatusReply *s, const char *broker)
+{
         char epoch[17];
         Json j;
 
@@ -256,7 +265,8 @@ static void status_print_json(const Sohoa__StatusReply *s, const char *broker) {
 
 #define STATUS_FMT_MAX 24
 
-static const char *status_bytes(uint64_t v, char buf[STATUS_FMT_MAX]) {
+static const char *status_bytes(uint64_t v, char buf[STATUS_FMT_MAX])
+{
         static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
         double d = (double) v;
         size_t u = 0;
@@ -274,7 +284,8 @@ static const char *status_bytes(uint64_t v, char buf[STATUS_FMT_MAX]) {
         return buf;
 }
 
-static const char *status_duration(uint64_t ms, char buf[STATUS_FMT_MAX]) {
+static const char *status_duration(uint64_t ms, char buf[STATUS_FMT_MAX])
+{
         uint64_t s = ms / 1000;
 
         if (ms < 1000)
@@ -286,27 +297,26 @@ static const char *status_duration(uint64_t ms, char buf[STATUS_FMT_MAX]) {
         else if (s < 86400)
                 snprintf(buf, STATUS_FMT_MAX, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
         else
-                snprintf(buf, STATUS_FMT_MAX, "%" PRIu64 "d%02" PRIu64 "h", s / 86400,
-                         s / 3600 % 24);
+                snprintf(buf, STATUS_FMT_MAX, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s / 3600 % 24);
         return buf;
 }
 
-static void status_table_classes(const Sohoa__StatusReply *s) {
+static void status_table_classes(const Sohoa__StatusReply *s)
+{
         char a[STATUS_FMT_MAX], b[STATUS_FMT_MAX], c[STATUS_FMT_MAX];
 
-        printf("\n%-12s %8s %11s %10s %11s %11s\n", "CLASS", "QUEUED", "BYTES", "IN FLIGHT",
-               "HELD", "POOL");
+        printf("\n%-12s %8s %11s %10s %11s %11s\n", "CLASS", "QUEUED", "BYTES", "IN FLIGHT", "HELD", "POOL");
         for (size_t i = 0; i < s->n_classes; i++) {
                 const Sohoa__ClassStatus *k = s->classes[i];
 
-                printf("%-12s %8" PRIu32 " %11s %10" PRIu32 " %11s %11s\n",
-                       status_class(k->page_class), k->queued_pages,
-                       status_bytes(k->queued_bytes, a), k->inflight_pages,
+                printf("%-12s %8" PRIu32 " %11s %10" PRIu32 " %11s %11s\n", status_class(k->page_class),
+                       k->queued_pages, status_bytes(k->queued_bytes, a), k->inflight_pages,
                        status_bytes(k->held_bytes, b), status_bytes(k->pool_bytes, c));
         }
 }
 
-static void status_table_peer(const Sohoa__PeerStatus *p) {
+static void status_table_peer(const Sohoa__PeerStatus *p)
+{
         char credit[STATUS_FMT_MAX], held[STATUS_FMT_MAX], idle[STATUS_FMT_MAX];
         char busy[STATUS_FMT_MAX], queued[STATUS_FMT_MAX], id[UUID_STRING_MAX];
         bool worker = p->role == SOHOA__ROLE__ROLE_WORKER;
@@ -328,11 +338,13 @@ static void status_table_peer(const Sohoa__PeerStatus *p) {
         putchar('\n');
 }
 
-static void status_table_counter(const char *name, uint64_t value, void *userdata) {
+static void status_table_counter(const char *name, uint64_t value, void *userdata)
+{
         printf("  %-22s %12" PRIu64 "\n", name, value);
 }
 
-static void status_print_table(const Sohoa__StatusReply *s, const char *broker) {
+static void status_print_table(const Sohoa__StatusReply *s, const char *broker)
+{
         char up[STATUS_FMT_MAX];
 
         printf("broker    %s  epoch %016" PRIx64 "  up %s%s\n", broker, s->epoch,
@@ -341,8 +353,8 @@ static void status_print_table(const Sohoa__StatusReply *s, const char *broker) 
                s->workers_idle, s->stations);
         status_table_classes(s);
         if (s->n_peers > 0) {
-                printf("\n%-20s %-9s %-9s %11s %11s %7s %8s  %s\n", "PEER", "ROLE", "STATE",
-                       "CREDIT", "HELD", "QUEUED", "IDLE", "PAGE");
+                printf("\n%-20s %-9s %-9s %11s %11s %7s %8s  %s\n", "PEER", "ROLE", "STATE", "CREDIT",
+                       "HELD", "QUEUED", "IDLE", "PAGE");
                 for (size_t i = 0; i < s->n_peers; i++)
                         status_table_peer(s->peers[i]);
         }
@@ -350,7 +362,8 @@ static void status_print_table(const Sohoa__StatusReply *s, const char *broker) 
         status_each_counter(s->counters, status_table_counter, NULL);
 }
 
-int status_main(int argc, char **argv) {
+int status_main(int argc, char **argv)
+{
         StatusOptions o;
         Msg m = {};
         int r;
@@ -360,13 +373,12 @@ int status_main(int argc, char **argv) {
                 return r > 0 ? EXIT_SUCCESS : 2;
         r = status_query(&o, &m);
         if (r == -ETIMEDOUT) {
-                fprintf(stderr, "sohoactl: broker at %s did not answer within %" PRIu64 " ms\n",
-                        o.broker, o.timeout_ms);
+                fprintf(stderr, "sohoactl: broker at %s did not answer within %" PRIu64 " ms\n", o.broker,
+                        o.timeout_ms);
                 return EXIT_FAILURE;
         }
         if (r < 0) {
-                fprintf(stderr, "sohoactl: cannot query the broker at %s: %s\n", o.broker,
-                        strerror(-r));
+                fprintf(stderr, "sohoactl: cannot query the broker at %s: %s\n", o.broker, strerror(-r));
                 return EXIT_FAILURE;
         }
         if (o.json)
