@@ -362,8 +362,21 @@ static void status_print_table(const Sohoa__StatusReply *s, const char *broker)
         status_each_counter(s->counters, status_table_counter, NULL);
 }
 
+/* Stations, importers, then workers, each by id: the broker's order is its
+ * hash map's, which would shuffle the table between runs. */
+static int status_peer_cmp(const void *a, const void *b)
+{
+        const Sohoa__PeerStatus *x = *(Sohoa__PeerStatus *const *) a;
+        const Sohoa__PeerStatus *y = *(Sohoa__PeerStatus *const *) b;
+
+        if (x->role != y->role)
+                return x->role < y->role ? -1 : 1;
+        return strcmp(x->peer_id ? x->peer_id : "", y->peer_id ? y->peer_id : "");
+}
+
 int status_main(int argc, char **argv)
 {
+        Sohoa__StatusReply *reply;
         StatusOptions o;
         Msg m = {};
         int r;
@@ -381,10 +394,13 @@ int status_main(int argc, char **argv)
                 fprintf(stderr, "sohoactl: cannot query the broker at %s: %s\n", o.broker, strerror(-r));
                 return EXIT_FAILURE;
         }
+        reply = MSG_STATUS_REPLY_BODY(&m);
+        if (reply->n_peers > 1)
+                qsort(reply->peers, reply->n_peers, sizeof(*reply->peers), status_peer_cmp);
         if (o.json)
-                status_print_json(MSG_STATUS_REPLY_BODY(&m), o.broker);
+                status_print_json(reply, o.broker);
         else
-                status_print_table(MSG_STATUS_REPLY_BODY(&m), o.broker);
+                status_print_table(reply, o.broker);
         msg_done(&m);
         return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
