@@ -1,0 +1,161 @@
+"""workers/store.c against a real PostgreSQL, through sohoa-storetool: a page
+is stored once, a repeat with the same hash is "already", one with another
+hash is rejected and changes nothing, a failed page keeps its original bytes,
+the batch verdict comes from the rows, and store_put_retry() survives
+PostgreSQL going away and coming back (reconnecting and preparing again)."""
+
+import json
+import time
+
+import harness as h
+
+STORETOOL = "tests/helpers/sohoa-storetool"
+
+
+def migrate(pg, db):
+    """The migrations, straight through psql (test_search.py goes through sohoactl)."""
+    for f in sorted((h.SOURCE_DIR / "sql").glob("[0-9][0-9][0-9]-*.sql")):
+        pg.psql("BEGIN;\n" + f.read_text() + "\nCOMMIT;\n", dbname=db)
+
+
+def tool(conn, *cmds, check=True):
+    """Run sohoa-storetool with commands (lists of words); returns (exit, JSON lines)."""
+    argv = [STORETOOL, "--db", conn]
+    for i, c in enumerate(cmds):
+        if i:
+            argv.append(";")
+        argv += c
+    cp = h.run(argv, check=check)
+    return cp.returncode, [json.loads(line) for line in cp.stdout.splitlines() if line.strip()]
+
+
+def uuid(n, kind="page"):
+    return ("%08x-0000-4000-8000-%012x" % (0xba7c0000 if kind == "batch" else 0x9a9e0000, n))
+
+
+def put(page, batch, seq, *extra, sheet=None, side="front", image=None):
+    args = ["put", "--page", uuid(page), "--batch", uuid(batch, "batch"), "--seq", seq, "--side", side,
+            "--image-data", image if image is not None else "image-%d" % page]
+    if sheet is not None:
+        args += ["--sheet", sheet]
+    return [str(a) for a in args + list(extra)]
+
+
+def verdict(pg, db, batch):
+    rows = pg.query("SELECT pages_present, missing_sequences, duplicate_sequences, out_of_order_sequences,"
+                    " sheets_missing_front, sheets_missing_back, duplex, count_ok, order_ok, duplex_ok, ok"
+                    " FROM batch_verdict WHERE batch_uuid = '%s'" % uuid(batch, "batch"), dbname=db)
+    if not rows:
+        return None
+    keys = ["present", "missing", "dups", "order", "no_front", "no_back", "duplex", "count_ok", "order_ok",
+            "duplex_ok", "ok"]
+    return dict(zip(keys, rows[0]))
+
+
+def check_idempotence(pg, db, conn):
+    _, out = tool(conn, put(1, 1, 1, "--text", "hồ sơ", "--pdf-data", "%PDF-1.4 one", sheet=1),
+                  put(1, 1, 1, "--text", "hồ sơ", "--pdf-data", "%PDF-1.4 one", sheet=1),
+                  put(1, 1, 1, "--text", "other", sheet=1, image="another image"),
+                  ["lookup", "--page", uuid(1)], ["lookup", "--page", uuid(999)])
+    h.check_eq([o.get("result") for o in out[:3]], ["stored", "already", "rejected"], "put, repeat, other hash")
+    h.check_eq(out[3]["found"], True, "lookup of a stored page")
+    h.check_eq(out[3]["status"], "stored", "status of a stored page")
+    h.check_eq(out[4]["found"], False, "lookup of a page never stored")
+    h.check_eq(pg.value("SELECT count(*) FROM page WHERE page_uuid = '%s'" % uuid(1), db), "1", "page rows")
+    h.check_eq(pg.value("SELECT ocr_text FROM page WHERE page_uuid = '%s'" % uuid(1), db), "hồ sơ",
+               "text of the first store kept after the rejected one")
+    h.check_eq(pg.value("SELECT encode(sha256, 'hex') FROM page WHERE page_uuid = '%s'" % uuid(1), db),
+               out[3]["sha256"], "hash in the row and from lookup")
+    h.check_eq(pg.query("SELECT kind, convert_from(bytes, 'UTF8') FROM page_blob WHERE page_uuid = '%s'"
+                        % uuid(1), db), [["pdf", "%PDF-1.4 one"]], "blobs of the page")
+    h.check_eq(pg.value("SELECT count(*) FROM audit_log WHERE object_id = '%s'" % uuid(1), db), "1",
+               "audit rows (one store)")
+
+
+def check_failed(pg, db, conn):
+    _, out = tool(conn, put(2, 2, 1, "--failed", "decode: not a TIFF", image="\x01raw bytes"),
+                  ["lookup", "--page", uuid(2)])
+    h.check_eq(out[0]["result"], "stored", "a failed page is stored")
+    h.check_eq(out[1]["status"], "failed", "lookup of a failed page")
+    h.check_eq(pg.query("SELECT status, failure_reason, ocr_text FROM page WHERE page_uuid = '%s'" % uuid(2), db),
+               [["failed", "decode: not a TIFF", ""]], "failed page row")
+    h.check_eq(pg.query("SELECT kind, convert_from(bytes, 'UTF8'), sha256 = (SELECT sha256 FROM page"
+                        " WHERE page_uuid = '%s') FROM page_blob WHERE page_uuid = '%s'" % (uuid(2), uuid(2)), db),
+               [["original", "\x01raw bytes", "t"]], "original kept as blob, with its hash")
+
+
+def check_verdicts(pg, db, conn):
+    # Duplex, 2 sheets, the last page arrives before sheet 2's back.
+    tool(conn, put(10, 10, 1, sheet=1), put(11, 10, 2, sheet=1, side="back"),
+         put(12, 10, 3, "--last", "--batch-pages", "4", "--declared-sheets", "2", sheet=2))
+    v = verdict(pg, db, 10)
+    h.check(v is not None, "verdict once the last page is stored")
+    h.check_eq((v["present"], v["missing"], v["no_back"], v["duplex"], v["count_ok"], v["duplex_ok"], v["ok"]),
+               ("3", "{4}", "{2}", "t", "f", "f", "f"), "verdict with sheet 2's back missing")
+    tool(conn, put(13, 10, 4, sheet=2, side="back"))
+    v = verdict(pg, db, 10)
+    h.check_eq((v["present"], v["missing"], v["no_back"], v["count_ok"], v["duplex_ok"], v["ok"]),
+               ("4", "{}", "{}", "t", "t", "t"), "verdict recomputed when the late page arrives")
+
+    # No verdict before the end of a batch is known.
+    tool(conn, put(20, 20, 1, sheet=1))
+    h.check_eq(verdict(pg, db, 20), None, "no verdict before the last page")
+    # Simplex: fronts only, none missing.
+    tool(conn, put(21, 20, 2, "--last", sheet=2))
+    v = verdict(pg, db, 20)
+    h.check_eq((v["duplex"], v["no_back"], v["ok"]), ("f", "{}", "t"), "simplex batch verdict")
+
+    # Out of order, and a sequence used twice.
+    tool(conn, put(30, 30, 1, sheet=2), put(31, 30, 2, sheet=1), put(32, 30, 2, sheet=1),
+         put(33, 30, 3, "--last", sheet=3))
+    v = verdict(pg, db, 30)
+    h.check_eq((v["order"], v["dups"], v["order_ok"], v["count_ok"], v["ok"]), ("{2}", "{2}", "f", "f", "f"),
+               "out-of-order and duplicate verdict")
+    h.check_eq(pg.value("SELECT count(*) FROM batch_verdict", db), "3", "verdict rows (one per ended batch)")
+
+
+def check_restart(pg, db, conn):
+    go = h.path("go")
+    p = h.Proc("storetool", [STORETOOL, "--db", conn] + put(40, 40, 1) + [";", "wait-file", go, ";"]
+               + put(41, 40, 2, "--retry-ms", "60000") + [";", "lookup", "--page", uuid(40), ";"] + put(42, 40, 3))
+    h.wait_for(lambda: '"stored"' in p.out(), what="first page stored before the restart")
+    pg.stop()
+    go.write_text("")
+    time.sleep(1.5)
+    h.check(p.running, "store_put_retry still retrying while PostgreSQL is down")
+    h.check_eq(len(p.out().splitlines()), 2, "lines before PostgreSQL is back")
+    pg.start()
+    p.expect_exit(0, timeout=30)
+    out = [json.loads(line) for line in p.out().splitlines()]
+    h.check_eq([o.get("result", o.get("found")) for o in out], ["stored", None, "stored", True, "stored"],
+               "results across the restart")
+    h.check_eq(pg.value("SELECT count(*) FROM page WHERE batch_uuid = '%s'" % uuid(40, "batch"), db), "3",
+               "pages stored across the restart, once each")
+
+    # Down for longer than the deadline: an error, nothing stored.
+    pg.stop()
+    t0 = time.monotonic()
+    rc, out = tool(conn, put(43, 40, 4, "--retry-ms", "1500"), check=False)
+    elapsed = time.monotonic() - t0
+    pg.start()
+    h.check_eq(rc, 1, "exit status when the deadline passes")
+    h.check_eq(out[0]["error"], "Connection timed out", "error at the deadline")
+    h.check_ge(elapsed, 1.4, "seconds retried")
+    h.check_le(elapsed, 15, "seconds retried")
+    h.check_eq(pg.value("SELECT count(*) FROM page WHERE page_uuid = '%s'" % uuid(43), db), "0",
+               "nothing stored after giving up")
+
+
+def main():
+    pg = h.PgCluster().start()
+    db = pg.createdb("sohoa_store")
+    migrate(pg, db)
+    migrate(pg, db)  # idempotent
+    conn = pg.connstring(db)
+    check_idempotence(pg, db, conn)
+    check_failed(pg, db, conn)
+    check_verdicts(pg, db, conn)
+    check_restart(pg, db, conn)
+
+
+h.run_test(main)
