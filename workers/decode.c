@@ -1,0 +1,164 @@
+/* Page decoding: header check against the size limits first (a hostile or
+ * broken header must not make us allocate gigabytes), then Leptonica's
+ * reader, then normalization to 1, 8 or 32 bpp without colour map or alpha
+ * so that every later step sees only those three depths. */
+#include <errno.h>
+
+#include "decode.h"
+
+#define DEFAULT_MAX_SIDE 30000u
+#define DEFAULT_MAX_PIXELS (200ull * 1000 * 1000)
+
+void decode_init(void) {
+        setMsgSeverity(L_SEVERITY_NONE);
+}
+
+const char *decode_kind_to_string(DecodeKind k) {
+        static const char *const names[_DECODE_KIND_MAX] = {
+                [DECODE_BILEVEL] = "bilevel",
+                [DECODE_GREY] = "grey",
+                [DECODE_COLOUR] = "colour",
+        };
+        if (k < 0 || k >= _DECODE_KIND_MAX)
+                return NULL;
+        return names[k];
+}
+
+static int decode_check_header(const uint8_t *data, size_t len, const DecodeLimits *lim,
+                               int *ret_format, const char **ret_reason) {
+        uint64_t max_side = lim && lim->max_side ? lim->max_side : DEFAULT_MAX_SIDE;
+        uint64_t max_pixels = lim && lim->max_pixels ? lim->max_pixels : DEFAULT_MAX_PIXELS;
+        l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
+
+        if (len < 12) {
+                *ret_reason = "image is empty or shorter than any image header";
+                return -EBADMSG;
+        }
+        if (findFileFormatBuffer(data, &format) != 0 || format == IFF_UNKNOWN) {
+                *ret_reason = "not a TIFF, PNG or JPEG image";
+                return -EPROTONOSUPPORT;
+        }
+        if (format != IFF_PNG && format != IFF_JFIF_JPEG && !L_FORMAT_IS_TIFF(format)) {
+                *ret_reason = "image format is not TIFF, PNG or JPEG";
+                return -EPROTONOSUPPORT;
+        }
+        if (pixReadHeaderMem(data, len, &format, &w, &h, &bps, &spp, &iscmap) != 0) {
+                *ret_reason = "image header is truncated or corrupt";
+                return -EBADMSG;
+        }
+        if (w <= 0 || h <= 0) {
+                *ret_reason = "image header gives no size";
+                return -EBADMSG;
+        }
+        if ((uint64_t)w > max_side || (uint64_t)h > max_side ||
+            (uint64_t)w * (uint64_t)h > max_pixels) {
+                *ret_reason = "image is larger than the configured limit";
+                return -E2BIG;
+        }
+        *ret_format = format;
+        return 0;
+}
+
+/* Whether a 32 bpp page shows colour, or is grey stored as RGB: a scanner in
+ * colour mode sends grey-looking forms as RGB, which store and OCR as grey. */
+static DecodeKind decode_kind_of(PIX *pix) {
+        l_float32 pixfract = 0, colorfract = 0;
+
+        switch (pixGetDepth(pix)) {
+        case 1:
+                return DECODE_BILEVEL;
+        case 8:
+                return DECODE_GREY;
+        default:
+                break;
+        }
+        if (pixColorFraction(pix, 40, 230, 30, 4, &pixfract, &colorfract) != 0)
+                return DECODE_COLOUR;
+        /* At least 0.1% of the page's pixels clearly coloured. */
+        return pixfract * colorfract > 0.001f ? DECODE_COLOUR : DECODE_GREY;
+}
+
+/* Bring any decoded PIX to 1, 8 or 32 bpp, no colour map, no alpha.
+ * Takes ownership of pix; returns a new PIX or NULL. */
+static PIX *decode_normalize(PIX *pix) {
+        PIX *t = NULL;
+
+        if (pixGetColormap(pix)) {
+                t = pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC);
+                pixDestroy(&pix);
+                if (!t)
+                        return NULL;
+                pix = t;
+        }
+        if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4) {
+                t = pixRemoveAlpha(pix);
+                pixDestroy(&pix);
+                if (!t)
+                        return NULL;
+                pix = t;
+                pixSetSpp(pix, 3);
+        }
+        switch (pixGetDepth(pix)) {
+        case 1:
+        case 8:
+        case 32:
+                return pix;
+        case 16:
+                t = pixConvert16To8(pix, L_MS_BYTE);
+                break;
+        default: /* 2, 4 bpp grey; 24 bpp is read as 32 by Leptonica */
+                t = pixConvertTo8(pix, 0);
+                break;
+        }
+        if (t)
+                pixCopyResolution(t, pix);
+        pixDestroy(&pix);
+        return t;
+}
+
+int decode_image(const uint8_t *data, size_t len, const DecodeLimits *lim, PIX **ret_pix,
+                 DecodeInfo *ret_info, const char **ret_reason) {
+        const char *reason = NULL;
+        PIX *pix = NULL;
+        int format = IFF_UNKNOWN, r;
+
+        if (!data)
+                len = 0;
+        r = decode_check_header(data, len, lim, &format, &reason);
+        if (r < 0)
+                goto out;
+
+        if (format == IFF_JFIF_JPEG)
+                /* Hint 0: fail on corrupt or truncated data, never a grey-filled page. */
+                pix = pixReadMemJpeg(data, len, 0, 1, NULL, 0);
+        else
+                pix = pixReadMem(data, len);
+        if (!pix) {
+                reason = "image data is truncated or corrupt";
+                r = -EBADMSG;
+                goto out;
+        }
+        pix = decode_normalize(pix);
+        if (!pix) {
+                reason = "image has a pixel layout that cannot be converted";
+                r = -EBADMSG;
+                goto out;
+        }
+
+        *ret_info = (DecodeInfo){
+                .width = pixGetWidth(pix),
+                .height = pixGetHeight(pix),
+                .depth = pixGetDepth(pix),
+                .dpi = pixGetXRes(pix) > 0 ? pixGetXRes(pix) : 0,
+                .format = format,
+                .kind = decode_kind_of(pix),
+        };
+        *ret_pix = pix;
+        pix = NULL;
+        r = 0;
+out:
+        pixDestroy(&pix);
+        if (r < 0 && ret_reason)
+                *ret_reason = reason;
+        return r;
+}

@@ -1,0 +1,256 @@
+/* Tesseract through its C API. The C API starts in single-block mode and,
+ * without a resolution, assumes 70 dpi: both are set on every page. Tesseract
+ * prints diagnostics to stderr; debug_file sends them to /dev/null so that the
+ * worker's log holds only its own lines. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <tesseract/capi.h>
+
+#include "ocr.h"
+
+struct Ocr {
+        TessBaseAPI *api;
+        TessBaseAPI *osd; /* loaded on first use: most pages never need it */
+        char *datapath;
+        bool has_page;
+};
+
+static int ocr_quiet(TessBaseAPI *api) {
+        if (!TessBaseAPISetVariable(api, "debug_file", "/dev/null"))
+                return -EINVAL;
+        return 0;
+}
+
+int ocr_new(const OcrOptions *opt, Ocr **ret) {
+        const char *langs = opt && opt->languages ? opt->languages : "vie+eng";
+        Ocr *ocr;
+        int r;
+
+        ocr = calloc(1, sizeof(*ocr));
+        if (!ocr)
+                return -ENOMEM;
+        if (opt && opt->datapath) {
+                ocr->datapath = strdup(opt->datapath);
+                if (!ocr->datapath) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+        }
+        ocr->api = TessBaseAPICreate();
+        if (!ocr->api) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = ocr_quiet(ocr->api);
+        if (r < 0)
+                goto fail;
+        if (TessBaseAPIInit2(ocr->api, ocr->datapath, langs, OEM_LSTM_ONLY) != 0) {
+                r = -ENOENT;
+                goto fail;
+        }
+        TessBaseAPISetPageSegMode(ocr->api, PSM_AUTO);
+        *ret = ocr;
+        return 0;
+fail:
+        ocr_free(ocr);
+        return r;
+}
+
+Ocr *ocr_free(Ocr *ocr) {
+        if (!ocr)
+                return NULL;
+        if (ocr->api)
+                TessBaseAPIDelete(ocr->api);
+        if (ocr->osd)
+                TessBaseAPIDelete(ocr->osd);
+        free(ocr->datapath);
+        free(ocr);
+        return NULL;
+}
+
+TessBaseAPI *ocr_api(Ocr *ocr) {
+        return ocr->api;
+}
+
+bool ocr_has_page(Ocr *ocr) {
+        return ocr->has_page;
+}
+
+OcrResult *ocr_result_free(OcrResult *res) {
+        if (!res)
+                return NULL;
+        for (size_t i = 0; i < res->n_words; i++)
+                free(res->words[i].text);
+        free(res->words);
+        free(res->text);
+        free(res);
+        return NULL;
+}
+
+static bool ocr_cancel_cb(void *cancel_this, int words) {
+        atomic_bool *flag = cancel_this;
+
+        return flag && atomic_load(flag);
+}
+
+static uint64_t ocr_now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Copy Tesseract's text, freeing it with Tesseract's own free function. */
+static char *ocr_take_text(char *t) {
+        char *copy;
+
+        if (!t)
+                return strdup("");
+        copy = strdup(t);
+        TessDeleteText(t);
+        return copy;
+}
+
+static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
+        TessResultIterator *it = TessBaseAPIGetIterator(api);
+        size_t cap = 0;
+        int r = 0;
+
+        if (!it)
+                return 0; /* no text found: no words */
+        do {
+                const TessPageIterator *pit = TessResultIteratorGetPageIteratorConst(it);
+                OcrWord w = {0};
+                char *t;
+
+                t = TessResultIteratorGetUTF8Text(it, RIL_WORD);
+                if (!t)
+                        continue;
+                w.text = ocr_take_text(t);
+                if (!w.text) {
+                        r = -ENOMEM;
+                        break;
+                }
+                w.confidence = TessResultIteratorConfidence(it, RIL_WORD);
+                TessPageIteratorBoundingBox(pit, RIL_WORD, &w.x0, &w.y0, &w.x1, &w.y1);
+                if (res->n_words == cap) {
+                        size_t ncap = cap ? cap * 2 : 256;
+                        OcrWord *nw = realloc(res->words, ncap * sizeof(*nw));
+
+                        if (!nw) {
+                                free(w.text);
+                                r = -ENOMEM;
+                                break;
+                        }
+                        res->words = nw;
+                        cap = ncap;
+                }
+                res->words[res->n_words++] = w;
+        } while (TessResultIteratorNext(it, RIL_WORD));
+        TessResultIteratorDelete(it);
+        return r;
+}
+
+int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bool *cancel,
+                  OcrResult **ret) {
+        ETEXT_DESC *monitor = NULL;
+        OcrResult *res = NULL;
+        uint64_t start = ocr_now_ms();
+        int r, rc;
+
+        if (dpi <= 0)
+                return -EINVAL;
+        ocr->has_page = false;
+        monitor = TessMonitorCreate();
+        res = calloc(1, sizeof(*res));
+        if (!monitor || !res) {
+                r = -ENOMEM;
+                goto out;
+        }
+        TessMonitorSetCancelFunc(monitor, ocr_cancel_cb);
+        TessMonitorSetCancelThis(monitor, cancel);
+        if (time_limit_ms > 0)
+                TessMonitorSetDeadlineMSecs(monitor, (int)MIN(time_limit_ms, (unsigned)INT32_MAX));
+
+        TessBaseAPISetPageSegMode(ocr->api, PSM_AUTO);
+        TessBaseAPISetImage2(ocr->api, pix);
+        /* After SetImage, which resets the resolution to the PIX's. */
+        TessBaseAPISetSourceResolution(ocr->api, dpi);
+        rc = TessBaseAPIRecognize(ocr->api, monitor);
+        if (cancel && atomic_load(cancel)) {
+                r = -ECANCELED;
+                goto out;
+        }
+        if (time_limit_ms > 0 && ocr_now_ms() - start >= time_limit_ms) {
+                r = -ETIME;
+                goto out;
+        }
+        if (rc != 0) {
+                r = -EIO;
+                goto out;
+        }
+        res->text = ocr_take_text(TessBaseAPIGetUTF8Text(ocr->api));
+        if (!res->text) {
+                r = -ENOMEM;
+                goto out;
+        }
+        res->mean_confidence = TessBaseAPIMeanTextConf(ocr->api);
+        r = ocr_collect_words(ocr->api, res);
+        if (r < 0)
+                goto out;
+        ocr->has_page = true;
+        *ret = res;
+        res = NULL;
+out:
+        if (r < 0)
+                TessBaseAPIClear(ocr->api);
+        ocr_result_free(res);
+        if (monitor)
+                TessMonitorDelete(monitor);
+        return r;
+}
+
+static int ocr_osd_load(Ocr *ocr) {
+        int r;
+
+        if (ocr->osd)
+                return 0;
+        ocr->osd = TessBaseAPICreate();
+        if (!ocr->osd)
+                return -ENOMEM;
+        r = ocr_quiet(ocr->osd);
+        if (r >= 0 && TessBaseAPIInit3(ocr->osd, ocr->datapath, "osd") != 0)
+                r = -ENOENT;
+        if (r < 0) {
+                TessBaseAPIDelete(ocr->osd);
+                ocr->osd = NULL;
+                return r;
+        }
+        TessBaseAPISetPageSegMode(ocr->osd, PSM_OSD_ONLY);
+        return 0;
+}
+
+int ocr_detect_orientation(Ocr *ocr, PIX *pix, int dpi, int *ret_rotate, float *ret_conf) {
+        const char *script = NULL; /* points into Tesseract's tables: never freed */
+        float conf = 0, script_conf = 0;
+        int deg = 0, r;
+
+        r = ocr_osd_load(ocr);
+        if (r < 0)
+                return r;
+        TessBaseAPISetImage2(ocr->osd, pix);
+        TessBaseAPISetSourceResolution(ocr->osd, dpi > 0 ? dpi : 300);
+        if (!TessBaseAPIDetectOrientationScript(ocr->osd, &deg, &conf, &script, &script_conf)) {
+                TessBaseAPIClear(ocr->osd);
+                return -EIO;
+        }
+        TessBaseAPIClear(ocr->osd);
+        /* OSD reports how far the image is turned clockwise; undoing that is
+         * the rest of a full turn. */
+        *ret_rotate = (360 - deg) % 360;
+        *ret_conf = conf;
+        return 0;
+}

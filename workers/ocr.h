@@ -1,0 +1,57 @@
+/* OCR with Tesseract's C API. One Ocr per worker thread, created once (the
+ * models take a second to load); each page is recognized with page
+ * segmentation on, the page's real dpi, and a time limit. */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <allheaders.h>
+
+#include "macro.h"
+
+typedef struct Ocr Ocr;
+
+typedef struct OcrWord {
+        char *text;        /* UTF-8 */
+        float confidence;  /* 0-100 */
+        int x0, y0, x1, y1; /* pixels of the recognized image, x1/y1 exclusive */
+} OcrWord;
+
+typedef struct OcrResult {
+        char *text;        /* UTF-8, Tesseract's lines and paragraphs */
+        int mean_confidence; /* 0-100 */
+        OcrWord *words;
+        size_t n_words;
+} OcrResult;
+
+typedef struct OcrOptions {
+        const char *datapath;  /* NULL: Tesseract's default tessdata */
+        const char *languages; /* NULL: "vie+eng" */
+} OcrOptions;
+
+/* Load the models. -ENOENT when a model cannot be loaded. Free with ocr_free(). */
+MUST_CHECK int ocr_new(const OcrOptions *opt, Ocr **ret);
+Ocr *ocr_free(Ocr *ocr);
+
+/* Recognize pix (the cleaned page; dpi 0 is a caller error, -EINVAL) within
+ * time_limit_ms (0: none). cancel, if not NULL, is polled during recognition.
+ * -ETIME past the limit, -ECANCELED when cancelled (nothing is returned
+ * then), -EIO when Tesseract fails. *ret is freed with ocr_result_free().
+ * The recognized page stays in the Ocr for pdf_render() until the next call. */
+MUST_CHECK int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms,
+                             atomic_bool *cancel, OcrResult **ret);
+OcrResult *ocr_result_free(OcrResult *res);
+
+/* Tesseract OSD on pix (1 bpp page): *ret_rotate is the clockwise turn
+ * (0, 90, 180, 270) that makes it upright, *ret_conf OSD's confidence.
+ * -ENOENT without the osd model, -EIO when OSD finds no text. */
+MUST_CHECK int ocr_detect_orientation(Ocr *ocr, PIX *pix, int dpi, int *ret_rotate,
+                                      float *ret_conf);
+
+/* The Tesseract handle, for the PDF renderer (pdf.c); owned by ocr. */
+struct TessBaseAPI *ocr_api(Ocr *ocr);
+
+/* Whether ocr holds a recognized page (ocr_recognize() succeeded last). */
+bool ocr_has_page(Ocr *ocr);

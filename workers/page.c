@@ -1,0 +1,166 @@
+/* The page pipeline. The blank check comes before orientation: it does not
+ * depend on it, and a blank side should not pay for Tesseract's OSD. The
+ * embedded image is the decoded page turned upright and deskewed, not
+ * binarized; OCR reads a cleaned copy of exactly the same geometry, so word
+ * boxes fall on the words shown. */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "clean.h"
+#include "page.h"
+#include "pdf.h"
+
+#define PAGE_DEFAULT_DPI 300
+
+const char *page_stage_to_string(PageStage s) {
+        static const char *const names[_PAGE_STAGE_MAX] = {
+                [PAGE_STAGE_DECODE] = "decode", [PAGE_STAGE_BLANK] = "blank",
+                [PAGE_STAGE_ORIENT] = "orient", [PAGE_STAGE_DESKEW] = "deskew",
+                [PAGE_STAGE_CLEAN] = "clean",   [PAGE_STAGE_OCR] = "ocr",
+                [PAGE_STAGE_PDF] = "pdf",
+        };
+        if (s < 0 || s >= _PAGE_STAGE_MAX)
+                return NULL;
+        return names[s];
+}
+
+PageResult *page_result_free(PageResult *res) {
+        if (!res)
+                return NULL;
+        ocr_result_free(res->ocr);
+        free(res->pdf);
+        free(res);
+        return NULL;
+}
+
+static uint64_t page_now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Charge the time since *mark to stage s and move the mark. */
+static void page_lap(PageResult *res, PageStage s, uint64_t *mark) {
+        uint64_t now = page_now_usec();
+
+        res->stage_usec[s] += now - *mark;
+        *mark = now;
+}
+
+/* Orientation and deskew: *page becomes upright and straight (replaced in
+ * place), measured on the binarized copy bin. */
+static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, PIX *bin,
+                           uint64_t *mark) {
+        PIX *turned = NULL, *binup = NULL, *straight = NULL;
+        int r;
+
+        r = orient_detect(bin, res->dpi, opt->ocr, &res->orient);
+        if (r < 0)
+                goto out;
+        if (res->orient.rotate != 0) {
+                r = orient_apply(*page, res->orient.rotate, &turned);
+                if (r < 0)
+                        goto out;
+                pixDestroy(page);
+                *page = turned;
+                turned = NULL;
+        }
+        r = orient_apply(bin, res->orient.rotate, &binup);
+        if (r < 0)
+                goto out;
+        page_lap(res, PAGE_STAGE_ORIENT, mark);
+
+        r = deskew_measure(binup, &res->deskew);
+        if (r < 0)
+                goto out;
+        if (res->deskew.applied) {
+                r = deskew_rotate(*page, res->deskew.angle, &straight);
+                if (r < 0)
+                        goto out;
+                pixDestroy(page);
+                *page = straight;
+        }
+        page_lap(res, PAGE_STAGE_DESKEW, mark);
+        r = 0;
+out:
+        pixDestroy(&turned);
+        pixDestroy(&binup);
+        return r;
+}
+
+/* OCR and the searchable PDF; OCR failing or timing out is recorded in the
+ * result and leaves an image-only PDF. */
+static int page_read(PageResult *res, const PageOptions *opt, PIX *page, uint64_t *mark) {
+        PIX *clean = NULL;
+        int r;
+
+        if (!res->blank.blank && opt->ocr) {
+                r = clean_page(page, res->dpi, &clean);
+                if (r < 0)
+                        goto out;
+                page_lap(res, PAGE_STAGE_CLEAN, mark);
+                res->ocr_error = ocr_recognize(opt->ocr, clean, res->dpi, opt->ocr_time_limit_ms,
+                                               opt->cancel, &res->ocr);
+                page_lap(res, PAGE_STAGE_OCR, mark);
+        }
+        if (res->ocr)
+                r = pdf_render(opt->ocr, page, res->dpi, &res->pdf, &res->pdf_size);
+        else
+                r = pdf_render_image(page, res->dpi, &res->pdf, &res->pdf_size);
+        page_lap(res, PAGE_STAGE_PDF, mark);
+out:
+        pixDestroy(&clean);
+        return r;
+}
+
+int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageResult **ret,
+                 const char **ret_reason) {
+        uint64_t start = page_now_usec(), mark = start;
+        PIX *page = NULL, *norm = NULL, *bin = NULL;
+        PageResult *res;
+        int r;
+
+        res = calloc(1, sizeof(*res));
+        if (!res)
+                return -ENOMEM;
+        r = decode_image(image, len, &opt->limits, &page, &res->decode, ret_reason);
+        if (r < 0)
+                goto out;
+        res->dpi = res->decode.dpi;
+        if (res->dpi <= 0) {
+                res->dpi = opt->default_dpi > 0 ? opt->default_dpi : PAGE_DEFAULT_DPI;
+                res->dpi_assumed = true;
+        }
+        pixSetResolution(page, res->dpi, res->dpi);
+        page_lap(res, PAGE_STAGE_DECODE, &mark);
+
+        r = clean_normalize(page, &norm);
+        if (r >= 0)
+                r = blank_detect(norm, res->dpi, &res->blank);
+        if (r < 0)
+                goto out;
+        page_lap(res, PAGE_STAGE_BLANK, &mark);
+
+        if (!res->blank.blank) {
+                r = clean_binarize(norm, &bin, NULL);
+                if (r < 0)
+                        goto out;
+                r = page_straighten(res, opt, &page, bin, &mark);
+                if (r < 0)
+                        goto out;
+        }
+        r = page_read(res, opt, page, &mark);
+        if (r < 0)
+                goto out;
+        res->total_usec = page_now_usec() - start;
+        *ret = res;
+        res = NULL;
+out:
+        pixDestroy(&page);
+        pixDestroy(&norm);
+        pixDestroy(&bin);
+        page_result_free(res);
+        return r;
+}

@@ -1,0 +1,63 @@
+/* One page through the worker's image pipeline: decode, blank check,
+ * orientation, deskew, clean, OCR and the searchable PDF, with the time each
+ * stage took. A blank page is flagged, not dropped: it gets an image-only
+ * PDF and no OCR. */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blank.h"
+#include "decode.h"
+#include "deskew.h"
+#include "macro.h"
+#include "ocr.h"
+#include "orient.h"
+
+typedef enum PageStage {
+        PAGE_STAGE_DECODE,
+        PAGE_STAGE_BLANK,
+        PAGE_STAGE_ORIENT,
+        PAGE_STAGE_DESKEW,
+        PAGE_STAGE_CLEAN,
+        PAGE_STAGE_OCR,
+        PAGE_STAGE_PDF,
+        _PAGE_STAGE_MAX,
+        _PAGE_STAGE_INVALID = -22,
+} PageStage;
+
+typedef struct PageOptions {
+        Ocr *ocr;                   /* NULL: no OCR and no OSD; the PDF is image-only */
+        DecodeLimits limits;        /* zeros: decode's defaults */
+        int default_dpi;            /* for files that state none; 0: 300 */
+        unsigned ocr_time_limit_ms; /* 0: none */
+        atomic_bool *cancel;        /* may be NULL; polled during OCR */
+} PageOptions;
+
+typedef struct PageResult {
+        DecodeInfo decode;
+        int dpi;                    /* used for OCR and the PDF */
+        bool dpi_assumed;           /* the file stated none: default_dpi */
+        BlankResult blank;
+        OrientResult orient;
+        DeskewResult deskew;
+        OcrResult *ocr;             /* NULL when blank, without an Ocr, or on OCR failure */
+        int ocr_error;              /* 0, or the negative errno OCR ended with (-ETIME ...) */
+        uint8_t *pdf;               /* the searchable page; image-only without OCR */
+        size_t pdf_size;
+        uint64_t stage_usec[_PAGE_STAGE_MAX];
+        uint64_t total_usec;
+} PageResult;
+
+/* Process one encoded page image. Returns 0 and *ret (free with
+ * page_result_free()) when the page decoded, even if OCR then failed or
+ * timed out (see ocr_error: the page still has its image-only PDF). Returns
+ * decode's errors (-EBADMSG, -E2BIG, -EPROTONOSUPPORT) with a static reason
+ * in *ret_reason (may be NULL), or -ENOMEM/-EIO. */
+MUST_CHECK int page_process(const uint8_t *image, size_t len, const PageOptions *opt,
+                            PageResult **ret, const char **ret_reason);
+PageResult *page_result_free(PageResult *res);
+
+const char *page_stage_to_string(PageStage s);

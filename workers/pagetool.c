@@ -1,0 +1,156 @@
+/* sohoa-pagetool: run the worker's page pipeline on image files and print
+ * one JSON object per file (measures, text, timings); optionally write the
+ * PDF. For the quality tests and bench/, not for production. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "page.h"
+
+static int read_file(const char *path, uint8_t **ret, size_t *ret_len) {
+        FILE *f = fopen(path, "rb");
+        uint8_t *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        if (!f)
+                return -errno;
+        for (;;) {
+                if (len == cap) {
+                        uint8_t *n = realloc(buf, cap ? cap * 2 : 1 << 20);
+                        if (!n) {
+                                free(buf);
+                                fclose(f);
+                                return -ENOMEM;
+                        }
+                        buf = n;
+                        cap = cap ? cap * 2 : 1 << 20;
+                }
+                size_t k = fread(buf + len, 1, cap - len, f);
+                len += k;
+                if (k == 0)
+                        break;
+        }
+        fclose(f);
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+static void json_string(FILE *out, const char *s) {
+        fputc('"', out);
+        for (; s && *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c == '"' || c == '\\')
+                        fprintf(out, "\\%c", c);
+                else if (c == '\n')
+                        fputs("\\n", out);
+                else if (c < 0x20)
+                        fprintf(out, "\\u%04x", c);
+                else
+                        fputc(c, out);
+        }
+        fputc('"', out);
+}
+
+static void print_result(FILE *out, const char *path, const PageResult *res) {
+        fputs("{\"file\":", out);
+        json_string(out, path);
+        fprintf(out, ",\"width\":%d,\"height\":%d,\"dpi\":%d,\"dpi_assumed\":%s,\"kind\":\"%s\"",
+                res->decode.width, res->decode.height, res->dpi,
+                res->dpi_assumed ? "true" : "false", decode_kind_to_string(res->decode.kind));
+        fprintf(out, ",\"blank\":%s,\"blank_marks\":%d,\"blank_ink\":%.5f",
+                res->blank.blank ? "true" : "false", res->blank.marks, res->blank.ink);
+        fprintf(out, ",\"rotate\":%d,\"orient_conf\":%.2f,\"orient_method\":\"%s\",\"up_conf\":%.2f,\"left_conf\":%.2f",
+                res->orient.rotate, res->orient.confidence,
+                orient_method_to_string(res->orient.method), res->orient.up_conf,
+                res->orient.left_conf);
+        fprintf(out, ",\"skew\":%.3f,\"skew_conf\":%.2f,\"skew_applied\":%s", res->deskew.angle,
+                res->deskew.confidence, res->deskew.applied ? "true" : "false");
+        fprintf(out, ",\"ocr_error\":%d,\"mean_conf\":%d,\"words\":%zu,\"text\":", res->ocr_error,
+                res->ocr ? res->ocr->mean_confidence : -1, res->ocr ? res->ocr->n_words : 0);
+        json_string(out, res->ocr ? res->ocr->text : "");
+        fprintf(out, ",\"pdf_size\":%zu,\"timings_ms\":{", res->pdf_size);
+        for (int s = 0; s < _PAGE_STAGE_MAX; s++)
+                fprintf(out, "%s\"%s\":%.1f", s ? "," : "", page_stage_to_string(s),
+                        (double)res->stage_usec[s] / 1000.0);
+        fprintf(out, ",\"total\":%.1f}}\n", (double)res->total_usec / 1000.0);
+}
+
+static void usage(void) {
+        fputs("usage: sohoa-pagetool [--pdf OUT.pdf] [--no-ocr] [--dpi N] [--lang L]\n"
+              "                      [--time-limit MS] IMAGE...\n",
+              stderr);
+}
+
+int main(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"pdf", required_argument, NULL, 'p'},     {"no-ocr", no_argument, NULL, 'n'},
+                {"dpi", required_argument, NULL, 'd'},     {"lang", required_argument, NULL, 'l'},
+                {"time-limit", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        PageOptions popt = {0};
+        OcrOptions oopt = {0};
+        const char *pdf_path = NULL;
+        bool no_ocr = false;
+        int c, status = 0, r;
+
+        while ((c = getopt_long(argc, argv, "p:nd:l:t:h", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'p': pdf_path = optarg; break;
+                case 'n': no_ocr = true; break;
+                case 'd': popt.default_dpi = atoi(optarg); break;
+                case 'l': oopt.languages = optarg; break;
+                case 't': popt.ocr_time_limit_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+                case 'h': usage(); return 0;
+                default: usage(); return 2;
+                }
+        }
+        if (optind >= argc) {
+                usage();
+                return 2;
+        }
+        decode_init();
+        if (!no_ocr) {
+                r = ocr_new(&oopt, &popt.ocr);
+                if (r < 0) {
+                        fprintf(stderr, "cannot load Tesseract models: %s\n", strerror(-r));
+                        return 1;
+                }
+        }
+        for (int i = optind; i < argc; i++) {
+                const char *reason = NULL;
+                PageResult *res = NULL;
+                uint8_t *data = NULL;
+                size_t len = 0;
+
+                r = read_file(argv[i], &data, &len);
+                if (r >= 0)
+                        r = page_process(data, len, &popt, &res, &reason);
+                free(data);
+                if (r < 0) {
+                        printf("{\"file\":");
+                        json_string(stdout, argv[i]);
+                        printf(",\"error\":%d,\"reason\":", r);
+                        json_string(stdout, reason ? reason : strerror(-r));
+                        printf("}\n");
+                        status = 1;
+                        continue;
+                }
+                print_result(stdout, argv[i], res);
+                if (pdf_path) {
+                        FILE *f = fopen(pdf_path, "wb");
+                        if (!f || fwrite(res->pdf, 1, res->pdf_size, f) != res->pdf_size) {
+                                fprintf(stderr, "cannot write %s\n", pdf_path);
+                                status = 1;
+                        }
+                        if (f)
+                                fclose(f);
+                }
+                page_result_free(res);
+        }
+        ocr_free(popt.ocr);
+        return status;
+}

@@ -1,0 +1,153 @@
+/* PDF output. Tesseract's PDF renderer writes only to a file, so each call
+ * renders into a private directory made with mkdtemp, reads the file back
+ * and removes both. The renderer embeds the image set with SetInputImage
+ * (after SetImage, which would overwrite it), encoding 8 and 32 bpp as JPEG
+ * and 1 bpp as G4 through Leptonica; the page size comes from the dpi. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tesseract/capi.h>
+
+#include "pdf.h"
+
+#define PDF_MAX_SIZE (512u * 1024 * 1024)
+
+static int pdf_read_file(const char *path, uint8_t **ret_data, size_t *ret_size) {
+        struct stat st;
+        uint8_t *buf = NULL;
+        size_t off = 0;
+        int fd, r;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (st.st_size <= 0 || (uint64_t)st.st_size > PDF_MAX_SIZE) {
+                r = -EIO;
+                goto out;
+        }
+        buf = malloc((size_t)st.st_size);
+        if (!buf) {
+                r = -ENOMEM;
+                goto out;
+        }
+        while (off < (size_t)st.st_size) {
+                ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        r = n < 0 ? -errno : -EIO;
+                        goto out;
+                }
+                off += (size_t)n;
+        }
+        *ret_data = buf;
+        *ret_size = off;
+        buf = NULL;
+        r = 0;
+out:
+        free(buf);
+        close(fd);
+        return r;
+}
+
+/* Image for the PDF: Leptonica encodes 1 bpp as G4 and 8/32 bpp without a
+ * colour map as JPEG; anything else is brought to 8 bpp first. */
+static PIX *pdf_prepare_image(PIX *image, int dpi) {
+        PIX *p;
+
+        if (pixGetColormap(image))
+                p = pixRemoveColormap(image, REMOVE_CMAP_BASED_ON_SRC);
+        else if (pixGetDepth(image) == 1 || pixGetDepth(image) == 8 || pixGetDepth(image) == 32)
+                p = pixClone(image);
+        else
+                p = pixConvertTo8(image, 0);
+        if (p)
+                pixSetResolution(p, dpi, dpi);
+        return p;
+}
+
+int pdf_render(Ocr *ocr, PIX *image, int dpi, uint8_t **ret_data, size_t *ret_size) {
+        const char *tmp = getenv("TMPDIR");
+        char dir[PATH_MAX], base[PATH_MAX + 8], path[PATH_MAX + 16];
+        TessBaseAPI *api = ocr_api(ocr);
+        TessResultRenderer *renderer = NULL;
+        PIX *img = NULL;
+        char *d;
+        int r;
+
+        if (!ocr_has_page(ocr) || dpi <= 0)
+                return -EINVAL;
+        if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 32)
+                tmp = "/tmp";
+        snprintf(dir, sizeof(dir), "%s/sohoa-pdf-XXXXXX", tmp);
+        d = mkdtemp(dir);
+        if (!d)
+                return -errno;
+        snprintf(base, sizeof(base), "%s/page", dir);
+        snprintf(path, sizeof(path), "%s/page.pdf", dir);
+
+        img = pdf_prepare_image(image, dpi);
+        if (!img) {
+                r = -ENOMEM;
+                goto out;
+        }
+        /* Tesseract keeps the PIX and destroys it when replaced: give it a
+         * reference of its own. */
+        TessBaseAPISetInputImage(api, pixClone(img));
+        TessBaseAPISetSourceResolution(api, dpi);
+        renderer = TessPDFRendererCreate(base, TessBaseAPIGetDatapath(api), 0);
+        if (!renderer) {
+                r = -ENOMEM;
+                goto out;
+        }
+        if (!TessResultRendererBeginDocument(renderer, "") ||
+            !TessResultRendererAddImage(renderer, api) ||
+            !TessResultRendererEndDocument(renderer)) {
+                r = -EIO;
+                goto out;
+        }
+        TessDeleteResultRenderer(renderer);
+        renderer = NULL;
+        r = pdf_read_file(path, ret_data, ret_size);
+out:
+        if (renderer)
+                TessDeleteResultRenderer(renderer);
+        pixDestroy(&img);
+        unlink(path);
+        rmdir(dir);
+        return r;
+}
+
+int pdf_render_image(PIX *image, int dpi, uint8_t **ret_data, size_t *ret_size) {
+        l_uint8 *data = NULL;
+        size_t size = 0;
+        PIX *img;
+        int r = 0;
+
+        if (dpi <= 0)
+                return -EINVAL;
+        img = pdf_prepare_image(image, dpi);
+        if (!img)
+                return -ENOMEM;
+        if (pixWriteMemPdf(&data, &size, img, dpi, NULL) != 0 || !data) {
+                r = -EIO;
+                goto out;
+        }
+        /* Leptonica allocates with malloc (its default allocator): the caller may free(). */
+        *ret_data = data;
+        *ret_size = size;
+out:
+        pixDestroy(&img);
+        return r;
+}
