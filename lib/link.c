@@ -201,9 +201,12 @@ int link_recv(Link *l, Msg *ret, LinkEvent *ret_event) {
                 *ret_event = session_lost(l);
                 break;
         case MSG_HEARTBEAT:
-                if (!l->welcomed || epoch != l->epoch) {
-                        /* Not (or no longer) known to this broker. Repeat HELLO
-                         * at most once per heartbeat interval. */
+                if (!l->welcomed || epoch != l->epoch || MSG_HEARTBEAT_BODY(&m)->credit_bytes == 0) {
+                        /* Not (or no longer) known to this broker: a new epoch,
+                         * or credit 0, which the broker gives only to a
+                         * connection that has not said HELLO (libzmq may have
+                         * reconnected under us with a new routing id). Repeat
+                         * HELLO at most once per heartbeat interval. */
                         if (l->welcomed || l->last_recv_ms - l->last_hello_ms >= l->heartbeat_ms)
                                 *ret_event = session_lost(l);
                         break;
