@@ -7,7 +7,9 @@
 
 /* clang-format off */
 #define CLI_COMMANDS(X) \
-        X("status", status_main, "show the broker's queues, workers, stations and counters")
+        X("status", status_main, "show the broker's queues, workers, stations and counters")     \
+        X("search", search_main, "find stored pages by their text (accents optional)")             \
+        X("db", db_main, "`db migrate`: apply the database migrations not applied yet")
 /* clang-format on */
 
 #define CLI_DECLARE(name, fn, help) int fn(int argc, char **argv);
