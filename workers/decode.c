@@ -3,6 +3,9 @@
  * reader, then normalization to 1, 8 or 32 bpp without colour map or alpha
  * so that every later step sees only those three depths. */
 #include <errno.h>
+#include <string.h>
+
+#include <tiffio.h>
 
 #include "decode.h"
 
@@ -11,6 +14,9 @@
 
 void decode_init(void) {
         setMsgSeverity(L_SEVERITY_NONE);
+        /* libtiff's handlers print to stderr too; errors still fail the read. */
+        TIFFSetWarningHandler(NULL);
+        TIFFSetErrorHandler(NULL);
 }
 
 const char *decode_kind_to_string(DecodeKind k) {
@@ -78,6 +84,95 @@ static DecodeKind decode_kind_of(PIX *pix) {
         return pixfract * colorfract > 0.001f ? DECODE_COLOUR : DECODE_GREY;
 }
 
+/* Leptonica 1.82 reads TIFF strips only; tiled TIFFs (some archive and
+ * large-format scanners write them) go through libtiff's RGBA reader on the
+ * memory buffer, and are then brought back to 1 or 8 bpp when they were. */
+typedef struct MemTiff {
+        const uint8_t *data;
+        size_t len;
+        toff_t off;
+} MemTiff;
+
+static tsize_t memtiff_read(thandle_t h, tdata_t buf, tsize_t n) {
+        MemTiff *m = h;
+        size_t k = m->off >= m->len ? 0 : MIN((size_t)n, m->len - (size_t)m->off);
+
+        memcpy(buf, m->data + m->off, k);
+        m->off += k;
+        return (tsize_t)k;
+}
+
+static tsize_t memtiff_write(thandle_t h, tdata_t buf, tsize_t n) {
+        return -1;
+}
+
+static toff_t memtiff_seek(thandle_t h, toff_t off, int whence) {
+        MemTiff *m = h;
+        toff_t base = whence == SEEK_CUR ? m->off : whence == SEEK_END ? m->len : 0;
+
+        m->off = base + off;
+        return m->off;
+}
+
+static int memtiff_close(thandle_t h) {
+        return 0;
+}
+
+static toff_t memtiff_size(thandle_t h) {
+        return ((MemTiff *)h)->len;
+}
+
+static int memtiff_map(thandle_t h, tdata_t *base, toff_t *size) {
+        return 0;
+}
+
+static void memtiff_unmap(thandle_t h, tdata_t base, toff_t size) {
+}
+
+static PIX *decode_tiff_tiled(const uint8_t *data, size_t len) {
+        MemTiff m = {.data = data, .len = len};
+        uint32_t w = 0, h = 0;
+        uint16_t spp = 1, bps = 1;
+        float xres = 0;
+        PIX *rgba = NULL, *out = NULL;
+        TIFF *t;
+
+        t = TIFFClientOpen("page", "rm", &m, memtiff_read, memtiff_write, memtiff_seek,
+                           memtiff_close, memtiff_size, memtiff_map, memtiff_unmap);
+        if (!t)
+                return NULL;
+        if (!TIFFIsTiled(t) || !TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) ||
+            !TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h) || w == 0 || h == 0)
+                goto out;
+        TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
+        TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bps);
+        rgba = pixCreate((l_int32)w, (l_int32)h, 32);
+        if (!rgba)
+                goto out;
+        /* ABGR words from libtiff; Leptonica's RGBA words differ: fixed below. */
+        if (!TIFFReadRGBAImageOriented(t, w, h, pixGetData(rgba), ORIENTATION_TOPLEFT, 0))
+                goto out;
+        for (l_uint32 *p = pixGetData(rgba), *e = p + (size_t)w * h; p < e; p++)
+                composeRGBPixel((l_int32)TIFFGetR(*p), (l_int32)TIFFGetG(*p), (l_int32)TIFFGetB(*p), p);
+        if (spp == 1 && bps == 1)
+                out = pixConvertTo1(rgba, 128);
+        else if (spp == 1)
+                out = pixConvertRGBToLuminance(rgba);
+        else
+                out = pixClone(rgba);
+        if (out && TIFFGetField(t, TIFFTAG_XRESOLUTION, &xres) && xres > 0) {
+                uint16_t unit = RESUNIT_INCH;
+                TIFFGetFieldDefaulted(t, TIFFTAG_RESOLUTIONUNIT, &unit);
+                if (unit == RESUNIT_CENTIMETER)
+                        xres *= 2.54f;
+                pixSetResolution(out, (l_int32)(xres + 0.5f), (l_int32)(xres + 0.5f));
+        }
+out:
+        pixDestroy(&rgba);
+        TIFFClose(t);
+        return out;
+}
+
 /* Bring any decoded PIX to 1, 8 or 32 bpp, no colour map, no alpha.
  * Takes ownership of pix; returns a new PIX or NULL. */
 static PIX *decode_normalize(PIX *pix) {
@@ -133,6 +228,8 @@ int decode_image(const uint8_t *data, size_t len, const DecodeLimits *lim, PIX *
                 pix = pixReadMemJpeg(data, len, 0, 1, NULL, 0);
         else
                 pix = pixReadMem(data, len);
+        if (!pix && L_FORMAT_IS_TIFF(format))
+                pix = decode_tiff_tiled(data, len);
         if (!pix) {
                 reason = "image data is truncated or corrupt";
                 r = -EBADMSG;

@@ -78,28 +78,51 @@ static void print_result(FILE *out, const char *path, const PageResult *res) {
         fprintf(out, ",\"total\":%.1f}}\n", (double)res->total_usec / 1000.0);
 }
 
+/* Write the page's PDF to path, or to dir/<image's base name>.pdf. */
+static int write_pdf(const char *path, const char *dir, const char *image, const PageResult *res) {
+        char buf[4096];
+        const char *base = strrchr(image, '/');
+        FILE *f;
+        int bad;
+
+        if (!path) {
+                base = base ? base + 1 : image;
+                snprintf(buf, sizeof(buf), "%s/%.*s.pdf", dir,
+                         (int)(strrchr(base, '.') ? strrchr(base, '.') - base : (long)strlen(base)), base);
+                path = buf;
+        }
+        f = fopen(path, "wb");
+        bad = !f || fwrite(res->pdf, 1, res->pdf_size, f) != res->pdf_size;
+        if (f && fclose(f) != 0)
+                bad = 1;
+        if (bad)
+                fprintf(stderr, "cannot write %s\n", path);
+        return bad;
+}
+
 static void usage(void) {
-        fputs("usage: sohoa-pagetool [--pdf OUT.pdf] [--no-ocr] [--dpi N] [--lang L]\n"
+        fputs("usage: sohoa-pagetool [--pdf OUT.pdf | --pdf-dir DIR] [--no-ocr] [--dpi N] [--lang L]\n"
               "                      [--time-limit MS] IMAGE...\n",
               stderr);
 }
 
 int main(int argc, char **argv) {
         static const struct option opts[] = {
-                {"pdf", required_argument, NULL, 'p'},     {"no-ocr", no_argument, NULL, 'n'},
+                {"pdf", required_argument, NULL, 'p'}, {"pdf-dir", required_argument, NULL, 'D'},     {"no-ocr", no_argument, NULL, 'n'},
                 {"dpi", required_argument, NULL, 'd'},     {"lang", required_argument, NULL, 'l'},
                 {"time-limit", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
                 {},
         };
         PageOptions popt = {0};
         OcrOptions oopt = {0};
-        const char *pdf_path = NULL;
+        const char *pdf_path = NULL, *pdf_dir = NULL;
         bool no_ocr = false;
         int c, status = 0, r;
 
-        while ((c = getopt_long(argc, argv, "p:nd:l:t:h", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "p:D:nd:l:t:h", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'p': pdf_path = optarg; break;
+                case 'D': pdf_dir = optarg; break;
                 case 'n': no_ocr = true; break;
                 case 'd': popt.default_dpi = atoi(optarg); break;
                 case 'l': oopt.languages = optarg; break;
@@ -140,15 +163,8 @@ int main(int argc, char **argv) {
                         continue;
                 }
                 print_result(stdout, argv[i], res);
-                if (pdf_path) {
-                        FILE *f = fopen(pdf_path, "wb");
-                        if (!f || fwrite(res->pdf, 1, res->pdf_size, f) != res->pdf_size) {
-                                fprintf(stderr, "cannot write %s\n", pdf_path);
-                                status = 1;
-                        }
-                        if (f)
-                                fclose(f);
-                }
+                if (pdf_path || pdf_dir)
+                        status |= write_pdf(pdf_path, pdf_dir, argv[i], res);
                 page_result_free(res);
         }
         ocr_free(popt.ocr);

@@ -1,0 +1,376 @@
+/* decode: every format and compression a scanner or an archive sends, made
+ * here with Leptonica's and libtiff's writers; broken and hostile input is
+ * refused with the right error before anything large is allocated. */
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tiffio.h>
+#include <zlib.h>
+
+#include "decode.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+        do {                                                                                       \
+                if (!(cond)) {                                                                     \
+                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
+                        fprintf(stderr, __VA_ARGS__);                                              \
+                        fputc('\n', stderr);                                                       \
+                        failures++;                                                                \
+                }                                                                                  \
+        } while (0)
+
+/* A page-like test image: grey ramp with dark "text" bars, or its colour or
+ * bilevel form, 300 dpi. */
+static PIX *make_pix(int depth) {
+        PIX *grey = pixCreate(640, 480, 8), *out;
+
+        for (int y = 0; y < 480; y++)
+                for (int x = 0; x < 640; x++) {
+                        int v = 200 + (x % 50);
+                        if ((y / 12) % 3 == 0 && (x / 7) % 4 != 0)
+                                v = 20;
+                        pixSetPixel(grey, x, y, (l_uint32)v);
+                }
+        if (depth == 8)
+                out = pixClone(grey);
+        else if (depth == 1)
+                out = pixThresholdToBinary(grey, 128);
+        else {
+                out = pixCreate(640, 480, 32);
+                for (int y = 0; y < 480; y++)
+                        for (int x = 0; x < 640; x++) {
+                                l_uint32 v;
+                                pixGetPixel(grey, x, y, &v);
+                                composeRGBPixel((l_int32)v, (l_int32)(x % 256), 60, &v);
+                                pixSetPixel(out, x, y, v);
+                        }
+        }
+        pixDestroy(&grey);
+        pixSetResolution(out, 300, 300);
+        return out;
+}
+
+static int decode(const uint8_t *data, size_t len, PIX **ret, DecodeInfo *info, const char **why) {
+        *ret = NULL;
+        *why = NULL;
+        return decode_image(data, len, NULL, ret, info, why);
+}
+
+/* Write pix with libtiff into memory (through a temporary file), in strips
+ * or 64x64 tiles, with the given compression. */
+static uint8_t *libtiff_write(PIX *pix, uint16_t compression, bool tiled, size_t *ret_len) {
+        char path[] = "/tmp/test-decode-XXXXXX";
+        int fd = mkstemp(path), w = pixGetWidth(pix), h = pixGetHeight(pix);
+        int d = pixGetDepth(pix), spp = d == 32 ? 3 : 1, bps = d == 1 ? 1 : 8;
+        size_t row = (size_t)(w * spp * bps + 7) / 8;
+        uint8_t *buf = calloc(row, (size_t)h), *out = NULL;
+        TIFF *t;
+        FILE *f;
+
+        assert(fd >= 0 && buf);
+        close(fd);
+        for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) {
+                        l_uint32 v;
+                        pixGetPixel(pix, x, y, &v);
+                        if (d == 1) {
+                                if (v) /* MINISWHITE: 1 is black, as in Leptonica */
+                                        buf[(size_t)y * row + (size_t)x / 8] |= (uint8_t)(0x80 >> (x % 8));
+                        } else if (d == 8) {
+                                buf[(size_t)y * row + (size_t)x] = (uint8_t)v;
+                        } else {
+                                l_int32 r, g, b;
+                                extractRGBValues(v, &r, &g, &b);
+                                buf[(size_t)y * row + (size_t)x * 3] = (uint8_t)r;
+                                buf[(size_t)y * row + (size_t)x * 3 + 1] = (uint8_t)g;
+                                buf[(size_t)y * row + (size_t)x * 3 + 2] = (uint8_t)b;
+                        }
+                }
+        t = TIFFOpen(path, "w");
+        assert(t);
+        TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
+        TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
+        TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, bps);
+        TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, spp);
+        TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+        TIFFSetField(t, TIFFTAG_PHOTOMETRIC,
+                     d == 1 ? PHOTOMETRIC_MINISWHITE : d == 8 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
+        TIFFSetField(t, TIFFTAG_COMPRESSION, compression);
+        TIFFSetField(t, TIFFTAG_XRESOLUTION, 300.0);
+        TIFFSetField(t, TIFFTAG_YRESOLUTION, 300.0);
+        TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+        if (compression == COMPRESSION_JPEG)
+                TIFFSetField(t, TIFFTAG_JPEGQUALITY, 90);
+        if (tiled) {
+                uint8_t *tile = malloc((size_t)64 * 64 * 3);
+                size_t trow = (size_t)(64 * spp * bps + 7) / 8;
+                assert(tile);
+                TIFFSetField(t, TIFFTAG_TILEWIDTH, 64);
+                TIFFSetField(t, TIFFTAG_TILELENGTH, 64);
+                for (int ty = 0; ty < h; ty += 64)
+                        for (int tx = 0; tx < w; tx += 64) {
+                                memset(tile, 0, (size_t)64 * 64 * 3);
+                                for (int y = 0; y < 64 && ty + y < h; y++)
+                                        memcpy(tile + (size_t)y * trow,
+                                               buf + (size_t)(ty + y) * row + (size_t)tx * spp * bps / 8,
+                                               MIN(trow, row - (size_t)tx * spp * bps / 8));
+                                TIFFWriteTile(t, tile, (uint32_t)tx, (uint32_t)ty, 0, 0);
+                        }
+                free(tile);
+        } else {
+                TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 16);
+                for (int y = 0; y < h; y++)
+                        TIFFWriteScanline(t, buf + (size_t)y * row, (uint32_t)y, 0);
+        }
+        TIFFClose(t);
+        free(buf);
+
+        f = fopen(path, "rb");
+        assert(f);
+        fseek(f, 0, SEEK_END);
+        *ret_len = (size_t)ftell(f);
+        rewind(f);
+        out = malloc(*ret_len);
+        assert(out && fread(out, 1, *ret_len, f) == *ret_len);
+        fclose(f);
+        unlink(path);
+        return out;
+}
+
+/* Decode data and compare with the source: exactly for lossless formats,
+ * within a mean difference of 8 levels for JPEG. */
+static void check_round_trip(const char *what, const uint8_t *data, size_t len, PIX *src,
+                             bool lossless, DecodeKind kind) {
+        DecodeInfo info = {0};
+        const char *why;
+        PIX *pix = NULL;
+        int r = decode(data, len, &pix, &info, &why);
+
+        CHECK(r == 0, "%s: decode returned %d (%s)", what, r, why ? why : "");
+        if (r < 0)
+                return;
+        CHECK(info.width == 640 && info.height == 480, "%s: size %dx%d", what, info.width, info.height);
+        CHECK(info.dpi == 300, "%s: dpi %d", what, info.dpi);
+        CHECK(info.depth == pixGetDepth(src), "%s: depth %d, source %d", what, info.depth,
+              pixGetDepth(src));
+        CHECK(info.kind == kind, "%s: kind %s", what, decode_kind_to_string(info.kind));
+        if (lossless) {
+                l_int32 same = 0;
+                pixEqual(pix, src, &same);
+                CHECK(same, "%s: pixels differ from the source", what);
+        } else if (info.depth == pixGetDepth(src)) {
+                l_float32 diff = 0;
+                PIX *a = pixConvertTo8(pix, 0), *b = pixConvertTo8(src, 0);
+                PIX *dp = pixAbsDifference(a, b);
+
+                pixGetAverageMasked(dp, NULL, 0, 0, 1, L_MEAN_ABSVAL, &diff);
+                pixDestroy(&dp);
+                CHECK(diff < 8.0f, "%s: mean difference %.1f", what, diff);
+                pixDestroy(&a);
+                pixDestroy(&b);
+        }
+        pixDestroy(&pix);
+}
+
+/* A PNG signature and IHDR chunk (valid CRC) claiming w x h, 8-bit grey,
+ * followed by nothing: the header alone must be enough to refuse it. */
+static size_t png_header(uint8_t *buf, uint32_t w, uint32_t h) {
+        static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        uint8_t *p = buf;
+        uLong crc;
+
+        memcpy(p, sig, 8);
+        p += 8;
+        *p++ = 0, *p++ = 0, *p++ = 0, *p++ = 13;
+        memcpy(p, "IHDR", 4);
+        p[4] = (uint8_t)(w >> 24), p[5] = (uint8_t)(w >> 16), p[6] = (uint8_t)(w >> 8), p[7] = (uint8_t)w;
+        p[8] = (uint8_t)(h >> 24), p[9] = (uint8_t)(h >> 16), p[10] = (uint8_t)(h >> 8), p[11] = (uint8_t)h;
+        p[12] = 8, p[13] = 0, p[14] = 0, p[15] = 0, p[16] = 0;
+        crc = crc32(0, p, 17);
+        p += 17;
+        *p++ = (uint8_t)(crc >> 24), *p++ = (uint8_t)(crc >> 16), *p++ = (uint8_t)(crc >> 8), *p++ = (uint8_t)crc;
+        memset(p, 0, 16); /* room for a reader that peeks further */
+        return (size_t)(p - buf) + 16;
+}
+
+static void check_refused(const char *what, const uint8_t *data, size_t len, int expected) {
+        DecodeInfo info = {0};
+        const char *why = NULL;
+        PIX *pix = NULL;
+        int r = decode(data, len, &pix, &info, &why);
+
+        CHECK(r == expected, "%s: decode returned %d, expected %d", what, r, expected);
+        CHECK(pix == NULL, "%s: a PIX despite the error", what);
+        CHECK(why && *why, "%s: no reason given", what);
+        pixDestroy(&pix);
+}
+
+static void test_leptonica_formats(void) {
+        PIX *grey = make_pix(8), *colour = make_pix(32), *bw = make_pix(1);
+        l_uint8 *data = NULL;
+        size_t len = 0;
+
+        CHECK(pixWriteMemPng(&data, &len, grey, 0) == 0, "png write");
+        check_round_trip("png grey", data, len, grey, true, DECODE_GREY);
+        free(data);
+        CHECK(pixWriteMemPng(&data, &len, colour, 0) == 0, "png write");
+        check_round_trip("png colour", data, len, colour, true, DECODE_COLOUR);
+        free(data);
+        CHECK(pixWriteMemPng(&data, &len, bw, 0) == 0, "png write");
+        check_round_trip("png bilevel", data, len, bw, true, DECODE_BILEVEL);
+        free(data);
+        CHECK(pixWriteMemJpeg(&data, &len, grey, 90, 0) == 0, "jpeg write");
+        check_round_trip("jpeg grey", data, len, grey, false, DECODE_GREY);
+        free(data);
+        CHECK(pixWriteMemJpeg(&data, &len, colour, 90, 0) == 0, "jpeg write");
+        check_round_trip("jpeg colour", data, len, colour, false, DECODE_COLOUR);
+        free(data);
+        CHECK(pixWriteMemTiff(&data, &len, bw, IFF_TIFF_G4) == 0, "tiff g4 write");
+        check_round_trip("tiff g4 (leptonica)", data, len, bw, true, DECODE_BILEVEL);
+        free(data);
+        CHECK(pixWriteMemTiff(&data, &len, grey, IFF_TIFF_ZIP) == 0, "tiff zip write");
+        check_round_trip("tiff deflate grey (leptonica)", data, len, grey, true, DECODE_GREY);
+        free(data);
+        CHECK(pixWriteMemTiff(&data, &len, colour, IFF_TIFF_LZW) == 0, "tiff lzw write");
+        check_round_trip("tiff lzw colour (leptonica)", data, len, colour, true, DECODE_COLOUR);
+        free(data);
+        pixDestroy(&grey);
+        pixDestroy(&colour);
+        pixDestroy(&bw);
+}
+
+static void test_libtiff_formats(void) {
+        static const struct {
+                const char *name;
+                int depth;
+                uint16_t compression;
+                bool lossless;
+        } cases[] = {
+                {"g4", 1, COMPRESSION_CCITTFAX4, true},
+                {"deflate", 8, COMPRESSION_ADOBE_DEFLATE, true},
+                {"lzw", 8, COMPRESSION_LZW, true},
+                {"zstd", 8, COMPRESSION_ZSTD, true},
+                {"zstd", 32, COMPRESSION_ZSTD, true},
+                {"none", 32, COMPRESSION_NONE, true},
+                {"jpeg", 8, COMPRESSION_JPEG, false},
+                {"jpeg", 32, COMPRESSION_JPEG, false},
+                {"deflate", 32, COMPRESSION_ADOBE_DEFLATE, true},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                for (int tiled = 0; tiled <= 1; tiled++) {
+                        PIX *src = make_pix(cases[i].depth);
+                        size_t len = 0;
+                        uint8_t *data;
+                        char what[96];
+                        DecodeKind kind = cases[i].depth == 1 ? DECODE_BILEVEL
+                                          : cases[i].depth == 8 ? DECODE_GREY
+                                                                : DECODE_COLOUR;
+
+                        if (!TIFFIsCODECConfigured(cases[i].compression)) {
+                                printf("skip tiff %s: libtiff has no codec\n", cases[i].name);
+                                pixDestroy(&src);
+                                continue;
+                        }
+                        data = libtiff_write(src, cases[i].compression, tiled, &len);
+                        snprintf(what, sizeof(what), "tiff %s %d-bit %s", cases[i].name,
+                                 cases[i].depth == 32 ? 24 : cases[i].depth, tiled ? "tiles" : "strips");
+                        check_round_trip(what, data, len, src, cases[i].lossless, kind);
+                        if (i == 1 && !tiled) {
+                                /* Cut in the middle of the pixel data and in the header. */
+                                check_refused("truncated tiff", data, len / 2, -EBADMSG);
+                                check_refused("tiff header only", data, 16, -EBADMSG);
+                        }
+                        free(data);
+                        pixDestroy(&src);
+                }
+}
+
+static void test_broken(void) {
+        PIX *grey = make_pix(8);
+        l_uint8 *data = NULL;
+        size_t len = 0, idat;
+        uint8_t hdr[64];
+        struct timespec t0, t1;
+
+        check_refused("zero bytes", (const uint8_t *)"", 0, -EBADMSG);
+        check_refused("NULL", NULL, 0, -EBADMSG);
+        check_refused("text", (const uint8_t *)"this is not an image at all", 27, -EPROTONOSUPPORT);
+
+        CHECK(pixWriteMemPng(&data, &len, grey, 0) == 0, "png write");
+        /* Flip a byte inside the first IDAT chunk's data: its CRC no longer matches. */
+        for (idat = 8; idat + 8 < len; idat++)
+                if (memcmp(data + idat, "IDAT", 4) == 0)
+                        break;
+        CHECK(idat + 8 < len, "no IDAT in the PNG");
+        data[idat + 4 + 10] ^= 0x55;
+        check_refused("png with a bad CRC", data, len, -EBADMSG);
+        check_refused("truncated png", data, len / 3, -EBADMSG);
+        free(data);
+
+        CHECK(pixWriteMemJpeg(&data, &len, grey, 90, 0) == 0, "jpeg write");
+        check_refused("truncated jpeg", data, len / 2, -EBADMSG);
+        free(data);
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        check_refused("60000x60000 png header", hdr, png_header(hdr, 60000, 60000), -E2BIG);
+        check_refused("40000x100 png header (side)", hdr, png_header(hdr, 40000, 100), -E2BIG);
+        check_refused("20000x20000 png header (pixels)", hdr, png_header(hdr, 20000, 20000), -E2BIG);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        /* Refused from the header: no 3.6 GB allocation, no decoding. */
+        CHECK(t1.tv_sec - t0.tv_sec < 2, "refusing big headers took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+        {
+                DecodeLimits lim = {.max_side = 400};
+                DecodeInfo info;
+                PIX *pix = NULL;
+                CHECK(pixWriteMemPng(&data, &len, grey, 0) == 0, "png write");
+                CHECK(decode_image(data, len, &lim, &pix, &info, NULL) == -E2BIG,
+                      "a configured limit of 400 refuses 640x480");
+                CHECK(pix == NULL, "no PIX on -E2BIG");
+                free(data);
+        }
+        pixDestroy(&grey);
+}
+
+static void test_no_dpi(void) {
+        PIX *grey = make_pix(8), *pix = NULL;
+        l_uint8 *data = NULL;
+        size_t len = 0;
+        DecodeInfo info = {0};
+        const char *why;
+
+        CHECK(pixWriteMemPng(&data, &len, grey, 0) == 0, "png write");
+        /* Take out the pHYs chunk (length, type, 9 bytes, CRC): a file without a dpi. */
+        for (size_t i = 12; i + 17 < len; i++)
+                if (memcmp(data + i, "pHYs", 4) == 0) {
+                        memmove(data + i - 4, data + i + 17, len - (i + 17));
+                        len -= 21;
+                        break;
+                }
+        CHECK(decode(data, len, &pix, &info, &why) == 0, "png without dpi decodes");
+        CHECK(info.dpi == 0, "dpi of a file without one: %d", info.dpi);
+        free(data);
+        pixDestroy(&pix);
+        pixDestroy(&grey);
+}
+
+int main(void) {
+        decode_init();
+        test_leptonica_formats();
+        test_libtiff_formats();
+        test_broken();
+        test_no_dpi();
+        if (failures) {
+                fprintf(stderr, "%d failure(s)\n", failures);
+                return 1;
+        }
+        printf("ok\n");
+        return 0;
+}
