@@ -27,7 +27,8 @@ static const char db_sql_record[] = "INSERT INTO schema_migrations (version, nam
 
 /* Where the migrations are: $SOHOA_SQL_DIR; else the source tree's sql/ for
  * a sohoactl run from its build directory; else the installed copy. */
-static const char *db_sql_dir(void) {
+static const char *db_sql_dir(void)
+{
         static char exe[PATH_MAX];
         const char *e = getenv("SOHOA_SQL_DIR");
         size_t n = strlen(SOHOA_BUILD_ROOT);
@@ -44,7 +45,8 @@ static const char *db_sql_dir(void) {
         return SOHOA_SQL_INSTALL_DIR;
 }
 
-static int db_is_migration(const struct dirent *d) {
+static int db_is_migration(const struct dirent *d)
+{
         size_t n = strlen(d->d_name);
 
         return n > 8 && d->d_name[0] >= '0' && d->d_name[0] <= '9' && d->d_name[1] >= '0' &&
@@ -52,7 +54,8 @@ static int db_is_migration(const struct dirent *d) {
                strcmp(d->d_name + n - 4, ".sql") == 0;
 }
 
-static int db_read_file(const char *dir, const char *name, char **ret) {
+static int db_read_file(const char *dir, const char *name, char **ret)
+{
         char path[PATH_MAX];
         FILE *f;
         char *buf = NULL;
@@ -76,13 +79,15 @@ static int db_read_file(const char *dir, const char *name, char **ret) {
 
 /* Runs sql (a constant or a migration file) and checks its status. */
 static int db_exec(PGconn *c, const char *what, const char *sql, int nparams, const char *const *params,
-                   ExecStatusType want, int *ret_rows) {
+                   ExecStatusType want, int *ret_rows)
+{
         PGresult *res;
         int r = 0;
 
         res = nparams > 0 ? PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0) : PQexec(c, sql);
         /* A migration file may end with a SELECT: tuples are fine there too. */
-        if (PQresultStatus(res) != want && !(want == PGRES_COMMAND_OK && PQresultStatus(res) == PGRES_TUPLES_OK)) {
+        if (PQresultStatus(res) != want &&
+            !(want == PGRES_COMMAND_OK && PQresultStatus(res) == PGRES_TUPLES_OK)) {
                 fprintf(stderr, "sohoactl db migrate: %s: %s", what, PQresultErrorMessage(res));
                 r = -EIO;
         } else if (ret_rows)
@@ -92,7 +97,8 @@ static int db_exec(PGconn *c, const char *what, const char *sql, int nparams, co
 }
 
 /* One migration in one transaction; *ret_applied false when it was there. */
-static int db_apply(PGconn *c, const char *dir, const char *name, bool *ret_applied) {
+static int db_apply(PGconn *c, const char *dir, const char *name, bool *ret_applied)
+{
         char version[4] = { name[0], name[1], name[2], '\0' };
         const char *params[2] = { version, name };
         char *sql = NULL;
@@ -111,7 +117,8 @@ static int db_apply(PGconn *c, const char *dir, const char *name, bool *ret_appl
         if (r >= 0 && rows == 0) {
                 r = db_exec(c, name, sql, 0, NULL, PGRES_COMMAND_OK, NULL);
                 if (r >= 0)
-                        r = db_exec(c, "schema_migrations", db_sql_record, 2, params, PGRES_COMMAND_OK, NULL);
+                        r = db_exec(c, "schema_migrations", db_sql_record, 2, params, PGRES_COMMAND_OK,
+                                    NULL);
         }
         if (r >= 0)
                 r = db_exec(c, "COMMIT", "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL);
@@ -123,7 +130,8 @@ static int db_apply(PGconn *c, const char *dir, const char *name, bool *ret_appl
         return r;
 }
 
-static int db_migrate(const char *conninfo, const char *dir) {
+static int db_migrate(const char *conninfo, const char *dir)
+{
         struct dirent **names = NULL;
         PGconn *c = NULL;
         int n, r, applied = 0;
@@ -140,8 +148,8 @@ static int db_migrate(const char *conninfo, const char *dir) {
                 bool done = false;
 
                 if (i > 0 && strncmp(names[i]->d_name, names[i - 1]->d_name, 3) == 0) {
-                        fprintf(stderr, "sohoactl db migrate: %s and %s share a version\n", names[i - 1]->d_name,
-                                names[i]->d_name);
+                        fprintf(stderr, "sohoactl db migrate: %s and %s share a version\n",
+                                names[i - 1]->d_name, names[i]->d_name);
                         r = -EINVAL;
                         break;
                 }
@@ -160,7 +168,8 @@ static int db_migrate(const char *conninfo, const char *dir) {
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-static void db_usage(FILE *f) {
+static void db_usage(FILE *f)
+{
         fprintf(f,
                 "Usage: sohoactl db migrate [--db CONNINFO] [--sql-dir DIR]\n"
                 "Apply the database migrations not applied yet, each in its own transaction.\n\n"
@@ -170,7 +179,8 @@ static void db_usage(FILE *f) {
                 DBCONN_DEFAULT, db_sql_dir());
 }
 
-int db_main(int argc, char **argv) {
+int db_main(int argc, char **argv)
+{
         static const struct option opts[] = {
                 { "db", required_argument, NULL, 'd' },
                 { "sql-dir", required_argument, NULL, 's' },

@@ -5,16 +5,19 @@
 
 #include "dbconn.h"
 
-const char *dbconn_default(void) {
+const char *dbconn_default(void)
+{
         const char *e = getenv("SOHOA_DB");
 
         return e && *e ? e : DBCONN_DEFAULT;
 }
 
-static void dbconn_ignore_notice(void *arg, const char *message) {
+static void dbconn_ignore_notice(void *arg, const char *message)
+{
 }
 
-int dbconn_open(const char *conninfo, PGconn **ret) {
+int dbconn_open(const char *conninfo, PGconn **ret)
+{
         const char *keys[] = { "application_name", "dbname", NULL };
         const char *vals[] = { "sohoactl", conninfo ? conninfo : dbconn_default(), NULL };
         PGconn *c;
@@ -23,7 +26,8 @@ int dbconn_open(const char *conninfo, PGconn **ret) {
         if (!c)
                 return -ENOMEM;
         if (PQstatus(c) != CONNECTION_OK) {
-                fprintf(stderr, "sohoactl: cannot connect to the database (%s): %s", vals[1], PQerrorMessage(c));
+                fprintf(stderr, "sohoactl: cannot connect to the database (%s): %s", vals[1],
+                        PQerrorMessage(c));
                 PQfinish(c);
                 return -ECONNREFUSED;
         }

@@ -61,7 +61,17 @@ static const char search_sql[] =
         " ORDER BY score DESC, stored_at DESC, page_uuid"
         " LIMIT $4::integer";
 
-enum { COL_PAGE, COL_BATCH, COL_SEQUENCE, COL_DOSSIER, COL_SOURCE, COL_STORED, COL_SCORE, COL_MATCH, COL_SNIPPET };
+enum {
+        COL_PAGE,
+        COL_BATCH,
+        COL_SEQUENCE,
+        COL_DOSSIER,
+        COL_SOURCE,
+        COL_STORED,
+        COL_SCORE,
+        COL_MATCH,
+        COL_SNIPPET
+};
 
 typedef struct SearchArgs {
         const char *conninfo;
@@ -72,7 +82,8 @@ typedef struct SearchArgs {
         char *query;
 } SearchArgs;
 
-static unsigned search_words(const char *s) {
+static unsigned search_words(const char *s)
+{
         unsigned n = 0;
         bool in = false;
 
@@ -85,11 +96,13 @@ static unsigned search_words(const char *s) {
         return n;
 }
 
-static const char *value_or_null(const PGresult *res, int row, int col) {
+static const char *value_or_null(const PGresult *res, int row, int col)
+{
         return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-static void search_print_json(const SearchArgs *a, const PGresult *res) {
+static void search_print_json(const SearchArgs *a, const PGresult *res)
+{
         Json j;
 
         json_init(&j, stdout);
@@ -119,7 +132,8 @@ static void search_print_json(const SearchArgs *a, const PGresult *res) {
         json_finish(&j);
 }
 
-static void search_print_table(const PGresult *res) {
+static void search_print_table(const PGresult *res)
+{
         int n = PQntuples(res);
 
         for (int i = 0; i < n; i++) {
@@ -134,7 +148,8 @@ static void search_print_table(const PGresult *res) {
         printf("%d hit%s\n", n, n == 1 ? "" : "s");
 }
 
-static int search_run(const SearchArgs *a) {
+static int search_run(const SearchArgs *a)
+{
         const char *fuzzy = search_words(a->query) >= SEARCH_FUZZY_MIN_WORDS ? "true" : "false";
         const char *params[5] = { a->query, a->dossier, a->since, a->limit, fuzzy };
         const char *threshold[1] = { SEARCH_FUZZY_THRESHOLD };
@@ -167,9 +182,11 @@ out:
         return r;
 }
 
-static void search_usage(FILE *f) {
+static void search_usage(FILE *f)
+{
         fprintf(f,
-                "Usage: sohoactl search QUERY... [--dossier CODE] [--since DATE] [--limit N] [--json] [--db CONNINFO]\n"
+                "Usage: sohoactl search QUERY... [--dossier CODE] [--since DATE] [--limit N] [--json] [--db "
+                "CONNINFO]\n"
                 "Find stored pages by their text. Accents are optional (\"uy ban\" finds \"Ủy ban\"; pages\n"
                 "with the accents as typed rank first); a phrase of %d syllables or more also matches\n"
                 "text where OCR damaged a syllable.\n\n"
@@ -182,7 +199,8 @@ static void search_usage(FILE *f) {
 }
 
 /* The words of the query, joined by spaces; NULL without any. Caller frees. */
-static char *search_join(int argc, char **argv) {
+static char *search_join(int argc, char **argv)
+{
         size_t len = 1;
         char *q;
 
@@ -201,11 +219,15 @@ static char *search_join(int argc, char **argv) {
         return q;
 }
 
-int search_main(int argc, char **argv) {
+int search_main(int argc, char **argv)
+{
         static const struct option opts[] = {
-                { "db", required_argument, NULL, 'd' },     { "dossier", required_argument, NULL, 'D' },
-                { "since", required_argument, NULL, 's' },  { "limit", required_argument, NULL, 'l' },
-                { "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+                { "db", required_argument, NULL, 'd' },
+                { "dossier", required_argument, NULL, 'D' },
+                { "since", required_argument, NULL, 's' },
+                { "limit", required_argument, NULL, 'l' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
         SearchArgs a = { .json = false };
@@ -229,7 +251,8 @@ int search_main(int argc, char **argv) {
                         errno = 0;
                         limit = strtol(optarg, &end, 10);
                         if (errno || *end || limit < 1 || limit > 100000) {
-                                fprintf(stderr, "sohoactl search: --limit: not a number from 1 to 100000: %s\n",
+                                fprintf(stderr,
+                                        "sohoactl search: --limit: not a number from 1 to 100000: %s\n",
                                         optarg);
                                 return EXIT_FAILURE;
                         }

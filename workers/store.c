@@ -62,13 +62,11 @@ static const StoreStatement statements[] = {
           " $24::real, $25, $26::boolean, $27::real, $28::boolean, $29::jsonb, $30::jsonb,"
           " $31::jsonb, $32)"
           " ON CONFLICT (page_uuid) DO NOTHING RETURNING 1" },
-        { "blob",
-          "INSERT INTO page_blob (page_uuid, kind, bytes, sha256)"
-          " VALUES ($1::uuid, $2, $3::bytea, $4::bytea)" },
-        { "audit",
-          "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
-          " VALUES (coalesce($1, 'sohoa-worker'), $2, 'page', $3,"
-          " jsonb_build_object('batch', $4::text, 'sequence', $5::integer, 'reason', $6::text))" },
+        { "blob", "INSERT INTO page_blob (page_uuid, kind, bytes, sha256)"
+                  " VALUES ($1::uuid, $2, $3::bytea, $4::bytea)" },
+        { "audit", "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
+                   " VALUES (coalesce($1, 'sohoa-worker'), $2, 'page', $3,"
+                   " jsonb_build_object('batch', $4::text, 'sequence', $5::integer, 'reason', $6::text))" },
         { "verdict", "SELECT sohoa_batch_verdict($1::uuid)" },
 };
 
@@ -81,7 +79,8 @@ typedef struct StoreParams {
         int n;
 } StoreParams;
 
-static void params_text(StoreParams *q, const char *s) {
+static void params_text(StoreParams *q, const char *s)
+{
         if (q->n >= STORE_PARAMS_MAX)
                 abort();
         q->values[q->n] = s;
@@ -90,7 +89,8 @@ static void params_text(StoreParams *q, const char *s) {
         q->n++;
 }
 
-static void params_binary(StoreParams *q, const void *data, size_t len) {
+static void params_binary(StoreParams *q, const void *data, size_t len)
+{
         if (q->n >= STORE_PARAMS_MAX)
                 abort();
         q->values[q->n] = data;
@@ -101,7 +101,8 @@ static void params_binary(StoreParams *q, const void *data, size_t len) {
 
 static void params_format(StoreParams *q, bool is_null, const char *fmt, ...) PRINTF_FMT(3, 4);
 
-static void params_format(StoreParams *q, bool is_null, const char *fmt, ...) {
+static void params_format(StoreParams *q, bool is_null, const char *fmt, ...)
+{
         va_list ap;
         char *buf;
 
@@ -118,17 +119,20 @@ static void params_format(StoreParams *q, bool is_null, const char *fmt, ...) {
         params_text(q, buf);
 }
 
-static void params_uuid(StoreParams *q, const Uuid *u) {
+static void params_uuid(StoreParams *q, const Uuid *u)
+{
         if (q->n >= STORE_PARAMS_MAX)
                 abort();
         params_text(q, uuid_format(u, q->text[q->n]));
 }
 
-static void params_real(StoreParams *q, double v) {
+static void params_real(StoreParams *q, double v)
+{
         params_format(q, isnan(v), "%.9g", v);
 }
 
-static void store_set_error(Store *s, const char *msg) {
+static void store_set_error(Store *s, const char *msg)
+{
         size_t n;
 
         snprintf(s->error, sizeof(s->error), "%s", msg ? msg : "");
@@ -137,15 +141,18 @@ static void store_set_error(Store *s, const char *msg) {
                 s->error[--n] = '\0';
 }
 
-const char *store_last_error(const Store *s) {
+const char *store_last_error(const Store *s)
+{
         return s ? s->error : "";
 }
 
-bool store_error_is_transient(int r) {
+bool store_error_is_transient(int r)
+{
         return r == -ECONNREFUSED || r == -ECONNRESET || r == -EAGAIN || r == -EIO;
 }
 
-const char *store_put_to_string(StorePut p) {
+const char *store_put_to_string(StorePut p)
+{
         switch (p) {
         case STORE_PUT_STORED:
                 return "stored";
@@ -161,7 +168,8 @@ const char *store_put_to_string(StorePut p) {
 /* A failed result as a negative errno: a lost connection or a server going
  * away is transient; so are deadlocks and serialization failures; a statement
  * the server no longer knows (its session was reset) means preparing again. */
-static int store_result_errno(Store *s, const PGresult *res) {
+static int store_result_errno(Store *s, const PGresult *res)
+{
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
         store_set_error(s, res ? PQresultErrorMessage(res) : PQerrorMessage(s->conn));
@@ -186,7 +194,8 @@ static int store_result_errno(Store *s, const PGresult *res) {
 /* Runs a prepared statement; on success *ret_res holds the result (caller
  * PQclear()s it). want is PGRES_COMMAND_OK or PGRES_TUPLES_OK. */
 static int store_exec(Store *s, const char *name, const StoreParams *q, ExecStatusType want,
-                      PGresult **ret_res) {
+                      PGresult **ret_res)
+{
         PGresult *res;
         int r;
 
@@ -204,7 +213,8 @@ static int store_exec(Store *s, const char *name, const StoreParams *q, ExecStat
         return 0;
 }
 
-static int store_prepare(Store *s) {
+static int store_prepare(Store *s)
+{
         for (size_t i = 0; i < ELEMENTSOF(statements); i++) {
                 PGresult *res = PQprepare(s->conn, statements[i].name, statements[i].sql, 0, NULL);
                 int r = 0;
@@ -219,13 +229,22 @@ static int store_prepare(Store *s) {
         return 0;
 }
 
-static int store_connect(Store *s) {
+static int store_connect(Store *s)
+{
         /* Ours first, the conninfo last: keywords processed later win, so an
          * operator's conninfo may override the keepalive defaults. */
-        const char *keys[] = { "application_name", "keepalives", "keepalives_idle", "keepalives_interval",
-                               "keepalives_count", "tcp_user_timeout", "connect_timeout", "dbname", NULL };
-        const char *vals[] = { s->application_name, "1", s->keepalives_idle, s->keepalives_interval,
-                               s->keepalives_count, s->tcp_user_timeout, s->connect_timeout, s->conninfo, NULL };
+        const char *keys[] = { "application_name",    "keepalives",       "keepalives_idle",
+                               "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                               "connect_timeout",     "dbname",           NULL };
+        const char *vals[] = { s->application_name,
+                               "1",
+                               s->keepalives_idle,
+                               s->keepalives_interval,
+                               s->keepalives_count,
+                               s->tcp_user_timeout,
+                               s->connect_timeout,
+                               s->conninfo,
+                               NULL };
 
         s->prepared = false;
         if (s->conn)
@@ -241,21 +260,25 @@ static int store_connect(Store *s) {
         return store_prepare(s);
 }
 
-int store_reconnect(Store *s) {
+int store_reconnect(Store *s)
+{
         return store_connect(s);
 }
 
-static int store_ready(Store *s) {
+static int store_ready(Store *s)
+{
         if (s->conn && PQstatus(s->conn) == CONNECTION_OK && s->prepared)
                 return 0;
         return store_connect(s);
 }
 
-static char *strdup_or(const char *s, const char *fallback) {
+static char *strdup_or(const char *s, const char *fallback)
+{
         return strdup(s ? s : fallback);
 }
 
-int store_new(const StoreConfig *cfg, Store **ret) {
+int store_new(const StoreConfig *cfg, Store **ret)
+{
         Store *s;
         int r;
 
@@ -286,7 +309,8 @@ out:
         return r;
 }
 
-Store *store_free(Store *s) {
+Store *store_free(Store *s)
+{
         if (!s)
                 return NULL;
         if (s->conn)
@@ -297,7 +321,8 @@ Store *store_free(Store *s) {
         return NULL;
 }
 
-void store_page_init(StorePage *p) {
+void store_page_init(StorePage *p)
+{
         *p = (StorePage) {
                 .ocr_confidence = NAN,
                 .skew_angle = NAN,
@@ -310,7 +335,8 @@ void store_page_init(StorePage *p) {
 }
 
 /* Reads row 0 of a lookup: sha256 (bytea, text format "\x..") and status. */
-static int store_read_lookup(const PGresult *res, StoreLookup *ret) {
+static int store_read_lookup(const PGresult *res, StoreLookup *ret)
+{
         StoreLookup l = { .found = true };
         unsigned char *raw;
         size_t len = 0;
@@ -329,7 +355,8 @@ static int store_read_lookup(const PGresult *res, StoreLookup *ret) {
         return 0;
 }
 
-static int store_lookup_in(Store *s, const Uuid *page_uuid, StoreLookup *ret) {
+static int store_lookup_in(Store *s, const Uuid *page_uuid, StoreLookup *ret)
+{
         StoreParams q = { .n = 0 };
         PGresult *res = NULL;
         int r;
@@ -346,7 +373,8 @@ static int store_lookup_in(Store *s, const Uuid *page_uuid, StoreLookup *ret) {
         return r;
 }
 
-int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret) {
+int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret)
+{
         int r;
 
         r = store_ready(s);
@@ -355,11 +383,13 @@ int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret) {
         return store_lookup_in(s, page_uuid, ret);
 }
 
-static const char *side_name(StoreSide side) {
+static const char *side_name(StoreSide side)
+{
         return side == STORE_SIDE_FRONT ? "front" : side == STORE_SIDE_BACK ? "back" : "unknown";
 }
 
-static int store_put_batch(Store *s, const StorePage *p) {
+static int store_put_batch(Store *s, const StorePage *p)
+{
         StoreParams q = { .n = 0 };
 
         params_uuid(&q, &p->batch_uuid);
@@ -373,7 +403,8 @@ static int store_put_batch(Store *s, const StorePage *p) {
 }
 
 /* Inserts the page row; *ret_inserted false when the UUID was there. */
-static int store_put_page(Store *s, const StorePage *p, bool *ret_inserted) {
+static int store_put_page(Store *s, const StorePage *p, bool *ret_inserted)
+{
         StoreParams q = { .n = 0 };
         PGresult *res = NULL;
         int r;
@@ -403,7 +434,7 @@ static int store_put_page(Store *s, const StorePage *p, bool *ret_inserted) {
         params_format(&q, p->orientation < 0, "%d", p->orientation);
         params_real(&q, p->orientation_confidence);
         params_text(&q, p->orientation_method);
-        params_format(&q, p->blank < 0, "%s", p->blank > 0 ? "true" : "false");
+        params_format(&q, p->blank<0, "%s", p->blank> 0 ? "true" : "false");
         params_real(&q, p->blank_score);
         params_text(&q, p->low_dpi ? "true" : "false");
         params_text(&q, p->barcodes_json);
@@ -419,7 +450,8 @@ static int store_put_page(Store *s, const StorePage *p, bool *ret_inserted) {
         return 0;
 }
 
-static int store_put_blob(Store *s, const StorePage *p, const char *kind, const uint8_t *data, size_t len) {
+static int store_put_blob(Store *s, const StorePage *p, const char *kind, const uint8_t *data, size_t len)
+{
         StoreParams q = { .n = 0 };
         uint8_t h[SHA256_LEN];
 
@@ -433,7 +465,8 @@ static int store_put_blob(Store *s, const StorePage *p, const char *kind, const 
         return store_exec(s, "blob", &q, PGRES_COMMAND_OK, NULL);
 }
 
-static int store_put_audit(Store *s, const StorePage *p, const char *action) {
+static int store_put_audit(Store *s, const StorePage *p, const char *action)
+{
         StoreParams q = { .n = 0 };
         char page[UUID_STRING_MAX];
 
@@ -447,7 +480,8 @@ static int store_put_audit(Store *s, const StorePage *p, const char *action) {
 }
 
 /* The repeat of a page already there: same hash, or rejected. */
-static int store_put_conflict(Store *s, const StorePage *p, StorePut *ret) {
+static int store_put_conflict(Store *s, const StorePage *p, StorePut *ret)
+{
         StoreLookup l;
         int r;
 
@@ -460,7 +494,8 @@ static int store_put_conflict(Store *s, const StorePage *p, StorePut *ret) {
         return 0;
 }
 
-static int store_put_rows(Store *s, const StorePage *p, StorePut *ret) {
+static int store_put_rows(Store *s, const StorePage *p, StorePut *ret)
+{
         StoreParams q = { .n = 0 };
         bool inserted = false;
         int r;
@@ -494,7 +529,8 @@ static int store_put_rows(Store *s, const StorePage *p, StorePut *ret) {
         return 0;
 }
 
-static int store_validate(const StorePage *p) {
+static int store_validate(const StorePage *p)
+{
         if (uuid_is_null(&p->page_uuid) || uuid_is_null(&p->batch_uuid) || p->sequence == 0)
                 return -EINVAL;
         if (p->failed && !p->original) /* a failed page is kept raw, or it is lost */
@@ -504,7 +540,8 @@ static int store_validate(const StorePage *p) {
         return 0;
 }
 
-int store_put(Store *s, const StorePage *p, StorePut *ret) {
+int store_put(Store *s, const StorePage *p, StorePut *ret)
+{
         StorePut result = _STORE_PUT_INVALID;
         int r;
 
@@ -527,6 +564,10 @@ int store_put(Store *s, const StorePage *p, StorePut *ret) {
                 }
                 if (r < 0)
                         return r;
+                /* Administrators look for rejected pages (a capture bug or a
+                 * UUID collision); the answer stands even if this row is lost. */
+                if (result == STORE_PUT_REJECTED)
+                        (void) store_put_audit(s, p, "page.rejected");
         } else {
                 /* A commit whose answer is lost may have happened: the retry
                  * then finds the page with its hash and answers "already". */
@@ -539,7 +580,8 @@ int store_put(Store *s, const StorePage *p, StorePut *ret) {
 }
 
 /* Sleeps usec in short slices, stopping early on cancel. */
-static void store_sleep(uint64_t usec, const atomic_bool *cancel) {
+static void store_sleep(uint64_t usec, const atomic_bool *cancel)
+{
         uint64_t end = clock_mono_us() + usec;
 
         for (;;) {
@@ -557,7 +599,8 @@ static void store_sleep(uint64_t usec, const atomic_bool *cancel) {
 }
 
 int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const atomic_bool *cancel,
-                    StorePut *ret) {
+                    StorePut *ret)
+{
         uint64_t delay = STORE_BACKOFF_MIN_US;
 
         for (;;) {

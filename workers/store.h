@@ -17,63 +17,67 @@
 typedef struct Store Store;
 
 typedef struct StoreConfig {
-        const char *conninfo;            /* libpq conninfo or URI; NULL: "dbname=sohoa" */
-        const char *application_name;    /* NULL: "sohoa-worker" */
-        unsigned keepalives_idle_s;      /* 0: 30 */
-        unsigned keepalives_interval_s;  /* 0: 10 */
-        unsigned keepalives_count;       /* 0: 3 */
-        unsigned tcp_user_timeout_ms;    /* 0: 30000 */
-        unsigned connect_timeout_s;      /* 0: 5 */
-        bool connect_later;              /* store_new() succeeds with the server down; calls connect */
+        const char *conninfo;           /* libpq conninfo or URI; NULL: "dbname=sohoa" */
+        const char *application_name;   /* NULL: "sohoa-worker" */
+        unsigned keepalives_idle_s;     /* 0: 30 */
+        unsigned keepalives_interval_s; /* 0: 10 */
+        unsigned keepalives_count;      /* 0: 3 */
+        unsigned tcp_user_timeout_ms;   /* 0: 30000 */
+        unsigned connect_timeout_s;     /* 0: 5 */
+        bool connect_later;             /* store_new() succeeds with the server down; calls connect */
 } StoreConfig;
 
 /* Side and class follow the protocol's enums (Sohoa__Side, Sohoa__PageClass). */
-typedef enum StoreSide { STORE_SIDE_UNKNOWN = 0, STORE_SIDE_FRONT = 1, STORE_SIDE_BACK = 2 } StoreSide;
+typedef enum StoreSide {
+        STORE_SIDE_UNKNOWN = 0,
+        STORE_SIDE_FRONT = 1,
+        STORE_SIDE_BACK = 2
+} StoreSide;
 
 /* One page to store; everything is borrowed for the call. Strings may be
  * NULL (stored as NULL); a NAN double is stored as NULL. */
 typedef struct StorePage {
         Uuid page_uuid;
         Uuid batch_uuid;
-        uint32_t sequence;               /* 1-based */
-        uint32_t sheet;                  /* 0: unknown */
+        uint32_t sequence; /* 1-based */
+        uint32_t sheet;    /* 0: unknown */
         StoreSide side;
-        uint8_t sha256[SHA256_LEN];      /* of the image as captured */
+        uint8_t sha256[SHA256_LEN]; /* of the image as captured */
         uint64_t image_bytes;
-        const char *format;              /* "tiff", "png", "jpeg" */
-        uint32_t dpi;                    /* 0: unknown */
+        const char *format; /* "tiff", "png", "jpeg" */
+        uint32_t dpi;       /* 0: unknown */
         const char *mode;
-        int64_t captured_at_us;          /* Unix µs; 0: unknown */
+        int64_t captured_at_us; /* Unix µs; 0: unknown */
         const char *origin_id;
-        const char *page_class;          /* "interactive", "bulk" */
+        const char *page_class; /* "interactive", "bulk" */
         const char *dossier_code;
         const char *source_name;
         uint32_t source_index;
         bool last_in_batch;
-        uint32_t declared_sheets;        /* 0: unknown */
-        uint32_t batch_pages;            /* 0: unknown */
+        uint32_t declared_sheets; /* 0: unknown */
+        uint32_t batch_pages;     /* 0: unknown */
 
-        bool failed;                     /* processing failed: stored raw with the reason */
+        bool failed; /* processing failed: stored raw with the reason */
         const char *failure_reason;
 
         const char *ocr_text;
         double ocr_confidence;
         double skew_angle;
         double skew_confidence;
-        int orientation;                 /* 0, 90, 180, 270; -1: unknown */
+        int orientation; /* 0, 90, 180, 270; -1: unknown */
         double orientation_confidence;
         const char *orientation_method;
-        int blank;                       /* 0, 1; -1: unknown */
+        int blank; /* 0, 1; -1: unknown */
         double blank_score;
         bool low_dpi;
-        const char *barcodes_json;       /* JSON text or NULL */
+        const char *barcodes_json; /* JSON text or NULL */
         const char *word_boxes_json;
         const char *stage_ms_json;
         const char *worker_id;
 
-        const uint8_t *pdf;              /* searchable PDF page; NULL: none */
+        const uint8_t *pdf; /* searchable PDF page; NULL: none */
         size_t pdf_len;
-        const uint8_t *original;         /* the image as received; always kept for a failed page */
+        const uint8_t *original; /* the image as received; always kept for a failed page */
         size_t original_len;
 } StorePage;
 
@@ -81,16 +85,16 @@ typedef struct StorePage {
 void store_page_init(StorePage *p);
 
 typedef enum StorePut {
-        STORE_PUT_STORED,                /* inserted now */
-        STORE_PUT_ALREADY,               /* stored before with the same hash */
-        STORE_PUT_REJECTED,              /* stored before with another hash: nothing changed */
+        STORE_PUT_STORED,   /* inserted now */
+        STORE_PUT_ALREADY,  /* stored before with the same hash */
+        STORE_PUT_REJECTED, /* stored before with another hash: nothing changed */
         _STORE_PUT_MAX,
         _STORE_PUT_INVALID = -22,
 } StorePut;
 
 typedef struct StoreLookup {
         bool found;
-        bool failed;                     /* stored with status 'failed' */
+        bool failed; /* stored with status 'failed' */
         uint8_t sha256[SHA256_LEN];
 } StoreLookup;
 
@@ -117,8 +121,8 @@ MUST_CHECK int store_put(Store *s, const StorePage *p, StorePut *ret);
  * until deadline_us (monotonic clock; 0: no deadline) or *cancel (may be
  * NULL). Returns store_put()'s result, -ETIMEDOUT at the deadline or
  * -ECANCELED: then nothing was stored by this call. */
-MUST_CHECK int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us,
-                               const atomic_bool *cancel, StorePut *ret);
+MUST_CHECK int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const atomic_bool *cancel,
+                               StorePut *ret);
 
 /* Drops and re-opens the connection, preparing the statements again.
  * 0 or negative errno. */

@@ -25,12 +25,14 @@
 #include "store.h"
 #include "uuid.h"
 
-static void usage_error(const char *what, const char *arg) {
+static void usage_error(const char *what, const char *arg)
+{
         fprintf(stderr, "sohoa-storetool: %s%s%s\n", what, arg ? ": " : "", arg ? arg : "");
         exit(2);
 }
 
-static unsigned parse_uint(const char *s) {
+static unsigned parse_uint(const char *s)
+{
         char *end;
         unsigned long v;
 
@@ -41,12 +43,14 @@ static unsigned parse_uint(const char *s) {
         return (unsigned) v;
 }
 
-static void parse_uuid(const char *s, Uuid *ret) {
+static void parse_uuid(const char *s, Uuid *ret)
+{
         if (uuid_parse(s, ret) < 0)
                 usage_error("not a UUID", s);
 }
 
-static void print_error(const char *cmd, const char *page, int r, const Store *s) {
+static void print_error(const char *cmd, const char *page, int r, const Store *s)
+{
         printf("{\"cmd\":\"%s\",\"page\":\"%s\",\"errno\":%d,\"error\":\"%s\"}\n", cmd, page ? page : "", -r,
                strerror(-r));
         fprintf(stderr, "sohoa-storetool: %s: %s (%s)\n", cmd, strerror(-r), store_last_error(s));
@@ -54,7 +58,8 @@ static void print_error(const char *cmd, const char *page, int r, const Store *s
 }
 
 /* Parses put's options from argv[0..argc) into p; returns the retry time. */
-static unsigned parse_put(int argc, char **argv, StorePage *p, const char **ret_page) {
+static unsigned parse_put(int argc, char **argv, StorePage *p, const char **ret_page)
+{
         const char *sha_hex = NULL, *image = "";
         bool keep_original = false;
         unsigned retry_ms = 0;
@@ -90,8 +95,9 @@ static unsigned parse_put(int argc, char **argv, StorePage *p, const char **ret_
                 else if (strcmp(o, "--sheet") == 0)
                         p->sheet = parse_uint(v);
                 else if (strcmp(o, "--side") == 0)
-                        p->side = strcmp(v, "back") == 0 ? STORE_SIDE_BACK
-                                  : strcmp(v, "front") == 0 ? STORE_SIDE_FRONT : STORE_SIDE_UNKNOWN;
+                        p->side = strcmp(v, "back") == 0    ? STORE_SIDE_BACK
+                                  : strcmp(v, "front") == 0 ? STORE_SIDE_FRONT
+                                                            : STORE_SIDE_UNKNOWN;
                 else if (strcmp(o, "--image-data") == 0)
                         image = v;
                 else if (strcmp(o, "--sha256") == 0)
@@ -126,7 +132,8 @@ static unsigned parse_put(int argc, char **argv, StorePage *p, const char **ret_
         return retry_ms;
 }
 
-static int cmd_put(Store *s, int argc, char **argv) {
+static int cmd_put(Store *s, int argc, char **argv)
+{
         const char *page = NULL;
         StorePage p;
         StorePut res;
@@ -148,7 +155,8 @@ static int cmd_put(Store *s, int argc, char **argv) {
         return 0;
 }
 
-static int cmd_lookup(Store *s, int argc, char **argv) {
+static int cmd_lookup(Store *s, int argc, char **argv)
+{
         char hex[SHA256_HEX_MAX];
         StoreLookup l;
         Uuid u;
@@ -163,7 +171,8 @@ static int cmd_lookup(Store *s, int argc, char **argv) {
                 return r;
         }
         if (l.found)
-                printf("{\"cmd\":\"lookup\",\"page\":\"%s\",\"found\":true,\"status\":\"%s\",\"sha256\":\"%s\"}\n",
+                printf("{\"cmd\":\"lookup\",\"page\":\"%s\",\"found\":true,\"status\":\"%s\",\"sha256\":\"%"
+                       "s\"}\n",
                        argv[1], l.failed ? "failed" : "stored", sha256_hex(l.sha256, hex));
         else
                 printf("{\"cmd\":\"lookup\",\"page\":\"%s\",\"found\":false}\n", argv[1]);
@@ -171,7 +180,8 @@ static int cmd_lookup(Store *s, int argc, char **argv) {
         return 0;
 }
 
-static int cmd_wait_file(int argc, char **argv) {
+static int cmd_wait_file(int argc, char **argv)
+{
         uint64_t end = clock_mono_us() + 60 * USEC_PER_SEC;
         const struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
 
@@ -189,7 +199,8 @@ static int cmd_wait_file(int argc, char **argv) {
         return 0;
 }
 
-static int run_command(Store *s, int argc, char **argv) {
+static int run_command(Store *s, int argc, char **argv)
+{
         if (argc == 0)
                 usage_error("empty command", NULL);
         if (strcmp(argv[0], "put") == 0)
@@ -202,7 +213,8 @@ static int run_command(Store *s, int argc, char **argv) {
         return -EINVAL;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
         StoreConfig cfg = { .application_name = "sohoa-storetool", .connect_later = true };
         Store *s = NULL;
         int r, start;
