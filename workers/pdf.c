@@ -1,8 +1,11 @@
 /* PDF output. Tesseract's PDF renderer writes only to a file, so each call
  * renders into a private directory made with mkdtemp, reads the file back
  * and removes both. The renderer embeds the image set with SetInputImage
- * (after SetImage, which would overwrite it), encoding 8 and 32 bpp as JPEG
- * and 1 bpp as G4 through Leptonica; the page size comes from the dpi. */
+ * (after SetImage, which would overwrite it). Left to itself Leptonica picks
+ * Flate for grey pages with few levels; given an input file name of a JPEG,
+ * it embeds that file's data as it is. So grey and colour pages are written
+ * as JPEG next to the PDF and named; line-art (1 bpp) goes in as G4. The
+ * page size comes from the dpi. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +20,7 @@
 #include "pdf.h"
 
 #define PDF_MAX_SIZE (512u * 1024 * 1024)
+#define PDF_JPEG_QUALITY 85
 
 static int pdf_read_file(const char *path, uint8_t **ret_data, size_t *ret_size) {
         struct stat st;
@@ -79,7 +83,7 @@ static PIX *pdf_prepare_image(PIX *image, int dpi) {
 
 int pdf_render(Ocr *ocr, PIX *image, int dpi, uint8_t **ret_data, size_t *ret_size) {
         const char *tmp = getenv("TMPDIR");
-        char dir[PATH_MAX], base[PATH_MAX + 8], path[PATH_MAX + 16];
+        char dir[PATH_MAX], base[PATH_MAX + 8], path[PATH_MAX + 16], jpeg[PATH_MAX + 16];
         TessBaseAPI *api = ocr_api(ocr);
         TessResultRenderer *renderer = NULL;
         PIX *img = NULL;
@@ -96,6 +100,7 @@ int pdf_render(Ocr *ocr, PIX *image, int dpi, uint8_t **ret_data, size_t *ret_si
                 return -errno;
         snprintf(base, sizeof(base), "%s/page", dir);
         snprintf(path, sizeof(path), "%s/page.pdf", dir);
+        snprintf(jpeg, sizeof(jpeg), "%s/page.jpg", dir);
 
         img = pdf_prepare_image(image, dpi);
         if (!img) {
@@ -106,6 +111,13 @@ int pdf_render(Ocr *ocr, PIX *image, int dpi, uint8_t **ret_data, size_t *ret_si
          * reference of its own. */
         TessBaseAPISetInputImage(api, pixClone(img));
         TessBaseAPISetSourceResolution(api, dpi);
+        if (pixGetDepth(img) != 1) {
+                if (pixWriteJpeg(jpeg, img, PDF_JPEG_QUALITY, 0) != 0) {
+                        r = -EIO;
+                        goto out;
+                }
+                TessBaseAPISetInputName(api, jpeg);
+        }
         renderer = TessPDFRendererCreate(base, TessBaseAPIGetDatapath(api), 0);
         if (!renderer) {
                 r = -ENOMEM;
@@ -123,7 +135,9 @@ int pdf_render(Ocr *ocr, PIX *image, int dpi, uint8_t **ret_data, size_t *ret_si
 out:
         if (renderer)
                 TessDeleteResultRenderer(renderer);
+        TessBaseAPISetInputName(api, "");
         pixDestroy(&img);
+        unlink(jpeg);
         unlink(path);
         rmdir(dir);
         return r;
@@ -140,7 +154,9 @@ int pdf_render_image(PIX *image, int dpi, uint8_t **ret_data, size_t *ret_size) 
         img = pdf_prepare_image(image, dpi);
         if (!img)
                 return -ENOMEM;
-        if (pixWriteMemPdf(&data, &size, img, dpi, NULL) != 0 || !data) {
+        if (pixConvertToPdfData(img, pixGetDepth(img) == 1 ? L_G4_ENCODE : L_JPEG_ENCODE,
+                                PDF_JPEG_QUALITY, &data, &size, 0, 0, dpi, NULL, NULL, 0) != 0 ||
+            !data) {
                 r = -EIO;
                 goto out;
         }

@@ -1,0 +1,132 @@
+"""The worker's page pipeline on rendered Vietnamese pages (tests/data/render.py)
+through sohoa-pagetool: orientation, skew within 0.1 degree, blank flags, the
+character error rate (<= 2% clean, <= 5% degraded) and the searchable PDF
+(pdftotext finds the text, the image is colour or grey at full page size,
+PDF >= 1.4, page size from the dpi). Real scans of tests are measured and
+printed; only what is reliably true of them is asserted."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import harness as h
+
+ENV = {"OMP_THREAD_LIMIT": "1"}
+PYTHON = "/usr/bin/python3"
+
+
+def normalize(text):
+    return " ".join(text.split())
+
+
+def levenshtein(a, b):
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def cer(truth, text):
+    t, o = normalize(truth), normalize(text)
+    return levenshtein(t, o) / max(1, len(t))
+
+
+def pagetool(images, pdf_dir, timeout):
+    cp = h.run(["workers/sohoa-pagetool", "--pdf-dir", pdf_dir] + [str(i) for i in images],
+               timeout=timeout, env=ENV, check=False)
+    results = {}
+    for line in cp.stdout.splitlines():
+        d = json.loads(line)
+        results[os.path.splitext(os.path.basename(d["file"]))[0]] = d
+    return results
+
+
+def check_pdf(pdf, page, truth):
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
+    version = float(re.search(r"PDF version:\s+([\d.]+)", info).group(1))
+    h.check_ge(version, 1.4, "%s PDF version" % pdf)
+    w_pt, h_pt = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    # 100% scale: points = pixels * 72 / dpi (the pipeline keeps the size).
+    h.check(abs(w_pt - page["width"] * 72.0 / page["dpi"]) < 1.0 and
+            abs(h_pt - page["height"] * 72.0 / page["dpi"]) < 1.0 or
+            abs(w_pt - page["height"] * 72.0 / page["dpi"]) < 1.0 and
+            abs(h_pt - page["width"] * 72.0 / page["dpi"]) < 1.0,
+            "%s page size %.1fx%.1f pt for %dx%d px at %d dpi" % (pdf, w_pt, h_pt, page["width"],
+                                                                   page["height"], page["dpi"]))
+    images = subprocess.run(["pdfimages", "-list", pdf], capture_output=True, text=True,
+                            check=True).stdout.splitlines()[2:]
+    h.check_eq(len(images), 1, "%s images" % pdf)
+    cols = images[0].split()
+    # page num type width height color comp bpc enc ...
+    iw, ih, colour, enc = int(cols[3]), int(cols[4]), cols[5], cols[8]
+    h.check(colour in ("rgb", "gray"), "%s image is colour or grey, not %s" % (pdf, colour))
+    # Tesseract 5.3's renderer embeds Flate ("image") whatever it is given;
+    # JPEG ("jpeg") is what an image-only page gets from Leptonica.
+    h.check(enc in ("jpeg", "image"), "%s image encoded %s" % (pdf, enc))
+    h.check(sorted((iw, ih)) == sorted((page["width"], page["height"])),
+            "%s image %dx%d is the full page %dx%d" % (pdf, iw, ih, page["width"], page["height"]))
+    if truth:
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", pdf, "-"], capture_output=True,
+                              text=True, check=True).stdout
+        h.check_le(cer(truth, text), 0.05, "%s pdftotext CER" % pdf)
+
+
+def main():
+    if not shutil.which("pdfinfo"):
+        h.skip("poppler-utils (pdfinfo, pdfimages, pdftotext) not installed")
+    pages_dir = h.path("pages")
+    h.run([PYTHON, h.data("render.py"), pages_dir], timeout=60)
+    manifest = json.loads((pages_dir / "manifest.json").read_text(encoding="utf-8"))
+    pdf_dir = h.path("pdf")
+    pdf_dir.mkdir()
+    results = pagetool([m["image"] for m in manifest.values()], pdf_dir, timeout=100)
+
+    for name, m in manifest.items():
+        r = results.get(name)
+        h.check(r is not None and "error" not in r, "%s processed: %s" % (name, r))
+        text = r["text"]
+        print("%-16s blank=%-5s marks=%-4d rotate=%-3d (%s %.1f) skew=%+.3f conf=%.1f CER=%s ms=%s"
+              % (name, r["blank"], r["blank_marks"], r["rotate"], r["orient_method"], r["orient_conf"],
+                 r["skew"], r["skew_conf"],
+                 "%.4f" % cer(m["truth"], text) if m["truth"] else "-", r["timings_ms"]))
+        h.check_eq(r["blank"], m["blank"], "%s blank flag" % name)
+        h.check_eq(r["dpi"], 300, "%s dpi" % name)
+        if m["blank"]:
+            h.check_eq(r["words"], 0, "%s: no OCR on a blank page" % name)
+        else:
+            h.check_eq(r["rotate"], m["rotate"], "%s rotation" % name)
+            if name != "one_line":
+                h.check(abs(r["skew"] - m["skew"]) <= 0.1,
+                        "%s skew %.3f, rendered %.1f" % (name, r["skew"], m["skew"]))
+            limit = 0.02 if m["quality"] == "clean" else 0.05
+            h.check_le(cer(m["truth"], text), limit, "%s CER" % name)
+        check_pdf(str(pdf_dir / (name + ".pdf")), r, m["truth"])
+
+    # Real scans: measured and printed; asserted only: every page decodes,
+    # none is blank, the text-heavy ones read as text.
+    real = sorted((h.SOURCE_DIR / "tests" / "data").glob("nonexistent")) or \
+        sorted(p for p in [h.SOURCE_DIR.parent / "shared" / "testdata" / "real-scans"] if p.exists())
+    scans = sorted(real[0].glob("*.png")) if real else []
+    if scans:
+        rr = pagetool(scans, pdf_dir, timeout=60)
+        for name, r in sorted(rr.items()):
+            h.check("error" not in r, "%s decodes: %s" % (name, r))
+            print("real %-12s %dx%d %s blank=%s rotate=%d (%s) skew=%+.2f (conf %.1f) chars=%d conf=%d ms=%.0f"
+                  % (name, r["width"], r["height"], r["kind"], r["blank"], r["rotate"],
+                     r["orient_method"], r["skew"], r["skew_conf"], len(r["text"]), r["mean_conf"],
+                     r["timings_ms"]["total"]))
+            h.check(not r["blank"], "%s is not blank" % name)
+        for name in ("imgsrc001", "typewriter"):
+            if name in rr:
+                h.check_ge(len(rr[name]["text"]), 400, "%s text length" % name)
+                h.check_eq(rr[name]["rotate"], 0, "%s upright" % name)
+
+
+h.run_test(main)
