@@ -140,7 +140,11 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         }
         if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes)) {
+                /* Not taken: say so, so that the sender backs off and
+                 * resends within its (by now smaller) window instead of
+                 * waiting for its resend timer. */
                 b->counters.dropped_over_credit++;
+                frontend_ack(b, p->id, &u, SOHOA__RESULT_STATUS__RESULT_BUSY, "broker pool full", NULL);
                 return;
         }
         r = page_new(b->pages, pg, &m->image, p, p->id, p->klass, &rec);

@@ -21,6 +21,7 @@
 #include "spool.h"
 
 #define RECV_BATCH 256
+#define OUTBOX_BUSY_PAUSE_MS 250
 
 typedef enum ItemState {
         ITEM_UNSENT,
@@ -66,6 +67,7 @@ struct Outbox {
         uint64_t inflight_bytes;
         uint32_t inflight_pages;
         uint64_t held_pages;
+        uint64_t pause_until_ms; /* after BUSY: no sends before this */
 };
 
 static void emit(Outbox *o, const OutboxEvent *ev) {
@@ -188,6 +190,16 @@ static void on_ack(Outbox *o, const Sohoa__Ack *ack) {
                 spool_result(o, spool_reject(o->spool, &ev.page_uuid));
                 ev.type = OUTBOX_EVENT_REJECTED;
                 break;
+        case SOHOA__RESULT_STATUS__RESULT_BUSY:
+                /* Not taken: the broker's pool was full. Back off briefly;
+                 * the window restated by the heartbeats paces the rest. */
+                if (it->state == ITEM_INFLIGHT)
+                        requeue(o, it);
+                o->pause_until_ms = clock_mono_ms() + OUTBOX_BUSY_PAUSE_MS;
+                pthread_mutex_lock(&o->lock);
+                o->stats.busy++;
+                pthread_mutex_unlock(&o->lock);
+                return;
         case SOHOA__RESULT_STATUS__RESULT_RESEND:
                 if (spooled_copy_ok(o, &ev.page_uuid)) {
                         requeue(o, it);
@@ -296,6 +308,8 @@ out:
 static void send_pending(Outbox *o) {
         Item *it;
 
+        if (clock_mono_ms() < o->pause_until_ms)
+                goto out;
         while (link_welcomed(o->link) && (it = TAILQ_FIRST(&o->unsent))) {
                 uint64_t max_frame = link_max_frame(o->link);
 
@@ -310,6 +324,7 @@ static void send_pending(Outbox *o) {
                 if (send_one(o, it) == -EAGAIN)
                         break;
         }
+out:
         link_set_unacked(o->link, o->inflight_pages, o->inflight_bytes);
 }
 
@@ -334,10 +349,14 @@ static uint64_t next_timeout_ms(Outbox *o) {
         uint64_t t = link_next_timeout_ms(o->link);
         Item *it = TAILQ_FIRST(&o->inflight);
 
+        uint64_t now = clock_mono_ms();
+
         if (it) {
-                uint64_t now = clock_mono_ms(), due = it->sent_ms + o->resend_ms;
+                uint64_t due = it->sent_ms + o->resend_ms;
                 t = MIN(t, due > now ? due - now : 0);
         }
+        if (o->pause_until_ms > now)
+                t = MIN(t, o->pause_until_ms - now);
         return MIN(t, 1000);
 }
 

@@ -66,6 +66,7 @@ typedef struct OutboxStats {
         uint64_t resent;
         uint64_t stored;              /* distinct pages acknowledged stored */
         uint64_t rejected;
+        uint64_t busy;                /* pages the broker did not take (pool full), sent again */
         uint64_t spool_errors;        /* spool files that could not be removed or moved */
         uint64_t corrupt;             /* spooled copies found damaged, set aside */
         uint64_t held_pages;          /* larger than the broker's largest frame: kept, not sent */

@@ -101,10 +101,9 @@ static int hello_check(const Sohoa__Hello *h)
 
 /* An outcome the receiver cannot act on is as good as none: the page stays
  * unacknowledged and its sender's resend timer brings it back. */
-static bool status_valid(Sohoa__ResultStatus s)
+static bool status_valid(Sohoa__ResultStatus s, Sohoa__ResultStatus last)
 {
-        return (int) s >= SOHOA__RESULT_STATUS__RESULT_STORED &&
-               (int) s <= SOHOA__RESULT_STATUS__RESULT_RESEND;
+        return (int) s >= SOHOA__RESULT_STATUS__RESULT_STORED && (int) s <= (int) last;
 }
 
 /* protobuf-c 1.4 parses an over-long zero tag (0x80 0x00) as an unknown
@@ -155,11 +154,11 @@ static int body_check(MsgType type, const ProtobufCMessage *body, size_t image_l
                 return msg_page_check(((const Sohoa__Job *) body)->page, image_len);
         case MSG_ACK: {
                 const Sohoa__Ack *a = (const Sohoa__Ack *) body;
-                return a->page_uuid.len == 16 && status_valid(a->status) ? 0 : -EBADMSG;
+                return a->page_uuid.len == 16 && status_valid(a->status, SOHOA__RESULT_STATUS__RESULT_BUSY) ? 0 : -EBADMSG;
         }
         case MSG_RESULT: {
                 const Sohoa__Result *r = (const Sohoa__Result *) body;
-                return r->page_uuid.len == 16 && status_valid(r->status) ? 0 : -EBADMSG;
+                return r->page_uuid.len == 16 && status_valid(r->status, SOHOA__RESULT_STATUS__RESULT_RESEND) ? 0 : -EBADMSG;
         }
         default:
                 return 0;

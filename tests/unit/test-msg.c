@@ -754,12 +754,18 @@ static void test_decode_invariants(void)
         a.page_uuid.len = 16;
         a.status = SOHOA__RESULT_STATUS__RESULT_INVALID;
         CHECK_RC(decode_body(MSG_ACK, &a.base), -EBADMSG);
-        a.status = (Sohoa__ResultStatus) 5;
+        a.status = SOHOA__RESULT_STATUS__RESULT_BUSY;
+        CHECK_RC(decode_body(MSG_ACK, &a.base), 0);
+        a.status = (Sohoa__ResultStatus) 6;
         CHECK_RC(decode_body(MSG_ACK, &a.base), -EBADMSG);
 
         r.page_uuid = (ProtobufCBinaryData) { 16, page_uuid };
         r.status = SOHOA__RESULT_STATUS__RESULT_STORED;
         CHECK_RC(decode_body(MSG_RESULT, &r.base), 0);
+        /* BUSY is the broker's word only: a worker never says it. */
+        r.status = SOHOA__RESULT_STATUS__RESULT_BUSY;
+        CHECK_RC(decode_body(MSG_RESULT, &r.base), -EBADMSG);
+        r.status = SOHOA__RESULT_STATUS__RESULT_STORED;
         r.page_uuid.len = 0;
         CHECK_RC(decode_body(MSG_RESULT, &r.base), -EBADMSG);
 }
