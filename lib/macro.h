@@ -13,6 +13,17 @@
 #define USEC_PER_SEC 1000000ULL
 #define MSEC_PER_SEC 1000ULL
 
+/* The value of one hex digit (either case), or -EINVAL. */
+static inline int unhexchar(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -22; /* -EINVAL, without pulling errno.h into every file */
+}
+
 /* Free *p and set it to NULL; returns NULL for "x = mfree(x)". */
 static inline void *mfree(void *p) {
         extern void free(void *);

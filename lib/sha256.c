@@ -80,17 +80,6 @@ char *sha256_hex(const uint8_t h[SHA256_LEN], char buf[SHA256_HEX_MAX])
         return buf;
 }
 
-static int unhex(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
-
 int sha256_from_hex(const char *s, uint8_t ret[SHA256_LEN])
 {
         uint8_t h[SHA256_LEN];
@@ -101,10 +90,10 @@ int sha256_from_hex(const char *s, uint8_t ret[SHA256_LEN])
                 int hi, lo;
 
                 /* Check the high digit first so a short string stops at its NUL. */
-                hi = unhex(s[2 * i]);
+                hi = unhexchar(s[2 * i]);
                 if (hi < 0)
                         return -EINVAL;
-                lo = unhex(s[2 * i + 1]);
+                lo = unhexchar(s[2 * i + 1]);
                 if (lo < 0)
                         return -EINVAL;
                 h[i] = (uint8_t) (hi << 4 | lo);

@@ -70,17 +70,6 @@ char *uuid_format(const Uuid *u, char buf[UUID_STRING_MAX])
         return buf;
 }
 
-static int unhex(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
-
 int uuid_parse(const char *s, Uuid *ret)
 {
         Uuid u;
@@ -94,10 +83,10 @@ int uuid_parse(const char *s, Uuid *ret)
                                 return -EINVAL;
                         continue;
                 }
-                int hi = unhex(s[pos]);
+                int hi = unhexchar(s[pos]);
                 if (hi < 0)
                         return -EINVAL;
-                int lo = unhex(s[++pos]);
+                int lo = unhexchar(s[++pos]);
                 if (lo < 0)
                         return -EINVAL;
                 u.b[i++] = (uint8_t) (hi << 4 | lo);
