@@ -41,7 +41,22 @@ static int broker_epoch(uint64_t *ret)
         return 0;
 }
 
-static int broker_socket(Broker *b, const char *endpoint, void **ret)
+/* With CURVE, the socket serves as a CURVE server and asks the ZAP handler
+ * about every client key, in its own domain (the roles differ). */
+static int broker_socket_curve(Broker *b, void *z, const char *domain)
+{
+        int one = 1;
+
+        if (!b->zap)
+                return 0;
+        if (zmq_setsockopt(z, ZMQ_CURVE_SERVER, &one, sizeof(one)) < 0 ||
+            zmq_setsockopt(z, ZMQ_CURVE_SECRETKEY, b->curve.secret_key, CURVEKEY_Z85_LEN) < 0 ||
+            zmq_setsockopt(z, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) < 0)
+                return -errno;
+        return 0;
+}
+
+static int broker_socket(Broker *b, const char *endpoint, const char *domain, void **ret)
 {
         const Settings *s = b->settings;
         int one = 1, linger = (int) s->linger_ms;
@@ -56,7 +71,8 @@ static int broker_socket(Broker *b, const char *endpoint, void **ret)
         if (zmq_setsockopt(z, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0 ||
             zmq_setsockopt(z, ZMQ_ROUTER_HANDOVER, &one, sizeof(one)) < 0 ||
             zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-            zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0) {
+            zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
+            broker_socket_curve(b, z, domain) < 0) {
                 int r = -errno;
                 zmq_close(z);
                 return log_error_errno(r, "setting options of the socket for %s: %m", endpoint);
@@ -80,6 +96,25 @@ static int broker_tables(Broker *b)
         if (!b->peers || !b->worker_table || !b->pages || !b->completed || !b->noted)
                 return log_error_errno(-ENOMEM, "allocating the broker's tables: %m");
         return 0;
+}
+
+/* CURVE needs the broker's key and a ZAP handler bound before any socket. */
+static int broker_curve(Broker *b)
+{
+        const Settings *s = b->settings;
+        int r;
+
+        if (!s->curve_key_file)
+                return 0;
+        if (!s->authorized_keys_file)
+                return log_error_errno(-EINVAL, "curve_key_file is set but authorized_keys_file is not: "
+                                                "every client would be refused");
+        r = curvekey_load(s->curve_key_file, &b->curve);
+        if (r < 0)
+                return log_error_errno(r, "cannot load the broker's CURVE key %s: %m", s->curve_key_file);
+        if (!b->curve.secret_key[0])
+                return log_error_errno(-EINVAL, "%s holds no secret key", s->curve_key_file);
+        return zap_new(b->zctx, s->authorized_keys_file, &b->zap);
 }
 
 int broker_new(const Settings *s, Broker **ret)
@@ -110,10 +145,13 @@ int broker_new(const Settings *s, Broker **ret)
                 r = log_error_errno(-errno, "zmq_ctx_new: %m");
                 goto fail;
         }
-        r = broker_socket(b, s->stations_endpoint, &b->stations);
+        r = broker_curve(b);
         if (r < 0)
                 goto fail;
-        r = broker_socket(b, s->workers_endpoint, &b->workers);
+        r = broker_socket(b, s->stations_endpoint, ZAP_DOMAIN_STATIONS, &b->stations);
+        if (r < 0)
+                goto fail;
+        r = broker_socket(b, s->workers_endpoint, ZAP_DOMAIN_WORKERS, &b->workers);
         if (r < 0)
                 goto fail;
         *ret = b;
@@ -145,6 +183,8 @@ Broker *broker_free(Broker *b)
                 zmq_close(b->stations);
         if (b->workers)
                 zmq_close(b->workers);
+        b->zap = zap_free(b->zap);
+        explicit_bzero(&b->curve, sizeof(b->curve));
         if (b->zctx)
                 zmq_ctx_term(b->zctx);
         return mfree(b);
@@ -325,7 +365,10 @@ void broker_on_signal(Broker *b, int signal_fd)
                         broker_quit_now(b);
                         break;
                 case SIGHUP:
-                        log_info("SIGHUP: nothing to reload, ignoring");
+                        if (!b->zap)
+                                log_info("SIGHUP: nothing to reload without CURVE, ignoring");
+                        else if (zap_reload(b->zap) < 0)
+                                log_warning("SIGHUP: authorized keys not reloaded, keeping the old ones");
                         break;
                 default:
                         break;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "completed.h"
+#include "curvekey.h"
 #include "hashmap.h"
 #include "macro.h"
 #include "msg.h"
@@ -17,6 +18,7 @@
 #include "peer.h"
 #include "settings.h"
 #include "worker.h"
+#include "zap.h"
 
 /* The same names as Counters in sohoa.proto. */
 typedef struct BrokerCounters {
@@ -47,6 +49,8 @@ typedef struct Broker {
         void *zctx;
         void *stations; /* ROUTER, station endpoint */
         void *workers;  /* ROUTER, worker endpoint */
+        Zap *zap;       /* CURVE authorization; NULL without CURVE */
+        CurveKey curve; /* the broker's own key pair, with CURVE */
         uint64_t epoch; /* random, nonzero */
         uint64_t started_ms;
         uint64_t pool_bytes[_BROKER_CLASS_MAX];

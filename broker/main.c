@@ -15,6 +15,7 @@ enum {
         ITEM_STATIONS,
         ITEM_WORKERS,
         ITEM_SIGNAL,
+        ITEM_ZAP, /* last: polled only with CURVE on */
         _ITEM_MAX
 };
 
@@ -33,13 +34,17 @@ static int main_loop(Broker *b, int signal_fd)
                 [ITEM_STATIONS] = { .socket = b->stations, .events = ZMQ_POLLIN },
                 [ITEM_WORKERS] = { .socket = b->workers, .events = ZMQ_POLLIN },
                 [ITEM_SIGNAL] = { .fd = signal_fd, .events = ZMQ_POLLIN },
+                [ITEM_ZAP] = { .socket = b->zap ? zap_socket(b->zap) : NULL, .events = ZMQ_POLLIN },
         };
+        int n_items = b->zap ? _ITEM_MAX : ITEM_ZAP;
 
         while (!b->quit) {
-                if (zmq_poll(items, _ITEM_MAX, broker_next_timeout(b)) < 0 && errno != EINTR)
+                if (zmq_poll(items, n_items, broker_next_timeout(b)) < 0 && errno != EINTR)
                         return log_error_errno(-errno, "zmq_poll: %m");
                 if (items[ITEM_SIGNAL].revents)
                         broker_on_signal(b, signal_fd);
+                if (items[ITEM_ZAP].revents)
+                        zap_handle(b->zap);
                 if (items[ITEM_STATIONS].revents)
                         broker_on_stations(b);
                 if (items[ITEM_WORKERS].revents)

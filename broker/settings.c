@@ -35,6 +35,10 @@ static const ConfigKey settings_keys[] = {
             "recently stored pages remembered to answer repeats at once"),
         KEY_AS(linger, linger_ms, CONFIG_MSEC, "1000ms", 0, 60000,
                "how long closing sockets may wait to flush what is queued"),
+        KEY(curve_key_file, CONFIG_STRING, NULL, 0, 0,
+            "the broker's CURVE key_secret file (sohoactl keygen); unset: no CURVE, for one host only"),
+        KEY(authorized_keys_file, CONFIG_STRING, NULL, 0, 0,
+            "client keys allowed with CURVE, one 'ROLE NAME PUBLIC_KEY' per line; reloaded on SIGHUP"),
         {},
 };
 

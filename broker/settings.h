@@ -19,6 +19,8 @@ typedef struct Settings {
         uint64_t drain_timeout_ms;
         unsigned completed_cache; /* entries; 0 disables the cache */
         uint64_t linger_ms;
+        char *curve_key_file;       /* the broker's key_secret file; NULL: no CURVE */
+        char *authorized_keys_file; /* ROLE NAME PUBLIC_KEY per line; required with CURVE */
 } Settings;
 
 /* The program description handed to config_parse_argv(). Static. */

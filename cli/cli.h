@@ -9,7 +9,8 @@
 #define CLI_COMMANDS(X) \
         X("status", status_main, "show the broker's queues, workers, stations and counters")     \
         X("search", search_main, "find stored pages by their text (accents optional)")             \
-        X("db", db_main, "`db migrate`: apply the database migrations not applied yet")
+        X("db", db_main, "`db migrate`: apply the database migrations not applied yet")                \
+        X("keygen", keygen_main, "make a CURVE key pair for the broker or a client")
 /* clang-format on */
 
 #define CLI_DECLARE(name, fn, help) int fn(int argc, char **argv);

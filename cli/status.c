@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "curvekey.h"
 #include "json.h"
 #include "msg.h"
 #include "uuid.h"
@@ -115,6 +116,7 @@ static int status_query(const StatusOptions *o, Msg *ret)
 {
         Sohoa__StatusRequest req = SOHOA__STATUS_REQUEST__INIT;
         void *ctx, *sock = NULL;
+        CurveKey server_key, own_key;
         int zero = 0, r;
 
         ctx = zmq_ctx_new();
@@ -127,6 +129,15 @@ static int status_query(const StatusOptions *o, Msg *ret)
         }
         /* Never hang at exit on an unsent query. */
         (void) zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
+        r = curvekey_from_env(&server_key, &own_key);
+        if (r == 0)
+                r = curvekey_apply_client(sock, &server_key, &own_key);
+        explicit_bzero(&own_key, sizeof(own_key));
+        if (r < 0) {
+                fprintf(stderr, "sohoactl status: CURVE keys from $SOHOA_BROKER_KEY/$SOHOA_CURVE_KEY: %s\n",
+                        strerror(-r));
+                goto out;
+        }
         if (zmq_connect(sock, o->broker) < 0) {
                 r = -errno;
                 goto out;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "curvekey.h"
 #include "link.h"
 
 struct Link {
@@ -93,6 +94,22 @@ static char *strdup_or_null(const char *s) {
         return s ? strdup(s) : NULL;
 }
 
+/* Keys named by the environment, for programs whose configuration names
+ * none: SOHOA_BROKER_KEY (the broker's public key file) and SOHOA_CURVE_KEY
+ * (this client's key_secret file). Both or neither. */
+static int curve_from_env(Link *l) {
+        CurveKey sk, ok;
+        int r = curvekey_from_env(&sk, &ok);
+
+        if (r != 0)
+                return r > 0 ? 0 : r;
+        l->curve_server = strdup(sk.public_key);
+        l->curve_public = strdup(ok.public_key);
+        l->curve_secret = strdup(ok.secret_key);
+        explicit_bzero(&ok, sizeof(ok));
+        return l->curve_server && l->curve_public && l->curve_secret ? 0 : -ENOMEM;
+}
+
 int link_new(void *zctx, const LinkConfig *cfg, Link **ret) {
         Link *l;
         int r;
@@ -117,6 +134,11 @@ int link_new(void *zctx, const LinkConfig *cfg, Link **ret) {
         if (!l->endpoint || !l->peer_id || !l->software || (cfg->curve_server_key && !l->curve_secret)) {
                 r = -ENOMEM;
                 goto fail;
+        }
+        if (!cfg->curve_server_key) {
+                r = curve_from_env(l);
+                if (r < 0)
+                        goto fail;
         }
         r = open_socket(l);
         if (r < 0 && r != -EAGAIN)

@@ -23,7 +23,8 @@ typedef struct LinkConfig {
         const char *software;
         uint64_t heartbeat_ms;        /* until the broker states its own; 0 = 1000 */
         uint32_t liveness;            /* until the broker states its own; 0 = 3 */
-        const char *curve_server_key; /* Z85; all three or none */
+        const char *curve_server_key; /* Z85; all three or none. None: the key files named by
+                                       * $SOHOA_BROKER_KEY and $SOHOA_CURVE_KEY, if set */
         const char *curve_public_key;
         const char *curve_secret_key;
 } LinkConfig;

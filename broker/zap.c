@@ -1,0 +1,284 @@
+/* ZAP handler. The keys file has one key per line: ROLE NAME PUBLIC_KEY
+ * (Z85), '#' starts a comment. Requests are answered at once from the
+ * table; a malformed request gets status 500 and is logged once. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "hashmap.h"
+#include "log.h"
+#include "zap.h"
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define ZAP_FRAMES 7
+#define ZAP_LOG_EVERY_MS 60000
+
+typedef enum ZapRole { ZAP_STATION, ZAP_IMPORTER, ZAP_ADMIN, ZAP_WORKER, _ZAP_ROLE_MAX } ZapRole;
+
+static const char *const zap_role_names[_ZAP_ROLE_MAX] = { "station", "importer", "admin", "worker" };
+
+typedef struct ZapKey {
+        ZapRole role;
+        char name[64];
+} ZapKey;
+
+struct Zap {
+        void *sock;
+        char *path;
+        Hashmap *keys; /* 32-byte binary public key -> ZapKey */
+        Hashmap *denied_at; /* 32-byte key -> last time its denial was logged (ms, as a pointer) */
+        ZapCounters counters;
+        bool malformed_logged;
+};
+
+static void keys_free(Hashmap *h) {
+        size_t state = 0;
+        void *v;
+
+        while (h && hashmap_iterate(h, &state, NULL, NULL, &v))
+                free(v);
+        hashmap_free(h);
+}
+
+static int parse_role(const char *s) {
+        for (int i = 0; i < _ZAP_ROLE_MAX; i++)
+                if (strcmp(s, zap_role_names[i]) == 0)
+                        return i;
+        return -EINVAL;
+}
+
+/* One line into the table; 0, 1 for a blank/comment line, or -EINVAL. */
+static int parse_key_line(Hashmap *h, char *line, const char **ret_why) {
+        char role[32], name[64], z85[64];
+        uint8_t bin[32];
+        ZapKey *k;
+        int n, role_i;
+
+        while (isspace((unsigned char) *line))
+                line++;
+        if (*line == '\0' || *line == '#')
+                return 1;
+        n = sscanf(line, "%31s %63s %63s", role, name, z85);
+        if (n != 3)
+                return *ret_why = "expected: ROLE NAME PUBLIC_KEY", -EINVAL;
+        role_i = parse_role(role);
+        if (role_i < 0)
+                return *ret_why = "role must be station, importer, admin or worker", -EINVAL;
+        if (strlen(z85) != 40 || !zmq_z85_decode(bin, z85))
+                return *ret_why = "not a 40-character Z85 public key", -EINVAL;
+        k = calloc(1, sizeof(*k));
+        if (!k)
+                return -ENOMEM;
+        k->role = (ZapRole) role_i;
+        snprintf(k->name, sizeof(k->name), "%s", name);
+        void *old = NULL;
+        if (hashmap_put(h, bin, sizeof(bin), k, &old) < 0) {
+                free(k);
+                return -ENOMEM;
+        }
+        free(old);
+        return 0;
+}
+
+static int load_keys(const char *path, Hashmap **ret) {
+        Hashmap *h = hashmap_new();
+        char line[512];
+        unsigned lineno = 0;
+        FILE *f;
+        int r = 0;
+
+        if (!h)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f) {
+                r = -errno;
+                keys_free(h);
+                return log_error_errno(r, "cannot read authorized keys %s: %m", path);
+        }
+        while (fgets(line, sizeof(line), f)) {
+                const char *why = "out of memory";
+                lineno++;
+                r = parse_key_line(h, line, &why);
+                if (r < 0) {
+                        log_error("%s:%u: %s", path, lineno, why);
+                        break;
+                }
+                r = 0;
+        }
+        fclose(f);
+        if (r < 0) {
+                keys_free(h);
+                return r;
+        }
+        *ret = h;
+        return 0;
+}
+
+int zap_new(void *zctx, const char *keys_path, Zap **ret) {
+        Zap *z = calloc(1, sizeof(*z));
+        int r;
+
+        if (!z)
+                return log_error_errno(-ENOMEM, "allocating the ZAP handler: %m");
+        z->path = strdup(keys_path);
+        if (!z->path) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        z->denied_at = hashmap_new();
+        if (!z->denied_at) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = load_keys(keys_path, &z->keys);
+        if (r < 0)
+                goto fail;
+        z->sock = zmq_socket(zctx, ZMQ_REP);
+        if (!z->sock || zmq_bind(z->sock, ZAP_ENDPOINT) < 0) {
+                r = log_error_errno(-errno, "binding the ZAP handler: %m");
+                goto fail;
+        }
+        log_info("CURVE on: %zu authorized key(s) from %s", hashmap_size(z->keys), keys_path);
+        *ret = z;
+        return 0;
+fail:
+        zap_free(z);
+        return r;
+}
+
+Zap *zap_free(Zap *z) {
+        if (!z)
+                return NULL;
+        if (z->sock) {
+                int zero = 0;
+                (void) zmq_setsockopt(z->sock, ZMQ_LINGER, &zero, sizeof(zero));
+                zmq_close(z->sock);
+        }
+        keys_free(z->keys);
+        hashmap_free(z->denied_at);
+        free(z->path);
+        free(z);
+        return NULL;
+}
+
+void *zap_socket(Zap *z) {
+        return z->sock;
+}
+
+int zap_reload(Zap *z) {
+        Hashmap *h;
+        int r = load_keys(z->path, &h);
+
+        if (r < 0)
+                return r;
+        keys_free(z->keys);
+        z->keys = h;
+        log_info("authorized keys reloaded: %zu key(s)", hashmap_size(h));
+        return 0;
+}
+
+void zap_counters(const Zap *z, ZapCounters *ret) {
+        *ret = z->counters;
+}
+
+static bool frame_is(const zmq_msg_t *m, const char *s) {
+        size_t n = strlen(s);
+        return zmq_msg_size((zmq_msg_t *) m) == n && memcmp(zmq_msg_data((zmq_msg_t *) m), s, n) == 0;
+}
+
+static bool role_allowed(ZapRole role, const zmq_msg_t *domain) {
+        if (frame_is(domain, ZAP_DOMAIN_WORKERS))
+                return role == ZAP_WORKER;
+        if (frame_is(domain, ZAP_DOMAIN_STATIONS))
+                return role == ZAP_STATION || role == ZAP_IMPORTER || role == ZAP_ADMIN;
+        return false;
+}
+
+/* Decide one request: the status code and the user id (the key's name). */
+static const char *zap_decide(Zap *z, zmq_msg_t *f, size_t n, const char **ret_user) {
+        const ZapKey *k;
+
+        *ret_user = "";
+        if (n < ZAP_FRAMES || !frame_is(&f[0], "1.0") || !frame_is(&f[5], "CURVE") || zmq_msg_size(&f[6]) != 32) {
+                if (!z->malformed_logged)
+                        log_warning("malformed ZAP request (logged once), denying");
+                z->malformed_logged = true;
+                return "500";
+        }
+        k = hashmap_get(z->keys, zmq_msg_data(&f[6]), 32);
+        if (!k || !role_allowed(k->role, &f[2])) {
+                char z85[41] = "?";
+                uint64_t now = clock_mono_ms();
+                uintptr_t last = (uintptr_t) hashmap_get(z->denied_at, zmq_msg_data(&f[6]), 32);
+
+                z->counters.denied++;
+                /* A refused client retries every 100 ms: log it once a minute. */
+                if (last && now - last < ZAP_LOG_EVERY_MS)
+                        return "400";
+                if (hashmap_size(z->denied_at) > 4096) {
+                        Hashmap *fresh = hashmap_new();
+                        if (fresh) {
+                                hashmap_free(z->denied_at);
+                                z->denied_at = fresh;
+                        }
+                }
+                if (hashmap_put(z->denied_at, zmq_msg_data(&f[6]), 32, (void *) (uintptr_t) now, NULL) < 0)
+                        log_debug("no memory to remember a denied key: its next denial is logged too");
+                zmq_z85_encode(z85, zmq_msg_data(&f[6]), 32);
+                log_warning("CURVE key %s %s on %.*s: denied", z85, k ? "has the wrong role" : "is not authorized",
+                            (int) zmq_msg_size(&f[2]), (const char *) zmq_msg_data(&f[2]));
+                return "400";
+        }
+        z->counters.allowed++;
+        *ret_user = k->name;
+        return "200";
+}
+
+static void zap_reply(Zap *z, const zmq_msg_t *request_id, const char *code, const char *user) {
+        const char *text = strcmp(code, "200") == 0 ? "OK" : "denied";
+
+        zmq_send(z->sock, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send(z->sock, zmq_msg_data((zmq_msg_t *) request_id), zmq_msg_size((zmq_msg_t *) request_id),
+                 ZMQ_SNDMORE);
+        zmq_send(z->sock, code, 3, ZMQ_SNDMORE);
+        zmq_send(z->sock, text, strlen(text), ZMQ_SNDMORE);
+        zmq_send(z->sock, user, strlen(user), ZMQ_SNDMORE);
+        zmq_send(z->sock, "", 0, 0);
+}
+
+void zap_handle(Zap *z) {
+        for (int i = 0; i < 64; i++) {
+                zmq_msg_t f[ZAP_FRAMES + 1];
+                size_t n = 0;
+                int more = 1;
+                const char *user, *code;
+
+                while (more) {
+                        zmq_msg_t spare, *m = n < ELEMENTSOF(f) ? &f[n] : &spare;
+
+                        zmq_msg_init(m);
+                        if (zmq_msg_recv(m, z->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+                                zmq_msg_close(m);
+                                if (n == 0)
+                                        return;
+                                break;
+                        }
+                        more = zmq_msg_more(m);
+                        if (m == &spare)
+                                zmq_msg_close(m);
+                        else
+                                n++;
+                }
+                code = zap_decide(z, f, n, &user);
+                zmq_msg_t empty;
+                zmq_msg_init(&empty);
+                zap_reply(z, n >= 2 ? &f[1] : &empty, code, user);
+                zmq_msg_close(&empty);
+                for (size_t k = 0; k < n; k++)
+                        zmq_msg_close(&f[k]);
+        }
+}

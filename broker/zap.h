@@ -1,0 +1,32 @@
+/* The broker's ZAP handler (ZeroMQ RFC 27): with CURVE on, libzmq asks it
+ * about every connecting client key, and it answers from the authorized
+ * keys file: a key is allowed on the station endpoint for the roles
+ * station, importer and admin, on the worker endpoint for worker. Without a
+ * ZAP handler a CURVE server would accept any client key. */
+#pragma once
+
+#include <stdint.h>
+
+#include "macro.h"
+
+#define ZAP_DOMAIN_STATIONS "sohoa-stations"
+#define ZAP_DOMAIN_WORKERS "sohoa-workers"
+
+typedef struct Zap Zap;
+
+typedef struct ZapCounters {
+        uint64_t allowed;
+        uint64_t denied;
+} ZapCounters;
+
+/* Bind the handler in zctx (before any CURVE socket binds) and load the
+ * keys file. Logs problems with file and line (program edge). */
+MUST_CHECK int zap_new(void *zctx, const char *keys_path, Zap **ret);
+Zap *zap_free(Zap *z);
+/* The socket to poll. */
+void *zap_socket(Zap *z);
+/* Answer every waiting request. */
+void zap_handle(Zap *z);
+/* Read the keys file again (SIGHUP). On error the old keys stay. */
+MUST_CHECK int zap_reload(Zap *z);
+void zap_counters(const Zap *z, ZapCounters *ret);

@@ -1,0 +1,71 @@
+/* sohoactl keygen: a CURVE key pair for the broker or one client. The
+ * secret file never leaves the host it was made for; the public file goes
+ * to the broker's authorized keys (with the role) or, for the broker's own
+ * key, to every client. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "curvekey.h"
+
+static void keygen_help(void)
+{
+        printf("Usage: sohoactl keygen NAME [--dir DIR] [--role ROLE]\n"
+               "Make a CURVE key pair: DIR/NAME.key (public) and DIR/NAME.key_secret (0600).\n"
+               "With --role (station, importer, admin, worker), also print the line for the\n"
+               "broker's authorized_keys_file. Existing files are never overwritten.\n"
+               "Clients use their keys through SOHOA_CURVE_KEY=NAME.key_secret and\n"
+               "SOHOA_BROKER_KEY=broker.key; the broker through curve_key_file.\n");
+}
+
+int keygen_main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "dir", required_argument, NULL, 'd' },
+                { "role", required_argument, NULL, 'r' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        const char *dir = ".", *role = NULL;
+        char base[4096];
+        CurveKey k;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "d:r:h", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'd': dir = optarg; break;
+                case 'r': role = optarg; break;
+                case 'h': keygen_help(); return EXIT_SUCCESS;
+                default: return 2;
+                }
+        }
+        if (optind + 1 != argc || strchr(argv[optind], '/') || argv[optind][0] == '\0') {
+                fprintf(stderr, "sohoactl keygen: give one NAME without '/' (see --help)\n");
+                return 2;
+        }
+        if (role && strcmp(role, "station") && strcmp(role, "importer") && strcmp(role, "admin") &&
+            strcmp(role, "worker")) {
+                fprintf(stderr, "sohoactl keygen: --role must be station, importer, admin or worker\n");
+                return 2;
+        }
+        if (snprintf(base, sizeof(base), "%s/%s", dir, argv[optind]) >= (int) sizeof(base)) {
+                fprintf(stderr, "sohoactl keygen: path too long\n");
+                return EXIT_FAILURE;
+        }
+        r = curvekey_generate(&k);
+        if (r == 0)
+                r = curvekey_write(&k, base);
+        if (r < 0) {
+                fprintf(stderr, "sohoactl keygen: %s.key: %s\n", base,
+                        r == -EEXIST ? "already exists, not overwritten" : strerror(-r));
+                return EXIT_FAILURE;
+        }
+        printf("wrote %s.key and %s.key_secret\n", base, base);
+        if (role)
+                printf("%s %s %s\n", role, argv[optind], k.public_key);
+        explicit_bzero(&k, sizeof(k));
+        return EXIT_SUCCESS;
+}
