@@ -508,7 +508,7 @@ static int store_put_rows(Store *s, const StorePage *p, StorePut *ret)
                 return r;
         if (!inserted)
                 return store_put_conflict(s, p, ret);
-        if (p->pdf && !p->failed) {
+        if (p->pdf) { /* a failed page may have its image-only PDF */
                 r = store_put_blob(s, p, "pdf", p->pdf, p->pdf_len);
                 if (r < 0)
                         return r;

@@ -1,0 +1,83 @@
+/* sohoa-worker's configuration table. Defaults suit one machine running
+ * everything; production sets the broker endpoint and the database in
+ * /etc/sohoa/worker.conf. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "settings.h"
+
+#define KEY_AS(n, f, t, d, lo, hi, h)                                                                      \
+        {                                                                                                  \
+                .section = "worker", .name = #n, .type = (t), .offset = offsetof(Settings, f), .def = (d), \
+                .reloadable = false, .help = (h), .min = (lo), .max = (hi)                                 \
+        }
+#define KEY(n, t, d, lo, hi, h) KEY_AS(n, n, t, d, lo, hi, h)
+
+static const ConfigKey settings_keys[] = {
+        KEY(endpoint, CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0, "the broker's worker endpoint"),
+        KEY(id, CONFIG_STRING, NULL, 0, 0, "name the broker knows this worker by (default: hostname-pid)"),
+        KEY(database, CONFIG_STRING, NULL, 0, 0,
+            "libpq conninfo of the dossier store (default: $SOHOA_DB, else \"" SETTINGS_DATABASE_DEFAULT "\")"),
+        KEY(languages, CONFIG_STRING, "vie+eng", 0, 0, "Tesseract languages"),
+        KEY(tessdata, CONFIG_STRING, NULL, 0, 0, "Tesseract's model directory (default: its own)"),
+        KEY(default_dpi, CONFIG_UINT, "300", 50, 2400, "resolution of images that state none"),
+        KEY_AS(page_timeout, page_timeout_ms, CONFIG_MSEC, "120s", 0, 86400000,
+               "time for one page, store included; past it the page is stored failed or resent (0: none)"),
+        KEY_AS(page_grace, page_grace_ms, CONFIG_MSEC, "10s", 1000, 3600000,
+               "past page_timeout, a page still running makes the worker exit (another takes the page)"),
+        KEY_AS(ocr_time_limit, ocr_time_limit_ms, CONFIG_MSEC, "60s", 0, 86400000,
+               "Tesseract's time for one page; past it the page is stored failed (0: none)"),
+        KEY(max_side, CONFIG_UINT, "30000", 100, 1000000, "widest or tallest image decoded, in pixels"),
+        KEY(max_pixels, CONFIG_UINT, "200000000", 10000, 4000000000, "largest image decoded, in pixels"),
+        KEY_AS(store_retry_deadline, store_retry_deadline_ms, CONFIG_MSEC, "60s", 0, 86400000,
+               "how long to retry storing a page while PostgreSQL is away; then it is resent"),
+        KEY(keep_original, CONFIG_BOOL, "yes", 0, 0,
+            "store the image as received with every page (failed pages always keep it)"),
+        KEY(log_level, CONFIG_STRING, NULL, 0, 0, "debug, info, notice, warning or err (default: info)"),
+        {},
+};
+
+static const ConfigProgram settings_prog = {
+        .name = "sohoa-worker",
+        .summary = "OCR pages from the broker and store them in PostgreSQL, each exactly once.",
+        .default_path = "/etc/sohoa/worker.conf",
+        .keys = settings_keys,
+};
+
+const ConfigProgram *settings_program(void)
+{
+        return &settings_prog;
+}
+
+int settings_resolve(Settings *s)
+{
+        char host[256] = "worker", buf[300];
+        const char *db;
+
+        if (!s->id) {
+                if (gethostname(host, sizeof(host) - 1) < 0)
+                        snprintf(host, sizeof(host), "worker");
+                host[sizeof(host) - 1] = '\0';
+                /* Hello.peer_id is at most 64 characters. */
+                snprintf(buf, sizeof(buf), "%.50s-%d", host, (int) getpid());
+                s->id = strdup(buf);
+                if (!s->id)
+                        return -ENOMEM;
+        }
+        if (!s->database) {
+                db = getenv("SOHOA_DB");
+                s->database = strdup(db && *db ? db : SETTINGS_DATABASE_DEFAULT);
+                if (!s->database)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+void settings_done(Settings *s)
+{
+        config_free(settings_keys, s);
+}
