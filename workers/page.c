@@ -106,9 +106,11 @@ static int page_read(PageResult *res, const PageOptions *opt, PIX *page, uint64_
                 page_lap(res, PAGE_STAGE_OCR, mark);
         }
         if (res->ocr)
-                r = pdf_render(opt->ocr, page, res->dpi, &res->pdf, &res->pdf_size);
+                r = pdf_render(opt->ocr, page, res->dpi, opt->jpeg_quality, &res->pdf,
+                               &res->pdf_size);
         else
-                r = pdf_render_image(page, res->dpi, &res->pdf, &res->pdf_size);
+                r = pdf_render_image(page, res->dpi, opt->jpeg_quality, &res->pdf,
+                                     &res->pdf_size);
         page_lap(res, PAGE_STAGE_PDF, mark);
 out:
         pixDestroy(&clean);

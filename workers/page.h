@@ -33,6 +33,7 @@ typedef struct PageOptions {
         DecodeLimits limits;        /* zeros: decode's defaults */
         int default_dpi;            /* for files that state none; 0: 300 */
         unsigned ocr_time_limit_ms; /* 0: none */
+        int jpeg_quality;           /* of the PDF's grey and colour image, 1-100; 0: 85 */
         atomic_bool *cancel;        /* may be NULL; polled during OCR */
 } PageOptions;
 

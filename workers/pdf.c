@@ -1,10 +1,12 @@
 /* PDF output. Tesseract's PDF renderer writes only to a file, so each call
  * renders into a private directory made with mkdtemp, reads the file back
  * and removes both. The renderer embeds the image set with SetInputImage
- * (after SetImage, which would overwrite it). Left to itself Leptonica picks
- * Flate for grey pages with few levels; given an input file name of a JPEG,
- * it embeds that file's data as it is. So grey and colour pages are written
- * as JPEG next to the PDF and named; line-art (1 bpp) goes in as G4. The
+ * (after SetImage, which would overwrite it), encoded by Leptonica, which
+ * embeds the data of a JPEG file named as the input as it is. So grey and
+ * colour pages are written as JPEG next to the PDF and named; line-art
+ * (1 bpp) is left to Leptonica, which picks G4 for it. A PIX read from a
+ * PNG is always embedded Flate (lossless and several times larger on a
+ * scan), so the input format is cleared while the page is rendered. The
  * page size comes from the dpi. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,12 @@
 
 #define PDF_MAX_SIZE (512u * 1024 * 1024)
 #define PDF_JPEG_QUALITY 85
+
+static int pdf_jpeg_quality(int quality) {
+        if (quality == 0)
+                return PDF_JPEG_QUALITY;
+        return quality >= 1 && quality <= 100 ? quality : -EINVAL;
+}
 
 static int pdf_read_file(const char *path, uint8_t **ret_data, size_t *ret_size) {
         struct stat st;
@@ -66,7 +74,8 @@ out:
 }
 
 /* Image for the PDF: Leptonica encodes 1 bpp as G4 and 8/32 bpp without a
- * colour map as JPEG; anything else is brought to 8 bpp first. */
+ * colour map as JPEG; anything else is brought to 8 bpp first. The result
+ * may be image itself (a clone): its resolution is set to dpi. */
 static PIX *pdf_prepare_image(PIX *image, int dpi) {
         PIX *p;
 
@@ -81,16 +90,18 @@ static PIX *pdf_prepare_image(PIX *image, int dpi) {
         return p;
 }
 
-int pdf_render(Ocr *ocr, PIX *image, int dpi, uint8_t **ret_data, size_t *ret_size) {
+int pdf_render(Ocr *ocr, PIX *image, int dpi, int jpeg_quality, uint8_t **ret_data,
+               size_t *ret_size) {
         const char *tmp = getenv("TMPDIR");
         char dir[PATH_MAX], base[PATH_MAX + 8], path[PATH_MAX + 16], jpeg[PATH_MAX + 16];
         TessBaseAPI *api = ocr_api(ocr);
         TessResultRenderer *renderer = NULL;
+        int quality = pdf_jpeg_quality(jpeg_quality), format = IFF_UNKNOWN;
         PIX *img = NULL;
         char *d;
         int r;
 
-        if (!ocr_has_page(ocr) || dpi <= 0)
+        if (!ocr_has_page(ocr) || dpi <= 0 || quality < 0)
                 return -EINVAL;
         if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 32)
                 tmp = "/tmp";
@@ -107,12 +118,15 @@ int pdf_render(Ocr *ocr, PIX *image, int dpi, uint8_t **ret_data, size_t *ret_si
                 r = -ENOMEM;
                 goto out;
         }
+        /* img may be the caller's PIX: its format is put back at the end. */
+        format = pixGetInputFormat(img);
+        pixSetInputFormat(img, IFF_UNKNOWN);
         /* Tesseract keeps the PIX and destroys it when replaced: give it a
          * reference of its own. */
         TessBaseAPISetInputImage(api, pixClone(img));
         TessBaseAPISetSourceResolution(api, dpi);
         if (pixGetDepth(img) != 1) {
-                if (pixWriteJpeg(jpeg, img, PDF_JPEG_QUALITY, 0) != 0) {
+                if (pixWriteJpeg(jpeg, img, quality, 0) != 0) {
                         r = -EIO;
                         goto out;
                 }
@@ -136,6 +150,8 @@ out:
         if (renderer)
                 TessDeleteResultRenderer(renderer);
         TessBaseAPISetInputName(api, "");
+        if (img)
+                pixSetInputFormat(img, format);
         pixDestroy(&img);
         unlink(jpeg);
         unlink(path);
@@ -143,19 +159,21 @@ out:
         return r;
 }
 
-int pdf_render_image(PIX *image, int dpi, uint8_t **ret_data, size_t *ret_size) {
+int pdf_render_image(PIX *image, int dpi, int jpeg_quality, uint8_t **ret_data,
+                     size_t *ret_size) {
+        int quality = pdf_jpeg_quality(jpeg_quality);
         l_uint8 *data = NULL;
         size_t size = 0;
         PIX *img;
         int r = 0;
 
-        if (dpi <= 0)
+        if (dpi <= 0 || quality < 0)
                 return -EINVAL;
         img = pdf_prepare_image(image, dpi);
         if (!img)
                 return -ENOMEM;
         if (pixConvertToPdfData(img, pixGetDepth(img) == 1 ? L_G4_ENCODE : L_JPEG_ENCODE,
-                                PDF_JPEG_QUALITY, &data, &size, 0, 0, dpi, NULL, NULL, 0) != 0 ||
+                                quality, &data, &size, 0, 0, dpi, NULL, NULL, 0) != 0 ||
             !data) {
                 r = -EIO;
                 goto out;

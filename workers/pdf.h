@@ -13,10 +13,14 @@
 
 /* Render the page last recognized by ocr_recognize() as a PDF showing image
  * (the page as scanned, turned upright, same size as the recognized image)
- * at dpi. *ret_data is malloc'ed, caller frees. -EINVAL when ocr holds no
- * recognized page or image's size differs, -EIO when the renderer fails. */
-MUST_CHECK int pdf_render(Ocr *ocr, PIX *image, int dpi, uint8_t **ret_data, size_t *ret_size);
+ * at dpi; grey and colour are JPEG at jpeg_quality (1-100, 0: 85), 1 bpp is
+ * G4. image stays the caller's (its resolution is set to dpi). *ret_data is
+ * malloc'ed, caller frees. -EINVAL when ocr holds no recognized page, or on
+ * a bad dpi or quality; -EIO when the renderer fails. */
+MUST_CHECK int pdf_render(Ocr *ocr, PIX *image, int dpi, int jpeg_quality, uint8_t **ret_data,
+                          size_t *ret_size);
 
-/* A PDF with the image only, no text (blank pages, pages OCR failed on).
- * *ret_data is malloc'ed, caller frees. */
-MUST_CHECK int pdf_render_image(PIX *image, int dpi, uint8_t **ret_data, size_t *ret_size);
+/* A PDF with the image only, no text (blank pages, pages OCR failed on),
+ * encoded as pdf_render() does. *ret_data is malloc'ed, caller frees. */
+MUST_CHECK int pdf_render_image(PIX *image, int dpi, int jpeg_quality, uint8_t **ret_data,
+                                size_t *ret_size);

@@ -1,8 +1,9 @@
 """The worker's page pipeline on rendered Vietnamese pages (tests/data/render.py)
 through sohoa-pagetool: orientation, skew within 0.1 degree, blank flags, the
 character error rate (<= 2% clean, <= 5% degraded) and the searchable PDF
-(pdftotext finds the text, the image is colour or grey at full page size,
-PDF >= 1.4, page size from the dpi). Real scans of tests are measured and
+(pdftotext finds the text; the image at full page size is JPEG colour or
+grey for colour and grey pages, G4 for line-art, and much smaller than
+lossless; PDF >= 1.4; page size from the dpi). Real scans of tests are measured and
 printed; only what is reliably true of them is asserted."""
 
 import json
@@ -48,6 +49,29 @@ def pagetool(images, pdf_dir, timeout):
     return results
 
 
+# Two more pages made from rendered ones (Debian's python3-pil, as render.py):
+# a colour scan with mild scanner noise (a noise-free page compresses well
+# whatever the encoding; a real one does not) and line-art, a 1 bpp G4 TIFF.
+DERIVE = """
+import sys
+from PIL import Image, ImageChops
+colour, clean, scan, lineart = sys.argv[1:5]
+img = Image.open(colour).convert("RGB")
+noise = Image.merge("RGB", [Image.effect_noise(img.size, 4) for _ in range(3)])
+ImageChops.add(img, noise, scale=1.0, offset=-128).save(scan, dpi=(300, 300))
+Image.open(clean).point(lambda v: 255 if v >= 128 else 0).convert("1").save(
+    lineart, compression="group4", dpi=(300, 300))
+"""
+
+
+def derive_pages(pages_dir, manifest):
+    scan, lineart = pages_dir / "colour_scan.png", pages_dir / "line_art.tif"
+    h.run([PYTHON, "-c", DERIVE, manifest["colour_paper"]["image"], manifest["clean"]["image"],
+           str(scan), str(lineart)], timeout=60)
+    manifest["colour_scan"] = dict(manifest["colour_paper"], image=str(scan))
+    manifest["line_art"] = dict(manifest["clean"], image=str(lineart))
+
+
 def check_pdf(pdf, page, truth):
     info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
     version = float(re.search(r"PDF version:\s+([\d.]+)", info).group(1))
@@ -65,11 +89,14 @@ def check_pdf(pdf, page, truth):
     h.check_eq(len(images), 1, "%s images" % pdf)
     cols = images[0].split()
     # page num type width height color comp bpc enc ...
-    iw, ih, colour, enc = int(cols[3]), int(cols[4]), cols[5], cols[8]
-    h.check(colour in ("rgb", "gray"), "%s image is colour or grey, not %s" % (pdf, colour))
-    # Tesseract 5.3's renderer embeds Flate ("image") whatever it is given;
-    # JPEG ("jpeg") is what an image-only page gets from Leptonica.
-    h.check(enc in ("jpeg", "image"), "%s image encoded %s" % (pdf, enc))
+    iw, ih, colour, bpc, enc = int(cols[3]), int(cols[4]), cols[5], int(cols[7]), cols[8]
+    # The page as scanned: colour stays colour, grey grey (JPEG, not the
+    # lossless Flate Tesseract's renderer picks for a page read from a PNG),
+    # line-art 1 bpp G4.
+    expected = {"colour": ("rgb", 8, "jpeg"), "grey": ("gray", 8, "jpeg"),
+                "bilevel": ("gray", 1, "ccitt")}[page["kind"]]
+    h.check_eq((colour, bpc, enc), expected, "%s image (colour, bpc, enc) of a %s page"
+               % (pdf, page["kind"]))
     h.check(sorted((iw, ih)) == sorted((page["width"], page["height"])),
             "%s image %dx%d is the full page %dx%d" % (pdf, iw, ih, page["width"], page["height"]))
     if truth:
@@ -84,6 +111,7 @@ def main():
     pages_dir = h.path("pages")
     h.run([PYTHON, h.data("render.py"), pages_dir], timeout=60)
     manifest = json.loads((pages_dir / "manifest.json").read_text(encoding="utf-8"))
+    derive_pages(pages_dir, manifest)
     pdf_dir = h.path("pdf")
     pdf_dir.mkdir()
     results = pagetool([m["image"] for m in manifest.values()], pdf_dir, timeout=100)
@@ -109,6 +137,21 @@ def main():
             h.check_le(cer(m["truth"], text), limit, "%s CER" % name)
         check_pdf(str(pdf_dir / (name + ".pdf")), r, m["truth"])
 
+    # JPEG, not lossless: the noisy colour scan's PDF is a fraction of its
+    # PNG (Flate, as Tesseract alone would embed it); the quality is a knob.
+    scan = results["colour_scan"]
+    png_size = os.path.getsize(manifest["colour_scan"]["image"])
+    print("colour_scan: PNG %d bytes, PDF %d bytes" % (png_size, scan["pdf_size"]))
+    h.check_le(scan["pdf_size"], png_size / 4, "colour_scan PDF bytes against its PNG")
+    low = h.run(["workers/sohoa-pagetool", "--no-ocr", "--jpeg-quality", "40",
+                 manifest["colour_scan"]["image"]], timeout=60, env=ENV)
+    h.check_le(json.loads(low.stdout)["pdf_size"], scan["pdf_size"] * 0.8,
+               "colour_scan PDF bytes at JPEG quality 40 against the default 85")
+    bad = h.run(["workers/sohoa-pagetool", "--no-ocr", "--jpeg-quality", "101",
+                 manifest["blank_white"]["image"]], timeout=60, env=ENV, check=False)
+    h.check(bad.returncode != 0 and "error" in json.loads(bad.stdout),
+            "JPEG quality 101 refused: %s" % bad.stdout)
+
     # Real scans: measured and printed; asserted only: every page decodes,
     # none is blank, the text-heavy ones read as text.
     real = sorted((h.SOURCE_DIR / "tests" / "data").glob("nonexistent")) or \
@@ -123,6 +166,7 @@ def main():
                      r["orient_method"], r["skew"], r["skew_conf"], len(r["text"]), r["mean_conf"],
                      r["timings_ms"]["total"]))
             h.check(not r["blank"], "%s is not blank" % name)
+            check_pdf(str(pdf_dir / (name + ".pdf")), r, None)
         for name in ("imgsrc001", "typewriter"):
             if name in rr:
                 h.check_ge(len(rr[name]["text"]), 400, "%s text length" % name)
