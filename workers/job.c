@@ -74,6 +74,24 @@ void job_counts(const Job *j, uint64_t *ret_pages, uint64_t *ret_ocr)
         *ret_ocr = atomic_load(&j->ocr_pages);
 }
 
+/* The store's last error on one line: libpq's messages span several. */
+static const char *job_store_error(Job *j, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        for (const char *e = store_last_error(j->store); *e && n + 1 < size; e++) {
+                bool space = *e == '\n' || *e == '\t' || *e == ' ';
+
+                if (space && (n == 0 || buf[n - 1] == ' '))
+                        continue;
+                buf[n++] = space ? ' ' : *e;
+        }
+        while (n > 0 && buf[n - 1] == ' ')
+                n--;
+        buf[n] = '\0';
+        return buf;
+}
+
 /* Store in one transaction; while PostgreSQL is away, retry the whole
  * transaction until the retry deadline, the page's own deadline or its
  * cancellation, whichever comes first. The broker keeps hearing from the
@@ -83,6 +101,7 @@ static int job_store(Job *j, const WorkJob *wj, const JobTrace *t, const Record 
         uint64_t start = clock_mono_us();
         uint64_t deadline = start + j->settings->store_retry_deadline_ms * USEC_PER_MSEC;
         const atomic_bool *cancel = wj->cancel;
+        char err[256];
         int r;
 
         r = store_put(j->store, &rec->page, ret);
@@ -96,11 +115,11 @@ static int job_store(Job *j, const WorkJob *wj, const JobTrace *t, const Record 
         } else if (wj->deadline_us != 0)
                 deadline = MIN(deadline, wj->deadline_us);
         log_warning("page %s: database unavailable (%s), retrying for up to %.1f s", t->uuid,
-                    store_last_error(j->store), (double) (deadline - MIN(deadline, start)) / 1e6);
+                    job_store_error(j, err, sizeof(err)), (double) (deadline - MIN(deadline, start)) / 1e6);
         r = store_put_retry(j->store, &rec->page, deadline, cancel, ret);
         if (r < 0)
                 return log_warning_errno(r, "page %s: not stored (%s): %m; the sender keeps it", t->uuid,
-                                         store_last_error(j->store));
+                                         job_store_error(j, err, sizeof(err)));
         log_info("page %s: database back after %.1f s of retries", t->uuid,
                  (double) (clock_mono_us() - start) / 1e6);
         return 0;
@@ -151,10 +170,14 @@ static int job_process(Job *j, const WorkJob *wj, Record *rec, PageResult **ret_
         r = page_process(wj->image, wj->image_len, &po, &res, &why);
         if (r == -ENOMEM)
                 return r;
-        if (r < 0) {
+        if (r == -E2BIG)
+                snprintf(reason_buf, reason_size, "decode: %s (%u pixels a side, %u pixels)",
+                         why ? why : strerror(-r), s->max_side, s->max_pixels);
+        else if (r < 0)
                 snprintf(reason_buf, reason_size, "%s: %s",
-                         r == -EBADMSG || r == -E2BIG || r == -EPROTONOSUPPORT ? "decode" : "processing",
+                         r == -EBADMSG || r == -EPROTONOSUPPORT ? "decode" : "processing",
                          why ? why : strerror(-r));
+        if (r < 0) {
                 record_set_failed(rec, reason_buf);
                 return 0;
         }
@@ -165,9 +188,11 @@ static int job_process(Job *j, const WorkJob *wj, Record *rec, PageResult **ret_
                 return r;
         }
         if (res->ocr_error == -ETIME)
-                snprintf(reason_buf, reason_size, "OCR time limit (%.1f s)", (double) s->ocr_time_limit_ms / 1000.0);
+                snprintf(reason_buf, reason_size, "OCR time limit (%llu ms)",
+                         (unsigned long long) s->ocr_time_limit_ms);
         else if (res->ocr_error == -ECANCELED)
-                snprintf(reason_buf, reason_size, "page time limit (%.1f s)", (double) s->page_timeout_ms / 1000.0);
+                snprintf(reason_buf, reason_size, "page time limit (%llu ms)",
+                         (unsigned long long) s->page_timeout_ms);
         else if (res->ocr_error < 0)
                 snprintf(reason_buf, reason_size, "OCR failed: %s", strerror(-res->ocr_error));
         if (res->ocr_error < 0)
@@ -182,7 +207,10 @@ static int job_outcome(Job *j, const JobTrace *t, const Record *rec, int r, Stor
         if (r == -EINVAL) {
                 /* A page the schema refuses can never be stored: set aside. */
                 out->status = SOHOA__RESULT_STATUS__RESULT_REJECTED;
-                snprintf(out->reason, sizeof(out->reason), "cannot be stored: %s", store_last_error(j->store));
+                char err[200];
+
+                snprintf(out->reason, sizeof(out->reason), "cannot be stored: %s",
+                         job_store_error(j, err, sizeof(err)));
                 return 0;
         }
         if (r < 0)
@@ -205,6 +233,7 @@ static int job_precheck(Job *j, const WorkJob *wj, const JobTrace *t, const Reco
 {
         uint8_t h[SHA256_LEN];
         StoreLookup l;
+        char err[256];
         int r;
 
         sha256_buf(wj->image, wj->image_len, h);
@@ -219,7 +248,7 @@ static int job_precheck(Job *j, const WorkJob *wj, const JobTrace *t, const Reco
         if (r < 0) {
                 /* The store's ON CONFLICT still makes a repeat harmless. */
                 log_warning_errno(r, "page %s: look-up failed (%s): %m; processing it anyway", t->uuid,
-                                  store_last_error(j->store));
+                                  job_store_error(j, err, sizeof(err)));
                 return 0;
         }
         if (!l.found)
