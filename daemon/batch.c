@@ -1,0 +1,445 @@
+/* The batch loop. SANE's acquisition model: sane_start() begins a frame
+ * (NO_DOCS when the feeder is empty), sane_get_parameters() tells its
+ * shape (lines may be -1: unknown until EOF), sane_read() until EOF; a
+ * three-pass colour image is three frames (RED, GREEN, BLUE) with
+ * last_frame set on the third. Every status is converted where SANE is
+ * called; the batch's end reason is decided in one place, batch_end_for. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "clock.h"
+#include "encode.h"
+#include "events.h"
+#include "log.h"
+#include "options.h"
+#include "sha256.h"
+
+static const char *const end_names[_BATCH_END_MAX] = {
+        [BATCH_END_EMPTY] = "feeder-empty",     [BATCH_END_JAM] = "jam",
+        [BATCH_END_DOUBLE_FEED] = "double-feed", [BATCH_END_COVER_OPEN] = "cover-open",
+        [BATCH_END_IO_ERROR] = "io-error",      [BATCH_END_SPOOL_FULL] = "spool-full",
+        [BATCH_END_STOPPED] = "stopped",        [BATCH_END_ERROR] = "error",
+};
+
+const char *batch_end_to_string(BatchEnd e)
+{
+        return e >= 0 && e < _BATCH_END_MAX ? end_names[e] : "?";
+}
+
+/* An encoded image waiting to be put (the last one is held; see batch.h). */
+typedef struct Held {
+        bool full;
+        Uuid uuid;
+        uint8_t sha[SHA256_LEN];
+        uint8_t *buf;
+        size_t len;
+        unsigned sequence, sheet;
+        Sohoa__Side side;
+        int64_t captured_at_us;
+} Held;
+
+typedef struct Batch {
+        Scand *s;
+        const BatchRequest *req;
+        SANE_Handle h;
+        Uuid uuid;
+        OptionsApplied opts;
+        Encoding encoding;
+        Held held;
+        unsigned images;      /* images put into the outbox */
+        Tracked *tracked;
+} Batch;
+
+/* sane_start, waiting for a warming lamp. */
+static SANE_Status batch_start_frame(Batch *b)
+{
+        uint64_t until = clock_mono_ms() + b->s->settings->warmup_timeout_ms;
+        SANE_Status st;
+
+        while ((st = sane_start(b->h)) == SANE_STATUS_WARMING_UP && clock_mono_ms() < until) {
+                log_info("scanner warming up, waiting");
+                usleep(500 * 1000);
+        }
+        return st;
+}
+
+/* Read one frame to EOF into *raw (grown as needed: lines may be -1). */
+static SANE_Status batch_read_frame(Batch *b, const SANE_Parameters *p, uint8_t **raw, size_t *len)
+{
+        size_t cap = p->lines > 0 ? (size_t) p->bytes_per_line * (size_t) p->lines : (size_t) 1 << 20;
+        uint8_t *buf = malloc(cap + 1);
+        SANE_Status st;
+        SANE_Int n;
+
+        *len = 0;
+        if (!buf)
+                return SANE_STATUS_NO_MEM;
+        for (;;) {
+                if (cap - *len < 65536) {
+                        uint8_t *nb = realloc(buf, cap * 2 + 1);
+
+                        if (!nb) {
+                                free(buf);
+                                return SANE_STATUS_NO_MEM;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                n = 0;
+                st = sane_read(b->h, buf + *len, (SANE_Int) MIN(cap - *len, (size_t) INT32_MAX), &n);
+                if (st != SANE_STATUS_GOOD)
+                        break;
+                *len += (size_t) n;
+        }
+        *raw = buf;
+        return st == SANE_STATUS_EOF ? SANE_STATUS_GOOD : st;
+}
+
+/* Put one frame's bytes into img: the whole image, or one channel of a
+ * three-pass one. 16-bit samples keep their high byte. */
+static int batch_place(Image *img, const SANE_Parameters *p, const uint8_t *raw, size_t len, bool first)
+{
+        unsigned channel = p->format == SANE_FRAME_RED ? 0 : p->format == SANE_FRAME_GREEN ? 1 : 2;
+        bool single = p->format == SANE_FRAME_GRAY || p->format == SANE_FRAME_RGB;
+        unsigned samples = p->format == SANE_FRAME_RGB ? 3 : 1;
+        uint32_t lines = (uint32_t) (len / (size_t) p->bytes_per_line);
+
+        if (p->depth != 1 && p->depth != 8 && p->depth != 16)
+                return -EOPNOTSUPP;
+        if (p->depth == 1 && p->format != SANE_FRAME_GRAY)
+                return -EOPNOTSUPP;
+        if (first) {
+                img->width = (uint32_t) p->pixels_per_line;
+                img->height = lines;
+                img->channels = single ? samples : 3;
+                img->depth = p->depth == 1 ? 1 : 8;
+                img->stride = img->depth == 1 ? (img->width + 7) / 8 : (size_t) img->width * img->channels;
+                img->data = calloc(1, img->stride * img->height + 1);
+                if (!img->data)
+                        return -ENOMEM;
+        }
+        lines = MIN(lines, img->height);
+        for (uint32_t y = 0; y < lines; y++) {
+                const uint8_t *src = raw + (size_t) y * (size_t) p->bytes_per_line;
+                uint8_t *dst = img->data + (size_t) y * img->stride;
+
+                if (p->depth == 1 || (p->depth == 8 && single)) {
+                        memcpy(dst, src, img->stride);
+                        continue;
+                }
+                for (uint32_t x = 0; x < img->width; x++)
+                        for (unsigned c = 0; c < samples; c++) {
+                                size_t i = (size_t) x * samples + c;
+                                uint8_t v = p->depth == 16 ? (uint8_t) (((const uint16_t *) src)[i] >> 8) : src[i];
+
+                                dst[(size_t) x * img->channels + (single ? c : channel)] = v;
+                        }
+        }
+        return 0;
+}
+
+/* One image, all its frames. GOOD with img filled, or the status that
+ * ended it (NO_DOCS at the first frame is the empty feeder). */
+static SANE_Status batch_acquire(Batch *b, Image *img, int *ret_err)
+{
+        SANE_Parameters p;
+        SANE_Status st;
+        uint8_t *raw = NULL;
+        size_t len;
+
+        *ret_err = 0;
+        for (unsigned pass = 0;; pass++) {
+                st = batch_start_frame(b);
+                if (st == SANE_STATUS_GOOD)
+                        st = sane_get_parameters(b->h, &p);
+                if (st == SANE_STATUS_GOOD && p.bytes_per_line <= 0)
+                        st = SANE_STATUS_IO_ERROR;
+                if (st == SANE_STATUS_GOOD)
+                        st = batch_read_frame(b, &p, &raw, &len);
+                if (st != SANE_STATUS_GOOD) {
+                        free(raw);
+                        return st;
+                }
+                *ret_err = batch_place(img, &p, raw, len, pass == 0);
+                raw = mfree(raw);
+                if (*ret_err < 0)
+                        return SANE_STATUS_INVAL;
+                if (p.last_frame || p.format == SANE_FRAME_GRAY || p.format == SANE_FRAME_RGB)
+                        break;
+                if (pass == 2)
+                        return SANE_STATUS_IO_ERROR; /* a fourth frame: not an image we know */
+        }
+        img->dpi = b->opts.dpi;
+        return img->height > 0 ? SANE_STATUS_GOOD : SANE_STATUS_IO_ERROR;
+}
+
+static const char *side_name(Sohoa__Side side)
+{
+        return side == SOHOA__SIDE__SIDE_BACK ? "back" : "front";
+}
+
+/* Spool the held image. last: it is the batch's last. */
+static int batch_put_held(Batch *b, bool last)
+{
+        Held *hd = &b->held;
+        Sohoa__Page p = SOHOA__PAGE__INIT;
+        char pu[UUID_STRING_MAX], bu[UUID_STRING_MAX], hex[SHA256_HEX_MAX];
+        int r;
+
+        if (!hd->full)
+                return 0;
+        p.page_uuid = (ProtobufCBinaryData) { 16, hd->uuid.b };
+        p.batch_uuid = (ProtobufCBinaryData) { 16, b->uuid.b };
+        p.sha256 = (ProtobufCBinaryData) { SHA256_LEN, hd->sha };
+        p.image_bytes = hd->len;
+        p.format = SOHOA__IMAGE_FORMAT__FORMAT_TIFF;
+        p.sequence = hd->sequence;
+        p.sheet = hd->sheet;
+        p.side = hd->side;
+        p.dpi = b->opts.dpi;
+        p.mode = b->req->profile->mode;
+        p.captured_at_us = hd->captured_at_us;
+        p.dossier_code = (char *) (b->req->dossier ? b->req->dossier : "");
+        p.declared_sheets = b->req->declared_sheets;
+        p.last_in_batch = last;
+        p.batch_pages = last ? hd->sequence : 0;
+        r = outbox_put(b->s->outbox, &p, hd->buf, hd->len);
+        if (r < 0)
+                return r;
+        b->images++;
+        if (b->tracked)
+                b->tracked->put++;
+        log_info("spooled page %s: batch %s sequence %u sheet %u side %s%s, %zu bytes, sha256 %s",
+                 uuid_format(&hd->uuid, pu), uuid_format(&b->uuid, bu), hd->sequence, hd->sheet,
+                 side_name(hd->side), last ? " (last)" : "", hd->len, sha256_hex(hd->sha, hex));
+        hd->buf = mfree(hd->buf);
+        hd->full = false;
+        return 0;
+}
+
+/* Encode and hash a scanned image, and hold it. The one held before is
+ * spooled first: it is not the last. */
+static int batch_take(Batch *b, Image *img, unsigned sequence)
+{
+        const Profile *pr = b->req->profile;
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        Encoding enc = b->encoding;
+        int r;
+
+        /* A profile asked for G4 but the scanner sent grey: keep it lossless. */
+        if (enc == ENCODING_G4 && img->depth != 1)
+                enc = ENCODING_ZSTD;
+        if (enc == ENCODING_JPEG && img->depth == 1)
+                enc = ENCODING_G4;
+        r = encode_tiff(img, enc, pr->jpeg_quality, &buf, &len);
+        if (r < 0)
+                return r;
+        r = batch_put_held(b, false);
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        b->held = (Held) { .full = true, .buf = buf, .len = len, .sequence = sequence,
+                           .captured_at_us = clock_real_us() };
+        r = uuid_v4(&b->held.uuid);
+        if (r < 0)
+                return r;
+        sha256_buf(buf, len, b->held.sha);
+        b->held.sheet = b->opts.duplex ? (sequence + 1) / 2 : sequence;
+        b->held.side = b->opts.duplex && sequence % 2 == 0 ? SOHOA__SIDE__SIDE_BACK : SOHOA__SIDE__SIDE_FRONT;
+        return 0;
+}
+
+static BatchEnd batch_end_for(Batch *b, SANE_Status st)
+{
+        switch (st) {
+        case SANE_STATUS_NO_DOCS: return BATCH_END_EMPTY;
+        case SANE_STATUS_JAMMED:
+                /* SANE has no status of its own for a double feed: backends
+                 * say JAMMED and raise a sensor. */
+                return options_double_feed_sensed(b->h) ? BATCH_END_DOUBLE_FEED : BATCH_END_JAM;
+        case SANE_STATUS_COVER_OPEN: return BATCH_END_COVER_OPEN;
+        case SANE_STATUS_IO_ERROR:
+        case SANE_STATUS_EOF: return BATCH_END_IO_ERROR;
+        case SANE_STATUS_CANCELLED: return BATCH_END_STOPPED;
+        default: return BATCH_END_ERROR;
+        }
+}
+
+static Tracked *batch_track(Scand *s, const Uuid *u, const BatchRequest *req)
+{
+        Tracked *n = realloc(s->tracked, (s->n_tracked + 1) * sizeof(Tracked));
+
+        if (!n)
+                return NULL;
+        s->tracked = n;
+        n = &s->tracked[s->n_tracked++];
+        *n = (Tracked) { .uuid = *u, .declared_sheets = req->declared_sheets };
+        snprintf(n->profile, sizeof(n->profile), "%s", req->profile->name);
+        snprintf(n->dossier, sizeof(n->dossier), "%s", req->dossier ? req->dossier : "");
+        return n;
+}
+
+/* The scanning itself: returns how it ended, res->stop_sheet where. */
+static BatchEnd batch_scan(Batch *b, BatchResult *res)
+{
+        for (unsigned seq = 1;; seq++) {
+                Image img = {};
+                SANE_Status st;
+                int err, r;
+
+                scand_check_signals(b->s);
+                if (b->s->draining || b->s->quit) {
+                        snprintf(res->detail, sizeof(res->detail), "the daemon is stopping");
+                        return BATCH_END_STOPPED;
+                }
+                res->stop_sheet = b->opts.duplex ? (seq + 1) / 2 : seq;
+                st = batch_acquire(b, &img, &err);
+                if (st == SANE_STATUS_GOOD) {
+                        r = batch_take(b, &img, seq);
+                        free(img.data);
+                        if (r == -ENOSPC) {
+                                snprintf(res->detail, sizeof(res->detail),
+                                         "the spool is full: scanning stopped, rescan from sheet %u",
+                                         res->stop_sheet > 1 && b->held.full ? res->stop_sheet - 1
+                                                                             : res->stop_sheet);
+                                return BATCH_END_SPOOL_FULL;
+                        }
+                        if (r < 0) {
+                                snprintf(res->detail, sizeof(res->detail), "image %u: %s", seq, strerror(-r));
+                                return BATCH_END_ERROR;
+                        }
+                        continue;
+                }
+                free(img.data);
+                if (st == SANE_STATUS_NO_DOCS) {
+                        res->stop_sheet = 0;
+                        return BATCH_END_EMPTY;
+                }
+                snprintf(res->detail, sizeof(res->detail), "%s at image %u",
+                         err < 0 ? strerror(-err) : sane_strstatus(st), seq);
+                return batch_end_for(b, st);
+        }
+}
+
+static void batch_tell(Scand *s, const BatchRequest *req, const BatchResult *res)
+{
+        static const EventType for_end[_BATCH_END_MAX] = {
+                [BATCH_END_EMPTY] = EVENT_BATCH_SCANNED,  [BATCH_END_JAM] = EVENT_JAM,
+                [BATCH_END_DOUBLE_FEED] = EVENT_DOUBLE_FEED, [BATCH_END_COVER_OPEN] = EVENT_COVER_OPEN,
+                [BATCH_END_IO_ERROR] = EVENT_ERROR,        [BATCH_END_SPOOL_FULL] = EVENT_SPOOL_FULL,
+                [BATCH_END_STOPPED] = EVENT_ERROR,         [BATCH_END_ERROR] = EVENT_ERROR,
+        };
+        Event ev = {
+                .type = for_end[res->end], .station = s->settings->station, .batch = res->uuid,
+                .profile = req->profile->name, .dossier = req->dossier, .images = res->images,
+                .sheets = res->sheets, .declared_sheets = req->declared_sheets, .sheet = res->stop_sheet,
+                .reason = batch_end_to_string(res->end), .detail = res->detail,
+        };
+
+        events_emit(s->settings->on_event, &ev);
+        if (res->end == BATCH_END_EMPTY && req->declared_sheets && req->declared_sheets != res->sheets) {
+                ev.type = EVENT_COUNT_MISMATCH;
+                ev.reason = res->sheets < req->declared_sheets ? "missing-sheets" : "extra-sheets";
+                events_emit(s->settings->on_event, &ev);
+        }
+}
+
+int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
+{
+        BatchResult res = { .end = BATCH_END_ERROR };
+        Batch b = { .s = s, .req = req, .h = s->device->handle, .encoding = profile_encoding(req->profile) };
+        Event ev = { .type = EVENT_BATCH_STARTED, .station = s->settings->station, .profile = req->profile->name,
+                     .dossier = req->dossier, .declared_sheets = req->declared_sheets };
+        int r;
+
+        if (uuid_v4(&b.uuid) < 0) {
+                snprintf(res.detail, sizeof(res.detail), "no random numbers for a batch UUID");
+                goto out;
+        }
+        uuid_format(&b.uuid, res.uuid);
+        ev.batch = res.uuid;
+        s->device->state = DEVICE_SCANNING;
+        scand_notify_status(s);
+        r = options_apply(b.h, req->profile, &b.opts, res.detail, sizeof(res.detail));
+        if (r < 0) {
+                res.end = r == -EIO ? BATCH_END_IO_ERROR : BATCH_END_ERROR;
+                goto out;
+        }
+        log_info("batch %s (%s): profile %s, source \"%s\", %s%s, %u dpi, %s, dossier %s, %u sheets declared%s%s",
+                 res.uuid, req->trigger, req->profile->name, b.opts.source,
+                 b.opts.duplex ? "duplex by " : "simplex", b.opts.duplex ? b.opts.duplex_by : "", b.opts.dpi,
+                 encoding_to_string(b.encoding), req->dossier ? req->dossier : "-", req->declared_sheets,
+                 b.opts.double_feed ? ", double-feed detection on" : "",
+                 b.opts.blank_skip_off ? ", driver blank skip off" : "");
+        events_emit(s->settings->on_event, &ev);
+        b.tracked = batch_track(s, &b.uuid, req);
+        res.end = batch_scan(&b, &res);
+        /* The held image is the last one scanned: spool it whatever the end. */
+        r = batch_put_held(&b, true);
+        if (r < 0 && res.end != BATCH_END_SPOOL_FULL) {
+                snprintf(res.detail, sizeof(res.detail), "spooling the last image failed: %s", strerror(-r));
+                res.end = r == -ENOSPC ? BATCH_END_SPOOL_FULL : BATCH_END_ERROR;
+        }
+out:
+        free(b.held.buf);
+        sane_cancel(b.h);
+        if (s->device->state == DEVICE_SCANNING)
+                s->device->state = DEVICE_READY;
+        res.images = b.images;
+        res.sheets = b.opts.duplex ? (b.images + 1) / 2 : b.images;
+        if (b.tracked) {
+                /* Stable: the tracked array only changes in the main loop,
+                 * never while a batch runs. */
+                b.tracked->closed = true;
+                b.tracked->sheets = res.sheets;
+                if (b.tracked->put == 0)
+                        *b.tracked = s->tracked[--s->n_tracked];
+        }
+        s->batches++;
+        snprintf(s->last_batch, sizeof(s->last_batch), "%s", res.uuid);
+        snprintf(s->last_end, sizeof(s->last_end), "%s", batch_end_to_string(res.end));
+        log_internal(res.end == BATCH_END_EMPTY ? LOG_INFO : LOG_WARNING, 0,
+                     "batch %s ended: %s, %u images, %u sheets%s%s", res.uuid, batch_end_to_string(res.end),
+                     res.images, res.sheets, res.detail[0] ? ": " : "", res.detail);
+        batch_tell(s, req, &res);
+        *ret = res;
+        return res.end == BATCH_END_IO_ERROR ? -EIO : 0;
+}
+
+void batch_on_outbox_event(Scand *s, const OutboxEvent *ev)
+{
+        char u[UUID_STRING_MAX];
+
+        if (ev->type == OUTBOX_EVENT_REJECTED || ev->type == OUTBOX_EVENT_CORRUPT) {
+                Event e = { .type = EVENT_ERROR, .station = s->settings->station,
+                            .batch = uuid_format(&ev->batch_uuid, u),
+                            .reason = ev->type == OUTBOX_EVENT_REJECTED ? "rejected" : "corrupt",
+                            .detail = ev->type == OUTBOX_EVENT_REJECTED ? "the store refused a page"
+                                                                        : "a spooled page was damaged" };
+                events_emit(s->settings->on_event, &e);
+                return;
+        }
+        if (ev->type != OUTBOX_EVENT_STORED)
+                return;
+        for (size_t i = 0; i < s->n_tracked; i++) {
+                Tracked *t = &s->tracked[i];
+
+                if (!uuid_equal(&t->uuid, &ev->batch_uuid))
+                        continue;
+                t->stored++;
+                if (t->closed && t->stored >= t->put) {
+                        Event e = { .type = EVENT_BATCH_STORED, .station = s->settings->station,
+                                    .batch = uuid_format(&t->uuid, u), .profile = t->profile,
+                                    .dossier = t->dossier, .images = t->put, .sheets = t->sheets,
+                                    .declared_sheets = t->declared_sheets, .reason = "stored" };
+                        events_emit(s->settings->on_event, &e);
+                        s->tracked[i] = s->tracked[--s->n_tracked];
+                }
+                return;
+        }
+}

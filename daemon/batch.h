@@ -1,0 +1,50 @@
+/* One batch: sane_start per image until the feeder is empty. Each image is
+ * encoded, hashed and put into the outbox with the batch's UUID, its
+ * sequence, sheet and side. The last image is held until the next
+ * sane_start says the feeder is empty, so that it can carry last_in_batch
+ * and the batch's page count (the store's verdict needs both). Whatever
+ * ends the batch (empty feeder, jam, double feed, cover open, I/O error,
+ * full spool, a stop), the images already scanned are spooled and
+ * delivered, and sane_cancel() is called. */
+#pragma once
+
+#include "control.h"
+#include "scand.h"
+
+typedef enum BatchEnd {
+        BATCH_END_EMPTY,        /* the feeder emptied: the normal end */
+        BATCH_END_JAM,
+        BATCH_END_DOUBLE_FEED,
+        BATCH_END_COVER_OPEN,
+        BATCH_END_IO_ERROR,
+        BATCH_END_SPOOL_FULL,
+        BATCH_END_STOPPED,      /* SIGTERM */
+        BATCH_END_ERROR,        /* anything else (options refused, out of memory, ...) */
+        _BATCH_END_MAX,
+        _BATCH_END_INVALID = -22,
+} BatchEnd;
+
+typedef struct BatchRequest {
+        const Profile *profile;
+        const char *dossier;      /* NULL: none */
+        unsigned declared_sheets; /* 0: not declared */
+        const char *trigger;      /* "button scan", "sohoactl": for the log */
+} BatchRequest;
+
+typedef struct BatchResult {
+        char uuid[UUID_STRING_MAX];
+        unsigned images, sheets;
+        BatchEnd end;
+        unsigned stop_sheet;      /* the sheet where a jam etc. stopped it; 0 at a normal end */
+        char detail[200];
+} BatchResult;
+
+const char *batch_end_to_string(BatchEnd e);
+
+/* Scan until the batch ends. Always fills *ret; returns 0, or a negative
+ * errno when the device must be considered lost (I/O error). */
+int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret);
+
+/* An outbox event reached the main loop: count STORED pages of tracked
+ * batches, and say batch-stored when a closed batch has them all. */
+void batch_on_outbox_event(Scand *s, const OutboxEvent *ev);

@@ -1,0 +1,45 @@
+/* What the officer is told, at once: every event is logged and, when
+ * scand.on_event is set, runs that command (through /bin/sh -c, without
+ * waiting for it) with the event in its environment: SOHOA_EVENT,
+ * SOHOA_STATION, SOHOA_BATCH, SOHOA_PROFILE, SOHOA_DOSSIER, SOHOA_IMAGES,
+ * SOHOA_SHEETS, SOHOA_DECLARED_SHEETS, SOHOA_SHEET, SOHOA_REASON,
+ * SOHOA_MISSING_SHEETS, SOHOA_EXTRA_SHEETS, SOHOA_MESSAGE_VI,
+ * SOHOA_MESSAGE_EN and SOHOA_MESSAGE (both, Vietnamese first). */
+#pragma once
+
+#include <stdbool.h>
+
+typedef enum EventType {
+        EVENT_BATCH_STARTED,
+        EVENT_BATCH_SCANNED,   /* the feeder emptied: counts known */
+        EVENT_BATCH_STORED,    /* every page of the batch stored */
+        EVENT_COUNT_MISMATCH,  /* sheets scanned differ from the declared count */
+        EVENT_JAM,
+        EVENT_DOUBLE_FEED,
+        EVENT_COVER_OPEN,
+        EVENT_DEVICE_LOST,
+        EVENT_SPOOL_FULL,
+        EVENT_ERROR,
+        _EVENT_TYPE_MAX,
+        _EVENT_TYPE_INVALID = -22,
+} EventType;
+
+typedef struct Event {
+        EventType type;
+        const char *station;
+        const char *batch;       /* UUID string, or NULL */
+        const char *profile;
+        const char *dossier;
+        unsigned images, sheets, declared_sheets;
+        unsigned sheet;          /* where the batch stopped (jam, cover open, ...); 0: none */
+        const char *reason;      /* machine word: feeder-empty, jam, io-error, ... */
+        const char *detail;      /* free text for the log and the English message */
+} Event;
+
+const char *event_type_to_string(EventType t);
+
+/* Log the event and start the hook (command may be NULL). Never fails:
+ * a hook that cannot start is logged, and scanning goes on. */
+void events_emit(const char *command, const Event *ev);
+/* Collect finished hooks (call from the main loop). */
+void events_reap(void);

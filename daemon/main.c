@@ -1,0 +1,313 @@
+/* sohoa-scand: one capture daemon per scanner station. Reads its settings,
+ * opens the outbox (which replays what a previous run spooled) and the
+ * control socket, tells systemd it is ready, then loops: signals, control
+ * requests, outbox events, the scanner (re-opened with backoff when lost)
+ * and its buttons. A batch runs inside the loop, one at a time: the
+ * station has one feeder. The first SIGTERM ends a batch after the page in
+ * hand and exits; the spool keeps whatever is not yet stored. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "clock.h"
+#include "control.h"
+#include "events.h"
+#include "log.h"
+#include "scand.h"
+#include "sigfd.h"
+
+enum { ITEM_SIGNAL, ITEM_CONTROL, ITEM_OUTBOX, _ITEM_MAX };
+
+void scand_check_signals(Scand *s)
+{
+        int signo;
+
+        while (sigfd_read(s->signal_fd, &signo) == 0) {
+                if (signo == SIGHUP)
+                        continue; /* nothing to reload: the scanner holds no settings between batches */
+                if (s->draining)
+                        s->quit = true;
+                s->draining = true;
+                log_info("signal %d: %s", signo, s->quit ? "quitting" : "stopping after the page in hand");
+                (void) sd_notify(0, "STOPPING=1");
+        }
+}
+
+void scand_notify_status(Scand *s)
+{
+        OutboxStats st;
+
+        outbox_stats(s->outbox, &st);
+        (void) sd_notifyf(0, "STATUS=scanner %s: %s%s%s; spool %llu pages; %s; last batch %s (%s)",
+                          s->device->name ? s->device->name : (s->settings->device ? s->settings->device : "?"),
+                          device_state_to_string(s->device->state), s->device->last_error[0] ? ", " : "",
+                          s->device->last_error, (unsigned long long) st.spool_pages,
+                          st.connected ? "broker connected" : "broker not connected",
+                          s->last_batch[0] ? s->last_batch : "none", s->last_end[0] ? s->last_end : "-");
+}
+
+void scand_device_lost(Scand *s, int status, const char *what)
+{
+        Event ev = { .type = EVENT_DEVICE_LOST, .station = s->settings->station, .reason = "device-lost" };
+        char detail[200];
+
+        s->buttons = buttons_free(s->buttons);
+        snprintf(detail, sizeof(detail), "%s: %s", what, sane_strstatus((SANE_Status) status));
+        device_lost(s->device, (SANE_Status) status);
+        log_error("scanner lost (%s): closed, retrying in %llu ms", detail,
+                  (unsigned long long) device_next_timeout(s->device, clock_mono_ms()));
+        ev.detail = detail;
+        events_emit(s->settings->on_event, &ev);
+        s->device_was_up = false;
+        scand_notify_status(s);
+}
+
+/* Open the scanner when a retry is due. */
+static void main_on_device(Scand *s)
+{
+        int r;
+
+        if (s->device->handle || device_next_timeout(s->device, clock_mono_ms()) > 0)
+                return;
+        r = device_open(s->device);
+        if (r < 0) {
+                log_warning("scanner not available (%s), attempt %u, next in %llu ms", s->device->last_error,
+                            s->device->failures,
+                            (unsigned long long) device_next_timeout(s->device, clock_mono_ms()));
+                scand_notify_status(s);
+                return;
+        }
+        r = buttons_new(s->device->handle, s->settings, &s->buttons);
+        if (r < 0)
+                log_warning_errno(r, "cannot list the scanner's buttons: %m, ignoring");
+        log_info("scanner %s open (owned by this daemon until it exits), %zu buttons", s->device->name,
+                 buttons_count(s->buttons));
+        s->device_was_up = true;
+        s->next_poll_ms = clock_mono_ms() + s->settings->button_poll_ms;
+        scand_notify_status(s);
+}
+
+static void main_scan(Scand *s, const Profile *p, const char *dossier, unsigned sheets, const char *trigger,
+                      BatchResult *res)
+{
+        BatchRequest req = { .profile = p, .dossier = dossier && *dossier ? dossier : NULL,
+                             .declared_sheets = sheets, .trigger = trigger };
+
+        if (batch_run(s, &req, res) == -EIO)
+                scand_device_lost(s, SANE_STATUS_IO_ERROR, "I/O error during a batch");
+        scand_notify_status(s);
+}
+
+static void main_on_buttons(Scand *s)
+{
+        const Button *pressed;
+        const char *option;
+        char trigger[96];
+        BatchResult res;
+        int r;
+
+        if (!s->device->handle || clock_mono_ms() < s->next_poll_ms)
+                return;
+        s->next_poll_ms = clock_mono_ms() + s->settings->button_poll_ms;
+        r = buttons_poll(s->buttons, &pressed, &option);
+        if (r < 0) {
+                scand_device_lost(s, r == -EIO ? SANE_STATUS_IO_ERROR : SANE_STATUS_INVAL, "reading buttons");
+                return;
+        }
+        if (!pressed)
+                return;
+        snprintf(trigger, sizeof(trigger), "button %s", option);
+        log_info("button \"%s\" pressed: profile %s", option, pressed->profile);
+        main_scan(s, settings_profile(s->settings, pressed->profile), NULL, 0, trigger, &res);
+}
+
+static void main_reply_status(Scand *s, int conn)
+{
+        char buf[CONTROL_MESSAGE_MAX];
+        OutboxStats st;
+
+        outbox_stats(s->outbox, &st);
+        snprintf(buf, sizeof(buf),
+                 "ok\nstation=%s\ndevice=%s\nstate=%s\nerror=%s\nspool_pages=%llu\nspool_bytes=%llu\n"
+                 "connected=%s\nstored=%llu\nbatches=%llu\nlast_batch=%s\nlast_end=%s\n",
+                 s->settings->station, s->device->name ? s->device->name : "",
+                 device_state_to_string(s->device->state), s->device->last_error,
+                 (unsigned long long) st.spool_pages, (unsigned long long) st.spool_bytes,
+                 st.connected ? "yes" : "no", (unsigned long long) st.stored, (unsigned long long) s->batches,
+                 s->last_batch, s->last_end);
+        control_reply(conn, buf);
+}
+
+static void main_on_control(Scand *s)
+{
+        char buf[CONTROL_MESSAGE_MAX];
+        ControlRequest req;
+        const Profile *p;
+        BatchResult res;
+        int conn = -1, r;
+
+        for (;;) {
+                r = control_accept(s->control_fd, &conn, &req);
+                if (r == -EBADMSG || r == -ETIMEDOUT || r == -ECONNRESET)
+                        continue; /* that client's problem, answered or dropped */
+                if (r < 0)
+                        break;
+                if (strcmp(req.command, "status") == 0) {
+                        main_reply_status(s, conn);
+                } else if (req.station[0] && strcmp(req.station, s->settings->station) != 0) {
+                        snprintf(buf, sizeof(buf), "error: this is station %s, not %s\n", s->settings->station,
+                                 req.station);
+                        control_reply(conn, buf);
+                } else if (!(p = settings_profile(s->settings, req.profile[0] ? req.profile
+                                                                             : s->settings->default_profile))) {
+                        snprintf(buf, sizeof(buf), "error: no profile named %s\n", req.profile);
+                        control_reply(conn, buf);
+                } else if (!s->device->handle) {
+                        snprintf(buf, sizeof(buf), "error: the scanner is not available (%s)\n",
+                                 s->device->last_error);
+                        control_reply(conn, buf);
+                } else {
+                        main_scan(s, p, req.dossier, req.sheets, "sohoactl scan", &res);
+                        snprintf(buf, sizeof(buf), "ok\nbatch=%s\nimages=%u\nsheets=%u\nend=%s\nsheet=%u\ndetail=%s\n",
+                                 res.uuid, res.images, res.sheets, batch_end_to_string(res.end), res.stop_sheet,
+                                 res.detail);
+                        control_reply(conn, buf);
+                }
+        }
+}
+
+/* Runs in the outbox's thread: hand the event to the main loop, no more. */
+static void main_outbox_event(const OutboxEvent *ev, void *userdata)
+{
+        Scand *s = userdata;
+        OutboxEvent copy = *ev;
+
+        copy.reason = NULL;
+        if (write(s->outbox_pipe[1], &copy, sizeof(copy)) != (ssize_t) sizeof(copy))
+                log_warning("outbox event dropped (pipe full), ignoring");
+}
+
+static void main_on_outbox(Scand *s)
+{
+        OutboxEvent ev;
+
+        while (read(s->outbox_pipe[0], &ev, sizeof(ev)) == (ssize_t) sizeof(ev)) {
+                if (ev.type == OUTBOX_EVENT_CONNECTED || ev.type == OUTBOX_EVENT_DISCONNECTED) {
+                        log_info("broker %s", ev.type == OUTBOX_EVENT_CONNECTED ? "connected" : "silent");
+                        scand_notify_status(s);
+                }
+                batch_on_outbox_event(s, &ev);
+        }
+}
+
+static int main_next_timeout(Scand *s)
+{
+        uint64_t now = clock_mono_ms(), t = 1000;
+
+        if (!s->device->handle)
+                t = MIN(t, device_next_timeout(s->device, now));
+        else
+                t = MIN(t, s->next_poll_ms > now ? s->next_poll_ms - now : 0);
+        return (int) t;
+}
+
+static int main_loop(Scand *s)
+{
+        struct pollfd items[_ITEM_MAX] = {
+                [ITEM_SIGNAL] = { .fd = s->signal_fd, .events = POLLIN },
+                [ITEM_CONTROL] = { .fd = s->control_fd, .events = POLLIN },
+                [ITEM_OUTBOX] = { .fd = s->outbox_pipe[0], .events = POLLIN },
+        };
+
+        while (!s->draining && !s->quit) {
+                if (poll(items, _ITEM_MAX, main_next_timeout(s)) < 0 && errno != EINTR)
+                        return log_error_errno(-errno, "poll: %m");
+                scand_check_signals(s);
+                if (s->draining)
+                        break;
+                if (items[ITEM_OUTBOX].revents)
+                        main_on_outbox(s);
+                if (items[ITEM_CONTROL].revents)
+                        main_on_control(s);
+                main_on_device(s);
+                main_on_buttons(s);
+                events_reap();
+        }
+        return 0;
+}
+
+static int main_setup(Scand *s, const Settings *set)
+{
+        OutboxConfig oc = {
+                .spool_dir = set->spool_dir, .endpoint = set->broker, .peer_id = set->station,
+                .software = "sohoa-scand " SOHOA_VERSION, .role = SOHOA__ROLE__ROLE_STATION,
+                .heartbeat_ms = set->heartbeat_ms, .resend_ms = set->resend_ms,
+                .max_spool_bytes = set->max_spool_bytes, .curve_server_key = set->curve_server_key,
+                .curve_public_key = set->curve_public_key, .curve_secret_key = set->curve_secret_key,
+        };
+        int r;
+
+        r = sigfd_open(&s->signal_fd);
+        if (r < 0)
+                return log_error_errno(r, "opening the signal fd: %m");
+        if (pipe2(s->outbox_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+                return log_error_errno(-errno, "pipe: %m");
+        r = device_new(set->device, set->retry_min_ms, set->retry_max_ms, &s->device);
+        if (r < 0)
+                return log_error_errno(r, "out of memory");
+        r = outbox_new(&oc, main_outbox_event, s, &s->outbox);
+        if (r < 0)
+                return log_error_errno(r, "cannot open the outbox on %s: %m", set->spool_dir);
+        r = control_listen(set->control_socket, &s->control_fd);
+        if (r < 0)
+                return log_error_errno(r, "cannot listen on %s: %m", set->control_socket);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        Settings settings = {};
+        Scand s = { .settings = &settings, .signal_fd = -1, .control_fd = -1, .outbox_pipe = { -1, -1 } };
+        OutboxStats st;
+        int r;
+
+        r = settings_parse_argv(&settings, argc, argv);
+        if (r != 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        r = main_setup(&s, &settings);
+        if (r < 0)
+                goto out;
+        outbox_stats(s.outbox, &st);
+        log_info("sohoa-scand " SOHOA_VERSION ": station %s, scanner %s, broker %s, spool %s (%llu pages replayed), "
+                 "control %s",
+                 settings.station, settings.device ? settings.device : "(first with a feeder)", settings.broker,
+                 settings.spool_dir, (unsigned long long) st.spool_pages, settings.control_socket);
+        main_on_device(&s);
+        (void) sd_notify(0, "READY=1");
+        scand_notify_status(&s);
+        r = main_loop(&s);
+out:
+        s.buttons = buttons_free(s.buttons);
+        s.device = device_free(s.device);
+        s.outbox = outbox_free(s.outbox);
+        if (s.control_fd >= 0) {
+                close(s.control_fd);
+                (void) unlink(settings.control_socket);
+        }
+        for (int i = 0; i < 2; i++)
+                if (s.outbox_pipe[i] >= 0)
+                        close(s.outbox_pipe[i]);
+        if (s.signal_fd >= 0)
+                close(s.signal_fd);
+        free(s.tracked);
+        events_reap();
+        settings_done(&settings);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

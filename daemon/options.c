@@ -1,0 +1,270 @@
+/* Profile settings onto a SANE backend. Names come from saneopts.h where a
+ * standard exists, and from the spellings of the common ADF backends
+ * (fujitsu, canon_dr, avision, epsonds, kodak, pixma, airscan) where not.
+ * Values are matched case-insensitively against the option's own list, so
+ * nothing is set that the backend did not offer. */
+#include <errno.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sane/saneopts.h>
+
+#include "device.h"
+#include "options.h"
+
+int options_find(SANE_Handle h, const char *name, const SANE_Option_Descriptor **ret_desc)
+{
+        const SANE_Option_Descriptor *d;
+
+        for (int i = 1; (d = sane_get_option_descriptor(h, i)); i++)
+                if (d->name && strcasecmp(d->name, name) == 0) {
+                        if (ret_desc)
+                                *ret_desc = d;
+                        return i;
+                }
+        return -ENOENT;
+}
+
+int options_get_int(SANE_Handle h, int index, int *ret)
+{
+        const SANE_Option_Descriptor *d = sane_get_option_descriptor(h, index);
+        SANE_Word w = 0;
+        SANE_Status st;
+
+        if (!d || (d->type != SANE_TYPE_BOOL && d->type != SANE_TYPE_INT) || d->size < (SANE_Int) sizeof(w))
+                return -EINVAL;
+        st = sane_control_option(h, index, SANE_ACTION_GET_VALUE, &w, NULL);
+        if (st != SANE_STATUS_GOOD)
+                return device_errno(st);
+        *ret = w;
+        return 0;
+}
+
+static bool matches(const char *s, const char *pattern)
+{
+        regex_t rx;
+        bool m;
+
+        if (!s || regcomp(&rx, pattern, REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
+                return false;
+        m = regexec(&rx, s, 0, NULL, 0) == 0;
+        regfree(&rx);
+        return m;
+}
+
+/* The first entry of a string option's list that matches pattern. */
+static const char *string_pick(const SANE_Option_Descriptor *d, const char *pattern, const char *unless)
+{
+        if (!d || d->type != SANE_TYPE_STRING || d->constraint_type != SANE_CONSTRAINT_STRING_LIST)
+                return NULL;
+        for (const SANE_String_Const *s = d->constraint.string_list; s && *s; s++)
+                if (matches(*s, pattern) && !(unless && matches(*s, unless)))
+                        return *s;
+        return NULL;
+}
+
+#define FEEDER "adf|feeder|automatic document|duplex"
+
+bool options_has_feeder(SANE_Handle h)
+{
+        const SANE_Option_Descriptor *d;
+
+        return options_find(h, SANE_NAME_SCAN_SOURCE, &d) > 0 && string_pick(d, FEEDER, NULL);
+}
+
+static int set_string(SANE_Handle h, const char *name, const char *value)
+{
+        const SANE_Option_Descriptor *d;
+        char *buf;
+        SANE_Status st;
+        int i = options_find(h, name, &d);
+
+        if (i < 0)
+                return i;
+        if (d->type != SANE_TYPE_STRING || !SANE_OPTION_IS_SETTABLE(d->cap) || !SANE_OPTION_IS_ACTIVE(d->cap))
+                return -EOPNOTSUPP;
+        buf = calloc(1, (size_t) MAX(d->size, (SANE_Int) strlen(value) + 1));
+        if (!buf)
+                return -ENOMEM;
+        strcpy(buf, value);
+        st = sane_control_option(h, i, SANE_ACTION_SET_VALUE, buf, NULL);
+        free(buf);
+        return device_errno(st);
+}
+
+static int set_word(SANE_Handle h, const char *name, SANE_Word w)
+{
+        const SANE_Option_Descriptor *d;
+        int i = options_find(h, name, &d);
+
+        if (i < 0)
+                return i;
+        if (!SANE_OPTION_IS_SETTABLE(d->cap) || !SANE_OPTION_IS_ACTIVE(d->cap) || d->size != sizeof(SANE_Word))
+                return -EOPNOTSUPP;
+        return device_errno(sane_control_option(h, i, SANE_ACTION_SET_VALUE, &w, NULL));
+}
+
+/* Source and duplex. The order of preference: the profile's own source;
+ * a duplex source ("ADF Duplex"); a feeder source plus an adf-mode or a
+ * duplex option; for simplex, a feeder source that is not the back. */
+static int apply_source(SANE_Handle h, const Profile *p, OptionsApplied *a, char *why, size_t why_len)
+{
+        const SANE_Option_Descriptor *d = NULL, *m;
+        const char *src = p->source;
+        int r;
+
+        if (options_find(h, SANE_NAME_SCAN_SOURCE, &d) < 0)
+                d = NULL;
+        if (!src && d)
+                src = p->duplex ? string_pick(d, "duplex", NULL) : NULL;
+        if (!src && d)
+                src = string_pick(d, "adf|feeder|automatic document", "duplex|back");
+        if (src) {
+                r = set_string(h, SANE_NAME_SCAN_SOURCE, src);
+                if (r < 0) {
+                        snprintf(why, why_len, "the scanner refused source \"%s\"", src);
+                        return r;
+                }
+                snprintf(a->source, sizeof(a->source), "%s", src);
+        }
+        if (!p->duplex)
+                return 0;
+        if (matches(a->source, "duplex")) {
+                a->duplex_by = "source";
+        } else if (options_find(h, "adf-mode", &m) > 0 && string_pick(m, "duplex", NULL)) {
+                r = set_string(h, "adf-mode", string_pick(m, "duplex", NULL));
+                if (r < 0)
+                        return r;
+                a->duplex_by = "adf-mode";
+        } else if (set_word(h, "duplex", SANE_TRUE) == 0) {
+                a->duplex_by = "duplex";
+        } else {
+                snprintf(why, why_len, "the profile asks for duplex, and this scanner offers none");
+                return -EOPNOTSUPP;
+        }
+        a->duplex = true;
+        return 0;
+}
+
+static int apply_mode(SANE_Handle h, const Profile *p, char *why, size_t why_len)
+{
+        const SANE_Option_Descriptor *d;
+        const char *pattern, *v;
+
+        if (options_find(h, SANE_NAME_SCAN_MODE, &d) < 0)
+                return 0; /* a fixed-mode device: the frame format tells */
+        if (strcmp(p->mode, "gray") == 0)
+                pattern = "^(gr[ae]y|grayscale|8 ?bit gray)";
+        else if (strcmp(p->mode, "lineart") == 0)
+                pattern = "^(lineart|binary|black ?& ?white|bw|1 ?bit)";
+        else
+                pattern = "^(colou?r|24 ?bit colou?r|rgb)";
+        v = string_pick(d, pattern, NULL);
+        if (!v || set_string(h, SANE_NAME_SCAN_MODE, v) < 0) {
+                snprintf(why, why_len, "the scanner offers no %s mode", p->mode);
+                return -EOPNOTSUPP;
+        }
+        return 0;
+}
+
+/* Resolution is INT on most backends, FIXED on some: the nearest offered
+ * value at or above the profile's (never below: 200 dpi is a floor). */
+static int apply_resolution(SANE_Handle h, const Profile *p, OptionsApplied *a, char *why, size_t why_len)
+{
+        const SANE_Option_Descriptor *d;
+        SANE_Word want, best = 0, w;
+        bool fixed;
+        int i = options_find(h, SANE_NAME_SCAN_RESOLUTION, &d);
+
+        if (i < 0 || !SANE_OPTION_IS_SETTABLE(d->cap)) {
+                a->dpi = p->resolution;
+                return 0;
+        }
+        fixed = d->type == SANE_TYPE_FIXED;
+        want = fixed ? SANE_FIX((double) p->resolution) : (SANE_Word) p->resolution;
+        if (d->constraint_type == SANE_CONSTRAINT_WORD_LIST) {
+                for (SANE_Int k = 1; k <= d->constraint.word_list[0]; k++) {
+                        w = d->constraint.word_list[k];
+                        if (w >= want && (best == 0 || w < best))
+                                best = w;
+                }
+        } else if (d->constraint_type == SANE_CONSTRAINT_RANGE) {
+                const SANE_Range *rg = d->constraint.range;
+
+                best = want < rg->min ? rg->min : want;
+                if (rg->quant > 0 && (best - rg->min) % rg->quant)
+                        best += rg->quant - (best - rg->min) % rg->quant;
+                if (best > rg->max)
+                        best = 0;
+        } else
+                best = want;
+        if (best == 0) {
+                snprintf(why, why_len, "the scanner offers no resolution of %u dpi or more", p->resolution);
+                return -EOPNOTSUPP;
+        }
+        w = best;
+        if (sane_control_option(h, i, SANE_ACTION_SET_VALUE, &w, NULL) != SANE_STATUS_GOOD ||
+            sane_control_option(h, i, SANE_ACTION_GET_VALUE, &w, NULL) != SANE_STATUS_GOOD) {
+                snprintf(why, why_len, "the scanner refused %u dpi", p->resolution);
+                return -EIO;
+        }
+        a->dpi = fixed ? (unsigned) (SANE_UNFIX(w) + 0.5) : (unsigned) w;
+        return 0;
+}
+
+/* Double feed on, blank skip off, by every spelling known. */
+static void apply_safety(SANE_Handle h, OptionsApplied *a)
+{
+        static const char *const df_on[] = { "double-feed-detection", "double-feed", "df-thickness", "df-length",
+                                             "df-ultrasonic", "dfeed", "multifeed-detection" };
+        static const char *const skip_off[] = { "blank-page-skip", "skip-blank-pages", "blank-skip", "swskip",
+                                                "blank-page", "skip-blank" };
+        const SANE_Option_Descriptor *d;
+
+        for (size_t i = 0; i < ELEMENTSOF(df_on); i++)
+                if (options_find(h, df_on[i], &d) > 0 && d->type == SANE_TYPE_BOOL &&
+                    set_word(h, df_on[i], SANE_TRUE) == 0)
+                        a->double_feed = true;
+        if (options_find(h, "df-action", &d) > 0 && string_pick(d, "^stop", NULL) &&
+            set_string(h, "df-action", string_pick(d, "^stop", NULL)) == 0)
+                a->double_feed = true;
+        for (size_t i = 0; i < ELEMENTSOF(skip_off); i++)
+                if (options_find(h, skip_off[i], &d) > 0 &&
+                    (d->type == SANE_TYPE_BOOL || d->type == SANE_TYPE_INT || d->type == SANE_TYPE_FIXED) &&
+                    set_word(h, skip_off[i], 0) == 0)
+                        a->blank_skip_off = true;
+}
+
+int options_apply(SANE_Handle h, const Profile *p, OptionsApplied *ret, char *why, size_t why_len)
+{
+        OptionsApplied a = {};
+        int r;
+
+        /* Mode first: on several backends it changes the sources offered. */
+        r = apply_mode(h, p, why, why_len);
+        if (r < 0)
+                return r;
+        r = apply_source(h, p, &a, why, why_len);
+        if (r < 0)
+                return r;
+        r = apply_resolution(h, p, &a, why, why_len);
+        if (r < 0)
+                return r;
+        apply_safety(h, &a);
+        *ret = a;
+        return 0;
+}
+
+bool options_double_feed_sensed(SANE_Handle h)
+{
+        const SANE_Option_Descriptor *d;
+        int v = 0;
+
+        for (int i = 1; (d = sane_get_option_descriptor(h, i)); i++)
+                if (d->name && !SANE_OPTION_IS_SETTABLE(d->cap) && matches(d->name, "double.?feed|multi.?feed") &&
+                    options_get_int(h, i, &v) == 0 && v)
+                        return true;
+        return false;
+}
