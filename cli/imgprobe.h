@@ -1,0 +1,16 @@
+/* What a PNG or JPEG header says about the image: its resolution (PNG pHYs,
+ * JPEG JFIF density; Exif is not read) and whether it is colour, grey or
+ * line-art. Read with libpng and libjpeg, from memory, without decoding the
+ * pixels: a damaged body is the worker's to find (it stores such a page raw,
+ * marked failed, with the reason). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+/* 0 with *ret_dpi (0 when the file states none) and *ret_mode (static), or
+ * -EBADMSG with reason (IMPORT_REASON_MAX bytes) filled in. */
+MUST_CHECK int imgprobe_png(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode, char *reason);
+MUST_CHECK int imgprobe_jpeg(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode, char *reason);

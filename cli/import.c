@@ -1,0 +1,376 @@
+/* sohoactl import: existing scans (TIFF, multi-page TIFF, PNG, JPEG, scanned
+ * PDF) into the pipeline as a bulk page source, through lib/outbox (the one
+ * sender) with role IMPORTER. This file is the command line: options, the
+ * spool (found, created, locked), the outbox's configuration and the final
+ * report; importer.c walks the inputs and spools the pages. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "config.h"
+#include "importer.h"
+
+/* mkdir -p. */
+static int import_mkdirs(const char *path)
+{
+        char buf[PATH_MAX];
+
+        if (snprintf(buf, sizeof(buf), "%s", path) >= (int) sizeof(buf))
+                return -ENAMETOOLONG;
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* --spool, else $SOHOA_SPOOL, else a per-user state directory: the same
+ * spool whatever the current directory, so that a rerun resumes. */
+static int import_spool_dir(const char *given, char *buf, size_t len)
+{
+        const char *e = getenv("SOHOA_SPOOL"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        int n;
+
+        if (given)
+                n = snprintf(buf, len, "%s", given);
+        else if (e && *e)
+                n = snprintf(buf, len, "%s", e);
+        else if (xdg && *xdg == '/')
+                n = snprintf(buf, len, "%s/sohoa/import", xdg);
+        else if (home && *home == '/')
+                n = snprintf(buf, len, "%s/.local/state/sohoa/import", home);
+        else
+                n = snprintf(buf, len, "./var/spool/import-%u", (unsigned) getuid());
+        return n < 0 || (size_t) n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* One import per spool at a time: two senders on one spool would each
+ * delete what the other still waits for. The lock goes with the process. */
+static int import_lock_spool(const char *dir)
+{
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* A peer id stable for this spool and host: the broker routes acks by it. */
+static void import_peer_id(const char *spool, char *buf, size_t len)
+{
+        char host[64] = "localhost", hex[SHA256_HEX_MAX], *abs = realpath(spool, NULL);
+        uint8_t sha[SHA256_LEN];
+
+        (void) gethostname(host, sizeof(host) - 1);
+        host[sizeof(host) - 1] = '\0';
+        sha256_buf(abs ? abs : spool, strlen(abs ? abs : spool), sha);
+        free(abs);
+        snprintf(buf, len, "import-%s-%.8s", host, sha256_hex(sha, hex));
+}
+
+static void import_summary(Importer *im, const ImportSrc *src, const char *outcome, char *buf, size_t len)
+{
+        char when[64];
+        time_t now = time(NULL);
+        size_t files = 0;
+
+        for (size_t i = 0; i < src->n_batches; i++)
+                files += src->batches[i].n_files;
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", localtime(&now));
+        pthread_mutex_lock(&im->lock);
+        snprintf(buf, len,
+                 "sohoactl import report, %s\n"
+                 "spool: %s\nbroker: %s\n"
+                 "batches: %zu, files: %zu\n"
+                 "pages spooled: %" PRIu64 ", already in the spool: %" PRIu64 ", left by an earlier run: %" PRIu64
+                 "\npages stored: %" PRIu64 ", stored raw with a failure: %zu, flagged: %zu\n"
+                 "failed (files and pages): %" PRIu64 "\nresult: %s\n",
+                 when, im->args.spool, im->args.endpoint, src->n_batches, files, im->spooled, im->existing,
+                 im->replayed, im->stored, importreport_count(im->report, IMPORT_ENTRY_STORED_FAILED),
+                 importreport_count(im->report, IMPORT_ENTRY_FLAGGED), im->failed, outcome);
+        pthread_mutex_unlock(&im->lock);
+}
+
+/* Prints the report and writes it to --report, else to
+ * import-report-<time>.txt in the current directory (the spool directory
+ * when that is not writable). */
+static int import_write_report(Importer *im, const ImportSrc *src, const char *outcome)
+{
+        char summary[2048], name[64], path[PATH_MAX];
+        time_t now = time(NULL);
+        FILE *f = NULL;
+
+        import_summary(im, src, outcome, summary, sizeof(summary));
+        if (im->tty && im->args.progress)
+                fputc('\n', stderr);
+        importreport_write(im->report, stdout, summary);
+        strftime(name, sizeof(name), "import-report-%Y%m%d-%H%M%S.txt", localtime(&now));
+        if (im->args.report)
+                snprintf(path, sizeof(path), "%s", im->args.report);
+        else
+                snprintf(path, sizeof(path), "%s", name);
+        f = fopen(path, "we");
+        if (!f && !im->args.report) {
+                snprintf(path, sizeof(path), "%s/%s", im->args.spool, name);
+                f = fopen(path, "we");
+        }
+        if (!f) {
+                fprintf(stderr, "sohoactl import: cannot write the report to %s: %m\n", path);
+                return -EIO;
+        }
+        importreport_write(im->report, f, summary);
+        if (fclose(f) != 0) {
+                fprintf(stderr, "sohoactl import: cannot write the report to %s: %m\n", path);
+                return -EIO;
+        }
+        printf("report written to %s\n", path);
+        return 0;
+}
+
+static void import_usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: sohoactl import PATH... [--dossier CODE] [--dpi N] [--manifest FILE.csv]\n"
+                "                       [--broker EP] [--spool DIR] [--report FILE] [--wait|--no-wait]\n"
+                "Import existing scans (TIFF, multi-page TIFF, PNG, JPEG, scanned PDF) as bulk pages.\n"
+                "Each file is a batch; each folder holding files is a batch of them, in name order.\n"
+                "Importing the same files again stores nothing twice; an interrupted import resumes\n"
+                "when run again with the same spool. With no PATH, only the spool is delivered.\n\n"
+                "  --dossier CODE    dossier of every batch (NNN.NN.NN.XNN-yymmdd-NNNN)\n"
+                "  --manifest FILE   CSV rows path,dossier_code,component (see docs/IMPORT.md)\n"
+                "  --dpi N           resolution of files that state none (default $SOHOA_IMPORT_DPI, else %d)\n"
+                "  --broker EP       broker's station endpoint (default $SOHOA_BROKER, else %s)\n"
+                "  --spool DIR       spool (default $SOHOA_SPOOL, else $XDG_STATE_HOME/sohoa/import)\n"
+                "  --max-spool SIZE  pause spooling beyond this (default %s)\n"
+                "  --report FILE     write the report there (default ./import-report-<time>.txt)\n"
+                "  --id NAME         peer id (default import-<host>-<spool hash>)\n"
+                "  --timeout SEC     stop waiting after SEC seconds (default: wait until done)\n"
+                "  --wait            wait until every page is stored (default)\n"
+                "  --no-wait         return once every page is in the spool\n"
+                "  --quiet           no progress\n",
+                IMPORTER_DPI_DEFAULT, cli_default_broker(), IMPORTER_SPOOL_MAX_DEFAULT);
+}
+
+static int import_parse_uint(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+{
+        char *end;
+        unsigned long long v;
+
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno || end == s || *end || v < min || v > max) {
+                fprintf(stderr, "sohoactl import: %s: not a number from %" PRIu64 " to %" PRIu64 ": %s\n", opt, min,
+                        max, s);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
+
+static int import_parse_args(int argc, char **argv, ImportArgs *a)
+{
+        static const struct option opts[] = {
+                { "dossier", required_argument, NULL, 'D' }, { "manifest", required_argument, NULL, 'm' },
+                { "dpi", required_argument, NULL, 'd' },     { "broker", required_argument, NULL, 'b' },
+                { "spool", required_argument, NULL, 's' },   { "report", required_argument, NULL, 'r' },
+                { "max-spool", required_argument, NULL, 'M' }, { "id", required_argument, NULL, 'i' },
+                { "timeout", required_argument, NULL, 't' }, { "wait", no_argument, NULL, 'w' },
+                { "no-wait", no_argument, NULL, 'W' },       { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },          {},
+        };
+        const char *e = getenv("SOHOA_IMPORT_DPI");
+        uint64_t v;
+        int c;
+
+        *a = (ImportArgs) { .endpoint = cli_default_broker(), .dpi = IMPORTER_DPI_DEFAULT, .wait = true,
+                            .progress = true };
+        if (e && *e && import_parse_uint("$SOHOA_IMPORT_DPI", e, 1, 10000, &v) == 0)
+                a->dpi = (unsigned) v;
+        if (config_parse_bytes(IMPORTER_SPOOL_MAX_DEFAULT, &a->max_spool) < 0)
+                return -EINVAL;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'D': a->dossier = optarg; break;
+                case 'm': a->manifest = optarg; break;
+                case 'b': a->endpoint = optarg; break;
+                case 's': a->spool = optarg; break;
+                case 'r': a->report = optarg; break;
+                case 'i': a->peer_id = optarg; break;
+                case 'w': a->wait = true; break;
+                case 'W': a->wait = false; break;
+                case 'q': a->progress = false; break;
+                case 'd':
+                        if (import_parse_uint("--dpi", optarg, 1, 10000, &v) < 0)
+                                return -EINVAL;
+                        a->dpi = (unsigned) v;
+                        break;
+                case 't':
+                        if (import_parse_uint("--timeout", optarg, 1, UINT32_MAX, &a->timeout_s) < 0)
+                                return -EINVAL;
+                        break;
+                case 'M':
+                        if (config_parse_bytes(optarg, &a->max_spool) < 0) {
+                                fprintf(stderr, "sohoactl import: --max-spool: not a size: %s\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'h': import_usage(stdout); return 1;
+                default: import_usage(stderr); return -EINVAL;
+                }
+        }
+        if (a->dossier && !importsrc_dossier_valid(a->dossier)) {
+                fprintf(stderr, "sohoactl import: --dossier: not a dossier code (NNN.NN.NN.XNN-yymmdd-NNNN): %s\n",
+                        a->dossier);
+                return -EINVAL;
+        }
+        if (a->manifest && (a->dossier || optind < argc)) {
+                fprintf(stderr, "sohoactl import: --manifest names the paths and dossiers itself\n");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spool_len, char *peer, size_t peer_len)
+{
+        CurveKey server, own;
+        const char *tmp = getenv("TMPDIR");
+        int r;
+
+        r = import_spool_dir(im->args.spool, spool, spool_len);
+        if (r >= 0)
+                r = import_mkdirs(spool);
+        if (r < 0) {
+                fprintf(stderr, "sohoactl import: spool %s: %s\n", spool, strerror(-r));
+                return r;
+        }
+        im->args.spool = spool;
+        r = import_lock_spool(spool);
+        if (r < 0) {
+                fprintf(stderr, "sohoactl import: spool %s: %s\n", spool,
+                        r == -EBUSY ? "another import is using it" : strerror(-r));
+                return r;
+        }
+        im->lock_fd = r;
+        if (!im->args.peer_id)
+                import_peer_id(spool, peer, peer_len);
+        snprintf(im->tmpdir, sizeof(im->tmpdir), "%s", tmp && *tmp == '/' ? tmp : "/tmp");
+        *cfg = (OutboxConfig) { .spool_dir = spool, .endpoint = im->args.endpoint,
+                                .peer_id = im->args.peer_id ? im->args.peer_id : peer,
+                                .software = "sohoactl-import " SOHOA_VERSION, .role = SOHOA__ROLE__ROLE_IMPORTER,
+                                .max_spool_bytes = im->args.max_spool };
+        r = curvekey_from_env(&server, &own);
+        if (r < 0) {
+                fprintf(stderr, "sohoactl import: CURVE keys from $SOHOA_BROKER_KEY/$SOHOA_CURVE_KEY: %s\n",
+                        strerror(-r));
+                return r;
+        }
+        if (r == 0) {
+                snprintf(im->curve_server, sizeof(im->curve_server), "%s", server.public_key);
+                snprintf(im->curve_public, sizeof(im->curve_public), "%s", own.public_key);
+                snprintf(im->curve_secret, sizeof(im->curve_secret), "%s", own.secret_key);
+                cfg->curve_server_key = im->curve_server;
+                cfg->curve_public_key = im->curve_public;
+                cfg->curve_secret_key = im->curve_secret;
+        }
+        explicit_bzero(&own, sizeof(own));
+        r = importer_open_outbox(im, cfg);
+        if (r < 0)
+                fprintf(stderr, "sohoactl import: cannot open the outbox on %s: %s\n", spool, strerror(-r));
+        return r;
+}
+
+int import_main(int argc, char **argv)
+{
+        char spool[PATH_MAX], peer[128];
+        const char *outcome = "complete";
+        Importer im = { .lock_fd = -1 };
+        ImportSrc *src = NULL;
+        OutboxConfig cfg;
+        int r, rw = 0, exit_code = EXIT_FAILURE;
+
+        r = import_parse_args(argc, argv, &im.args);
+        if (r != 0)
+                return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        pthread_mutex_init(&im.lock, NULL);
+        im.refs = hashmap_new();
+        im.report = importreport_new();
+        im.tty = isatty(STDERR_FILENO);
+        im.start_ms = clock_mono_ms();
+        if (!im.refs || !im.report)
+                goto out;
+        if (im.args.manifest)
+                r = importsrc_from_manifest(im.args.manifest, &src);
+        else
+                r = importsrc_from_paths(argv + optind, (size_t) (argc - optind), im.args.dossier, &src);
+        if (r < 0)
+                goto out;
+        r = importer_setup_signals();
+        if (r >= 0)
+                r = import_start(&im, &cfg, spool, sizeof(spool), peer, sizeof(peer));
+        if (r < 0)
+                goto out;
+        r = importer_run(&im, src);
+        if (r < 0 && !importer_interrupted())
+                fprintf(stderr, "sohoactl import: stopped: %s\n", strerror(-r));
+        if (r >= 0 && !importer_interrupted() && im.args.wait)
+                rw = importer_wait(&im);
+        importer_show(&im, true);
+        if (importer_interrupted() || rw == -EINTR)
+                outcome = "interrupted: the rest is in the spool; run the same command again to finish";
+        else if (r < 0)
+                outcome = "stopped by an error: run the same command again to finish";
+        else if (rw == -ETIMEDOUT)
+                outcome = "timed out waiting: the rest is in the spool; run the same command again to finish";
+        else if (rw == -EMSGSIZE)
+                outcome = "pages larger than the broker accepts are held in the spool";
+        else if (!im.args.wait)
+                outcome = "spooled, not waited for: run `sohoactl import` with the same spool to deliver";
+        im.outbox = outbox_free(im.outbox);
+        if (import_write_report(&im, src, outcome) < 0)
+                r = -EIO;
+        if (importer_interrupted())
+                exit_code = 128 + importer_interrupted();
+        else if (r >= 0 && rw == 0 && im.failed == 0)
+                exit_code = EXIT_SUCCESS;
+out:
+        outbox_free(im.outbox);
+        importsrc_free(src);
+        if (im.refs) {
+                size_t state = 0;
+                void *v;
+
+                while (hashmap_iterate(im.refs, &state, NULL, NULL, &v))
+                        free(v);
+                hashmap_free(im.refs);
+        }
+        importreport_free(im.report);
+        pthread_mutex_destroy(&im.lock);
+        if (im.lock_fd >= 0)
+                close(im.lock_fd);
+        return exit_code;
+}
+

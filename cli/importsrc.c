@@ -1,0 +1,381 @@
+/* Turning import paths and manifests into batches (see importsrc.h). Only
+ * names are gathered here; files are opened later, one at a time. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "importsrc.h"
+
+/* Folders deeper than this are not walked (a symlink loop ends here). */
+#define IMPORTSRC_DEPTH_MAX 32
+#define IMPORTSRC_LINE_MAX 8192
+
+typedef struct StrList {
+        char **v;
+        size_t n, cap;
+} StrList;
+
+static int strlist_add(StrList *l, const char *s)
+{
+        char *d;
+
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 16;
+                char **v = realloc(l->v, cap * sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                l->v = v;
+                l->cap = cap;
+        }
+        d = strdup(s);
+        if (!d)
+                return -ENOMEM;
+        l->v[l->n++] = d;
+        return 0;
+}
+
+static void strlist_done(StrList *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                free(l->v[i]);
+        free(l->v);
+        *l = (StrList) {};
+}
+
+static int importsrc_bad(ImportSrc *s, const char *path, const char *reason)
+{
+        char **p = realloc(s->bad_paths, (s->n_bad + 1) * sizeof(*p));
+        char **r;
+
+        if (!p)
+                return -ENOMEM;
+        s->bad_paths = p;
+        r = realloc(s->bad_reasons, (s->n_bad + 1) * sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        s->bad_reasons = r;
+        p[s->n_bad] = strdup(path);
+        r[s->n_bad] = strdup(reason);
+        if (!p[s->n_bad] || !r[s->n_bad]) {
+                free(p[s->n_bad]);
+                free(r[s->n_bad]);
+                return -ENOMEM;
+        }
+        s->n_bad++;
+        return 0;
+}
+
+/* Appends a batch; takes the files of l (l is emptied). */
+static int importsrc_add_batch(ImportSrc *s, const char *label, const char *dossier, const char *component,
+                               StrList *l)
+{
+        ImportBatch *b = realloc(s->batches, (s->n_batches + 1) * sizeof(*b));
+
+        if (!b)
+                return -ENOMEM;
+        s->batches = b;
+        b = &s->batches[s->n_batches];
+        *b = (ImportBatch) { .label = strdup(label), .dossier = dossier ? strdup(dossier) : NULL,
+                             .component = component ? strdup(component) : NULL };
+        if (!b->label || (dossier && !b->dossier) || (component && !b->component)) {
+                free(b->label);
+                free(b->dossier);
+                free(b->component);
+                return -ENOMEM;
+        }
+        b->files = l->v;
+        b->n_files = l->n;
+        *l = (StrList) {};
+        s->n_batches++;
+        return 0;
+}
+
+static int importsrc_namecmp(const struct dirent **a, const struct dirent **b)
+{
+        return strverscmp((*a)->d_name, (*b)->d_name);
+}
+
+static int importsrc_visible(const struct dirent *e)
+{
+        return e->d_name[0] != '.';
+}
+
+/* Walks dir. With flat == NULL, each folder holding files becomes a batch
+ * (files of dir first, then its subfolders'); otherwise every file below
+ * dir is appended to flat. */
+static int importsrc_walk(ImportSrc *s, const char *dir, const char *dossier, StrList *flat, unsigned depth)
+{
+        struct dirent **names = NULL;
+        StrList files = {}, dirs = {};
+        int n, r = 0;
+
+        if (depth > IMPORTSRC_DEPTH_MAX)
+                return importsrc_bad(s, dir, "folders nested too deep (a symlink loop?)");
+        n = scandir(dir, &names, importsrc_visible, importsrc_namecmp);
+        if (n < 0)
+                return importsrc_bad(s, dir, strerror(errno));
+        for (int i = 0; i < n && r >= 0; i++) {
+                struct stat st;
+                char *p;
+
+                if (asprintf(&p, "%s/%s", dir, names[i]->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (stat(p, &st) < 0)
+                        r = importsrc_bad(s, p, strerror(errno));
+                else if (S_ISDIR(st.st_mode))
+                        r = strlist_add(&dirs, p);
+                else
+                        r = strlist_add(flat ? flat : &files, p);
+                free(p);
+        }
+        for (int i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        if (r >= 0 && files.n > 0)
+                r = importsrc_add_batch(s, dir, dossier, NULL, &files);
+        for (size_t i = 0; i < dirs.n && r >= 0; i++)
+                r = importsrc_walk(s, dirs.v[i], dossier, flat, depth + 1);
+        strlist_done(&files);
+        strlist_done(&dirs);
+        return r;
+}
+
+/* One path of the command line or the manifest: a file, or a folder. */
+static int importsrc_path(ImportSrc *s, const char *path, const char *dossier, StrList *flat)
+{
+        struct stat st;
+        StrList one = {};
+        int r;
+
+        if (stat(path, &st) < 0)
+                return importsrc_bad(s, path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return importsrc_walk(s, path, dossier, flat, 0);
+        if (flat)
+                return strlist_add(flat, path);
+        r = strlist_add(&one, path);
+        if (r >= 0)
+                r = importsrc_add_batch(s, path, dossier, NULL, &one);
+        strlist_done(&one);
+        return r;
+}
+
+int importsrc_from_paths(char *const *paths, size_t n, const char *dossier, ImportSrc **ret)
+{
+        ImportSrc *s = calloc(1, sizeof(*s));
+        int r = 0;
+
+        if (!s)
+                return -ENOMEM;
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = importsrc_path(s, paths[i], dossier, NULL);
+        if (r < 0) {
+                importsrc_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+/* Splits one CSV line into at most max fields in place ("" quotes, ""
+ * inside them for a quote). Returns the field count, -EINVAL on a bad quote. */
+static int importsrc_csv_split(char *line, char **fields, int max)
+{
+        int n = 0;
+        char *in = line, *out = line;
+
+        while (n < max) {
+                fields[n++] = out;
+                if (*in == '"') {
+                        for (in++;; in++) {
+                                if (*in == '\0')
+                                        return -EINVAL;
+                                if (*in == '"' && in[1] == '"')
+                                        *out++ = *in++;
+                                else if (*in == '"') {
+                                        in++;
+                                        break;
+                                } else
+                                        *out++ = *in;
+                        }
+                } else
+                        while (*in && *in != ',')
+                                *out++ = *in++;
+                if (*in != ',') {
+                        *out = '\0';
+                        return *in == '\0' ? n : -EINVAL;
+                }
+                in++;
+                *out++ = '\0';
+        }
+        return -EINVAL;
+}
+
+static char *importsrc_trim(char *s)
+{
+        char *e;
+
+        while (isspace((unsigned char) *s))
+                s++;
+        e = s + strlen(s);
+        while (e > s && isspace((unsigned char) e[-1]))
+                *--e = '\0';
+        return s;
+}
+
+/* Rows that share (dossier, component) gather into one batch. */
+static ImportBatch *importsrc_find(ImportSrc *s, const char *dossier, const char *component)
+{
+        for (size_t i = 0; i < s->n_batches; i++) {
+                ImportBatch *b = &s->batches[i];
+
+                if (b->component && strcmp(b->component, component) == 0 &&
+                    strcmp(b->dossier ? b->dossier : "", dossier) == 0)
+                        return b;
+        }
+        return NULL;
+}
+
+static int importsrc_row(ImportSrc *s, const char *base, char **f, int nf)
+{
+        char *path = importsrc_trim(f[0]), *dossier = nf > 1 ? importsrc_trim(f[1]) : (char *) "";
+        char *component = nf > 2 ? importsrc_trim(f[2]) : (char *) "", *full, *label;
+        StrList files = {};
+        ImportBatch *b;
+        int r;
+
+        if (asprintf(&full, "%s%s%s", path[0] == '/' ? "" : base, path[0] == '/' ? "" : "/", path) < 0)
+                return -ENOMEM;
+        if (component[0] == '\0') {
+                r = importsrc_path(s, full, dossier[0] ? dossier : NULL, NULL);
+                free(full);
+                return r;
+        }
+        r = importsrc_path(s, full, dossier, &files);
+        free(full);
+        b = importsrc_find(s, dossier, component);
+        if (r >= 0 && !b && files.n > 0) {
+                if (asprintf(&label, "%s/%s", dossier[0] ? dossier : "-", component) < 0)
+                        r = -ENOMEM;
+                else {
+                        r = importsrc_add_batch(s, label, dossier[0] ? dossier : NULL, component, &files);
+                        free(label);
+                }
+        }
+        for (size_t i = 0; b && r >= 0 && i < files.n; i++) {
+                char **v = realloc(b->files, (b->n_files + 1) * sizeof(*v));
+
+                if (!v) {
+                        r = -ENOMEM;
+                        break;
+                }
+                b->files = v;
+                b->files[b->n_files++] = files.v[i];
+                files.v[i] = NULL;
+        }
+        strlist_done(&files);
+        return r;
+}
+
+int importsrc_from_manifest(const char *manifest, ImportSrc **ret)
+{
+        char line[IMPORTSRC_LINE_MAX], *copy = strdup(manifest), *base, *f[4];
+        ImportSrc *s = calloc(1, sizeof(*s));
+        unsigned lineno = 0;
+        FILE *in = NULL;
+        int r = -ENOMEM, nf;
+
+        if (!s || !copy)
+                goto out;
+        base = dirname(copy);
+        in = fopen(manifest, "re");
+        if (!in) {
+                r = -errno;
+                fprintf(stderr, "sohoactl import: %s: %s\n", manifest, strerror(errno));
+                goto out;
+        }
+        r = 0;
+        while (r >= 0 && fgets(line, sizeof(line), in)) {
+                char *l;
+
+                lineno++;
+                line[strcspn(line, "\r\n")] = '\0';
+                l = importsrc_trim(line);
+                if (l[0] == '\0' || l[0] == '#')
+                        continue;
+                nf = importsrc_csv_split(l, f, 4);
+                if (nf < 0 || nf > 3 || importsrc_trim(f[0])[0] == '\0') {
+                        fprintf(stderr, "sohoactl import: %s:%u: expected path,dossier_code,component\n", manifest,
+                                lineno);
+                        r = -EINVAL;
+                } else if (lineno == 1 && strcmp(importsrc_trim(f[0]), "path") == 0)
+                        continue; /* the header row */
+                else if (nf > 1 && importsrc_trim(f[1])[0] && !importsrc_dossier_valid(importsrc_trim(f[1]))) {
+                        fprintf(stderr, "sohoactl import: %s:%u: not a dossier code (NNN.NN.NN.XNN-yymmdd-NNNN): %s\n",
+                                manifest, lineno, f[1]);
+                        r = -EINVAL;
+                } else
+                        r = importsrc_row(s, base, f, nf);
+        }
+out:
+        if (in)
+                fclose(in);
+        free(copy);
+        if (r < 0) {
+                importsrc_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+ImportSrc *importsrc_free(ImportSrc *s)
+{
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n_batches; i++) {
+                ImportBatch *b = &s->batches[i];
+
+                for (size_t k = 0; k < b->n_files; k++)
+                        free(b->files[k]);
+                free(b->files);
+                free(b->label);
+                free(b->dossier);
+                free(b->component);
+        }
+        for (size_t i = 0; i < s->n_bad; i++) {
+                free(s->bad_paths[i]);
+                free(s->bad_reasons[i]);
+        }
+        free(s->batches);
+        free(s->bad_paths);
+        free(s->bad_reasons);
+        free(s);
+        return NULL;
+}
+
+bool importsrc_dossier_valid(const char *c)
+{
+        /* 9 = digit, X = upper-case letter, others literal. */
+        static const char form[] = "999.99.99.X99-999999-9999";
+
+        if (strlen(c) != sizeof(form) - 1)
+                return false;
+        for (size_t i = 0; form[i]; i++) {
+                if (form[i] == '9' && !isdigit((unsigned char) c[i]))
+                        return false;
+                if (form[i] == 'X' && !isupper((unsigned char) c[i]))
+                        return false;
+                if (form[i] != '9' && form[i] != 'X' && form[i] != c[i])
+                        return false;
+        }
+        return true;
+}

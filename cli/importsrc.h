@@ -1,0 +1,43 @@
+/* What `sohoactl import` was asked to import, as a list of batches: each
+ * file named on the command line is a batch; each folder is walked, and
+ * every folder (itself or below) that holds files is one batch of those
+ * files, in natural name order ("p2" before "p10"); hidden entries are
+ * skipped. With a manifest (CSV, see docs/IMPORT.md), its rows say which
+ * files or folders go to which dossier and component: rows that share a
+ * dossier and a component form one batch, in row order; a row without a
+ * component is a batch of its own; a folder row brings every file below it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+
+typedef struct ImportBatch {
+        char *label;            /* the file or folder, or "DOSSIER/COMPONENT" */
+        char *dossier;          /* NULL: none */
+        char *component;        /* NULL: none */
+        char **files;
+        size_t n_files;
+} ImportBatch;
+
+typedef struct ImportSrc {
+        ImportBatch *batches;
+        size_t n_batches;
+        /* Inputs that could not be listed, with the reason, for the report. */
+        char **bad_paths;
+        char **bad_reasons;
+        size_t n_bad;
+} ImportSrc;
+
+/* The batches of the given paths, all with dossier (NULL: none). 0 or
+ * negative errno (-ENOMEM); unreadable inputs go to bad_paths. The caller
+ * frees with importsrc_free(). */
+MUST_CHECK int importsrc_from_paths(char *const *paths, size_t n, const char *dossier, ImportSrc **ret);
+/* The batches a manifest names. 0, or -EINVAL after printing the file,
+ * line and reason to stderr (a malformed manifest imports nothing). */
+MUST_CHECK int importsrc_from_manifest(const char *manifest, ImportSrc **ret);
+ImportSrc *importsrc_free(ImportSrc *s);
+
+/* Whether code has the form <OrganId>-<yymmdd>-<NNNN>, OrganId NNN.NN.NN.XNN. */
+bool importsrc_dossier_valid(const char *code);
