@@ -10,6 +10,7 @@
         X("status", status_main, "show the broker's queues, workers, stations and counters")     \
         X("scan", scan_main, "scan a station's feeder until it is empty (through its daemon)")      \
         X("search", search_main, "find stored pages by their text (accents optional)")             \
+        X("import", import_main, "import existing scans (TIFF, PNG, JPEG, scanned PDF) as bulk pages") \
         X("db", db_main, "`db migrate`: apply the database migrations not applied yet")                \
         X("keygen", keygen_main, "make a CURVE key pair for the broker or a client")
 /* clang-format on */
