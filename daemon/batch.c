@@ -36,7 +36,7 @@ typedef struct Held {
         uint8_t sha[SHA256_LEN];
         uint8_t *buf;
         size_t len;
-        unsigned sequence, sheet;
+        unsigned sequence, sheet, frames;
         Sohoa__Side side;
         int64_t captured_at_us;
 } Held;
@@ -143,7 +143,7 @@ static int batch_place(Image *img, const SANE_Parameters *p, const uint8_t *raw,
 
 /* One image, all its frames. GOOD with img filled, or the status that
  * ended it (NO_DOCS at the first frame is the empty feeder). */
-static SANE_Status batch_acquire(Batch *b, Image *img, int *ret_err)
+static SANE_Status batch_acquire(Batch *b, Image *img, unsigned *ret_frames, int *ret_err)
 {
         SANE_Parameters p;
         SANE_Status st;
@@ -165,6 +165,7 @@ static SANE_Status batch_acquire(Batch *b, Image *img, int *ret_err)
                 }
                 *ret_err = batch_place(img, &p, raw, len, pass == 0);
                 raw = mfree(raw);
+                *ret_frames = pass + 1;
                 if (*ret_err < 0)
                         return SANE_STATUS_INVAL;
                 if (p.last_frame || p.format == SANE_FRAME_GRAY || p.format == SANE_FRAME_RGB)
@@ -212,9 +213,10 @@ static int batch_put_held(Batch *b, bool last)
         b->images++;
         if (b->tracked)
                 b->tracked->put++;
-        log_info("spooled page %s: batch %s sequence %u sheet %u side %s%s, %zu bytes, sha256 %s",
+        log_info("spooled page %s: batch %s sequence %u sheet %u side %s%s, %u frame%s, %zu bytes, sha256 %s",
                  uuid_format(&hd->uuid, pu), uuid_format(&b->uuid, bu), hd->sequence, hd->sheet,
-                 side_name(hd->side), last ? " (last)" : "", hd->len, sha256_hex(hd->sha, hex));
+                 side_name(hd->side), last ? " (last)" : "", hd->frames, hd->frames == 1 ? "" : "s", hd->len,
+                 sha256_hex(hd->sha, hex));
         hd->buf = mfree(hd->buf);
         hd->full = false;
         return 0;
@@ -222,7 +224,7 @@ static int batch_put_held(Batch *b, bool last)
 
 /* Encode and hash a scanned image, and hold it. The one held before is
  * spooled first: it is not the last. */
-static int batch_take(Batch *b, Image *img, unsigned sequence)
+static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
 {
         const Profile *pr = b->req->profile;
         uint8_t *buf = NULL;
@@ -243,7 +245,7 @@ static int batch_take(Batch *b, Image *img, unsigned sequence)
                 free(buf);
                 return r;
         }
-        b->held = (Held) { .full = true, .buf = buf, .len = len, .sequence = sequence,
+        b->held = (Held) { .full = true, .buf = buf, .len = len, .sequence = sequence, .frames = frames,
                            .captured_at_us = clock_real_us() };
         r = uuid_v4(&b->held.uuid);
         if (r < 0)
@@ -290,6 +292,7 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
         for (unsigned seq = 1;; seq++) {
                 Image img = {};
                 SANE_Status st;
+                unsigned frames = 0;
                 int err, r;
 
                 scand_check_signals(b->s);
@@ -298,9 +301,9 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
                         return BATCH_END_STOPPED;
                 }
                 res->stop_sheet = b->opts.duplex ? (seq + 1) / 2 : seq;
-                st = batch_acquire(b, &img, &err);
+                st = batch_acquire(b, &img, &frames, &err);
                 if (st == SANE_STATUS_GOOD) {
-                        r = batch_take(b, &img, seq);
+                        r = batch_take(b, &img, seq, frames);
                         free(img.data);
                         if (r == -ENOSPC) {
                                 snprintf(res->detail, sizeof(res->detail),

@@ -11,6 +11,7 @@
 
 #include <sane/saneopts.h>
 
+#include "config.h"
 #include "device.h"
 #include "options.h"
 
@@ -237,6 +238,41 @@ static void apply_safety(SANE_Handle h, OptionsApplied *a)
                         a->blank_skip_off = true;
 }
 
+/* The profile's own backend options ("three-pass=yes;test-picture=Grid"),
+ * by the option's type. */
+static int apply_extra(SANE_Handle h, const char *list, char *why, size_t why_len)
+{
+        char *copy, *save = NULL, *item, *eq;
+        const SANE_Option_Descriptor *d;
+        int r = 0;
+
+        if (!list)
+                return 0;
+        copy = strdup(list);
+        if (!copy)
+                return -ENOMEM;
+        for (item = strtok_r(copy, ";", &save); item && r == 0; item = strtok_r(NULL, ";", &save)) {
+                bool b;
+
+                eq = strchr(item, '=');
+                if (!eq || options_find(h, (*eq = '\0', item), &d) < 0) {
+                        snprintf(why, why_len, "the scanner has no option \"%s\"", item);
+                        r = -EOPNOTSUPP;
+                } else if (d->type == SANE_TYPE_STRING)
+                        r = set_string(h, item, eq + 1);
+                else if (d->type == SANE_TYPE_BOOL)
+                        r = config_parse_bool(eq + 1, &b) < 0 ? -EINVAL : set_word(h, item, b);
+                else if (d->type == SANE_TYPE_FIXED)
+                        r = set_word(h, item, SANE_FIX(strtod(eq + 1, NULL)));
+                else
+                        r = set_word(h, item, (SANE_Word) strtol(eq + 1, NULL, 10));
+                if (r < 0 && !why[0])
+                        snprintf(why, why_len, "the scanner refused %s=%s", item, eq + 1);
+        }
+        free(copy);
+        return r;
+}
+
 int options_apply(SANE_Handle h, const Profile *p, OptionsApplied *ret, char *why, size_t why_len)
 {
         OptionsApplied a = {};
@@ -253,6 +289,10 @@ int options_apply(SANE_Handle h, const Profile *p, OptionsApplied *ret, char *wh
         if (r < 0)
                 return r;
         apply_safety(h, &a);
+        why[0] = '\0';
+        r = apply_extra(h, p->sane_options, why, why_len);
+        if (r < 0)
+                return r;
         *ret = a;
         return 0;
 }

@@ -60,6 +60,8 @@ static const ConfigKey profile_keys[] = {
         PKEY("duplex", duplex, CONFIG_BOOL, "yes", 0, 0, "scan both sides of every sheet"),
         PKEY("encoding", encoding, CONFIG_STRING, "", 0, 0, "jpeg, zstd (lossless) or g4 (line-art)"),
         PKEY("jpeg_quality", jpeg_quality, CONFIG_UINT, "90", 1, 100, "JPEG quality"),
+        PKEY("sane_options", sane_options, CONFIG_STRING, "", 0, 0,
+             "backend options set last, \"name=value;name=value\" (as scanimage names them)"),
         {},
 };
 

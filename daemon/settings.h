@@ -28,6 +28,7 @@ typedef struct Profile {
         bool duplex;
         char *encoding;     /* "jpeg", "zstd", "g4"; NULL: g4 for lineart, else jpeg */
         unsigned jpeg_quality;
+        char *sane_options; /* "name=value;name=value": backend options set after the others */
         /* Where it was defined, for --check-config. */
         char file[256];
         unsigned line, resolution_line, encoding_line;

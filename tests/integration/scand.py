@@ -1,0 +1,128 @@
+"""Pieces the capture daemon's tests share: a SANE configuration directory
+whose dll.conf lists SANE's own `test` backend and the project's
+`sohoatest` backend (tests/sane, found through LD_LIBRARY_PATH), a
+scenario file for sohoatest, and a running sohoa-scand with a config of
+its own, talking to the spine's broker (spine.Stack). The daemon's log
+lines say what it spooled ("spooled page UUID: batch B sequence N sheet S
+side front|back"), the backend's log what it served, and the on_event
+hook writes each event's environment to a file of its own."""
+
+import os
+import re
+
+import harness as h
+
+SPOOLED = re.compile(r"spooled page (\S+): batch (\S+) sequence (\d+) sheet (\d+) side (front|back)"
+                     r"(?: \(last\))?, (\d+) frames?, (\d+) bytes, sha256 ([0-9a-f]{64})")
+
+
+def write_ppm(path, w, hgt, fn):
+    """A P6 PPM of w x hgt pixels, fn(x, y) -> (r, g, b)."""
+    rows = bytearray()
+    for y in range(hgt):
+        for x in range(w):
+            rows += bytes(fn(x, y))
+    with open(path, "wb") as f:
+        f.write(b"P6 %d %d 255\n" % (w, hgt))
+        f.write(rows)
+
+
+class Station:
+    def __init__(self, stack, name="st1", device="sohoatest:adf", profiles=None, scenario=None,
+                 sets=(), start=True, broker=None):
+        self.name = name
+        self.stack = stack
+        self.dir = h.path("station-" + name)
+        self.dir.mkdir(exist_ok=True)
+        (self.dir / "dll.conf").write_text("test\nsohoatest\n")
+        self.scenario_path = self.dir / "scenario"
+        self.backend_log = self.dir / "backend.log"
+        self.events_dir = self.dir / "events"
+        self.events_dir.mkdir(exist_ok=True)
+        self.socket = str(self.dir / "ctl.sock")
+        self.spool = self.dir / "spool"
+        self.scenario(**(scenario or {}))
+        conf = ["[scand]",
+                "station = " + name,
+                "device = " + device,
+                "broker = " + (broker or stack.stations),
+                "spool_dir = %s" % self.spool,
+                "control_socket = " + self.socket,
+                "retry_min = 100ms",
+                "retry_max = 800ms",
+                "heartbeat = 250ms",
+                "resend = 20s",
+                # One file per event, named by event and batch: hooks run in parallel.
+                "on_event = env | grep ^SOHOA_ > %s/$SOHOA_EVENT-${SOHOA_BATCH:-none}-$$" % self.events_dir]
+        for pname, keys in (profiles or {"duplex": {"duplex": "yes"}}).items():
+            conf += ["", "[profile.%s]" % pname] + ["%s = %s" % kv for kv in keys.items()]
+        if profiles:
+            conf.insert(2, "default_profile = " + next(iter(profiles)))
+        self.conf = self.dir / "scand.conf"
+        self.conf.write_text("\n".join(conf) + "\n")
+        argv = ["sohoa-scand", "--config", self.conf]
+        for s in sets:
+            argv += ["--set", s]
+        self.proc = h.Proc("scand-" + name, argv, env=self.env(), start=start)
+
+    def env(self):
+        libdir = str(h.BUILD_DIR / "tests" / "sane")
+        old = os.environ.get("LD_LIBRARY_PATH")
+        return {"SANE_CONFIG_DIR": str(self.dir),
+                "LD_LIBRARY_PATH": libdir + (":" + old if old else ""),
+                "SOHOATEST_SCENARIO": str(self.scenario_path)}
+
+    def scenario(self, **kv):
+        """Rewrite the sohoatest scenario (read at open and at each batch's end)."""
+        kv.setdefault("log", str(self.backend_log))
+        self.scenario_path.write_text("".join("%s = %s\n" % item for item in kv.items()))
+
+    def wait_ready(self, timeout=15):
+        self.proc.wait_log(r"scanner \S+ open", timeout)
+
+    def scan(self, *args, check=True, timeout=120):
+        """`sohoactl scan --socket ... args`: the reply's key=value lines as a dict."""
+        cp = h.run(["sohoactl", "scan", "--socket", self.socket] + list(args), check=False, timeout=timeout)
+        if check and cp.returncode not in (0, 1):
+            raise h.TestFailure("sohoactl scan failed (%d): %s" % (cp.returncode, cp.stderr))
+        out = dict(line.split("=", 1) for line in cp.stdout.splitlines() if "=" in line)
+        out["_rc"] = cp.returncode
+        out["_stderr"] = cp.stderr
+        return out
+
+    def status(self):
+        return self.scan("--status")
+
+    def pages(self, batch=None):
+        """(uuid, batch, sequence, sheet, side, frames, sha256) of every page the daemon spooled, in order."""
+        out = []
+        for m in SPOOLED.finditer(self.proc.log()):
+            p = (m.group(1), m.group(2), int(m.group(3)), int(m.group(4)), m.group(5), int(m.group(6)),
+                 m.group(8))
+            if batch is None or p[1] == batch:
+                out.append(p)
+        return out
+
+    def served(self):
+        """The backend's log lines."""
+        return self.backend_log.read_text().splitlines() if self.backend_log.exists() else []
+
+    def events(self, kind=None, batch=None):
+        """Each event's environment as a dict, for events of that kind (and batch)."""
+        out = []
+        for f in sorted(os.listdir(self.events_dir)):
+            env = dict(line.split("=", 1) for line in (self.events_dir / f).read_text().splitlines()
+                       if "=" in line)
+            if kind and env.get("SOHOA_EVENT") != kind:
+                continue
+            if batch and env.get("SOHOA_BATCH") != batch:
+                continue
+            out.append(env)
+        return out
+
+    def wait_event(self, kind, batch=None, timeout=15):
+        return h.wait_for(lambda: self.events(kind, batch), timeout, "event %s" % kind)[0]
+
+    def spooled_files(self):
+        return [f for f in os.listdir(self.spool) if f.endswith(".page")] if self.spool.exists() else []
+
