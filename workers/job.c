@@ -5,6 +5,7 @@
  * the reason; only a database that stays away past the deadline leaves it
  * unstored, and then the sender keeps it and sends it again. */
 #include <errno.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ typedef struct JobTrace {
         char uuid[UUID_STRING_MAX];
         const PageResult *res;
         uint64_t store_usec;
-        const char *path; /* "processed", "failed", "quarantined", "rejected" */
+        const char *path; /* how it was answered: "processed", "look-up", "decode failed", ... */
 } JobTrace;
 
 int job_new(const Settings *s, Job **ret)
@@ -143,7 +144,7 @@ static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out
                  (double) t->store_usec / 1000.0,
                  (double) ((res ? res->total_usec : 0) + t->store_usec) / 1000.0,
                  rec->page.ocr_text ? strlen(rec->page.ocr_text) : 0,
-                 rec->page.ocr_confidence == rec->page.ocr_confidence ? rec->page.ocr_confidence : -1.0,
+                 !isnan(rec->page.ocr_confidence) ? rec->page.ocr_confidence : -1.0,
                  rec->page.dpi, rec->page.low_dpi ? " (low)" : "", rec->page.blank > 0 ? ", blank" : "");
 }
 
@@ -229,7 +230,7 @@ static int job_outcome(Job *j, const JobTrace *t, const Record *rec, int r, Stor
 /* Before any work: the hash, then whether the page is stored already.
  * Returns 1 when *out is the answer, 2 when the page is stored with another
  * hash (the store rejects it and audits the rejection), 0 to go on. */
-static int job_precheck(Job *j, const WorkJob *wj, const JobTrace *t, const Record *rec, WorkOutcome *out)
+static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *rec, WorkOutcome *out)
 {
         uint8_t h[SHA256_LEN];
         StoreLookup l;
@@ -238,6 +239,7 @@ static int job_precheck(Job *j, const WorkJob *wj, const JobTrace *t, const Reco
 
         sha256_buf(wj->image, wj->image_len, h);
         if (memcmp(h, rec->page.sha256, SHA256_LEN) != 0) {
+                t->path = "hash check";
                 out->status = SOHOA__RESULT_STATUS__RESULT_RESEND;
                 snprintf(out->reason, sizeof(out->reason), "payload fails its SHA-256 (damaged in transit)");
                 log_warning("page %s: payload of %zu bytes fails its SHA-256: asking for it again", t->uuid,
@@ -255,6 +257,7 @@ static int job_precheck(Job *j, const WorkJob *wj, const JobTrace *t, const Reco
                 return 0;
         if (memcmp(l.sha256, rec->page.sha256, SHA256_LEN) != 0)
                 return 2;
+        t->path = "look-up";
         out->status = l.failed ? SOHOA__RESULT_STATUS__RESULT_STORED_FAILED : SOHOA__RESULT_STATUS__RESULT_STORED;
         snprintf(out->reason, sizeof(out->reason), "already stored%s", l.failed ? " (failed)" : "");
         log_info("page %s: already stored with the same hash: acknowledged without processing", t->uuid);
@@ -297,10 +300,12 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
                         goto out;
                 t.res = res;
                 if (rec.page.failed)
-                        t.path = "failed";
+                        t.path = res ? "image only" : "unreadable";
         }
-        if (!rec.page.failed && !j->settings->keep_original)
-                rec.page.original = NULL, rec.page.original_len = 0;
+        if (!rec.page.failed && !j->settings->keep_original) {
+                rec.page.original = NULL;
+                rec.page.original_len = 0;
+        }
 
         start = clock_mono_us();
         r = job_store(j, wj, &t, &rec, &put);
