@@ -54,10 +54,10 @@ class Station:
                 "resend = 20s",
                 # One file per event, named by event and batch: hooks run in parallel.
                 "on_event = env | grep ^SOHOA_ > %s/$SOHOA_EVENT-${SOHOA_BATCH:-none}-$$" % self.events_dir]
-        for pname, keys in (profiles or {"duplex": {"duplex": "yes"}}).items():
+        profiles = profiles or {"duplex": {"duplex": "yes"}}
+        for pname, keys in profiles.items():
             conf += ["", "[profile.%s]" % pname] + ["%s = %s" % kv for kv in keys.items()]
-        if profiles:
-            conf.insert(2, "default_profile = " + next(iter(profiles)))
+        conf.insert(2, "default_profile = " + next(iter(profiles)))
         self.conf = self.dir / "scand.conf"
         self.conf.write_text("\n".join(conf) + "\n")
         argv = ["sohoa-scand", "--config", self.conf]

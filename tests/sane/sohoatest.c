@@ -349,6 +349,9 @@ EXPORT SANE_Status sane_sohoatest_start(SANE_Handle h)
 {
         if (unplugged())
                 return SANE_STATUS_IO_ERROR;
+        /* A fresh feeder: the test may have changed the scenario. */
+        if (sheet == 1 && side == 0 && !scanning)
+                scenario_load();
         if (starts++ < sc.warming_up)
                 return (SANE_Status) 12; /* SANE_STATUS_WARMING_UP */
         if (!strcmp(source, "Flatbed"))
@@ -423,9 +426,7 @@ EXPORT SANE_Status sane_sohoatest_read(SANE_Handle h, SANE_Byte *buf, SANE_Int m
 
 EXPORT void sane_sohoatest_cancel(SANE_Handle h)
 {
-        /* The end of a batch: the officer reloads the feeder, and the test
-         * may have changed the scenario for the next batch. */
-        scenario_load();
+        /* The end of a batch: the officer reloads the feeder. */
         scanning = false;
         sheet = 1;
         side = 0;
