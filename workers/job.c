@@ -292,7 +292,8 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
                 record_set_failed(&rec, "stored earlier with another hash");
         } else if (wj->store_only) {
                 t.path = "quarantined";
-                snprintf(reason, sizeof(reason), "quarantined after %u worker deaths", wj->attempts);
+                snprintf(reason, sizeof(reason), "quarantined after %u worker death%s", wj->attempts,
+                         wj->attempts == 1 ? "" : "s");
                 record_set_failed(&rec, reason);
         } else {
                 r = job_process(j, wj, &rec, &res, reason, sizeof(reason));

@@ -43,6 +43,17 @@ def main():
         h.check_ge(int(row[9]), 800, "characters of text of page %s" % u)
         h.check_eq(row[10:], ["t", "png"], "stage times and format of page %s" % u)
         h.check_eq(s.blob_kinds(u), ["original", "pdf"], "blobs of page %s" % u)
+        row = s.page(u, "side, page_class, origin_id, source_name LIKE '%%.png', captured_at > now() - interval"
+                        " '10 min', jsonb_array_length(word_boxes) > 100, word_boxes->0 ? 'b',"
+                        " orientation_method IS NOT NULL, skew_confidence IS NOT NULL, blank_score > 10, image_bytes,"
+                        " sheet, mode")
+        h.check_eq(row[:10], ["front", "interactive", "desk", "t", "t", "t", "t", "t", "t", "t"],
+                   "header fields and measures of page %s" % u)
+        h.check_eq(int(row[10]), os.path.getsize(pages["clean" if u == spooled[0] else "colour_paper"]),
+                   "image_bytes of page %s" % u)
+        first = u == spooled[0]
+        h.check_eq((row[11], row[12]), ("1" if first else "2", "gray" if first else "color"),
+                   "sheet and mode of %s" % u)
     h.check_eq(s.pg.value("SELECT ok FROM batch_verdict", s.db), "t", "batch verdict of the two pages")
     text = s.page(clean, "ocr_text")[0]
     h.check("Ủy ban nhân dân huyện Đông Anh" in text, "phrase in the stored text:\n" + text)

@@ -1,0 +1,36 @@
+"""A quarantined page is stored raw, not processed: a worker holding a page
+(kept busy by a stopped PostgreSQL) is killed; with quarantine_after = 1 the
+broker sends the page to the next worker with store_only, and that worker
+stores it failed with its original bytes and the reason, without running
+the pipeline."""
+
+import harness as h
+from workerstack import SENDFILE, WorkerStack, parse_send, render
+
+
+def main():
+    pages = render("clean")
+    s = WorkerStack(broker_sets=["broker.quarantine_after=1"])
+    w1 = s.worker("w1")
+    s.pg.stop()
+    sender = h.Proc("desk", [SENDFILE, "--endpoint", s.stations, "--id", "desk", "--spool", h.path("spool-desk"),
+                             "--wait", pages["clean"]])
+    w1.wait_log(r"database unavailable", timeout=60)
+    w1.kill()
+    h.wait_for(lambda: s.status()["counters"]["quarantined"] == 1, 15, "the page quarantined",
+               retry_on=(h.TestFailure,))
+    s.pg.start()
+    w2 = s.worker("w2")
+    sender.expect_exit(0, timeout=60)
+    spooled, events, _ = parse_send(sender.out())
+    u = spooled[0]
+    h.check_eq(events.get(u), [("stored_failed", "quarantined after 1 worker death")], "outcome")
+    h.check_eq(s.page(u, "status, failure_reason, worker_id"), ["failed", "quarantined after 1 worker death", "w2"],
+               "row of the quarantined page")
+    h.check_eq(s.blob_kinds(u), ["original"], "blobs of the quarantined page")
+    h.check_eq(s.blob(u, "original").read_bytes(), pages["clean"].read_bytes(), "original bytes")
+    h.check("(quarantined" in w2.log() and "ocr " not in w2.log().split("(quarantined")[1].split("\n")[0],
+            "w2 did not run the pipeline:\n" + w2.tail())
+
+
+h.run_test(main)
