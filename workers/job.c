@@ -37,7 +37,9 @@ typedef struct JobTrace {
 int job_new(const Settings *s, Job **ret)
 {
         OcrOptions oo = { .datapath = s->tessdata, .languages = s->languages };
-        StoreConfig sc = { .conninfo = s->database, .application_name = "sohoa-worker", .connect_later = true };
+        StoreConfig sc = { .conninfo = s->database,
+                           .application_name = "sohoa-worker",
+                           .connect_later = true };
         Job *j;
         int r;
 
@@ -144,8 +146,8 @@ static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out
                  (double) t->store_usec / 1000.0,
                  (double) ((res ? res->total_usec : 0) + t->store_usec) / 1000.0,
                  rec->page.ocr_text ? strlen(rec->page.ocr_text) : 0,
-                 !isnan(rec->page.ocr_confidence) ? rec->page.ocr_confidence : -1.0,
-                 rec->page.dpi, rec->page.low_dpi ? " (low)" : "", rec->page.blank > 0 ? ", blank" : "");
+                 !isnan(rec->page.ocr_confidence) ? rec->page.ocr_confidence : -1.0, rec->page.dpi,
+                 rec->page.low_dpi ? " (low)" : "", rec->page.blank > 0 ? ", blank" : "");
 }
 
 /* Run the pipeline into rec; a page it cannot process becomes a failed
@@ -258,7 +260,8 @@ static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *re
         if (memcmp(l.sha256, rec->page.sha256, SHA256_LEN) != 0)
                 return 2;
         t->path = "look-up";
-        out->status = l.failed ? SOHOA__RESULT_STATUS__RESULT_STORED_FAILED : SOHOA__RESULT_STATUS__RESULT_STORED;
+        out->status = l.failed ? SOHOA__RESULT_STATUS__RESULT_STORED_FAILED
+                               : SOHOA__RESULT_STATUS__RESULT_STORED;
         snprintf(out->reason, sizeof(out->reason), "already stored%s", l.failed ? " (failed)" : "");
         log_info("page %s: already stored with the same hash: acknowledged without processing", t->uuid);
         return 1;

@@ -119,7 +119,8 @@ int main(int argc, char **argv)
         }
         r = job_new(&settings, &job);
         if (r < 0) {
-                log_error_errno(r, "cannot load the OCR models (%s) or set up the store: %m", settings.languages);
+                log_error_errno(r, "cannot load the OCR models (%s) or set up the store: %m",
+                                settings.languages);
                 goto out;
         }
         r = main_serve(&settings, job, signal_fd);

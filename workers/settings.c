@@ -21,7 +21,8 @@ static const ConfigKey settings_keys[] = {
         KEY(endpoint, CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0, "the broker's worker endpoint"),
         KEY(id, CONFIG_STRING, NULL, 0, 0, "name the broker knows this worker by (default: hostname-pid)"),
         KEY(database, CONFIG_STRING, NULL, 0, 0,
-            "libpq conninfo of the dossier store (default: $SOHOA_DB, else \"" SETTINGS_DATABASE_DEFAULT "\")"),
+            "libpq conninfo of the dossier store (default: $SOHOA_DB, else \"" SETTINGS_DATABASE_DEFAULT
+            "\")"),
         KEY(languages, CONFIG_STRING, "vie+eng", 0, 0, "Tesseract languages"),
         KEY(tessdata, CONFIG_STRING, NULL, 0, 0, "Tesseract's model directory (default: its own)"),
         KEY(default_dpi, CONFIG_UINT, "300", 50, 2400, "resolution of images that state none"),

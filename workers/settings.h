@@ -21,11 +21,11 @@ typedef struct Settings {
         uint64_t page_timeout_ms; /* whole page, store included: then the job is asked to stop */
         uint64_t page_grace_ms;   /* past page_timeout, a job still running ends the process */
         uint64_t ocr_time_limit_ms;
-        unsigned max_side;        /* widest or tallest image decoded, pixels */
-        unsigned max_pixels;      /* width * height decoded */
+        unsigned max_side;   /* widest or tallest image decoded, pixels */
+        unsigned max_pixels; /* width * height decoded */
         uint64_t store_retry_deadline_ms;
-        bool keep_original;       /* store the image as received with every page */
-        char *log_level;          /* NULL: $SOHOA_LOG_LEVEL or info */
+        bool keep_original; /* store the image as received with every page */
+        char *log_level;    /* NULL: $SOHOA_LOG_LEVEL or info */
 } Settings;
 
 /* The program description handed to config_parse_argv(). Static. */

@@ -20,8 +20,8 @@
 #include "sha256.h"
 #include "uuid.h"
 
-static const Uuid sendfile_ns = { { 0x2b, 0x8e, 0x4c, 0x11, 0x5d, 0x70, 0x4f, 0x3a, 0x86, 0x0c, 0x9e, 0x21, 0x47,
-                                    0xd3, 0x5a, 0x68 } };
+static const Uuid sendfile_ns = { { 0x2b, 0x8e, 0x4c, 0x11, 0x5d, 0x70, 0x4f, 0x3a, 0x86, 0x0c, 0x9e, 0x21,
+                                    0x47, 0xd3, 0x5a, 0x68 } };
 
 typedef struct SendFile {
         const char *id;
@@ -56,7 +56,8 @@ static void sendfile_on_event(const OutboxEvent *ev, void *userdata)
 
         if (!name)
                 return;
-        dprintf(STDOUT_FILENO, "%s %s %s\n", name, uuid_format(&ev->page_uuid, u), ev->reason ? ev->reason : "");
+        dprintf(STDOUT_FILENO, "%s %s %s\n", name, uuid_format(&ev->page_uuid, u),
+                ev->reason ? ev->reason : "");
 }
 
 static int sendfile_read(const char *path, uint8_t **ret, size_t *ret_len)
@@ -179,7 +180,8 @@ static void sendfile_help(void)
         printf("sohoa-sendfile --endpoint EP --id NAME --spool DIR [--role station|importer]\n"
                "               [--page-uuid U] [--batch-uuid B] [--sequence N] [--last] [--dpi N]\n"
                "               [--dossier CODE] [--corrupt-payload] [--wait] [--timeout-ms N] FILE...\n"
-               "Sends image files as pages through lib/outbox; --wait waits until none is left in the spool.\n");
+               "Sends image files as pages through lib/outbox; --wait waits until none is left in the "
+               "spool.\n");
 }
 
 static int sendfile_uuid_arg(const char *arg, Uuid *ret, bool *ret_set)
@@ -193,17 +195,25 @@ static int sendfile_uuid_arg(const char *arg, Uuid *ret, bool *ret_set)
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "endpoint", required_argument, NULL, 'e' },   { "id", required_argument, NULL, 'i' },
-                { "spool", required_argument, NULL, 's' },      { "role", required_argument, NULL, 'r' },
-                { "page-uuid", required_argument, NULL, 'p' },  { "batch-uuid", required_argument, NULL, 'b' },
-                { "sequence", required_argument, NULL, 'n' },   { "last", no_argument, NULL, 'l' },
-                { "dpi", required_argument, NULL, 'd' },        { "dossier", required_argument, NULL, 'D' },
-                { "corrupt-payload", no_argument, NULL, 'c' },  { "wait", no_argument, NULL, 'w' },
-                { "timeout-ms", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+                { "endpoint", required_argument, NULL, 'e' },
+                { "id", required_argument, NULL, 'i' },
+                { "spool", required_argument, NULL, 's' },
+                { "role", required_argument, NULL, 'r' },
+                { "page-uuid", required_argument, NULL, 'p' },
+                { "batch-uuid", required_argument, NULL, 'b' },
+                { "sequence", required_argument, NULL, 'n' },
+                { "last", no_argument, NULL, 'l' },
+                { "dpi", required_argument, NULL, 'd' },
+                { "dossier", required_argument, NULL, 'D' },
+                { "corrupt-payload", no_argument, NULL, 'c' },
+                { "wait", no_argument, NULL, 'w' },
+                { "timeout-ms", required_argument, NULL, 't' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
         SendFile s = { .id = "sendfile", .sequence = 1 };
-        OutboxConfig cfg = { .role = SOHOA__ROLE__ROLE_STATION, .software = "sohoa-sendfile " SOHOA_VERSION };
+        OutboxConfig cfg = { .role = SOHOA__ROLE__ROLE_STATION,
+                             .software = "sohoa-sendfile " SOHOA_VERSION };
         uint64_t timeout_ms = 600000, start;
         bool wait = false;
         Outbox *o = NULL;
@@ -211,9 +221,15 @@ int main(int argc, char **argv)
 
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'e': cfg.endpoint = optarg; break;
-                case 'i': s.id = optarg; break;
-                case 's': cfg.spool_dir = optarg; break;
+                case 'e':
+                        cfg.endpoint = optarg;
+                        break;
+                case 'i':
+                        s.id = optarg;
+                        break;
+                case 's':
+                        cfg.spool_dir = optarg;
+                        break;
                 case 'r':
                         if (strcmp(optarg, "station") == 0)
                                 cfg.role = SOHOA__ROLE__ROLE_STATION;
@@ -222,17 +238,38 @@ int main(int argc, char **argv)
                         else
                                 return log_error("--role must be station or importer"), 2;
                         break;
-                case 'p': r = sendfile_uuid_arg(optarg, &s.page_uuid, &s.has_page_uuid); break;
-                case 'b': r = sendfile_uuid_arg(optarg, &s.batch_uuid, &s.has_batch_uuid); break;
-                case 'n': s.sequence = (uint32_t) strtoul(optarg, NULL, 10); break;
-                case 'l': s.last = true; break;
-                case 'd': s.dpi = (uint32_t) strtoul(optarg, NULL, 10); break;
-                case 'D': s.dossier = optarg; break;
-                case 'c': s.corrupt = true; break;
-                case 'w': wait = true; break;
-                case 't': timeout_ms = strtoull(optarg, NULL, 10); break;
-                case 'h': sendfile_help(); return 0;
-                default: return 2;
+                case 'p':
+                        r = sendfile_uuid_arg(optarg, &s.page_uuid, &s.has_page_uuid);
+                        break;
+                case 'b':
+                        r = sendfile_uuid_arg(optarg, &s.batch_uuid, &s.has_batch_uuid);
+                        break;
+                case 'n':
+                        s.sequence = (uint32_t) strtoul(optarg, NULL, 10);
+                        break;
+                case 'l':
+                        s.last = true;
+                        break;
+                case 'd':
+                        s.dpi = (uint32_t) strtoul(optarg, NULL, 10);
+                        break;
+                case 'D':
+                        s.dossier = optarg;
+                        break;
+                case 'c':
+                        s.corrupt = true;
+                        break;
+                case 'w':
+                        wait = true;
+                        break;
+                case 't':
+                        timeout_ms = strtoull(optarg, NULL, 10);
+                        break;
+                case 'h':
+                        sendfile_help();
+                        return 0;
+                default:
+                        return 2;
                 }
                 if (r < 0)
                         return 2;
@@ -250,7 +287,8 @@ int main(int argc, char **argv)
                 r = sendfile_put(&s, o, argv[i], (uint32_t) (i - optind), (uint32_t) (argc - optind));
         while (wait && r >= 0 && outbox_wait_empty(o, 200) < 0)
                 if (clock_mono_ms() - start > timeout_ms)
-                        r = log_error_errno(-ETIMEDOUT, "%s: spool not empty after %" PRIu64 " ms", s.id, timeout_ms);
+                        r = log_error_errno(-ETIMEDOUT, "%s: spool not empty after %" PRIu64 " ms", s.id,
+                                            timeout_ms);
         sendfile_stats(o);
         outbox_free(o);
         return r < 0 ? 1 : 0;
