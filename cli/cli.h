@@ -11,6 +11,8 @@
         X("scan", scan_main, "scan a station's feeder until it is empty (through its daemon)")      \
         X("search", search_main, "find stored pages by their text (accents optional)")             \
         X("import", import_main, "import existing scans (TIFF, PNG, JPEG, scanned PDF) as bulk pages") \
+        X("export", export_main, "one searchable PDF of a batch or dossier, with a manifest of hashes") \
+        X("verify", verify_main, "check an exported PDF against its manifest")                        \
         X("db", db_main, "`db migrate`: apply the database migrations not applied yet")                \
         X("keygen", keygen_main, "make a CURVE key pair for the broker or a client")
 /* clang-format on */
