@@ -100,6 +100,24 @@ def main():
                     d.page_uuid(tree / "a" / "p2.jpg", 0)]
     h.check_eq([p["page_uuid"] for p in pages], want, "dossier pages: batches by capture time, then sequence")
     h.run(["sohoactl", "verify", whole, h.path("dossier.json")])
+    # A manifest: two files as one component's batch, a third as a batch of its own.
+    m = h.path("m")
+    m.mkdir()
+    for i, w in enumerate(["INDIA", "JULIET", "KILO"]):
+        d.render("Page " + w).save(m / ("x%d.png" % i), dpi=(300, 300))
+    other = "000.00.53.H48-240116-0007"
+    (m / "list.csv").write_text("path,dossier_code,component\n# comment\nx1.png,%s,1\n"
+                                "\"x0.png\",%s,1\nx2.png,%s,\n" % (other, other, other))
+    h.run(["sohoactl", "import", "--broker", s.stations, "--spool", h.path("spool"), "--manifest", m / "list.csv",
+           "--report", h.path("report-m.txt"), "--timeout", 200], timeout=240)
+    rows = s.pg.query("SELECT page_uuid, batch_uuid, sequence FROM page WHERE dossier_code = '%s'"
+                      " ORDER BY batch_uuid, sequence" % other, s.db)
+    component = d.batch_uuid([m / "x1.png", m / "x0.png"])
+    h.check_eq(sorted(rows), sorted([[d.page_uuid(m / "x1.png", 0), component, "1"],
+                                     [d.page_uuid(m / "x0.png", 0), component, "2"],
+                                     [d.page_uuid(m / "x2.png", 0), d.batch_uuid([m / "x2.png"]), "1"]]),
+               "pages of the manifest's dossier: batches and sequences")
+
     cp = h.run(["sohoactl", "export", "000.00.53.H48-240115-9999", "-o", h.path("none.pdf"), "--db", s.conn],
                check=False)
     h.check_eq(cp.returncode, 1, "export of a dossier without pages")
