@@ -91,13 +91,15 @@ out:
 }
 
 /* OCR and the searchable PDF; OCR failing or timing out is recorded in the
- * result and leaves an image-only PDF. */
-static int page_read(PageResult *res, const PageOptions *opt, PIX *page, uint64_t *mark) {
+ * result and leaves an image-only PDF. bin, when not NULL, is page
+ * normalized and binarized already (the page was neither turned nor
+ * deskewed): cleaning it again would give the same bits. */
+static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bin, uint64_t *mark) {
         PIX *clean = NULL;
         int r;
 
         if (!res->blank.blank && opt->ocr) {
-                r = clean_page(page, res->dpi, &clean);
+                r = bin ? clean_despeckle(bin, res->dpi, &clean) : clean_page(page, res->dpi, &clean);
                 if (r < 0)
                         goto out;
                 page_lap(res, PAGE_STAGE_CLEAN, mark);
@@ -153,7 +155,8 @@ int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageR
                 if (r < 0)
                         goto out;
         }
-        r = page_read(res, opt, page, &mark);
+        r = page_read(res, opt, page,
+                      bin && res->orient.rotate == 0 && !res->deskew.applied ? bin : NULL, &mark);
         if (r < 0)
                 goto out;
         res->total_usec = page_now_usec() - start;
