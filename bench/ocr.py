@@ -594,7 +594,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(SOURCE, "build"))
     ap.add_argument("--work", help="keep everything in this directory (default: a temporary one, removed)")
-    ap.add_argument("--skip", default="", help="comma-separated: " + ",".join(SYSTEMS) + ",scaling")
+    ap.add_argument("--skip", default="", help="comma-separated: " + ",".join(SYSTEMS) + ",scaling (the "
+                    "scaling run uses the worker whenever it is built)")
     ap.add_argument("--copies", type=int, default=2, help="copies of the rendered pages for the scaling run")
     ap.add_argument("--no-real", action="store_true", help="leave out the real scans")
     ap.add_argument("--jpeg-quality", type=int, default=0,
@@ -609,8 +610,9 @@ def main():
     os.chmod(work, 0o755)  # PostgreSQL runs as its own user when we are root
     if not shutil.which("ocrmypdf"):
         skip.add("ocrmypdf")
-    if not os.access(os.path.join(build, "workers", "sohoa-worker"), os.X_OK):
-        log("no %s/workers/sohoa-worker: the worker and its scaling are left out" % build)
+    worker_built = os.access(os.path.join(build, "workers", "sohoa-worker"), os.X_OK)
+    if not worker_built:
+        log("no %s/workers/sohoa-worker: the worker is left out, sohoa-pagetool scales instead" % build)
         skip.add("worker")
 
     pages = make_pages(work, not args.no_real)
@@ -642,7 +644,7 @@ def main():
     if "scaling" not in skip:
         files = scale_pages(pages, work, args.copies)
         log("scaling over %d pages ..." % len(files))
-        if "worker" not in skip:
+        if worker_built:
             scaling = dict(scale_workers(files, work, build), what="sohoa-worker, one on core 0 against "
                            "two on cores 0 and 1, %d pages queued first" % len(files))
         else:
