@@ -70,6 +70,10 @@ int msg_page_check(const Sohoa__Page *p, size_t image_len)
                 return -EBADMSG;
         if (p->image_bytes != (uint64_t) image_len)
                 return -EBADMSG;
+        /* A batch-close record carries no image (§7.6). An ordinary page of
+         * 0 bytes stays legal: the worker stores it, failed. */
+        if (p->batch_close && image_len != 0)
+                return -EBADMSG;
         /* protobuf-c keeps unknown enum numbers as they came: check the
          * range. CLASS_INVALID is allowed since the broker takes the class
          * from the sender's role, not from this field. */

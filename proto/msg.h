@@ -16,7 +16,7 @@
 #define MSG_SIGNATURE "SOHA"
 #define MSG_SIGNATURE_LEN 4
 #define MSG_VERSION_MAJOR 1
-#define MSG_VERSION_MINOR 0
+#define MSG_VERSION_MINOR 1
 #define MSG_HEADER_LEN 6      /* "SOHA" + major + minor */
 #define MSG_BODY_MAX 65536    /* no body is ever larger */
 #define MSG_PARTS_MAX 5       /* routing id + 4 */
@@ -111,6 +111,7 @@ void msg_done(Msg *m);
 uint64_t msg_epoch(const Msg *m);
 
 /* Validate a Page body's invariants (16-byte uuids, 32-byte sha256,
- * image_bytes == image_len, valid class and side). 0 or -EBADMSG. Used by
+ * image_bytes == image_len, no image on a batch_close record, valid class
+ * and side). 0 or -EBADMSG. Used by
  * msg_decode for PAGE and JOB; exported for senders' own checks. */
 int msg_page_check(const Sohoa__Page *p, size_t image_len);

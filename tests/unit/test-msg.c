@@ -695,6 +695,18 @@ static void test_decode_page(void)
         page_fill(&p, 0, 1);
         CHECK_RC(decode_page(&p, 0, MAX_IMAGE), 0);
 
+        /* A batch-close record has no image, and a page with an image is
+         * no batch-close record. */
+        p.batch_close = true;
+        p.sequence = 0;
+        CHECK_RC(decode_page(&p, 0, MAX_IMAGE), 0);
+        page_fill(&p, 10, 1);
+        p.batch_close = true;
+        CHECK_RC(decode_page(&p, 10, MAX_IMAGE), -EBADMSG);
+        CHECK_RC(msg_page_check(&p, 10), -EBADMSG);
+        p.batch_close = false;
+        CHECK_RC(msg_page_check(&p, 10), 0);
+
         /* A JOB needs a page, and the page its invariants. */
         page_fill(&p, 10, 1);
         CHECK_RC(decode_job(&j, 10), -EBADMSG);
