@@ -95,28 +95,36 @@ static const char *job_store_error(Job *j, char *buf, size_t size)
         return buf;
 }
 
-/* Store in one transaction; while PostgreSQL is away, retry the whole
- * transaction until the retry deadline, the page's own deadline or its
- * cancellation, whichever comes first. The broker keeps hearing from the
- * main thread all along. */
+/* How long a store is retried while PostgreSQL is away: until the retry
+ * deadline, the page's own deadline or its cancellation, whichever comes
+ * first. The broker keeps hearing from the main thread all along. */
+static uint64_t job_retry_deadline(Job *j, const WorkJob *wj, uint64_t start, const atomic_bool **ret_cancel)
+{
+        uint64_t deadline = start + j->settings->store_retry_deadline_ms * USEC_PER_MSEC;
+
+        *ret_cancel = wj->cancel;
+        if (atomic_load(wj->cancel)) {
+                /* Already past the page's soft limit (OCR was cut short):
+                 * use half the grace, not the cancellation, as the bound. */
+                *ret_cancel = NULL;
+                deadline = MIN(deadline, start + j->settings->page_grace_ms * USEC_PER_MSEC / 2);
+        } else if (wj->deadline_us != 0)
+                deadline = MIN(deadline, wj->deadline_us);
+        return deadline;
+}
+
+/* Store in one transaction, retried as a whole while PostgreSQL is away. */
 static int job_store(Job *j, const WorkJob *wj, const JobTrace *t, const Record *rec, StorePut *ret)
 {
-        uint64_t start = clock_mono_us();
-        uint64_t deadline = start + j->settings->store_retry_deadline_ms * USEC_PER_MSEC;
-        const atomic_bool *cancel = wj->cancel;
+        uint64_t start = clock_mono_us(), deadline;
+        const atomic_bool *cancel;
         char err[256];
         int r;
 
         r = store_put(j->store, &rec->page, ret);
         if (r >= 0 || !store_error_is_transient(r))
                 return r;
-        if (atomic_load(wj->cancel)) {
-                /* Already past the page's soft limit (OCR was cut short):
-                 * use half the grace, not the cancellation, as the bound. */
-                cancel = NULL;
-                deadline = MIN(deadline, start + j->settings->page_grace_ms * USEC_PER_MSEC / 2);
-        } else if (wj->deadline_us != 0)
-                deadline = MIN(deadline, wj->deadline_us);
+        deadline = job_retry_deadline(j, wj, start, &cancel);
         log_warning("page %s: database unavailable (%s), retrying for up to %.1f s", t->uuid,
                     job_store_error(j, err, sizeof(err)), (double) (deadline - MIN(deadline, start)) / 1e6);
         r = store_put_retry(j->store, &rec->page, deadline, cancel, ret);
@@ -267,6 +275,94 @@ static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *re
         return 1;
 }
 
+static const char *job_page_class(Sohoa__PageClass c)
+{
+        return c == SOHOA__PAGE_CLASS__CLASS_INTERACTIVE ? "interactive"
+               : c == SOHOA__PAGE_CLASS__CLASS_BULK      ? "bulk"
+                                                         : NULL;
+}
+
+/* The store's answer to a close record as the broker's status. */
+static int job_close_outcome(Job *j, const char *batch, int r, StorePut put, WorkOutcome *out)
+{
+        char err[200];
+
+        if (r == -EINVAL) {
+                out->status = SOHOA__RESULT_STATUS__RESULT_REJECTED;
+                snprintf(out->reason, sizeof(out->reason), "cannot be stored: %s",
+                         job_store_error(j, err, sizeof(err)));
+                return 0;
+        }
+        if (r < 0)
+                return log_warning_errno(r, "batch %s: close not stored (%s): %m; the sender keeps it",
+                                         batch, job_store_error(j, err, sizeof(err)));
+        out->status = put == STORE_PUT_REJECTED ? SOHOA__RESULT_STATUS__RESULT_REJECTED
+                                                : SOHOA__RESULT_STATUS__RESULT_STORED;
+        if (put == STORE_PUT_REJECTED)
+                snprintf(out->reason, sizeof(out->reason), "batch %s is closed with another page count",
+                         batch);
+        else if (put == STORE_PUT_ALREADY)
+                snprintf(out->reason, sizeof(out->reason), "already closed");
+        return 0;
+}
+
+/* A batch-close record (proto/PROTOCOL.md §7.6): its empty image checked
+ * against its hash like any page's, then the batch's end recorded. No
+ * pipeline, no page row. */
+static int job_close(Job *j, const WorkJob *wj, WorkOutcome *ret)
+{
+        const Sohoa__Page *page = wj->page;
+        StoreBatchClose c = {
+                .pages = page->batch_pages,
+                .declared_sheets = page->declared_sheets,
+                .dossier_code = page->dossier_code,
+                .origin_id = page->origin_id && *page->origin_id ? page->origin_id : NULL,
+                .page_class = job_page_class(page->page_class),
+                .worker_id = j->settings->id,
+        };
+        char u[UUID_STRING_MAX], batch[UUID_STRING_MAX];
+        const atomic_bool *cancel;
+        uint8_t h[SHA256_LEN];
+        WorkOutcome out = {};
+        StorePut put = _STORE_PUT_INVALID;
+        uint64_t start = clock_mono_us();
+        int r;
+
+        if (uuid_from_bytes(page->page_uuid.data, page->page_uuid.len, &c.close_uuid) < 0 ||
+            uuid_from_bytes(page->batch_uuid.data, page->batch_uuid.len, &c.batch_uuid) < 0 ||
+            page->sha256.len != SHA256_LEN)
+                return -EBADMSG;
+        uuid_format(&c.close_uuid, u);
+        uuid_format(&c.batch_uuid, batch);
+        sha256_buf(wj->image, wj->image_len, h);
+        if (memcmp(h, page->sha256.data, SHA256_LEN) != 0) {
+                out.status = SOHOA__RESULT_STATUS__RESULT_RESEND;
+                snprintf(out.reason, sizeof(out.reason), "payload fails its SHA-256 (damaged in transit)");
+                log_warning("close %s of batch %s: payload fails its SHA-256: asking for it again", u,
+                            batch);
+                goto done;
+        }
+        r = store_close_batch(j->store, &c, &put);
+        if (r < 0 && store_error_is_transient(r)) {
+                uint64_t deadline = job_retry_deadline(j, wj, start, &cancel);
+                char err[256];
+
+                log_warning("close %s of batch %s: database unavailable (%s), retrying", u, batch,
+                            job_store_error(j, err, sizeof(err)));
+                r = store_close_batch_retry(j->store, &c, deadline, cancel, &put);
+        }
+        r = job_close_outcome(j, batch, r, put, &out);
+        if (r < 0)
+                return r;
+        log_info("close %s of batch %s: %u images, %u sheets declared: %s%s%s (store %.0f ms)", u, batch,
+                 c.pages, c.declared_sheets,
+                 out.status == SOHOA__RESULT_STATUS__RESULT_STORED ? "stored" : "rejected",
+                 *out.reason ? ": " : "", out.reason, (double) (clock_mono_us() - start) / 1000.0);
+done:
+        *ret = out;
+        return 0;
+}
+
 int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
 {
         Job *j = userdata;
@@ -279,6 +375,8 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         uint64_t start;
         int r;
 
+        if (wj->page->batch_close)
+                return job_close(j, wj, ret);
         atomic_fetch_add(&j->pages, 1);
         r = record_init(&rec, wj->page, wj->image, wj->image_len, j->settings->id);
         if (r < 0)

@@ -2,7 +2,8 @@
  * every statement prepared once per connection and prepared again after a
  * reconnect (a new backend knows none of them), every value a parameter
  * (bytea in binary). The page, its blobs, an audit row and the batch verdict
- * go in one transaction, so a crash at any point stores all or nothing. */
+ * go in one transaction, so a crash at any point stores all or nothing; so
+ * do a batch's end, its audit row and verdict when its close record comes. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -68,6 +69,21 @@ static const StoreStatement statements[] = {
                    " VALUES (coalesce($1, 'sohoa-worker'), $2, 'page', $3,"
                    " jsonb_build_object('batch', $4::text, 'sequence', $5::integer, 'reason', $6::text))" },
         { "verdict", "SELECT sohoa_batch_verdict($1::uuid)" },
+        /* A batch's close record: the row locked first (pages of the batch
+         * stored meanwhile wait, then see the count), and the count set. */
+        { "close_lock", "SELECT expected_pages FROM batch WHERE batch_uuid = $1::uuid FOR UPDATE" },
+        { "close",
+          "INSERT INTO batch AS b (batch_uuid, origin_id, page_class, dossier_code, declared_sheets,"
+          " expected_pages)"
+          " VALUES ($1::uuid, $2, $3, $4, $5::integer, $6::integer)"
+          " ON CONFLICT (batch_uuid) DO UPDATE SET"
+          " dossier_code = coalesce(b.dossier_code, EXCLUDED.dossier_code),"
+          " declared_sheets = coalesce(EXCLUDED.declared_sheets, b.declared_sheets),"
+          " expected_pages = EXCLUDED.expected_pages" },
+        { "close_audit", "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
+                         " VALUES (coalesce($1, 'sohoa-worker'), $2, 'batch', $3,"
+                         " jsonb_build_object('close', $4::text, 'pages', $5::integer,"
+                         " 'declared_sheets', $6::integer, 'recorded_pages', $7::integer))" },
 };
 
 /* Parameters of one statement: text unless given as binary. */
@@ -540,6 +556,22 @@ static int store_validate(const StorePage *p)
         return 0;
 }
 
+/* Ends the transaction begun for a put: commits what was stored now, rolls
+ * back anything else (an error, or a repeat that changes nothing). */
+static int store_end(Store *s, int r, StorePut result)
+{
+        int k;
+
+        /* A commit whose answer is lost may have happened: the retry then
+         * finds the row and answers "already". */
+        if (r >= 0 && result == STORE_PUT_STORED)
+                return store_exec(s, "commit", NULL, PGRES_COMMAND_OK, NULL);
+        if (PQstatus(s->conn) != CONNECTION_OK)
+                return r;
+        k = store_exec(s, "rollback", NULL, PGRES_COMMAND_OK, NULL);
+        return r >= 0 && k < 0 ? k : r;
+}
+
 int store_put(Store *s, const StorePage *p, StorePut *ret)
 {
         StorePut result = _STORE_PUT_INVALID;
@@ -555,26 +587,95 @@ int store_put(Store *s, const StorePage *p, StorePut *ret)
         if (r < 0)
                 return r;
         r = store_put_rows(s, p, &result);
-        if (r < 0 || result != STORE_PUT_STORED) {
-                /* Nothing to keep: an error, or a repeat that changes nothing. */
-                if (PQstatus(s->conn) == CONNECTION_OK) {
-                        int k = store_exec(s, "rollback", NULL, PGRES_COMMAND_OK, NULL);
-                        if (r >= 0 && k < 0)
-                                r = k;
-                }
-                if (r < 0)
-                        return r;
-                /* Administrators look for rejected pages (a capture bug or a
-                 * UUID collision); the answer stands even if this row is lost. */
-                if (result == STORE_PUT_REJECTED)
-                        (void) store_put_audit(s, p, "page.rejected");
-        } else {
-                /* A commit whose answer is lost may have happened: the retry
-                 * then finds the page with its hash and answers "already". */
-                r = store_exec(s, "commit", NULL, PGRES_COMMAND_OK, NULL);
-                if (r < 0)
-                        return r;
+        r = store_end(s, r, result);
+        if (r < 0)
+                return r;
+        /* Administrators look for rejected pages (a capture bug or a UUID
+         * collision); the answer stands even if this row is lost. */
+        if (result == STORE_PUT_REJECTED)
+                (void) store_put_audit(s, p, "page.rejected");
+        *ret = result;
+        return 0;
+}
+
+static int store_close_audit(Store *s, const StoreBatchClose *c, const char *action, const char *recorded)
+{
+        StoreParams q = { .n = 0 };
+        char close[UUID_STRING_MAX];
+
+        params_text(&q, c->worker_id);
+        params_text(&q, action);
+        params_uuid(&q, &c->batch_uuid);
+        params_text(&q, uuid_format(&c->close_uuid, close));
+        params_format(&q, false, "%u", c->pages);
+        params_format(&q, c->declared_sheets == 0, "%u", c->declared_sheets);
+        params_text(&q, recorded);
+        return store_exec(s, "close_audit", &q, PGRES_COMMAND_OK, NULL);
+}
+
+/* In the transaction: ALREADY or REJECTED when the batch's count is known
+ * (copied into recorded), else the count set and the verdict computed. */
+static int store_close_rows(Store *s, const StoreBatchClose *c, StorePut *ret, char recorded[16])
+{
+        StoreParams q = { .n = 0 };
+        PGresult *res = NULL;
+        int r;
+
+        params_uuid(&q, &c->batch_uuid);
+        r = store_exec(s, "close_lock", &q, PGRES_TUPLES_OK, &res);
+        if (r < 0)
+                return r;
+        if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+                snprintf(recorded, 16, "%s", PQgetvalue(res, 0, 0));
+                *ret = strtoul(recorded, NULL, 10) == c->pages ? STORE_PUT_ALREADY : STORE_PUT_REJECTED;
+                PQclear(res);
+                return 0;
         }
+        PQclear(res);
+        q.n = 0;
+        params_uuid(&q, &c->batch_uuid);
+        params_text(&q, c->origin_id);
+        params_text(&q, c->page_class);
+        params_text(&q, c->dossier_code && *c->dossier_code ? c->dossier_code : NULL);
+        params_format(&q, c->declared_sheets == 0, "%u", c->declared_sheets);
+        params_format(&q, false, "%u", c->pages);
+        r = store_exec(s, "close", &q, PGRES_COMMAND_OK, NULL);
+        if (r < 0)
+                return r;
+        r = store_close_audit(s, c, "batch.closed", NULL);
+        if (r < 0)
+                return r;
+        q.n = 0;
+        params_uuid(&q, &c->batch_uuid);
+        r = store_exec(s, "verdict", &q, PGRES_TUPLES_OK, NULL);
+        if (r < 0)
+                return r;
+        *ret = STORE_PUT_STORED;
+        return 0;
+}
+
+int store_close_batch(Store *s, const StoreBatchClose *c, StorePut *ret)
+{
+        StorePut result = _STORE_PUT_INVALID;
+        char recorded[16] = "";
+        int r;
+
+        if (uuid_is_null(&c->batch_uuid) || uuid_is_null(&c->close_uuid) || c->pages > INT32_MAX ||
+            c->declared_sheets > INT32_MAX)
+                return -EINVAL;
+        r = store_ready(s);
+        if (r < 0)
+                return r;
+        r = store_exec(s, "begin", NULL, PGRES_COMMAND_OK, NULL);
+        if (r < 0)
+                return r;
+        r = store_close_rows(s, c, &result, recorded);
+        r = store_end(s, r, result);
+        if (r < 0)
+                return r;
+        /* Two ends for one batch: a capture bug administrators must see. */
+        if (result == STORE_PUT_REJECTED)
+                (void) store_close_audit(s, c, "batch.close_rejected", recorded);
         *ret = result;
         return 0;
 }
@@ -598,8 +699,11 @@ static void store_sleep(uint64_t usec, const atomic_bool *cancel)
         }
 }
 
-int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const atomic_bool *cancel,
-                    StorePut *ret)
+typedef int (*StoreOnceFn)(Store *s, const void *what, StorePut *ret);
+
+/* One transaction (fn), retried as a whole on transient errors. */
+static int store_retry(Store *s, StoreOnceFn fn, const void *what, uint64_t deadline_us,
+                       const atomic_bool *cancel, StorePut *ret)
 {
         uint64_t delay = STORE_BACKOFF_MIN_US;
 
@@ -609,7 +713,7 @@ int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const at
 
                 if (cancel && atomic_load(cancel))
                         return -ECANCELED;
-                r = store_put(s, p, ret);
+                r = fn(s, what, ret);
                 if (r >= 0 || !store_error_is_transient(r))
                         return r;
                 now = clock_mono_us();
@@ -618,4 +722,26 @@ int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const at
                 store_sleep(deadline_us != 0 ? MIN(delay, deadline_us - now) : delay, cancel);
                 delay = MIN(delay * 2, STORE_BACKOFF_MAX_US);
         }
+}
+
+static int store_put_once(Store *s, const void *what, StorePut *ret)
+{
+        return store_put(s, what, ret);
+}
+
+int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const atomic_bool *cancel,
+                    StorePut *ret)
+{
+        return store_retry(s, store_put_once, p, deadline_us, cancel, ret);
+}
+
+static int store_close_once(Store *s, const void *what, StorePut *ret)
+{
+        return store_close_batch(s, what, ret);
+}
+
+int store_close_batch_retry(Store *s, const StoreBatchClose *c, uint64_t deadline_us, const atomic_bool *cancel,
+                            StorePut *ret)
+{
+        return store_retry(s, store_close_once, c, deadline_us, cancel, ret);
 }

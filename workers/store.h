@@ -1,7 +1,8 @@
 /* The worker's half of the database: one libpq connection that stores a
  * processed (or failed) page with its blobs in one transaction, idempotently
  * (ON CONFLICT DO NOTHING, then compare hashes), and recomputes the batch
- * verdict from rows in that same transaction. Not thread-safe: one Store per
+ * verdict from rows in that same transaction; a batch's close record sets
+ * the batch's page count and computes its verdict. Not thread-safe: one Store per
  * thread. Library code: it never logs; errors come back as negative errno. */
 #pragma once
 
@@ -123,6 +124,32 @@ MUST_CHECK int store_put(Store *s, const StorePage *p, StorePut *ret);
  * -ECANCELED: then nothing was stored by this call. */
 MUST_CHECK int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const atomic_bool *cancel,
                                StorePut *ret);
+
+/* A batch's end, as its close record tells it (proto/PROTOCOL.md §7.6).
+ * Everything is borrowed for the call; strings may be NULL. */
+typedef struct StoreBatchClose {
+        Uuid close_uuid;          /* the record's page UUID: named in the audit log */
+        Uuid batch_uuid;
+        uint32_t pages;           /* images in the batch */
+        uint32_t declared_sheets; /* 0: not declared */
+        const char *dossier_code; /* NULL or "": none */
+        const char *origin_id;
+        const char *page_class;   /* "interactive", "bulk" */
+        const char *worker_id;    /* the audit entry's actor */
+} StoreBatchClose;
+
+/* Records a batch's end in one transaction: the batch row (locked; made if
+ * no page of the batch is stored yet) gets its expected page count, an
+ * audit entry says who closed it, and the verdict is computed from the page
+ * rows (pages stored later recompute it). No page row is written. *ret:
+ * STORED when closed now; ALREADY when it was closed before with the same
+ * count (nothing written); REJECTED when its count is already known and
+ * differs (nothing written but an audit entry). Errors as store_put(). */
+MUST_CHECK int store_close_batch(Store *s, const StoreBatchClose *c, StorePut *ret);
+
+/* store_close_batch(), retried as store_put_retry() retries store_put(). */
+MUST_CHECK int store_close_batch_retry(Store *s, const StoreBatchClose *c, uint64_t deadline_us,
+                                       const atomic_bool *cancel, StorePut *ret);
 
 /* Drops and re-opens the connection, preparing the statements again.
  * 0 or negative errno. */
