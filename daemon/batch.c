@@ -29,17 +29,10 @@ const char *batch_end_to_string(BatchEnd e)
         return e >= 0 && e < _BATCH_END_MAX ? end_names[e] : "?";
 }
 
-/* An encoded image waiting to be put (the last one is held; see batch.h). */
-typedef struct Held {
-        bool full;
-        Uuid uuid;
-        uint8_t sha[SHA256_LEN];
-        uint8_t *buf;
-        size_t len;
-        unsigned sequence, sheet, frames;
-        Sohoa__Side side;
-        int64_t captured_at_us;
-} Held;
+/* Close records are named after their batch (proto/PROTOCOL.md §7.6), so
+ * that spooling one twice is a repeat, never a second record. */
+static const Uuid close_ns = { { 0x5f, 0x0c, 0x1e, 0x7a, 0x3b, 0x2d, 0x4c, 0x8e, 0x9a, 0x61, 0xd4, 0xf2, 0xb7,
+                                 0xe0, 0x8c, 0x35 } };
 
 typedef struct Batch {
         Scand *s;
@@ -48,7 +41,6 @@ typedef struct Batch {
         Uuid uuid;
         OptionsApplied opts;
         Encoding encoding;
-        Held held;
         unsigned images;      /* images put into the outbox */
         Tracked *tracked;
 } Batch;
@@ -182,54 +174,19 @@ static const char *side_name(Sohoa__Side side)
         return side == SOHOA__SIDE__SIDE_BACK ? "back" : "front";
 }
 
-/* Spool the held image. last: it is the batch's last. */
-static int batch_put_held(Batch *b, bool last)
-{
-        Held *hd = &b->held;
-        Sohoa__Page p = SOHOA__PAGE__INIT;
-        char pu[UUID_STRING_MAX], bu[UUID_STRING_MAX], hex[SHA256_HEX_MAX];
-        int r;
-
-        if (!hd->full)
-                return 0;
-        p.page_uuid = (ProtobufCBinaryData) { 16, hd->uuid.b };
-        p.batch_uuid = (ProtobufCBinaryData) { 16, b->uuid.b };
-        p.sha256 = (ProtobufCBinaryData) { SHA256_LEN, hd->sha };
-        p.image_bytes = hd->len;
-        p.format = SOHOA__IMAGE_FORMAT__FORMAT_TIFF;
-        p.sequence = hd->sequence;
-        p.sheet = hd->sheet;
-        p.side = hd->side;
-        p.dpi = b->opts.dpi;
-        p.mode = b->req->profile->mode;
-        p.captured_at_us = hd->captured_at_us;
-        p.dossier_code = (char *) (b->req->dossier ? b->req->dossier : "");
-        p.declared_sheets = b->req->declared_sheets;
-        p.last_in_batch = last;
-        p.batch_pages = last ? hd->sequence : 0;
-        r = outbox_put(b->s->outbox, &p, hd->buf, hd->len);
-        if (r < 0)
-                return r;
-        b->images++;
-        if (b->tracked)
-                b->tracked->put++;
-        log_info("spooled page %s: batch %s sequence %u sheet %u side %s%s, %u frame%s, %zu bytes, sha256 %s",
-                 uuid_format(&hd->uuid, pu), uuid_format(&b->uuid, bu), hd->sequence, hd->sheet,
-                 side_name(hd->side), last ? " (last)" : "", hd->frames, hd->frames == 1 ? "" : "s", hd->len,
-                 sha256_hex(hd->sha, hex));
-        hd->buf = mfree(hd->buf);
-        hd->full = false;
-        return 0;
-}
-
-/* Encode and hash a scanned image, and hold it. The one held before is
- * spooled first: it is not the last. */
+/* Encode, hash and spool one scanned image at once: no image waits in
+ * memory for the next one (a kill would lose it). That it was the last is
+ * said afterwards, by the batch's close record. */
 static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
 {
         const Profile *pr = b->req->profile;
-        uint8_t *buf = NULL;
-        size_t len = 0;
+        Sohoa__Page p = SOHOA__PAGE__INIT;
+        char pu[UUID_STRING_MAX], bu[UUID_STRING_MAX], hex[SHA256_HEX_MAX];
+        uint8_t sha[SHA256_LEN], *buf = NULL;
+        int64_t captured_at_us = clock_real_us();
         Encoding enc = b->encoding;
+        size_t len = 0;
+        Uuid u;
         int r;
 
         /* A profile asked for G4 but the scanner sent grey: keep it lossless. */
@@ -237,22 +194,64 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
                 enc = ENCODING_ZSTD;
         if (enc == ENCODING_JPEG && img->depth == 1)
                 enc = ENCODING_G4;
+        r = uuid_v4(&u);
+        if (r < 0)
+                return r;
         r = encode_tiff(img, enc, pr->jpeg_quality, &buf, &len);
         if (r < 0)
                 return r;
-        r = batch_put_held(b, false);
-        if (r < 0) {
-                free(buf);
-                return r;
-        }
-        b->held = (Held) { .full = true, .buf = buf, .len = len, .sequence = sequence, .frames = frames,
-                           .captured_at_us = clock_real_us() };
-        r = uuid_v4(&b->held.uuid);
+        sha256_buf(buf, len, sha);
+        p.page_uuid = (ProtobufCBinaryData) { 16, u.b };
+        p.batch_uuid = (ProtobufCBinaryData) { 16, b->uuid.b };
+        p.sha256 = (ProtobufCBinaryData) { SHA256_LEN, sha };
+        p.image_bytes = len;
+        p.format = SOHOA__IMAGE_FORMAT__FORMAT_TIFF;
+        p.sequence = sequence;
+        p.sheet = b->opts.duplex ? (sequence + 1) / 2 : sequence;
+        p.side = b->opts.duplex && sequence % 2 == 0 ? SOHOA__SIDE__SIDE_BACK : SOHOA__SIDE__SIDE_FRONT;
+        p.dpi = b->opts.dpi;
+        p.mode = b->req->profile->mode;
+        p.captured_at_us = captured_at_us;
+        p.dossier_code = (char *) (b->req->dossier ? b->req->dossier : "");
+        p.declared_sheets = b->req->declared_sheets;
+        r = outbox_put(b->s->outbox, &p, buf, len);
+        free(buf);
         if (r < 0)
                 return r;
-        sha256_buf(buf, len, b->held.sha);
-        b->held.sheet = b->opts.duplex ? (sequence + 1) / 2 : sequence;
-        b->held.side = b->opts.duplex && sequence % 2 == 0 ? SOHOA__SIDE__SIDE_BACK : SOHOA__SIDE__SIDE_FRONT;
+        b->images++;
+        if (b->tracked)
+                b->tracked->put++;
+        log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s",
+                 uuid_format(&u, pu), uuid_format(&b->uuid, bu), sequence, p.sheet, side_name(p.side), frames,
+                 frames == 1 ? "" : "s", len, sha256_hex(sha, hex));
+        return 0;
+}
+
+/* Spool the close record of a batch whose scanning ended (t: its images,
+ * dossier, declared sheets). 0 (also when it is spooled already), -ENOSPC,
+ * or another negative errno. */
+static int batch_put_close(Scand *s, const Tracked *t)
+{
+        Sohoa__Page p = SOHOA__PAGE__INIT;
+        char cu[UUID_STRING_MAX], bu[UUID_STRING_MAX];
+        uint8_t sha[SHA256_LEN];
+        int r;
+
+        sha256_buf("", 0, sha);
+        p.page_uuid = (ProtobufCBinaryData) { 16, (uint8_t *) t->close_uuid.b };
+        p.batch_uuid = (ProtobufCBinaryData) { 16, (uint8_t *) t->uuid.b };
+        p.sha256 = (ProtobufCBinaryData) { SHA256_LEN, sha };
+        p.captured_at_us = clock_real_us();
+        p.dossier_code = (char *) t->dossier;
+        p.declared_sheets = t->declared_sheets;
+        p.last_in_batch = true;
+        p.batch_pages = t->put;
+        p.batch_close = true;
+        r = outbox_put(s->outbox, &p, "", 0);
+        if (r < 0 && r != -EEXIST)
+                return r;
+        log_info("spooled close %s: batch %s, %u image%s, %u sheets declared", uuid_format(&t->close_uuid, cu),
+                 uuid_format(&t->uuid, bu), t->put, t->put == 1 ? "" : "s", t->declared_sheets);
         return 0;
 }
 
@@ -272,6 +271,17 @@ static BatchEnd batch_end_for(Batch *b, SANE_Status st)
         }
 }
 
+static void batch_track_init(Tracked *t, const Uuid *u, const BatchRequest *req)
+{
+        char b[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
+
+        *t = (Tracked) { .uuid = *u, .declared_sheets = req->declared_sheets };
+        snprintf(t->profile, sizeof(t->profile), "%s", req->profile->name);
+        snprintf(t->dossier, sizeof(t->dossier), "%s", req->dossier ? req->dossier : "");
+        snprintf(name, sizeof(name), "%s/close", uuid_format(u, b));
+        uuid_v5(&close_ns, name, strlen(name), &t->close_uuid);
+}
+
 static Tracked *batch_track(Scand *s, const Uuid *u, const BatchRequest *req)
 {
         Tracked *n = realloc(s->tracked, (s->n_tracked + 1) * sizeof(Tracked));
@@ -280,10 +290,26 @@ static Tracked *batch_track(Scand *s, const Uuid *u, const BatchRequest *req)
                 return NULL;
         s->tracked = n;
         n = &s->tracked[s->n_tracked++];
-        *n = (Tracked) { .uuid = *u, .declared_sheets = req->declared_sheets };
-        snprintf(n->profile, sizeof(n->profile), "%s", req->profile->name);
-        snprintf(n->dossier, sizeof(n->dossier), "%s", req->dossier ? req->dossier : "");
+        batch_track_init(n, u, req);
         return n;
+}
+
+/* The batch's end is known: say it through the outbox. A full spool makes
+ * the record wait for room (batch_on_outbox_event() tries again as pages
+ * leave); without a close record the batch stays open in the store. */
+static void batch_close(Scand *s, Tracked *t)
+{
+        int r = batch_put_close(s, t);
+        char u[UUID_STRING_MAX];
+
+        t->close_pending = r == -ENOSPC;
+        t->close_waiting = r >= 0;
+        if (r == -ENOSPC)
+                log_warning("batch %s: the spool is full: its close record waits for room",
+                            uuid_format(&t->uuid, u));
+        else if (r < 0)
+                log_error_errno(r, "batch %s: cannot spool its close record: %m; the batch stays open",
+                                uuid_format(&t->uuid, u));
 }
 
 /* The scanning itself: returns how it ended, res->stop_sheet where. */
@@ -306,10 +332,10 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
                         r = batch_take(b, &img, seq, frames);
                         free(img.data);
                         if (r == -ENOSPC) {
+                                /* This image is not spooled; every one before it is. */
                                 snprintf(res->detail, sizeof(res->detail),
                                          "the spool is full: scanning stopped, rescan from sheet %u",
-                                         res->stop_sheet > 1 && b->held.full ? res->stop_sheet - 1
-                                                                             : res->stop_sheet);
+                                         res->stop_sheet);
                                 return BATCH_END_SPOOL_FULL;
                         }
                         if (r < 0) {
@@ -382,14 +408,7 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
         events_emit(s->settings->on_event, &ev);
         b.tracked = batch_track(s, &b.uuid, req);
         res.end = batch_scan(&b, &res);
-        /* The held image is the last one scanned: spool it whatever the end. */
-        r = batch_put_held(&b, true);
-        if (r < 0 && res.end != BATCH_END_SPOOL_FULL) {
-                snprintf(res.detail, sizeof(res.detail), "spooling the last image failed: %s", strerror(-r));
-                res.end = r == -ENOSPC ? BATCH_END_SPOOL_FULL : BATCH_END_ERROR;
-        }
 out:
-        free(b.held.buf);
         sane_cancel(b.h);
         if (s->device->state == DEVICE_SCANNING)
                 s->device->state = DEVICE_READY;
@@ -400,8 +419,17 @@ out:
                  * never while a batch runs. */
                 b.tracked->closed = true;
                 b.tracked->sheets = res.sheets;
-                if (b.tracked->put == 0)
+                if (b.tracked->put > 0)
+                        batch_close(s, b.tracked);
+                else
                         *b.tracked = s->tracked[--s->n_tracked];
+        } else if (b.images > 0) {
+                /* No room to track it (out of memory): close it all the same. */
+                Tracked t;
+
+                batch_track_init(&t, &b.uuid, req);
+                t.put = b.images;
+                batch_close(s, &t);
         }
         s->batches++;
         snprintf(s->last_batch, sizeof(s->last_batch), "%s", res.uuid);
@@ -414,35 +442,62 @@ out:
         return res.end == BATCH_END_IO_ERROR ? -EIO : 0;
 }
 
+/* A tracked batch whose pages and close record are all stored: tell the
+ * officer, forget it. */
+static void batch_check_stored(Scand *s, size_t i)
+{
+        Tracked *t = &s->tracked[i];
+        char u[UUID_STRING_MAX];
+
+        if (!t->closed || t->stored < t->put || t->close_pending || t->close_waiting)
+                return;
+        Event e = { .type = EVENT_BATCH_STORED, .station = s->settings->station,
+                    .batch = uuid_format(&t->uuid, u), .profile = t->profile, .dossier = t->dossier,
+                    .images = t->put, .sheets = t->sheets, .declared_sheets = t->declared_sheets,
+                    .reason = "stored" };
+        events_emit(s->settings->on_event, &e);
+        s->tracked[i] = s->tracked[--s->n_tracked];
+}
+
+/* Pages left the spool: close records that waited for room may fit now. */
+static void batch_retry_closes(Scand *s)
+{
+        for (size_t i = 0; i < s->n_tracked; i++)
+                if (s->tracked[i].close_pending)
+                        batch_close(s, &s->tracked[i]);
+}
+
 void batch_on_outbox_event(Scand *s, const OutboxEvent *ev)
 {
         char u[UUID_STRING_MAX];
+        size_t i;
 
-        if (ev->type == OUTBOX_EVENT_REJECTED || ev->type == OUTBOX_EVENT_CORRUPT) {
+        if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED &&
+            ev->type != OUTBOX_EVENT_CORRUPT)
+                return;
+        for (i = 0; i < s->n_tracked; i++)
+                if (uuid_equal(&s->tracked[i].uuid, &ev->batch_uuid))
+                        break;
+        if (ev->type != OUTBOX_EVENT_STORED) {
                 Event e = { .type = EVENT_ERROR, .station = s->settings->station,
                             .batch = uuid_format(&ev->batch_uuid, u),
                             .reason = ev->type == OUTBOX_EVENT_REJECTED ? "rejected" : "corrupt",
                             .detail = ev->type == OUTBOX_EVENT_REJECTED ? "the store refused a page"
                                                                         : "a spooled page was damaged" };
                 events_emit(s->settings->on_event, &e);
-                return;
-        }
-        if (ev->type != OUTBOX_EVENT_STORED)
-                return;
-        for (size_t i = 0; i < s->n_tracked; i++) {
-                Tracked *t = &s->tracked[i];
-
-                if (!uuid_equal(&t->uuid, &ev->batch_uuid))
-                        continue;
-                t->stored++;
-                if (t->closed && t->stored >= t->put) {
-                        Event e = { .type = EVENT_BATCH_STORED, .station = s->settings->station,
-                                    .batch = uuid_format(&t->uuid, u), .profile = t->profile,
-                                    .dossier = t->dossier, .images = t->put, .sheets = t->sheets,
-                                    .declared_sheets = t->declared_sheets, .reason = "stored" };
-                        events_emit(s->settings->on_event, &e);
-                        s->tracked[i] = s->tracked[--s->n_tracked];
+                /* A close record set aside will never be stored: stop waiting for it. */
+                if (i < s->n_tracked && uuid_equal(&s->tracked[i].close_uuid, &ev->page_uuid)) {
+                        s->tracked[i].close_waiting = false;
+                        batch_check_stored(s, i);
                 }
                 return;
         }
+        if (i < s->n_tracked) {
+                if (uuid_equal(&s->tracked[i].close_uuid, &ev->page_uuid))
+                        s->tracked[i].close_waiting = false;
+                else
+                        s->tracked[i].stored++;
+                batch_check_stored(s, i);
+        }
+        batch_retry_closes(s);
 }

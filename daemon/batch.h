@@ -1,11 +1,10 @@
 /* One batch: sane_start per image until the feeder is empty. Each image is
- * encoded, hashed and put into the outbox with the batch's UUID, its
- * sequence, sheet and side. The last image is held until the next
- * sane_start says the feeder is empty, so that it can carry last_in_batch
- * and the batch's page count (the store's verdict needs both). Whatever
+ * encoded, hashed and put into the outbox (spooled, fsync) as soon as it is
+ * scanned, with the batch's UUID, its sequence, sheet and side. Whatever
  * ends the batch (empty feeder, jam, double feed, cover open, I/O error,
- * full spool, a stop), the images already scanned are spooled and
- * delivered, and sane_cancel() is called. */
+ * full spool, a stop), the images already scanned are delivered, a
+ * batch-close record with the image count follows them through the same
+ * outbox (the store's verdict needs it), and sane_cancel() is called. */
 #pragma once
 
 #include "control.h"
@@ -46,5 +45,6 @@ const char *batch_end_to_string(BatchEnd e);
 int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret);
 
 /* An outbox event reached the main loop: count STORED pages of tracked
- * batches, and say batch-stored when a closed batch has them all. */
+ * batches, and say batch-stored when a closed batch has them all and its
+ * close record; spool close records that waited for room. */
 void batch_on_outbox_event(Scand *s, const OutboxEvent *ev);

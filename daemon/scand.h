@@ -15,11 +15,15 @@
 #include "settings.h"
 #include "uuid.h"
 
-/* A batch some of whose pages may still await STORED. */
+/* A batch some of whose pages, or its close record, may still await
+ * STORED. */
 typedef struct Tracked {
         Uuid uuid;
         unsigned put, stored;
         bool closed;          /* scanning ended: put is final */
+        Uuid close_uuid;      /* of its batch-close record (batch.c) */
+        bool close_pending;   /* the close record is still to be spooled (the spool was full) */
+        bool close_waiting;   /* the close record is spooled, not yet stored */
         char profile[64], dossier[64];
         unsigned sheets, declared_sheets;
 } Tracked;
