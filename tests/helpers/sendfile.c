@@ -2,7 +2,9 @@
  * an importer would (it writes no sender of its own), for the worker's
  * integration tests and the demo. Page UUIDs derive from the file's content
  * unless given, so sending a file twice sends the same page. Knobs reuse a
- * page UUID for another image and damage a payload after it was hashed.
+ * page UUID for another image and damage a payload after it was hashed;
+ * --close-batch N follows the files with the batch's close record (proto
+ * PROTOCOL.md §7.6), which may also be sent alone.
  * Prints one line per page spooled and per outcome, then its statistics. */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,10 @@ typedef struct SendFile {
         const char *dossier;
         bool last;
         bool corrupt;
+        long close_pages; /* -1: no close record */
+        uint32_t declared_sheets;
+        Uuid close_uuid;
+        bool has_close_uuid;
 } SendFile;
 
 static const char *sendfile_event_name(const OutboxEvent *ev)
@@ -163,6 +169,39 @@ static int sendfile_put(SendFile *s, Outbox *o, const char *path, uint32_t i, ui
         return 0;
 }
 
+/* The batch's close record: no image, its own UUID. */
+static int sendfile_put_close(SendFile *s, Outbox *o)
+{
+        Sohoa__Page p = SOHOA__PAGE__INIT;
+        char name[256], u[UUID_STRING_MAX];
+        uint8_t sha[SHA256_LEN];
+        int r;
+
+        if (!s->has_close_uuid) {
+                snprintf(name, sizeof(name), "%s:close:%s", s->id, uuid_format(&s->batch_uuid, u));
+                uuid_v5(&sendfile_ns, name, strlen(name), &s->close_uuid);
+        }
+        sha256_buf("", 0, sha);
+        p.page_uuid = (ProtobufCBinaryData) { 16, s->close_uuid.b };
+        p.batch_uuid = (ProtobufCBinaryData) { 16, s->batch_uuid.b };
+        p.sha256 = (ProtobufCBinaryData) { SHA256_LEN, sha };
+        p.captured_at_us = clock_real_us();
+        p.dossier_code = (char *) (s->dossier ? s->dossier : "");
+        p.declared_sheets = s->declared_sheets;
+        p.last_in_batch = true;
+        p.batch_pages = (uint32_t) s->close_pages;
+        p.batch_close = true;
+        r = outbox_put(o, &p, "", 0);
+        if (r == -EEXIST) {
+                dprintf(STDOUT_FILENO, "already-spooled %s close\n", uuid_format(&s->close_uuid, u));
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "cannot spool the close record: %m");
+        dprintf(STDOUT_FILENO, "spooled %s close\n", uuid_format(&s->close_uuid, u));
+        return 0;
+}
+
 static void sendfile_stats(Outbox *o)
 {
         OutboxStats st;
@@ -179,9 +218,11 @@ static void sendfile_help(void)
 {
         printf("sohoa-sendfile --endpoint EP --id NAME --spool DIR [--role station|importer]\n"
                "               [--page-uuid U] [--batch-uuid B] [--sequence N] [--last] [--dpi N]\n"
-               "               [--dossier CODE] [--corrupt-payload] [--wait] [--timeout-ms N] FILE...\n"
+               "               [--dossier CODE] [--corrupt-payload] [--wait] [--timeout-ms N]\n"
+               "               [--close-batch PAGES [--close-uuid U] [--declared-sheets N]] FILE...\n"
                "Sends image files as pages through lib/outbox; --wait waits until none is left in the "
-               "spool.\n");
+               "spool.\n"
+               "--close-batch follows them with the batch's close record (FILEs may then be none).\n");
 }
 
 static int sendfile_uuid_arg(const char *arg, Uuid *ret, bool *ret_set)
@@ -208,10 +249,13 @@ int main(int argc, char **argv)
                 { "corrupt-payload", no_argument, NULL, 'c' },
                 { "wait", no_argument, NULL, 'w' },
                 { "timeout-ms", required_argument, NULL, 't' },
+                { "close-batch", required_argument, NULL, 'C' },
+                { "close-uuid", required_argument, NULL, 'U' },
+                { "declared-sheets", required_argument, NULL, 'S' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        SendFile s = { .id = "sendfile", .sequence = 1 };
+        SendFile s = { .id = "sendfile", .sequence = 1, .close_pages = -1 };
         OutboxConfig cfg = { .role = SOHOA__ROLE__ROLE_STATION,
                              .software = "sohoa-sendfile " SOHOA_VERSION };
         uint64_t timeout_ms = 600000, start;
@@ -265,6 +309,15 @@ int main(int argc, char **argv)
                 case 't':
                         timeout_ms = strtoull(optarg, NULL, 10);
                         break;
+                case 'C':
+                        s.close_pages = strtol(optarg, NULL, 10);
+                        break;
+                case 'U':
+                        r = sendfile_uuid_arg(optarg, &s.close_uuid, &s.has_close_uuid);
+                        break;
+                case 'S':
+                        s.declared_sheets = (uint32_t) strtoul(optarg, NULL, 10);
+                        break;
                 case 'h':
                         sendfile_help();
                         return 0;
@@ -274,8 +327,10 @@ int main(int argc, char **argv)
                 if (r < 0)
                         return 2;
         }
-        if (!cfg.endpoint || !cfg.spool_dir || optind >= argc || s.sequence == 0)
+        if (!cfg.endpoint || !cfg.spool_dir || (optind >= argc && s.close_pages < 0) || s.sequence == 0)
                 return log_error("--endpoint, --spool and at least one FILE are required (see --help)"), 2;
+        if (s.close_pages >= 0 && !s.has_batch_uuid && optind >= argc)
+                return log_error("a close record alone needs --batch-uuid"), 2;
         if (s.has_page_uuid && argc - optind > 1)
                 return log_error("--page-uuid takes one FILE"), 2;
         cfg.peer_id = s.id;
@@ -285,6 +340,8 @@ int main(int argc, char **argv)
         start = clock_mono_ms();
         for (int i = optind; i < argc && r >= 0; i++)
                 r = sendfile_put(&s, o, argv[i], (uint32_t) (i - optind), (uint32_t) (argc - optind));
+        if (r >= 0 && s.close_pages >= 0)
+                r = sendfile_put_close(&s, o);
         while (wait && r >= 0 && outbox_wait_empty(o, 200) < 0)
                 if (clock_mono_ms() - start > timeout_ms)
                         r = log_error_errno(-ETIMEDOUT, "%s: spool not empty after %" PRIu64 " ms", s.id,

@@ -3,7 +3,8 @@
  * (lib/workpeer) and stores like the real store does, idempotently: a page
  * is a file named by its UUID in --store-dir, created exclusively, holding
  * its SHA-256; a repeat with the same hash is acknowledged "stored", one with
- * another hash "rejected". Knobs make it slow or make it die on a page. */
+ * another hash "rejected". A batch-close record is no page: it is stored as
+ * a file named UUID.close. Knobs make it slow or make it die on a page. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -84,7 +85,7 @@ static void delay(TestWorker *t, const WorkJob *job) {
 
 static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
         TestWorker *t = userdata;
-        char uuid[UUID_STRING_MAX];
+        char uuid[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
         uint8_t sha[SHA256_LEN];
         Uuid u;
 
@@ -114,7 +115,8 @@ static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
                 return 0;
         }
         WorkOutcome o = { 0 };
-        int r = store(t, uuid, job->page->sha256.data, &o);
+        snprintf(name, sizeof(name), "%s%s", uuid, job->page->batch_close ? ".close" : "");
+        int r = store(t, name, job->page->sha256.data, &o);
         if (r < 0)
                 return r;
         if (!ret->status || o.status == SOHOA__RESULT_STATUS__RESULT_REJECTED)

@@ -4,8 +4,10 @@ whose dll.conf lists SANE's own `test` backend and the project's
 scenario file for sohoatest, and a running sohoa-scand with a config of
 its own, talking to the spine's broker (spine.Stack). The daemon's log
 lines say what it spooled ("spooled page UUID: batch B sequence N sheet S
-side front|back"), the backend's log what it served, and the on_event
-hook writes each event's environment to a file of its own."""
+side front|back", and for each batch that ended "spooled close UUID: batch
+B, N images"), the backend's log what it served ("eof sheet=S side=X" once
+an image has wholly left the scanner), and the on_event hook writes each
+event's environment to a file of its own."""
 
 import os
 import re
@@ -13,7 +15,9 @@ import re
 import harness as h
 
 SPOOLED = re.compile(r"spooled page (\S+): batch (\S+) sequence (\d+) sheet (\d+) side (front|back)"
-                     r"(?: \(last\))?, (\d+) frames?, (\d+) bytes, sha256 ([0-9a-f]{64})")
+                     r", (\d+) frames?, (\d+) bytes, sha256 ([0-9a-f]{64})")
+CLOSED = re.compile(r"spooled close (\S+): batch (\S+), (\d+) images?, (\d+) sheets declared")
+SCANNED = re.compile(r"^eof sheet=(\d+) side=(front|back)$")
 
 
 def write_ppm(path, w, hgt, fn):
@@ -103,6 +107,15 @@ class Station:
                 out.append(p)
         return out
 
+    def closes(self, batch=None):
+        """{batch: (close uuid, images)} for every close record the daemon spooled."""
+        return {m.group(2): (m.group(1), int(m.group(3))) for m in CLOSED.finditer(self.proc.log())
+                if batch is None or m.group(2) == batch}
+
+    def scanned(self):
+        """(sheet, side) of every image that wholly left the scanner, in order (all batches)."""
+        return [(int(m.group(1)), m.group(2)) for m in map(SCANNED.match, self.served()) if m]
+
     def served(self):
         """The backend's log lines."""
         return self.backend_log.read_text().splitlines() if self.backend_log.exists() else []
@@ -124,5 +137,11 @@ class Station:
         return h.wait_for(lambda: self.events(kind, batch), timeout, "event %s" % kind)[0]
 
     def spooled_files(self):
+        """Files in the spool: pages and close records."""
         return [f for f in os.listdir(self.spool) if f.endswith(".page")] if self.spool.exists() else []
+
+    def spooled_pages(self):
+        """Spooled pages, without the close records."""
+        closes = {c[0] for c in self.closes().values()}
+        return [f for f in self.spooled_files() if f[:-len(".page")] not in closes]
 

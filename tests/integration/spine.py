@@ -57,8 +57,12 @@ class Stack:
             return {}
 
     def stored(self):
-        """Page UUIDs stored by the test workers."""
-        return sorted(os.listdir(self.store))
+        """Page UUIDs stored by the test workers (batch-close records are no pages)."""
+        return sorted(f for f in os.listdir(self.store) if not f.endswith(".close"))
+
+    def closes(self):
+        """UUIDs of the batch-close records the test workers stored."""
+        return sorted(f[:-len(".close")] for f in os.listdir(self.store) if f.endswith(".close"))
 
     def acks(self, name):
         """Page UUIDs acknowledged to a source, in order (with repeats, if any)."""

@@ -47,6 +47,7 @@ typedef struct Scenario {
         bool unknown_lines;
         int warming_up;          /* sane_start answers WARMING_UP this often first */
         int frame_delay_ms;
+        int empty_delay_ms;      /* the feeder takes this long to report itself empty */
         char log[512];
 } Scenario;
 
@@ -117,6 +118,7 @@ static void scenario_load(void)
                 else if (!strcmp(k, "unknown_lines")) sc.unknown_lines = !strcmp(v, "yes");
                 else if (!strcmp(k, "warming_up")) sc.warming_up = n;
                 else if (!strcmp(k, "frame_delay_ms")) sc.frame_delay_ms = n;
+                else if (!strcmp(k, "empty_delay_ms")) sc.empty_delay_ms = n;
                 else if (!strcmp(k, "log")) snprintf(sc.log, sizeof(sc.log), "%s", v);
         }
         fclose(f);
@@ -359,6 +361,10 @@ EXPORT SANE_Status sane_sohoatest_start(SANE_Handle h)
         if (!strcmp(source, "ADF Back") && side == 0)
                 side = 1;
         if (sheet > sc.sheets) {
+                if (sc.empty_delay_ms) {
+                        blog("feeder-check");
+                        usleep((useconds_t) sc.empty_delay_ms * 1000);
+                }
                 blog("no-docs");
                 return SANE_STATUS_NO_DOCS;
         }
@@ -410,6 +416,8 @@ EXPORT SANE_Status sane_sohoatest_read(SANE_Handle h, SANE_Byte *buf, SANE_Int m
                 return SANE_STATUS_JAMMED;
         }
         if (frame_pos >= frame_len) {
+                /* The whole image has left the scanner: the tests' "scanned". */
+                blog("eof sheet=%d side=%s", sheet, side ? "back" : "front");
                 advance();
                 return SANE_STATUS_EOF;
         }
