@@ -33,9 +33,10 @@ def write_ppm(path, w, hgt, fn):
 
 class Station:
     def __init__(self, stack, name="st1", device="sohoatest:adf", profiles=None, scenario=None,
-                 sets=(), start=True, broker=None):
+                 sets=(), start=True, broker=None, env=None):
         self.name = name
         self.stack = stack
+        self.extra_env = dict(env or {})
         self.dir = h.path("station-" + name)
         self.dir.mkdir(exist_ok=True)
         (self.dir / "dll.conf").write_text("test\nsohoatest\n")
@@ -72,9 +73,9 @@ class Station:
     def env(self):
         libdir = str(h.BUILD_DIR / "tests" / "sane")
         old = os.environ.get("LD_LIBRARY_PATH")
-        return {"SANE_CONFIG_DIR": str(self.dir),
-                "LD_LIBRARY_PATH": libdir + (":" + old if old else ""),
-                "SOHOATEST_SCENARIO": str(self.scenario_path)}
+        return dict({"SANE_CONFIG_DIR": str(self.dir),
+                     "LD_LIBRARY_PATH": libdir + (":" + old if old else ""),
+                     "SOHOATEST_SCENARIO": str(self.scenario_path)}, **self.extra_env)
 
     def scenario(self, **kv):
         """Rewrite the sohoatest scenario (read at open and at each batch's end)."""

@@ -4,6 +4,8 @@ all 10 are stored and acknowledged and the spool empties; a three-pass
 colour image (three frames, RED GREEN BLUE) becomes one RGB page; a profile
 under 200 dpi is refused by --check-config with file:line."""
 
+import os
+
 import harness as h
 from scand import Station
 from spine import Stack
@@ -24,7 +26,13 @@ def main():
     check_config_refuses_low_dpi()
     s = Stack()
     s.worker("w1")
-    st = Station(s, device="test:0", profiles={
+    # SANE's own test backend leaks a read buffer now and then, and is
+    # unloaded (dlclose in sane_exit) before LeakSanitizer reports, so its
+    # frames cannot be named or suppressed. Leak checking stays on for the
+    # daemon in every other scand test, which scan through the project's
+    # own backend.
+    no_leak_check = {"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"}
+    st = Station(s, device="test:0", env=no_leak_check, profiles={
         "adf": {"duplex": "no", "resolution": "200", "sane_options": "test-picture=Color pattern"},
         "one": {"duplex": "no", "resolution": "200", "encoding": "zstd",
                 "sane_options": "three-pass=no;test-picture=Color pattern"},
