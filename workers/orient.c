@@ -1,14 +1,23 @@
 /* Orientation. Leptonica's pixOrientDetect counts ascender and descender
- * hits of Latin text at about 150 dpi; it is sure when its score clears
- * ORIENT_MIN_CONF and beats the other axis by ORIENT_MIN_RATIO. Otherwise
- * Tesseract's OSD model decides, if it is sure enough itself. */
+ * hits of Latin text; it is sure when its score clears ORIENT_MIN_CONF and
+ * beats the other axis by ORIENT_MIN_RATIO. It runs first at about 150 dpi
+ * (fast); a page it is unsure of there is scored again at full resolution,
+ * where ordinary body text gives far clearer scores. Only a page still
+ * unsure goes to Tesseract's OSD, whose answer is taken when it agrees with
+ * the way Leptonica leans: OSD alone turns decorative lettering upside down
+ * with high confidence. A page without text lines is left as it is. */
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 
 #include "orient.h"
 
 #define ORIENT_MIN_CONF 8.0f
 #define ORIENT_MIN_RATIO 2.5f
 #define ORIENT_OSD_MIN_CONF 2.0f
+/* Below this score on both axes Leptonica found no text lines to count:
+ * OSD, asked anyway, only guesses from shapes. */
+#define ORIENT_MIN_EVIDENCE 2.0f
 
 const char *orient_method_to_string(OrientMethod m) {
         static const char *const names[_ORIENT_METHOD_MAX] = {
@@ -21,48 +30,69 @@ const char *orient_method_to_string(OrientMethod m) {
         return names[m];
 }
 
-static int orient_leptonica(PIX *bin, int dpi, OrientResult *res) {
-        PIX *small = NULL;
+/* Leptonica's up/down and left/right scores of bin, halved first when
+ * reduce. Failing on a page without text is no error: both scores are 0. */
+static int orient_scores(PIX *bin, bool reduce, float *ret_up, float *ret_left) {
+        PIX *small;
         l_float32 up = 0, left = 0;
-        l_int32 decision = L_TEXT_ORIENT_UNKNOWN;
-        int r = 0;
 
-        /* Leptonica's statistics are tuned for 150-300 dpi; halving a 300 dpi
-         * page makes it four times faster at no loss. */
-        if (dpi == 0 || dpi >= 250)
-                small = pixReduceRankBinary2(bin, 1, NULL);
-        else
-                small = pixClone(bin);
+        small = reduce ? pixReduceRankBinary2(bin, 1, NULL) : pixClone(bin);
         if (!small)
                 return -ENOMEM;
-        if (pixOrientDetect(small, &up, &left, 0, 0) != 0 ||
-            makeOrientDecision(up, left, ORIENT_MIN_CONF, ORIENT_MIN_RATIO, &decision, 0) != 0)
-                decision = L_TEXT_ORIENT_UNKNOWN;
-        res->up_conf = up;
-        res->left_conf = left;
+        if (pixOrientDetect(small, &up, &left, 0, 0) != 0)
+                up = left = 0;
+        pixDestroy(&small);
+        *ret_up = up;
+        *ret_left = left;
+        return 0;
+}
+
+/* The turn the larger score points to, sure or not. */
+static int orient_lean(float up, float left) {
+        if (fabsf(up) >= fabsf(left))
+                return up >= 0 ? 0 : 180;
+        return left > 0 ? 90 : 270; /* left > 0: text reads bottom to top, turn clockwise */
+}
+
+/* Leptonica's decision: the turn, or -1 when it is unsure. */
+static int orient_decide(float up, float left) {
+        l_int32 decision = L_TEXT_ORIENT_UNKNOWN;
+
+        if (makeOrientDecision(up, left, ORIENT_MIN_CONF, ORIENT_MIN_RATIO, &decision, 0) != 0)
+                return -1;
         switch (decision) {
         case L_TEXT_ORIENT_UP:
-                res->rotate = 0;
-                break;
-        case L_TEXT_ORIENT_LEFT: /* text reads bottom to top: turn clockwise */
-                res->rotate = 90;
-                break;
+        case L_TEXT_ORIENT_LEFT:
         case L_TEXT_ORIENT_DOWN:
-                res->rotate = 180;
-                break;
         case L_TEXT_ORIENT_RIGHT:
-                res->rotate = 270;
-                break;
+                return orient_lean(up, left);
         default:
-                goto out;
+                return -1;
         }
+}
+
+static int orient_leptonica(PIX *bin, int dpi, OrientResult *res) {
+        /* Leptonica's statistics are tuned for 150-300 dpi; halving a 300 dpi
+         * page makes it four times faster, and is enough for most pages. */
+        bool reduce = dpi == 0 || dpi >= 250;
+        int r, rotate;
+
+        r = orient_scores(bin, reduce, &res->up_conf, &res->left_conf);
+        if (r < 0)
+                return r;
+        rotate = orient_decide(res->up_conf, res->left_conf);
+        if (rotate < 0 && reduce) {
+                r = orient_scores(bin, false, &res->up_conf, &res->left_conf);
+                if (r < 0)
+                        return r;
+                rotate = orient_decide(res->up_conf, res->left_conf);
+        }
+        if (rotate < 0)
+                return 0;
         res->method = ORIENT_LEPTONICA;
-        res->confidence = decision == L_TEXT_ORIENT_UP || decision == L_TEXT_ORIENT_DOWN
-                                  ? (up < 0 ? -up : up)
-                                  : (left < 0 ? -left : left);
-out:
-        pixDestroy(&small);
-        return r;
+        res->rotate = rotate;
+        res->confidence = fmaxf(fabsf(res->up_conf), fabsf(res->left_conf));
+        return 0;
 }
 
 int orient_detect(PIX *bin, int dpi, Ocr *ocr, OrientResult *ret) {
@@ -75,14 +105,17 @@ int orient_detect(PIX *bin, int dpi, Ocr *ocr, OrientResult *ret) {
         r = orient_leptonica(bin, dpi, &res);
         if (r < 0)
                 return r;
-        if (res.method == ORIENT_NONE && ocr) {
+        if (res.method == ORIENT_NONE && ocr &&
+            fmaxf(fabsf(res.up_conf), fabsf(res.left_conf)) >= ORIENT_MIN_EVIDENCE) {
                 r = ocr_detect_orientation(ocr, bin, dpi, &deg, &conf);
-                if (r >= 0 && conf >= ORIENT_OSD_MIN_CONF) {
+                if (r >= 0 && conf >= ORIENT_OSD_MIN_CONF &&
+                    deg == orient_lean(res.up_conf, res.left_conf)) {
                         res.method = ORIENT_TESSERACT;
                         res.rotate = deg;
                         res.confidence = conf;
                 }
-                /* An OSD failure (no text, no osd model) leaves the page as it is. */
+                /* An OSD failure (no text, no osd model) or disagreement
+                 * leaves the page as it is. */
         }
         *ret = res;
         return 0;

@@ -1,6 +1,7 @@
 /* Page orientation (0, 90, 180, 270): Leptonica's ascender/descender
- * statistics first, which are fast; Tesseract's OSD only when Leptonica is
- * unsure (sparse pages, tables, unusual scripts). */
+ * statistics, which are fast, at half and then full resolution; Tesseract's
+ * OSD only when Leptonica is unsure at both, and only to confirm the way
+ * Leptonica leans (sparse pages, tables, unusual scripts). */
 #pragma once
 
 #include <allheaders.h>
@@ -20,8 +21,8 @@ typedef struct OrientResult {
         int rotate;          /* degrees clockwise that make the page upright: 0, 90, 180, 270 */
         float confidence;    /* of the method that decided; 0 with ORIENT_NONE */
         OrientMethod method;
-        float up_conf;       /* Leptonica's raw up/down and left/right scores */
-        float left_conf;
+        float up_conf;       /* Leptonica's raw up/down and left/right scores (of its */
+        float left_conf;     /* last run: full resolution when half left it unsure) */
 } OrientResult;
 
 /* Find how bin (1 bpp, the whole page, dpi 0 meaning 300) must be turned.
