@@ -50,9 +50,10 @@ static void page_lap(PageResult *res, PageStage s, uint64_t *mark) {
 }
 
 /* Orientation and deskew: *page becomes upright and straight (replaced in
- * place), measured on the binarized copy bin. */
+ * place), measured on the binarized copy bin. *ret_binup is bin turned the
+ * same way (exact: quarter turns of a bitmap lose nothing). */
 static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, PIX *bin,
-                           uint64_t *mark) {
+                           PIX **ret_binup, uint64_t *mark) {
         PIX *turned = NULL, *binup = NULL, *straight = NULL;
         int r;
 
@@ -66,10 +67,11 @@ static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, 
                 pixDestroy(page);
                 *page = turned;
                 turned = NULL;
-        }
-        r = orient_apply(bin, res->orient.rotate, &binup);
-        if (r < 0)
-                goto out;
+                r = orient_apply(bin, res->orient.rotate, &binup);
+                if (r < 0)
+                        goto out;
+        } else
+                binup = pixClone(bin);
         page_lap(res, PAGE_STAGE_ORIENT, mark);
 
         r = deskew_measure(binup, &res->deskew);
@@ -83,6 +85,8 @@ static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, 
                 *page = straight;
         }
         page_lap(res, PAGE_STAGE_DESKEW, mark);
+        *ret_binup = binup;
+        binup = NULL;
         r = 0;
 out:
         pixDestroy(&turned);
@@ -92,9 +96,11 @@ out:
 
 /* OCR and the searchable PDF; OCR failing or timing out is recorded in the
  * result and leaves an image-only PDF. bin, when not NULL, is page
- * normalized and binarized already (the page was neither turned nor
- * deskewed): cleaning it again would give the same bits. */
-static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bin, uint64_t *mark) {
+ * normalized and binarized already (the page was not deskewed, at most
+ * turned): cleaning it again would give the same bits. jpeg, when not NULL,
+ * is the page as received, a JPEG file whose pixels page holds unchanged. */
+static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bin, const uint8_t *jpeg,
+                     size_t jpeg_size, uint64_t *mark) {
         PIX *clean = NULL;
         int r;
 
@@ -108,11 +114,15 @@ static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bi
                 page_lap(res, PAGE_STAGE_OCR, mark);
         }
         if (res->ocr)
-                r = pdf_render(opt->ocr, page, res->dpi, opt->jpeg_quality, &res->pdf,
+                r = pdf_render(opt->ocr, page, jpeg, jpeg_size, res->dpi, opt->jpeg_quality, &res->pdf,
                                &res->pdf_size);
         else
-                r = pdf_render_image(page, res->dpi, opt->jpeg_quality, &res->pdf,
+                r = pdf_render_image(page, jpeg, jpeg_size, res->dpi, opt->jpeg_quality, &res->pdf,
                                      &res->pdf_size);
+        if (r >= 0) {
+                res->pdf_original = r > 0;
+                r = 0;
+        }
         page_lap(res, PAGE_STAGE_PDF, mark);
 out:
         pixDestroy(&clean);
@@ -122,8 +132,9 @@ out:
 int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageResult **ret,
                  const char **ret_reason) {
         uint64_t start = page_now_usec(), mark = start;
-        PIX *page = NULL, *norm = NULL, *bin = NULL;
+        PIX *page = NULL, *norm = NULL, *bin = NULL, *binup = NULL;
         PageResult *res;
+        bool unchanged;
         int r;
 
         res = calloc(1, sizeof(*res));
@@ -151,12 +162,15 @@ int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageR
                 r = clean_binarize(norm, &bin, NULL);
                 if (r < 0)
                         goto out;
-                r = page_straighten(res, opt, &page, bin, &mark);
+                pixDestroy(&norm); /* 1 byte a pixel, no longer needed */
+                r = page_straighten(res, opt, &page, bin, &binup, &mark);
                 if (r < 0)
                         goto out;
         }
-        r = page_read(res, opt, page,
-                      bin && res->orient.rotate == 0 && !res->deskew.applied ? bin : NULL, &mark);
+        /* A JPEG the page was not turned or deskewed from may be shown as it is. */
+        unchanged = res->decode.format == IFF_JFIF_JPEG && res->orient.rotate == 0 && !res->deskew.applied;
+        r = page_read(res, opt, page, res->deskew.applied ? NULL : binup, unchanged ? image : NULL, len,
+                      &mark);
         if (r < 0)
                 goto out;
         res->total_usec = page_now_usec() - start;
@@ -166,6 +180,7 @@ out:
         pixDestroy(&page);
         pixDestroy(&norm);
         pixDestroy(&bin);
+        pixDestroy(&binup);
         page_result_free(res);
         return r;
 }

@@ -33,7 +33,7 @@ typedef struct PageOptions {
         DecodeLimits limits;        /* zeros: decode's defaults */
         int default_dpi;            /* for files that state none; 0: 300 */
         unsigned ocr_time_limit_ms; /* 0: none */
-        int jpeg_quality;           /* of the PDF's grey and colour image, 1-100; 0: 85 */
+        int jpeg_quality;           /* of the PDF's grey and colour image, 1-100; 0: 50 */
         atomic_bool *cancel;        /* may be NULL; polled during OCR */
 } PageOptions;
 
@@ -48,6 +48,7 @@ typedef struct PageResult {
         int ocr_error;              /* 0, or the negative errno OCR ended with (-ETIME ...) */
         uint8_t *pdf;               /* the searchable page; image-only without OCR */
         size_t pdf_size;
+        bool pdf_original;          /* the PDF shows the page's own JPEG file, not a new encoding */
         uint64_t stage_usec[_PAGE_STAGE_MAX];
         uint64_t total_usec;
 } PageResult;

@@ -71,7 +71,8 @@ static void print_result(FILE *out, const char *path, const PageResult *res) {
         fprintf(out, ",\"ocr_error\":%d,\"mean_conf\":%d,\"words\":%zu,\"text\":", res->ocr_error,
                 res->ocr ? res->ocr->mean_confidence : -1, res->ocr ? res->ocr->n_words : 0);
         json_string(out, res->ocr ? res->ocr->text : "");
-        fprintf(out, ",\"pdf_size\":%zu,\"timings_ms\":{", res->pdf_size);
+        fprintf(out, ",\"pdf_size\":%zu,\"pdf_original\":%s,\"timings_ms\":{", res->pdf_size,
+                res->pdf_original ? "true" : "false");
         for (int s = 0; s < _PAGE_STAGE_MAX; s++)
                 fprintf(out, "%s\"%s\":%.1f", s ? "," : "", page_stage_to_string(s),
                         (double)res->stage_usec[s] / 1000.0);
