@@ -24,7 +24,8 @@ typedef struct Settings {
         unsigned max_side;   /* widest or tallest image decoded, pixels */
         unsigned max_pixels; /* width * height decoded */
         uint64_t store_retry_deadline_ms;
-        bool keep_original; /* store the image as received with every page */
+        unsigned jpeg_quality; /* of the stored PDF's grey and colour image, 1-100 */
+        bool keep_original; /* also store the image as received with a page processed well */
         char *log_level;    /* NULL: $SOHOA_LOG_LEVEL or info */
 } Settings;
 

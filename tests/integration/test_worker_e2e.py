@@ -6,6 +6,7 @@ stored PDF has a text layer, the page's colour and version 1.4 or later. The
 worker starts without OMP_THREAD_LIMIT and must put it in its own
 environment before Tesseract loads."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -42,7 +43,12 @@ def main():
         h.check_ge(float(row[8]), 60, "OCR confidence of page %s" % u)
         h.check_ge(int(row[9]), 800, "characters of text of page %s" % u)
         h.check_eq(row[10:], ["t", "png"], "stage times and format of page %s" % u)
-        h.check_eq(s.blob_kinds(u), ["original", "pdf"], "blobs of page %s" % u)
+        # keep_original is off by default: the PDF alone, and the capture's
+        # SHA-256 in the row.
+        h.check_eq(s.blob_kinds(u), ["pdf"], "blobs of page %s" % u)
+        src = pages["clean" if u == spooled[0] else "colour_paper"]
+        h.check_eq(s.page(u, "encode(sha256, 'hex')")[0], hashlib.sha256(src.read_bytes()).hexdigest(),
+                   "capture SHA-256 of page %s" % u)
         row = s.page(u, "side, page_class, origin_id, source_name LIKE '%%.png', captured_at > now() - interval"
                         " '10 min', jsonb_array_length(word_boxes) > 100, word_boxes->0 ? 'b',"
                         " orientation_method IS NOT NULL, skew_confidence IS NOT NULL, blank_score > 10, image_bytes,"
