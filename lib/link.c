@@ -131,7 +131,8 @@ int link_new(void *zctx, const LinkConfig *cfg, Link **ret) {
         l->curve_server = strdup_or_null(cfg->curve_server_key);
         l->curve_public = strdup_or_null(cfg->curve_public_key);
         l->curve_secret = strdup_or_null(cfg->curve_secret_key);
-        if (!l->endpoint || !l->peer_id || !l->software || (cfg->curve_server_key && !l->curve_secret)) {
+        if (!l->endpoint || !l->peer_id || !l->software ||
+            (cfg->curve_server_key && (!l->curve_server || !l->curve_public || !l->curve_secret))) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -186,6 +187,10 @@ static LinkEvent session_lost(Link *l) {
 }
 
 static LinkEvent on_welcome(Link *l, const Sohoa__Welcome *w) {
+        /* Several HELLOs may be queued before the first answer: the WELCOMEs
+         * after the first, same epoch, begin nothing new. */
+        bool again = l->welcomed && l->epoch == w->epoch;
+
         l->welcomed = true;
         l->epoch = w->epoch;
         l->credit = w->credit_bytes;
@@ -194,6 +199,8 @@ static LinkEvent on_welcome(Link *l, const Sohoa__Welcome *w) {
                 l->heartbeat_ms = w->heartbeat_ms;
         if (w->liveness > 0)
                 l->liveness = w->liveness;
+        if (again)
+                return LINK_EVENT_NONE;
         l->counters.sessions++;
         return LINK_EVENT_WELCOMED;
 }

@@ -112,6 +112,16 @@ static void requeue_all_inflight(Outbox *o) {
                 requeue(o, it);
 }
 
+static void requeue_all_held(Outbox *o) {
+        Item *it;
+
+        if (o->held_pages == 0)
+                return;
+        TAILQ_FOREACH(it, &o->all, all)
+                if (it->state == ITEM_HELD)
+                        requeue(o, it);
+}
+
 static void item_forget(Outbox *o, Item *it) {
         item_unlink(o, it);
         TAILQ_REMOVE(&o->all, it, all);
@@ -132,27 +142,33 @@ static int item_adopt(Outbox *o, Item *it) {
         return 0;
 }
 
-/* The spooled copy is damaged when it no longer matches its own hash. */
-static bool spooled_copy_ok(Outbox *o, const Uuid *u) {
+/* Check the spooled copy against its own hash: 0 when it matches,
+ * -EBADMSG when it is proven damaged (does not parse, or another hash), or
+ * another negative errno when it could not be read now (no memory, no file
+ * descriptors, an I/O error): that proves nothing about the page. */
+static int spooled_copy_check(Outbox *o, const Uuid *u) {
         void *header = NULL, *image = NULL;
         size_t hlen, ilen;
         Sohoa__Page *p = NULL;
         uint8_t h[SHA256_LEN];
-        bool ok = false;
+        int r;
 
-        if (spool_read(o->spool, u, &header, &hlen, &image, &ilen) < 0)
+        r = spool_read(o->spool, u, &header, &hlen, &image, &ilen);
+        if (r < 0)
                 goto out;
         p = sohoa__page__unpack(NULL, hlen, header);
-        if (!p || p->sha256.len != SHA256_LEN)
+        if (!p || p->sha256.len != SHA256_LEN) {
+                r = -EBADMSG;
                 goto out;
+        }
         sha256_buf(image, ilen, h);
-        ok = memcmp(h, p->sha256.data, SHA256_LEN) == 0;
+        r = memcmp(h, p->sha256.data, SHA256_LEN) == 0 ? 0 : -EBADMSG;
 out:
         if (p)
                 sohoa__page__free_unpacked(p, NULL);
         free(header);
         free(image);
-        return ok;
+        return r;
 }
 
 static void spool_result(Outbox *o, int r) {
@@ -201,7 +217,7 @@ static void on_ack(Outbox *o, const Sohoa__Ack *ack) {
                 pthread_mutex_unlock(&o->lock);
                 return;
         case SOHOA__RESULT_STATUS__RESULT_RESEND:
-                if (spooled_copy_ok(o, &ev.page_uuid)) {
+                if (spooled_copy_check(o, &ev.page_uuid) != -EBADMSG) {
                         requeue(o, it);
                         return;
                 }
@@ -228,8 +244,11 @@ static void on_link_event(Outbox *o, LinkEvent e) {
 
         if (e == LINK_EVENT_NONE)
                 return;
-        /* Either way, what was in flight may be lost: send it again. */
+        /* Either way, what was in flight may be lost: send it again. A new
+         * session may also state a larger frame: held pages try again. */
         requeue_all_inflight(o);
+        if (e == LINK_EVENT_WELCOMED)
+                requeue_all_held(o);
         ev.type = e == LINK_EVENT_WELCOMED ? OUTBOX_EVENT_CONNECTED : OUTBOX_EVENT_DISCONNECTED;
         emit(o, &ev);
 }
@@ -259,8 +278,10 @@ static void free_image(void *data, void *hint) {
         free(data);
 }
 
-/* Send the page at the head of the unsent list. 0 when sent (or set aside),
- * -EAGAIN when the socket is full. */
+/* Send the page at the head of the unsent list. 0 when sent, or set aside
+ * because its spooled copy is proven damaged or gone; a negative errno when
+ * it could not be sent now (socket full, no memory, a read error): it stays
+ * at the head and this round of sending stops. */
 static int send_one(Outbox *o, Item *it) {
         void *header = NULL, *image = NULL;
         size_t hlen, ilen;
@@ -271,13 +292,16 @@ static int send_one(Outbox *o, Item *it) {
         r = spool_read(o->spool, &it->e.page_uuid, &header, &hlen, &image, &ilen);
         if (r >= 0 && !(p = sohoa__page__unpack(NULL, hlen, header)))
                 r = -EBADMSG;
-        if (r < 0) {
-                /* Gone or damaged on disk: nothing to send, ever. */
-                if (r != -ENOENT)
+        if (r == -ENOENT || r == -EBADMSG) {
+                /* Gone, or proven damaged on disk: nothing to send, ever. */
+                if (r == -EBADMSG)
                         spool_result(o, spool_corrupt(o->spool, &it->e.page_uuid));
                 item_forget(o, it);
+                r = 0;
                 goto out;
         }
+        if (r < 0)
+                goto out;
         if (zmq_msg_init_data(&frame, image, ilen, free_image, NULL) < 0) {
                 r = -errno;
                 goto out;
@@ -300,7 +324,7 @@ out:
                 sohoa__page__free_unpacked(p, NULL);
         free(header);
         free(image);
-        return r == -EAGAIN ? r : 0;
+        return r;
 }
 
 /* Send oldest first while the window allows; one page always goes when
@@ -321,7 +345,7 @@ static void send_pending(Outbox *o) {
                 }
                 if (o->inflight_pages > 0 && o->inflight_bytes + it->e.image_bytes > link_credit(o->link))
                         break;
-                if (send_one(o, it) == -EAGAIN)
+                if (send_one(o, it) < 0)
                         break;
         }
 out:
@@ -372,9 +396,16 @@ static void adopt_incoming(Outbox *o) {
         while ((it = TAILQ_FIRST(&batch))) {
                 TAILQ_REMOVE(&batch, it, all);
                 /* Only out of memory can fail here; the page stays in the spool
-                 * and is replayed by the next run. */
-                if (item_adopt(o, it) < 0)
+                 * and is replayed by the next run, but leaves this run's count
+                 * (else waiting for an empty spool never ends). */
+                if (item_adopt(o, it) < 0) {
+                        pthread_mutex_lock(&o->lock);
+                        o->stats.spool_pages--;
+                        o->stats.spool_bytes -= it->e.file_bytes;
+                        o->stats.spool_errors++;
+                        pthread_mutex_unlock(&o->lock);
                         free(it);
+                }
         }
 }
 
@@ -417,8 +448,14 @@ static void *outbox_thread(void *userdata) {
                 };
                 LinkEvent e;
 
-                if (zmq_poll(items, 2, (long) next_timeout_ms(o)) < 0 && errno != EINTR)
-                        break;
+                if (zmq_poll(items, 2, (long) next_timeout_ms(o)) < 0 && errno != EINTR) {
+                        /* Never stop sending silently: count it, breathe, go on. */
+                        pthread_mutex_lock(&o->lock);
+                        o->stats.poll_errors++;
+                        pthread_mutex_unlock(&o->lock);
+                        usleep(100000);
+                        continue;
+                }
                 if (items[1].revents)
                         adopt_incoming(o);
                 if (items[0].revents)

@@ -68,6 +68,7 @@ typedef struct OutboxStats {
         uint64_t rejected;
         uint64_t busy;                /* pages the broker did not take (pool full), sent again */
         uint64_t spool_errors;        /* spool files that could not be removed or moved */
+        uint64_t poll_errors;         /* zmq_poll failures in the outbox thread (it goes on) */
         uint64_t corrupt;             /* spooled copies found damaged, set aside */
         uint64_t held_pages;          /* larger than the broker's largest frame: kept, not sent */
         uint64_t spooled;             /* outbox_put() successes in this run */

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,7 +226,7 @@ static int write_all_v(int fd, struct iovec *iov, int n) {
 
 int spool_put(Spool *s, const Uuid *page_uuid, const void *header, size_t header_len, const void *image,
               size_t image_len, SpoolEntry *ret_entry) {
-        char name[64];
+        char name[64], tmp[96];
         uint8_t raw[SPOOL_HEAD_LEN];
         SpoolHead h = {
                 .order = atomic_fetch_add(&s->next_order, 1),
@@ -239,12 +240,15 @@ int spool_put(Spool *s, const Uuid *page_uuid, const void *header, size_t header
         if (header_len > SPOOL_HEADER_MAX)
                 return -EMSGSIZE;
         page_name(page_uuid, name);
+        /* A temporary name of its own per call: two puts of one page never
+         * write into each other's file. */
+        snprintf(tmp, sizeof(tmp), "%s.%d.%" PRIu64, name, (int) getpid(), h.order);
         head_encode(&h, raw);
         iov[0] = (struct iovec) { raw, sizeof(raw) };
         iov[1] = (struct iovec) { (void *) header, header_len };
         iov[2] = (struct iovec) { (void *) image, image_len };
 
-        fd = openat(s->tmp_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+        fd = openat(s->tmp_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
         if (fd < 0)
                 return -errno;
         r = write_all_v(fd, iov, 3);
@@ -252,15 +256,20 @@ int spool_put(Spool *s, const Uuid *page_uuid, const void *header, size_t header
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
-        if (r == 0 && renameat2(s->tmp_fd, name, s->dir_fd, name, RENAME_NOREPLACE) < 0)
+        if (r == 0 && renameat2(s->tmp_fd, tmp, s->dir_fd, name, RENAME_NOREPLACE) < 0)
                 r = -errno;
         if (r < 0) {
-                (void) unlinkat(s->tmp_fd, name, 0);
+                (void) unlinkat(s->tmp_fd, tmp, 0);
                 return r;
         }
-        /* The rename is durable only once the directory is. */
+        /* The rename is durable only once the directory is. Once renamed,
+         * the page is in the spool and will be sent: reporting a failure now
+         * would make the caller capture it again under another id, and the
+         * next run would deliver both. So a failing directory fsync is
+         * retried once and then left to the next one (every put and remove
+         * fsyncs the directory). */
         if (fsync(s->dir_fd) < 0)
-                return -errno;
+                (void) fsync(s->dir_fd);
         if (ret_entry)
                 *ret_entry = (SpoolEntry) {
                         .page_uuid = *page_uuid,

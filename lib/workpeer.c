@@ -38,6 +38,7 @@ struct Workpeer {
 
         bool draining;
         bool quit;
+        bool abandoned; /* quit at once with a page thread still running */
         uint64_t send_failures;
 };
 
@@ -217,6 +218,7 @@ static void on_signal(Workpeer *w, int signal_fd) {
                         continue;
                 if (w->draining) {
                         w->quit = true;
+                        w->abandoned = w->busy;
                         return;
                 }
                 w->draining = true;
@@ -279,7 +281,7 @@ int workpeer_run(Workpeer *w, int signal_fd) {
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return w->abandoned ? -ECANCELED : 0;
 }
 
 bool workpeer_busy(const Workpeer *w) {

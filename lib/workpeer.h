@@ -58,7 +58,10 @@ Workpeer *workpeer_free(Workpeer *w);
  * at once. Returns 0, -ETIMEDOUT when a page ran past its time limit and its
  * grace without ending (the caller must exit the process: the thread cannot
  * be stopped, and the broker gives the page to another worker, counting the
- * attempt toward quarantine), or another negative errno. */
+ * attempt toward quarantine), -ECANCELED when a second signal quit at once
+ * while a page was in hand (likewise: exit without freeing what the page
+ * thread may still be using; the page comes back from its sender), or
+ * another negative errno. */
 MUST_CHECK int workpeer_run(Workpeer *w, int signal_fd);
 /* Whether a page is in hand. */
 bool workpeer_busy(const Workpeer *w);

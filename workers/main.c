@@ -86,6 +86,8 @@ static int main_serve(const Settings *s, Job *job, int signal_fd)
         if (r == -ETIMEDOUT)
                 log_error("a page ran past its time limit and grace: exiting, the broker gives it to "
                           "another worker");
+        else if (r == -ECANCELED)
+                log_notice("quitting at once with a page in hand: its sender sends it again");
         else if (r < 0)
                 log_error_errno(r, "serving the broker failed: %m");
         job_counts(job, &pages, &ocr);
@@ -95,6 +97,8 @@ static int main_serve(const Settings *s, Job *job, int signal_fd)
          * tearing down what it may still be using. */
         if (r == -ETIMEDOUT)
                 _exit(EXIT_FAILURE);
+        if (r == -ECANCELED)
+                _exit(EXIT_SUCCESS);
         workpeer_free(w);
         return r;
 }

@@ -34,7 +34,16 @@ def main():
     h.check_le(time.monotonic() - t0, 2.0, "seconds to quit after the second SIGTERM")
     h.check_eq(len(s.spooled("station2")), 1, "the unfinished page is still in the station's spool")
     src2.kill()
-    w2.kill()
+
+    # A worker: the first SIGTERM waits for the page in hand, a second quits
+    # at once, cleanly, with the page thread still running.
+    w2.signal(signal.SIGTERM)
+    time.sleep(0.3)
+    h.check(w2.running, "worker drains after the first SIGTERM")
+    t0 = time.monotonic()
+    w2.signal(signal.SIGTERM)
+    h.check_eq(w2.wait(5), 0, "worker's exit code after the second SIGTERM")
+    h.check_le(time.monotonic() - t0, 2.0, "seconds for the worker to quit after the second SIGTERM")
 
 
 h.run_test(main)
