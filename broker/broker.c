@@ -250,8 +250,8 @@ uint64_t broker_credit(const Broker *b, BrokerClass k)
 }
 
 /* A message that did not decode: counted, logged once per routing id, and
- * for another major version answered with BYE once. It still proves the
- * sender alive. */
+ * for another major version (-EPROTO: our signature, another major; junk
+ * is -EBADMSG) answered with BYE once. It still proves the sender alive. */
 static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, uint64_t now)
 {
         const char *side = workers ? "worker" : "station";

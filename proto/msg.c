@@ -180,12 +180,17 @@ static int decode_frames(const MsgFrame *f, size_t n, size_t max_image, MsgType 
         MsgType type;
         int r;
 
-        if (n < 1 || f[0].len != MSG_HEADER_LEN || !f[0].data)
-                return -EPROTO;
+        /* Our signature with another major is a peer to refuse politely
+         * (whatever else it sends: a later major may change the header's
+         * length too); anything else without our exact header is junk. */
+        if (n < 1 || !f[0].data || f[0].len <= MSG_SIGNATURE_LEN ||
+            memcmp(f[0].data, MSG_SIGNATURE, MSG_SIGNATURE_LEN) != 0)
+                return -EBADMSG;
         hdr = f[0].data;
-        if (memcmp(hdr, MSG_SIGNATURE, MSG_SIGNATURE_LEN) != 0 ||
-            hdr[MSG_SIGNATURE_LEN] != MSG_VERSION_MAJOR)
+        if (hdr[MSG_SIGNATURE_LEN] != MSG_VERSION_MAJOR)
                 return -EPROTO;
+        if (f[0].len != MSG_HEADER_LEN)
+                return -EBADMSG;
 
         if (n < 2 || f[1].len != 1 || !f[1].data)
                 return -EBADMSG;

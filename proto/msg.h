@@ -74,10 +74,11 @@ const char *msg_type_to_string(MsgType t);
 
 /* Decode frames (without routing id) into *ret. max_image bounds the image
  * frame. Returns 0, or:
- *   -EPROTO      bad signature, or another major version
+ *   -EPROTO      the "SOHA" signature with another major version
  *   -EOPNOTSUPP  unknown command (same major, maybe newer minor)
  *   -EMSGSIZE    body over MSG_BODY_MAX or image over max_image
- *   -EBADMSG     wrong frame count, body that does not parse, or a body that
+ *   -EBADMSG     no header or a wrong signature or header length, wrong
+ *                frame count, body that does not parse, or a body that
  *                breaks an invariant (uuid not 16 bytes, sha256 not 32,
  *                image_bytes != image length, missing required field)
  * On success the caller owns ret->body (msg_done()). The image is copied

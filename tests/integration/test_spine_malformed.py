@@ -1,7 +1,8 @@
 """Malformed frames from one peer (garbage, a wrong signature, another major
 version, an unknown command, an oversized body, a page whose image does not
 match its header, messages before HELLO) are dropped and counted; the broker
-keeps serving every other peer, and no page is lost."""
+keeps serving every other peer, and no page is lost. Only another major
+version is answered, with one BYE; junk gets no answer."""
 
 import os
 import struct
@@ -57,6 +58,29 @@ def garbage_sequences():
     ]
 
 
+def bye_only_for_another_major(ctx, endpoint):
+    """Junk without the SOHA signature is dropped unanswered; the signature
+    with another major is refused with one BYE that says why."""
+    junk = ctx.socket(zmq.DEALER)
+    major2 = ctx.socket(zmq.DEALER)
+    for sock in (junk, major2):
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(endpoint)
+    for _ in range(3):
+        junk.send_multipart([b"XXXX\x01\x00", bytes([1]), hello("junk", 1)])
+        junk.send_multipart([os.urandom(40)])
+        major2.send_multipart([b"SOHA\x02\x00", bytes([1]), hello("future", 1)])
+    h.check(major2.poll(5000), "BYE to a peer of another major version")
+    frames = major2.recv_multipart()
+    h.check_eq(frames[1], bytes([11]), "command of the answer to another major (BYE)")
+    h.check(b"unsupported protocol major version" in frames[2], "BYE says why")
+    # Once per peer, not once per message.
+    h.check(not major2.poll(1000), "a single BYE for three messages of another major")
+    h.check(not junk.poll(500), "no answer to junk without the SOHA signature")
+    junk.close()
+    major2.close()
+
+
 def main():
     if zmq is None:
         h.fail("python3-zmq is missing: ./run setup installs it")
@@ -87,6 +111,7 @@ def main():
     # Logged once per peer, not once per message.
     lines = [l for l in s.broker.log().splitlines() if "malformed" in l.lower()]
     h.check_le(len(lines), 10, "log lines about malformed messages")
+    bye_only_for_another_major(ctx, s.stations)
     for sock in socks:
         sock.close()
     ctx.term()

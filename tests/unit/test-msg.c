@@ -492,10 +492,15 @@ static void test_decode_framing(void)
         h.peer_id = (char *) "w1";
         h.role = SOHOA__ROLE__ROLE_WORKER;
 
-        CHECK_RC(decode_hello(HDR, 3, MSG_HELLO, &h, 3, &m), -EPROTO); /* truncated */
-        CHECK_RC(decode_hello(HDR, 7, MSG_HELLO, &h, 3, &m), -EPROTO); /* too long */
-        CHECK_RC(decode_hello(sig, 6, MSG_HELLO, &h, 3, &m), -EPROTO);
+        /* Junk is malformed; only our signature with another major is a
+         * version to refuse (whatever its header's length). */
+        CHECK_RC(decode_hello(HDR, 3, MSG_HELLO, &h, 3, &m), -EBADMSG); /* truncated */
+        CHECK_RC(decode_hello(HDR, 5, MSG_HELLO, &h, 3, &m), -EBADMSG); /* no minor */
+        CHECK_RC(decode_hello(HDR, 7, MSG_HELLO, &h, 3, &m), -EBADMSG); /* too long */
+        CHECK_RC(decode_hello(sig, 6, MSG_HELLO, &h, 3, &m), -EBADMSG);
         CHECK_RC(decode_hello(major2, 6, MSG_HELLO, &h, 3, &m), -EPROTO);
+        CHECK_RC(decode_hello(major2, 5, MSG_HELLO, &h, 3, &m), -EPROTO);
+        CHECK_RC(decode_hello(major2, 6, 99, &h, 1, &m), -EPROTO); /* any shape */
         CHECK_RC(decode_hello(HDR, 6, 99, &h, 3, &m), -EOPNOTSUPP);
         CHECK_RC(decode_hello(HDR, 6, 0, &h, 3, &m), -EOPNOTSUPP);
         CHECK_RC(decode_hello(HDR, 6, _MSG_TYPE_MAX, &h, 3, &m), -EOPNOTSUPP);
@@ -503,7 +508,7 @@ static void test_decode_framing(void)
         CHECK_RC(decode_hello(HDR, 6, MSG_HELLO, &h, 2, &m), -EBADMSG); /* missing body */
         CHECK_RC(decode_hello(HDR, 6, MSG_HELLO, &h, 4, &m), -EBADMSG); /* extra frame */
         CHECK_RC(decode_hello(HDR, 6, MSG_PAGE, &h, 3, &m), -EBADMSG);  /* no image */
-        CHECK_RC(msg_decode(f, 0, MAX_IMAGE, &m), -EPROTO);
+        CHECK_RC(msg_decode(f, 0, MAX_IMAGE, &m), -EBADMSG);
         CHECK(m.body == NULL); /* untouched on failure */
 
         /* A newer minor is still understood, and its minor is reported. */
@@ -876,7 +881,7 @@ static void test_recv_resync(void)
                 /* Wrong signature, other major, unknown command, garbage body. */
                 g[1] = (MsgFrame) { sig, 6 };
                 SEND_RAW(4);
-                RECV_EXPECT(-EPROTO);
+                RECV_EXPECT(-EBADMSG);
                 g[1] = (MsgFrame) { major2, 6 };
                 SEND_RAW(4);
                 RECV_EXPECT(-EPROTO);
