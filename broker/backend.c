@@ -9,23 +9,13 @@
 #include "frontend.h"
 #include "log.h"
 
-static void backend_malformed(Broker *b, Msg *m, const char *who, const char *why)
-{
-        b->counters.dropped_malformed++;
-        if (broker_note_once(b, true, m->routing_id, m->routing_id_len, NOTE_MALFORMED))
-                log_warning("dropping %s from %s on the worker endpoint: %s "
-                            "(logged once per connection)",
-                            msg_type_to_string(m->type), who, why);
-}
-
 static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
 {
         const Sohoa__Hello *h = MSG_HELLO_BODY(m);
-        Sohoa__Welcome wel = SOHOA__WELCOME__INIT;
         int r;
 
         if (h->role != SOHOA__ROLE__ROLE_WORKER) {
-                backend_malformed(b, m, h->peer_id, "not a worker role");
+                broker_drop(b, true, m, h->peer_id, "not a worker role");
                 return;
         }
         /* The same connection under a new name: the old name has left. */
@@ -42,14 +32,8 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
         }
         log_info("worker %s connected (%s)%s", w->id, h->software ? h->software : "",
                  w->state == WORKER_BUSY ? ", still busy with its page" : "");
-        wel.epoch = b->epoch;
-        wel.max_frame_bytes = b->settings->max_frame_bytes;
-        wel.credit_bytes = b->settings->max_frame_bytes;
-        wel.heartbeat_ms = (uint32_t) b->settings->heartbeat_ms;
-        wel.liveness = b->settings->liveness;
-        r = broker_send(b, b->workers, w->rid, w->rid_len, MSG_WELCOME, &wel.base, NULL);
-        if (r < 0)
-                log_debug_errno(r, "WELCOME to worker %s not sent: %m", w->id);
+        /* A worker holds one page at a time. */
+        broker_send_welcome(b, true, w->rid, w->rid_len, b->settings->max_frame_bytes, w->id);
 }
 
 /* READY from a worker we believe holds a page: it lost it (restarted, or
@@ -123,7 +107,7 @@ static void backend_on_result(Broker *b, Worker *w, Msg *m)
         Uuid u;
 
         if (uuid_from_bytes(res->page_uuid.data, res->page_uuid.len, &u) < 0) {
-                backend_malformed(b, m, w->id, "page uuid is not 16 bytes");
+                broker_drop(b, true, m, w->id, "page uuid is not 16 bytes");
                 return;
         }
         rec = page_get(b->pages, &u);
@@ -136,16 +120,6 @@ static void backend_on_result(Broker *b, Worker *w, Msg *m)
                 backend_result_held(b, rec, res);
         else
                 backend_result_unheld(b, &u, res);
-}
-
-static void backend_unknown(Broker *b, Msg *m)
-{
-        b->counters.dropped_unknown_peer++;
-        if (broker_note_once(b, true, m->routing_id, m->routing_id_len, NOTE_UNKNOWN))
-                log_info("%s from a worker that has not said HELLO: dropped, asking it to "
-                         "(logged once per connection)",
-                         msg_type_to_string(m->type));
-        broker_send_heartbeat(b, b->workers, m->routing_id, m->routing_id_len, 0);
 }
 
 void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
@@ -161,7 +135,7 @@ void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
         }
         if (!w) {
                 if (m->type != MSG_BYE)
-                        backend_unknown(b, m);
+                        broker_ask_hello(b, true, m);
                 return;
         }
         switch (m->type) {
@@ -181,7 +155,7 @@ void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
                         dispatch_requeue(b, rec, false);
                 break;
         default:
-                backend_malformed(b, m, w->id, "not a command for the broker's worker endpoint");
+                broker_drop(b, true, m, w->id, "not a command for the broker's worker endpoint");
                 break;
         }
 }

@@ -249,18 +249,75 @@ uint64_t broker_credit(const Broker *b, BrokerClass k)
         return peer_credit(b->peers, k, b->pool_bytes[k], b->settings->max_frame_bytes);
 }
 
+static const char *broker_side(bool workers)
+{
+        return workers ? "worker" : "station";
+}
+
+void broker_drop(Broker *b, bool workers, const Msg *m, const char *who, const char *why)
+{
+        b->counters.dropped_malformed++;
+        if (m->routing_id_len > 0 &&
+            broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_MALFORMED))
+                log_warning("dropping %s from %s on the %s endpoint: %s (logged once per connection)",
+                            m->type > 0 && m->type < _MSG_TYPE_MAX ? msg_type_to_string(m->type)
+                                                                   : "a message",
+                            who, broker_side(workers), why);
+}
+
+void broker_ask_hello(Broker *b, bool workers, const Msg *m)
+{
+        b->counters.dropped_unknown_peer++;
+        if (broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_UNKNOWN))
+                log_info("%s from a connection on the %s endpoint that has not said HELLO: dropped, "
+                         "asking it to (logged once per connection)",
+                         msg_type_to_string(m->type), broker_side(workers));
+        broker_send_heartbeat(b, workers ? b->workers : b->stations, m->routing_id, m->routing_id_len, 0);
+}
+
+void broker_send_welcome(Broker *b, bool workers, const uint8_t *rid, size_t rid_len, uint64_t credit,
+                         const char *who)
+{
+        Sohoa__Welcome wel = SOHOA__WELCOME__INIT;
+        int r;
+
+        wel.epoch = b->epoch;
+        wel.max_frame_bytes = b->settings->max_frame_bytes;
+        wel.credit_bytes = credit;
+        wel.heartbeat_ms = (uint32_t) b->settings->heartbeat_ms;
+        wel.liveness = b->settings->liveness;
+        r = broker_send(b, workers ? b->workers : b->stations, rid, rid_len, MSG_WELCOME, &wel.base, NULL);
+        if (r < 0)
+                log_debug_errno(r, "WELCOME to %s not sent: %m", who);
+}
+
+/* What a refused message was, for the log. */
+static const char *broker_decode_error_string(int error)
+{
+        switch (error) {
+        case -EPROTO:
+                return "another major version of the protocol";
+        case -EOPNOTSUPP:
+                return "a command this version does not know";
+        case -EMSGSIZE:
+                return "a frame over the size limit";
+        default:
+                return "malformed";
+        }
+}
+
 /* A message that did not decode: counted, logged once per routing id, and
  * for another major version (-EPROTO: our signature, another major; junk
  * is -EBADMSG) answered with BYE once. It still proves the sender alive. */
 static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, uint64_t now)
 {
-        const char *side = workers ? "worker" : "station";
         void *sock = workers ? b->workers : b->stations;
         const char *who = "(unknown)";
 
-        b->counters.dropped_malformed++;
-        if (m->routing_id_len == 0)
+        if (m->routing_id_len == 0) {
+                b->counters.dropped_malformed++;
                 return;
+        }
         if (workers) {
                 Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
                 if (w) {
@@ -274,11 +331,7 @@ static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, ui
                         who = p->id;
                 }
         }
-        if (broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_MALFORMED))
-                log_warning_errno(error,
-                                  "dropping a malformed message on the %s endpoint from %s: %m "
-                                  "(logged once per connection)",
-                                  side, who);
+        broker_drop(b, workers, m, who, broker_decode_error_string(error));
         if (error == -EPROTO &&
             broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_BYE_VERSION))
                 broker_send_bye(b, sock, m->routing_id, m->routing_id_len,

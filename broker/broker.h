@@ -98,5 +98,19 @@ void broker_send_heartbeat(Broker *b, void *socket, const uint8_t *rid, size_t r
 /* BYE {epoch, reason}. */
 void broker_send_bye(Broker *b, void *socket, const uint8_t *rid, size_t rid_len, const char *reason);
 
+/* Drop a message that the endpoint cannot use: counted as
+ * dropped_malformed, logged once per routing id with who sent it (its
+ * HELLO id, or "(unknown)") and why. */
+void broker_drop(Broker *b, bool workers, const Msg *m, const char *who, const char *why);
+/* A message from a routing id that has not said HELLO: counted as
+ * dropped_unknown_peer, logged once, answered with a HEARTBEAT of zero
+ * credit so that the peer notices and says HELLO. */
+void broker_ask_hello(Broker *b, bool workers, const Msg *m);
+/* WELCOME {epoch, max_frame_bytes, credit, heartbeat, liveness} to rid;
+ * a failure is logged (debug) for who and otherwise ignored: the peer says
+ * HELLO again. */
+void broker_send_welcome(Broker *b, bool workers, const uint8_t *rid, size_t rid_len, uint64_t credit,
+                         const char *who);
+
 /* The credit a client of class k is granted now. */
 uint64_t broker_credit(const Broker *b, BrokerClass k);

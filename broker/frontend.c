@@ -13,30 +13,6 @@
  * always fits in a body. */
 #define FRONTEND_REASON_MAX 1024
 
-static void frontend_malformed(Broker *b, Msg *m, const char *who, const char *why)
-{
-        b->counters.dropped_malformed++;
-        if (broker_note_once(b, false, m->routing_id, m->routing_id_len, NOTE_MALFORMED))
-                log_warning("dropping %s from %s on the station endpoint: %s "
-                            "(logged once per connection)",
-                            msg_type_to_string(m->type), who, why);
-}
-
-static void frontend_welcome(Broker *b, Msg *m, uint64_t credit)
-{
-        Sohoa__Welcome wel = SOHOA__WELCOME__INIT;
-        int r;
-
-        wel.epoch = b->epoch;
-        wel.max_frame_bytes = b->settings->max_frame_bytes;
-        wel.credit_bytes = credit;
-        wel.heartbeat_ms = (uint32_t) b->settings->heartbeat_ms;
-        wel.liveness = b->settings->liveness;
-        r = broker_send(b, b->stations, m->routing_id, m->routing_id_len, MSG_WELCOME, &wel.base, NULL);
-        if (r < 0)
-                log_debug_errno(r, "WELCOME not sent: %m");
-}
-
 static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
 {
         const Sohoa__Hello *h = MSG_HELLO_BODY(m);
@@ -45,16 +21,16 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
 
         /* sohoactl may say who it is; it holds no pages and gets no credit. */
         if (h->role == SOHOA__ROLE__ROLE_ADMIN) {
-                frontend_welcome(b, m, 0);
+                broker_send_welcome(b, false, m->routing_id, m->routing_id_len, 0, h->peer_id);
                 return;
         }
         r = peer_hello(b->peers, h->peer_id, h->role, m->routing_id, m->routing_id_len, now, &p);
         if (r == -EINVAL) {
-                frontend_malformed(b, m, h->peer_id, "not a station or importer role");
+                broker_drop(b, false, m, h->peer_id, "not a station or importer role");
                 return;
         }
         if (r == -EBUSY) {
-                frontend_malformed(b, m, h->peer_id, "changes class while pages it sent are held");
+                broker_drop(b, false, m, h->peer_id, "changes class while pages it sent are held");
                 return;
         }
         if (r < 0) {
@@ -64,7 +40,7 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
         log_info("%s %s connected (%s, %u page(s) held for it)",
                  p->role == SOHOA__ROLE__ROLE_STATION ? "station" : "importer", p->id,
                  h->software ? h->software : "", p->held_pages);
-        frontend_welcome(b, m, broker_credit(b, p->klass));
+        broker_send_welcome(b, false, p->rid, p->rid_len, broker_credit(b, p->klass), p->id);
 }
 
 /* Byte length of s cut to at most max bytes without splitting a UTF-8
@@ -125,7 +101,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         if (!m->has_image || msg_page_check(pg, len) < 0 ||
             uuid_from_bytes(pg->page_uuid.data, pg->page_uuid.len, &u) < 0) {
-                frontend_malformed(b, m, p->id, "page header does not match its image");
+                broker_drop(b, false, m, p->id, "page header does not match its image");
                 return;
         }
         b->counters.pages_in++;
@@ -155,16 +131,6 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         peer_push_back(b->peers, rec);
 }
 
-static void frontend_unknown(Broker *b, Msg *m)
-{
-        b->counters.dropped_unknown_peer++;
-        if (broker_note_once(b, false, m->routing_id, m->routing_id_len, NOTE_UNKNOWN))
-                log_info("%s from a connection that has not said HELLO: dropped, asking it to "
-                         "(logged once per connection)",
-                         msg_type_to_string(m->type));
-        broker_send_heartbeat(b, b->stations, m->routing_id, m->routing_id_len, 0);
-}
-
 void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
 {
         Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
@@ -182,7 +148,7 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
         if (!p) {
                 /* A BYE needs no answer, known or not. */
                 if (m->type != MSG_BYE)
-                        frontend_unknown(b, m);
+                        broker_ask_hello(b, false, m);
                 return;
         }
         switch (m->type) {
@@ -199,7 +165,7 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 (void) peer_reap(b->peers, p);
                 break;
         default:
-                frontend_malformed(b, m, p->id, "not a command for the broker's station endpoint");
+                broker_drop(b, false, m, p->id, "not a command for the broker's station endpoint");
                 break;
         }
 }
