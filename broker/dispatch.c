@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "dispatch.h"
+#include "frontend.h"
 #include "log.h"
 
 void dispatch_requeue(Broker *b, PageRec *rec, bool died)
@@ -60,6 +61,55 @@ static PageRec *dispatch_next_page(Broker *b)
         return NULL;
 }
 
+/* A page no worker could be sent (its JOB cannot be framed): its sender
+ * sets it aside instead of resending it for ever. */
+static void dispatch_reject(Broker *b, PageRec *rec, int error)
+{
+        char id[UUID_STRING_MAX];
+        Peer *origin = rec->origin;
+        Uuid batch;
+
+        log_warning_errno(error, "page %s from %s cannot be sent to any worker: %m; rejecting it",
+                          uuid_format(&rec->uuid, id), origin->id);
+        /* Checked when the page came in. */
+        if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
+                batch = (Uuid) {};
+        frontend_ack(b, origin->id, &rec->uuid, SOHOA__RESULT_STATUS__RESULT_REJECTED,
+                     "the broker cannot pass this page to a worker (its JOB would not fit in a message)",
+                     &batch);
+        page_free(b->pages, rec);
+        if (origin->state == PEER_GONE)
+                (void) peer_reap(b->peers, origin);
+}
+
+/* A JOB that failed: whose doing decides what becomes of the worker and
+ * the page. false: stop dispatching until the next round. */
+static bool dispatch_send_failed(Broker *b, Worker *w, PageRec *rec, int r)
+{
+        if (worker_send_blames_worker(r)) {
+                if (broker_note_once(b, true, w->rid, w->rid_len, NOTE_SEND_FAILED))
+                        log_warning_errno(r,
+                                          "JOB to worker %s failed: %m; counting it dead until it "
+                                          "speaks again",
+                                          w->id);
+                (void) worker_set_dead(b->worker_table, w);
+                peer_push_front(b->peers, rec);
+                return true;
+        }
+        /* Not the worker's doing: it stays idle, and would fail the same
+         * way with the next worker. */
+        (void) worker_set_idle(b->worker_table, w);
+        if (r == -EMSGSIZE || r == -EINVAL) {
+                dispatch_reject(b, rec, r);
+                return true;
+        }
+        /* Out of memory (or a socket error no page causes): the page is
+         * fine, so keep it first and try again at the next round. */
+        log_warning_errno(r, "JOB to worker %s not sent: %m; trying again shortly", w->id);
+        peer_push_front(b->peers, rec);
+        return false;
+}
+
 void dispatch_run(Broker *b)
 {
         uint64_t now = clock_mono_ms();
@@ -77,13 +127,8 @@ void dispatch_run(Broker *b)
                 assert(w);
                 r = dispatch_send(b, w, rec);
                 if (r < 0) {
-                        if (broker_note_once(b, true, w->rid, w->rid_len, NOTE_SEND_FAILED))
-                                log_warning_errno(r,
-                                                  "JOB to worker %s failed: %m; counting it dead "
-                                                  "until it speaks again",
-                                                  w->id);
-                        (void) worker_set_dead(b->worker_table, w);
-                        peer_push_front(b->peers, rec);
+                        if (!dispatch_send_failed(b, w, rec, r))
+                                break;
                         continue;
                 }
                 worker_set_busy(b->worker_table, w, rec, now);

@@ -124,6 +124,18 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         }
         r = page_new(b->pages, pg, &m->image, p, p->id, p->klass, &rec);
+        if (r == -EMSGSIZE) {
+                Uuid batch;
+
+                /* It would stall in the queue, never fitting in a JOB:
+                 * REJECTED is final, so the sender sets it aside. */
+                broker_drop(b, false, m, p->id, "its header would not fit in a JOB: rejected");
+                frontend_ack(b, p->id, &u, SOHOA__RESULT_STATUS__RESULT_REJECTED,
+                             "page header too large to pass to a worker",
+                             uuid_from_bytes(pg->batch_uuid.data, pg->batch_uuid.len, &batch) == 0 ? &batch
+                                                                                                  : NULL);
+                return;
+        }
         if (r < 0) {
                 log_error_errno(r, "holding a page from %s: %m", p->id);
                 return;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "page.h"
 #include "peer.h"
 
@@ -69,6 +70,19 @@ static Sohoa__Page *page_copy_body(const Sohoa__Page *src, const char *origin_id
         return copy;
 }
 
+/* The JOB that will carry the copy, at its largest: the epoch, attempts
+ * and store_only that dispatch sets later can only make it this long. */
+static size_t page_job_size_max(const Sohoa__Page *copy)
+{
+        Sohoa__Job job = SOHOA__JOB__INIT;
+
+        job.epoch = UINT64_MAX;
+        job.page = (Sohoa__Page *) copy;
+        job.store_only = true;
+        job.attempts = UINT32_MAX;
+        return sohoa__job__get_packed_size(&job);
+}
+
 int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin, const char *origin_id,
              BrokerClass k, PageRec **ret)
 {
@@ -92,6 +106,12 @@ int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *orig
         if (!rec->page) {
                 page_destroy(rec);
                 return -ENOMEM;
+        }
+        /* A PAGE body just under the limit grows past it in a JOB: held,
+         * it could never reach a worker. */
+        if (page_job_size_max(rec->page) > MSG_BODY_MAX) {
+                page_destroy(rec);
+                return -EMSGSIZE;
         }
         r = hashmap_put(t->by_uuid, u.b, sizeof(u.b), rec, NULL);
         if (r < 0) {

@@ -54,7 +54,9 @@ PageTable *page_table_free(PageTable *t);
 /* Hold a new page. body is copied (origin_id is replaced by origin_id, the
  * sender's HELLO id, and page_class by k); *image is taken over and left
  * empty. The record is neither queued nor in flight yet. 0, -EEXIST (that
- * UUID is held already), -EBADMSG (body uuid not 16 bytes) or -ENOMEM. The
+ * UUID is held already), -EBADMSG (body uuid not 16 bytes), -EMSGSIZE (the
+ * JOB that would carry the body to a worker, origin_id and all, would be
+ * over MSG_BODY_MAX: *image is left to the caller) or -ENOMEM. The
  * record is owned by the table (page_free()). */
 MUST_CHECK int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin,
                         const char *origin_id, BrokerClass k, PageRec **ret);

@@ -218,6 +218,11 @@ PageRec *worker_forget(WorkerTable *t, Worker *w)
         return rec;
 }
 
+bool worker_send_blames_worker(int send_error)
+{
+        return send_error == -EAGAIN || send_error == -EHOSTUNREACH;
+}
+
 const char *worker_state_to_string(WorkerState s)
 {
         static const char *const names[_WORKER_STATE_MAX] = {

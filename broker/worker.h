@@ -75,4 +75,10 @@ PageRec *worker_set_dead(WorkerTable *t, Worker *w);
  * and frees the worker. */
 PageRec *worker_forget(WorkerTable *t, Worker *w);
 
+/* A JOB to w failed with send_error (msg_send()'s): is that the worker's
+ * doing? Only a full pipe (-EAGAIN) or a vanished connection
+ * (-EHOSTUNREACH) is; a page that cannot be framed (-EMSGSIZE, -EINVAL) or
+ * the broker's own trouble (-ENOMEM) would fail with any worker. */
+bool worker_send_blames_worker(int send_error);
+
 const char *worker_state_to_string(WorkerState s);

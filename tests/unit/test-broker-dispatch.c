@@ -1,9 +1,10 @@
 /* The broker's queue logic without sockets: the per-peer FIFOs and the
  * round-robin ring, credit per class, the LRU of idle workers and taking a
- * page back from a dead one, held bytes against the pool, and the bounded
- * completed cache. Built and registered by broker/meson.build, which links
- * the broker's core library (not in unit_tests: sohoa_dep alone lacks it). */
+ * page back from a dead one, held bytes against the pool, a page whose JOB
+ * would not fit in a message, and the bounded completed cache. Linked with
+ * the broker's core library (broker_core_dep in tests/unit/meson.build). */
 #include <errno.h>
+#include <string.h>
 
 #include "check.h"
 #include "completed.h"
@@ -231,6 +232,83 @@ static void test_workers(void)
         peer_table_free(peers);
 }
 
+/* A page body of source_name length n, with the fields the broker
+ * rewrites already as it rewrites them, and the sizes of its PAGE and of
+ * the largest JOB that could carry it. */
+static Sohoa__Page big_body(char *name, size_t n, size_t *ret_page, size_t *ret_job)
+{
+        static uint8_t u[16] = { 7 }, sha[32];
+        Sohoa__Page body = SOHOA__PAGE__INIT;
+        Sohoa__Job job = SOHOA__JOB__INIT;
+
+        memset(name, 'x', n);
+        name[n] = '\0';
+        body.page_uuid = (ProtobufCBinaryData) { 16, u };
+        body.batch_uuid = (ProtobufCBinaryData) { 16, u };
+        body.sha256 = (ProtobufCBinaryData) { 32, sha };
+        body.source_name = name;
+        body.origin_id = (char *) "a";
+        body.page_class = SOHOA__PAGE_CLASS__CLASS_INTERACTIVE;
+        job.epoch = UINT64_MAX;
+        job.page = &body;
+        job.store_only = true;
+        job.attempts = UINT32_MAX;
+        *ret_page = sohoa__page__get_packed_size(&body);
+        *ret_job = sohoa__job__get_packed_size(&job);
+        return body;
+}
+
+/* A PAGE that fits in a body but whose JOB would not is refused when it
+ * comes in: held, it could never be dispatched. */
+static void test_job_size(void)
+{
+        PeerTable *t = peer_table_new();
+        PageTable *pt = page_table_new();
+        static char name[MSG_BODY_MAX + 1];
+        size_t page_len, job_len, n = MSG_BODY_MAX - 200;
+        Sohoa__Page body;
+        PageRec *rec = NULL;
+        zmq_msg_t image;
+        Peer *a;
+
+        CHECK(t && pt);
+        CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
+        /* The longest name whose JOB still fits. */
+        do
+                body = big_body(name, ++n, &page_len, &job_len);
+        while (job_len <= MSG_BODY_MAX);
+        n--;
+        /* One byte more: the PAGE still passes msg_recv(), its JOB not. */
+        CHECK(page_len <= MSG_BODY_MAX);
+        /* The sender's origin_id is replaced: a forged long one changes nothing. */
+        body.origin_id = (char *) "";
+        CHECK_INT(zmq_msg_init_size(&image, 0), 0);
+        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &rec), -EMSGSIZE);
+        CHECK(!rec);
+        CHECK_INT(pt->held_pages[BROKER_INTERACTIVE], 0);
+        CHECK_INT(a->held_pages, 0);
+
+        body = big_body(name, n, &page_len, &job_len);
+        CHECK_U64(job_len, MSG_BODY_MAX);
+        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &rec), 0);
+        CHECK(rec);
+        CHECK_INT(a->held_pages, 1);
+        page_free(pt, rec);
+        CHECK_INT(zmq_msg_close(&image), 0);
+        page_table_free(pt);
+        peer_table_free(t);
+}
+
+/* Only a full or vanished worker is dropped for a failed JOB. */
+static void test_send_blame(void)
+{
+        CHECK(worker_send_blames_worker(-EAGAIN));
+        CHECK(worker_send_blames_worker(-EHOSTUNREACH));
+        CHECK(!worker_send_blames_worker(-EMSGSIZE));
+        CHECK(!worker_send_blames_worker(-EINVAL));
+        CHECK(!worker_send_blames_worker(-ENOMEM));
+}
+
 static void test_completed(void)
 {
         CompletedCache *c = completed_new(3), *none = completed_new(0);
@@ -274,6 +352,8 @@ int main(void)
         test_credit();
         test_pool();
         test_workers();
+        test_job_size();
+        test_send_blame();
         test_completed();
         return 0;
 }

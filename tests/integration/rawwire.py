@@ -1,0 +1,77 @@
+"""Just enough of the sohoa wire format, by hand, for tests that speak raw
+ZeroMQ to the broker (python3-zmq, no protobuf module): the header, protobuf
+fields of the few bodies these tests send, and a reader for the fields of
+what comes back."""
+
+HDR = b"SOHA\x01\x01"
+
+HELLO, WELCOME, HEARTBEAT, PAGE, ACK, BYE = 1, 2, 3, 4, 5, 11
+ROLE_STATION = 1
+STORED, STORED_FAILED, REJECTED, RESEND, BUSY = 1, 2, 3, 4, 5
+
+
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def field_bytes(num, data):
+    return varint(num << 3 | 2) + varint(len(data)) + data
+
+
+def field_varint(num, v):
+    return varint(num << 3) + varint(v)
+
+
+def hello(peer_id, role=ROLE_STATION):
+    return field_bytes(1, peer_id.encode()) + field_varint(2, role)
+
+
+def fields(body):
+    """{field number: value} of a protobuf body (varints and bytes only; the
+    last occurrence wins)."""
+    out, i = {}, 0
+
+    def read_varint():
+        nonlocal i
+        shift = v = 0
+        while True:
+            b = body[i]
+            i += 1
+            v |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return v
+
+    while i < len(body):
+        key = read_varint()
+        num, wire = key >> 3, key & 7
+        if wire == 0:
+            out[num] = read_varint()
+        elif wire == 2:
+            n = read_varint()
+            out[num] = body[i:i + n]
+            i += n
+        else:
+            raise ValueError("wire type %d not handled" % wire)
+    return out
+
+
+def recv_command(sock, command, timeout_ms):
+    """The body of the next message of that command, skipping others (the
+    broker's heartbeats); None when none comes in time."""
+    import time
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    while True:
+        left = int((deadline - time.monotonic()) * 1000)
+        if left <= 0 or not sock.poll(left):
+            return None
+        frames = sock.recv_multipart()
+        if len(frames) >= 3 and frames[1] == bytes([command]):
+            return frames[2]
