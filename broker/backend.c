@@ -1,7 +1,8 @@
 /* The worker endpoint's handlers. The broker trusts a worker's RESULT for
- * the page it names, whichever worker sent it: a worker counted dead that
- * wakes up and answers saves the second one's work, and the completed cache
- * keeps the origin from hearing about the page twice. */
+ * the page it names, whichever worker sent it, as long as a stored outcome
+ * names the page's own sha256: a worker counted dead that wakes up and
+ * answers saves the second one's work, and the completed cache keeps the
+ * origin from hearing about the page twice. */
 #include <string.h>
 
 #include "backend.h"
@@ -100,6 +101,17 @@ static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result 
                 log_warning("completed cache: out of memory, ignoring");
 }
 
+/* A stored outcome must be for the bytes the broker holds: the station
+ * deletes its copy on STORED, so a worker answering for other content
+ * (a bug, a mix-up between jobs) must not reach it. */
+static bool backend_result_matches(const PageRec *rec, const Sohoa__Result *res)
+{
+        if (!backend_stored(res->status))
+                return true;
+        return res->sha256.len == rec->page->sha256.len &&
+               memcmp(res->sha256.data, rec->page->sha256.data, res->sha256.len) == 0;
+}
+
 static void backend_on_result(Broker *b, Worker *w, Msg *m)
 {
         const Sohoa__Result *res = MSG_RESULT_BODY(m);
@@ -116,6 +128,17 @@ static void backend_on_result(Broker *b, Worker *w, Msg *m)
         if (held && held != rec)
                 /* It answered for another page than the one it holds. */
                 dispatch_requeue(b, held, false);
+        if (rec && !backend_result_matches(rec, res)) {
+                /* A worker fault like dying with the page: it goes out
+                 * again (counting an attempt) if this worker had it;
+                 * elsewhere (queued, with another worker) it stays. */
+                broker_drop(b, true, m, w->id,
+                            "stored outcome for another sha256 than its page's: not forwarded, "
+                            "the page is processed again");
+                if (held == rec)
+                        dispatch_requeue(b, rec, true);
+                return;
+        }
         if (rec)
                 backend_result_held(b, rec, res);
         else

@@ -63,15 +63,29 @@ def fields(body):
     return out
 
 
-def recv_command(sock, command, timeout_ms):
+def recv_command(sock, command, timeout_ms, keepalive=False):
     """The body of the next message of that command, skipping others (the
-    broker's heartbeats); None when none comes in time."""
+    broker's heartbeats); None when none comes in time. keepalive: send a
+    HEARTBEAT every 100 ms meanwhile, so the broker does not count us dead."""
     import time
     deadline = time.monotonic() + timeout_ms / 1000.0
     while True:
         left = int((deadline - time.monotonic()) * 1000)
-        if left <= 0 or not sock.poll(left):
+        if left <= 0:
             return None
+        if keepalive:
+            sock.send_multipart([HDR, bytes([HEARTBEAT]), b""])
+        if not sock.poll(min(left, 100) if keepalive else left):
+            continue
         frames = sock.recv_multipart()
         if len(frames) >= 3 and frames[1] == bytes([command]):
             return frames[2]
+
+
+WORKER_ROLE = 3
+READY, JOB, RESULT = 6, 7, 8
+
+
+def result(page_uuid, status, sha256, origin_id, batch_uuid):
+    return (field_bytes(1, page_uuid) + field_varint(2, status) + field_bytes(4, origin_id) +
+            field_bytes(5, batch_uuid) + field_bytes(6, sha256))
