@@ -3,7 +3,9 @@
  * (ON CONFLICT DO NOTHING, then compare hashes), and recomputes the batch
  * verdict from rows in that same transaction; a batch's close record sets
  * the batch's page count and computes its verdict. Not thread-safe: one Store per
- * thread. Library code: it never logs; errors come back as negative errno. */
+ * thread. Library code: it never logs; errors come back as negative errno.
+ * Connection and transactions: store.c; a page's rows: storepage.c; a
+ * batch's end: storebatch.c. */
 #pragma once
 
 #include <stdatomic.h>
@@ -25,7 +27,14 @@ typedef struct StoreConfig {
         unsigned keepalives_count;      /* 0: 3 */
         unsigned tcp_user_timeout_ms;   /* 0: 30000 */
         unsigned connect_timeout_s;     /* 0: 5 */
-        bool connect_later;             /* store_new() succeeds with the server down; calls connect */
+        /* Set per session unless the conninfo's options (-c lock_timeout=...),
+         * the role or the database set them: keep them under the page's time
+         * limit, so that a blocked store ends in an error, not in a worker
+         * that the page's time limit stops. */
+        unsigned lock_timeout_ms;       /* 0: 20000 */
+        unsigned statement_timeout_ms;  /* 0: 30000 */
+        bool connect_later;             /* store_new() succeeds whatever stands in the way but memory
+                                         * (server down, schema missing); each use connects again */
 } StoreConfig;
 
 /* Side and class follow the protocol's enums (Sohoa__Side, Sohoa__PageClass). */
@@ -75,6 +84,8 @@ typedef struct StorePage {
         const char *word_boxes_json;
         const char *stage_ms_json;
         const char *worker_id;
+        const char *cleaned; /* what the worker changed in the sender's header (audit), or NULL */
+        bool no_verdict;     /* leave the batch verdict to the batch's next page or close */
 
         const uint8_t *pdf; /* searchable PDF page; NULL: none */
         size_t pdf_len;
@@ -113,8 +124,11 @@ MUST_CHECK int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret);
  * known. On a conflict the hashes decide: ALREADY or REJECTED, and nothing
  * is written. Returns 0 with *ret set, or a negative errno: -ECONNREFUSED,
  * -ECONNRESET or -EAGAIN are transient (see store_error_is_transient(); the
- * transaction was rolled back, try again), -EINVAL a page that cannot be
- * stored, -EPROTO another statement error. */
+ * transaction was rolled back, try again: a lock or statement time limit, a
+ * deadlock, a session to reset are among them), -EINVAL data the schema
+ * refuses (SQLSTATE classes 22, 23, or a header out of its range: store it
+ * with less), -EPROTO another statement error that no retry mends (a schema
+ * not migrated, a missing privilege: see store_last_sqlstate()). */
 MUST_CHECK int store_put(Store *s, const StorePage *p, StorePut *ret);
 
 /* store_put(), retried as a whole on transient errors with exponential
@@ -136,6 +150,8 @@ typedef struct StoreBatchClose {
         const char *origin_id;
         const char *page_class;   /* "interactive", "bulk" */
         const char *worker_id;    /* the audit entry's actor */
+        const char *note;         /* in the audit entry's reason, or NULL */
+        bool no_verdict;          /* record the end only: the batch's next page computes the verdict */
 } StoreBatchClose;
 
 /* Records a batch's end in one transaction: the batch row (locked; made if
@@ -151,6 +167,17 @@ MUST_CHECK int store_close_batch(Store *s, const StoreBatchClose *c, StorePut *r
 MUST_CHECK int store_close_batch_retry(Store *s, const StoreBatchClose *c, uint64_t deadline_us,
                                        const atomic_bool *cancel, StorePut *ret);
 
+/* An audit entry only (action, e.g. "batch.close_failed", and reason) for a
+ * close record whose end cannot be recorded; the batch row is not touched.
+ * c->pages and c->declared_sheets may be any uint32. 0 or errors as
+ * store_put(). */
+MUST_CHECK int store_close_batch_audit(Store *s, const StoreBatchClose *c, const char *action,
+                                       const char *reason);
+
+/* store_lookup(), retried as store_put_retry() retries store_put(). */
+MUST_CHECK int store_lookup_retry(Store *s, const Uuid *page_uuid, uint64_t deadline_us,
+                                  const atomic_bool *cancel, StoreLookup *ret);
+
 /* Drops and re-opens the connection, preparing the statements again.
  * 0 or negative errno. */
 MUST_CHECK int store_reconnect(Store *s);
@@ -160,3 +187,6 @@ bool store_error_is_transient(int r);
 const char *store_put_to_string(StorePut p);
 /* The server's last error message (owned by s, valid until the next call), or "". */
 const char *store_last_error(const Store *s);
+/* The SQLSTATE of the last error ("42P01"), or "" when there was none from
+ * the server (a lost connection, a header refused before sending). */
+const char *store_last_sqlstate(const Store *s);

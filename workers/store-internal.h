@@ -1,0 +1,65 @@
+/* What the store's files share and nobody else sees: the connection
+ * (store.c) runs prepared statements with parameters and one transaction at
+ * a time; the page's rows (storepage.c) and a batch's end (storebatch.c)
+ * bring their own statements, prepared with the connection's. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "macro.h"
+#include "store.h"
+
+#define STORE_PARAMS_MAX 40
+
+typedef struct StoreStatement {
+        const char *name;
+        const char *sql;
+} StoreStatement;
+
+extern const StoreStatement store_page_statements[];
+extern const size_t store_page_statements_n;
+extern const StoreStatement store_batch_statements[];
+extern const size_t store_batch_statements_n;
+
+/* Parameters of one statement: text unless given as binary. Borrowed
+ * values must outlive the statement; formatted ones live in text[]. */
+typedef struct StoreParams {
+        const char *values[STORE_PARAMS_MAX];
+        int lengths[STORE_PARAMS_MAX];
+        int formats[STORE_PARAMS_MAX];
+        char text[STORE_PARAMS_MAX][40];
+        int n;
+} StoreParams;
+
+void store_params_text(StoreParams *q, const char *s);
+void store_params_binary(StoreParams *q, const void *data, size_t len);
+void store_params_format(StoreParams *q, bool is_null, const char *fmt, ...) PRINTF_FMT(3, 4);
+void store_params_uuid(StoreParams *q, const Uuid *u);
+void store_params_real(StoreParams *q, double v);
+
+/* Runs a prepared statement; on success *ret_res (may be NULL) holds the
+ * result, which the caller PQclear()s. want: PGRES_COMMAND_OK or
+ * PGRES_TUPLES_OK. Errors as store_put()'s. */
+MUST_CHECK int store_exec(Store *s, const char *name, const StoreParams *q, ExecStatusType want,
+                          PGresult **ret_res);
+
+/* Connects (again) and prepares unless the connection is up and prepared.
+ * 0 or negative errno. */
+MUST_CHECK int store_ready(Store *s);
+
+/* Sets what store_last_error() and store_last_sqlstate() say (state may be NULL). */
+void store_set_error(Store *s, const char *msg, const char *state);
+
+/* In a transaction: the rows of one put, *ret their outcome. */
+typedef int (*StoreRowsFn)(Store *s, void *what, StorePut *ret);
+
+/* One transaction: connect if needed, BEGIN, rows, then COMMIT when rows
+ * stored something (STORED), ROLLBACK otherwise (an error, or a repeat that
+ * changes nothing). 0 with *ret set, or a negative errno. */
+MUST_CHECK int store_transaction(Store *s, StoreRowsFn rows, void *what, StorePut *ret);
+
+/* Looks a page up inside the current transaction (or none). */
+MUST_CHECK int store_lookup_in(Store *s, const Uuid *page_uuid, StoreLookup *ret);
