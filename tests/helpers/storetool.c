@@ -3,7 +3,7 @@
  * a list of commands separated by ";" so that a test can stop and restart
  * PostgreSQL between two of them and see the same connection come back.
  *
- *   sohoa-storetool --db CONNINFO CMD [ARGS] [";" CMD [ARGS]]...
+ *   sohoa-storetool --db CONNINFO [--lock-timeout-ms N] CMD [ARGS] [";" CMD [ARGS]]...
  *     put --page UUID --batch UUID --seq N [--sheet N] [--side front|back]
  *         [--image-data STR] [--sha256 HEX] [--text STR] [--dossier CODE]
  *         [--last] [--batch-pages N] [--declared-sheets N] [--blank]
@@ -53,7 +53,8 @@ static void print_error(const char *cmd, const char *page, int r, const Store *s
 {
         printf("{\"cmd\":\"%s\",\"page\":\"%s\",\"errno\":%d,\"error\":\"%s\"}\n", cmd, page ? page : "", -r,
                strerror(-r));
-        fprintf(stderr, "sohoa-storetool: %s: %s (%s)\n", cmd, strerror(-r), store_last_error(s));
+        fprintf(stderr, "sohoa-storetool: %s: %s (%s) [%s]\n", cmd, strerror(-r), store_last_error(s),
+                store_last_sqlstate(s));
         fflush(stdout);
 }
 
@@ -222,13 +223,17 @@ int main(int argc, char **argv)
         if (argc < 4 || strcmp(argv[1], "--db") != 0)
                 usage_error("usage", "sohoa-storetool --db CONNINFO CMD [ARGS] [; CMD [ARGS]]...");
         cfg.conninfo = argv[2];
+        start = 3;
+        if (argc > 5 && strcmp(argv[3], "--lock-timeout-ms") == 0) {
+                cfg.lock_timeout_ms = parse_uint(argv[4]);
+                start = 5;
+        }
         r = store_new(&cfg, &s);
         if (r < 0) {
                 fprintf(stderr, "sohoa-storetool: cannot open the store: %s\n", strerror(-r));
                 return 1;
         }
-        start = 3;
-        for (int i = 3; i <= argc; i++) {
+        for (int i = start; i <= argc; i++) {
                 if (i < argc && strcmp(argv[i], ";") != 0)
                         continue;
                 r = run_command(s, i - start, argv + start);

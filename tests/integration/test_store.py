@@ -2,7 +2,11 @@
 is stored once, a repeat with the same hash is "already", one with another
 hash is rejected and changes nothing, a failed page keeps its original bytes,
 the batch verdict comes from the rows, and store_put_retry() survives
-PostgreSQL going away and coming back (reconnecting and preparing again)."""
+PostgreSQL going away and coming back (reconnecting and preparing again).
+Counts of 2^31 - 1 make a verdict that says "count out of range" at once
+(sql/004), and a batch row locked by another session makes the store fail
+after the session's lock time limit (ours, or the conninfo's options), a
+transient error that is retried, never a store blocked past its deadline."""
 
 import json
 import time
@@ -146,6 +150,55 @@ def check_restart(pg, db, conn):
                "nothing stored after giving up")
 
 
+def check_bounds(pg, db, conn):
+    t0 = time.monotonic()
+    _, out = tool(conn, put(50, 50, 1, "--last", "--batch-pages", 2147483647, "--declared-sheets", 2147483647,
+                            sheet=2147483647))
+    h.check_le(time.monotonic() - t0, 10, "seconds to store a page whose counts are 2^31 - 1")
+    h.check_eq(out[0]["result"], "stored", "a page with counts of 2^31 - 1")
+    row = pg.query("SELECT note, count_ok, duplex_ok, ok, missing_sequences, sheets_missing_front"
+                   " FROM batch_verdict WHERE batch_uuid = '%s'" % uuid(50, "batch"), dbname=db)
+    h.check_eq(row, [["count out of range", "f", "f", "f", "{}", "{}"]], "verdict on counts out of range")
+    h.check_eq(verdict(pg, db, 10)["ok"], "t", "a verdict within the bounds still enumerates (batch 10)")
+    h.check_eq(pg.value("SELECT note IS NULL FROM batch_verdict WHERE batch_uuid = '%s'" % uuid(10, "batch"), db),
+               "t", "no note on a verdict within the bounds")
+
+
+def locked_put(pg, db, conn, page, *opts):
+    """A put while another session holds the batch row: (exit, error, stderr, seconds)."""
+    locker = h.Proc("locker", ["/bin/bash", h.PGCLUSTER, "psql", pg.dir, "-d", db, "-c",
+                               "BEGIN; SELECT 1 FROM batch WHERE batch_uuid = '%s' FOR UPDATE;"
+                               " SELECT pg_sleep(30); COMMIT;" % uuid(60, "batch")])
+    h.wait_for(lambda: pg.value("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(30)%%'"
+                                " AND state = 'active' AND pid <> pg_backend_pid()", db) == "1",
+               what="the locking session")
+    t0 = time.monotonic()
+    cp = h.run([STORETOOL, "--db", conn] + list(opts) + put(page, 60, page - 59, "--retry-ms", "1500"),
+               check=False)
+    elapsed = time.monotonic() - t0
+    pg.value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(30)%%'"
+             " AND pid <> pg_backend_pid()", db)
+    locker.wait(timeout=10)
+    out = [json.loads(line) for line in cp.stdout.splitlines() if line.strip()]
+    return cp.returncode, out[0].get("error"), cp.stderr, elapsed
+
+
+def check_lock_timeout(pg, db, conn):
+    tool(conn, put(60, 60, 1))
+    rc, err, stderr, elapsed = locked_put(pg, db, conn, 61, "--lock-timeout-ms", "300")
+    h.check_eq((rc, err), (1, "Connection timed out"), "a store behind a lock, with ours set to 300 ms")
+    h.check("55P03" in stderr, "SQLSTATE of the lock time limit in: %s" % stderr)
+    h.check_ge(elapsed, 1.4, "seconds retried behind the lock")
+    h.check_le(elapsed, 10, "seconds retried behind the lock")
+    # The conninfo's own setting stands over ours (60 s here).
+    rc, err, stderr, elapsed = locked_put(pg, db, conn + " options='-c lock_timeout=300'", 62,
+                                          "--lock-timeout-ms", "60000")
+    h.check_eq((rc, err), (1, "Connection timed out"), "a store behind a lock, the conninfo's 300 ms")
+    h.check_le(elapsed, 10, "seconds retried behind the lock, the conninfo's time limit")
+    _, out = tool(conn, put(61, 60, 2))
+    h.check_eq(out[0]["result"], "stored", "the page once the lock is gone")
+
+
 def main():
     pg = h.PgCluster().start()
     db = pg.createdb("sohoa_store")
@@ -155,6 +208,8 @@ def main():
     check_idempotence(pg, db, conn)
     check_failed(pg, db, conn)
     check_verdicts(pg, db, conn)
+    check_bounds(pg, db, conn)
+    check_lock_timeout(pg, db, conn)
     check_restart(pg, db, conn)
 
 
