@@ -42,6 +42,7 @@ typedef enum BrokerNote {
         NOTE_BYE_VERSION = 1 << 2,
         NOTE_SEND_FAILED = 1 << 3,
         NOTE_DRAINING = 1 << 4,
+        NOTE_ID_IN_USE = 1 << 5,
 } BrokerNote;
 
 typedef struct Broker {

@@ -138,6 +138,20 @@ int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *ri
         return 0;
 }
 
+Peer *peer_in_use(const PeerTable *t, const char *id, const uint8_t *rid, size_t rid_len, uint64_t now_ms,
+                  uint64_t live_ms)
+{
+        Peer *p = peer_by_id(t, id);
+
+        if (!p || p->state != PEER_LIVE || p->rid_len == 0)
+                return NULL;
+        if (p->rid_len == rid_len && memcmp(p->rid, rid, rid_len) == 0)
+                return NULL;
+        if (now_ms > p->last_seen_ms && now_ms - p->last_seen_ms > live_ms)
+                return NULL;
+        return p;
+}
+
 Peer *peer_by_rid(const PeerTable *t, const uint8_t *rid, size_t rid_len)
 {
         if (rid_len == 0)

@@ -63,6 +63,13 @@ BrokerClass peer_role_class(Sohoa__Role role);
 MUST_CHECK int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *rid, size_t rid_len,
                           uint64_t now_ms, Peer **ret);
 
+/* The peer whose id a HELLO from rid claims, when that id is bound to
+ * another routing id that was heard within live_ms: a second live process
+ * with the same id, or the same process's old connection (the caller tells
+ * them apart). NULL when a HELLO may (re)bind the id. */
+Peer *peer_in_use(const PeerTable *t, const char *id, const uint8_t *rid, size_t rid_len, uint64_t now_ms,
+                  uint64_t live_ms);
+
 Peer *peer_by_rid(const PeerTable *t, const uint8_t *rid, size_t rid_len);
 Peer *peer_by_id(const PeerTable *t, const char *id);
 /* Walk every peer: *state = 0 first; the table must not change meanwhile. */

@@ -1,7 +1,8 @@
 /* The broker's queue logic without sockets: the per-peer FIFOs and the
  * round-robin ring, credit per class, the LRU of idle workers and taking a
  * page back from a dead one, held bytes against the pool, a page whose JOB
- * would not fit in a message, and the bounded completed cache. Linked with
+ * would not fit in a message, a peer id in use by another connection, and
+ * the bounded completed cache. Linked with
  * the broker's core library (broker_core_dep in tests/unit/meson.build). */
 #include <errno.h>
 #include <string.h>
@@ -299,6 +300,36 @@ static void test_job_size(void)
         peer_table_free(t);
 }
 
+/* A HELLO for an id that another connection holds, heard within liveness,
+ * is told apart from a rebind. */
+static void test_id_in_use(void)
+{
+        PeerTable *t = peer_table_new();
+        Peer *a;
+
+        CHECK(t);
+        CHECK(!peer_in_use(t, "a", RID_B, 2, 0, 3000)); /* unknown id */
+        CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 1000, &a), 0);
+        /* Its own connection saying HELLO again. */
+        CHECK(!peer_in_use(t, "a", RID_A, 2, 1500, 3000));
+        /* Another one, while a was heard 3 s ago or less. */
+        CHECK(peer_in_use(t, "a", RID_B, 2, 1500, 3000) == a);
+        CHECK(peer_in_use(t, "a", RID_B, 2, 4000, 3000) == a);
+        /* a silent past liveness: the id may move (a restarted station). */
+        CHECK(!peer_in_use(t, "a", RID_B, 2, 4001, 3000));
+        peer_seen(t, a, 4001);
+        CHECK(peer_in_use(t, "a", RID_B, 2, 4002, 3000) == a);
+        peer_set_silent(t, a);
+        CHECK(!peer_in_use(t, "a", RID_B, 2, 4002, 3000));
+        peer_seen(t, a, 5000);
+        /* Gone (BYE): free to take. */
+        peer_bye(t, a);
+        CHECK(!peer_in_use(t, "a", RID_B, 2, 5001, 3000));
+        CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_B, 2, 5001, &a), 0);
+        CHECK(peer_by_rid(t, RID_B, 2) == a);
+        peer_table_free(t);
+}
+
 /* Only a full or vanished worker is dropped for a failed JOB. */
 static void test_send_blame(void)
 {
@@ -353,6 +384,7 @@ int main(void)
         test_pool();
         test_workers();
         test_job_size();
+        test_id_in_use();
         test_send_blame();
         test_completed();
         return 0;
