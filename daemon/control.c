@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "dossier.h"
 
 int control_listen(const char *path, int *ret_fd)
 {
@@ -36,32 +37,47 @@ int control_listen(const char *path, int *ret_fd)
         return 0;
 }
 
-static void copy_value(char *dst, size_t size, const char *v)
+/* A value that does not fit is refused, never cut: a cut name could be
+ * another station's, profile's or dossier's. */
+static int copy_value(char *dst, size_t size, const char *key, const char *v, char *why, size_t why_size)
 {
-        snprintf(dst, size, "%s", v);
+        if (strlen(v) >= size) {
+                snprintf(why, why_size, "%s too long (at most %zu bytes)", key, size - 1);
+                return -E2BIG;
+        }
+        strcpy(dst, v);
+        return 0;
 }
 
-static int parse_request(char *msg, ControlRequest *req)
+/* why (why_size bytes) says what is wrong when this fails. */
+static int parse_request(char *msg, ControlRequest *req, char *why, size_t why_size)
 {
         char *save = NULL, *line, *eq, *end;
         unsigned long n;
+        int r = 0;
 
+        snprintf(why, why_size, "malformed request");
         line = strtok_r(msg, "\n", &save);
         if (!line || (strcmp(line, "scan") != 0 && strcmp(line, "status") != 0))
                 return -EINVAL;
-        copy_value(req->command, sizeof(req->command), line);
-        while ((line = strtok_r(NULL, "\n", &save))) {
+        strcpy(req->command, line);
+        while (r >= 0 && (line = strtok_r(NULL, "\n", &save))) {
                 eq = strchr(line, '=');
                 if (!eq)
                         return -EINVAL;
                 *eq++ = '\0';
                 if (strcmp(line, "station") == 0)
-                        copy_value(req->station, sizeof(req->station), eq);
+                        r = copy_value(req->station, sizeof(req->station), line, eq, why, why_size);
                 else if (strcmp(line, "profile") == 0)
-                        copy_value(req->profile, sizeof(req->profile), eq);
-                else if (strcmp(line, "dossier") == 0)
-                        copy_value(req->dossier, sizeof(req->dossier), eq);
-                else if (strcmp(line, "sheets") == 0) {
+                        r = copy_value(req->profile, sizeof(req->profile), line, eq, why, why_size);
+                else if (strcmp(line, "dossier") == 0) {
+                        if (*eq && !dossier_valid(eq)) {
+                                snprintf(why, why_size, "bad dossier code \"%.64s\": expected " DOSSIER_CODE_FORM
+                                         " (N a digit, X a capital letter, e.g. 000.00.53.H48-240101-0001)", eq);
+                                return -EINVAL;
+                        }
+                        strcpy(req->dossier, eq);
+                } else if (strcmp(line, "sheets") == 0) {
                         errno = 0;
                         n = strtoul(eq, &end, 10);
                         if (!*eq || *end || errno || n > 100000)
@@ -70,12 +86,12 @@ static int parse_request(char *msg, ControlRequest *req)
                 } else
                         return -EINVAL;
         }
-        return 0;
+        return r;
 }
 
 int control_accept(int listen_fd, int *ret_conn, ControlRequest *ret_req)
 {
-        char msg[CONTROL_MESSAGE_MAX + 1];
+        char msg[CONTROL_MESSAGE_MAX + 1], why[200], reply[220];
         ControlRequest req = {};
         struct pollfd p;
         ssize_t n;
@@ -96,8 +112,9 @@ int control_accept(int listen_fd, int *ret_conn, ControlRequest *ret_req)
                 return n < 0 ? -errno : -ECONNRESET;
         }
         msg[n] = '\0';
-        if (parse_request(msg, &req) < 0) {
-                control_reply(conn, "error: malformed request\n");
+        if (parse_request(msg, &req, why, sizeof(why)) < 0) {
+                snprintf(reply, sizeof(reply), "error: %s\n", why);
+                control_reply(conn, reply);
                 return -EBADMSG;
         }
         *ret_conn = conn;
