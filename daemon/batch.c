@@ -11,11 +11,13 @@
 
 #include "batch.h"
 #include "clock.h"
+#include "dossier.h"
 #include "encode.h"
 #include "events.h"
 #include "log.h"
 #include "options.h"
 #include "sha256.h"
+#include "tracked.h"
 
 static const char *const end_names[_BATCH_END_MAX] = {
         [BATCH_END_EMPTY] = "feeder-empty",     [BATCH_END_JAM] = "jam",
@@ -28,11 +30,6 @@ const char *batch_end_to_string(BatchEnd e)
 {
         return e >= 0 && e < _BATCH_END_MAX ? end_names[e] : "?";
 }
-
-/* Close records are named after their batch (proto/PROTOCOL.md §7.6), so
- * that spooling one twice is a repeat, never a second record. */
-static const Uuid close_ns = { { 0x5f, 0x0c, 0x1e, 0x7a, 0x3b, 0x2d, 0x4c, 0x8e, 0x9a, 0x61, 0xd4, 0xf2, 0xb7,
-                                 0xe0, 0x8c, 0x35 } };
 
 typedef struct Batch {
         Scand *s;
@@ -219,39 +216,10 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         if (r < 0)
                 return r;
         b->images++;
-        if (b->tracked)
-                b->tracked->put++;
+        tracked_page_put(b->s, b->tracked);
         log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s",
                  uuid_format(&u, pu), uuid_format(&b->uuid, bu), sequence, p.sheet, side_name(p.side), frames,
                  frames == 1 ? "" : "s", len, sha256_hex(sha, hex));
-        return 0;
-}
-
-/* Spool the close record of a batch whose scanning ended (t: its images,
- * dossier, declared sheets). 0 (also when it is spooled already), -ENOSPC,
- * or another negative errno. */
-static int batch_put_close(Scand *s, const Tracked *t)
-{
-        Sohoa__Page p = SOHOA__PAGE__INIT;
-        char cu[UUID_STRING_MAX], bu[UUID_STRING_MAX];
-        uint8_t sha[SHA256_LEN];
-        int r;
-
-        sha256_buf("", 0, sha);
-        p.page_uuid = (ProtobufCBinaryData) { 16, (uint8_t *) t->close_uuid.b };
-        p.batch_uuid = (ProtobufCBinaryData) { 16, (uint8_t *) t->uuid.b };
-        p.sha256 = (ProtobufCBinaryData) { SHA256_LEN, sha };
-        p.captured_at_us = clock_real_us();
-        p.dossier_code = (char *) t->dossier;
-        p.declared_sheets = t->declared_sheets;
-        p.last_in_batch = true;
-        p.batch_pages = t->put;
-        p.batch_close = true;
-        r = outbox_put(s->outbox, &p, "", 0);
-        if (r < 0 && r != -EEXIST)
-                return r;
-        log_info("spooled close %s: batch %s, %u image%s, %u sheets declared", uuid_format(&t->close_uuid, cu),
-                 uuid_format(&t->uuid, bu), t->put, t->put == 1 ? "" : "s", t->declared_sheets);
         return 0;
 }
 
@@ -271,47 +239,6 @@ static BatchEnd batch_end_for(Batch *b, SANE_Status st)
         }
 }
 
-static void batch_track_init(Tracked *t, const Uuid *u, const BatchRequest *req)
-{
-        char b[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
-
-        *t = (Tracked) { .uuid = *u, .declared_sheets = req->declared_sheets };
-        snprintf(t->profile, sizeof(t->profile), "%s", req->profile->name);
-        snprintf(t->dossier, sizeof(t->dossier), "%s", req->dossier ? req->dossier : "");
-        snprintf(name, sizeof(name), "%s/close", uuid_format(u, b));
-        uuid_v5(&close_ns, name, strlen(name), &t->close_uuid);
-}
-
-static Tracked *batch_track(Scand *s, const Uuid *u, const BatchRequest *req)
-{
-        Tracked *n = realloc(s->tracked, (s->n_tracked + 1) * sizeof(Tracked));
-
-        if (!n)
-                return NULL;
-        s->tracked = n;
-        n = &s->tracked[s->n_tracked++];
-        batch_track_init(n, u, req);
-        return n;
-}
-
-/* The batch's end is known: say it through the outbox. A full spool makes
- * the record wait for room (batch_on_outbox_event() tries again as pages
- * leave); without a close record the batch stays open in the store. */
-static void batch_close(Scand *s, Tracked *t)
-{
-        int r = batch_put_close(s, t);
-        char u[UUID_STRING_MAX];
-
-        t->close_pending = r == -ENOSPC;
-        t->close_waiting = r >= 0;
-        if (r == -ENOSPC)
-                log_warning("batch %s: the spool is full: its close record waits for room",
-                            uuid_format(&t->uuid, u));
-        else if (r < 0)
-                log_error_errno(r, "batch %s: cannot spool its close record: %m; the batch stays open",
-                                uuid_format(&t->uuid, u));
-}
-
 /* The scanning itself: returns how it ended, res->stop_sheet where. */
 static BatchEnd batch_scan(Batch *b, BatchResult *res)
 {
@@ -322,24 +249,23 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
                 int err, r;
 
                 scand_check_signals(b->s);
+                res->stop_sheet = b->opts.duplex ? (seq + 1) / 2 : seq;
                 if (b->s->draining || b->s->quit) {
                         snprintf(res->detail, sizeof(res->detail), "the daemon is stopping");
                         return BATCH_END_STOPPED;
                 }
-                res->stop_sheet = b->opts.duplex ? (seq + 1) / 2 : seq;
                 st = batch_acquire(b, &img, &frames, &err);
                 if (st == SANE_STATUS_GOOD) {
                         r = batch_take(b, &img, seq, frames);
                         free(img.data);
                         if (r == -ENOSPC) {
                                 /* This image is not spooled; every one before it is. */
-                                snprintf(res->detail, sizeof(res->detail),
-                                         "the spool is full: scanning stopped, rescan from sheet %u",
-                                         res->stop_sheet);
+                                snprintf(res->detail, sizeof(res->detail), "the spool is full, scanning stopped");
                                 return BATCH_END_SPOOL_FULL;
                         }
                         if (r < 0) {
-                                snprintf(res->detail, sizeof(res->detail), "image %u: %s", seq, strerror(-r));
+                                snprintf(res->detail, sizeof(res->detail), "image %u: cannot encode or spool it: %s",
+                                         seq, strerror(-r));
                                 return BATCH_END_ERROR;
                         }
                         continue;
@@ -378,6 +304,33 @@ static void batch_tell(Scand *s, const BatchRequest *req, const BatchResult *res
         }
 }
 
+/* Whatever ended the batch, the officer is told where to start again: the
+ * sheet in hand, every sheet before it being spooled. */
+static void batch_say_rescan(BatchResult *res)
+{
+        size_t n = strlen(res->detail);
+
+        if (res->end == BATCH_END_EMPTY)
+                return;
+        if (res->stop_sheet == 0)
+                res->stop_sheet = 1; /* nothing was scanned */
+        snprintf(res->detail + n, sizeof(res->detail) - n, "%srescan from sheet %u", n ? ": " : "",
+                 res->stop_sheet);
+}
+
+/* The batch's end is known: say it through the outbox with a close record
+ * (tracked.c), or forget a batch that spooled nothing. */
+static void batch_close(Batch *b, const BatchResult *res)
+{
+        if (b->tracked && b->images > 0)
+                tracked_close(b->s, b->tracked, res->sheets);
+        else if (b->tracked)
+                tracked_drop(b->s, b->tracked);
+        else if (b->images > 0) /* no room to track it (out of memory): close it all the same */
+                tracked_close_untracked(b->s, &b->uuid, b->req->profile->name, b->req->dossier,
+                                        b->req->declared_sheets, b->images);
+}
+
 int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
 {
         BatchResult res = { .end = BATCH_END_ERROR };
@@ -392,6 +345,11 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
         }
         uuid_format(&b.uuid, res.uuid);
         ev.batch = res.uuid;
+        if (req->dossier && !dossier_valid(req->dossier)) {
+                /* control.c refuses it first; never spool a page with it. */
+                snprintf(res.detail, sizeof(res.detail), "bad dossier code, expected " DOSSIER_CODE_FORM);
+                goto out;
+        }
         s->device->state = DEVICE_SCANNING;
         scand_notify_status(s);
         r = options_apply(b.h, req->profile, &b.opts, res.detail, sizeof(res.detail));
@@ -406,7 +364,7 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
                  b.opts.double_feed ? ", double-feed detection on" : "",
                  b.opts.blank_skip_off ? ", driver blank skip off" : "");
         events_emit(s->settings->on_event, &ev);
-        b.tracked = batch_track(s, &b.uuid, req);
+        b.tracked = tracked_add(s, &b.uuid, req->profile->name, req->dossier, req->declared_sheets);
         res.end = batch_scan(&b, &res);
 out:
         sane_cancel(b.h);
@@ -414,23 +372,8 @@ out:
                 s->device->state = DEVICE_READY;
         res.images = b.images;
         res.sheets = b.opts.duplex ? (b.images + 1) / 2 : b.images;
-        if (b.tracked) {
-                /* Stable: the tracked array only changes in the main loop,
-                 * never while a batch runs. */
-                b.tracked->closed = true;
-                b.tracked->sheets = res.sheets;
-                if (b.tracked->put > 0)
-                        batch_close(s, b.tracked);
-                else
-                        *b.tracked = s->tracked[--s->n_tracked];
-        } else if (b.images > 0) {
-                /* No room to track it (out of memory): close it all the same. */
-                Tracked t;
-
-                batch_track_init(&t, &b.uuid, req);
-                t.put = b.images;
-                batch_close(s, &t);
-        }
+        batch_say_rescan(&res);
+        batch_close(&b, &res);
         s->batches++;
         snprintf(s->last_batch, sizeof(s->last_batch), "%s", res.uuid);
         snprintf(s->last_end, sizeof(s->last_end), "%s", batch_end_to_string(res.end));
@@ -440,64 +383,4 @@ out:
         batch_tell(s, req, &res);
         *ret = res;
         return res.end == BATCH_END_IO_ERROR ? -EIO : 0;
-}
-
-/* A tracked batch whose pages and close record are all stored: tell the
- * officer, forget it. */
-static void batch_check_stored(Scand *s, size_t i)
-{
-        Tracked *t = &s->tracked[i];
-        char u[UUID_STRING_MAX];
-
-        if (!t->closed || t->stored < t->put || t->close_pending || t->close_waiting)
-                return;
-        Event e = { .type = EVENT_BATCH_STORED, .station = s->settings->station,
-                    .batch = uuid_format(&t->uuid, u), .profile = t->profile, .dossier = t->dossier,
-                    .images = t->put, .sheets = t->sheets, .declared_sheets = t->declared_sheets,
-                    .reason = "stored" };
-        events_emit(s->settings->on_event, &e);
-        s->tracked[i] = s->tracked[--s->n_tracked];
-}
-
-/* Pages left the spool: close records that waited for room may fit now. */
-static void batch_retry_closes(Scand *s)
-{
-        for (size_t i = 0; i < s->n_tracked; i++)
-                if (s->tracked[i].close_pending)
-                        batch_close(s, &s->tracked[i]);
-}
-
-void batch_on_outbox_event(Scand *s, const OutboxEvent *ev)
-{
-        char u[UUID_STRING_MAX];
-        size_t i;
-
-        if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED &&
-            ev->type != OUTBOX_EVENT_CORRUPT)
-                return;
-        for (i = 0; i < s->n_tracked; i++)
-                if (uuid_equal(&s->tracked[i].uuid, &ev->batch_uuid))
-                        break;
-        if (ev->type != OUTBOX_EVENT_STORED) {
-                Event e = { .type = EVENT_ERROR, .station = s->settings->station,
-                            .batch = uuid_format(&ev->batch_uuid, u),
-                            .reason = ev->type == OUTBOX_EVENT_REJECTED ? "rejected" : "corrupt",
-                            .detail = ev->type == OUTBOX_EVENT_REJECTED ? "the store refused a page"
-                                                                        : "a spooled page was damaged" };
-                events_emit(s->settings->on_event, &e);
-                /* A close record set aside will never be stored: stop waiting for it. */
-                if (i < s->n_tracked && uuid_equal(&s->tracked[i].close_uuid, &ev->page_uuid)) {
-                        s->tracked[i].close_waiting = false;
-                        batch_check_stored(s, i);
-                }
-                return;
-        }
-        if (i < s->n_tracked) {
-                if (uuid_equal(&s->tracked[i].close_uuid, &ev->page_uuid))
-                        s->tracked[i].close_waiting = false;
-                else
-                        s->tracked[i].stored++;
-                batch_check_stored(s, i);
-        }
-        batch_retry_closes(s);
 }

@@ -34,8 +34,9 @@ typedef struct BatchResult {
         char uuid[UUID_STRING_MAX];
         unsigned images, sheets;
         BatchEnd end;
-        unsigned stop_sheet;      /* the sheet where a jam etc. stopped it; 0 at a normal end */
-        char detail[200];
+        unsigned stop_sheet;      /* the sheet where a jam etc. stopped it, the first to scan again
+                                   * (1 when nothing was scanned); 0 at a normal end */
+        char detail[200];         /* at any other end than feeder-empty: ends "rescan from sheet N" */
 } BatchResult;
 
 const char *batch_end_to_string(BatchEnd e);
@@ -43,8 +44,3 @@ const char *batch_end_to_string(BatchEnd e);
 /* Scan until the batch ends. Always fills *ret; returns 0, or a negative
  * errno when the device must be considered lost (I/O error). */
 int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret);
-
-/* An outbox event reached the main loop: count STORED pages of tracked
- * batches, and say batch-stored when a closed batch has them all and its
- * close record; spool close records that waited for room. */
-void batch_on_outbox_event(Scand *s, const OutboxEvent *ev);

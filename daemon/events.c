@@ -17,7 +17,8 @@
 
 static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_BATCH_STARTED] = "batch-started", [EVENT_BATCH_SCANNED] = "batch-scanned",
-        [EVENT_BATCH_STORED] = "batch-stored",   [EVENT_COUNT_MISMATCH] = "count-mismatch",
+        [EVENT_BATCH_STORED] = "batch-stored",   [EVENT_BATCH_INCOMPLETE] = "batch-incomplete",
+        [EVENT_COUNT_MISMATCH] = "count-mismatch",
         [EVENT_JAM] = "jam",                     [EVENT_DOUBLE_FEED] = "double-feed",
         [EVENT_COVER_OPEN] = "cover-open",       [EVENT_DEVICE_LOST] = "device-lost",
         [EVENT_SPOOL_FULL] = "spool-full",       [EVENT_ERROR] = "error",
@@ -51,6 +52,12 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
         case EVENT_BATCH_STORED:
                 snprintf(vi, size, "Đã lưu đủ %u trang.", ev->images);
                 snprintf(en, size, "All %u pages stored.", ev->images);
+                break;
+        case EVENT_BATCH_INCOMPLETE:
+                snprintf(vi, size, "Chỉ lưu được %u trên %u trang: %u trang bị từ chối. Cần quét lại lô.",
+                         ev->stored, ev->images, ev->failed);
+                snprintf(en, size, "Only %u of %u pages stored: %u refused. Scan the batch again.", ev->stored,
+                         ev->images, ev->failed);
                 break;
         case EVENT_COUNT_MISMATCH:
                 if (*missing) {
@@ -139,6 +146,8 @@ static char **env_build(Env *e, const Event *ev, const char *missing, const char
         env_add_u(e, "SOHOA_SHEETS", ev->sheets);
         env_add_u(e, "SOHOA_DECLARED_SHEETS", ev->declared_sheets);
         env_add_u(e, "SOHOA_SHEET", ev->sheet);
+        env_add_u(e, "SOHOA_STORED", ev->stored);
+        env_add_u(e, "SOHOA_FAILED_PAGES", ev->failed);
         env_add(e, "SOHOA_REASON", ev->reason);
         env_add(e, "SOHOA_MISSING_SHEETS", missing);
         env_add(e, "SOHOA_EXTRA_SHEETS", extra);

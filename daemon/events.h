@@ -3,7 +3,8 @@
  * waiting for it) with the event in its environment: SOHOA_EVENT,
  * SOHOA_STATION, SOHOA_BATCH, SOHOA_PROFILE, SOHOA_DOSSIER, SOHOA_IMAGES,
  * SOHOA_SHEETS, SOHOA_DECLARED_SHEETS, SOHOA_SHEET, SOHOA_REASON,
- * SOHOA_MISSING_SHEETS, SOHOA_EXTRA_SHEETS, SOHOA_MESSAGE_VI,
+ * SOHOA_STORED, SOHOA_FAILED_PAGES, SOHOA_MISSING_SHEETS,
+ * SOHOA_EXTRA_SHEETS, SOHOA_MESSAGE_VI,
  * SOHOA_MESSAGE_EN and SOHOA_MESSAGE (both, Vietnamese first). */
 #pragma once
 
@@ -13,6 +14,7 @@ typedef enum EventType {
         EVENT_BATCH_STARTED,
         EVENT_BATCH_SCANNED,   /* the feeder emptied: counts known */
         EVENT_BATCH_STORED,    /* every page of the batch stored */
+        EVENT_BATCH_INCOMPLETE, /* every page settled, some refused or damaged: they will never be stored */
         EVENT_COUNT_MISMATCH,  /* sheets scanned differ from the declared count */
         EVENT_JAM,
         EVENT_DOUBLE_FEED,
@@ -32,6 +34,7 @@ typedef struct Event {
         const char *dossier;
         unsigned images, sheets, declared_sheets;
         unsigned sheet;          /* where the batch stopped (jam, cover open, ...); 0: none */
+        unsigned stored, failed; /* pages stored, pages refused or damaged (batch-incomplete, error) */
         const char *reason;      /* machine word: feeder-empty, jam, io-error, ... */
         const char *detail;      /* free text for the log and the English message */
 } Event;

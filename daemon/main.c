@@ -1,17 +1,17 @@
 /* sohoa-scand: one capture daemon per scanner station. Reads its settings,
  * opens the outbox (which replays what a previous run spooled) and the
  * control socket, tells systemd it is ready, then loops: signals, control
- * requests, outbox events, the scanner (re-opened with backoff when lost)
- * and its buttons. A batch runs inside the loop, one at a time: the
+ * requests, what the outbox's thread counted (tracked.c), the scanner
+ * (re-opened with backoff when lost) and its buttons. A batch runs inside the loop, one at a time: the
  * station has one feeder. The first SIGTERM ends a batch after the page in
  * hand and exits; the spool keeps whatever is not yet stored. */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -22,6 +22,7 @@
 #include "log.h"
 #include "scand.h"
 #include "sigfd.h"
+#include "tracked.h"
 
 enum { ITEM_SIGNAL, ITEM_CONTROL, ITEM_OUTBOX, _ITEM_MAX };
 
@@ -136,12 +137,12 @@ static void main_reply_status(Scand *s, int conn)
         outbox_stats(s->outbox, &st);
         snprintf(buf, sizeof(buf),
                  "ok\nstation=%s\ndevice=%s\nstate=%s\nerror=%s\nspool_pages=%llu\nspool_bytes=%llu\n"
-                 "connected=%s\nstored=%llu\nbatches=%llu\nlast_batch=%s\nlast_end=%s\n",
+                 "connected=%s\nstored=%llu\nbatches=%llu\nbatches_unsettled=%zu\nlast_batch=%s\nlast_end=%s\n",
                  s->settings->station, s->device->name ? s->device->name : "",
                  device_state_to_string(s->device->state), s->device->last_error,
                  (unsigned long long) st.spool_pages, (unsigned long long) st.spool_bytes,
                  st.connected ? "yes" : "no", (unsigned long long) st.stored, (unsigned long long) s->batches,
-                 s->last_batch, s->last_end);
+                 tracked_count(s), s->last_batch, s->last_end);
         control_reply(conn, buf);
 }
 
@@ -183,27 +184,31 @@ static void main_on_control(Scand *s)
         }
 }
 
-/* Runs in the outbox's thread: hand the event to the main loop, no more. */
+/* Runs in the outbox's thread: count the event where the main loop will
+ * find it, and wake the loop. An eventfd is a counter: it cannot fill. */
 static void main_outbox_event(const OutboxEvent *ev, void *userdata)
 {
         Scand *s = userdata;
-        OutboxEvent copy = *ev;
+        uint64_t one = 1;
 
-        copy.reason = NULL;
-        if (write(s->outbox_pipe[1], &copy, sizeof(copy)) != (ssize_t) sizeof(copy))
-                log_warning("outbox event dropped (pipe full), ignoring");
+        tracked_on_outbox_event(s, ev);
+        (void) !write(s->wake_fd, &one, sizeof(one));
 }
 
 static void main_on_outbox(Scand *s)
 {
-        OutboxEvent ev;
+        uint64_t n;
+        bool changed, connected;
 
-        while (read(s->outbox_pipe[0], &ev, sizeof(ev)) == (ssize_t) sizeof(ev)) {
-                if (ev.type == OUTBOX_EVENT_CONNECTED || ev.type == OUTBOX_EVENT_DISCONNECTED) {
-                        log_info("broker %s", ev.type == OUTBOX_EVENT_CONNECTED ? "connected" : "silent");
-                        scand_notify_status(s);
-                }
-                batch_on_outbox_event(s, &ev);
+        (void) !read(s->wake_fd, &n, sizeof(n));
+        pthread_mutex_lock(&s->lock);
+        changed = s->broker_changed;
+        connected = s->broker_connected;
+        s->broker_changed = false;
+        pthread_mutex_unlock(&s->lock);
+        if (changed) {
+                log_info("broker %s", connected ? "connected" : "silent");
+                scand_notify_status(s);
         }
 }
 
@@ -223,7 +228,7 @@ static int main_loop(Scand *s)
         struct pollfd items[_ITEM_MAX] = {
                 [ITEM_SIGNAL] = { .fd = s->signal_fd, .events = POLLIN },
                 [ITEM_CONTROL] = { .fd = s->control_fd, .events = POLLIN },
-                [ITEM_OUTBOX] = { .fd = s->outbox_pipe[0], .events = POLLIN },
+                [ITEM_OUTBOX] = { .fd = s->wake_fd, .events = POLLIN },
         };
 
         while (!s->draining && !s->quit) {
@@ -236,6 +241,8 @@ static int main_loop(Scand *s)
                         main_on_outbox(s);
                 if (items[ITEM_CONTROL].revents)
                         main_on_control(s);
+                /* Also on the timeout: close records waiting for room. */
+                tracked_settle(s);
                 main_on_device(s);
                 main_on_buttons(s);
                 events_reap();
@@ -257,8 +264,9 @@ static int main_setup(Scand *s, const Settings *set)
         r = sigfd_open(&s->signal_fd);
         if (r < 0)
                 return log_error_errno(r, "opening the signal fd: %m");
-        if (pipe2(s->outbox_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-                return log_error_errno(-errno, "pipe: %m");
+        s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (s->wake_fd < 0)
+                return log_error_errno(-errno, "eventfd: %m");
         r = device_new(set->device, set->retry_min_ms, set->retry_max_ms, &s->device);
         if (r < 0)
                 return log_error_errno(r, "out of memory");
@@ -274,7 +282,8 @@ static int main_setup(Scand *s, const Settings *set)
 int main(int argc, char **argv)
 {
         Settings settings = {};
-        Scand s = { .settings = &settings, .signal_fd = -1, .control_fd = -1, .outbox_pipe = { -1, -1 } };
+        Scand s = { .settings = &settings, .signal_fd = -1, .control_fd = -1, .wake_fd = -1,
+                    .lock = PTHREAD_MUTEX_INITIALIZER };
         OutboxStats st;
         int r;
 
@@ -301,9 +310,8 @@ out:
                 close(s.control_fd);
                 (void) unlink(settings.control_socket);
         }
-        for (int i = 0; i < 2; i++)
-                if (s.outbox_pipe[i] >= 0)
-                        close(s.outbox_pipe[i]);
+        if (s.wake_fd >= 0)
+                close(s.wake_fd);
         if (s.signal_fd >= 0)
                 close(s.signal_fd);
         free(s.tracked);

@@ -3,28 +3,37 @@
  * outbox (lib/outbox, the only sender), the control socket (control.c)
  * and the batches whose pages are not all stored yet. main.c runs the
  * loop; batch.c scans the feeder, encode.c makes each image a TIFF,
- * events.c tells the officer. */
+ * tracked.c follows each batch until it is settled in the store,
+ * dossier.c checks dossier codes, events.c tells the officer. */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "buttons.h"
 #include "device.h"
+#include "dossier.h"
 #include "outbox.h"
 #include "settings.h"
 #include "uuid.h"
 
-/* A batch some of whose pages, or its close record, may still await
- * STORED. */
+/* A batch some of whose pages, or its close record, are not yet settled
+ * (stored, refused by the store or found damaged in the spool). The
+ * outbox's thread counts into stored, failed, close_waiting and
+ * close_failed; everything else is the main loop's. */
 typedef struct Tracked {
         Uuid uuid;
-        unsigned put, stored;
+        unsigned put;         /* pages spooled */
+        unsigned stored;      /* pages reported STORED */
+        unsigned failed;      /* pages reported REJECTED or CORRUPT: they will never be stored */
+        unsigned failed_told; /* failed pages the officer was told of */
         bool closed;          /* scanning ended: put is final */
         Uuid close_uuid;      /* of its batch-close record (batch.c) */
         bool close_pending;   /* the close record is still to be spooled (the spool was full) */
-        bool close_waiting;   /* the close record is spooled, not yet stored */
-        char profile[64], dossier[64];
+        bool close_waiting;   /* the close record is spooled, not yet settled */
+        bool close_failed;    /* the close record was refused or damaged */
+        char profile[64], dossier[DOSSIER_CODE_MAX];
         unsigned sheets, declared_sheets;
 } Tracked;
 
@@ -35,13 +44,20 @@ typedef struct Scand {
         Outbox *outbox;
         int signal_fd;
         int control_fd;
-        int outbox_pipe[2];    /* outbox thread -> main loop: OutboxEvent records */
+        int wake_fd;           /* eventfd: the outbox's thread counted something */
         bool draining;         /* first SIGTERM: end the batch after the page in hand, then exit */
         bool quit;
         bool device_was_up;    /* to say "lost" once and "back" once */
         uint64_t next_poll_ms;
-        Tracked *tracked;
+        uint64_t next_close_retry_ms;
+        /* Shared with the outbox's thread, which counts its events here
+         * rather than queueing them: a batch holds the main loop for as
+         * long as the feeder runs, and no queue of events may fill. */
+        pthread_mutex_t lock;
+        Tracked *tracked;      /* realloc'ed by the main loop only, under lock */
         size_t n_tracked;
+        unsigned untracked_failed; /* refused or damaged pages of batches not tracked (earlier runs) */
+        bool broker_changed, broker_connected;
         uint64_t batches;
         char last_batch[UUID_STRING_MAX];
         char last_end[32];
