@@ -226,9 +226,17 @@ int link_recv(Link *l, Msg *ret, LinkEvent *ret_event) {
         case MSG_WELCOME:
                 *ret_event = on_welcome(l, MSG_WELCOME_BODY(&m));
                 break;
-        case MSG_BYE:
-                *ret_event = session_lost(l);
+        case MSG_BYE: {
+                /* The broker is leaving, or refuses this connection: HELLO
+                 * again, but from link_tick, once per heartbeat interval, so
+                 * a peer that answers every HELLO with BYE gets no storm. */
+                bool was = l->welcomed;
+
+                l->welcomed = false;
+                l->last_hello_ms = l->last_recv_ms;
+                *ret_event = was ? LINK_EVENT_LOST : LINK_EVENT_NONE;
                 break;
+        }
         case MSG_HEARTBEAT:
                 if (!l->welcomed || epoch != l->epoch || MSG_HEARTBEAT_BODY(&m)->credit_bytes == 0) {
                         /* Not (or no longer) known to this broker: a new epoch,
