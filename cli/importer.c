@@ -68,12 +68,20 @@ static void importer_on_event(const OutboxEvent *ev, void *userdata)
         Importer *im = userdata;
         char uuid[UUID_STRING_MAX], reason[IMPORT_REASON_MAX + 64];
         const ImportRef *ref;
+        const char *path = NULL;
+        long index = -1;
         ImportEntryKind kind;
 
         if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED && ev->type != OUTBOX_EVENT_CORRUPT)
                 return;
         pthread_mutex_lock(&im->lock);
+        /* Copied under the lock: the ref is the map's. The path it points
+         * to is the ImportSrc's, which outlives the outbox. */
         ref = hashmap_get(im->refs, ev->page_uuid.b, sizeof(ev->page_uuid.b));
+        if (ref) {
+                path = ref->path;
+                index = (long) ref->index;
+        }
         if (ev->type == OUTBOX_EVENT_STORED)
                 im->stored++;
         else
@@ -91,8 +99,7 @@ static void importer_on_event(const OutboxEvent *ev, void *userdata)
                                                     : "",
                  ev->reason && ev->reason[0] ? ev->reason : "no reason given");
         uuid_format(&ev->page_uuid, uuid);
-        importreport_add(im->report, kind, ref ? ref->path : NULL, ref ? (long) ref->index : -1, uuid,
-                                reason);
+        importreport_add(im->report, kind, path, index, uuid, reason);
 }
 
 static void importer_fail(Importer *im, const char *path, long page, const char *uuid, const char *reason)
@@ -142,19 +149,24 @@ static int importer_put(Importer *im, const Sohoa__Page *page, const ImportPage 
         }
 }
 
+/* The first file a page UUID came from is kept: a ref is never replaced
+ * (nor freed) while the outbox's thread may be reading it. */
 static int importer_remember(Importer *im, const Uuid *u, const char *path, unsigned index)
 {
         ImportRef *ref = malloc(sizeof(*ref));
-        void *old = NULL;
-        int r;
+        int r = 0;
 
         if (!ref)
                 return -ENOMEM;
         *ref = (ImportRef) { .path = path, .index = index };
         pthread_mutex_lock(&im->lock);
-        r = hashmap_put(im->refs, u->b, sizeof(u->b), ref, &old);
+        if (!hashmap_get(im->refs, u->b, sizeof(u->b)))
+                r = hashmap_put(im->refs, u->b, sizeof(u->b), ref, NULL);
+        else
+                ref = mfree(ref);
         pthread_mutex_unlock(&im->lock);
-        free(r < 0 ? ref : old);
+        if (r < 0)
+                free(ref);
         return r;
 }
 
