@@ -25,10 +25,11 @@ typedef struct ImportBatchPlan {
         const ImportBatch *batch;
         Uuid uuid;
         uint8_t *shas;          /* n_ok SHA-256s, in page order */
-        bool *ok;               /* per file: opened and counted */
+        bool *ok;               /* per file: opened and counted, not the same bytes as an earlier one */
         uint32_t *first_seq;    /* per file: sequence of its first page */
         size_t n_ok;
         uint32_t pages;
+        size_t unreadable;      /* files that could not be read: the batch is held back */
 } ImportBatchPlan;
 
 /* The namespaces of imported ids (random, fixed forever: changing them
@@ -232,37 +233,74 @@ static int importer_page(Importer *im, const ImportBatchPlan *plan, size_t fi, I
         return r;
 }
 
-/* First walk: open and hash every file, count pages, number them. */
+/* Whether a file that failed to open failed for what its bytes are (not
+ * an image, damaged, too large: the same on every run), or because it
+ * could not be read at all (permissions, I/O: it may open next time). */
+static bool importer_verdict_of_bytes(int r)
+{
+        return r == -EMEDIUMTYPE || r == -EBADMSG || r == -EFBIG || r == -EOPNOTSUPP;
+}
+
+/* A file of the plan: its hash and pages, unless an earlier file of the
+ * batch has the same bytes (the same pages: counted once). */
+static void importer_plan_add(Importer *im, ImportBatchPlan *plan, Hashmap *seen, size_t i, ImportFile *f)
+{
+        const char *first = hashmap_get(seen, importfile_sha256(f), SHA256_LEN);
+        char note[IMPORT_REASON_MAX];
+
+        if (first) {
+                snprintf(note, sizeof(note), "the same bytes as %.200s: its pages are imported once", first);
+                importreport_add(im->report, IMPORT_ENTRY_FLAGGED, plan->batch->files[i], -1, NULL, note);
+                return;
+        }
+        if (hashmap_put(seen, importfile_sha256(f), SHA256_LEN, (void *) plan->batch->files[i], NULL) < 0)
+                return; /* out of memory: a later duplicate is sent twice, the store keeps it once */
+        memcpy(plan->shas + plan->n_ok * SHA256_LEN, importfile_sha256(f), SHA256_LEN);
+        plan->ok[i] = true;
+        plan->first_seq[i] = plan->pages + 1;
+        plan->pages += importfile_pages(f);
+        plan->n_ok++;
+}
+
+/* First walk: open and hash every file, count pages, number them. The
+ * batch UUID is of every file that opened, so a batch with a file that
+ * could not be read is held back whole (see docs/IMPORT.md). */
 static int importer_plan(Importer *im, const ImportBatch *b, ImportBatchPlan *plan)
 {
-        char reason[IMPORT_REASON_MAX];
+        char reason[IMPORT_REASON_MAX], why[IMPORT_REASON_MAX + 160];
+        Hashmap *seen = hashmap_new();
         int r = 0;
 
         *plan = (ImportBatchPlan) { .batch = b };
         plan->shas = calloc(b->n_files ? b->n_files : 1, SHA256_LEN);
         plan->ok = calloc(b->n_files ? b->n_files : 1, sizeof(*plan->ok));
         plan->first_seq = calloc(b->n_files ? b->n_files : 1, sizeof(*plan->first_seq));
-        if (!plan->shas || !plan->ok || !plan->first_seq)
+        if (!seen || !plan->shas || !plan->ok || !plan->first_seq) {
+                hashmap_free(seen);
                 return -ENOMEM;
+        }
         for (size_t i = 0; i < b->n_files && !importer_quit; i++) {
                 ImportFile *f = NULL;
 
                 r = importfile_open(b->files[i], &f, reason);
                 if (r == -ENOMEM)
-                        return r;
-                if (r < 0) {
+                        break;
+                if (r < 0 && importer_verdict_of_bytes(r)) {
                         importer_fail(im, b->files[i], -1, NULL, reason);
-                        continue;
+                } else if (r < 0) {
+                        snprintf(why, sizeof(why), "%s; nothing of its batch (%zu files) is sent until it can be "
+                                 "read: run the import again then", reason, b->n_files);
+                        importer_fail(im, b->files[i], -1, NULL, why);
+                        plan->unreadable++;
+                } else {
+                        importer_plan_add(im, plan, seen, i, f);
                 }
-                memcpy(plan->shas + plan->n_ok * SHA256_LEN, importfile_sha256(f), SHA256_LEN);
-                plan->ok[i] = true;
-                plan->first_seq[i] = plan->pages + 1;
-                plan->pages += importfile_pages(f);
-                plan->n_ok++;
                 importfile_free(f);
+                r = 0;
         }
+        hashmap_free(seen);
         importer_batch_uuid(plan->shas, plan->n_ok, &plan->uuid);
-        return 0;
+        return r;
 }
 
 static void importer_plan_done(ImportBatchPlan *plan)
@@ -281,7 +319,7 @@ static int importer_batch(Importer *im, const ImportBatch *b)
         int r;
 
         r = importer_plan(im, b, &plan);
-        for (size_t i = 0; r >= 0 && i < b->n_files && !importer_quit; i++) {
+        for (size_t i = 0; r >= 0 && !plan.unreadable && i < b->n_files && !importer_quit; i++) {
                 ImportFile *f = NULL;
 
                 if (!plan.ok[i])

@@ -128,9 +128,11 @@ static int importsrc_walk(ImportSrc *s, const char *dir, const char *dossier, St
                         r = -ENOMEM;
                         break;
                 }
-                if (stat(p, &st) < 0)
-                        r = importsrc_bad(s, p, strerror(errno));
-                else if (S_ISDIR(st.st_mode))
+                /* An entry that cannot be looked at (a dangling link, no
+                 * permission) stays one of the folder's files: opening it
+                 * fails and holds the batch back (importer.c), rather than
+                 * the batch being sent without it under another UUID. */
+                if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
                         r = strlist_add(&dirs, p);
                 else
                         r = strlist_add(flat ? flat : &files, p);

@@ -4,11 +4,17 @@ a scanned PDF and a corrupt file stores every good page once under its
 content-derived UUID and reports the corrupt file; the pages are sent as
 they are (a multi-page TIFF as one-page TIFFs of the same pixels); the same
 import again stores nothing new; an import killed (SIGKILL) half-way and run
-again ends with every page stored exactly once; Ctrl-C stops it cleanly."""
+again ends with every page stored exactly once; Ctrl-C stops it cleanly. A
+folder with a file that cannot be read (a dangling link) is held back whole
+and sent, once the file reads, under the batch UUID of all its files; a
+file with the same bytes as another of its folder is imported once (and
+flagged), one in two folders too, with no use-after-free (ASan build)."""
 
 import io
+import os
 import signal
 import time
+import uuid
 
 from PIL import Image
 
@@ -47,6 +53,50 @@ def check_sent_as_is(good):
     for i in range(2):
         page = Image.open(io.BytesIO(images[d.page_uuid(pdf, i)]))
         h.check_eq(page.size, (1240, 1754), "scan.pdf page %d at its native size" % i)
+
+
+def check_held_and_duplicates(stack):
+    """dup/: w.png (a link to a file not there yet), x.png, y.png (x's bytes),
+    z.png; dup/sub/: a copy of x.png, a batch of its own."""
+    dup = h.path("dup")
+    (dup / "sub").mkdir(parents=True)
+    for name, text in (("x.png", "Ex"), ("z.png", "Zed"), ("w-target.png", "Double-u")):
+        d.render(text, size=(200, 280)).save(h.path(name), dpi=(300, 300))
+    for copy in (dup / "x.png", dup / "y.png", dup / "sub" / "x.png"):
+        copy.write_bytes(h.path("x.png").read_bytes())
+    (dup / "z.png").write_bytes(h.path("z.png").read_bytes())
+    os.symlink(h.path("w-target-later.png"), dup / "w.png")
+    spool = h.path("spool-dup")
+    look = ["sohoactl", "import", "--broker", h.ipc_endpoint("nobody"), "--spool", spool, "--no-wait", "--quiet",
+            "--report", h.path("report-dup.txt"), dup]
+    cp = h.run(look, check=False)
+    h.check_eq(cp.returncode, 1, "exit status with an unreadable file")
+    report = h.path("report-dup.txt").read_text()
+    h.check("w.png" in report and "nothing of its batch" in report,
+            "the report says the folder is held back for w.png:\n" + report)
+    images = d.spool_images(spool)
+    h.check_eq(sorted(images), [d.page_uuid(dup / "sub" / "x.png", 0)],
+               "nothing of the held folder spooled, its subfolder's batch is")
+
+    h.path("w-target.png").rename(h.path("w-target-later.png"))
+    cp = h.run(look, check=False)
+    h.check_eq(cp.returncode, 0, "exit status once the file reads (stderr: %s)" % cp.stderr[-300:])
+    images = d.spool_images(spool)
+    mine = {d.page_uuid(dup / n, 0) for n in ("w.png", "x.png", "z.png")}
+    h.check_eq(set(images), mine, "each distinct page spooled once")
+    # x.png's page was spooled first for sub/, and stays that batch's.
+    batch = uuid.UUID(d.batch_uuid([dup / "w.png", dup / "x.png", dup / "z.png"])).bytes
+    for name in ("w.png", "z.png"):
+        head = (spool / (d.page_uuid(dup / name, 0) + ".page")).read_bytes()[:4096]
+        h.check(batch in head, "%s carries the batch UUID of the whole folder, distinct files in order" % name)
+    report = h.path("report-dup.txt").read_text()
+    h.check("y.png" in report and "same bytes as" in report, "the duplicate is flagged:\n" + report)
+
+    # Through a worker: the page of x.png is remembered for both folders.
+    before = set(stack.stored())
+    cp = h.run(import_argv(stack, spool, dup), check=False)
+    h.check_eq(cp.returncode, 0, "exit status of the import with duplicates (stderr: %s)" % cp.stderr[-300:])
+    h.check_eq(set(stack.stored()) - before, mine, "pages stored for the folder with duplicates")
 
 
 def main():
@@ -109,6 +159,7 @@ def main():
     h.check_eq(p.wait(20), 130, "exit status after SIGINT")
     h.check("interrupted" in p.out(), "the report says the import was interrupted:\n" + p.out())
     h.run(import_argv(stack, spool_c, big2), timeout=90)
+    check_held_and_duplicates(stack)
     slow.term()
 
 
