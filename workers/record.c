@@ -1,8 +1,10 @@
 /* Mapping a page and its pipeline result into the store's row. The word
  * boxes are JSON objects {"t": text, "c": confidence, "b": [x0, y0, x1, y1]}
  * in pixels of the upright, deskewed page, as the PDF shows it. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,16 +48,185 @@ static const char *record_page_class(Sohoa__PageClass c)
         }
 }
 
-/* "" (protobuf's default) is no value. */
-static const char *record_string(const char *s)
+/* The latest capture time taken as one: 9999-12-31, PostgreSQL's and
+ * ISO 8601's last four-digit year. */
+#define RECORD_CAPTURED_MAX_US 253402300799999999LL
+#define RECORD_DPI_MAX 20000U
+
+static void record_note(RecordNotes *r, const char *fmt, ...) PRINTF_FMT(2, 3);
+
+static void record_note(RecordNotes *r, const char *fmt, ...)
 {
-        return s && *s ? s : NULL;
+        size_t n = strlen(r->cleaned);
+        va_list ap;
+
+        if (n + 3 >= sizeof(r->cleaned))
+                return;
+        if (n > 0) {
+                memcpy(r->cleaned + n, "; ", 3);
+                n += 2;
+        }
+        va_start(ap, fmt);
+        vsnprintf(r->cleaned + n, sizeof(r->cleaned) - n, fmt, ap);
+        va_end(ap);
+}
+
+/* A number that places the page in its batch, out of range: noted, and the
+ * page's header problem (the first one) set. */
+static void record_problem(RecordNotes *r, const char *field, uint32_t value, const char *done)
+{
+        if (!*r->problem)
+                snprintf(r->problem, sizeof(r->problem),
+                         "header: %s %u out of range (1..%u), %s", field, value, RECORD_COUNT_MAX, done);
+        record_note(r, "%s %u out of range, %s", field, value, done);
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), or 0. */
+static size_t record_utf8_len(const unsigned char *s)
+{
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+        if (s[0] >= 0xe0 && s[0] <= 0xef) {
+                unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
+
+                return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+        }
+        if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+                unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+
+                return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
+        }
+        return 0;
+}
+
+/* s as valid UTF-8: s itself, or a copy in *owned with every byte that
+ * starts no valid sequence replaced by U+FFFD. "" (protobuf's default) is
+ * no value: NULL. */
+static int record_string(RecordNotes *r, const char *field, const char *s, char **owned, const char **ret)
+{
+        const unsigned char *u = (const unsigned char *) s;
+        size_t i = 0, n = 0, bad = 0;
+        char *copy;
+
+        *ret = NULL;
+        if (!s || !*s)
+                return 0;
+        for (size_t k; u[i]; i += k ? k : 1)
+                if ((k = record_utf8_len(u + i)) == 0)
+                        bad++;
+        if (bad == 0) {
+                *ret = s;
+                return 0;
+        }
+        copy = malloc(i + 2 * bad + 1);
+        if (!copy)
+                return -ENOMEM;
+        for (size_t j = 0, k; u[j]; j += k ? k : 1) {
+                k = record_utf8_len(u + j);
+                if (k == 0) {
+                        memcpy(copy + n, "\xef\xbf\xbd", 3);
+                        n += 3;
+                } else {
+                        memcpy(copy + n, s + j, k);
+                        n += k;
+                }
+        }
+        copy[n] = '\0';
+        *owned = copy;
+        *ret = copy;
+        record_note(r, "%s: %zu byte%s of invalid UTF-8 replaced with U+FFFD", field, bad, bad == 1 ? "" : "s");
+        return 0;
+}
+
+static bool record_dossier_form(const char *c)
+{
+        /* 9 = digit, X = upper-case letter, others literal. */
+        static const char form[] = "999.99.99.X99-999999-9999";
+
+        if (strlen(c) != sizeof(form) - 1)
+                return false;
+        for (size_t i = 0; form[i]; i++) {
+                if (form[i] == '9' ? !isdigit((unsigned char) c[i])
+                    : form[i] == 'X' ? !isupper((unsigned char) c[i])
+                                     : form[i] != c[i])
+                        return false;
+        }
+        return true;
+}
+
+/* The dossier code in its form (trimmed, upper case), or NULL. */
+static int record_dossier(RecordNotes *r, const char *code, char **owned, const char **ret)
+{
+        size_t n;
+        char *c;
+
+        *ret = NULL;
+        if (!code || !*code)
+                return 0;
+        while (*code == ' ' || *code == '\t')
+                code++;
+        n = strlen(code);
+        while (n > 0 && (code[n - 1] == ' ' || code[n - 1] == '\t' || code[n - 1] == '\n' || code[n - 1] == '\r'))
+                n--;
+        c = strndup(code, n);
+        if (!c)
+                return -ENOMEM;
+        for (char *p = c; *p; p++)
+                *p = (char) toupper((unsigned char) *p);
+        if (!record_dossier_form(c)) {
+                record_note(r, "dossier_code of %zu bytes is not NNN.NN.NN.XNN-yymmdd-NNNN: dropped", n);
+                free(c);
+                return 0;
+        }
+        *owned = c;
+        *ret = c;
+        return 0;
+}
+
+/* The numbers of the header, into range. */
+static void record_numbers(StorePage *p, RecordNotes *r, const Sohoa__Page *page)
+{
+        if (p->sequence == 0 || p->sequence > RECORD_COUNT_MAX) {
+                uint32_t was = p->sequence;
+
+                p->sequence = p->sequence == 0 ? 1 : RECORD_COUNT_MAX;
+                p->last_in_batch = false;
+                record_problem(r, "sequence", was, p->sequence == 1 ? "stored as 1" : "stored as 100000");
+        }
+        if (p->sheet > RECORD_COUNT_MAX) {
+                record_problem(r, "sheet", p->sheet, "dropped");
+                p->sheet = 0;
+        }
+        if (p->batch_pages > RECORD_COUNT_MAX) {
+                record_problem(r, "batch_pages", p->batch_pages, "dropped");
+                p->batch_pages = 0;
+        }
+        if (p->declared_sheets > RECORD_COUNT_MAX) {
+                record_problem(r, "declared_sheets", p->declared_sheets, "dropped");
+                p->declared_sheets = 0;
+        }
+        if (p->dpi > RECORD_DPI_MAX) {
+                record_note(r, "dpi %u out of range, dropped", p->dpi);
+                p->dpi = 0;
+        }
+        if (p->source_index > INT32_MAX) {
+                record_note(r, "source_index %u out of range, stored as %d", p->source_index, INT32_MAX);
+                p->source_index = INT32_MAX;
+        }
+        if (page->captured_at_us < 0 || page->captured_at_us > RECORD_CAPTURED_MAX_US) {
+                record_note(r, "captured_at_us %lld out of range, dropped", (long long) page->captured_at_us);
+                p->captured_at_us = 0;
+        }
 }
 
 int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t image_len,
                 const char *worker_id)
 {
         StorePage *p = &r->page;
+        int k;
 
         *r = (Record) {};
         store_page_init(p);
@@ -72,20 +243,65 @@ int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t
         p->image_bytes = page->image_bytes;
         p->format = record_format(page->format, image, image_len);
         p->dpi = page->dpi;
-        p->mode = record_string(page->mode);
         p->captured_at_us = page->captured_at_us;
-        p->origin_id = record_string(page->origin_id);
         p->page_class = record_page_class(page->page_class);
-        p->dossier_code = record_string(page->dossier_code);
-        p->source_name = record_string(page->source_name);
         p->source_index = page->source_index;
         p->last_in_batch = page->last_in_batch;
         p->declared_sheets = page->declared_sheets;
         p->batch_pages = page->batch_pages;
         p->worker_id = worker_id;
-        p->original = image;
-        p->original_len = image_len;
+        p->original = r->image = image;
+        p->original_len = r->image_len = image_len;
+        record_numbers(p, &r->notes, page);
+        k = record_string(&r->notes, "mode", page->mode, &r->strings[0], &p->mode);
+        if (k >= 0)
+                k = record_string(&r->notes, "origin_id", page->origin_id, &r->strings[1], &p->origin_id);
+        if (k >= 0)
+                k = record_string(&r->notes, "source_name", page->source_name, &r->strings[2],
+                                  &p->source_name);
+        if (k >= 0)
+                k = record_dossier(&r->notes, page->dossier_code, &r->strings[3], &p->dossier_code);
+        if (k < 0)
+                return k;
+        p->cleaned = *r->notes.cleaned ? r->notes.cleaned : NULL;
         return 0;
+}
+
+int record_close_init(RecordClose *rc, const Sohoa__Page *page, const char *worker_id)
+{
+        StoreBatchClose *c = &rc->close;
+        int k;
+
+        *rc = (RecordClose) {};
+        if (uuid_from_bytes(page->page_uuid.data, page->page_uuid.len, &c->close_uuid) < 0 ||
+            uuid_from_bytes(page->batch_uuid.data, page->batch_uuid.len, &c->batch_uuid) < 0 ||
+            page->sha256.len != SHA256_LEN)
+                return -EBADMSG;
+        c->pages = page->batch_pages;
+        c->declared_sheets = page->declared_sheets;
+        c->page_class = record_page_class(page->page_class);
+        c->worker_id = worker_id;
+        /* A count out of range cannot be recorded: the caller refuses the
+         * close. Declared sheets out of range are only dropped. */
+        if (c->pages > RECORD_COUNT_MAX)
+                record_problem(&rc->notes, "batch_pages", c->pages, "close not recorded");
+        if (c->declared_sheets > RECORD_COUNT_MAX) {
+                record_note(&rc->notes, "declared_sheets %u out of range, dropped", c->declared_sheets);
+                c->declared_sheets = 0;
+        }
+        k = record_string(&rc->notes, "origin_id", page->origin_id, &rc->strings[0], &c->origin_id);
+        if (k >= 0)
+                k = record_dossier(&rc->notes, page->dossier_code, &rc->strings[1], &c->dossier_code);
+        if (k < 0)
+                return k;
+        c->note = *rc->notes.cleaned ? rc->notes.cleaned : NULL;
+        return 0;
+}
+
+void record_close_done(RecordClose *rc)
+{
+        for (size_t i = 0; i < ELEMENTSOF(rc->strings); i++)
+                rc->strings[i] = mfree(rc->strings[i]);
 }
 
 static void record_json_string(FILE *f, const char *s)
@@ -200,9 +416,30 @@ void record_set_failed(Record *r, const char *reason)
         r->page.failure_reason = reason;
 }
 
+void record_set_minimal(Record *r, const char *reason)
+{
+        StorePage *p = &r->page, keep = *p;
+
+        store_page_init(p);
+        p->page_uuid = keep.page_uuid;
+        p->batch_uuid = keep.batch_uuid;
+        p->sequence = keep.sequence;
+        memcpy(p->sha256, keep.sha256, SHA256_LEN);
+        p->image_bytes = keep.image_bytes;
+        p->format = keep.format; /* one of ours, never the peer's */
+        p->worker_id = keep.worker_id;
+        p->cleaned = keep.cleaned;
+        p->original = r->image; /* also when a page processed well had let it go */
+        p->original_len = r->image_len;
+        p->no_verdict = true;
+        record_set_failed(r, reason);
+}
+
 void record_done(Record *r)
 {
         free(r->word_boxes_json);
         free(r->stage_ms_json);
         r->word_boxes_json = r->stage_ms_json = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(r->strings); i++)
+                r->strings[i] = mfree(r->strings[i]);
 }
