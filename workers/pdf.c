@@ -210,30 +210,39 @@ static int pdf_encode_jpeg(PIX *img, int quality, int dpi, uint8_t **ret_data, s
         c.dest = &j.dest;
         c.image_width = (JDIMENSION)w;
         c.image_height = (JDIMENSION)h;
-        c.input_components = depth == 8 ? 1 : 3;
-        c.in_color_space = depth == 8 ? JCS_GRAYSCALE : JCS_RGB;
+        /* Leptonica keeps pixels in 32-bit words, most significant byte
+         * first: an RGBA word is X, B, G, R in memory on a little-endian
+         * machine, which libjpeg-turbo reads as it is; grey bytes are
+         * swapped back four at a time. */
+        c.input_components = depth == 8 ? 1 : 4;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        c.in_color_space = depth == 8 ? JCS_GRAYSCALE : JCS_EXT_XBGR;
+#else
+        c.in_color_space = depth == 8 ? JCS_GRAYSCALE : JCS_EXT_RGBX;
+#endif
         jpeg_set_defaults(&c);
         jpeg_set_quality(&c, quality, TRUE);
         c.optimize_coding = TRUE;
         c.density_unit = 1; /* dots per inch */
         c.X_density = c.Y_density = (UINT16)MIN(dpi, 65535);
-        row = malloc((size_t)w * 3);
+        row = malloc((size_t)pixGetWpl(img) * 4);
         if (!row)
                 longjmp(j.jump, 1);
         jpeg_start_compress(&c, TRUE);
         for (int y = 0; y < h; y++) {
-                const l_uint32 *line = pixGetData(img) + (size_t)y * pixGetWpl(img);
-                JSAMPROW rp = row;
+                l_uint32 *line = pixGetData(img) + (size_t)y * pixGetWpl(img);
+                JSAMPROW rp = (JSAMPROW)line;
 
-                if (depth == 8)
-                        for (int x = 0; x < w; x++)
-                                row[x] = (unsigned char)GET_DATA_BYTE(line, x);
-                else
-                        for (int x = 0; x < w; x++) {
-                                row[3 * x] = (unsigned char)(line[x] >> L_RED_SHIFT);
-                                row[3 * x + 1] = (unsigned char)(line[x] >> L_GREEN_SHIFT);
-                                row[3 * x + 2] = (unsigned char)(line[x] >> L_BLUE_SHIFT);
+                if (depth == 8) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                        for (int k = 0; k < pixGetWpl(img); k++) {
+                                uint32_t v = __builtin_bswap32(line[k]);
+
+                                memcpy(row + 4 * k, &v, 4);
                         }
+                        rp = row;
+#endif
+                }
                 jpeg_write_scanlines(&c, &rp, 1);
         }
         jpeg_finish_compress(&c);
