@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "dossier.h"
 #include "importer.h"
 
 /* mkdir -p. */
@@ -242,7 +243,7 @@ static int import_parse_args(int argc, char **argv, ImportArgs *a)
                 default: import_usage(stderr); return -EINVAL;
                 }
         }
-        if (a->dossier && !importsrc_dossier_valid(a->dossier)) {
+        if (a->dossier && !dossier_valid(a->dossier)) {
                 fprintf(stderr, "sohoactl import: --dossier: not a dossier code (NNN.NN.NN.XNN-yymmdd-NNNN): %s\n",
                         a->dossier);
                 return -EINVAL;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dossier.h"
 #include "importsrc.h"
 
 /* Folders deeper than this are not walked (a symlink loop ends here). */
@@ -320,7 +321,7 @@ int importsrc_from_manifest(const char *manifest, ImportSrc **ret)
                         r = -EINVAL;
                 } else if (lineno == 1 && strcmp(importsrc_trim(f[0]), "path") == 0)
                         continue; /* the header row */
-                else if (nf > 1 && importsrc_trim(f[1])[0] && !importsrc_dossier_valid(importsrc_trim(f[1]))) {
+                else if (nf > 1 && importsrc_trim(f[1])[0] && !dossier_valid(importsrc_trim(f[1]))) {
                         fprintf(stderr, "sohoactl import: %s:%u: not a dossier code (NNN.NN.NN.XNN-yymmdd-NNNN): %s\n",
                                 manifest, lineno, f[1]);
                         r = -EINVAL;
@@ -362,22 +363,4 @@ ImportSrc *importsrc_free(ImportSrc *s)
         free(s->bad_reasons);
         free(s);
         return NULL;
-}
-
-bool importsrc_dossier_valid(const char *c)
-{
-        /* 9 = digit, X = upper-case letter, others literal. */
-        static const char form[] = "999.99.99.X99-999999-9999";
-
-        if (strlen(c) != sizeof(form) - 1)
-                return false;
-        for (size_t i = 0; form[i]; i++) {
-                if (form[i] == '9' && !isdigit((unsigned char) c[i]))
-                        return false;
-                if (form[i] == 'X' && !isupper((unsigned char) c[i]))
-                        return false;
-                if (form[i] != '9' && form[i] != 'X' && form[i] != c[i])
-                        return false;
-        }
-        return true;
 }

@@ -39,5 +39,3 @@ MUST_CHECK int importsrc_from_paths(char *const *paths, size_t n, const char *do
 MUST_CHECK int importsrc_from_manifest(const char *manifest, ImportSrc **ret);
 ImportSrc *importsrc_free(ImportSrc *s);
 
-/* Whether code has the form <OrganId>-<yymmdd>-<NNNN>, OrganId NNN.NN.NN.XNN. */
-bool importsrc_dossier_valid(const char *code);
