@@ -62,6 +62,48 @@ const char *msg_type_to_string(MsgType t)
         return type_names[t];
 }
 
+const char *msg_page_class_to_string(Sohoa__PageClass c)
+{
+        switch (c) {
+        case SOHOA__PAGE_CLASS__CLASS_INTERACTIVE:
+                return "interactive";
+        case SOHOA__PAGE_CLASS__CLASS_BULK:
+                return "bulk";
+        default:
+                return NULL;
+        }
+}
+
+const char *msg_side_to_string(Sohoa__Side s)
+{
+        switch (s) {
+        case SOHOA__SIDE__SIDE_UNKNOWN:
+                return "unknown";
+        case SOHOA__SIDE__SIDE_FRONT:
+                return "front";
+        case SOHOA__SIDE__SIDE_BACK:
+                return "back";
+        default:
+                return NULL;
+        }
+}
+
+const char *msg_role_to_string(Sohoa__Role r)
+{
+        switch (r) {
+        case SOHOA__ROLE__ROLE_STATION:
+                return "station";
+        case SOHOA__ROLE__ROLE_IMPORTER:
+                return "importer";
+        case SOHOA__ROLE__ROLE_WORKER:
+                return "worker";
+        case SOHOA__ROLE__ROLE_ADMIN:
+                return "admin";
+        default:
+                return NULL;
+        }
+}
+
 int msg_page_check(const Sohoa__Page *p, size_t image_len)
 {
         if (!p)

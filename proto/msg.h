@@ -72,6 +72,15 @@ typedef struct Msg {
 /* Name of a command ("HELLO"), or "UNKNOWN". Static string. */
 const char *msg_type_to_string(MsgType t);
 
+/* The protocol's enums by the names logs, status output and the database
+ * use: "interactive", "bulk"; "unknown", "front", "back"; "station",
+ * "importer", "worker", "admin". NULL for a number the enum does not have
+ * (protobuf-c keeps unknown numbers) and for CLASS_INVALID and ROLE_INVALID.
+ * Static strings. */
+const char *msg_page_class_to_string(Sohoa__PageClass c);
+const char *msg_side_to_string(Sohoa__Side s);
+const char *msg_role_to_string(Sohoa__Role r);
+
 /* Decode frames (without routing id) into *ret. max_image bounds the image
  * frame. Returns 0, or:
  *   -EPROTO      the "SOHA" signature with another major version

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "record.h"
 
 /* Pages below this resolution fall short of the rules for electronic copies. */
@@ -34,18 +35,6 @@ static const char *record_format(Sohoa__ImageFormat f, const uint8_t *image, siz
         if (len >= 3 && memcmp(image, "\xff\xd8\xff", 3) == 0)
                 return "jpeg";
         return NULL;
-}
-
-static const char *record_page_class(Sohoa__PageClass c)
-{
-        switch (c) {
-        case SOHOA__PAGE_CLASS__CLASS_INTERACTIVE:
-                return "interactive";
-        case SOHOA__PAGE_CLASS__CLASS_BULK:
-                return "bulk";
-        default:
-                return NULL;
-        }
 }
 
 /* The latest capture time taken as one: 9999-12-31, PostgreSQL's and
@@ -244,7 +233,7 @@ int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t
         p->format = record_format(page->format, image, image_len);
         p->dpi = page->dpi;
         p->captured_at_us = page->captured_at_us;
-        p->page_class = record_page_class(page->page_class);
+        p->page_class = msg_page_class_to_string(page->page_class);
         p->source_index = page->source_index;
         p->last_in_batch = page->last_in_batch;
         p->declared_sheets = page->declared_sheets;
@@ -279,7 +268,7 @@ int record_close_init(RecordClose *rc, const Sohoa__Page *page, const char *work
                 return -EBADMSG;
         c->pages = page->batch_pages;
         c->declared_sheets = page->declared_sheets;
-        c->page_class = record_page_class(page->page_class);
+        c->page_class = msg_page_class_to_string(page->page_class);
         c->worker_id = worker_id;
         /* A count out of range cannot be recorded: the caller refuses the
          * close. Declared sheets out of range are only dropped. */

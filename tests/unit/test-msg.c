@@ -1033,6 +1033,17 @@ static void test_names(void)
         CHECK(strcmp(msg_type_to_string(_MSG_TYPE_INVALID), "UNKNOWN") == 0);
         for (int t = 1; t < _MSG_TYPE_MAX; t++)
                 CHECK(strcmp(msg_type_to_string((MsgType) t), "UNKNOWN") != 0);
+        CHECK(strcmp(msg_page_class_to_string(SOHOA__PAGE_CLASS__CLASS_INTERACTIVE), "interactive") == 0);
+        CHECK(strcmp(msg_page_class_to_string(SOHOA__PAGE_CLASS__CLASS_BULK), "bulk") == 0);
+        CHECK(msg_page_class_to_string(SOHOA__PAGE_CLASS__CLASS_INVALID) == NULL);
+        CHECK(msg_page_class_to_string((Sohoa__PageClass) 7) == NULL);
+        CHECK(strcmp(msg_side_to_string(SOHOA__SIDE__SIDE_UNKNOWN), "unknown") == 0);
+        CHECK(strcmp(msg_side_to_string(SOHOA__SIDE__SIDE_BACK), "back") == 0);
+        CHECK(msg_side_to_string((Sohoa__Side) 3) == NULL);
+        CHECK(strcmp(msg_role_to_string(SOHOA__ROLE__ROLE_IMPORTER), "importer") == 0);
+        CHECK(strcmp(msg_role_to_string(SOHOA__ROLE__ROLE_ADMIN), "admin") == 0);
+        CHECK(msg_role_to_string(SOHOA__ROLE__ROLE_INVALID) == NULL);
+        CHECK(msg_role_to_string((Sohoa__Role) -1) == NULL);
         CHECK_RC(msg_epoch(&m), 0);
         CHECK_RC(msg_epoch(NULL), 0);
         msg_done(&m);
