@@ -383,6 +383,9 @@ static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *re
                             "before any work",
                             t->uuid, job_store_error(j, err, sizeof(err)), (double) (deadline - start) / 1e6);
                 r = store_lookup_retry(j->store, &rec->page.page_uuid, deadline, cancel, &l);
+                if (r >= 0)
+                        log_info("page %s: database back after %.1f s of retries", t->uuid,
+                                 (double) (clock_mono_us() - start) / 1e6);
         }
         if (r < 0)
                 return job_db_problem(j, wj, what, r);

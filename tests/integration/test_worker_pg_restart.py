@@ -1,5 +1,6 @@
-"""PostgreSQL stopped while a worker stores: the worker keeps the page and
-retries the whole transaction while its main thread keeps heartbeating; when
+"""PostgreSQL stopped while a worker takes a page: the worker keeps the page
+and retries (its look-up, before any OCR, then the whole transaction) while
+its main thread keeps heartbeating; when
 PostgreSQL is back the page is stored once and acknowledged, and the broker
 never lost the worker (no redispatch, its peer entry kept throughout)."""
 
