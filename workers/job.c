@@ -101,17 +101,20 @@ void job_counts(const Job *j, uint64_t *ret_pages, uint64_t *ret_ocr)
         *ret_ocr = atomic_load(&j->ocr_pages);
 }
 
-/* The store's last error on one line: libpq's messages span several. */
+/* The store's last error on one line (libpq's messages span several), in
+ * printable ASCII: it may become a failure reason, stored and sent back, and
+ * cutting it to size must not leave half a UTF-8 sequence behind. */
 static const char *job_store_error(Job *j, char *buf, size_t size)
 {
         size_t n = 0;
 
         for (const char *e = store_last_error(j->store); *e && n + 1 < size; e++) {
-                bool space = *e == '\n' || *e == '\t' || *e == ' ';
+                unsigned char c = (unsigned char) *e;
+                bool space = c == '\n' || c == '\t' || c == ' ';
 
                 if (space && (n == 0 || buf[n - 1] == ' '))
                         continue;
-                buf[n++] = space ? ' ' : *e;
+                buf[n++] = space ? ' ' : c < 0x20 || c > 0x7e ? '?' : (char) c;
         }
         while (n > 0 && buf[n - 1] == ' ')
                 n--;
