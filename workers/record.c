@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dossier.h"
 #include "msg.h"
 #include "record.h"
 
@@ -130,22 +131,6 @@ static int record_string(RecordNotes *r, const char *field, const char *s, char 
         return 0;
 }
 
-static bool record_dossier_form(const char *c)
-{
-        /* 9 = digit, X = upper-case letter, others literal. */
-        static const char form[] = "999.99.99.X99-999999-9999";
-
-        if (strlen(c) != sizeof(form) - 1)
-                return false;
-        for (size_t i = 0; form[i]; i++) {
-                if (form[i] == '9' ? !isdigit((unsigned char) c[i])
-                    : form[i] == 'X' ? !isupper((unsigned char) c[i])
-                                     : form[i] != c[i])
-                        return false;
-        }
-        return true;
-}
-
 /* The dossier code in its form (trimmed, upper case), or NULL. */
 static int record_dossier(RecordNotes *r, const char *code, char **owned, const char **ret)
 {
@@ -165,8 +150,8 @@ static int record_dossier(RecordNotes *r, const char *code, char **owned, const 
                 return -ENOMEM;
         for (char *p = c; *p; p++)
                 *p = (char) toupper((unsigned char) *p);
-        if (!record_dossier_form(c)) {
-                record_note(r, "dossier_code of %zu bytes is not NNN.NN.NN.XNN-yymmdd-NNNN: dropped", n);
+        if (!dossier_valid(c)) {
+                record_note(r, "dossier_code of %zu bytes is not " DOSSIER_CODE_FORM ": dropped", n);
                 free(c);
                 return 0;
         }

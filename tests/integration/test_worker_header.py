@@ -63,12 +63,14 @@ def main():
 
     # A name that is not UTF-8: stored processed, the name cleaned.
     bad_name = named_copy(pages["one_line"], b"scan-\xff\xfe-1.png")
-    spooled, events, _ = send(s, [bad_name], "--batch-uuid", "1d2c3b4a-0000-4000-8000-000000000001")
+    spooled, events, _ = send(s, [bad_name], "--batch-uuid", "1d2c3b4a-0000-4000-8000-000000000001",
+                              "--dossier", " 000.00.53.h48-240101-0007 ")
     u = spooled[0]
     h.check_eq([e[0] for e in events.get(u, [])], ["stored"], "outcome of a page named in bytes not UTF-8")
     name, text = s.page(u, "source_name, length(ocr_text) > 10")
     h.check(name.endswith("scan-\ufffd\ufffd-1.png"), "source_name with U+FFFD: %r" % name)
     h.check_eq(text, "t", "the page was processed")
+    h.check_eq(s.page(u, "dossier_code")[0], "000.00.53.H48-240101-0007", "dossier code trimmed, upper case")
     a = audit(s, u)
     h.check_eq(a[0][0], "page.stored", "audit action")
     h.check("source_name: 2 bytes of invalid UTF-8 replaced with U+FFFD" in (a[0][1].get("cleaned") or ""),
@@ -76,20 +78,21 @@ def main():
 
     # Sequence and sheet 4294967295 (and the name): stored failed, raw.
     bad_seq = named_copy(pages["clean"], b"seq-\xc3-2.png")
-    spooled, events, _ = send(s, [bad_seq], "--sequence", "4294967295", "--last")
+    spooled, events, _ = send(s, [bad_seq], "--sequence", "4294967295", "--last", "--dossier", "000.00.53.H48-241301-0007")
     u = spooled[0]
     h.check_eq([e[0] for e in events.get(u, [])], ["stored_failed"], "outcome of sequence 4294967295")
     reason = events[u][0][1]
     h.check(reason.startswith("header: sequence 4294967295 out of range (1..100000), stored as 100000"),
             "reason: %r" % reason)
-    row = s.page(u, "status, sequence, sheet IS NULL, failure_reason, source_name")
-    h.check_eq(row[:4], ["failed", "100000", "t", reason], "row of the page with sequence 4294967295")
+    row = s.page(u, "status, sequence, sheet IS NULL, failure_reason, source_name, dossier_code IS NULL")
+    h.check_eq(row[:4] + row[5:], ["failed", "100000", "t", reason, "t"], "row of the page with sequence 4294967295")
     h.check("\ufffd" in row[4], "its source_name cleaned: %r" % row[4])
     h.check_eq(hashlib.sha256(s.blob(u, "original").read_bytes()).hexdigest(),
                hashlib.sha256(pages["clean"].read_bytes()).hexdigest(), "its original bytes")
     cleaned = audit(s, u)[0][1]["cleaned"]
     for part in ("sheet 4294967295 out of range, dropped", "batch_pages 4294967295 out of range, dropped",
-                 "declared_sheets 4294967295 out of range, dropped", "source_name: 1 byte of invalid UTF-8"):
+                 "declared_sheets 4294967295 out of range, dropped", "source_name: 1 byte of invalid UTF-8",
+                 "dossier_code of 25 bytes is not NNN.NN.NN.XNN-yymmdd-NNNN: dropped"):
         h.check(part in cleaned, "%r in the audit entry: %r" % (part, cleaned))
 
     # What the schema refuses all the same: stored again, bare, failed.
