@@ -80,7 +80,7 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
                 return;
         }
         log_info("%s %s connected (%s, %u page(s) held for it)",
-                 p->role == SOHOA__ROLE__ROLE_STATION ? "station" : "importer", p->id,
+                 msg_role_to_string(p->role), p->id,
                  h->software ? h->software : "", p->held_pages);
         broker_send_welcome(b, false, p->rid, p->rid_len, broker_credit(b, p->klass), p->id);
 }
@@ -213,7 +213,7 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 break;
         case MSG_BYE:
                 log_info("%s %s said BYE (%u page(s) held for it)",
-                         p->role == SOHOA__ROLE__ROLE_STATION ? "station" : "importer", p->id,
+                         msg_role_to_string(p->role), p->id,
                          p->held_pages);
                 peer_bye(b->peers, p);
                 (void) peer_reap(b->peers, p);

@@ -159,30 +159,16 @@ out:
 
 static const char *status_role(Sohoa__Role r)
 {
-        switch (r) {
-        case SOHOA__ROLE__ROLE_STATION:
-                return "station";
-        case SOHOA__ROLE__ROLE_IMPORTER:
-                return "importer";
-        case SOHOA__ROLE__ROLE_WORKER:
-                return "worker";
-        case SOHOA__ROLE__ROLE_ADMIN:
-                return "admin";
-        default:
-                return "invalid";
-        }
+        const char *s = msg_role_to_string(r);
+
+        return s ? s : "invalid";
 }
 
 static const char *status_class(Sohoa__PageClass c)
 {
-        switch (c) {
-        case SOHOA__PAGE_CLASS__CLASS_INTERACTIVE:
-                return "interactive";
-        case SOHOA__PAGE_CLASS__CLASS_BULK:
-                return "bulk";
-        default:
-                return "invalid";
-        }
+        const char *s = msg_page_class_to_string(c);
+
+        return s ? s : "invalid";
 }
 
 /* Every uint64 field of Counters, by its protobuf name, in field order. */
