@@ -5,41 +5,15 @@ keeps serving every other peer, and no page is lost. Only another major
 version is answered, with one BYE; junk gets no answer."""
 
 import os
-import struct
 
 import harness as h
+from rawwire import HDR, field_bytes, field_varint, hello
 from spine import Stack
 
 try:
     import zmq
 except ImportError:  # python3-zmq is installed by ./run setup
     zmq = None
-
-HDR = b"SOHA\x01\x00"
-
-
-def varint(n):
-    out = b""
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def field_bytes(num, data):
-    return varint(num << 3 | 2) + varint(len(data)) + data
-
-
-def field_varint(num, v):
-    return varint(num << 3) + varint(v)
-
-
-def hello(peer_id, role):
-    return field_bytes(1, peer_id.encode()) + field_varint(2, role)
-
 
 def garbage_sequences():
     page = (field_bytes(1, os.urandom(16)) + field_bytes(2, os.urandom(16)) +
