@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "page.h"
 
 static int read_file(const char *path, uint8_t **ret, size_t *ret_len) {
@@ -38,25 +39,9 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_len) {
         return 0;
 }
 
-static void json_string(FILE *out, const char *s) {
-        fputc('"', out);
-        for (; s && *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c == '"' || c == '\\')
-                        fprintf(out, "\\%c", c);
-                else if (c == '\n')
-                        fputs("\\n", out);
-                else if (c < 0x20)
-                        fprintf(out, "\\u%04x", c);
-                else
-                        fputc(c, out);
-        }
-        fputc('"', out);
-}
-
 static void print_result(FILE *out, const char *path, const PageResult *res) {
         fputs("{\"file\":", out);
-        json_string(out, path);
+        json_write_escaped(out, path);
         fprintf(out, ",\"width\":%d,\"height\":%d,\"dpi\":%d,\"dpi_assumed\":%s,\"kind\":\"%s\"",
                 res->decode.width, res->decode.height, res->dpi,
                 res->dpi_assumed ? "true" : "false", decode_kind_to_string(res->decode.kind));
@@ -70,7 +55,7 @@ static void print_result(FILE *out, const char *path, const PageResult *res) {
                 res->deskew.confidence, res->deskew.applied ? "true" : "false");
         fprintf(out, ",\"ocr_error\":%d,\"mean_conf\":%d,\"words\":%zu,\"text\":", res->ocr_error,
                 res->ocr ? res->ocr->mean_confidence : -1, res->ocr ? res->ocr->n_words : 0);
-        json_string(out, res->ocr ? res->ocr->text : "");
+        json_write_escaped(out, res->ocr ? res->ocr->text : "");
         fprintf(out, ",\"pdf_size\":%zu,\"pdf_original\":%s,\"timings_ms\":{", res->pdf_size,
                 res->pdf_original ? "true" : "false");
         for (int s = 0; s < _PAGE_STAGE_MAX; s++)
@@ -158,9 +143,9 @@ int main(int argc, char **argv) {
                 free(data);
                 if (r < 0) {
                         printf("{\"file\":");
-                        json_string(stdout, argv[i]);
+                        json_write_escaped(stdout, argv[i]);
                         printf(",\"error\":%d,\"reason\":", r);
-                        json_string(stdout, reason ? reason : strerror(-r));
+                        json_write_escaped(stdout, reason ? reason : strerror(-r));
                         printf("}\n");
                         status = 1;
                         continue;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dossier.h"
+#include "json.h"
 #include "msg.h"
 #include "record.h"
 
@@ -278,22 +279,6 @@ void record_close_done(RecordClose *rc)
                 rc->strings[i] = mfree(rc->strings[i]);
 }
 
-static void record_json_string(FILE *f, const char *s)
-{
-        fputc('"', f);
-        for (; s && *s; s++) {
-                unsigned char c = (unsigned char) *s;
-
-                if (c == '"' || c == '\\')
-                        fprintf(f, "\\%c", c);
-                else if (c < 0x20)
-                        fprintf(f, "\\u%04x", c);
-                else
-                        fputc(c, f);
-        }
-        fputc('"', f);
-}
-
 static int record_words_json(const OcrResult *ocr, char **ret)
 {
         char *buf = NULL;
@@ -308,7 +293,7 @@ static int record_words_json(const OcrResult *ocr, char **ret)
                 const OcrWord *w = &ocr->words[i];
 
                 fputs(i ? ",{\"t\":" : "{\"t\":", f);
-                record_json_string(f, w->text);
+                json_write_escaped(f, w->text);
                 fprintf(f, ",\"c\":%.1f,\"b\":[%d,%d,%d,%d]}", isfinite(w->confidence) ? w->confidence : 0.0,
                         w->x0, w->y0, w->x1, w->y1);
         }

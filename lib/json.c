@@ -118,7 +118,7 @@ static size_t json_utf8_len(const unsigned char *s)
 
 void json_write_escaped(FILE *f, const char *s)
 {
-        const unsigned char *p = (const unsigned char *) s;
+        const unsigned char *p = (const unsigned char *) (s ? s : "");
 
         fputc('"', f);
         while (*p) {

@@ -1,4 +1,5 @@
-/* A small streaming JSON writer for sohoactl's --json output: it places
+/* A small streaming JSON writer (sohoactl's --json output, the worker's
+ * word boxes and stage times, sohoa-pagetool's report): it places
  * commas and indentation itself, and escapes every string (control
  * characters, quotes, backslashes; bytes that are not UTF-8 become U+FFFD)
  * so the output always parses. */
@@ -40,5 +41,5 @@ void json_field_string(Json *j, const char *key, const char *s);
 void json_field_uint(Json *j, const char *key, uint64_t v);
 void json_field_bool(Json *j, const char *key, bool v);
 
-/* s escaped as a JSON string literal, quotes included. */
+/* s escaped as a JSON string literal, quotes included; NULL writes "". */
 void json_write_escaped(FILE *f, const char *s);
