@@ -39,7 +39,9 @@ typedef struct PageOptions {
 
 typedef struct PageResult {
         DecodeInfo decode;
-        int dpi;                    /* used for OCR and the PDF */
+        int dpi;                    /* the page's, used for the PDF */
+        int ocr_dpi;                /* the page was read at: dpi, or dpi / k reduced */
+        bool ocr_reread;            /* read reduced first, then again at dpi */
         bool dpi_assumed;           /* the file stated none: default_dpi */
         BlankResult blank;
         OrientResult orient;

@@ -53,6 +53,8 @@ static void print_result(FILE *out, const char *path, const PageResult *res) {
                 res->orient.left_conf);
         fprintf(out, ",\"skew\":%.3f,\"skew_conf\":%.2f,\"skew_applied\":%s", res->deskew.angle,
                 res->deskew.confidence, res->deskew.applied ? "true" : "false");
+        fprintf(out, ",\"ocr_dpi\":%d,\"ocr_reread\":%s", res->ocr_dpi,
+                res->ocr_reread ? "true" : "false");
         fprintf(out, ",\"ocr_error\":%d,\"mean_conf\":%d,\"words\":%zu,\"text\":", res->ocr_error,
                 res->ocr ? res->ocr->mean_confidence : -1, res->ocr ? res->ocr->n_words : 0);
         json_write_escaped(out, res->ocr ? res->ocr->text : "");

@@ -291,8 +291,8 @@ static PIX *pdf_prepare_image(PIX *image, int dpi) {
         return p;
 }
 
-int pdf_render(Ocr *ocr, PIX *image, const uint8_t *jpeg, size_t jpeg_size, int dpi, int jpeg_quality,
-               uint8_t **ret_data, size_t *ret_size) {
+int pdf_render(Ocr *ocr, PIX *image, PIX *read, int read_dpi, const uint8_t *jpeg, size_t jpeg_size,
+               int dpi, int jpeg_quality, uint8_t **ret_data, size_t *ret_size) {
         const char *tmp = getenv("TMPDIR");
         char dir[PATH_MAX], base[PATH_MAX + 8], path[PATH_MAX + 16], jpg[PATH_MAX + 16];
         TessBaseAPI *api = ocr_api(ocr);
@@ -304,7 +304,9 @@ int pdf_render(Ocr *ocr, PIX *image, const uint8_t *jpeg, size_t jpeg_size, int 
         char *d;
         int r;
 
-        if (!ocr_has_page(ocr) || dpi <= 0 || quality < 0)
+        if (!ocr_has_page(ocr) || dpi <= 0 || read_dpi <= 0 || quality < 0)
+                return -EINVAL;
+        if (read_dpi != dpi && dpi % read_dpi != 0)
                 return -EINVAL;
         if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 32)
                 tmp = "/tmp";
@@ -324,10 +326,18 @@ int pdf_render(Ocr *ocr, PIX *image, const uint8_t *jpeg, size_t jpeg_size, int 
         /* img may be the caller's PIX: its format is put back at the end. */
         format = pixGetInputFormat(img);
         pixSetInputFormat(img, IFF_UNKNOWN);
-        /* Tesseract keeps the PIX and destroys it when replaced: give it a
-         * reference of its own. */
-        TessBaseAPISetInputImage(api, pixClone(img));
-        TessBaseAPISetSourceResolution(api, dpi);
+        if (read_dpi != dpi && pixGetDepth(img) == 1) {
+                r = -EINVAL;
+                goto out;
+        }
+        /* The renderer sizes the page from the input image and the source
+         * resolution, and places the words by that resolution: both are the
+         * read image's. The picture drawn over the page comes from the JPEG
+         * file named below, at its own size; only 1 bpp is taken from the
+         * input image, which is then the page itself. Tesseract keeps the
+         * PIX and destroys it when replaced: give it a reference of its own. */
+        TessBaseAPISetInputImage(api, pixClone(read_dpi == dpi ? img : read));
+        TessBaseAPISetSourceResolution(api, read_dpi);
         if (pixGetDepth(img) != 1) {
                 kept = pdf_page_jpeg(img, jpeg, jpeg_size, quality, dpi, &data, &size);
                 r = kept < 0 ? kept : pdf_write_file(jpg, data, size);

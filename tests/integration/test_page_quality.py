@@ -7,6 +7,7 @@ lossless; a baseline JPEG input is embedded as it is; PDF >= 1.4; page
 size from the dpi). Real scans of tests are measured and
 printed; only what is reliably true of them is asserted."""
 
+import difflib
 import json
 import os
 import re
@@ -50,27 +51,69 @@ def pagetool(images, pdf_dir, timeout):
     return results
 
 
-# Two more pages made from rendered ones (Debian's python3-pil, as render.py):
-# a colour scan with mild scanner noise (a noise-free page compresses well
-# whatever the encoding; a real one does not) and line-art, a 1 bpp G4 TIFF.
+# Three more pages made from rendered ones (Debian's python3-pil, as
+# render.py): a colour scan with mild scanner noise (a noise-free page
+# compresses well whatever the encoding; a real one does not), line-art, a
+# 1 bpp G4 TIFF, and the page in 6 pt print (25 px at 300 dpi), too small to
+# be read at half resolution.
 DERIVE = """
 import sys
 from PIL import Image, ImageChops
-colour, clean, scan, lineart = sys.argv[1:5]
+colour, clean, scan, lineart, render_dir, small, small_truth = sys.argv[1:8]
 img = Image.open(colour).convert("RGB")
 noise = Image.merge("RGB", [Image.effect_noise(img.size, 4) for _ in range(3)])
 ImageChops.add(img, noise, scale=1.0, offset=-128).save(scan, dpi=(300, 300))
 Image.open(clean).point(lambda v: 255 if v >= 128 else 0).convert("1").save(
     lineart, compression="group4", dpi=(300, 300))
+sys.path.insert(0, render_dir)
+import render
+page, truth = render.full_page(size=25)
+page.save(small, dpi=(300, 300))
+open(small_truth, "w", encoding="utf-8").write(truth)
 """
 
 
 def derive_pages(pages_dir, manifest):
     scan, lineart = pages_dir / "colour_scan.png", pages_dir / "line_art.tif"
+    small, small_truth = pages_dir / "small_print.png", pages_dir / "small_print.txt"
     h.run([PYTHON, "-c", DERIVE, manifest["colour_paper"]["image"], manifest["clean"]["image"],
-           str(scan), str(lineart)], timeout=60)
+           str(scan), str(lineart), str(h.data("render.py").parent), str(small), str(small_truth)],
+          timeout=60)
     manifest["colour_scan"] = dict(manifest["colour_paper"], image=str(scan))
     manifest["line_art"] = dict(manifest["clean"], image=str(lineart))
+    manifest["small_print"] = dict(manifest["clean"], image=str(small),
+                                   truth=small_truth.read_text(encoding="utf-8"))
+
+
+def word_boxes(pdf):
+    """(text, xMin, yMin) of each word of pdf's text layer, in points."""
+    out = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", pdf, "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return [(m.group(3), float(m.group(1)), float(m.group(2))) for m in
+            re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)]
+
+
+def check_reduced_read(results, pdf_dir):
+    """Grey and colour 300 dpi pages with body text are read at 150 dpi;
+    their text layer lies where the same page's words lie when read at
+    300 dpi (line_art: the clean page in 1 bpp, which is always read at its
+    own resolution); 6 pt print is read again at 300 dpi."""
+    for name in ("clean", "noise", "colour_scan", "skew_p5", "upside_down"):
+        h.check_eq((results[name]["ocr_dpi"], results[name]["ocr_reread"]), (150, False),
+                   "%s read at (dpi, again)" % name)
+    h.check_eq((results["line_art"]["ocr_dpi"], results["line_art"]["ocr_reread"]), (300, False),
+               "line_art read at (dpi, again)")
+    h.check_eq((results["small_print"]["ocr_dpi"], results["small_print"]["ocr_reread"]), (300, True),
+               "small_print read at (dpi, again)")
+    reduced = word_boxes(str(pdf_dir / "clean.pdf"))
+    full = word_boxes(str(pdf_dir / "line_art.pdf"))
+    h.check_ge(len(reduced), 200, "words in clean.pdf's text layer")
+    match = difflib.SequenceMatcher(None, [w[0] for w in reduced], [w[0] for w in full], autojunk=False)
+    pairs = [(reduced[b.a + i], full[b.b + i]) for b in match.get_matching_blocks() for i in range(b.size)]
+    h.check_ge(len(pairs), 0.9 * len(full), "words of clean.pdf found in line_art.pdf")
+    worst = max(max(abs(a[1] - b[1]), abs(a[2] - b[2])) for a, b in pairs)
+    print("text layer read at 150 against 300 dpi: %d words, at most %.2f pt apart" % (len(pairs), worst))
+    h.check_le(worst, 2.0, "largest distance in points between a word read at 150 and 300 dpi")
 
 
 def check_pdf(pdf, page, truth):
@@ -137,6 +180,7 @@ def main():
             limit = 0.02 if m["quality"] == "clean" else 0.05
             h.check_le(cer(m["truth"], text), limit, "%s CER" % name)
         check_pdf(str(pdf_dir / (name + ".pdf")), r, m["truth"])
+    check_reduced_read(results, pdf_dir)
 
     # JPEG, not lossless: the noisy colour scan's PDF is a fraction of its
     # PNG (Flate, as Tesseract alone would embed it); the quality is a knob.
@@ -195,6 +239,8 @@ def main():
             # Every one is upright; OSD alone turned the decorative
             # lettering of imgsrc003 upside down.
             h.check_eq(r["rotate"], 0, "%s rotation" % name)
+            # No dpi in these files: a guessed 300 is never read reduced.
+            h.check_eq((r["dpi_assumed"], r["ocr_dpi"]), (True, r["dpi"]), "%s (dpi assumed, read at)" % name)
             check_pdf(str(pdf_dir / (name + ".pdf")), r, None)
         for name in ("imgsrc001", "typewriter"):
             if name in rr:
