@@ -282,7 +282,7 @@ static int job_process(Job *j, const WorkJob *wj, Record *rec, PageResult **ret_
                 .limits = { .max_side = s->max_side, .max_pixels = s->max_pixels },
                 .default_dpi = page->dpi > 0 ? (int) page->dpi : (int) s->default_dpi,
                 .ocr_time_limit_ms = (unsigned) MIN(s->ocr_time_limit_ms, UINT32_MAX),
-                .jpeg_quality = (int) s->jpeg_quality,
+                .pdf = { .jpeg_quality = (int) s->jpeg_quality, .jpeg_only = !s->lossless },
                 /* page_process() only reads the flag. */
                 .cancel = (atomic_bool *) wj->cancel,
         };

@@ -250,10 +250,10 @@ static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bi
                 page_lap(res, PAGE_STAGE_OCR, mark);
         }
         if (res->ocr)
-                r = pdf_render(opt->ocr, page, read, res->ocr_dpi, jpeg, jpeg_size, res->dpi,
-                               opt->jpeg_quality, &res->pdf, &res->pdf_size);
+                r = pdf_render(opt->ocr, page, read, res->ocr_dpi, jpeg, jpeg_size, res->dpi, &opt->pdf,
+                               &res->pdf, &res->pdf_size);
         else
-                r = pdf_render_image(page, jpeg, jpeg_size, res->dpi, opt->jpeg_quality, &res->pdf,
+                r = pdf_render_image(page, jpeg, jpeg_size, res->dpi, &opt->pdf, &res->pdf,
                                      &res->pdf_size);
         if (r >= 0) {
                 res->pdf_original = r > 0;

@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "ocr.h"
 #include "orient.h"
+#include "pdfimage.h"
 
 typedef enum PageStage {
         PAGE_STAGE_DECODE,
@@ -33,7 +34,7 @@ typedef struct PageOptions {
         DecodeLimits limits;        /* zeros: decode's defaults */
         int default_dpi;            /* for files that state none; 0: 300 */
         unsigned ocr_time_limit_ms; /* 0: none */
-        int jpeg_quality;           /* of the PDF's grey and colour image, 1-100; 0: 50 */
+        PdfImageOptions pdf;        /* how the PDF's grey and colour image is encoded */
         atomic_bool *cancel;        /* may be NULL; polled during OCR */
 } PageOptions;
 
@@ -46,7 +47,8 @@ typedef struct PageResult {
         BlankResult blank;
         OrientResult orient;
         DeskewResult deskew;
-        OcrResult *ocr;             /* NULL when blank, without an Ocr, or on OCR failure */
+        OcrResult *ocr;             /* NULL when blank, without an Ocr, or on OCR failure;
+                                     * word boxes in the page's own pixels */
         int ocr_error;              /* 0, or the negative errno OCR ended with (-ETIME ...) */
         uint8_t *pdf;               /* the searchable page; image-only without OCR */
         size_t pdf_size;

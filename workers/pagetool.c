@@ -90,7 +90,7 @@ static int write_pdf(const char *path, const char *dir, const char *image, const
 
 static void usage(void) {
         fputs("usage: sohoa-pagetool [--pdf OUT.pdf | --pdf-dir DIR] [--no-ocr] [--dpi N] [--lang L]\n"
-              "                      [--time-limit MS] [--jpeg-quality Q] IMAGE...\n",
+              "                      [--time-limit MS] [--jpeg-quality Q] [--no-lossless] IMAGE...\n",
               stderr);
 }
 
@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
                 {"pdf", required_argument, NULL, 'p'}, {"pdf-dir", required_argument, NULL, 'D'},     {"no-ocr", no_argument, NULL, 'n'},
                 {"dpi", required_argument, NULL, 'd'},     {"lang", required_argument, NULL, 'l'},
                 {"time-limit", required_argument, NULL, 't'}, {"jpeg-quality", required_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
+                {"no-lossless", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'},
                 {},
         };
         PageOptions popt = {0};
@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
         bool no_ocr = false;
         int c, status = 0, r;
 
-        while ((c = getopt_long(argc, argv, "p:D:nd:l:t:q:h", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "p:D:nd:l:t:q:Jh", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'p': pdf_path = optarg; break;
                 case 'D': pdf_dir = optarg; break;
@@ -116,7 +116,8 @@ int main(int argc, char **argv) {
                 case 'd': popt.default_dpi = atoi(optarg); break;
                 case 'l': oopt.languages = optarg; break;
                 case 't': popt.ocr_time_limit_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-                case 'q': popt.jpeg_quality = atoi(optarg); break;
+                case 'q': popt.pdf.jpeg_quality = atoi(optarg); break;
+                case 'J': popt.pdf.jpeg_only = true; break;
                 case 'h': usage(); return 0;
                 default: usage(); return 2;
                 }

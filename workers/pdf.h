@@ -11,26 +11,28 @@
 
 #include "macro.h"
 #include "ocr.h"
+#include "pdfimage.h"
 
 /* Render the page last recognized by ocr_recognize() as a PDF showing image
  * (the page as scanned, turned upright) at dpi. read is the image OCR read
  * and read_dpi its resolution: the same page, either image's size at dpi or
  * reduced (read_dpi = dpi / k for a whole k; grey and colour pages only,
- * since 1 bpp is embedded from the read image). 1 bpp is G4. Grey and colour are JPEG: jpeg itself when it is not
- * NULL and may stand for image (jpeg is the page's own file, image its
- * pixels neither turned nor deskewed, and it is baseline, 8-bit, grey or
- * YCbCr): embedded as it is, no second generation loss; otherwise image
- * encoded at jpeg_quality (1-100, 0: 50). image and jpeg stay the caller's
- * (image's resolution is set to dpi). *ret_data is malloc'ed, caller frees.
- * Returns 1 when jpeg was embedded, 0 when the image was encoded; -EINVAL
- * when ocr holds no recognized page, or on a bad dpi or quality; -EIO when
- * the renderer fails. */
+ * since 1 bpp is embedded from the read image). 1 bpp is G4. Grey and
+ * colour: jpeg itself when it is not NULL and may stand for image (jpeg is
+ * the page's own file, image its pixels neither turned nor deskewed; see
+ * pdf_image_jpeg()): embedded as it is, no second generation loss;
+ * otherwise image as progressive JPEG at enc's quality, or lossless when
+ * the page is noise-free and that is smaller (unless enc says JPEG only).
+ * image and jpeg stay the caller's (image's resolution is set to dpi).
+ * *ret_data is malloc'ed, caller frees. Returns 1 when jpeg was embedded, 0
+ * when the image was encoded; -EINVAL when ocr holds no recognized page, or
+ * on a bad dpi or quality; -EIO when the renderer fails. */
 MUST_CHECK int pdf_render(Ocr *ocr, PIX *image, PIX *read, int read_dpi, const uint8_t *jpeg,
-                          size_t jpeg_size, int dpi, int jpeg_quality, uint8_t **ret_data,
+                          size_t jpeg_size, int dpi, const PdfImageOptions *enc, uint8_t **ret_data,
                           size_t *ret_size);
 
 /* A PDF with the image only, no text (blank pages, pages OCR failed on),
  * encoded as pdf_render() does, with the same returns. *ret_data is
  * malloc'ed, caller frees. */
 MUST_CHECK int pdf_render_image(PIX *image, const uint8_t *jpeg, size_t jpeg_size, int dpi,
-                                int jpeg_quality, uint8_t **ret_data, size_t *ret_size);
+                                const PdfImageOptions *enc, uint8_t **ret_data, size_t *ret_size);

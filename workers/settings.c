@@ -40,6 +40,10 @@ static const ConfigKey settings_keys[] = {
          * bytes of OCRmyPDF's PDF; 85 is twice that. A page that arrived as a
          * baseline JPEG and was not turned keeps its own JPEG whatever this is. */
         KEY(jpeg_quality, CONFIG_UINT, "50", 1, 100, "JPEG quality of the stored PDF's grey and colour page image"),
+        /* Rendered and born-digital pages (no sensor noise) take less room
+         * lossless; scans are never tried. */
+        KEY(lossless, CONFIG_BOOL, "yes", 0, 0,
+            "store a noise-free page (rendered, born digital) lossless when that is smaller than JPEG"),
         /* The PDF shows the page as scanned (colour or grey, its dpi, 100%);
          * the capture's SHA-256 is stored either way. */
         KEY(keep_original, CONFIG_BOOL, "no", 0, 0,

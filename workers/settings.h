@@ -25,6 +25,7 @@ typedef struct Settings {
         unsigned max_pixels; /* width * height decoded */
         uint64_t store_retry_deadline_ms;
         unsigned jpeg_quality; /* of the stored PDF's grey and colour image, 1-100 */
+        bool lossless;      /* a noise-free page lossless where smaller than JPEG */
         bool keep_original; /* also store the image as received with a page processed well */
         char *log_level;    /* NULL: $SOHOA_LOG_LEVEL or info */
 } Settings;

@@ -134,19 +134,43 @@ def check_pdf(pdf, page, truth):
     cols = images[0].split()
     # page num type width height color comp bpc enc ...
     iw, ih, colour, bpc, enc = int(cols[3]), int(cols[4]), cols[5], int(cols[7]), cols[8]
-    # The page as scanned: colour stays colour, grey grey (JPEG, not the
-    # lossless Flate Tesseract's renderer picks for a page read from a PNG),
-    # line-art 1 bpp G4.
-    expected = {"colour": ("rgb", 8, "jpeg"), "grey": ("gray", 8, "jpeg"),
-                "bilevel": ("gray", 1, "ccitt")}[page["kind"]]
-    h.check_eq((colour, bpc, enc), expected, "%s image (colour, bpc, enc) of a %s page"
-               % (pdf, page["kind"]))
+    # The page as scanned: colour stays colour, grey grey (JPEG, or lossless
+    # Flate for a noise-free page when smaller; never the Flate Tesseract's
+    # renderer picks for any page read from a PNG), line-art 1 bpp G4.
+    expected = {"colour": ("rgb", 8), "grey": ("gray", 8), "bilevel": ("gray", 1)}[page["kind"]]
+    encodings = ("ccitt",) if page["kind"] == "bilevel" else ("jpeg", "image")
+    h.check(expected == (colour, bpc) and enc in encodings, "%s image (colour, bpc, enc) of a %s page: %s"
+            % (pdf, page["kind"], (colour, bpc, enc)))
     h.check(sorted((iw, ih)) == sorted((page["width"], page["height"])),
             "%s image %dx%d is the full page %dx%d" % (pdf, iw, ih, page["width"], page["height"]))
     if truth:
         text = subprocess.run(["pdftotext", "-enc", "UTF-8", pdf, "-"], capture_output=True,
                               text=True, check=True).stdout
         h.check_le(cer(truth, text), 0.05, "%s pdftotext CER" % pdf)
+    return enc
+
+
+def check_encodings(manifest, results, pdf_dir):
+    """Scans (noise) are JPEG; a noise-free page is stored lossless when
+    that is smaller (text on plain paper is), pixel for pixel, and its PDF
+    is smaller than the same page in JPEG; a deskewed noise-free page is
+    JPEG (rotation blurs it: lossless would be larger)."""
+    for name in ("noise", "grey_background", "colour_scan", "skew_p5", "blank_back"):
+        h.check_eq(results[name]["enc"], "jpeg", "%s encoding" % name)
+    for name in ("clean", "upside_down", "one_line", "blank_white"):
+        h.check_eq(results[name]["enc"], "image", "%s encoding (Flate)" % name)
+    extract = h.path("lossless")
+    extract.mkdir()
+    h.run(["pdfimages", "-png", str(pdf_dir / "clean.pdf"), str(extract / "clean")], timeout=60)
+    same = h.run([PYTHON, "-c", "import sys; from PIL import Image, ImageChops; "
+                  "a, b = (Image.open(f).convert('L') for f in sys.argv[1:3]); "
+                  "print(a.size == b.size and ImageChops.difference(a, b).getbbox() is None)",
+                  str(extract / "clean-000.png"), manifest["clean"]["image"]], timeout=60).stdout.strip()
+    h.check_eq(same, "True", "clean.pdf's image is the page, pixel for pixel")
+    jpeg = h.run(["workers/sohoa-pagetool", "--no-ocr", "--jpeg-quality", "50", "--no-lossless",
+                  manifest["clean"]["image"]], timeout=60, env=ENV)
+    h.check_le(results["clean"]["pdf_size"], json.loads(jpeg.stdout)["pdf_size"],
+               "clean.pdf (lossless) against the same page in JPEG")
 
 
 def main():
@@ -179,8 +203,9 @@ def main():
                         "%s skew %.3f, rendered %.1f" % (name, r["skew"], m["skew"]))
             limit = 0.02 if m["quality"] == "clean" else 0.05
             h.check_le(cer(m["truth"], text), limit, "%s CER" % name)
-        check_pdf(str(pdf_dir / (name + ".pdf")), r, m["truth"])
+        r["enc"] = check_pdf(str(pdf_dir / (name + ".pdf")), r, m["truth"])
     check_reduced_read(results, pdf_dir)
+    check_encodings(manifest, results, pdf_dir)
 
     # JPEG, not lossless: the noisy colour scan's PDF is a fraction of its
     # PNG (Flate, as Tesseract alone would embed it); the quality is a knob.
