@@ -95,3 +95,24 @@ out:
         pixDestroy(&bin);
         return r;
 }
+
+PIX *clean_reduce(PIX *bin, int k) {
+        PIX *p;
+
+        switch (k) {
+        case 2:
+                p = pixScaleToGray2(bin);
+                break;
+        case 3:
+                p = pixScaleToGray3(bin);
+                break;
+        case 4:
+                p = pixScaleToGray4(bin);
+                break;
+        default:
+                return pixClone(bin);
+        }
+        if (p)
+                pixSetInputFormat(p, IFF_UNKNOWN);
+        return p;
+}

@@ -154,8 +154,8 @@ static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
         return r;
 }
 
-int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bool *cancel,
-                  OcrResult **ret) {
+static int ocr_run(Ocr *ocr, PIX *pix, int dpi, TessPageSegMode psm, unsigned time_limit_ms,
+                   atomic_bool *cancel, OcrResult **ret) {
         ETEXT_DESC *monitor = NULL;
         OcrResult *res = NULL;
         uint64_t start = ocr_now_ms();
@@ -175,7 +175,7 @@ int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bo
         if (time_limit_ms > 0)
                 TessMonitorSetDeadlineMSecs(monitor, (int)MIN(time_limit_ms, (unsigned)INT32_MAX));
 
-        TessBaseAPISetPageSegMode(ocr->api, PSM_AUTO);
+        TessBaseAPISetPageSegMode(ocr->api, psm);
         TessBaseAPISetImage2(ocr->api, pix);
         /* After SetImage, which resets the resolution to the PIX's. */
         TessBaseAPISetSourceResolution(ocr->api, dpi);
@@ -211,6 +211,18 @@ out:
         if (monitor)
                 TessMonitorDelete(monitor);
         return r;
+}
+
+int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bool *cancel,
+                  OcrResult **ret) {
+        return ocr_run(ocr, pix, dpi, PSM_AUTO, time_limit_ms, cancel, ret);
+}
+
+/* PSM_SINGLE_COLUMN still finds blocks and lines, but not vertical ones:
+ * PSM_AUTO turns a column of sideways lines and reads it well. */
+int ocr_recognize_horizontal(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bool *cancel,
+                             OcrResult **ret) {
+        return ocr_run(ocr, pix, dpi, PSM_SINGLE_COLUMN, time_limit_ms, cancel, ret);
 }
 
 static int ocr_osd_load(Ocr *ocr) {

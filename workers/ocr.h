@@ -44,6 +44,11 @@ MUST_CHECK int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms
                              atomic_bool *cancel, OcrResult **ret);
 OcrResult *ocr_result_free(OcrResult *res);
 
+/* As ocr_recognize(), reading horizontal lines only (a page turned a
+ * quarter reads poorly): to tell which way up a page reads. */
+MUST_CHECK int ocr_recognize_horizontal(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms,
+                                        atomic_bool *cancel, OcrResult **ret);
+
 /* Tesseract OSD on pix (1 bpp page): *ret_rotate is the clockwise turn
  * (0, 90, 180, 270) that makes it upright, *ret_conf OSD's confidence.
  * -ENOENT without the osd model, -EIO when OSD finds no text. */

@@ -5,11 +5,17 @@
  * where ordinary body text gives far clearer scores. Only a page still
  * unsure goes to Tesseract's OSD, whose answer is taken when it agrees with
  * the way Leptonica leans: OSD alone turns decorative lettering upside down
- * with high confidence. A page without text lines is left as it is. */
+ * with high confidence. When they disagree, the page is read (as OCR will
+ * read it) each way they point and as it is, and turned the way that reads
+ * clearly best: 6 pt print, which Leptonica scores the wrong way up at any
+ * resolution, reads with confidence 93 the right way and under 60 the
+ * others; a graphic reads poorly every way and is left as it is. A page
+ * without text lines is left as it is. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 
+#include "clean.h"
 #include "orient.h"
 
 #define ORIENT_MIN_CONF 8.0f
@@ -18,12 +24,23 @@
 /* Below this score on both axes Leptonica found no text lines to count:
  * OSD, asked anyway, only guesses from shapes. */
 #define ORIENT_MIN_EVIDENCE 2.0f
+/* A page with this many text-like marks has text even when Leptonica finds
+ * no lines in it (6 pt print scores under 2): OSD is asked all the same. A
+ * full page of body text has 700-900, a one-line page 31. */
+#define ORIENT_MANY_MARKS 200
+/* A reading settles the orientation when its mean confidence reaches
+ * ORIENT_READ_MIN_CONF, with ORIENT_READ_MIN_WORDS words or more, and beats
+ * every other way by ORIENT_READ_MARGIN. */
+#define ORIENT_READ_MIN_CONF 80
+#define ORIENT_READ_MIN_WORDS 3
+#define ORIENT_READ_MARGIN 15
 
 const char *orient_method_to_string(OrientMethod m) {
         static const char *const names[_ORIENT_METHOD_MAX] = {
                 [ORIENT_NONE] = "none",
                 [ORIENT_LEPTONICA] = "leptonica",
                 [ORIENT_TESSERACT] = "tesseract",
+                [ORIENT_READING] = "reading",
         };
         if (m < 0 || m >= _ORIENT_METHOD_MAX)
                 return NULL;
@@ -95,9 +112,73 @@ static int orient_leptonica(PIX *bin, int dpi, OrientResult *res) {
         return 0;
 }
 
-int orient_detect(PIX *bin, int dpi, Ocr *ocr, OrientResult *ret) {
+/* Read bin turned by rotate; *ret_conf is Tesseract's mean confidence, 0
+ * for fewer than ORIENT_READ_MIN_WORDS words. OCR's errors pass up. */
+static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *ret_conf) {
+        PIX *turned = NULL, *read = NULL;
+        OcrResult *res = NULL;
+        int r;
+
+        r = orient_apply(bin, rotate, &turned);
+        if (r < 0)
+                return r;
+        read = clean_reduce(turned, t->read_reduction);
+        if (!read) {
+                r = -ENOMEM;
+                goto out;
+        }
+        r = ocr_recognize_horizontal(t->ocr, read, dpi / t->read_reduction, t->time_limit_ms, t->cancel,
+                                     &res);
+        if (r < 0)
+                goto out;
+        *ret_conf = res->n_words >= ORIENT_READ_MIN_WORDS ? res->mean_confidence : 0;
+out:
+        ocr_result_free(res);
+        pixDestroy(&read);
+        pixDestroy(&turned);
+        return r;
+}
+
+/* Leptonica leans one way and OSD points another: read the page each of
+ * those ways and as it is. Sets res when one reading is clearly the best;
+ * a cancelled job decides nothing (its OCR, next, reports the cancel). */
+static int orient_by_reading(PIX *bin, int dpi, const OrientOcr *t, int lean, int osd, OrientResult *res) {
+        int ways[3] = {0, lean, osd}, conf[3] = {0}, best = 0, second = 0, r;
+
+        for (int i = 0; i < 3; i++) {
+                bool seen = false;
+
+                for (int j = 0; j < i; j++)
+                        seen = seen || ways[j] == ways[i];
+                if (seen) {
+                        conf[i] = -1;
+                        continue;
+                }
+                r = orient_read(bin, dpi, ways[i], t, &conf[i]);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -ECANCELED)
+                        return 0;
+                if (r < 0)
+                        conf[i] = 0; /* a way that cannot be read (time limit): not the one */
+        }
+        for (int i = 1; i < 3; i++)
+                if (conf[i] > conf[best])
+                        best = i;
+        for (int i = 0; i < 3; i++)
+                if (i != best && ways[i] != ways[best] && conf[i] > second)
+                        second = conf[i];
+        if (conf[best] >= ORIENT_READ_MIN_CONF && conf[best] - second >= ORIENT_READ_MARGIN) {
+                res->method = ORIENT_READING;
+                res->rotate = ways[best];
+                res->confidence = (float)conf[best];
+        }
+        return 0;
+}
+
+int orient_detect(PIX *bin, int dpi, const OrientOcr *t, OrientResult *ret) {
         OrientResult res = {.method = ORIENT_NONE};
-        int r, deg = 0;
+        int r, deg = 0, lean;
         float conf = 0;
 
         if (pixGetDepth(bin) != 1)
@@ -105,17 +186,22 @@ int orient_detect(PIX *bin, int dpi, Ocr *ocr, OrientResult *ret) {
         r = orient_leptonica(bin, dpi, &res);
         if (r < 0)
                 return r;
-        if (res.method == ORIENT_NONE && ocr &&
-            fmaxf(fabsf(res.up_conf), fabsf(res.left_conf)) >= ORIENT_MIN_EVIDENCE) {
-                r = ocr_detect_orientation(ocr, bin, dpi, &deg, &conf);
-                if (r >= 0 && conf >= ORIENT_OSD_MIN_CONF &&
-                    deg == orient_lean(res.up_conf, res.left_conf)) {
+        if (res.method == ORIENT_NONE && t && t->ocr &&
+            (fmaxf(fabsf(res.up_conf), fabsf(res.left_conf)) >= ORIENT_MIN_EVIDENCE ||
+             t->marks >= ORIENT_MANY_MARKS)) {
+                lean = orient_lean(res.up_conf, res.left_conf);
+                r = ocr_detect_orientation(t->ocr, bin, dpi, &deg, &conf);
+                if (r >= 0 && conf >= ORIENT_OSD_MIN_CONF && deg == lean) {
                         res.method = ORIENT_TESSERACT;
                         res.rotate = deg;
                         res.confidence = conf;
+                } else if (r >= 0 && conf >= ORIENT_OSD_MIN_CONF) {
+                        r = orient_by_reading(bin, dpi > 0 ? dpi : 300, t, lean, deg, &res);
+                        if (r < 0)
+                                return r;
                 }
-                /* An OSD failure (no text, no osd model) or disagreement
-                 * leaves the page as it is. */
+                /* An OSD failure (no text, no osd model), a weak OSD or a
+                 * reading that settles nothing leaves the page as it is. */
         }
         *ret = res;
         return 0;

@@ -1,8 +1,12 @@
 /* Page orientation (0, 90, 180, 270): Leptonica's ascender/descender
  * statistics, which are fast, at half and then full resolution; Tesseract's
- * OSD only when Leptonica is unsure at both, and only to confirm the way
- * Leptonica leans (sparse pages, tables, unusual scripts). */
+ * OSD only when Leptonica is unsure at both, taken when it confirms the way
+ * Leptonica leans (sparse pages, tables, unusual scripts); when the two
+ * disagree (small print, which Leptonica misreads), the page is read each
+ * way and kept the way it reads clearly better. */
 #pragma once
+
+#include <stdatomic.h>
 
 #include <allheaders.h>
 
@@ -12,7 +16,8 @@
 typedef enum OrientMethod {
         ORIENT_NONE,      /* neither method was sure: the page is left as it is */
         ORIENT_LEPTONICA,
-        ORIENT_TESSERACT,
+        ORIENT_TESSERACT, /* OSD, agreeing with the way Leptonica leans */
+        ORIENT_READING,   /* read each way Leptonica and OSD point: one read clearly better */
         _ORIENT_METHOD_MAX,
         _ORIENT_METHOD_INVALID = -22,
 } OrientMethod;
@@ -25,9 +30,18 @@ typedef struct OrientResult {
         float left_conf;     /* last run: full resolution when half left it unsure) */
 } OrientResult;
 
+/* Tesseract for orientation: OSD, and reading to settle a disagreement. */
+typedef struct OrientOcr {
+        Ocr *ocr;               /* NULL: only Leptonica is asked */
+        int read_reduction;     /* the page is read dpi / k (1: at dpi), as OCR would */
+        unsigned time_limit_ms; /* for each reading; 0: none */
+        atomic_bool *cancel;    /* may be NULL; polled while reading */
+        int marks;              /* text-like marks the blank check counted */
+} OrientOcr;
+
 /* Find how bin (1 bpp, the whole page, dpi 0 meaning 300) must be turned.
- * ocr may be NULL: then only Leptonica is asked. -EINVAL if bin is not 1 bpp. */
-MUST_CHECK int orient_detect(PIX *bin, int dpi, Ocr *ocr, OrientResult *ret);
+ * t may be NULL: then only Leptonica is asked. -EINVAL if bin is not 1 bpp. */
+MUST_CHECK int orient_detect(PIX *bin, int dpi, const OrientOcr *t, OrientResult *ret);
 
 /* Turn pix by rotate degrees clockwise (a multiple of 90); a new PIX even
  * for 0. Caller frees *ret_out. */

@@ -53,6 +53,23 @@ static void page_lap(PageResult *res, PageStage s, uint64_t *mark) {
         *mark = now;
 }
 
+/* The factor k by which a page at dpi is read reduced: Tesseract's line
+ * recognizer scales every text line to a fixed height anyway, and body text
+ * reads as well at 150 dpi as at 300 for a third less time (finding lines
+ * and blocks is per pixel). Only at a dpi the file states (a guessed 300 may
+ * be a 150 dpi scan), and only for grey and colour pages: a 1 bpp page is
+ * shown from the image read. */
+static int page_ocr_reduction(PIX *page, int dpi, bool dpi_assumed) {
+        int k;
+
+        if (dpi_assumed || pixGetDepth(page) == 1)
+                return 1;
+        for (k = 4; k > 1; k--)
+                if (dpi % k == 0 && dpi / k >= PAGE_OCR_MIN_DPI)
+                        return k;
+        return 1;
+}
+
 /* Orientation and deskew: *page becomes upright and straight (replaced in
  * place), measured on the binarized copy bin. *ret_binup is bin turned the
  * same way (exact: quarter turns of a bitmap lose nothing). */
@@ -61,7 +78,15 @@ static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, 
         PIX *turned = NULL, *binup = NULL, *straight = NULL;
         int r;
 
-        r = orient_detect(bin, res->dpi, opt->ocr, &res->orient);
+        OrientOcr t = {
+                .ocr = opt->ocr,
+                .read_reduction = page_ocr_reduction(*page, res->dpi, res->dpi_assumed),
+                .time_limit_ms = opt->ocr_time_limit_ms,
+                .cancel = opt->cancel,
+                .marks = res->blank.marks,
+        };
+
+        r = orient_detect(bin, res->dpi, &t, &res->orient);
         if (r < 0)
                 goto out;
         if (res->orient.rotate != 0) {
@@ -98,23 +123,6 @@ out:
         return r;
 }
 
-/* The factor k by which a page at dpi is read reduced: Tesseract's line
- * recognizer scales every text line to a fixed height anyway, and body text
- * reads as well at 150 dpi as at 300 for a third less time (finding lines
- * and blocks is per pixel). Only at a dpi the file states (a guessed 300 may
- * be a 150 dpi scan), and only for grey and colour pages: a 1 bpp page is
- * shown from the image read. */
-static int page_ocr_reduction(PIX *page, int dpi, bool dpi_assumed) {
-        int k;
-
-        if (dpi_assumed || pixGetDepth(page) == 1)
-                return 1;
-        for (k = 4; k > 1; k--)
-                if (dpi % k == 0 && dpi / k >= PAGE_OCR_MIN_DPI)
-                        return k;
-        return 1;
-}
-
 static int page_cmp_int(const void *a, const void *b) {
         int x = *(const int *)a, y = *(const int *)b;
 
@@ -144,30 +152,6 @@ static bool page_read_reduced_ok(const OcrResult *ocr) {
         median = h[n / 2];
         free(h);
         return median >= PAGE_OCR_MIN_WORD_HEIGHT;
-}
-
-/* bin reduced k times to grey. The copy carries the input format of the
- * decoded page, which the PDF renderer would act on (a PNG's is embedded
- * Flate from the input image): it is cleared. */
-static PIX *page_reduce(PIX *bin, int k) {
-        PIX *p;
-
-        switch (k) {
-        case 2:
-                p = pixScaleToGray2(bin);
-                break;
-        case 3:
-                p = pixScaleToGray3(bin);
-                break;
-        case 4:
-                p = pixScaleToGray4(bin);
-                break;
-        default:
-                return pixClone(bin);
-        }
-        if (p)
-                pixSetInputFormat(p, IFF_UNKNOWN);
-        return p;
 }
 
 /* Word boxes of a page read reduced k times, in the page's own pixels. */
@@ -205,7 +189,7 @@ static void page_ocr(PageResult *res, const PageOptions *opt, PIX *page, PIX *cl
         PIX *read = NULL;
 
         if (k > 1) {
-                read = page_reduce(clean, k);
+                read = clean_reduce(clean, k);
                 if (!read)
                         k = 1;
         }

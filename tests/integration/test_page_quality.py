@@ -51,11 +51,11 @@ def pagetool(images, pdf_dir, timeout):
     return results
 
 
-# Three more pages made from rendered ones (Debian's python3-pil, as
-# render.py): a colour scan with mild scanner noise (a noise-free page
-# compresses well whatever the encoding; a real one does not), line-art, a
-# 1 bpp G4 TIFF, and the page in 6 pt print (25 px at 300 dpi), too small to
-# be read at half resolution.
+# More pages made from rendered ones (Debian's python3-pil, as render.py): a
+# colour scan with mild scanner noise (a noise-free page compresses well
+# whatever the encoding; a real one does not), line-art, a 1 bpp G4 TIFF,
+# and the page in 6 pt print (25 px at 300 dpi), too small to be read at
+# half resolution and to be oriented by Leptonica, upright and upside down.
 DERIVE = """
 import sys
 from PIL import Image, ImageChops
@@ -69,6 +69,7 @@ sys.path.insert(0, render_dir)
 import render
 page, truth = render.full_page(size=25)
 page.save(small, dpi=(300, 300))
+page.transpose(Image.Transpose.ROTATE_180).save(small.replace(".png", "_ud.png"), dpi=(300, 300))
 open(small_truth, "w", encoding="utf-8").write(truth)
 """
 
@@ -83,6 +84,8 @@ def derive_pages(pages_dir, manifest):
     manifest["line_art"] = dict(manifest["clean"], image=str(lineart))
     manifest["small_print"] = dict(manifest["clean"], image=str(small),
                                    truth=small_truth.read_text(encoding="utf-8"))
+    manifest["small_print_ud"] = dict(manifest["small_print"], image=str(pages_dir / "small_print_ud.png"),
+                                      rotate=180)
 
 
 def word_boxes(pdf):
@@ -105,6 +108,11 @@ def check_reduced_read(results, pdf_dir):
                "line_art read at (dpi, again)")
     h.check_eq((results["small_print"]["ocr_dpi"], results["small_print"]["ocr_reread"]), (300, True),
                "small_print read at (dpi, again)")
+    # Leptonica cannot tell which way up 6 pt print is; OSD and a reading
+    # each way it and Leptonica point settle it.
+    for name in ("small_print", "small_print_ud"):
+        h.check_eq((results[name]["orient_method"], results[name]["rotate"]),
+                   ("reading", 0 if name == "small_print" else 180), "%s (orientation method, rotation)" % name)
     reduced = word_boxes(str(pdf_dir / "clean.pdf"))
     full = word_boxes(str(pdf_dir / "line_art.pdf"))
     h.check_ge(len(reduced), 200, "words in clean.pdf's text layer")
