@@ -166,11 +166,8 @@ static void page_scale_words(OcrResult *ocr, int k, int width, int height) {
         }
 }
 
-/* OCR and the searchable PDF; OCR failing or timing out is recorded in the
- * result and leaves an image-only PDF. bin, when not NULL, is page
- * normalized and binarized already (the page was not deskewed, at most
- * turned): cleaning it again would give the same bits. jpeg, when not NULL,
- * is the page as received, a JPEG file whose pixels page holds unchanged. */
+/* What is left of limit_ms since start_usec: 0 (no limit) stays 0, and a
+ * limit already spent leaves 1 ms, not none. */
 static unsigned page_remaining_ms(unsigned limit_ms, uint64_t start_usec) {
         uint64_t spent = (page_now_usec() - start_usec) / 1000;
 
