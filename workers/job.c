@@ -246,7 +246,7 @@ static int job_store_page(Job *j, const WorkJob *wj, JobTrace *t, Record *rec, S
 
 static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out)
 {
-        char stages[256] = "";
+        char stages[256] = "", read_at[64] = "";
         size_t n = 0;
         const PageResult *res = t->res;
         const char *status = out->status == SOHOA__RESULT_STATUS__RESULT_STORED          ? "stored"
@@ -257,16 +257,16 @@ static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out
         for (int s = 0; res && s < _PAGE_STAGE_MAX && n < sizeof(stages); s++)
                 n += (size_t) snprintf(stages + n, sizeof(stages) - n, "%s %.0f ", page_stage_to_string(s),
                                        (double) res->stage_usec[s] / 1000.0);
-        log_info("page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s, "
-                 "read at %d%s%s",
+        if (res && (res->ocr || res->ocr_error))
+                snprintf(read_at, sizeof(read_at), ", read at %d dpi%s", res->ocr_dpi,
+                         res->ocr_reread ? " (again: text small or unsure)" : "");
+        log_info("page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s%s%s",
                  t->uuid, status, t->path, *out->reason ? ": " : "", out->reason, stages,
                  (double) t->store_usec / 1000.0,
                  (double) ((res ? res->total_usec : 0) + t->store_usec) / 1000.0,
                  rec->page.ocr_text ? strlen(rec->page.ocr_text) : 0,
                  !isnan(rec->page.ocr_confidence) ? rec->page.ocr_confidence : -1.0, rec->page.dpi,
-                 rec->page.low_dpi ? " (low)" : "", res ? res->ocr_dpi : 0,
-                 res && res->ocr_reread ? " (again, text small or unsure)" : "",
-                 rec->page.blank > 0 ? ", blank" : "");
+                 rec->page.low_dpi ? " (low)" : "", read_at, rec->page.blank > 0 ? ", blank" : "");
 }
 
 /* Run the pipeline into rec; a page it cannot process becomes a failed
