@@ -4,6 +4,7 @@
  * multipart message at a time so a bad message never desynchronises a
  * socket. Independent of lib/: only libzmq and protobuf-c. */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,7 +306,18 @@ int msg_decode(const MsgFrame *frames, size_t n_frames, size_t max_image, Msg *r
         ret->body = body;
         ret->has_image = has_image;
         ret->routing_id_len = 0;
+        ret->key_role[0] = '\0';
         return 0;
+}
+
+/* The key role the ZAP handler gave the connection: libzmq keeps it with
+ * every frame received on it. Copied, since the frame goes before the Msg.
+ * A value too long for the field is cut and so matches no role. */
+static void msg_key_role(const zmq_msg_t *part, Msg *ret)
+{
+        const char *role = part ? zmq_msg_gets(part, MSG_KEY_ROLE_PROPERTY) : NULL;
+
+        snprintf(ret->key_role, sizeof(ret->key_role), "%s", role ? role : "");
 }
 
 /* Receive the next part; EINTR inside a message is retried because the
@@ -360,6 +372,7 @@ int msg_recv(void *socket, bool router, size_t max_image, int flags, Msg *ret)
         ret->has_image = false;
         ret->type = _MSG_TYPE_INVALID;
         ret->routing_id_len = 0;
+        msg_key_role(n > skip ? &parts[skip] : NULL, ret);
         if (router) {
                 size_t len = zmq_msg_size(&parts[0]);
 

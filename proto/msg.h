@@ -21,6 +21,11 @@
 #define MSG_BODY_MAX 65536    /* no body is ever larger */
 #define MSG_PARTS_MAX 5       /* routing id + 4 */
 #define MSG_ROUTING_ID_MAX 255
+/* The ZAP metadata property (RFC 27) in which the broker's ZAP handler
+ * names the role of the CURVE key that authenticated a connection; libzmq
+ * attaches it to every message received on that connection. */
+#define MSG_KEY_ROLE_PROPERTY "X-Sohoa-Role"
+#define MSG_KEY_ROLE_MAX 16
 
 typedef enum MsgType {
         MSG_HELLO = 1,
@@ -55,6 +60,9 @@ typedef struct Msg {
         bool has_image;
         uint8_t routing_id[MSG_ROUTING_ID_MAX];
         size_t routing_id_len;        /* 0 unless received on a ROUTER */
+        /* MSG_KEY_ROLE_PROPERTY of the connection it came on ("station",
+         * ...); "" when it has none (no CURVE, or msg_decode()). */
+        char key_role[MSG_KEY_ROLE_MAX];
 } Msg;
 
 #define MSG_HELLO_BODY(m) ((Sohoa__Hello *) (m)->body)
@@ -98,9 +106,10 @@ int msg_decode(const MsgFrame *frames, size_t n_frames, size_t max_image, Msg *r
  * ZMQ_DONTWAIT). router: the socket is a ROUTER and the first frame is the
  * routing id. Always consumes every part of the message, even when it is
  * rejected, so one bad message never desynchronises the stream. The image
- * frame is kept zero-copy. Returns 0, -EAGAIN when nothing is waiting, the
- * msg_decode() errors (ret->routing_id is still filled so the caller can
- * count the offending peer), or another negative errno from libzmq. */
+ * frame is kept zero-copy; ret->key_role comes from the connection's
+ * metadata. Returns 0, -EAGAIN when nothing is waiting, the msg_decode()
+ * errors (ret->routing_id and ret->key_role are still filled so the caller
+ * can count the offending peer), or another negative errno from libzmq. */
 int msg_recv(void *socket, bool router, size_t max_image, int flags, Msg *ret);
 
 /* Send one message. routing_id may be NULL (DEALER). body must match type.
