@@ -8,17 +8,26 @@
 #include "backend.h"
 #include "dispatch.h"
 #include "frontend.h"
+#include "hello.h"
 #include "log.h"
 
 static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
 {
+        const Settings *s = b->settings;
         const Sohoa__Hello *h = MSG_HELLO_BODY(m);
+        Worker *holder;
         int r;
 
         if (h->role != SOHOA__ROLE__ROLE_WORKER) {
                 broker_drop(b, true, m, h->peer_id, "not a worker role");
                 return;
         }
+        /* A second process with a live worker's id would take its binding
+         * (and the page in hand with it), and the first would take it back. */
+        holder = worker_in_use(b->worker_table, h->peer_id, m->routing_id, m->routing_id_len, now,
+                               s->liveness * s->heartbeat_ms);
+        if (holder && hello_id_taken(b, true, m, holder->rid, holder->rid_len, s->max_frame_bytes))
+                return;
         /* The same connection under a new name: the old name has left. */
         if (w && strcmp(w->id, h->peer_id) != 0) {
                 PageRec *rec = worker_forget(b->worker_table, w);

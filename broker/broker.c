@@ -249,7 +249,7 @@ uint64_t broker_credit(const Broker *b, BrokerClass k)
         return peer_credit(b->peers, k, b->pool_bytes[k], b->settings->max_frame_bytes);
 }
 
-static const char *broker_side(bool workers)
+const char *broker_endpoint_name(bool workers)
 {
         return workers ? "worker" : "station";
 }
@@ -262,7 +262,7 @@ void broker_drop(Broker *b, bool workers, const Msg *m, const char *who, const c
                 log_warning("dropping %s from %s on the %s endpoint: %s (logged once per connection)",
                             m->type > 0 && m->type < _MSG_TYPE_MAX ? msg_type_to_string(m->type)
                                                                    : "a message",
-                            who, broker_side(workers), why);
+                            who, broker_endpoint_name(workers), why);
 }
 
 void broker_ask_hello(Broker *b, bool workers, const Msg *m)
@@ -271,7 +271,7 @@ void broker_ask_hello(Broker *b, bool workers, const Msg *m)
         if (broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_UNKNOWN))
                 log_info("%s from a connection on the %s endpoint that has not said HELLO: dropped, "
                          "asking it to (logged once per connection)",
-                         msg_type_to_string(m->type), broker_side(workers));
+                         msg_type_to_string(m->type), broker_endpoint_name(workers));
         broker_send_heartbeat(b, workers ? b->workers : b->stations, m->routing_id, m->routing_id_len, 0);
 }
 

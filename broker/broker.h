@@ -3,7 +3,8 @@
  * endpoint), the boot epoch, the tables of peers, workers, pages and
  * completed pages, and the counters. The main loop calls broker_on_*; the
  * message handlers live in frontend.c (clients) and backend.c (workers),
- * choosing the next page in dispatch.c, STATUS in status.c. */
+ * the refusals of a HELLO in hello.c, choosing the next page in
+ * dispatch.c, STATUS in status.c. */
 #pragma once
 
 #include <stdbool.h>
@@ -89,6 +90,9 @@ long broker_next_timeout(const Broker *b);
 /* Log or act only the first time for this routing id: true the first time.
  * workers: which endpoint the routing id is on. */
 bool broker_note_once(Broker *b, bool workers, const uint8_t *rid, size_t rid_len, BrokerNote n);
+
+/* "station" or "worker": which endpoint, for logs. */
+const char *broker_endpoint_name(bool workers);
 
 /* Send on a socket; counts nothing, logs nothing. 0 or negative errno. */
 MUST_CHECK int broker_send(Broker *b, void *socket, const uint8_t *rid, size_t rid_len, MsgType type,

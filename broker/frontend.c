@@ -3,10 +3,10 @@
  * zero credit so it notices and says HELLO. A PAGE is held only when it is
  * new, not already answered by the completed cache, and fits its class's
  * pool; otherwise it is dropped and its sender's resend timer brings it back. */
-#include <stdio.h>
 #include <string.h>
 
 #include "frontend.h"
+#include "hello.h"
 #include "log.h"
 #include "status.h"
 
@@ -14,47 +14,9 @@
  * always fits in a body. */
 #define FRONTEND_REASON_MAX 1024
 
-/* Is the live-looking connection of p really there? A HEARTBEAT (which p
- * may get any time) answers it: with ROUTER_MANDATORY a send to a
- * connection that has closed fails with EHOSTUNREACH. A full pipe is a
- * connection too. */
-static bool frontend_connected(Broker *b, const Peer *p)
-{
-        Sohoa__Heartbeat hb = SOHOA__HEARTBEAT__INIT;
-
-        hb.epoch = b->epoch;
-        hb.credit_bytes = broker_credit(b, p->klass);
-        return broker_send(b, b->stations, p->rid, p->rid_len, MSG_HEARTBEAT, &hb.base, NULL) !=
-               -EHOSTUNREACH;
-}
-
-/* A HELLO for an id that another live connection holds: two processes
- * configured with the same id. Rebinding would let them steal the id from
- * each other for ever, each resending everything in flight every time; so
- * the first one keeps it and the newcomer is told why, once per
- * connection (its pages stay in its spool). A restarted station's old
- * connection is closed or silent, and then the id is rebound. */
-static bool frontend_id_taken(Broker *b, Msg *m, const char *id, uint64_t now)
-{
-        const Settings *s = b->settings;
-        char reason[128];
-        Peer *p;
-
-        p = peer_in_use(b->peers, id, m->routing_id, m->routing_id_len, now, s->liveness * s->heartbeat_ms);
-        if (!p || !frontend_connected(b, p))
-                return false;
-        if (broker_note_once(b, false, m->routing_id, m->routing_id_len, NOTE_ID_IN_USE)) {
-                log_warning("HELLO as %s from a second connection refused: that id is in use by a live "
-                            "connection (logged once per connection)",
-                            id);
-                snprintf(reason, sizeof(reason), "peer id %s is in use by a live connection", id);
-                broker_send_bye(b, b->stations, m->routing_id, m->routing_id_len, reason);
-        }
-        return true;
-}
-
 static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
 {
+        const Settings *s = b->settings;
         const Sohoa__Hello *h = MSG_HELLO_BODY(m);
         Peer *p;
         int r;
@@ -64,7 +26,9 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
                 broker_send_welcome(b, false, m->routing_id, m->routing_id_len, 0, h->peer_id);
                 return;
         }
-        if (frontend_id_taken(b, m, h->peer_id, now))
+        p = peer_in_use(b->peers, h->peer_id, m->routing_id, m->routing_id_len, now,
+                        s->liveness * s->heartbeat_ms);
+        if (p && hello_id_taken(b, false, m, p->rid, p->rid_len, broker_credit(b, p->klass)))
                 return;
         r = peer_hello(b->peers, h->peer_id, h->role, m->routing_id, m->routing_id_len, now, &p);
         if (r == -EINVAL) {

@@ -143,13 +143,12 @@ Peer *peer_in_use(const PeerTable *t, const char *id, const uint8_t *rid, size_t
 {
         Peer *p = peer_by_id(t, id);
 
-        if (!p || p->state != PEER_LIVE || p->rid_len == 0)
+        if (!p)
                 return NULL;
-        if (p->rid_len == rid_len && memcmp(p->rid, rid, rid_len) == 0)
-                return NULL;
-        if (now_ms > p->last_seen_ms && now_ms - p->last_seen_ms > live_ms)
-                return NULL;
-        return p;
+        return binding_held(&(Binding) { p->rid, p->rid_len, p->state == PEER_LIVE, p->last_seen_ms }, rid,
+                            rid_len, now_ms, live_ms)
+                       ? p
+                       : NULL;
 }
 
 Peer *peer_by_rid(const PeerTable *t, const uint8_t *rid, size_t rid_len)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "binding.h"
 #include "hashmap.h"
 #include "macro.h"
 #include "msg.h"
@@ -64,9 +65,10 @@ MUST_CHECK int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const 
                           uint64_t now_ms, Peer **ret);
 
 /* The peer whose id a HELLO from rid claims, when that id is bound to
- * another routing id that was heard within live_ms: a second live process
- * with the same id, or the same process's old connection (the caller tells
- * them apart). NULL when a HELLO may (re)bind the id. */
+ * another live routing id that was heard within live_ms (binding_held()):
+ * a second live process with the same id, or the same process's old
+ * connection (the caller tells them apart). NULL when a HELLO may (re)bind
+ * the id. */
 Peer *peer_in_use(const PeerTable *t, const char *id, const uint8_t *rid, size_t rid_len, uint64_t now_ms,
                   uint64_t live_ms);
 

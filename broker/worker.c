@@ -141,6 +141,19 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
         return 0;
 }
 
+Worker *worker_in_use(const WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len, uint64_t now_ms,
+                      uint64_t live_ms)
+{
+        Worker *w = hashmap_get(t->by_id, id, strlen(id));
+
+        if (!w)
+                return NULL;
+        return binding_held(&(Binding) { w->rid, w->rid_len, w->state != WORKER_DEAD, w->last_seen_ms }, rid,
+                            rid_len, now_ms, live_ms)
+                       ? w
+                       : NULL;
+}
+
 Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len)
 {
         if (rid_len == 0)

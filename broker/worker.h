@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "binding.h"
 #include "hashmap.h"
 #include "macro.h"
 #include "msg.h"
@@ -55,6 +56,11 @@ WorkerTable *worker_table_free(WorkerTable *t);
  * name: worker_forget() that one first), or -ENOMEM. The table owns *ret. */
 MUST_CHECK int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len,
                             uint64_t now_ms, Worker **ret);
+/* The worker whose id a HELLO from rid claims, when another live
+ * connection heard within live_ms holds it (binding_held()); NULL when the
+ * HELLO may (re)bind the id. */
+Worker *worker_in_use(const WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len, uint64_t now_ms,
+                      uint64_t live_ms);
 Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len);
 bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret);
 

@@ -2,15 +2,72 @@
 keeps the id and is served without a hiccup (no session lost, nothing
 resent); the second is refused with one BYE that says why, sends nothing
 and keeps its pages spooled. Once the first has gone, the second is served
-too, and every page of both is stored once."""
+too, and every page of both is stored once. The same holds for workers: a
+second process saying HELLO with a live worker's id is refused with one
+BYE, gets no job, and the first keeps its binding and its pages."""
 
 import time
 
 import harness as h
+from rawwire import BYE, HDR, HELLO, JOB, READY, WELCOME, WORKER_ROLE, fields, field_varint, hello
 from spine import Stack
+
+try:
+    import zmq
+except ImportError:  # python3-zmq is installed by ./run setup
+    zmq = None
+
+
+def twin_worker(s):
+    """A raw worker that says HELLO as "w" while the real "w" is at work;
+    what it hears: [(command, body)]."""
+    ctx = zmq.Context()
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(s.workers_ep)
+    heard = []
+
+    def listen(ms):
+        deadline = time.monotonic() + ms / 1000.0
+        while True:
+            left = int((deadline - time.monotonic()) * 1000)
+            if left <= 0 or not sock.poll(left):
+                return
+            frames = sock.recv_multipart()
+            heard.append((frames[1][0], frames[2] if len(frames) > 2 else b""))
+
+    sock.send_multipart([HDR, bytes([HELLO]), hello("w", WORKER_ROLE)])
+    listen(2000)
+    # Were it bound, READY would make it the idle worker that gets the next JOB.
+    sock.send_multipart([HDR, bytes([READY]), field_varint(1, 1)])
+    sock.send_multipart([HDR, bytes([HELLO]), hello("w", WORKER_ROLE)])
+    listen(500)
+    return ctx, sock, heard, listen
+
+
+def workers_twin(s):
+    ctx, sock, heard, listen = twin_worker(s)
+    byes = [fields(body) for cmd, body in heard if cmd == BYE]
+    h.check_eq(len(byes), 1, "BYEs to the second worker saying HELLO as w (one per connection)")
+    h.check_eq(byes[0].get(2), b"peer id w is in use by a live connection", "reason of the BYE")
+    h.check_eq([cmd for cmd, _ in heard if cmd == WELCOME], [], "WELCOMEs to the second worker")
+    s.broker.wait_log("HELLO as w from a second connection refused", timeout=5)
+
+    # The first worker still holds the id: the next pages are its to store.
+    after = s.source("after", 5, seed=3)
+    after.expect_exit(0, timeout=30)
+    listen(300)
+    h.check_eq([cmd for cmd, _ in heard if cmd == JOB], [], "JOBs to the refused worker")
+    refusals = [l for l in s.broker.log().splitlines() if "HELLO as w from a second connection refused" in l]
+    h.check_eq(len(refusals), 1, "log lines about the refused worker connection")
+    h.check(s.workers[0].running, "the first worker still at work")
+    sock.close()
+    ctx.term()
 
 
 def main():
+    if zmq is None:
+        h.fail("python3-zmq is missing: ./run setup installs it")
     s = Stack()
     # Slow enough that the first station is still busy when the second comes.
     s.worker("w", "--delay-ms", "100")
@@ -36,6 +93,9 @@ def main():
     # The first station's connection is closed: the second takes the id over.
     second.expect_exit(0, timeout=30)
     s.check_delivered(["twin-a", "twin-b"], 40)
+
+    workers_twin(s)
+    s.check_delivered(["twin-a", "twin-b", "after"], 45)
 
 
 h.run_test(main)

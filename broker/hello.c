@@ -1,0 +1,42 @@
+/* A HELLO refused: the id kept by the process that had it first. The
+ * refusal says BYE once per connection: the client's link keeps saying
+ * HELLO at most once a heartbeat interval, and reconnects when it hears
+ * nothing, so one answer is enough and a misconfigured client costs a log
+ * line per connection, not per HELLO. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hello.h"
+#include "log.h"
+
+/* Room for the words around a peer id (64 bytes). */
+#define HELLO_REASON_MAX 256
+
+/* Two processes configured with the same id: rebinding would let them
+ * steal it from each other for ever, each losing its session (a station
+ * resending everything in flight, a worker its page) every time. So the
+ * first one keeps it and the newcomer is told why. A restarted process's
+ * old connection is closed or silent, and then the id is rebound. With
+ * ROUTER_MANDATORY a send to a connection that has closed fails with
+ * EHOSTUNREACH; a full pipe is a connection too. */
+bool hello_id_taken(Broker *b, bool workers, const Msg *m, const uint8_t *holder_rid, size_t holder_rid_len,
+                    uint64_t credit)
+{
+        const Sohoa__Hello *h = MSG_HELLO_BODY(m);
+        void *sock = workers ? b->workers : b->stations;
+        Sohoa__Heartbeat hb = SOHOA__HEARTBEAT__INIT;
+        char reason[HELLO_REASON_MAX];
+
+        hb.epoch = b->epoch;
+        hb.credit_bytes = credit;
+        if (broker_send(b, sock, holder_rid, holder_rid_len, MSG_HEARTBEAT, &hb.base, NULL) == -EHOSTUNREACH)
+                return false;
+        if (broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_ID_IN_USE)) {
+                log_warning("HELLO as %s from a second connection refused: that id is in use by a live "
+                            "connection on the %s endpoint (logged once per connection)",
+                            h->peer_id, broker_endpoint_name(workers));
+                snprintf(reason, sizeof(reason), "peer id %s is in use by a live connection", h->peer_id);
+                broker_send_bye(b, sock, m->routing_id, m->routing_id_len, reason);
+        }
+        return true;
+}

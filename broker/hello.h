@@ -1,0 +1,18 @@
+/* The refusal a HELLO can meet on either endpoint before anything is
+ * bound: an id that another live connection holds. A refused connection
+ * is told why with one BYE and logged once; its later HELLOs are dropped
+ * unanswered. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "broker.h"
+
+/* The HELLO in m claims an id that the connection holder_rid holds and that
+ * was heard within liveness (peer_in_use(), worker_in_use()): true (refused)
+ * when that connection is still open, which a HEARTBEAT restating credit
+ * finds out; false when it has closed and the id may be rebound. */
+bool hello_id_taken(Broker *b, bool workers, const Msg *m, const uint8_t *holder_rid, size_t holder_rid_len,
+                    uint64_t credit);
