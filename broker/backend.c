@@ -18,6 +18,8 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
         Worker *holder;
         int r;
 
+        if (hello_wrong_role(b, true, m))
+                return;
         if (h->role != SOHOA__ROLE__ROLE_WORKER) {
                 broker_drop(b, true, m, h->peer_id, "not a worker role");
                 return;

@@ -34,6 +34,7 @@ typedef struct BrokerCounters {
         uint64_t quarantined;
         uint64_t acks_unroutable;
         uint64_t acks_from_cache;
+        uint64_t dropped_wrong_role; /* HELLOs not in the role of their CURVE key */
 } BrokerCounters;
 
 /* What has been logged (or said) once per routing id. */
@@ -44,6 +45,7 @@ typedef enum BrokerNote {
         NOTE_SEND_FAILED = 1 << 3,
         NOTE_DRAINING = 1 << 4,
         NOTE_ID_IN_USE = 1 << 5,
+        NOTE_WRONG_ROLE = 1 << 6,
 } BrokerNote;
 
 typedef struct Broker {

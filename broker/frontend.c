@@ -21,6 +21,9 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
         Peer *p;
         int r;
 
+        /* The role picks the traffic class: a key may not choose another. */
+        if (hello_wrong_role(b, false, m))
+                return;
         /* sohoactl may say who it is; it holds no pages and gets no credit. */
         if (h->role == SOHOA__ROLE__ROLE_ADMIN) {
                 broker_send_welcome(b, false, m->routing_id, m->routing_id_len, 0, h->peer_id);

@@ -1,16 +1,42 @@
-/* A HELLO refused: the id kept by the process that had it first. The
- * refusal says BYE once per connection: the client's link keeps saying
- * HELLO at most once a heartbeat interval, and reconnects when it hears
- * nothing, so one answer is enough and a misconfigured client costs a log
- * line per connection, not per HELLO. */
+/* A HELLO refused: the role check that CURVE makes possible (the ZAP
+ * handler puts the key's role on the connection), and the id kept by the
+ * process that had it first. Each refusal says BYE once per connection:
+ * the client's link keeps saying HELLO at most once a heartbeat interval,
+ * and reconnects when it hears nothing, so one answer is enough and a
+ * misconfigured client costs a log line per connection, not per HELLO. */
 #include <stdio.h>
 #include <string.h>
 
 #include "hello.h"
 #include "log.h"
 
-/* Room for the words around a peer id (64 bytes). */
+/* Room for the words around two role names or a peer id (64 bytes). */
 #define HELLO_REASON_MAX 256
+
+bool hello_wrong_role(Broker *b, bool workers, const Msg *m)
+{
+        const Sohoa__Hello *h = MSG_HELLO_BODY(m);
+        const char *said = msg_role_to_string(h->role), *key;
+        char reason[HELLO_REASON_MAX];
+
+        /* Without CURVE nobody vouches for a role: one host, as before. */
+        if (!b->zap)
+                return false;
+        if (said && strcmp(said, m->key_role) == 0)
+                return false;
+        b->counters.dropped_wrong_role++;
+        if (!broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_WRONG_ROLE))
+                return true;
+        /* The ZAP handler names every key it admits; no role is a bug. */
+        key = m->key_role[0] ? m->key_role : "(none)";
+        said = said ? said : "(invalid)";
+        log_warning("HELLO as %s %s refused on the %s endpoint: its CURVE key's role is %s (logged once "
+                    "per connection)",
+                    said, h->peer_id, broker_endpoint_name(workers), key);
+        snprintf(reason, sizeof(reason), "role %s does not match the key's role %s", said, key);
+        broker_send_bye(b, workers ? b->workers : b->stations, m->routing_id, m->routing_id_len, reason);
+        return true;
+}
 
 /* Two processes configured with the same id: rebinding would let them
  * steal it from each other for ever, each losing its session (a station

@@ -1,7 +1,7 @@
-/* The refusal a HELLO can meet on either endpoint before anything is
- * bound: an id that another live connection holds. A refused connection
- * is told why with one BYE and logged once; its later HELLOs are dropped
- * unanswered. */
+/* The refusals a HELLO can meet on either endpoint before anything is
+ * bound: a role that is not its CURVE key's, and an id that another live
+ * connection holds. A refused connection is told why with one BYE and
+ * logged once; its later HELLOs are dropped unanswered. */
 #pragma once
 
 #include <stdbool.h>
@@ -9,6 +9,12 @@
 #include <stdint.h>
 
 #include "broker.h"
+
+/* With CURVE: true (refused, counted as dropped_wrong_role) when the role
+ * of the HELLO in m is not the role of the key that authenticated its
+ * connection (m->key_role). Without CURVE there is no key: false. workers:
+ * the endpoint m came on. */
+bool hello_wrong_role(Broker *b, bool workers, const Msg *m);
 
 /* The HELLO in m claims an id that the connection holder_rid holds and that
  * was heard within liveness (peer_in_use(), worker_in_use()): true (refused)

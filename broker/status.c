@@ -61,6 +61,7 @@ static void status_counters(Broker *b, StatusBuild *s)
         o->quarantined = c->quarantined;
         o->acks_unroutable = c->acks_unroutable;
         o->acks_from_cache = c->acks_from_cache;
+        o->dropped_wrong_role = c->dropped_wrong_role;
         s->reply.counters = o;
 }
 

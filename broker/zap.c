@@ -1,6 +1,7 @@
 /* ZAP handler. The keys file has one key per line: ROLE NAME PUBLIC_KEY
  * (Z85), '#' starts a comment. Requests are answered at once from the
  * table; a malformed request gets status 500 and is logged once. */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,18 +12,15 @@
 #include "clock.h"
 #include "hashmap.h"
 #include "log.h"
+#include "msg.h"
 #include "zap.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_FRAMES 7
 #define ZAP_LOG_EVERY_MS 60000
 
-typedef enum ZapRole { ZAP_STATION, ZAP_IMPORTER, ZAP_ADMIN, ZAP_WORKER, _ZAP_ROLE_MAX } ZapRole;
-
-static const char *const zap_role_names[_ZAP_ROLE_MAX] = { "station", "importer", "admin", "worker" };
-
 typedef struct ZapKey {
-        ZapRole role;
+        Sohoa__Role role;
         char name[64];
 } ZapKey;
 
@@ -44,10 +42,11 @@ static void keys_free(Hashmap *h) {
         hashmap_free(h);
 }
 
+/* The roles by the names the protocol gives them. */
 static int parse_role(const char *s) {
-        for (int i = 0; i < _ZAP_ROLE_MAX; i++)
-                if (strcmp(s, zap_role_names[i]) == 0)
-                        return i;
+        for (int r = SOHOA__ROLE__ROLE_STATION; r <= SOHOA__ROLE__ROLE_ADMIN; r++)
+                if (strcmp(s, msg_role_to_string((Sohoa__Role) r)) == 0)
+                        return r;
         return -EINVAL;
 }
 
@@ -73,7 +72,7 @@ static int parse_key_line(Hashmap *h, char *line, const char **ret_why) {
         k = calloc(1, sizeof(*k));
         if (!k)
                 return -ENOMEM;
-        k->role = (ZapRole) role_i;
+        k->role = (Sohoa__Role) role_i;
         snprintf(k->name, sizeof(k->name), "%s", name);
         void *old = NULL;
         if (hashmap_put(h, bin, sizeof(bin), k, &old) < 0) {
@@ -190,19 +189,20 @@ static bool frame_is(const zmq_msg_t *m, const char *s) {
         return zmq_msg_size((zmq_msg_t *) m) == n && memcmp(zmq_msg_data((zmq_msg_t *) m), s, n) == 0;
 }
 
-static bool role_allowed(ZapRole role, const zmq_msg_t *domain) {
+static bool role_allowed(Sohoa__Role role, const zmq_msg_t *domain) {
         if (frame_is(domain, ZAP_DOMAIN_WORKERS))
-                return role == ZAP_WORKER;
+                return role == SOHOA__ROLE__ROLE_WORKER;
         if (frame_is(domain, ZAP_DOMAIN_STATIONS))
-                return role == ZAP_STATION || role == ZAP_IMPORTER || role == ZAP_ADMIN;
+                return role == SOHOA__ROLE__ROLE_STATION || role == SOHOA__ROLE__ROLE_IMPORTER ||
+                       role == SOHOA__ROLE__ROLE_ADMIN;
         return false;
 }
 
-/* Decide one request: the status code and the user id (the key's name). */
-static const char *zap_decide(Zap *z, zmq_msg_t *f, size_t n, const char **ret_user) {
+/* Decide one request: the status code and, when allowed, the key. */
+static const char *zap_decide(Zap *z, zmq_msg_t *f, size_t n, const ZapKey **ret_key) {
         const ZapKey *k;
 
-        *ret_user = "";
+        *ret_key = NULL;
         if (n < ZAP_FRAMES || !frame_is(&f[0], "1.0") || !frame_is(&f[5], "CURVE") || zmq_msg_size(&f[6]) != 32) {
                 if (!z->malformed_logged)
                         log_warning("malformed ZAP request (logged once), denying");
@@ -234,12 +234,35 @@ static const char *zap_decide(Zap *z, zmq_msg_t *f, size_t n, const char **ret_u
                 return "400";
         }
         z->counters.allowed++;
-        *ret_user = k->name;
+        *ret_key = k;
         return "200";
 }
 
-static void zap_reply(Zap *z, const zmq_msg_t *request_id, const char *code, const char *user) {
-        const char *text = strcmp(code, "200") == 0 ? "OK" : "denied";
+/* The metadata frame: one ZMTP property (name length in one byte, name,
+ * value length in four bytes big-endian, value) naming the key's role.
+ * libzmq attaches it to every message of the connection, so the broker
+ * reads which role the key has (MSG_KEY_ROLE_PROPERTY) where it reads the
+ * HELLO; a client's own properties cannot override ZAP's. Returns the
+ * length. */
+static size_t zap_metadata(const ZapKey *k, uint8_t *buf) {
+        const char *name = MSG_KEY_ROLE_PROPERTY, *value = msg_role_to_string(k->role);
+        size_t nlen = strlen(name), vlen = strlen(value), i = 0;
+
+        assert(vlen < MSG_KEY_ROLE_MAX);
+        buf[i++] = (uint8_t) nlen;
+        memcpy(buf + i, name, nlen);
+        i += nlen;
+        for (int shift = 24; shift >= 0; shift -= 8)
+                buf[i++] = (uint8_t) (vlen >> shift);
+        memcpy(buf + i, value, vlen);
+        return i + vlen;
+}
+
+/* The reply; the user id is the key's name. */
+static void zap_reply(Zap *z, const zmq_msg_t *request_id, const char *code, const ZapKey *k) {
+        const char *text = k ? "OK" : "denied", *user = k ? k->name : "";
+        uint8_t meta[1 + sizeof(MSG_KEY_ROLE_PROPERTY) + 4 + MSG_KEY_ROLE_MAX];
+        size_t meta_len = k ? zap_metadata(k, meta) : 0;
 
         zmq_send(z->sock, "1.0", 3, ZMQ_SNDMORE);
         zmq_send(z->sock, zmq_msg_data((zmq_msg_t *) request_id), zmq_msg_size((zmq_msg_t *) request_id),
@@ -247,7 +270,7 @@ static void zap_reply(Zap *z, const zmq_msg_t *request_id, const char *code, con
         zmq_send(z->sock, code, 3, ZMQ_SNDMORE);
         zmq_send(z->sock, text, strlen(text), ZMQ_SNDMORE);
         zmq_send(z->sock, user, strlen(user), ZMQ_SNDMORE);
-        zmq_send(z->sock, "", 0, 0);
+        zmq_send(z->sock, meta, meta_len, 0);
 }
 
 void zap_handle(Zap *z) {
@@ -255,7 +278,8 @@ void zap_handle(Zap *z) {
                 zmq_msg_t f[ZAP_FRAMES + 1];
                 size_t n = 0;
                 int more = 1;
-                const char *user, *code;
+                const ZapKey *key;
+                const char *code;
 
                 while (more) {
                         zmq_msg_t spare, *m = n < ELEMENTSOF(f) ? &f[n] : &spare;
@@ -273,10 +297,10 @@ void zap_handle(Zap *z) {
                         else
                                 n++;
                 }
-                code = zap_decide(z, f, n, &user);
+                code = zap_decide(z, f, n, &key);
                 zmq_msg_t empty;
                 zmq_msg_init(&empty);
-                zap_reply(z, n >= 2 ? &f[1] : &empty, code, user);
+                zap_reply(z, n >= 2 ? &f[1] : &empty, code, key);
                 zmq_msg_close(&empty);
                 for (size_t k = 0; k < n; k++)
                         zmq_msg_close(&f[k]);

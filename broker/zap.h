@@ -1,8 +1,10 @@
 /* The broker's ZAP handler (ZeroMQ RFC 27): with CURVE on, libzmq asks it
  * about every connecting client key, and it answers from the authorized
  * keys file: a key is allowed on the station endpoint for the roles
- * station, importer and admin, on the worker endpoint for worker. Without a
- * ZAP handler a CURVE server would accept any client key. */
+ * station, importer and admin, on the worker endpoint for worker, and the
+ * key's role goes with the connection (MSG_KEY_ROLE_PROPERTY) so the broker
+ * can hold each HELLO to it. Without a ZAP handler a CURVE server would
+ * accept any client key. */
 #pragma once
 
 #include <stdint.h>

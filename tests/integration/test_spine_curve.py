@@ -2,12 +2,25 @@
 authorized keys file, each for its role's endpoint (a ZAP handler decides;
 without one a CURVE server would accept any key). An authorized station's
 pages flow; an unknown key, a worker's key used as a station, and a client
-without CURVE deliver nothing, and lose nothing: their pages stay spooled."""
+without CURVE deliver nothing, and lose nothing: their pages stay spooled.
+Within an endpoint a key speaks only in its own role: a HELLO in another
+role (a station key saying importer, an importer's saying station, ...) is
+refused with one BYE that says why, counted, and its pages stay spooled,
+while the same key in its own role is served."""
 
+import json
 import socket
 import time
 
 import harness as h
+from rawwire import BYE, HDR, HELLO, ROLE_ADMIN, ROLE_IMPORTER, ROLE_STATION, WELCOME, WORKER_ROLE, fields, hello
+
+try:
+    import zmq
+except ImportError:  # python3-zmq is installed by ./run setup
+    zmq = None
+
+ROLE_NAMES = {ROLE_STATION: "station", ROLE_IMPORTER: "importer", WORKER_ROLE: "worker", ROLE_ADMIN: "admin"}
 
 
 def free_port():
@@ -30,27 +43,121 @@ def keys_env(name):
     return {"SOHOA_BROKER_KEY": h.path("broker.key"), "SOHOA_CURVE_KEY": h.path(name + ".key_secret")}
 
 
-def source(name, st_ep, pages, env):
+def source(name, st_ep, pages, env, role=None):
     spool = h.path("spool-" + name)
-    p = h.Proc(name, ["sohoa-testsource", "--endpoint", st_ep, "--id", name, "--spool", spool,
-                      "--pages", pages, "--seed", len(name), "--wait", "--timeout-ms", 60000], env=env)
-    return p, spool
+    argv = ["sohoa-testsource", "--endpoint", st_ep, "--id", name, "--spool", spool, "--pages", pages,
+            "--seed", len(name), "--wait", "--timeout-ms", 60000, "--ack-log", h.path("acks-" + name)]
+    if role:
+        argv += ["--role", role]
+    return h.Proc(name, argv, env=env), spool
+
+
+def key_pair(name):
+    """(public, secret) Z85 keys of a key_secret file ("public-key = ..." lines)."""
+    keys = {}
+    for line in h.path(name + ".key_secret").read_text().splitlines():
+        k, sep, v = line.partition("=")
+        if sep:
+            keys[k.strip()] = v.strip().encode()
+    return keys["public-key"], keys.get("secret-key")
+
+
+def curve_dealer(ctx, endpoint, name):
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.curve_serverkey = key_pair("broker")[0]
+    sock.curve_publickey, sock.curve_secretkey = key_pair(name)
+    sock.connect(endpoint)
+    return sock
+
+
+def first_answer(sock, timeout_ms):
+    """(command, body fields) of the first WELCOME or BYE, or None."""
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    while True:
+        left = int((deadline - time.monotonic()) * 1000)
+        if left <= 0 or not sock.poll(left):
+            return None
+        frames = sock.recv_multipart()
+        if len(frames) == 3 and frames[1][0] in (WELCOME, BYE):
+            return frames[1][0], fields(frames[2])
+
+
+def say_hello(ctx, endpoint, key, peer_id, role):
+    """A raw CURVE client with key says HELLO in role: its socket and answer."""
+    sock = curve_dealer(ctx, endpoint, key)
+    sock.send_multipart([HDR, bytes([HELLO]), hello(peer_id, role)])
+    return sock, first_answer(sock, 5000)
+
+
+def check_refused(ctx, endpoint, key, key_role, role):
+    """A HELLO in another role than the key's: one BYE that says so, then silence."""
+    what = "HELLO as %s with the %s key %s" % (ROLE_NAMES[role], key_role, key)
+    sock, answer = say_hello(ctx, endpoint, key, key + "-raw", role)
+    h.check(answer is not None, "an answer to a " + what)
+    h.check_eq(answer[0], BYE, "command answering a " + what)
+    h.check_eq(answer[1].get(2), ("role %s does not match the key's role %s" % (ROLE_NAMES[role], key_role)).encode(),
+               "reason of the BYE to a " + what)
+    sock.send_multipart([HDR, bytes([HELLO]), hello(key + "-raw", role)])
+    h.check_eq(first_answer(sock, 1000), None, "answer to a second " + what + " (one BYE per connection)")
+    sock.close()
+
+
+def check_welcomed(ctx, endpoint, key, role):
+    sock, answer = say_hello(ctx, endpoint, key, key + "-raw", role)
+    h.check(answer is not None and answer[0] == WELCOME,
+            "WELCOME to HELLO as %s with the key %s: %r" % (ROLE_NAMES[role], key, answer))
+    sock.send_multipart([HDR, bytes([BYE]), b""])
+    sock.close()
+
+
+def wrong_roles(st_ep, wk_ep, store):
+    """Each key in its own role only; 2 refused HELLOs per raw check."""
+    ctx = zmq.Context()
+    check_refused(ctx, st_ep, "desk1", "station", ROLE_IMPORTER)
+    check_refused(ctx, st_ep, "desk1", "station", ROLE_ADMIN)
+    check_refused(ctx, st_ep, "imp1", "importer", ROLE_STATION)
+    check_refused(ctx, st_ep, "ops", "admin", ROLE_STATION)
+    check_refused(ctx, wk_ep, "w1", "worker", ROLE_STATION)
+    check_welcomed(ctx, st_ep, "ops", ROLE_ADMIN)
+    check_welcomed(ctx, wk_ep, "w1", WORKER_ROLE)
+    ctx.term()
+
+    # Real clients: the wrong role delivers nothing and loses nothing.
+    before = len(list(store.iterdir()))
+    bad = [source("desk1-as-importer", st_ep, 5, keys_env("desk1"), role="importer"),
+           source("imp1-as-station", st_ep, 5, keys_env("imp1"), role="station")]
+    good, _ = source("imp1", st_ep, 10, keys_env("imp1"), role="importer")
+    good.expect_exit(0, timeout=30)
+    h.check_eq(len(list(store.iterdir())), before + 10, "pages stored from the importer in its own role")
+    acks = [line.split()[0] for line in h.path("acks-imp1").read_text().splitlines() if line.strip()]
+    h.check_eq(len(set(acks)), 10, "pages acknowledged to it")
+    for p, spool in bad:
+        h.check(p.running, "%s still waiting (not served)" % p.name)
+        h.check_eq(len(list(spool.glob("*.page"))), 5, "pages kept in the spool of %s" % p.name)
+        h.check(not h.path("acks-" + p.name).exists() or h.path("acks-" + p.name).read_text() == "",
+                "no ack to %s" % p.name)
+    h.check_eq(len(list(store.iterdir())), before + 10, "pages stored after the refused roles")
+    return bad
 
 
 def main():
+    if zmq is None:
+        h.fail("python3-zmq is missing: ./run setup installs it")
     st_ep = "tcp://127.0.0.1:%d" % free_port()
     wk_ep = "tcp://127.0.0.1:%d" % free_port()
     keygen("broker")
-    lines = [keygen("desk1", "station"), keygen("w1", "worker"), keygen("ops", "admin")]
+    lines = [keygen("desk1", "station"), keygen("imp1", "importer"), keygen("w1", "worker"),
+             keygen("ops", "admin")]
     keygen("intruder")
     h.path("authorized_keys").write_text("# role name key\n" + "\n".join(lines) + "\n")
     h.check_eq(h.run(["sohoactl", "keygen", "desk1", "--dir", h.workdir()], check=False).returncode, 1,
                "keygen refuses to overwrite")
 
-    h.Proc("broker", ["sohoa-broker", "--set", "broker.stations_endpoint=" + st_ep,
-                      "--set", "broker.workers_endpoint=" + wk_ep, "--set", "broker.heartbeat=250ms",
-                      "--set", "broker.curve_key_file=%s" % h.path("broker.key_secret"),
-                      "--set", "broker.authorized_keys_file=%s" % h.path("authorized_keys")])
+    broker = h.Proc("broker", ["sohoa-broker", "--set", "broker.stations_endpoint=" + st_ep,
+                               "--set", "broker.workers_endpoint=" + wk_ep, "--set", "broker.heartbeat=250ms",
+                               "--set", "broker.curve_key_file=%s" % h.path("broker.key_secret"),
+                               "--set", "broker.authorized_keys_file=%s" % h.path("authorized_keys")])
     store = h.path("store")
     store.mkdir()
     h.Proc("w1", ["sohoa-testworker", "--endpoint", wk_ep, "--id", "w1", "--store-dir", store],
@@ -70,8 +177,17 @@ def main():
         h.check_eq(len(list(spool.glob("*.page"))), 5, "pages kept in the spool of %s" % p.name)
     h.check_eq(len(list(store.iterdir())), 20, "pages stored after the refused clients")
 
+    bad += wrong_roles(st_ep, wk_ep, store)
+    log = broker.log()
+    h.check("HELLO as importer desk1-raw refused on the station endpoint: its CURVE key's role is station" in log,
+            "the broker logs a refused role")
+    h.check("HELLO as station w1-raw refused on the worker endpoint: its CURVE key's role is worker" in log,
+            "the broker logs a refused role on the worker endpoint")
+
     st = h.run(["sohoactl", "status", "--broker", st_ep, "--json"], env=keys_env("ops")).stdout
     h.check('"workers": 1' in st, "admin key gets the status: %s" % st[:200])
+    # Five raw checks of two HELLOs each, and at least one from each real client.
+    h.check_ge(json.loads(st)["counters"]["dropped_wrong_role"], 12, "HELLOs refused for their role")
     cp = h.run(["sohoactl", "status", "--broker", st_ep, "--timeout", "1000"], check=False,
                env={"SOHOA_BROKER_KEY": None, "SOHOA_CURVE_KEY": None})
     h.check(cp.returncode != 0, "status without keys is refused")
