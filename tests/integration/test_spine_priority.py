@@ -10,7 +10,10 @@ def main():
     s = Stack()
     s.worker("w", "--delay-ms", "20")
     imp = s.source("importer", 1000, size=2048, role="importer", seed=5)
-    h.wait_for(lambda: sum(c["queued_pages"] for c in s.status()["classes"]) >= 900, 30,
+    # A backlog of hundreds is the point; how many of the 1,000 pile up before
+    # the worker drains them depends on how fast the importer's fsyncs go on
+    # a loaded machine (900 was missed with four tests at once).
+    h.wait_for(lambda: sum(c["queued_pages"] for c in s.status()["classes"]) >= 500, 60,
                "bulk pages queued at the broker", retry_on=(h.TestFailure, KeyError))
     bulk_done_before = len(s.jobs())
     st = s.source("station", 1, seed=9)
