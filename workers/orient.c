@@ -115,6 +115,7 @@ static int orient_leptonica(PIX *bin, int dpi, OrientResult *res) {
 /* Read bin turned by rotate; *ret_conf is Tesseract's mean confidence, 0
  * for fewer than ORIENT_READ_MIN_WORDS words. OCR's errors pass up. */
 static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *ret_conf) {
+        int k = t->read_reduction > 1 ? t->read_reduction : 1;
         PIX *turned = NULL, *read = NULL;
         OcrResult *res = NULL;
         int r;
@@ -122,13 +123,12 @@ static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *r
         r = orient_apply(bin, rotate, &turned);
         if (r < 0)
                 return r;
-        read = clean_reduce(turned, t->read_reduction);
+        read = clean_reduce(turned, k);
         if (!read) {
                 r = -ENOMEM;
                 goto out;
         }
-        r = ocr_recognize_horizontal(t->ocr, read, dpi / t->read_reduction, t->time_limit_ms, t->cancel,
-                                     &res);
+        r = ocr_recognize_horizontal(t->ocr, read, dpi / k, t->time_limit_ms, t->cancel, &res);
         if (r < 0)
                 goto out;
         *ret_conf = res->n_words >= ORIENT_READ_MIN_WORDS ? res->mean_confidence : 0;
