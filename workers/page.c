@@ -1,8 +1,9 @@
 /* The page pipeline. The blank check comes before orientation: it does not
  * depend on it, and a blank side should not pay for Tesseract's OSD. The
  * embedded image is the decoded page turned upright and deskewed, not
- * binarized; OCR reads a cleaned copy of exactly the same geometry, so word
- * boxes fall on the words shown. */
+ * binarized; OCR reads a cleaned copy of exactly the same geometry (reduced
+ * by a whole factor at most, its word boxes scaled back), so word boxes
+ * fall on the words shown. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
