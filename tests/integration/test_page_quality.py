@@ -54,8 +54,9 @@ def pagetool(images, pdf_dir, timeout):
 # More pages made from rendered ones (Debian's python3-pil, as render.py): a
 # colour scan with mild scanner noise (a noise-free page compresses well
 # whatever the encoding; a real one does not), line-art, a 1 bpp G4 TIFF,
-# and the page in 6 pt print (25 px at 300 dpi), too small to be read at
-# half resolution and to be oriented by Leptonica, upright and upside down.
+# the page in 6 pt print (25 px at 300 dpi), too small to be read at half
+# resolution and to be oriented by Leptonica, upright and upside down, and a
+# page in English (the worker reads vie+eng: vie alone misreads English).
 DERIVE = """
 import sys
 from PIL import Image, ImageChops
@@ -71,6 +72,16 @@ page, truth = render.full_page(size=25)
 page.save(small, dpi=(300, 300))
 page.transpose(Image.Transpose.ROTATE_180).save(small.replace(".png", "_ud.png"), dpi=(300, 300))
 open(small_truth, "w", encoding="utf-8").write(truth)
+page, truth = render.text_page([
+    "SOCIALIST REPUBLIC OF VIET NAM", "Independence - Freedom - Happiness",
+    "APPLICATION FOR A CERTIFICATE OF LAND USE RIGHTS",
+    "To: The People's Committee of Dong Anh District, Hanoi.",
+    "My name is Nguyen Thi Hong Nhung, born in 1978, citizen identity card number 001178012345 "
+    "issued by the Police Department for Administrative Management of Social Order on 15 March 2021.",
+    "I hereby request a certificate of land use rights for parcel number 127, map sheet 09, "
+    "with an area of 184.5 square metres, enclosing the parcel diagram and the fee receipts."])
+page.save(small.replace("small_print.png", "english.png"), dpi=(300, 300))
+open(small_truth.replace("small_print.txt", "english.txt"), "w", encoding="utf-8").write(truth)
 """
 
 
@@ -84,6 +95,8 @@ def derive_pages(pages_dir, manifest):
     manifest["line_art"] = dict(manifest["clean"], image=str(lineart))
     manifest["small_print"] = dict(manifest["clean"], image=str(small),
                                    truth=small_truth.read_text(encoding="utf-8"))
+    manifest["english"] = dict(manifest["clean"], image=str(pages_dir / "english.png"),
+                               truth=(pages_dir / "english.txt").read_text(encoding="utf-8"))
     manifest["small_print_ud"] = dict(manifest["small_print"], image=str(pages_dir / "small_print_ud.png"),
                                       rotate=180)
 
