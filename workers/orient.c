@@ -34,6 +34,10 @@
 #define ORIENT_READ_MIN_CONF 80
 #define ORIENT_READ_MIN_WORDS 3
 #define ORIENT_READ_MARGIN 15
+/* Each reading's time, at most: a page of 6 pt print reads in under 1 s
+ * reduced, 2 s at full resolution; a page Tesseract would spend longer on
+ * is not one this settles (the page's own OCR keeps its full limit). */
+#define ORIENT_READ_MAX_MS 5000u
 
 const char *orient_method_to_string(OrientMethod m) {
         static const char *const names[_ORIENT_METHOD_MAX] = {
@@ -116,6 +120,7 @@ static int orient_leptonica(PIX *bin, int dpi, OrientResult *res) {
  * for fewer than ORIENT_READ_MIN_WORDS words. OCR's errors pass up. */
 static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *ret_conf) {
         int k = t->read_reduction > 1 ? t->read_reduction : 1;
+        unsigned limit;
         PIX *turned = NULL, *read = NULL;
         OcrResult *res = NULL;
         int r;
@@ -128,7 +133,8 @@ static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *r
                 r = -ENOMEM;
                 goto out;
         }
-        r = ocr_recognize_horizontal(t->ocr, read, dpi / k, t->time_limit_ms, t->cancel, &res);
+        limit = t->time_limit_ms > 0 ? MIN(t->time_limit_ms, ORIENT_READ_MAX_MS) : ORIENT_READ_MAX_MS;
+        r = ocr_recognize_horizontal(t->ocr, read, dpi / k, limit, t->cancel, &res);
         if (r < 0)
                 goto out;
         *ret_conf = res->n_words >= ORIENT_READ_MIN_WORDS ? res->mean_confidence : 0;

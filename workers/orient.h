@@ -34,7 +34,7 @@ typedef struct OrientResult {
 typedef struct OrientOcr {
         Ocr *ocr;               /* NULL: only Leptonica is asked */
         int read_reduction;     /* the page is read dpi / k (1: at dpi), as OCR would */
-        unsigned time_limit_ms; /* for each reading; 0: none */
+        unsigned time_limit_ms; /* OCR's; a reading takes 5 s at most */
         atomic_bool *cancel;    /* may be NULL; polled while reading */
         int marks;              /* text-like marks the blank check counted */
 } OrientOcr;
