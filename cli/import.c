@@ -323,15 +323,22 @@ int import_main(int argc, char **argv)
         im.start_ms = clock_mono_ms();
         if (!im.refs || !im.report)
                 goto out;
-        if (im.args.manifest)
-                r = importsrc_from_manifest(im.args.manifest, &src);
-        else
-                r = importsrc_from_paths(argv + optind, (size_t) (argc - optind), im.args.dossier, &src);
+        /* Before the walk: a tree can be large, and a signal must end it. */
+        r = importer_setup_signals();
         if (r < 0)
                 goto out;
-        r = importer_setup_signals();
-        if (r >= 0)
-                r = import_start(&im, &cfg, spool, sizeof(spool), peer, sizeof(peer));
+        if (im.args.manifest)
+                r = importsrc_from_manifest(im.args.manifest, importer_stop_flag(), &src);
+        else
+                r = importsrc_from_paths(argv + optind, (size_t) (argc - optind), im.args.dossier,
+                                         importer_stop_flag(), &src);
+        if (r == -EINTR) {
+                fprintf(stderr, "sohoactl import: interrupted while listing the inputs: nothing was spooled\n");
+                exit_code = 128 + importer_interrupted();
+        }
+        if (r < 0)
+                goto out;
+        r = import_start(&im, &cfg, spool, sizeof(spool), peer, sizeof(peer));
         if (r < 0)
                 goto out;
         r = importer_run(&im, src);

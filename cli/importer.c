@@ -355,6 +355,8 @@ int importer_run(Importer *im, const ImportSrc *src)
         im->batches = src->n_batches;
         for (size_t i = 0; i < src->n_bad; i++)
                 importer_fail(im, src->bad_paths[i], -1, NULL, src->bad_reasons[i]);
+        for (size_t i = 0; i < src->n_notes; i++)
+                importreport_add(im->report, IMPORT_ENTRY_FLAGGED, src->note_paths[i], -1, NULL, src->note_texts[i]);
         for (size_t i = 0; i < src->n_batches && r >= 0 && !importer_quit; i++) {
                 pthread_mutex_lock(&im->lock);
                 im->batch = i + 1;
@@ -387,10 +389,15 @@ int importer_wait(Importer *im)
 int importer_setup_signals(void)
 {
         struct sigaction sa = { .sa_handler = importer_on_signal };
+        sigset_t set;
 
         sigemptyset(&sa.sa_mask);
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGHUP);
         if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-            sigaction(SIGHUP, &sa, NULL) < 0)
+            sigaction(SIGHUP, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
                 return -errno;
         return 0;
 }
@@ -398,6 +405,11 @@ int importer_setup_signals(void)
 int importer_interrupted(void)
 {
         return importer_quit;
+}
+
+const volatile sig_atomic_t *importer_stop_flag(void)
+{
+        return &importer_quit;
 }
 
 int importer_open_outbox(Importer *im, const OutboxConfig *cfg)

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -62,10 +63,14 @@ void importer_page_uuid(const uint8_t file_sha[SHA256_LEN], unsigned index, Uuid
 /* The batch UUID of files (their SHA-256s, n_files * 32 bytes, page order). */
 void importer_batch_uuid(const uint8_t *file_shas, size_t n_files, Uuid *ret);
 
-/* SIGINT, SIGTERM and SIGHUP set a flag that every loop looks at. */
+/* SIGINT, SIGTERM and SIGHUP set a flag that every loop looks at (the walk
+ * of the inputs too: set them up before it). They are unblocked, and
+ * handled even when the parent left them ignored. */
 MUST_CHECK int importer_setup_signals(void);
 /* The signal that asked to stop, or 0. */
 int importer_interrupted(void);
+/* The flag itself, for loops outside this file (importsrc.h). */
+const volatile sig_atomic_t *importer_stop_flag(void);
 /* Opens the outbox (which replays the spool at once). 0 or negative errno. */
 MUST_CHECK int importer_open_outbox(Importer *im, const OutboxConfig *cfg);
 /* Walks and spools every batch; failures of files and pages go to the

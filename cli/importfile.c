@@ -61,6 +61,18 @@ static ImportKind importfile_detect(const uint8_t *m, size_t n)
         return _IMPORT_KIND_INVALID;
 }
 
+const char *importfile_type_name(mode_t mode)
+{
+        return S_ISDIR(mode)    ? "a folder"
+               : S_ISFIFO(mode) ? "a FIFO"
+               : S_ISSOCK(mode) ? "a socket"
+               : S_ISCHR(mode)  ? "a character device"
+               : S_ISBLK(mode)  ? "a block device"
+               : S_ISLNK(mode)  ? "a symbolic link"
+               : S_ISREG(mode)  ? "a regular file"
+                                : "of an unknown type";
+}
+
 /* The whole file into memory, from offset 0. */
 static int importfile_slurp(int fd, uint64_t size, uint8_t **ret)
 {
@@ -140,14 +152,16 @@ int importfile_open(const char *path, ImportFile **ret, char *reason)
                 r = -errno;
                 goto fail;
         }
-        f->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO for reading would wait for a writer.
+         * It changes nothing for a regular file. */
+        f->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (f->fd < 0 || fstat(f->fd, &st) < 0) {
                 r = -errno;
                 goto fail;
         }
         if (!S_ISREG(st.st_mode)) {
                 r = -EMEDIUMTYPE;
-                snprintf(reason, IMPORT_REASON_MAX, "not a regular file");
+                snprintf(reason, IMPORT_REASON_MAX, "not a regular file (%s)", importfile_type_name(st.st_mode));
                 goto fail;
         }
         f->size = (uint64_t) st.st_size;

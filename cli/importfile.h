@@ -36,11 +36,16 @@ typedef struct ImportPage {
 } ImportPage;
 
 /* Opens path, hashes it and counts its pages. -EMEDIUMTYPE when it is not a
- * TIFF, PNG, JPEG or PDF, -EBADMSG when it is one but unreadable, or another
- * negative errno; reason (IMPORT_REASON_MAX bytes) then says why in words.
- * The caller frees *ret with importfile_free(). */
+ * regular file (it is opened without blocking and never read then: a FIFO
+ * would hang the import) or not a TIFF, PNG, JPEG or PDF, -EBADMSG when it
+ * is one but unreadable, or another negative errno; reason
+ * (IMPORT_REASON_MAX bytes) then says why in words. The caller frees *ret
+ * with importfile_free(). */
 MUST_CHECK int importfile_open(const char *path, ImportFile **ret, char *reason);
 ImportFile *importfile_free(ImportFile *f);
+
+/* What kind of file a st_mode says, in words ("a FIFO"), for the report. */
+const char *importfile_type_name(mode_t mode);
 
 ImportKind importfile_kind(const ImportFile *f);
 const char *importfile_kind_name(ImportKind k);
