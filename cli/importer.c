@@ -112,6 +112,17 @@ static void importer_fail(Importer *im, const char *path, long page, const char 
         pthread_mutex_unlock(&im->lock);
 }
 
+/* A file (page -1) or page not sent now, for a reason a later run may not
+ * meet: reported apart from the failures, and the import is not complete. */
+static void importer_hold(Importer *im, const char *path, long page, const char *reason)
+{
+        if (importreport_add(im->report, IMPORT_ENTRY_HELD, path, page, NULL, reason) < 0)
+                fprintf(stderr, "sohoactl import: out of memory recording that %s is held back\n", path);
+        pthread_mutex_lock(&im->lock);
+        im->held++;
+        pthread_mutex_unlock(&im->lock);
+}
+
 void importer_show(Importer *im, bool force)
 {
         uint64_t now = clock_mono_ms();
@@ -126,6 +137,7 @@ void importer_show(Importer *im, bool force)
                 .spooled = im->spooled,
                 .stored = im->stored,
                 .failed = im->failed,
+                .held = im->held,
                 .elapsed_ms = now - im->start_ms,
                 .stored_ms = im->first_stored_ms ? now - im->first_stored_ms : 0,
                 .batch = im->batch,
@@ -172,11 +184,12 @@ static int importer_remember(Importer *im, const Uuid *u, const char *path, unsi
 }
 
 /* One page: extract, describe, spool. A page that cannot be extracted is
- * reported; only errors that stop the import are returned. */
+ * reported; 1 when nothing more of the file may be sent (it is held back);
+ * otherwise only errors that stop the import are returned. */
 static int importer_page(Importer *im, const ImportBatchPlan *plan, size_t fi, ImportFile *f, unsigned index)
 {
         const char *path = plan->batch->files[fi];
-        char reason[IMPORT_REASON_MAX], uuid[UUID_STRING_MAX], note[128];
+        char reason[IMPORT_REASON_MAX], why[IMPORT_REASON_MAX + 64], uuid[UUID_STRING_MAX], note[128];
         uint8_t sha[SHA256_LEN];
         Sohoa__Page page = SOHOA__PAGE__INIT;
         ImportPage ip = {};
@@ -185,9 +198,15 @@ static int importer_page(Importer *im, const ImportBatchPlan *plan, size_t fi, I
 
         importer_page_uuid(importfile_sha256(f), index, &pu);
         uuid_format(&pu, uuid);
-        r = importfile_page(f, index, im->tmpdir, &ip, reason);
-        if (r == -ENOMEM)
+        r = importfile_page(f, index, im->tmpdir, &importer_quit, &ip, reason);
+        if (r == -ENOMEM || r == -EINTR)
                 return r;
+        if (r == -EAGAIN) {
+                /* Sent half made, a page would take the UUID of the real one for ever. */
+                snprintf(why, sizeof(why), "not taken apart whole, so nothing of it is sent now: %s", reason);
+                importer_hold(im, path, -1, why);
+                return 1;
+        }
         if (r < 0) {
                 importer_fail(im, path, index, uuid, reason);
                 return 0;
@@ -224,6 +243,8 @@ static int importer_page(Importer *im, const ImportBatchPlan *plan, size_t fi, I
                                  ip.dpi ? "" : " (assumed)", IMPORTER_DPI_LOW);
                         importreport_add(im->report, IMPORT_ENTRY_FLAGGED, path, index, uuid, note);
                 }
+                if (ip.note)
+                        importreport_add(im->report, IMPORT_ENTRY_FLAGGED, path, index, uuid, ip.note);
         } else if (r != -EINTR && !importer_quit) {
                 snprintf(reason, sizeof(reason), "cannot spool it: %s", strerror(-r));
                 importer_fail(im, path, index, uuid, reason);
@@ -290,7 +311,7 @@ static int importer_plan(Importer *im, const ImportBatch *b, ImportBatchPlan *pl
                 } else if (r < 0) {
                         snprintf(why, sizeof(why), "%s; nothing of its batch (%zu files) is sent until it can be "
                                  "read: run the import again then", reason, b->n_files);
-                        importer_fail(im, b->files[i], -1, NULL, why);
+                        importer_hold(im, b->files[i], -1, why);
                         plan->unreadable++;
                 } else {
                         importer_plan_add(im, plan, seen, i, f);
@@ -338,10 +359,11 @@ static int importer_batch(Importer *im, const ImportBatch *b)
                         importfile_free(f);
                         continue;
                 }
-                for (unsigned p = 0; r >= 0 && p < importfile_pages(f) && !importer_quit; p++) {
+                for (unsigned p = 0; r == 0 && p < importfile_pages(f) && !importer_quit; p++) {
                         r = importer_page(im, &plan, i, f, p);
                         importer_show(im, false);
                 }
+                r = MIN(r, 0); /* held back: the batch's other files go on */
                 importfile_free(f);
         }
         importer_plan_done(&plan);

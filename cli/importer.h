@@ -53,7 +53,7 @@ typedef struct Importer {
         uint64_t existing;      /* already in the spool (main thread only) */
         pthread_mutex_t lock;   /* the rest: shared with the outbox's thread */
         Hashmap *refs;          /* page UUID -> ImportRef */
-        uint64_t spooled, replayed, stored, failed, first_stored_ms;
+        uint64_t spooled, replayed, stored, failed, held, first_stored_ms;
         size_t batch, batches;
 } Importer;
 
@@ -69,13 +69,14 @@ void importer_batch_uuid(const uint8_t *file_shas, size_t n_files, Uuid *ret);
 MUST_CHECK int importer_setup_signals(void);
 /* The signal that asked to stop, or 0. */
 int importer_interrupted(void);
-/* The flag itself, for loops outside this file (importsrc.h). */
+/* The flag itself, for loops outside this file (importsrc.h, subproc.h). */
 const volatile sig_atomic_t *importer_stop_flag(void);
 /* Opens the outbox (which replays the spool at once). 0 or negative errno. */
 MUST_CHECK int importer_open_outbox(Importer *im, const OutboxConfig *cfg);
 /* Walks and spools every batch; failures of files and pages go to the
- * report. 0, or negative errno for what stops the import (-ENOMEM, a spool
- * that cannot be written). */
+ * report, and so do files held back for a later run. 0, or negative errno
+ * for what stops the import (-ENOMEM, a spool that cannot be written,
+ * -EINTR). */
 MUST_CHECK int importer_run(Importer *im, const ImportSrc *src);
 /* Until the spool is empty: 0, -EINTR, -ETIMEDOUT, -EMSGSIZE (what is left
  * is too large for the broker). */
