@@ -5,9 +5,11 @@
  * arrive on its own thread; counters and the page map are under im->lock. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -31,6 +33,10 @@ typedef struct ImportBatchPlan {
         uint32_t pages;
         size_t unreadable;      /* files that could not be read: the batch is held back */
 } ImportBatchPlan;
+
+/* Room a page takes in the spool beyond its image, and then some: below
+ * this much free, the spool's disk is what refused it. */
+#define IMPORTER_SPOOL_SLACK (64u << 10)
 
 /* The namespaces of imported ids (random, fixed forever: changing them
  * would import every file again). */
@@ -123,6 +129,20 @@ static void importer_hold(Importer *im, const char *path, long page, const char 
         pthread_mutex_unlock(&im->lock);
 }
 
+/* A line of its own on stderr, off the progress line when there is one. */
+PRINTF_FMT(2, 3) static void importer_say(Importer *im, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (im->tty && im->args.progress)
+                fputs("\r\033[K", stderr);
+        fputs("sohoactl import: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
 void importer_show(Importer *im, bool force)
 {
         uint64_t now = clock_mono_ms();
@@ -142,24 +162,75 @@ void importer_show(Importer *im, bool force)
                 .stored_ms = im->first_stored_ms ? now - im->first_stored_ms : 0,
                 .batch = im->batch,
                 .batches = im->batches,
+                .walking = im->walking,
+                .waiting = im->waiting[0] ? im->waiting : NULL,
         };
         pthread_mutex_unlock(&im->lock);
         if (im->args.progress)
                 importreport_progress(stderr, im->tty, &p);
 }
 
-/* outbox_put(), waiting while the spool is at its bound. */
+/* Why outbox_put() found no room for need bytes, in im->waiting: the
+ * --max-spool bound (spooling pauses there by design), or the spool's disk.
+ * True for the disk; false too when room is back already. */
+static bool importer_why_full(Importer *im, int err, size_t need)
+{
+        const char *then;
+        struct statvfs v;
+        OutboxStats st;
+
+        outbox_stats(im->outbox, &st);
+        then = st.spool_pages > 0 ? "waiting for pages to be stored"
+                                  : "waiting for room (no page of this import is in the spool to free it)";
+        if (err == -EDQUOT) {
+                snprintf(im->waiting, sizeof(im->waiting), "spool disk quota reached (%s): %s", im->args.spool, then);
+                return true;
+        }
+        if (im->args.max_spool && st.spool_bytes + need > im->args.max_spool) {
+                snprintf(im->waiting, sizeof(im->waiting), "spool at --max-spool (%llu MiB): %s",
+                         (unsigned long long) (im->args.max_spool >> 20), then);
+                return false;
+        }
+        if (statvfs(im->args.spool, &v) < 0) {
+                snprintf(im->waiting, sizeof(im->waiting), "spool disk full (%s: room unknown): %s", im->args.spool,
+                         then);
+                return true;
+        }
+        if ((uint64_t) v.f_bavail * v.f_frsize >= need + IMPORTER_SPOOL_SLACK) {
+                im->waiting[0] = '\0';
+                return false;
+        }
+        snprintf(im->waiting, sizeof(im->waiting), "spool disk full (%s: %llu KiB free, the page needs %zu KiB): %s",
+                 im->args.spool, (unsigned long long) ((uint64_t) v.f_bavail * v.f_frsize / 1024), need / 1024 + 1,
+                 then);
+        return true;
+}
+
+/* outbox_put(), waiting while the spool is at its bound or its disk is
+ * full, and saying so: a line when the disk fills and when room is back,
+ * the reason in the progress line meanwhile. */
 static int importer_put(Importer *im, const Sohoa__Page *page, const ImportPage *ip)
 {
-        for (;;) {
-                int r = outbox_put(im->outbox, page, ip->data, ip->len);
+        int r;
 
-                if (r != -ENOSPC || importer_quit)
-                        return r;
-                /* Full: the broker drains it as pages are stored. */
+        for (;;) {
+                r = outbox_put(im->outbox, page, ip->data, ip->len);
+                if ((r != -ENOSPC && r != -EDQUOT) || importer_quit)
+                        break;
+                if (importer_why_full(im, r, ip->len) && !im->full_since_ms) {
+                        im->full_since_ms = clock_mono_ms();
+                        importer_say(im, "%s", im->waiting);
+                }
+                /* The broker drains the spool as pages are stored. */
                 importer_show(im, false);
                 usleep(100 * 1000);
         }
+        if (im->full_since_ms && (r >= 0 || r == -EEXIST))
+                importer_say(im, "room in the spool again after %llu s: spooling goes on",
+                             (unsigned long long) ((clock_mono_ms() - im->full_since_ms + 500) / 1000));
+        im->full_since_ms = 0;
+        im->waiting[0] = '\0';
+        return r;
 }
 
 /* The first file a page UUID came from is kept: a ref is never replaced
@@ -375,6 +446,7 @@ int importer_run(Importer *im, const ImportSrc *src)
         int r = 0;
 
         im->batches = src->n_batches;
+        im->walking = true;
         for (size_t i = 0; i < src->n_bad; i++)
                 importer_fail(im, src->bad_paths[i], -1, NULL, src->bad_reasons[i]);
         for (size_t i = 0; i < src->n_notes; i++)
@@ -385,6 +457,7 @@ int importer_run(Importer *im, const ImportSrc *src)
                 pthread_mutex_unlock(&im->lock);
                 r = importer_batch(im, &src->batches[i]);
         }
+        im->walking = false;
         return r;
 }
 

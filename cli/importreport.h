@@ -45,8 +45,11 @@ typedef struct ImportProgress {
         uint64_t elapsed_ms;
         uint64_t stored_ms;     /* time since the first page was stored, for the rate */
         size_t batch, batches;  /* batches walked so far, of */
+        bool walking;           /* pages are still to be spooled: queued is not the whole */
+        const char *waiting;    /* NULL, or what spooling waits for, in words */
 } ImportProgress;
 
 /* On a terminal: one line redrawn in place, with a bar; otherwise one plain
- * line per call (the caller calls it rarely then). */
+ * line per call (the caller calls it rarely then). The time left is "--"
+ * while spooling waits, or while the walk goes on with nothing queued. */
 void importreport_progress(FILE *f, bool tty, const ImportProgress *p);

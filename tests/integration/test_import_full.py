@@ -6,9 +6,15 @@ on write errors with a PNG; the import checks every extracted image against
 `pdfimages -list` and its decoder, sends nothing of the PDFs, reports them
 held back (not failed, not complete), and the same command with room stores
 every page under its UUID with the real image's hash. A PDF whose own JPEG is
-cut short imports with room: sent as embedded, flagged."""
+cut short imports with room: sent as embedded, flagged.
+
+Spool disk full: with pages of an earlier run in the spool and the rest of
+its disk taken by another file, the import says so in a log line and in its
+progress lines (not "left 0m00s"), waits, and says when room is back; then
+every page is stored once."""
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -114,11 +120,58 @@ def check_cut_in_pdf(stack):
             "the page is flagged:\n" + text)
 
 
+def fill(path):
+    """Writes path until its disk is full."""
+    chunk = b"\0" * 65536
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(chunk)
+                f.flush()
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise
+
+
+def check_spool_full(stack):
+    small, big = h.path("small"), h.path("big")
+    small.mkdir()
+    big.mkdir()
+    for i in range(2):
+        d.render("Small %d" % i, size=(200, 280)).save(small / ("s%d.png" % i), dpi=(300, 300))
+    for i in range(4):
+        d.noise(seed=i).save(big / ("n%d.png" % i), dpi=(300, 300))
+    expected = sorted([d.page_uuid(small / ("s%d.png" % i), 0) for i in range(2)] +
+                      [d.page_uuid(big / ("n%d.png" % i), 0) for i in range(4)])
+    with tmpfs("spoolfs", 4 << 20) as fs:
+        spool = fs / "spool"
+        # An earlier run leaves two pages in the spool; another file takes
+        # the rest of its disk, more than those pages will free.
+        h.run(["sohoactl", "import", "--broker", h.ipc_endpoint("nobody"), "--spool", spool, "--no-wait",
+               "--quiet", "--report", h.path("report-small.txt"), small])
+        h.check_eq(len(list(spool.glob("*.page"))), 2, "pages left in the spool by the earlier run")
+        fill(fs / "filler")
+        p = h.Proc("import-full", import_argv(stack, spool, h.path("report-full.txt"), big))
+        p.wait_log(r"spool disk full \(%s: [^)]*\)" % spool, timeout=60)
+        # The two replayed pages are stored, nothing else can be spooled:
+        # the plain progress line names the wait and claims no end.
+        line = p.wait_log(r"import: [^\n]*stored 2/2[^\n]*", timeout=60).group(0)
+        h.check("spool disk full" in line, "the progress line names the full disk: " + line)
+        h.check("left 0m00s" not in line, "the progress line claims no end: " + line)
+        (fs / "filler").unlink()
+        p.expect_exit(0, timeout=120)
+        log = p.log()
+        full, room = log.find("spool disk full"), log.find("room in the spool again")
+        h.check(0 <= full < room, "log lines for the full disk, then for the room back:\n" + log)
+    h.check_eq([u for u in stack.stored() if u in expected], expected, "pages stored")
+
+
 def main():
     stack = spine.Stack()
     stack.worker("w1")
     check_tmp_full(stack)
     check_cut_in_pdf(stack)
+    check_spool_full(stack)
 
 
 h.run_test(main)
