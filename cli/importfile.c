@@ -163,7 +163,8 @@ int importfile_open(const char *path, ImportFile **ret, char *reason)
         }
         if (!S_ISREG(st.st_mode)) {
                 r = -EMEDIUMTYPE;
-                snprintf(reason, IMPORT_REASON_MAX, "not a regular file (%s)", importfile_type_name(st.st_mode));
+                snprintf(reason, IMPORT_REASON_MAX, "not a regular file (%s): skipped, not read",
+                         importfile_type_name(st.st_mode));
                 goto fail;
         }
         f->size = (uint64_t) st.st_size;

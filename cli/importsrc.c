@@ -139,12 +139,20 @@ static int importsrc_first_visit(ImportSrc *s, Hashmap *walked, const char *path
         return 1;
 }
 
+/* A FIFO, a socket, a device: reported, never opened (a FIFO would block). */
+static int importsrc_not_file(ImportSrc *s, const char *path, mode_t mode)
+{
+        char reason[96];
+
+        snprintf(reason, sizeof(reason), "not a regular file (%s): skipped, not read", importfile_type_name(mode));
+        return importsrc_bad(s, path, reason);
+}
+
 /* Sorts one entry of a folder: a folder to walk, a file of the batch, or
  * something that is no file (reported, left out of the batch: the same
  * on every run, like a file that is not an image). */
 static int importsrc_entry(ImportSrc *s, const char *p, StrList *files, StrList *dirs)
 {
-        char reason[64];
         struct stat st;
 
         /* An entry that cannot be looked at (a dangling link, no
@@ -155,8 +163,7 @@ static int importsrc_entry(ImportSrc *s, const char *p, StrList *files, StrList 
                 return strlist_add(files, p);
         if (S_ISDIR(st.st_mode))
                 return strlist_add(dirs, p);
-        snprintf(reason, sizeof(reason), "not a regular file (%s)", importfile_type_name(st.st_mode));
-        return importsrc_bad(s, p, reason);
+        return importsrc_not_file(s, p, st.st_mode);
 }
 
 /* Walks dir, each folder once below the root that walked holds. With flat
@@ -228,7 +235,6 @@ static int importsrc_walk_root(ImportSrc *s, const char *dir, const char *dossie
 /* One path of the command line or the manifest: a file, or a folder. */
 static int importsrc_path(ImportSrc *s, const char *path, const char *dossier, StrList *flat)
 {
-        char reason[64];
         struct stat st;
         StrList one = {};
         int r;
@@ -237,10 +243,8 @@ static int importsrc_path(ImportSrc *s, const char *path, const char *dossier, S
                 return importsrc_bad(s, path, strerror(errno));
         if (S_ISDIR(st.st_mode))
                 return importsrc_walk_root(s, path, dossier, flat);
-        if (!S_ISREG(st.st_mode)) {
-                snprintf(reason, sizeof(reason), "not a regular file (%s)", importfile_type_name(st.st_mode));
-                return importsrc_bad(s, path, reason);
-        }
+        if (!S_ISREG(st.st_mode))
+                return importsrc_not_file(s, path, st.st_mode);
         if (flat)
                 return strlist_add(flat, path);
         r = strlist_add(&one, path);
