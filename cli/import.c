@@ -108,10 +108,10 @@ static void import_summary(Importer *im, const ImportSrc *src, const char *outco
                  "batches: %zu, files: %zu\n"
                  "pages spooled: %" PRIu64 ", already in the spool: %" PRIu64 ", left by an earlier run: %" PRIu64
                  "\npages stored: %" PRIu64 ", stored raw with a failure: %zu, flagged: %zu\n"
-                 "failed (files and pages): %" PRIu64 "\nresult: %s\n",
+                 "failed (files and pages): %" PRIu64 ", held back (run again): %" PRIu64 "\nresult: %s\n",
                  when, im->args.spool, im->args.endpoint, src->n_batches, files, im->spooled, im->existing,
                  im->replayed, im->stored, importreport_count(im->report, IMPORT_ENTRY_STORED_FAILED),
-                 importreport_count(im->report, IMPORT_ENTRY_FLAGGED), im->failed, outcome);
+                 importreport_count(im->report, IMPORT_ENTRY_FLAGGED), im->failed, im->held, outcome);
         pthread_mutex_unlock(&im->lock);
 }
 
@@ -323,15 +323,22 @@ int import_main(int argc, char **argv)
         im.start_ms = clock_mono_ms();
         if (!im.refs || !im.report)
                 goto out;
-        if (im.args.manifest)
-                r = importsrc_from_manifest(im.args.manifest, &src);
-        else
-                r = importsrc_from_paths(argv + optind, (size_t) (argc - optind), im.args.dossier, &src);
+        /* Before the walk: a tree can be large, and a signal must end it. */
+        r = importer_setup_signals();
         if (r < 0)
                 goto out;
-        r = importer_setup_signals();
-        if (r >= 0)
-                r = import_start(&im, &cfg, spool, sizeof(spool), peer, sizeof(peer));
+        if (im.args.manifest)
+                r = importsrc_from_manifest(im.args.manifest, importer_stop_flag(), &src);
+        else
+                r = importsrc_from_paths(argv + optind, (size_t) (argc - optind), im.args.dossier,
+                                         importer_stop_flag(), &src);
+        if (r == -EINTR) {
+                fprintf(stderr, "sohoactl import: interrupted while listing the inputs: nothing was spooled\n");
+                exit_code = 128 + importer_interrupted();
+        }
+        if (r < 0)
+                goto out;
+        r = import_start(&im, &cfg, spool, sizeof(spool), peer, sizeof(peer));
         if (r < 0)
                 goto out;
         r = importer_run(&im, src);
@@ -348,6 +355,8 @@ int import_main(int argc, char **argv)
                 outcome = "timed out waiting: the rest is in the spool; run the same command again to finish";
         else if (rw == -EMSGSIZE)
                 outcome = "pages larger than the broker accepts are held in the spool";
+        else if (im.held > 0)
+                outcome = "files held back (see below): run the same command again to import them";
         else if (!im.args.wait)
                 outcome = "spooled, not waited for: run `sohoactl import` with the same spool to deliver";
         im.outbox = outbox_free(im.outbox);
@@ -355,7 +364,7 @@ int import_main(int argc, char **argv)
                 r = -EIO;
         if (importer_interrupted())
                 exit_code = 128 + importer_interrupted();
-        else if (r >= 0 && rw == 0 && im.failed == 0)
+        else if (r >= 0 && rw == 0 && im.failed == 0 && im.held == 0)
                 exit_code = EXIT_SUCCESS;
 out:
         outbox_free(im.outbox);

@@ -5,9 +5,11 @@
  * arrive on its own thread; counters and the page map are under im->lock. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -31,6 +33,10 @@ typedef struct ImportBatchPlan {
         uint32_t pages;
         size_t unreadable;      /* files that could not be read: the batch is held back */
 } ImportBatchPlan;
+
+/* Room a page takes in the spool beyond its image, and then some: below
+ * this much free, the spool's disk is what refused it. */
+#define IMPORTER_SPOOL_SLACK (64u << 10)
 
 /* The namespaces of imported ids (random, fixed forever: changing them
  * would import every file again). */
@@ -112,6 +118,31 @@ static void importer_fail(Importer *im, const char *path, long page, const char 
         pthread_mutex_unlock(&im->lock);
 }
 
+/* A file (page -1) or page not sent now, for a reason a later run may not
+ * meet: reported apart from the failures, and the import is not complete. */
+static void importer_hold(Importer *im, const char *path, long page, const char *reason)
+{
+        if (importreport_add(im->report, IMPORT_ENTRY_HELD, path, page, NULL, reason) < 0)
+                fprintf(stderr, "sohoactl import: out of memory recording that %s is held back\n", path);
+        pthread_mutex_lock(&im->lock);
+        im->held++;
+        pthread_mutex_unlock(&im->lock);
+}
+
+/* A line of its own on stderr, off the progress line when there is one. */
+PRINTF_FMT(2, 3) static void importer_say(Importer *im, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (im->tty && im->args.progress)
+                fputs("\r\033[K", stderr);
+        fputs("sohoactl import: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
 void importer_show(Importer *im, bool force)
 {
         uint64_t now = clock_mono_ms();
@@ -126,28 +157,80 @@ void importer_show(Importer *im, bool force)
                 .spooled = im->spooled,
                 .stored = im->stored,
                 .failed = im->failed,
+                .held = im->held,
                 .elapsed_ms = now - im->start_ms,
                 .stored_ms = im->first_stored_ms ? now - im->first_stored_ms : 0,
                 .batch = im->batch,
                 .batches = im->batches,
+                .walking = im->walking,
+                .waiting = im->waiting[0] ? im->waiting : NULL,
         };
         pthread_mutex_unlock(&im->lock);
         if (im->args.progress)
                 importreport_progress(stderr, im->tty, &p);
 }
 
-/* outbox_put(), waiting while the spool is at its bound. */
+/* Why outbox_put() found no room for need bytes, in im->waiting: the
+ * --max-spool bound (spooling pauses there by design), or the spool's disk.
+ * True for the disk; false too when room is back already. */
+static bool importer_why_full(Importer *im, int err, size_t need)
+{
+        const char *then;
+        struct statvfs v;
+        OutboxStats st;
+
+        outbox_stats(im->outbox, &st);
+        then = st.spool_pages > 0 ? "waiting for pages to be stored"
+                                  : "waiting for room (no page of this import is in the spool to free it)";
+        if (err == -EDQUOT) {
+                snprintf(im->waiting, sizeof(im->waiting), "spool disk quota reached (%s): %s", im->args.spool, then);
+                return true;
+        }
+        if (im->args.max_spool && st.spool_bytes + need > im->args.max_spool) {
+                snprintf(im->waiting, sizeof(im->waiting), "spool at --max-spool (%llu MiB): %s",
+                         (unsigned long long) (im->args.max_spool >> 20), then);
+                return false;
+        }
+        if (statvfs(im->args.spool, &v) < 0) {
+                snprintf(im->waiting, sizeof(im->waiting), "spool disk full (%s: room unknown): %s", im->args.spool,
+                         then);
+                return true;
+        }
+        if ((uint64_t) v.f_bavail * v.f_frsize >= need + IMPORTER_SPOOL_SLACK) {
+                im->waiting[0] = '\0';
+                return false;
+        }
+        snprintf(im->waiting, sizeof(im->waiting), "spool disk full (%s: %llu KiB free, the page needs %zu KiB): %s",
+                 im->args.spool, (unsigned long long) ((uint64_t) v.f_bavail * v.f_frsize / 1024), need / 1024 + 1,
+                 then);
+        return true;
+}
+
+/* outbox_put(), waiting while the spool is at its bound or its disk is
+ * full, and saying so: a line when the disk fills and when room is back,
+ * the reason in the progress line meanwhile. */
 static int importer_put(Importer *im, const Sohoa__Page *page, const ImportPage *ip)
 {
-        for (;;) {
-                int r = outbox_put(im->outbox, page, ip->data, ip->len);
+        int r;
 
-                if (r != -ENOSPC || importer_quit)
-                        return r;
-                /* Full: the broker drains it as pages are stored. */
+        for (;;) {
+                r = outbox_put(im->outbox, page, ip->data, ip->len);
+                if ((r != -ENOSPC && r != -EDQUOT) || importer_quit)
+                        break;
+                if (importer_why_full(im, r, ip->len) && !im->full_since_ms) {
+                        im->full_since_ms = clock_mono_ms();
+                        importer_say(im, "%s", im->waiting);
+                }
+                /* The broker drains the spool as pages are stored. */
                 importer_show(im, false);
                 usleep(100 * 1000);
         }
+        if (im->full_since_ms && (r >= 0 || r == -EEXIST))
+                importer_say(im, "room in the spool again after %llu s: spooling goes on",
+                             (unsigned long long) ((clock_mono_ms() - im->full_since_ms + 500) / 1000));
+        im->full_since_ms = 0;
+        im->waiting[0] = '\0';
+        return r;
 }
 
 /* The first file a page UUID came from is kept: a ref is never replaced
@@ -172,11 +255,12 @@ static int importer_remember(Importer *im, const Uuid *u, const char *path, unsi
 }
 
 /* One page: extract, describe, spool. A page that cannot be extracted is
- * reported; only errors that stop the import are returned. */
+ * reported; 1 when nothing more of the file may be sent (it is held back);
+ * otherwise only errors that stop the import are returned. */
 static int importer_page(Importer *im, const ImportBatchPlan *plan, size_t fi, ImportFile *f, unsigned index)
 {
         const char *path = plan->batch->files[fi];
-        char reason[IMPORT_REASON_MAX], uuid[UUID_STRING_MAX], note[128];
+        char reason[IMPORT_REASON_MAX], why[IMPORT_REASON_MAX + 64], uuid[UUID_STRING_MAX], note[128];
         uint8_t sha[SHA256_LEN];
         Sohoa__Page page = SOHOA__PAGE__INIT;
         ImportPage ip = {};
@@ -185,9 +269,15 @@ static int importer_page(Importer *im, const ImportBatchPlan *plan, size_t fi, I
 
         importer_page_uuid(importfile_sha256(f), index, &pu);
         uuid_format(&pu, uuid);
-        r = importfile_page(f, index, im->tmpdir, &ip, reason);
-        if (r == -ENOMEM)
+        r = importfile_page(f, index, im->tmpdir, &importer_quit, &ip, reason);
+        if (r == -ENOMEM || r == -EINTR)
                 return r;
+        if (r == -EAGAIN) {
+                /* Sent half made, a page would take the UUID of the real one for ever. */
+                snprintf(why, sizeof(why), "not taken apart whole, so nothing of it is sent now: %s", reason);
+                importer_hold(im, path, -1, why);
+                return 1;
+        }
         if (r < 0) {
                 importer_fail(im, path, index, uuid, reason);
                 return 0;
@@ -224,6 +314,8 @@ static int importer_page(Importer *im, const ImportBatchPlan *plan, size_t fi, I
                                  ip.dpi ? "" : " (assumed)", IMPORTER_DPI_LOW);
                         importreport_add(im->report, IMPORT_ENTRY_FLAGGED, path, index, uuid, note);
                 }
+                if (ip.note)
+                        importreport_add(im->report, IMPORT_ENTRY_FLAGGED, path, index, uuid, ip.note);
         } else if (r != -EINTR && !importer_quit) {
                 snprintf(reason, sizeof(reason), "cannot spool it: %s", strerror(-r));
                 importer_fail(im, path, index, uuid, reason);
@@ -290,7 +382,7 @@ static int importer_plan(Importer *im, const ImportBatch *b, ImportBatchPlan *pl
                 } else if (r < 0) {
                         snprintf(why, sizeof(why), "%s; nothing of its batch (%zu files) is sent until it can be "
                                  "read: run the import again then", reason, b->n_files);
-                        importer_fail(im, b->files[i], -1, NULL, why);
+                        importer_hold(im, b->files[i], -1, why);
                         plan->unreadable++;
                 } else {
                         importer_plan_add(im, plan, seen, i, f);
@@ -338,10 +430,11 @@ static int importer_batch(Importer *im, const ImportBatch *b)
                         importfile_free(f);
                         continue;
                 }
-                for (unsigned p = 0; r >= 0 && p < importfile_pages(f) && !importer_quit; p++) {
+                for (unsigned p = 0; r == 0 && p < importfile_pages(f) && !importer_quit; p++) {
                         r = importer_page(im, &plan, i, f, p);
                         importer_show(im, false);
                 }
+                r = MIN(r, 0); /* held back: the batch's other files go on */
                 importfile_free(f);
         }
         importer_plan_done(&plan);
@@ -353,14 +446,18 @@ int importer_run(Importer *im, const ImportSrc *src)
         int r = 0;
 
         im->batches = src->n_batches;
+        im->walking = true;
         for (size_t i = 0; i < src->n_bad; i++)
                 importer_fail(im, src->bad_paths[i], -1, NULL, src->bad_reasons[i]);
+        for (size_t i = 0; i < src->n_notes; i++)
+                importreport_add(im->report, IMPORT_ENTRY_FLAGGED, src->note_paths[i], -1, NULL, src->note_texts[i]);
         for (size_t i = 0; i < src->n_batches && r >= 0 && !importer_quit; i++) {
                 pthread_mutex_lock(&im->lock);
                 im->batch = i + 1;
                 pthread_mutex_unlock(&im->lock);
                 r = importer_batch(im, &src->batches[i]);
         }
+        im->walking = false;
         return r;
 }
 
@@ -387,10 +484,15 @@ int importer_wait(Importer *im)
 int importer_setup_signals(void)
 {
         struct sigaction sa = { .sa_handler = importer_on_signal };
+        sigset_t set;
 
         sigemptyset(&sa.sa_mask);
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGHUP);
         if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
-            sigaction(SIGHUP, &sa, NULL) < 0)
+            sigaction(SIGHUP, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &set, NULL) < 0)
                 return -errno;
         return 0;
 }
@@ -398,6 +500,11 @@ int importer_setup_signals(void)
 int importer_interrupted(void)
 {
         return importer_quit;
+}
+
+const volatile sig_atomic_t *importer_stop_flag(void)
+{
+        return &importer_quit;
 }
 
 int importer_open_outbox(Importer *im, const OutboxConfig *cfg)

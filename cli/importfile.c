@@ -32,6 +32,8 @@ struct ImportFile {
         uint8_t *data;          /* PNG, JPEG: the whole file */
         char *tmpdir;           /* PDF: where its images were extracted */
         PdfImgPage *pdf_pages;
+        int pdf_error;          /* PDF: why its images could not be extracted, for every page */
+        char pdf_reason[IMPORT_REASON_MAX];
 };
 
 static const char *const kind_names[_IMPORT_KIND_MAX] = {
@@ -59,6 +61,18 @@ static ImportKind importfile_detect(const uint8_t *m, size_t n)
         if (memmem(m, n, "%PDF-", 5))
                 return IMPORT_PDF;
         return _IMPORT_KIND_INVALID;
+}
+
+const char *importfile_type_name(mode_t mode)
+{
+        return S_ISDIR(mode)    ? "a folder"
+               : S_ISFIFO(mode) ? "a FIFO"
+               : S_ISSOCK(mode) ? "a socket"
+               : S_ISCHR(mode)  ? "a character device"
+               : S_ISBLK(mode)  ? "a block device"
+               : S_ISLNK(mode)  ? "a symbolic link"
+               : S_ISREG(mode)  ? "a regular file"
+                                : "of an unknown type";
 }
 
 /* The whole file into memory, from offset 0. */
@@ -140,14 +154,17 @@ int importfile_open(const char *path, ImportFile **ret, char *reason)
                 r = -errno;
                 goto fail;
         }
-        f->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO for reading would wait for a writer.
+         * It changes nothing for a regular file. */
+        f->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (f->fd < 0 || fstat(f->fd, &st) < 0) {
                 r = -errno;
                 goto fail;
         }
         if (!S_ISREG(st.st_mode)) {
                 r = -EMEDIUMTYPE;
-                snprintf(reason, IMPORT_REASON_MAX, "not a regular file");
+                snprintf(reason, IMPORT_REASON_MAX, "not a regular file (%s): skipped, not read",
+                         importfile_type_name(st.st_mode));
                 goto fail;
         }
         f->size = (uint64_t) st.st_size;
@@ -226,30 +243,57 @@ int64_t importfile_mtime_us(const ImportFile *f)
         return f->mtime_us;
 }
 
-static int importfile_pdf_page(ImportFile *f, unsigned index, const char *tmpdir, ImportPage *ret, char *reason)
+/* Every image of the PDF, once, into a directory of its own under tmpdir.
+ * A failure is kept for the file's other pages; the directory goes at once,
+ * so that what was extracted frees its room for the next file. */
+static int importfile_pdf_extract(ImportFile *f, const char *tmpdir, const volatile sig_atomic_t *stop)
+{
+        int r;
+
+        if (asprintf(&f->tmpdir, "%s/sohoa-pdf-XXXXXX", tmpdir) < 0) {
+                f->tmpdir = NULL;
+                return -ENOMEM;
+        }
+        if (!mkdtemp(f->tmpdir)) {
+                r = -errno;
+                snprintf(f->pdf_reason, sizeof(f->pdf_reason), "cannot make a directory under %s: %s", tmpdir,
+                         strerror(-r));
+                f->tmpdir = mfree(f->tmpdir);
+                /* The file is not at fault: a full or read-only $TMPDIR. */
+                return r == -ENOMEM ? r : -EAGAIN;
+        }
+        r = pdfimg_extract(f->path, f->tmpdir, f->pages, stop, &f->pdf_pages, f->pdf_reason);
+        if (r < 0) {
+                importfile_rmtree(f->tmpdir);
+                f->tmpdir = mfree(f->tmpdir);
+        }
+        return r;
+}
+
+static int importfile_pdf_page(ImportFile *f, unsigned index, const char *tmpdir, const volatile sig_atomic_t *stop,
+                               ImportPage *ret, char *reason)
 {
         const PdfImgPage *pp;
         struct stat st;
         uint8_t *data;
         int fd, r;
 
-        if (!f->pdf_pages) {
-                if (asprintf(&f->tmpdir, "%s/sohoa-pdf-XXXXXX", tmpdir) < 0) {
-                        f->tmpdir = NULL;
-                        return -ENOMEM;
-                }
-                if (!mkdtemp(f->tmpdir)) {
-                        r = -errno;
-                        snprintf(reason, IMPORT_REASON_MAX, "cannot make a directory under %s: %s", tmpdir,
-                                 strerror(-r));
-                        f->tmpdir = mfree(f->tmpdir);
+        if (!f->pdf_pages && !f->pdf_error) {
+                r = importfile_pdf_extract(f, tmpdir, stop);
+                /* Stopped or out of memory: the next call may try again. */
+                if (r == -EINTR || r == -ENOMEM)
                         return r;
-                }
-                r = pdfimg_extract(f->path, f->tmpdir, f->pages, &f->pdf_pages, reason);
-                if (r < 0)
-                        return r;
+                f->pdf_error = r;
+        }
+        if (f->pdf_error < 0) {
+                snprintf(reason, IMPORT_REASON_MAX, "%s", f->pdf_reason);
+                return f->pdf_error;
         }
         pp = &f->pdf_pages[index];
+        if (pp->missing) {
+                snprintf(reason, IMPORT_REASON_MAX, "pdfimages wrote no file for the page's image");
+                return -EBADMSG;
+        }
         if (!pp->path) {
                 snprintf(reason, IMPORT_REASON_MAX, "the page holds no image (not a scanned page)");
                 return -ENODATA;
@@ -267,7 +311,7 @@ static int importfile_pdf_page(ImportFile *f, unsigned index, const char *tmpdir
         if (r < 0)
                 return r;
         *ret = (ImportPage) { .data = data, .len = (size_t) st.st_size, .format = pp->format, .dpi = pp->dpi,
-                              .mode = pp->mode };
+                              .mode = pp->mode, .note = pp->note };
         return 0;
 }
 
@@ -300,7 +344,8 @@ static int importfile_tiff_page(ImportFile *f, unsigned index, ImportPage *ret, 
         return 0;
 }
 
-int importfile_page(ImportFile *f, unsigned index, const char *tmpdir, ImportPage *ret, char *reason)
+int importfile_page(ImportFile *f, unsigned index, const char *tmpdir, const volatile sig_atomic_t *stop,
+                    ImportPage *ret, char *reason)
 {
         ImportPage p = {};
         int r;
@@ -326,7 +371,7 @@ int importfile_page(ImportFile *f, unsigned index, const char *tmpdir, ImportPag
         case IMPORT_TIFF:
                 return importfile_tiff_page(f, index, ret, reason);
         case IMPORT_PDF:
-                return importfile_pdf_page(f, index, tmpdir, ret, reason);
+                return importfile_pdf_page(f, index, tmpdir, stop, ret, reason);
         default:
                 return -EMEDIUMTYPE;
         }

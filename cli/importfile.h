@@ -6,6 +6,7 @@
  * embeds (pdfimg.h). */
 #pragma once
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -13,7 +14,7 @@
 #include "sha256.h"
 #include "sohoa.pb-c.h"
 
-#define IMPORT_REASON_MAX 256
+#define IMPORT_REASON_MAX 512
 
 typedef enum ImportKind {
         IMPORT_TIFF,
@@ -33,14 +34,20 @@ typedef struct ImportPage {
         Sohoa__ImageFormat format;
         unsigned dpi;           /* 0: the file does not say */
         const char *mode;       /* "color", "gray", "lineart" (static) */
+        const char *note;       /* NULL, or a remark for the report (the file's, valid while it is open) */
 } ImportPage;
 
 /* Opens path, hashes it and counts its pages. -EMEDIUMTYPE when it is not a
- * TIFF, PNG, JPEG or PDF, -EBADMSG when it is one but unreadable, or another
- * negative errno; reason (IMPORT_REASON_MAX bytes) then says why in words.
- * The caller frees *ret with importfile_free(). */
+ * regular file (it is opened without blocking and never read then: a FIFO
+ * would hang the import) or not a TIFF, PNG, JPEG or PDF, -EBADMSG when it
+ * is one but unreadable, or another negative errno; reason
+ * (IMPORT_REASON_MAX bytes) then says why in words. The caller frees *ret
+ * with importfile_free(). */
 MUST_CHECK int importfile_open(const char *path, ImportFile **ret, char *reason);
 ImportFile *importfile_free(ImportFile *f);
+
+/* What kind of file a st_mode says, in words ("a FIFO"), for the report. */
+const char *importfile_type_name(mode_t mode);
 
 ImportKind importfile_kind(const ImportFile *f);
 const char *importfile_kind_name(ImportKind k);
@@ -50,7 +57,11 @@ unsigned importfile_pages(const ImportFile *f);
 int64_t importfile_mtime_us(const ImportFile *f);
 
 /* The page at index (0-based) into *ret. A PDF's images are extracted once,
- * into a temporary directory under tmpdir that importfile_free() removes.
- * 0, or negative errno with reason filled in. */
-MUST_CHECK int importfile_page(ImportFile *f, unsigned index, const char *tmpdir, ImportPage *ret, char *reason);
+ * into a temporary directory under tmpdir that importfile_free() removes;
+ * when that fails, every page of the file fails the same way. 0, or
+ * negative errno with reason filled in: -EAGAIN when the file could not be
+ * taken apart now (a full $TMPDIR: see pdfimg.h) and a later run may, so
+ * nothing of it should be sent; -EINTR once *stop is set. */
+MUST_CHECK int importfile_page(ImportFile *f, unsigned index, const char *tmpdir, const volatile sig_atomic_t *stop,
+                               ImportPage *ret, char *reason);
 void importfile_page_done(ImportPage *p);

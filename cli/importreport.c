@@ -118,6 +118,7 @@ void importreport_write(ImportReport *r, FILE *f, const char *summary)
 {
         static const char *const titles[_IMPORT_ENTRY_KIND_MAX] = {
                 [IMPORT_ENTRY_FAILED] = "Failed (not stored)",
+                [IMPORT_ENTRY_HELD] = "Held back (run the import again)",
                 [IMPORT_ENTRY_STORED_FAILED] = "Stored raw, processing failed (reprocessable)",
                 [IMPORT_ENTRY_FLAGGED] = "Flagged",
         };
@@ -152,19 +153,23 @@ void importreport_progress(FILE *f, bool tty, const ImportProgress *p)
 {
         double rate = p->stored_ms > 0 ? (double) p->stored * 1000.0 / (double) p->stored_ms : 0;
         uint64_t left = p->queued > p->stored ? p->queued - p->stored : 0;
-        char eta[32] = "--", el[32];
+        char eta[32] = "--", el[32], held[48] = "", wait[320] = "";
         char bar[IMPORTREPORT_BAR + 1];
         unsigned fill = p->queued ? (unsigned) (p->stored * IMPORTREPORT_BAR / p->queued) : 0;
 
-        if (rate > 0)
+        if (rate > 0 && !p->waiting && (left > 0 || !p->walking))
                 importreport_duration(eta, sizeof(eta), (uint64_t) ((double) left / rate + 0.5));
         importreport_duration(el, sizeof(el), p->elapsed_ms / 1000);
+        if (p->held)
+                snprintf(held, sizeof(held), ", held back %llu", (unsigned long long) p->held);
+        if (p->waiting)
+                snprintf(wait, sizeof(wait), ", %s", p->waiting);
         if (!tty) {
                 fprintf(f,
-                        "import: batches %zu/%zu, pages spooled %llu, stored %llu/%llu, failed %llu, %.1f pages/s, "
-                        "elapsed %s, left %s\n",
+                        "import: batches %zu/%zu, pages spooled %llu, stored %llu/%llu, failed %llu%s, %.1f pages/s, "
+                        "elapsed %s, left %s%s\n",
                         p->batch, p->batches, (unsigned long long) p->spooled, (unsigned long long) p->stored,
-                        (unsigned long long) p->queued, (unsigned long long) p->failed, rate, el, eta);
+                        (unsigned long long) p->queued, (unsigned long long) p->failed, held, rate, el, eta, wait);
                 fflush(f);
                 return;
         }
@@ -172,8 +177,8 @@ void importreport_progress(FILE *f, bool tty, const ImportProgress *p)
         memset(bar, '#', fill);
         memset(bar + fill, '.', IMPORTREPORT_BAR - fill);
         bar[IMPORTREPORT_BAR] = '\0';
-        fprintf(f, "\r[%s] %llu/%llu stored, %llu sent, %llu failed, %.1f/s, %s left, batch %zu/%zu\033[K", bar,
+        fprintf(f, "\r[%s] %llu/%llu stored, %llu sent, %llu failed%s, %.1f/s, %s left, batch %zu/%zu%s\033[K", bar,
                 (unsigned long long) p->stored, (unsigned long long) p->queued, (unsigned long long) p->spooled,
-                (unsigned long long) p->failed, rate, eta, p->batch, p->batches);
+                (unsigned long long) p->failed, held, rate, eta, p->batch, p->batches, wait);
         fflush(f);
 }

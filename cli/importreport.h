@@ -1,5 +1,6 @@
 /* The end-of-import report: every file and page that failed, with the
- * reason, and the pages flagged on the way (low resolution). Entries come
+ * reason, those held back for a later run, and the pages flagged on the way
+ * (low resolution). Entries come
  * from the main thread (files that do not open, pages that do not extract)
  * and from the outbox's thread (pages the store refused or stored failed),
  * so adding is thread-safe. Also the progress line shown while importing. */
@@ -15,6 +16,7 @@ typedef struct ImportReport ImportReport;
 
 typedef enum ImportEntryKind {
         IMPORT_ENTRY_FAILED,    /* the file or page is not stored */
+        IMPORT_ENTRY_HELD,      /* not sent now, for a reason a later run may not meet (a full $TMPDIR) */
         IMPORT_ENTRY_STORED_FAILED, /* stored raw, marked failed by the worker */
         IMPORT_ENTRY_FLAGGED,   /* stored, with a remark (low dpi) */
         _IMPORT_ENTRY_KIND_MAX,
@@ -39,11 +41,15 @@ typedef struct ImportProgress {
         uint64_t spooled;       /* put into the spool by this run */
         uint64_t stored;
         uint64_t failed;        /* files and pages */
+        uint64_t held;          /* files held back */
         uint64_t elapsed_ms;
         uint64_t stored_ms;     /* time since the first page was stored, for the rate */
         size_t batch, batches;  /* batches walked so far, of */
+        bool walking;           /* pages are still to be spooled: queued is not the whole */
+        const char *waiting;    /* NULL, or what spooling waits for, in words */
 } ImportProgress;
 
 /* On a terminal: one line redrawn in place, with a bar; otherwise one plain
- * line per call (the caller calls it rarely then). */
+ * line per call (the caller calls it rarely then). The time left is "--"
+ * while spooling waits, or while the walk goes on with nothing queued. */
 void importreport_progress(FILE *f, bool tty, const ImportProgress *p);

@@ -4,15 +4,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "dossier.h"
+#include "hashmap.h"
+#include "importfile.h"
 #include "importsrc.h"
 
-/* Folders deeper than this are not walked (a symlink loop ends here). */
+/* Folders deeper than this are not walked (each is walked once, so a
+ * symlink loop ends before; this bounds the recursion). */
 #define IMPORTSRC_DEPTH_MAX 32
 #define IMPORTSRC_LINE_MAX 8192
 
@@ -49,27 +53,33 @@ static void strlist_done(StrList *l)
         *l = (StrList) {};
 }
 
-static int importsrc_bad(ImportSrc *s, const char *path, const char *reason)
+/* Appends (path, text) to the pair of lists *paths, *texts of *n. */
+static int importsrc_pair_add(char ***paths, char ***texts, size_t *n, const char *path, const char *text)
 {
-        char **p = realloc(s->bad_paths, (s->n_bad + 1) * sizeof(*p));
+        char **p = realloc(*paths, (*n + 1) * sizeof(*p));
         char **r;
 
         if (!p)
                 return -ENOMEM;
-        s->bad_paths = p;
-        r = realloc(s->bad_reasons, (s->n_bad + 1) * sizeof(*r));
+        *paths = p;
+        r = realloc(*texts, (*n + 1) * sizeof(*r));
         if (!r)
                 return -ENOMEM;
-        s->bad_reasons = r;
-        p[s->n_bad] = strdup(path);
-        r[s->n_bad] = strdup(reason);
-        if (!p[s->n_bad] || !r[s->n_bad]) {
-                free(p[s->n_bad]);
-                free(r[s->n_bad]);
+        *texts = r;
+        p[*n] = strdup(path);
+        r[*n] = strdup(text);
+        if (!p[*n] || !r[*n]) {
+                free(p[*n]);
+                free(r[*n]);
                 return -ENOMEM;
         }
-        s->n_bad++;
+        (*n)++;
         return 0;
+}
+
+static int importsrc_bad(ImportSrc *s, const char *path, const char *reason)
+{
+        return importsrc_pair_add(&s->bad_paths, &s->bad_reasons, &s->n_bad, path, reason);
 }
 
 /* Appends a batch; takes the files of l (l is emptied). */
@@ -107,36 +117,88 @@ static int importsrc_visible(const struct dirent *e)
         return e->d_name[0] != '.';
 }
 
-/* Walks dir. With flat == NULL, each folder holding files becomes a batch
- * (files of dir first, then its subfolders'); otherwise every file below
- * dir is appended to flat. */
-static int importsrc_walk(ImportSrc *s, const char *dir, const char *dossier, StrList *flat, unsigned depth)
+/* 1 the first time the folder st describes is met below this root (it is
+ * remembered under path), 0 after that (noted: the folder is not walked
+ * again), or -ENOMEM. */
+static int importsrc_first_visit(ImportSrc *s, Hashmap *walked, const char *path, const struct stat *st)
+{
+        uint64_t key[2] = { (uint64_t) st->st_dev, (uint64_t) st->st_ino };
+        const char *first = hashmap_get(walked, key, sizeof(key));
+        char note[PATH_MAX + 64], *copy;
+
+        if (first) {
+                snprintf(note, sizeof(note), "a folder already walked as %s: not walked again", first);
+                return importsrc_pair_add(&s->note_paths, &s->note_texts, &s->n_notes, path, note) < 0 ? -ENOMEM
+                                                                                                      : 0;
+        }
+        copy = strdup(path);
+        if (!copy || hashmap_put(walked, key, sizeof(key), copy, NULL) < 0) {
+                free(copy);
+                return -ENOMEM;
+        }
+        return 1;
+}
+
+/* A FIFO, a socket, a device: reported, never opened (a FIFO would block). */
+static int importsrc_not_file(ImportSrc *s, const char *path, mode_t mode)
+{
+        char reason[96];
+
+        snprintf(reason, sizeof(reason), "not a regular file (%s): skipped, not read", importfile_type_name(mode));
+        return importsrc_bad(s, path, reason);
+}
+
+/* Sorts one entry of a folder: a folder to walk, a file of the batch, or
+ * something that is no file (reported, left out of the batch: the same
+ * on every run, like a file that is not an image). */
+static int importsrc_entry(ImportSrc *s, const char *p, StrList *files, StrList *dirs)
+{
+        struct stat st;
+
+        /* An entry that cannot be looked at (a dangling link, no
+         * permission) stays one of the folder's files: opening it
+         * fails and holds the batch back (importer.c), rather than
+         * the batch being sent without it under another UUID. */
+        if (stat(p, &st) < 0 || S_ISREG(st.st_mode))
+                return strlist_add(files, p);
+        if (S_ISDIR(st.st_mode))
+                return strlist_add(dirs, p);
+        return importsrc_not_file(s, p, st.st_mode);
+}
+
+/* Walks dir, each folder once below the root that walked holds. With flat
+ * == NULL, each folder holding files becomes a batch (files of dir first,
+ * then its subfolders'); otherwise every file below dir is appended to
+ * flat. -EINTR once s->stop is set. */
+static int importsrc_walk(ImportSrc *s, Hashmap *walked, const char *dir, const char *dossier, StrList *flat,
+                          unsigned depth)
 {
         struct dirent **names = NULL;
         StrList files = {}, dirs = {};
+        struct stat st;
         int n, r = 0;
 
+        if (s->stop && *s->stop)
+                return -EINTR;
         if (depth > IMPORTSRC_DEPTH_MAX)
-                return importsrc_bad(s, dir, "folders nested too deep (a symlink loop?)");
+                return importsrc_bad(s, dir, "folders nested too deep");
+        if (stat(dir, &st) < 0)
+                return importsrc_bad(s, dir, strerror(errno));
+        r = importsrc_first_visit(s, walked, dir, &st);
+        if (r <= 0)
+                return r;
+        r = 0;
         n = scandir(dir, &names, importsrc_visible, importsrc_namecmp);
         if (n < 0)
                 return importsrc_bad(s, dir, strerror(errno));
         for (int i = 0; i < n && r >= 0; i++) {
-                struct stat st;
                 char *p;
 
                 if (asprintf(&p, "%s/%s", dir, names[i]->d_name) < 0) {
                         r = -ENOMEM;
                         break;
                 }
-                /* An entry that cannot be looked at (a dangling link, no
-                 * permission) stays one of the folder's files: opening it
-                 * fails and holds the batch back (importer.c), rather than
-                 * the batch being sent without it under another UUID. */
-                if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-                        r = strlist_add(&dirs, p);
-                else
-                        r = strlist_add(flat ? flat : &files, p);
+                r = importsrc_entry(s, p, flat ? flat : &files, &dirs);
                 free(p);
         }
         for (int i = 0; i < n; i++)
@@ -145,9 +207,28 @@ static int importsrc_walk(ImportSrc *s, const char *dir, const char *dossier, St
         if (r >= 0 && files.n > 0)
                 r = importsrc_add_batch(s, dir, dossier, NULL, &files);
         for (size_t i = 0; i < dirs.n && r >= 0; i++)
-                r = importsrc_walk(s, dirs.v[i], dossier, flat, depth + 1);
+                r = importsrc_walk(s, walked, dirs.v[i], dossier, flat, depth + 1);
         strlist_done(&files);
         strlist_done(&dirs);
+        return r;
+}
+
+/* A folder of the command line or the manifest: walked with a memory of
+ * its own, so that two paths naming one folder still bring it twice, as
+ * they say, and a loop below either is walked once. */
+static int importsrc_walk_root(ImportSrc *s, const char *dir, const char *dossier, StrList *flat)
+{
+        Hashmap *walked = hashmap_new();
+        size_t state = 0;
+        void *first;
+        int r;
+
+        if (!walked)
+                return -ENOMEM;
+        r = importsrc_walk(s, walked, dir, dossier, flat, 0);
+        while (hashmap_iterate(walked, &state, NULL, NULL, &first))
+                free(first);
+        hashmap_free(walked);
         return r;
 }
 
@@ -161,7 +242,9 @@ static int importsrc_path(ImportSrc *s, const char *path, const char *dossier, S
         if (stat(path, &st) < 0)
                 return importsrc_bad(s, path, strerror(errno));
         if (S_ISDIR(st.st_mode))
-                return importsrc_walk(s, path, dossier, flat, 0);
+                return importsrc_walk_root(s, path, dossier, flat);
+        if (!S_ISREG(st.st_mode))
+                return importsrc_not_file(s, path, st.st_mode);
         if (flat)
                 return strlist_add(flat, path);
         r = strlist_add(&one, path);
@@ -171,13 +254,15 @@ static int importsrc_path(ImportSrc *s, const char *path, const char *dossier, S
         return r;
 }
 
-int importsrc_from_paths(char *const *paths, size_t n, const char *dossier, ImportSrc **ret)
+int importsrc_from_paths(char *const *paths, size_t n, const char *dossier, const volatile sig_atomic_t *stop,
+                         ImportSrc **ret)
 {
         ImportSrc *s = calloc(1, sizeof(*s));
         int r = 0;
 
         if (!s)
                 return -ENOMEM;
+        s->stop = stop;
         for (size_t i = 0; i < n && r >= 0; i++)
                 r = importsrc_path(s, paths[i], dossier, NULL);
         if (r < 0) {
@@ -288,7 +373,7 @@ static int importsrc_row(ImportSrc *s, const char *base, char **f, int nf)
         return r;
 }
 
-int importsrc_from_manifest(const char *manifest, ImportSrc **ret)
+int importsrc_from_manifest(const char *manifest, const volatile sig_atomic_t *stop, ImportSrc **ret)
 {
         char line[IMPORTSRC_LINE_MAX], *copy = strdup(manifest), *base, *f[4];
         ImportSrc *s = calloc(1, sizeof(*s));
@@ -298,6 +383,7 @@ int importsrc_from_manifest(const char *manifest, ImportSrc **ret)
 
         if (!s || !copy)
                 goto out;
+        s->stop = stop;
         base = dirname(copy);
         in = fopen(manifest, "re");
         if (!in) {
@@ -358,9 +444,15 @@ ImportSrc *importsrc_free(ImportSrc *s)
                 free(s->bad_paths[i]);
                 free(s->bad_reasons[i]);
         }
+        for (size_t i = 0; i < s->n_notes; i++) {
+                free(s->note_paths[i]);
+                free(s->note_texts[i]);
+        }
         free(s->batches);
         free(s->bad_paths);
         free(s->bad_reasons);
+        free(s->note_paths);
+        free(s->note_texts);
         free(s);
         return NULL;
 }

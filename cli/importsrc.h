@@ -2,12 +2,15 @@
  * file named on the command line is a batch; each folder is walked, and
  * every folder (itself or below) that holds files is one batch of those
  * files, in natural name order ("p2" before "p10"); hidden entries are
- * skipped. With a manifest (CSV, see docs/IMPORT.md), its rows say which
+ * skipped, and so are entries that are no regular file (a FIFO, a socket, a
+ * device: reported); a folder reached again below the same path (through
+ * a symlink: by device and inode) is walked once. With a manifest (CSV, see docs/IMPORT.md), its rows say which
  * files or folders go to which dossier and component: rows that share a
  * dossier and a component form one batch, in row order; a row without a
  * component is a batch of its own; a folder row brings every file below it. */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,14 +31,22 @@ typedef struct ImportSrc {
         char **bad_paths;
         char **bad_reasons;
         size_t n_bad;
+        /* Remarks on what was walked (a folder reached twice), for the report. */
+        char **note_paths;
+        char **note_texts;
+        size_t n_notes;
+        /* The walk stops once *stop is set (NULL: never). */
+        const volatile sig_atomic_t *stop;
 } ImportSrc;
 
 /* The batches of the given paths, all with dossier (NULL: none). 0 or
- * negative errno (-ENOMEM); unreadable inputs go to bad_paths. The caller
- * frees with importsrc_free(). */
-MUST_CHECK int importsrc_from_paths(char *const *paths, size_t n, const char *dossier, ImportSrc **ret);
-/* The batches a manifest names. 0, or -EINVAL after printing the file,
- * line and reason to stderr (a malformed manifest imports nothing). */
-MUST_CHECK int importsrc_from_manifest(const char *manifest, ImportSrc **ret);
+ * negative errno (-ENOMEM, -EINTR once *stop is set); unreadable inputs go
+ * to bad_paths. The caller frees with importsrc_free(). */
+MUST_CHECK int importsrc_from_paths(char *const *paths, size_t n, const char *dossier,
+                                    const volatile sig_atomic_t *stop, ImportSrc **ret);
+/* The batches a manifest names. 0, -EINTR once *stop is set, or -EINVAL
+ * after printing the file, line and reason to stderr (a malformed manifest
+ * imports nothing). */
+MUST_CHECK int importsrc_from_manifest(const char *manifest, const volatile sig_atomic_t *stop, ImportSrc **ret);
 ImportSrc *importsrc_free(ImportSrc *s);
 

@@ -15,12 +15,16 @@
 #include "subproc.h"
 
 #define SUBPROC_ERR_MAX 4096
+/* How long poll() may sleep while a stop flag is to be watched: a signal
+ * that lands just before poll() is seen this late at most. */
+#define SUBPROC_STOP_POLL_MS 200
 
 extern char **environ;
 
 typedef struct SubprocBuf {
         char *data;
         size_t len, cap, max;
+        uint64_t total;         /* read, kept or not */
 } SubprocBuf;
 
 /* Appends what fits under max; the rest is read and dropped so the child
@@ -35,6 +39,7 @@ static int subproc_buf_read(SubprocBuf *b, int fd)
                 return errno == EINTR || errno == EAGAIN ? 1 : -errno;
         if (n == 0)
                 return 0;
+        b->total += (uint64_t) n;
         keep = MIN((size_t) n, b->max - b->len);
         if (keep > 0 && b->len + keep + 1 > b->cap) {
                 size_t cap = MAX(b->cap * 2, b->len + keep + 1);
@@ -71,10 +76,29 @@ static int subproc_start(const char *const *argv, int out_w, int err_w, pid_t *r
         return -r;
 }
 
-int subproc_run(const char *const *argv, uint64_t timeout_ms, size_t max_out, SubprocResult *ret)
+/* Why the loop of subproc_run_until() should kill the child now, if it should. */
+static int subproc_must_kill(uint64_t deadline, const volatile sig_atomic_t *stop, const SubprocBuf *err,
+                             int *ret_wait_ms)
+{
+        uint64_t now = clock_mono_ms();
+
+        *ret_wait_ms = stop ? SUBPROC_STOP_POLL_MS : -1;
+        if (stop && *stop)
+                return -EINTR;
+        if (err->total >= SUBPROC_ERR_FLOOD)
+                return -EMSGSIZE;
+        if (deadline && now >= deadline)
+                return -ETIMEDOUT;
+        if (deadline && (*ret_wait_ms < 0 || deadline - now < (uint64_t) *ret_wait_ms))
+                *ret_wait_ms = (int) MIN(deadline - now, 1000);
+        return 0;
+}
+
+int subproc_run_until(const char *const *argv, uint64_t timeout_ms, size_t max_out,
+                      const volatile sig_atomic_t *stop, SubprocResult *ret)
 {
         SubprocBuf out = { .max = max_out }, err = { .max = SUBPROC_ERR_MAX };
-        int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, r, st = 0, timed_out = 0;
+        int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, r, st = 0, killed = 0;
         uint64_t deadline = timeout_ms ? clock_mono_ms() + timeout_ms : 0;
         pid_t pid = -1;
 
@@ -90,17 +114,12 @@ int subproc_run(const char *const *argv, uint64_t timeout_ms, size_t max_out, Su
                 goto out;
         while (pout[0] >= 0 || perr[0] >= 0) {
                 struct pollfd p[2] = { { pout[0], POLLIN, 0 }, { perr[0], POLLIN, 0 } };
-                int wait_ms = -1;
+                int wait_ms;
 
-                if (deadline) {
-                        uint64_t now = clock_mono_ms();
-
-                        if (now >= deadline) {
-                                timed_out = 1;
-                                kill(pid, SIGKILL);
-                                break;
-                        }
-                        wait_ms = (int) MIN(deadline - now, 1000);
+                killed = subproc_must_kill(deadline, stop, &err, &wait_ms);
+                if (killed < 0) {
+                        kill(pid, SIGKILL);
+                        break;
                 }
                 if (poll(p, 2, wait_ms) < 0 && errno != EINTR) {
                         r = -errno;
@@ -124,10 +143,13 @@ int subproc_run(const char *const *argv, uint64_t timeout_ms, size_t max_out, Su
         }
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;
+        if (r >= 0 && killed == -EINTR)
+                r = -EINTR;
         if (r < 0)
                 goto out;
         ret->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        ret->timed_out = timed_out;
+        ret->timed_out = killed == -ETIMEDOUT;
+        ret->flooded = killed == -EMSGSIZE;
         ret->out = out.data ? out.data : strdup("");
         ret->out_len = out.len;
         ret->err = err.data ? err.data : strdup("");
@@ -150,6 +172,11 @@ out:
         free(out.data);
         free(err.data);
         return r;
+}
+
+int subproc_run(const char *const *argv, uint64_t timeout_ms, size_t max_out, SubprocResult *ret)
+{
+        return subproc_run_until(argv, timeout_ms, max_out, NULL, ret);
 }
 
 void subproc_result_done(SubprocResult *r)

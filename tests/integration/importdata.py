@@ -88,3 +88,38 @@ def spool_images(spool):
         hlen, ilen = struct.unpack_from("<QQ", data, 24)
         out[p.stem] = data[40 + hlen:40 + hlen + ilen]
     return out
+
+
+def noise(size=(600, 500), seed=0):
+    """A grey image of random pixels: its PNG does not compress (about
+    width * height bytes), for filling a disk with few pages."""
+    import random
+    rnd = random.Random(seed)
+    return Image.frombytes("L", size, bytes(rnd.getrandbits(8) for _ in range(size[0] * size[1])))
+
+
+def pdf_with_jpeg(path, jpeg, size, dpi=150):
+    """A one-page PDF whose page is one DCT (JPEG) image of size (w, h), grey,
+    embedded as the bytes jpeg are (cut short or not): what a scanner writes,
+    with nothing checked."""
+    w, h = size
+    pw, ph = w * 72.0 / dpi, h * 72.0 / dpi
+    content = b"q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q" % (pw, ph)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject << /Im0 4 0 R >> >>"
+            b" /Contents 5 0 R >>" % (pw, ph),
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8"
+            b" /Filter /DCTDecode /Length %d >>\nstream\n" % (w, h, len(jpeg)) + jpeg + b"\nendstream",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(bytes(out))
