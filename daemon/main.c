@@ -22,6 +22,7 @@
 #include "log.h"
 #include "scand.h"
 #include "sigfd.h"
+#include "spool.h"
 #include "tracked.h"
 
 enum { ITEM_SIGNAL, ITEM_CONTROL, ITEM_OUTBOX, _ITEM_MAX };
@@ -271,6 +272,16 @@ static int main_setup(Scand *s, const Settings *set)
         if (r < 0)
                 return log_error_errno(r, "out of memory");
         r = outbox_new(&oc, main_outbox_event, s, &s->outbox);
+        if (r == -EBUSY) {
+                pid_t holder;
+
+                if (spool_holder(set->spool_dir, &holder) == 0)
+                        return log_error_errno(r, "spool %s is in use by process %d (another sohoa-scand or "
+                                               "sohoactl import on the same spool): not starting", set->spool_dir,
+                                               (int) holder);
+                return log_error_errno(r, "spool %s is in use by another process (another sohoa-scand or "
+                                       "sohoactl import on the same spool): not starting", set->spool_dir);
+        }
         if (r < 0)
                 return log_error_errno(r, "cannot open the outbox on %s: %m", set->spool_dir);
         r = control_listen(set->control_socket, &s->control_fd);

@@ -76,7 +76,8 @@ typedef struct OutboxStats {
         uint64_t dropped_malformed;
 } OutboxStats;
 
-/* Open the spool, load what a previous run left (replayed at once), start
+/* Open the spool (locking it: -EBUSY when another process has it, see
+ * spool_holder()), load what a previous run left (replayed at once), start
  * the thread. Returns 0 or negative errno. The config strings are copied. */
 MUST_CHECK int outbox_new(const OutboxConfig *cfg, OutboxEventFn fn, void *userdata, Outbox **ret);
 /* Stop the thread (unacknowledged pages stay in the spool), free. NULL ok. */

@@ -2,7 +2,10 @@
  * a fixed 40-byte head (magic, order, spool time, lengths), the packed Page
  * header and the image. It is written under tmp/, fsync'ed, renamed into
  * place without replacing anything and the directory fsync'ed: after a crash
- * a page is wholly there or not at all, and tmp/ only holds debris. */
+ * a page is wholly there or not at all, and tmp/ only holds debris. The
+ * file "lock" (flock, with the holder's pid in it) keeps a second process
+ * off the spool: it would empty tmp/ under the first one's writes and send
+ * and delete the first one's pages. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -22,9 +26,11 @@
 #define SPOOL_HEAD_LEN 40
 #define SPOOL_SUFFIX ".page"
 #define SPOOL_HEADER_MAX (1u << 20)
+#define SPOOL_LOCK_NAME "lock"
 
 struct Spool {
         char *dir;
+        int lock_fd;
         int dir_fd;
         int tmp_fd;
         int rejected_fd;
@@ -141,6 +147,47 @@ static int head_read_checked(int fd, SpoolHead *ret_head, uint64_t *ret_file_byt
         return 0;
 }
 
+/* Take the spool's lock and write our pid in it for whoever is refused. */
+static int spool_lock(Spool *s) {
+        char pid[32];
+        int n;
+
+        s->lock_fd = openat(s->dir_fd, SPOOL_LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (s->lock_fd < 0)
+                return -errno;
+        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : -errno;
+        n = snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+        /* Only informative: a spool whose pid cannot be written still works. */
+        if (ftruncate(s->lock_fd, 0) == 0)
+                (void) !pwrite(s->lock_fd, pid, (size_t) n, 0);
+        return 0;
+}
+
+int spool_holder(const char *dir, pid_t *ret_pid) {
+        char path[4096], buf[32];
+        ssize_t n;
+        long v;
+        char *end;
+        int fd;
+
+        if (snprintf(path, sizeof(path), "%s/" SPOOL_LOCK_NAME, dir) >= (int) sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
+        close(fd);
+        if (n <= 0)
+                return n < 0 ? -errno : -ENOENT;
+        buf[n] = '\0';
+        v = strtol(buf, &end, 10);
+        if (end == buf || v <= 0 || v > INT32_MAX)
+                return -EBADMSG;
+        *ret_pid = (pid_t) v;
+        return 0;
+}
+
 int spool_open(const char *dir, Spool **ret) {
         Spool *s;
         SpoolEntry *entries = NULL;
@@ -150,7 +197,7 @@ int spool_open(const char *dir, Spool **ret) {
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->dir_fd = s->tmp_fd = s->rejected_fd = s->corrupt_fd = -1;
+        s->lock_fd = s->dir_fd = s->tmp_fd = s->rejected_fd = s->corrupt_fd = -1;
         s->dir = strdup(dir);
         if (!s->dir) {
                 r = -ENOMEM;
@@ -165,6 +212,9 @@ int spool_open(const char *dir, Spool **ret) {
                 r = -errno;
                 goto fail;
         }
+        r = spool_lock(s);
+        if (r < 0)
+                goto fail;
         if ((r = open_subdir(s->dir_fd, "tmp", &s->tmp_fd)) < 0 ||
             (r = open_subdir(s->dir_fd, "rejected", &s->rejected_fd)) < 0 ||
             (r = open_subdir(s->dir_fd, "corrupt", &s->corrupt_fd)) < 0)
@@ -187,6 +237,8 @@ fail:
 Spool *spool_free(Spool *s) {
         if (!s)
                 return NULL;
+        if (s->lock_fd >= 0)
+                close(s->lock_fd);
         if (s->dir_fd >= 0)
                 close(s->dir_fd);
         if (s->tmp_fd >= 0)

@@ -1,12 +1,14 @@
 /* The durable half of the outbox: one file per page in a spool directory,
  * written to tmp/, fsync'ed, renamed into place and the directory fsync'ed,
  * so a page is either wholly in the spool or not at all, whatever dies. A
- * spool file holds the encoded Page header and the image bytes. */
+ * spool file holds the encoded Page header and the image bytes. One process
+ * at a time owns a spool (a lock in it). */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "macro.h"
 #include "uuid.h"
@@ -21,11 +23,17 @@ typedef struct SpoolEntry {
         int64_t spooled_at_us; /* realtime */
 } SpoolEntry;
 
-/* Open (creating) the spool at dir: dir/tmp/ is emptied (half-written files
- * of a crash), dir/rejected/ holds pages the store refused. 0 or negative
- * errno. */
+/* Open (creating) the spool at dir and lock it for this process: -EBUSY
+ * when another process holds it (spool_holder() names it). Then dir/tmp/
+ * is emptied (half-written files of a crash; never before the lock is
+ * held: they may be another live process's). dir/rejected/ holds pages
+ * the store refused, dir/corrupt/ damaged ones. 0 or negative errno. */
 MUST_CHECK int spool_open(const char *dir, Spool **ret);
+/* Closes the spool, which releases its lock. NULL ok. */
 Spool *spool_free(Spool *s);
+/* The pid that holds the spool at dir, as it wrote it when it took the
+ * lock: 0, or -ENOENT/-EBADMSG when it is not (yet) known. */
+MUST_CHECK int spool_holder(const char *dir, pid_t *ret_pid);
 
 /* Write one page durably. header/header_len: the packed Page protobuf;
  * image/image_len: the image. Fills *ret_entry (may be NULL). -ENOSPC when

@@ -1,6 +1,7 @@
 /* The spool: what is put is listed and read back whole, in order, across a
  * reopen; a crash's debris in tmp/ is cleaned; a damaged file is set aside,
- * never sent; remove, reject and corrupt move pages where they belong. */
+ * never sent; a second opener is refused before it touches anything;
+ * remove, reject and corrupt move pages where they belong. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -134,11 +135,37 @@ static void test_crash_debris_and_damage(void) {
         spool_free(s);
 }
 
+/* One process at a time: a second opener is refused with -EBUSY before it
+ * empties tmp/ (the first one's half-written page), the holder's pid is
+ * known, and the lock goes with the first spool. */
+static void test_lock(void) {
+        char path[512];
+        Spool *a = NULL, *b = NULL;
+        pid_t pid = 0;
+        int fd;
+
+        CHECK_INT(spool_open(dir, &a), 0);
+        snprintf(path, sizeof(path), "%s/tmp/being-written", dir);
+        fd = open(path, O_WRONLY | O_CREAT, 0644);
+        CHECK(fd >= 0);
+        close(fd);
+        CHECK_INT(spool_open(dir, &b), -EBUSY);
+        CHECK(b == NULL);
+        CHECK(access(path, F_OK) == 0);
+        CHECK_INT(spool_holder(dir, &pid), 0);
+        CHECK_INT(pid, getpid());
+        a = spool_free(a);
+        CHECK_INT(spool_open(dir, &b), 0);
+        CHECK(access(path, F_OK) < 0);
+        spool_free(b);
+}
+
 int main(void) {
         snprintf(dir, sizeof(dir), "/tmp/test-spool-XXXXXX");
         CHECK(mkdtemp(dir));
         test_put_list_read();
         test_crash_debris_and_damage();
+        test_lock();
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         CHECK(system(cmd) == 0);
