@@ -45,12 +45,17 @@ void scand_check_signals(Scand *s)
 void scand_notify_status(Scand *s)
 {
         OutboxStats st;
+        char trouble[128] = "";
 
         outbox_stats(s->outbox, &st);
-        (void) sd_notifyf(0, "STATUS=scanner %s: %s%s%s; spool %llu pages; %s; last batch %s (%s)",
+        if (st.corrupt || st.read_errors || st.unreadable_pages)
+                snprintf(trouble, sizeof(trouble), " (%llu set aside as corrupt, %llu read errors, %llu unreadable)",
+                         (unsigned long long) st.corrupt, (unsigned long long) st.read_errors,
+                         (unsigned long long) st.unreadable_pages);
+        (void) sd_notifyf(0, "STATUS=scanner %s: %s%s%s; spool %llu pages%s; %s; last batch %s (%s)",
                           s->device->name ? s->device->name : (s->settings->device ? s->settings->device : "?"),
                           device_state_to_string(s->device->state), s->device->last_error[0] ? ", " : "",
-                          s->device->last_error, (unsigned long long) st.spool_pages,
+                          s->device->last_error, (unsigned long long) st.spool_pages, trouble,
                           st.connected ? "broker connected" : "broker not connected",
                           s->last_batch[0] ? s->last_batch : "none", s->last_end[0] ? s->last_end : "-");
 }
@@ -138,10 +143,13 @@ static void main_reply_status(Scand *s, int conn)
         outbox_stats(s->outbox, &st);
         snprintf(buf, sizeof(buf),
                  "ok\nstation=%s\ndevice=%s\nstate=%s\nerror=%s\nspool_pages=%llu\nspool_bytes=%llu\n"
+                 "spool_corrupt=%llu\nspool_read_errors=%llu\nspool_unreadable=%llu\n"
                  "connected=%s\nstored=%llu\nbatches=%llu\nbatches_unsettled=%zu\nlast_batch=%s\nlast_end=%s\n",
                  s->settings->station, s->device->name ? s->device->name : "",
                  device_state_to_string(s->device->state), s->device->last_error,
                  (unsigned long long) st.spool_pages, (unsigned long long) st.spool_bytes,
+                 (unsigned long long) st.corrupt, (unsigned long long) st.read_errors,
+                 (unsigned long long) st.unreadable_pages,
                  st.connected ? "yes" : "no", (unsigned long long) st.stored, (unsigned long long) s->batches,
                  tracked_count(s), s->last_batch, s->last_end);
         control_reply(conn, buf);
@@ -185,6 +193,31 @@ static void main_on_control(Scand *s)
         }
 }
 
+/* What the outbox found in the spool, said once, where it happens: the
+ * outbox (a library) tells, the daemon logs. */
+static void main_log_spool_event(Scand *s, const OutboxEvent *ev)
+{
+        const char *dir = s->settings->spool_dir;
+        char u[UUID_STRING_MAX];
+
+        uuid_format(&ev->page_uuid, u);
+        if (ev->type == OUTBOX_EVENT_CORRUPT && ev->error == 0)
+                log_error("spool %s: page %s is damaged (%s): moved to corrupt/, never sent", dir, u,
+                          ev->reason && *ev->reason ? ev->reason : "no reason given");
+        else if (ev->type == OUTBOX_EVENT_CORRUPT)
+                log_error_errno(ev->error, "spool %s: page %s is damaged (%s) and cannot be moved to corrupt/: %m; "
+                                "it stays in the spool, unsent, and is moved at the next try",
+                                dir, u, ev->reason && *ev->reason ? ev->reason : "no reason given");
+        else if (ev->type == OUTBOX_EVENT_READ_ERROR && uuid_is_null(&ev->page_uuid))
+                log_warning_errno(ev->error, "spool %s: cannot list it: %m; pages not listed stay in the spool, "
+                                  "listing again later", dir);
+        else if (ev->type == OUTBOX_EVENT_READ_ERROR)
+                log_warning_errno(ev->error, "spool %s: cannot read page %s: %m; it stays in the spool (not "
+                                  "moved) and is read again later", dir, u);
+        else if (ev->type == OUTBOX_EVENT_READABLE)
+                log_info("spool %s: page %s reads again: sending it", dir, u);
+}
+
 /* Runs in the outbox's thread: count the event where the main loop will
  * find it, and wake the loop. An eventfd is a counter: it cannot fill. */
 static void main_outbox_event(const OutboxEvent *ev, void *userdata)
@@ -192,6 +225,7 @@ static void main_outbox_event(const OutboxEvent *ev, void *userdata)
         Scand *s = userdata;
         uint64_t one = 1;
 
+        main_log_spool_event(s, ev);
         tracked_on_outbox_event(s, ev);
         (void) !write(s->wake_fd, &one, sizeof(one));
 }
