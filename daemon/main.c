@@ -20,6 +20,7 @@
 #include "control.h"
 #include "events.h"
 #include "log.h"
+#include "openbatch.h"
 #include "scand.h"
 #include "sigfd.h"
 #include "spool.h"
@@ -318,6 +319,9 @@ static int main_setup(Scand *s, const Settings *set)
         }
         if (r < 0)
                 return log_error_errno(r, "cannot open the outbox on %s: %m", set->spool_dir);
+        r = openbatch_recover(s);
+        if (r < 0)
+                return log_error_errno(r, "cannot open %s/open/, the notes of open batches: %m", set->spool_dir);
         r = control_listen(set->control_socket, &s->control_fd);
         if (r < 0)
                 return log_error_errno(r, "cannot listen on %s: %m", set->control_socket);
@@ -327,7 +331,7 @@ static int main_setup(Scand *s, const Settings *set)
 int main(int argc, char **argv)
 {
         Settings settings = {};
-        Scand s = { .settings = &settings, .signal_fd = -1, .control_fd = -1, .wake_fd = -1,
+        Scand s = { .settings = &settings, .signal_fd = -1, .control_fd = -1, .wake_fd = -1, .open_fd = -1,
                     .lock = PTHREAD_MUTEX_INITIALIZER };
         OutboxStats st;
         int r;
@@ -357,6 +361,8 @@ out:
         }
         if (s.wake_fd >= 0)
                 close(s.wake_fd);
+        if (s.open_fd >= 0)
+                close(s.open_fd);
         if (s.signal_fd >= 0)
                 close(s.signal_fd);
         free(s.tracked);
