@@ -176,8 +176,15 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
         case MSG_PAGE:
                 frontend_on_page(b, p, m);
                 break;
-        case MSG_HEARTBEAT:
+        case MSG_HEARTBEAT: {
+                const Sohoa__Heartbeat *hb = MSG_HEARTBEAT_BODY(m);
+
+                /* Only shown by STATUS: a peer's word about its own spool. */
+                p->spool_corrupt = hb->spool_corrupt;
+                p->spool_read_errors = hb->spool_read_errors;
+                p->spool_unreadable = hb->spool_unreadable;
                 break;
+        }
         case MSG_BYE:
                 log_info("%s %s said BYE (%u page(s) held for it)",
                          msg_role_to_string(p->role), p->id,

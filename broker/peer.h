@@ -36,6 +36,9 @@ struct Peer {
         uint64_t queued_bytes;
         uint32_t held_pages; /* queued + in flight: kept by page.c */
         uint64_t held_bytes;
+        /* Its spool, as its last HEARTBEAT stated it: for STATUS only. */
+        uint64_t spool_corrupt, spool_read_errors;
+        uint32_t spool_unreadable;
         Peer *ring_prev, *ring_next;
         bool in_ring;
 };

@@ -115,6 +115,9 @@ static void status_clients(Broker *b, StatusBuild *s, bool list)
                 o->queued_pages = p->queued_pages;
                 o->idle_ms = status_ms(s->now, p->last_seen_ms);
                 o->state = (char *) peer_state_to_string(p->state);
+                o->spool_corrupt = p->spool_corrupt;
+                o->spool_read_errors = p->spool_read_errors;
+                o->spool_unreadable = p->spool_unreadable;
                 status_commit(s);
         }
 }

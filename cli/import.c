@@ -1,8 +1,8 @@
 /* sohoactl import: existing scans (TIFF, multi-page TIFF, PNG, JPEG, scanned
  * PDF) into the pipeline as a bulk page source, through lib/outbox (the one
  * sender) with role IMPORTER. This file is the command line: options, the
- * spool (found, created, locked), the outbox's configuration and the final
- * report; importer.c walks the inputs and spools the pages. */
+ * spool (found, created; lib/spool locks it), the outbox's configuration and
+ * the final report; importer.c walks the inputs and spools the pages. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "config.h"
 #include "dossier.h"
 #include "importer.h"
+#include "spool.h"
 
 /* mkdir -p. */
 static int import_mkdirs(const char *path)
@@ -60,23 +60,6 @@ static int import_spool_dir(const char *given, char *buf, size_t len)
         else
                 n = snprintf(buf, len, "./var/spool/import-%u", (unsigned) getuid());
         return n < 0 || (size_t) n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* One import per spool at a time: two senders on one spool would each
- * delete what the other still waits for. The lock goes with the process. */
-static int import_lock_spool(const char *dir)
-{
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (fd < 0)
-                return -errno;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-
-                close(fd);
-                return r;
-        }
-        return fd;
 }
 
 /* A peer id stable for this spool and host: the broker routes acks by it. */
@@ -269,13 +252,6 @@ static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spo
                 return r;
         }
         im->args.spool = spool;
-        r = import_lock_spool(spool);
-        if (r < 0) {
-                fprintf(stderr, "sohoactl import: spool %s: %s\n", spool,
-                        r == -EBUSY ? "another import is using it" : strerror(-r));
-                return r;
-        }
-        im->lock_fd = r;
         if (!im->args.peer_id)
                 import_peer_id(spool, peer, peer_len);
         snprintf(im->tmpdir, sizeof(im->tmpdir), "%s", tmp && *tmp == '/' ? tmp : "/tmp");
@@ -299,7 +275,17 @@ static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spo
         }
         explicit_bzero(&own, sizeof(own));
         r = importer_open_outbox(im, cfg);
-        if (r < 0)
+        if (r == -EBUSY) {
+                pid_t holder;
+
+                /* One sender per spool: two would each delete what the other still waits for. */
+                if (spool_holder(spool, &holder) == 0)
+                        fprintf(stderr, "sohoactl import: spool %s is in use by process %d (another import, or a "
+                                "sohoa-scand, on the same spool)\n", spool, (int) holder);
+                else
+                        fprintf(stderr, "sohoactl import: spool %s is in use by another process (another import, "
+                                "or a sohoa-scand, on the same spool)\n", spool);
+        } else if (r < 0)
                 fprintf(stderr, "sohoactl import: cannot open the outbox on %s: %s\n", spool, strerror(-r));
         return r;
 }
@@ -308,7 +294,7 @@ int import_main(int argc, char **argv)
 {
         char spool[PATH_MAX], peer[128];
         const char *outcome = "complete";
-        Importer im = { .lock_fd = -1 };
+        Importer im = { 0 };
         ImportSrc *src = NULL;
         OutboxConfig cfg;
         int r, rw = 0, exit_code = EXIT_FAILURE;
@@ -379,8 +365,6 @@ out:
         }
         importreport_free(im.report);
         pthread_mutex_destroy(&im.lock);
-        if (im.lock_fd >= 0)
-                close(im.lock_fd);
         return exit_code;
 }
 

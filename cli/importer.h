@@ -47,7 +47,6 @@ typedef struct Importer {
         char tmpdir[4096];
         char curve_server[CURVEKEY_Z85_LEN + 1], curve_public[CURVEKEY_Z85_LEN + 1];
         char curve_secret[CURVEKEY_Z85_LEN + 1];
-        int lock_fd;
         bool tty;
         uint64_t start_ms, next_progress_ms;
         uint64_t existing;      /* already in the spool (main thread only) */

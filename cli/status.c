@@ -210,6 +210,9 @@ static void status_json_peer(Json *j, const Sohoa__PeerStatus *p)
         json_field_uint(j, "queued_pages", p->queued_pages);
         json_field_uint(j, "idle_ms", p->idle_ms);
         json_field_uint(j, "busy_ms", p->busy_ms);
+        json_field_uint(j, "spool_corrupt", p->spool_corrupt);
+        json_field_uint(j, "spool_read_errors", p->spool_read_errors);
+        json_field_uint(j, "spool_unreadable", p->spool_unreadable);
         json_field_string(j, "page_uuid",
                           uuid_from_bytes(p->page_uuid.data, p->page_uuid.len, &u) == 0 ? uuid_format(&u, id)
                                                                                         : NULL);
@@ -332,6 +335,10 @@ static void status_table_peer(const Sohoa__PeerStatus *p)
                status_duration(p->idle_ms, idle));
         if (uuid_from_bytes(p->page_uuid.data, p->page_uuid.len, &u) == 0)
                 printf("  %s (%s)", uuid_format(&u, id), status_duration(p->busy_ms, busy));
+        /* Said only when there is something to look at in its spool. */
+        if (p->spool_corrupt || p->spool_read_errors || p->spool_unreadable)
+                printf("  spool: %" PRIu64 " corrupt, %" PRIu64 " read errors, %" PRIu32 " unreadable",
+                       p->spool_corrupt, p->spool_read_errors, p->spool_unreadable);
         putchar('\n');
 }
 

@@ -15,6 +15,7 @@
 #include "encode.h"
 #include "events.h"
 #include "log.h"
+#include "openbatch.h"
 #include "options.h"
 #include "sha256.h"
 #include "tracked.h"
@@ -39,8 +40,40 @@ typedef struct Batch {
         OptionsApplied opts;
         Encoding encoding;
         unsigned images;      /* images put into the outbox */
+        bool noted;           /* its open note is written (openbatch.c) */
+        int64_t started_us;
         Tracked *tracked;
 } Batch;
+
+/* The batch's durable note, as far as it is known. */
+static OpenBatch batch_note(const Batch *b)
+{
+        OpenBatch n = { .uuid = b->uuid, .declared_sheets = b->req->declared_sheets, .started_us = b->started_us };
+
+        snprintf(n.profile, sizeof(n.profile), "%s", b->req->profile->name);
+        snprintf(n.dossier, sizeof(n.dossier), "%s", b->req->dossier ? b->req->dossier : "");
+        return n;
+}
+
+/* Before the batch's first image is spooled: a daemon that dies from now
+ * on leaves a note that the next start finds. Scanning goes on without
+ * it (said once): the images matter more than the note. */
+static void batch_note_open(Batch *b)
+{
+        OpenBatch n;
+        char u[UUID_STRING_MAX];
+        int r;
+
+        if (b->noted || b->images > 0)
+                return;
+        n = batch_note(b);
+        r = openbatch_begin(b->s, &n);
+        if (r < 0)
+                log_warning_errno(r, "batch %s: cannot note it as open in the spool: %m; should the daemon stop "
+                                  "before the batch's end, the next start will not know of it",
+                                  uuid_format(&b->uuid, u));
+        b->noted = r >= 0;
+}
 
 /* sane_start, waiting for a warming lamp. */
 static SANE_Status batch_start_frame(Batch *b)
@@ -211,6 +244,7 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         p.captured_at_us = captured_at_us;
         p.dossier_code = (char *) (b->req->dossier ? b->req->dossier : "");
         p.declared_sheets = b->req->declared_sheets;
+        batch_note_open(b);
         r = outbox_put(b->s->outbox, &p, buf, len);
         free(buf);
         if (r < 0)
@@ -318,10 +352,29 @@ static void batch_say_rescan(BatchResult *res)
                  res->stop_sheet);
 }
 
-/* The batch's end is known: say it through the outbox with a close record
- * (tracked.c), or forget a batch that spooled nothing. */
+/* The batch's end is known: note it durably (a stop before the close
+ * record is spooled then still closes it at the next start), and say it
+ * through the outbox with a close record (tracked.c), or forget a batch
+ * that spooled nothing. */
 static void batch_close(Batch *b, const BatchResult *res)
 {
+        char u[UUID_STRING_MAX];
+        OpenBatch n;
+        int r;
+
+        if (b->images > 0) {
+                n = batch_note(b);
+                n.ended = true;
+                snprintf(n.end, sizeof(n.end), "%s", batch_end_to_string(res->end));
+                n.images = b->images;
+                n.sheets = res->sheets;
+                r = openbatch_end(b->s, &n);
+                if (r < 0)
+                        log_warning_errno(r, "batch %s: cannot note its end in the spool: %m; should the daemon "
+                                          "stop before its close record is spooled, the next start will say "
+                                          "it was cut off", uuid_format(&b->uuid, u));
+        } else if (b->noted)
+                openbatch_forget(b->s, &b->uuid);
         if (b->tracked && b->images > 0)
                 tracked_close(b->s, b->tracked, res->sheets);
         else if (b->tracked)
@@ -334,7 +387,8 @@ static void batch_close(Batch *b, const BatchResult *res)
 int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
 {
         BatchResult res = { .end = BATCH_END_ERROR };
-        Batch b = { .s = s, .req = req, .h = s->device->handle, .encoding = profile_encoding(req->profile) };
+        Batch b = { .s = s, .req = req, .h = s->device->handle, .encoding = profile_encoding(req->profile),
+                    .started_us = clock_real_us() };
         Event ev = { .type = EVENT_BATCH_STARTED, .station = s->settings->station, .profile = req->profile->name,
                      .dossier = req->dossier, .declared_sheets = req->declared_sheets };
         int r;

@@ -22,6 +22,7 @@ static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_JAM] = "jam",                     [EVENT_DOUBLE_FEED] = "double-feed",
         [EVENT_COVER_OPEN] = "cover-open",       [EVENT_DEVICE_LOST] = "device-lost",
         [EVENT_SPOOL_FULL] = "spool-full",       [EVENT_ERROR] = "error",
+        [EVENT_BATCH_INTERRUPTED] = "batch-interrupted",
 };
 
 const char *event_type_to_string(EventType t)
@@ -92,6 +93,12 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
                 snprintf(vi, size, "Đĩa đầy: dừng quét ở tờ %u. Đã giữ %u trang.", ev->sheet, ev->images);
                 snprintf(en, size, "Disk full: scanning stopped at sheet %u. %u pages kept.", ev->sheet,
                          ev->images);
+                break;
+        case EVENT_BATCH_INTERRUPTED:
+                snprintf(vi, size, "Lô quét trước bị gián đoạn khi trạm dừng. Các trang đã quét được giữ; "
+                         "cần quét lại hồ sơ.");
+                snprintf(en, size, "An earlier batch was cut off when the station stopped. Its scanned pages "
+                         "are kept; scan the dossier again.");
                 break;
         default:
                 snprintf(vi, size, "Lỗi máy quét (tờ %u).", ev->sheet);

@@ -22,6 +22,7 @@ typedef enum EventType {
         EVENT_DEVICE_LOST,
         EVENT_SPOOL_FULL,
         EVENT_ERROR,
+        EVENT_BATCH_INTERRUPTED, /* found at start: a batch cut off by a daemon stop while scanning */
         _EVENT_TYPE_MAX,
         _EVENT_TYPE_INVALID = -22,
 } EventType;

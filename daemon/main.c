@@ -20,8 +20,10 @@
 #include "control.h"
 #include "events.h"
 #include "log.h"
+#include "openbatch.h"
 #include "scand.h"
 #include "sigfd.h"
+#include "spool.h"
 #include "tracked.h"
 
 enum { ITEM_SIGNAL, ITEM_CONTROL, ITEM_OUTBOX, _ITEM_MAX };
@@ -44,12 +46,17 @@ void scand_check_signals(Scand *s)
 void scand_notify_status(Scand *s)
 {
         OutboxStats st;
+        char trouble[128] = "";
 
         outbox_stats(s->outbox, &st);
-        (void) sd_notifyf(0, "STATUS=scanner %s: %s%s%s; spool %llu pages; %s; last batch %s (%s)",
+        if (st.corrupt || st.read_errors || st.unreadable_pages)
+                snprintf(trouble, sizeof(trouble), " (%llu set aside as corrupt, %llu read errors, %llu unreadable)",
+                         (unsigned long long) st.corrupt, (unsigned long long) st.read_errors,
+                         (unsigned long long) st.unreadable_pages);
+        (void) sd_notifyf(0, "STATUS=scanner %s: %s%s%s; spool %llu pages%s; %s; last batch %s (%s)",
                           s->device->name ? s->device->name : (s->settings->device ? s->settings->device : "?"),
                           device_state_to_string(s->device->state), s->device->last_error[0] ? ", " : "",
-                          s->device->last_error, (unsigned long long) st.spool_pages,
+                          s->device->last_error, (unsigned long long) st.spool_pages, trouble,
                           st.connected ? "broker connected" : "broker not connected",
                           s->last_batch[0] ? s->last_batch : "none", s->last_end[0] ? s->last_end : "-");
 }
@@ -137,10 +144,13 @@ static void main_reply_status(Scand *s, int conn)
         outbox_stats(s->outbox, &st);
         snprintf(buf, sizeof(buf),
                  "ok\nstation=%s\ndevice=%s\nstate=%s\nerror=%s\nspool_pages=%llu\nspool_bytes=%llu\n"
+                 "spool_corrupt=%llu\nspool_read_errors=%llu\nspool_unreadable=%llu\n"
                  "connected=%s\nstored=%llu\nbatches=%llu\nbatches_unsettled=%zu\nlast_batch=%s\nlast_end=%s\n",
                  s->settings->station, s->device->name ? s->device->name : "",
                  device_state_to_string(s->device->state), s->device->last_error,
                  (unsigned long long) st.spool_pages, (unsigned long long) st.spool_bytes,
+                 (unsigned long long) st.corrupt, (unsigned long long) st.read_errors,
+                 (unsigned long long) st.unreadable_pages,
                  st.connected ? "yes" : "no", (unsigned long long) st.stored, (unsigned long long) s->batches,
                  tracked_count(s), s->last_batch, s->last_end);
         control_reply(conn, buf);
@@ -184,6 +194,31 @@ static void main_on_control(Scand *s)
         }
 }
 
+/* What the outbox found in the spool, said once, where it happens: the
+ * outbox (a library) tells, the daemon logs. */
+static void main_log_spool_event(Scand *s, const OutboxEvent *ev)
+{
+        const char *dir = s->settings->spool_dir;
+        char u[UUID_STRING_MAX];
+
+        uuid_format(&ev->page_uuid, u);
+        if (ev->type == OUTBOX_EVENT_CORRUPT && ev->error == 0)
+                log_error("spool %s: page %s is damaged (%s): moved to corrupt/, never sent", dir, u,
+                          ev->reason && *ev->reason ? ev->reason : "no reason given");
+        else if (ev->type == OUTBOX_EVENT_CORRUPT)
+                log_error_errno(ev->error, "spool %s: page %s is damaged (%s) and cannot be moved to corrupt/: %m; "
+                                "it stays in the spool, unsent, and is moved at the next try",
+                                dir, u, ev->reason && *ev->reason ? ev->reason : "no reason given");
+        else if (ev->type == OUTBOX_EVENT_READ_ERROR && uuid_is_null(&ev->page_uuid))
+                log_warning_errno(ev->error, "spool %s: cannot list it: %m; pages not listed stay in the spool, "
+                                  "listing again later", dir);
+        else if (ev->type == OUTBOX_EVENT_READ_ERROR)
+                log_warning_errno(ev->error, "spool %s: cannot read page %s: %m; it stays in the spool (not "
+                                  "moved) and is read again later", dir, u);
+        else if (ev->type == OUTBOX_EVENT_READABLE)
+                log_info("spool %s: page %s reads again: sending it", dir, u);
+}
+
 /* Runs in the outbox's thread: count the event where the main loop will
  * find it, and wake the loop. An eventfd is a counter: it cannot fill. */
 static void main_outbox_event(const OutboxEvent *ev, void *userdata)
@@ -191,6 +226,7 @@ static void main_outbox_event(const OutboxEvent *ev, void *userdata)
         Scand *s = userdata;
         uint64_t one = 1;
 
+        main_log_spool_event(s, ev);
         tracked_on_outbox_event(s, ev);
         (void) !write(s->wake_fd, &one, sizeof(one));
 }
@@ -271,8 +307,21 @@ static int main_setup(Scand *s, const Settings *set)
         if (r < 0)
                 return log_error_errno(r, "out of memory");
         r = outbox_new(&oc, main_outbox_event, s, &s->outbox);
+        if (r == -EBUSY) {
+                pid_t holder;
+
+                if (spool_holder(set->spool_dir, &holder) == 0)
+                        return log_error_errno(r, "spool %s is in use by process %d (another sohoa-scand or "
+                                               "sohoactl import on the same spool): not starting", set->spool_dir,
+                                               (int) holder);
+                return log_error_errno(r, "spool %s is in use by another process (another sohoa-scand or "
+                                       "sohoactl import on the same spool): not starting", set->spool_dir);
+        }
         if (r < 0)
                 return log_error_errno(r, "cannot open the outbox on %s: %m", set->spool_dir);
+        r = openbatch_recover(s);
+        if (r < 0)
+                return log_error_errno(r, "cannot open %s/open/, the notes of open batches: %m", set->spool_dir);
         r = control_listen(set->control_socket, &s->control_fd);
         if (r < 0)
                 return log_error_errno(r, "cannot listen on %s: %m", set->control_socket);
@@ -282,7 +331,7 @@ static int main_setup(Scand *s, const Settings *set)
 int main(int argc, char **argv)
 {
         Settings settings = {};
-        Scand s = { .settings = &settings, .signal_fd = -1, .control_fd = -1, .wake_fd = -1,
+        Scand s = { .settings = &settings, .signal_fd = -1, .control_fd = -1, .wake_fd = -1, .open_fd = -1,
                     .lock = PTHREAD_MUTEX_INITIALIZER };
         OutboxStats st;
         int r;
@@ -312,6 +361,8 @@ out:
         }
         if (s.wake_fd >= 0)
                 close(s.wake_fd);
+        if (s.open_fd >= 0)
+                close(s.open_fd);
         if (s.signal_fd >= 0)
                 close(s.signal_fd);
         free(s.tracked);

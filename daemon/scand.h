@@ -4,6 +4,7 @@
  * and the batches whose pages are not all stored yet. main.c runs the
  * loop; batch.c scans the feeder, encode.c makes each image a TIFF,
  * tracked.c follows each batch until it is settled in the store,
+ * openbatch.c notes it durably until its close record is spooled,
  * dossier.c checks dossier codes, events.c tells the officer. */
 #pragma once
 
@@ -33,6 +34,8 @@ typedef struct Tracked {
         bool close_pending;   /* the close record is still to be spooled (the spool was full) */
         bool close_waiting;   /* the close record is spooled, not yet settled */
         bool close_failed;    /* the close record was refused or damaged */
+        bool recovered;       /* left by a run before a restart (openbatch.c): only its close record is
+                               * followed here, its pages were not counted by this run */
         char profile[64], dossier[DOSSIER_CODE_MAX];
         unsigned sheets, declared_sheets;
 } Tracked;
@@ -45,6 +48,7 @@ typedef struct Scand {
         int signal_fd;
         int control_fd;
         int wake_fd;           /* eventfd: the outbox's thread counted something */
+        int open_fd;           /* the spool's open/ folder: notes of open batches (openbatch.c) */
         bool draining;         /* first SIGTERM: end the batch after the page in hand, then exit */
         bool quit;
         bool device_was_up;    /* to say "lost" once and "back" once */

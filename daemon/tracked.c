@@ -108,8 +108,10 @@ static void tracked_spool_close(Scand *s, Tracked *t)
         t->close_waiting = true;
         pthread_mutex_unlock(&s->lock);
         r = tracked_put_close(s, t);
-        if (r >= 0)
+        if (r >= 0) {
+                openbatch_forget(s, &t->uuid);
                 return;
+        }
         pthread_mutex_lock(&s->lock);
         t->close_waiting = false;
         t->close_pending = r == -ENOSPC;
@@ -144,6 +146,23 @@ void tracked_close_untracked(Scand *s, const Uuid *batch, const char *profile, c
         if (r < 0)
                 log_error_errno(r, "batch %s: cannot spool its close record: %m; the batch stays open",
                                 uuid_format(batch, u));
+        else
+                openbatch_forget(s, batch);
+}
+
+void tracked_close_recovered(Scand *s, const OpenBatch *b)
+{
+        Tracked *t = tracked_add(s, &b->uuid, b->profile, b->dossier, b->declared_sheets);
+
+        if (!t) {
+                tracked_close_untracked(s, &b->uuid, b->profile, b->dossier, b->declared_sheets, b->images);
+                return;
+        }
+        pthread_mutex_lock(&s->lock);
+        t->put = b->images;
+        t->recovered = true;
+        pthread_mutex_unlock(&s->lock);
+        tracked_close(s, t, b->sheets);
 }
 
 void tracked_on_outbox_event(Scand *s, const OutboxEvent *ev)
@@ -212,6 +231,18 @@ static void tracked_tell_settled(Scand *s, const Tracked *t)
         tracked_tell(s, EVENT_BATCH_INCOMPLETE, t, t->failed ? "pages-refused" : "close-refused", detail);
 }
 
+/* A close record spooled after a restart is settled. Its pages were not
+ * followed by this run, so nothing is said of them: the store's verdict
+ * is the word on the batch. */
+static void tracked_log_recovered(const Tracked *t)
+{
+        char u[UUID_STRING_MAX];
+
+        log_internal(t->close_failed ? LOG_WARNING : LOG_INFO, 0, "batch %s: its close record (%u images), "
+                     "spooled after a restart, is %s", uuid_format(&t->uuid, u), t->put,
+                     t->close_failed ? "refused by the store or damaged" : "stored");
+}
+
 static void tracked_retry_closes(Scand *s)
 {
         uint64_t now = clock_mono_ms();
@@ -258,7 +289,8 @@ void tracked_settle(Scand *s)
                         break;
                 }
                 t = s->tracked[i];
-                settled = t.closed && t.stored + t.failed >= t.put && !t.close_pending && !t.close_waiting;
+                settled = t.closed && (t.recovered || t.stored + t.failed >= t.put) && !t.close_pending &&
+                          !t.close_waiting;
                 newly_failed = t.failed > t.failed_told;
                 s->tracked[i].failed_told = t.failed;
                 if (settled)
@@ -266,7 +298,9 @@ void tracked_settle(Scand *s)
                 else
                         i++;
                 pthread_mutex_unlock(&s->lock);
-                if (settled)
+                if (settled && t.recovered)
+                        tracked_log_recovered(&t);
+                else if (settled)
                         tracked_tell_settled(s, &t);
                 else if (newly_failed)
                         tracked_tell(s, EVENT_ERROR, &t, "rejected",

@@ -5,6 +5,7 @@
  * batch-stored, or batch-incomplete when a page will never be stored. */
 #pragma once
 
+#include "openbatch.h"
 #include "scand.h"
 
 /* Track a new batch (main loop). NULL when out of memory. The entry stays
@@ -22,6 +23,11 @@ void tracked_close(Scand *s, Tracked *t, unsigned sheets);
 /* The close record of a batch that could not be tracked (out of memory). */
 void tracked_close_untracked(Scand *s, const Uuid *batch, const char *profile, const char *dossier,
                              unsigned declared_sheets, unsigned images);
+
+/* The close record of a batch a run before a restart ended and did not
+ * close (openbatch.c): spooled now, or when there is room; followed until
+ * it is settled. */
+void tracked_close_recovered(Scand *s, const OpenBatch *b);
 
 /* On the outbox's thread: count a STORED, REJECTED or CORRUPT page, note
  * a broker CONNECTED or DISCONNECTED. Takes s->lock; quick. */

@@ -30,6 +30,8 @@ struct Link {
         uint64_t last_hello_ms;
         uint32_t unacked_pages;
         uint64_t unacked_bytes;
+        LinkSpool spool;
+        bool spool_changed; /* not yet in a heartbeat */
         LinkCounters counters;
 };
 
@@ -278,11 +280,18 @@ int link_send(Link *l, MsgType type, const ProtobufCMessage *body, zmq_msg_t *im
 
 static int send_heartbeat(Link *l) {
         Sohoa__Heartbeat hb = SOHOA__HEARTBEAT__INIT;
+        int r;
 
         hb.epoch = l->epoch;
         hb.pages_unacked = l->unacked_pages;
         hb.bytes_unacked = l->unacked_bytes;
-        return link_send(l, MSG_HEARTBEAT, &hb.base, NULL);
+        hb.spool_corrupt = l->spool.corrupt;
+        hb.spool_read_errors = l->spool.read_errors;
+        hb.spool_unreadable = (uint32_t) MIN(l->spool.unreadable, UINT32_MAX);
+        r = link_send(l, MSG_HEARTBEAT, &hb.base, NULL);
+        if (r == 0)
+                l->spool_changed = false;
+        return r;
 }
 
 int link_tick(Link *l, LinkEvent *ret_event) {
@@ -304,7 +313,7 @@ int link_tick(Link *l, LinkEvent *ret_event) {
                 if (r < 0 && r != -EAGAIN)
                         return r;
         }
-        if (now - l->last_send_ms >= l->heartbeat_ms) {
+        if (now - l->last_send_ms >= l->heartbeat_ms || (l->spool_changed && l->welcomed)) {
                 r = send_heartbeat(l);
                 if (r < 0 && r != -EAGAIN)
                         return r;
@@ -326,6 +335,12 @@ uint64_t link_next_timeout_ms(const Link *l) {
 void link_set_unacked(Link *l, uint32_t pages, uint64_t bytes) {
         l->unacked_pages = pages;
         l->unacked_bytes = bytes;
+}
+
+void link_set_spool(Link *l, const LinkSpool *spool) {
+        if (memcmp(&l->spool, spool, sizeof(*spool)) != 0)
+                l->spool_changed = true;
+        l->spool = *spool;
 }
 
 bool link_welcomed(const Link *l) {

@@ -69,8 +69,18 @@ MUST_CHECK int link_tick(Link *l, LinkEvent *ret_event);
 /* Milliseconds until link_tick() has something to do. */
 uint64_t link_next_timeout_ms(const Link *l);
 
+/* A sender's spool, as its heartbeats state it (proto/PROTOCOL.md §4). */
+typedef struct LinkSpool {
+        uint64_t corrupt;     /* pages set aside in corrupt/ since the sender started */
+        uint64_t read_errors; /* failed reads of its spool since it started (retried) */
+        uint64_t unreadable;  /* pages it could not read when it last tried */
+} LinkSpool;
+
 /* What the heartbeats restate to the broker. */
 void link_set_unacked(Link *l, uint32_t pages, uint64_t bytes);
+/* A change goes out in a heartbeat at the next link_tick(), without
+ * waiting for the interval. */
+void link_set_spool(Link *l, const LinkSpool *spool);
 
 bool link_welcomed(const Link *l);
 uint64_t link_epoch(const Link *l);

@@ -4,7 +4,10 @@
  * yet acknowledged) or gone (stored, rejected, corrupt). Anything that might
  * have lost a message (silence, a new epoch, a resend timer) turns in-flight
  * pages back into unsent ones; the broker and the store make repeats
- * harmless, so sending twice is always safe and losing is never. */
+ * harmless, so sending twice is always safe and losing is never. A read
+ * error proves nothing about a page: it stays in the spool and is read
+ * again later (with a growing pause); only a file that reads whole and does
+ * not parse is damage, set aside in corrupt/. Either is told as an event. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +25,21 @@
 
 #define RECV_BATCH 256
 #define OUTBOX_BUSY_PAUSE_MS 250
+/* Reading again what could not be read: after this, doubling up to that. */
+#define OUTBOX_RETRY_MIN_MS 1000
+#define OUTBOX_RETRY_MAX_MS 30000
 
 typedef enum ItemState {
         ITEM_UNSENT,
         ITEM_INFLIGHT,
-        ITEM_HELD, /* larger than the broker's largest frame: kept, not sent */
+        ITEM_HELD,       /* larger than the broker's largest frame: kept, not sent */
+        ITEM_UNREADABLE, /* its file could not be read: kept, read again at the next retry */
 } ItemState;
 
 typedef struct Item {
         SpoolEntry e;
         ItemState state;
+        bool read_failed; /* told as unreadable, not yet as readable again */
         uint64_t sent_ms;
         TAILQ_ENTRY(Item) all; /* every page, oldest first */
         TAILQ_ENTRY(Item) q;   /* unsent (by order) or in flight (by send time) */
@@ -67,8 +75,20 @@ struct Outbox {
         uint64_t inflight_bytes;
         uint32_t inflight_pages;
         uint64_t held_pages;
+        uint64_t unreadable_items;
         uint64_t pause_until_ms; /* after BUSY: no sends before this */
+        Hashmap *unlisted;       /* page UUIDs a listing could not read: in the spool, not items */
+        bool relist;             /* the last listing was incomplete, or left a damaged file in place */
+        uint64_t retry_ms;       /* the pause before reading again what could not be read; 0: none due */
+        uint64_t retry_at_ms;
 };
+
+/* Any counter of o->stats, under the lock. */
+static void stat_add(Outbox *o, uint64_t *counter, uint64_t n) {
+        pthread_mutex_lock(&o->lock);
+        *counter += n;
+        pthread_mutex_unlock(&o->lock);
+}
 
 static void emit(Outbox *o, const OutboxEvent *ev) {
         if (o->fn)
@@ -96,8 +116,10 @@ static void item_unlink(Outbox *o, Item *it) {
                 TAILQ_REMOVE(&o->inflight, it, q);
                 o->inflight_bytes -= it->e.image_bytes;
                 o->inflight_pages--;
-        } else
+        } else if (it->state == ITEM_HELD)
                 o->held_pages--;
+        else
+                o->unreadable_items--;
 }
 
 static void requeue(Outbox *o, Item *it) {
@@ -112,13 +134,13 @@ static void requeue_all_inflight(Outbox *o) {
                 requeue(o, it);
 }
 
-static void requeue_all_held(Outbox *o) {
+static void requeue_all_in(Outbox *o, ItemState state) {
         Item *it;
 
-        if (o->held_pages == 0)
+        if ((state == ITEM_HELD ? o->held_pages : o->unreadable_items) == 0)
                 return;
         TAILQ_FOREACH(it, &o->all, all)
-                if (it->state == ITEM_HELD)
+                if (it->state == state)
                         requeue(o, it);
 }
 
@@ -133,8 +155,14 @@ static void item_forget(Outbox *o, Item *it) {
         free(it);
 }
 
+/* -EEXIST when the page is an item already: a listing may find a page
+ * that outbox_put() spooled before its record reaches the thread. */
 static int item_adopt(Outbox *o, Item *it) {
-        int r = hashmap_put(o->items, it->e.page_uuid.b, sizeof(it->e.page_uuid.b), it, NULL);
+        int r;
+
+        if (hashmap_get(o->items, it->e.page_uuid.b, sizeof(it->e.page_uuid.b)))
+                return -EEXIST;
+        r = hashmap_put(o->items, it->e.page_uuid.b, sizeof(it->e.page_uuid.b), it, NULL);
         if (r < 0)
                 return r;
         TAILQ_INSERT_TAIL(&o->all, it, all);
@@ -248,7 +276,7 @@ static void on_link_event(Outbox *o, LinkEvent e) {
          * session may also state a larger frame: held pages try again. */
         requeue_all_inflight(o);
         if (e == LINK_EVENT_WELCOMED)
-                requeue_all_held(o);
+                requeue_all_in(o, ITEM_HELD);
         ev.type = e == LINK_EVENT_WELCOMED ? OUTBOX_EVENT_CONNECTED : OUTBOX_EVENT_DISCONNECTED;
         emit(o, &ev);
 }
@@ -278,10 +306,49 @@ static void free_image(void *data, void *hint) {
         free(data);
 }
 
+/* A spooled file that reads whole and does not parse: never sent. Set
+ * aside in corrupt/ for a human; when even that fails it stays where it
+ * is, unsent, and the next listing tries again. it may be NULL (not an
+ * item yet). */
+static void set_aside_corrupt(Outbox *o, const Uuid *u, Item *it, const char *why) {
+        OutboxEvent ev = { .type = OUTBOX_EVENT_CORRUPT, .page_uuid = *u, .reason = why };
+        int r = spool_corrupt(o->spool, u);
+
+        if (r == -ENOENT) {
+                /* Gone meanwhile: nothing to set aside, nothing to send. */
+                if (it)
+                        item_forget(o, it);
+                return;
+        }
+        ev.error = MIN(r, 0);
+        if (r < 0)
+                o->relist = true;
+        stat_add(o, r < 0 ? &o->stats.spool_errors : &o->stats.corrupt, 1);
+        if (it)
+                item_forget(o, it);
+        emit(o, &ev);
+}
+
+/* The page's file could not be read now (error r): kept, out of the
+ * sending order until the next retry, told once until it reads again. */
+static void item_unreadable(Outbox *o, Item *it, int r) {
+        OutboxEvent ev = { .type = OUTBOX_EVENT_READ_ERROR, .page_uuid = it->e.page_uuid, .error = r };
+        bool tell = !it->read_failed;
+
+        TAILQ_REMOVE(&o->unsent, it, q);
+        it->state = ITEM_UNREADABLE;
+        it->read_failed = true;
+        o->unreadable_items++;
+        stat_add(o, &o->stats.read_errors, 1);
+        if (tell)
+                emit(o, &ev);
+}
+
 /* Send the page at the head of the unsent list. 0 when sent, or set aside
- * because its spooled copy is proven damaged or gone; a negative errno when
- * it could not be sent now (socket full, no memory, a read error): it stays
- * at the head and this round of sending stops. */
+ * because its spooled copy is proven damaged, gone, or could not be read
+ * now (kept for the next retry): the round goes on with the next page. A
+ * negative errno when it could not be sent now (socket full, no memory):
+ * it stays at the head and this round of sending stops. */
 static int send_one(Outbox *o, Item *it) {
         void *header = NULL, *image = NULL;
         size_t hlen, ilen;
@@ -292,16 +359,22 @@ static int send_one(Outbox *o, Item *it) {
         r = spool_read(o->spool, &it->e.page_uuid, &header, &hlen, &image, &ilen);
         if (r >= 0 && !(p = sohoa__page__unpack(NULL, hlen, header)))
                 r = -EBADMSG;
-        if (r == -ENOENT || r == -EBADMSG) {
-                /* Gone, or proven damaged on disk: nothing to send, ever. */
-                if (r == -EBADMSG)
-                        spool_result(o, spool_corrupt(o->spool, &it->e.page_uuid));
-                item_forget(o, it);
+        if (r < 0) {
+                if (r == -ENOENT)
+                        item_forget(o, it); /* gone: nothing to send, ever */
+                else if (r == -EBADMSG)
+                        set_aside_corrupt(o, &it->e.page_uuid, it, "the spooled file does not parse");
+                else
+                        item_unreadable(o, it, r);
                 r = 0;
                 goto out;
         }
-        if (r < 0)
-                goto out;
+        if (it->read_failed) {
+                OutboxEvent ev = { .type = OUTBOX_EVENT_READABLE, .page_uuid = it->e.page_uuid };
+
+                it->read_failed = false;
+                emit(o, &ev);
+        }
         if (zmq_msg_init_data(&frame, image, ilen, free_image, NULL) < 0) {
                 r = -errno;
                 goto out;
@@ -316,9 +389,7 @@ static int send_one(Outbox *o, Item *it) {
         TAILQ_INSERT_TAIL(&o->inflight, it, q);
         o->inflight_bytes += it->e.image_bytes;
         o->inflight_pages++;
-        pthread_mutex_lock(&o->lock);
-        o->stats.sent++;
-        pthread_mutex_unlock(&o->lock);
+        stat_add(o, &o->stats.sent, 1);
 out:
         if (p)
                 sohoa__page__free_unpacked(p, NULL);
@@ -381,6 +452,8 @@ static uint64_t next_timeout_ms(Outbox *o) {
         }
         if (o->pause_until_ms > now)
                 t = MIN(t, o->pause_until_ms - now);
+        if (o->retry_at_ms > 0)
+                t = MIN(t, o->retry_at_ms > now ? o->retry_at_ms - now : 0);
         return MIN(t, 1000);
 }
 
@@ -395,14 +468,19 @@ static void adopt_incoming(Outbox *o) {
         pthread_mutex_unlock(&o->lock);
         while ((it = TAILQ_FIRST(&batch))) {
                 TAILQ_REMOVE(&batch, it, all);
-                /* Only out of memory can fail here; the page stays in the spool
-                 * and is replayed by the next run, but leaves this run's count
+                /* A listing that found the page first made it an item
+                 * already (and counted it). Otherwise only out of memory
+                 * can fail here; the page stays in the spool and is
+                 * replayed by the next run, but leaves this run's count
                  * (else waiting for an empty spool never ends). */
-                if (item_adopt(o, it) < 0) {
+                int r = item_adopt(o, it);
+
+                if (r < 0) {
                         pthread_mutex_lock(&o->lock);
                         o->stats.spool_pages--;
                         o->stats.spool_bytes -= it->e.file_bytes;
-                        o->stats.spool_errors++;
+                        if (r != -EEXIST)
+                                o->stats.spool_errors++;
                         pthread_mutex_unlock(&o->lock);
                         free(it);
                 }
@@ -412,6 +490,7 @@ static void adopt_incoming(Outbox *o) {
 static void publish_stats(Outbox *o) {
         Item *first = TAILQ_FIRST(&o->all);
         LinkCounters lc;
+        LinkSpool spool;
 
         link_counters(o->link, &lc);
         pthread_mutex_lock(&o->lock);
@@ -421,12 +500,137 @@ static void publish_stats(Outbox *o) {
         o->stats.inflight_pages = o->inflight_pages;
         o->stats.inflight_bytes = o->inflight_bytes;
         o->stats.held_pages = o->held_pages;
+        o->stats.unreadable_pages = o->unreadable_items + hashmap_size(o->unlisted);
         o->stats.credit_bytes = link_credit(o->link);
         o->stats.epoch = link_epoch(o->link);
         o->stats.connected = link_welcomed(o->link);
         o->stats.dropped_malformed = lc.malformed;
+        spool = (LinkSpool) { .corrupt = o->stats.corrupt, .read_errors = o->stats.read_errors,
+                              .unreadable = o->stats.unreadable_pages };
         pthread_cond_broadcast(&o->changed);
         pthread_mutex_unlock(&o->lock);
+        link_set_spool(o->link, &spool);
+}
+
+/* Take in what a listing found: pages not known yet become unsent items;
+ * a damaged file is set aside; a file or a directory that could not be
+ * read is remembered, told once, and read again at the next retry. Pages
+ * a listing could not read count as spooled: they are. 0 or -ENOMEM. */
+static int absorb_listing(Outbox *o, const SpoolListing *l) {
+        Hashmap *old = o->unlisted, *now = hashmap_new();
+        bool incomplete = false;
+        OutboxEvent ev;
+        size_t state = 0;
+        const void *key;
+        size_t klen;
+        void *v;
+        int r = 0;
+
+        if (!now)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n_issues; i++) {
+                const SpoolIssue *is = &l->issues[i];
+                Item *it = hashmap_get(o->items, is->page_uuid.b, sizeof(is->page_uuid.b));
+
+                if (is->type == SPOOL_ISSUE_DAMAGED) {
+                        set_aside_corrupt(o, &is->page_uuid, it, is->why);
+                        continue;
+                }
+                stat_add(o, &o->stats.read_errors, 1);
+                ev = (OutboxEvent) { .type = OUTBOX_EVENT_READ_ERROR, .error = is->error };
+                if (is->type == SPOOL_ISSUE_LISTING) {
+                        incomplete = true;
+                        emit(o, &ev);
+                        continue;
+                }
+                if (it)
+                        continue; /* an item already: sending reads it, and says so if it cannot */
+                if ((r = hashmap_put(now, is->page_uuid.b, sizeof(is->page_uuid.b), o, NULL)) < 0)
+                        goto out;
+                ev.page_uuid = is->page_uuid;
+                if (!old || !hashmap_get(old, is->page_uuid.b, sizeof(is->page_uuid.b)))
+                        emit(o, &ev);
+        }
+        for (size_t i = 0; i < l->n_entries; i++) {
+                const SpoolEntry *e = &l->entries[i];
+                Item *it;
+
+                if (hashmap_get(o->items, e->page_uuid.b, sizeof(e->page_uuid.b)))
+                        continue;
+                it = calloc(1, sizeof(*it));
+                if (!it) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                it->e = *e;
+                r = item_adopt(o, it);
+                if (r < 0) {
+                        free(it);
+                        goto out;
+                }
+                pthread_mutex_lock(&o->lock);
+                o->stats.spool_pages++;
+                o->stats.spool_bytes += e->file_bytes;
+                pthread_mutex_unlock(&o->lock);
+                if (old && hashmap_get(old, e->page_uuid.b, sizeof(e->page_uuid.b))) {
+                        ev = (OutboxEvent) { .type = OUTBOX_EVENT_READABLE, .page_uuid = e->page_uuid };
+                        emit(o, &ev);
+                }
+        }
+        /* What an incomplete listing did not see may still be there. */
+        while (incomplete && old && hashmap_iterate(old, &state, &key, &klen, &v))
+                if (!hashmap_get(o->items, key, klen) && (r = hashmap_put(now, key, klen, o, NULL)) < 0)
+                        goto out;
+        pthread_mutex_lock(&o->lock);
+        o->stats.spool_pages = o->stats.spool_pages + hashmap_size(now) - (old ? hashmap_size(old) : 0);
+        pthread_mutex_unlock(&o->lock);
+        o->unlisted = now;
+        now = old;
+        o->relist = o->relist || incomplete || hashmap_size(o->unlisted) > 0;
+out:
+        hashmap_free(now);
+        return r;
+}
+
+static int list_spool(Outbox *o) {
+        SpoolListing l;
+        int r;
+
+        o->relist = false;
+        r = spool_list(o->spool, &l);
+        if (r < 0) {
+                o->relist = true;
+                return r;
+        }
+        r = absorb_listing(o, &l);
+        if (r < 0)
+                o->relist = true;
+        spool_listing_done(&l);
+        return r;
+}
+
+/* When the retry is due: pages that could not be read go back into the
+ * sending order, and the spool is listed again if a listing missed any. */
+static void retry_unreadable(Outbox *o) {
+        if (o->retry_at_ms == 0 || clock_mono_ms() < o->retry_at_ms)
+                return;
+        o->retry_at_ms = 0;
+        requeue_all_in(o, ITEM_UNREADABLE);
+        if (o->relist)
+                (void) list_spool(o); /* a failure leaves relist set: tried again */
+}
+
+/* Whatever still cannot be read is tried again after a pause that grows
+ * while it lasts; with nothing left, the pause starts small again. */
+static void retry_schedule(Outbox *o) {
+        if (!o->relist && o->unreadable_items == 0) {
+                o->retry_ms = 0;
+                return;
+        }
+        if (o->retry_at_ms > 0)
+                return;
+        o->retry_ms = o->retry_ms ? MIN(o->retry_ms * 2, OUTBOX_RETRY_MAX_MS) : OUTBOX_RETRY_MIN_MS;
+        o->retry_at_ms = clock_mono_ms() + o->retry_ms;
 }
 
 static bool should_stop(Outbox *o) {
@@ -463,37 +667,12 @@ static void *outbox_thread(void *userdata) {
                 if (link_tick(o->link, &e) == 0)
                         on_link_event(o, e);
                 resend_overdue(o);
+                retry_unreadable(o);
                 send_pending(o);
+                retry_schedule(o);
                 publish_stats(o);
         }
         return NULL;
-}
-
-static int load_spool(Outbox *o) {
-        SpoolEntry *v = NULL;
-        size_t n = 0;
-        int r;
-
-        r = spool_list(o->spool, &v, &n);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                Item *it = calloc(1, sizeof(*it));
-                if (!it) {
-                        r = -ENOMEM;
-                        break;
-                }
-                it->e = v[i];
-                r = item_adopt(o, it);
-                if (r < 0) {
-                        free(it);
-                        break;
-                }
-                o->stats.spool_pages++;
-                o->stats.spool_bytes += v[i].file_bytes;
-        }
-        free(v);
-        return r;
 }
 
 int outbox_new(const OutboxConfig *cfg, OutboxEventFn fn, void *userdata, Outbox **ret) {
@@ -542,7 +721,7 @@ int outbox_new(const OutboxConfig *cfg, OutboxEventFn fn, void *userdata, Outbox
                 r = o->wake_fd < 0 ? -errno : -ENOMEM;
                 goto fail;
         }
-        if ((r = spool_open(cfg->spool_dir, &o->spool)) < 0 || (r = load_spool(o)) < 0 ||
+        if ((r = spool_open(cfg->spool_dir, &o->spool)) < 0 || (r = list_spool(o)) < 0 ||
             (r = link_new(o->zctx, &lc, &o->link)) < 0)
                 goto fail;
         /* The link's socket moves to the outbox thread; pthread_create is
@@ -583,6 +762,7 @@ Outbox *outbox_free(Outbox *o) {
         if (o->zctx)
                 zmq_ctx_term(o->zctx);
         hashmap_free(o->items);
+        hashmap_free(o->unlisted);
         spool_free(o->spool);
         if (o->wake_fd >= 0)
                 close(o->wake_fd);

@@ -34,7 +34,14 @@ typedef struct OutboxConfig {
 typedef enum OutboxEventType {
         OUTBOX_EVENT_STORED,          /* page stored (status STORED or STORED_FAILED) and deleted */
         OUTBOX_EVENT_REJECTED,        /* store refused it (another hash): moved to rejected/ */
-        OUTBOX_EVENT_CORRUPT,         /* the spooled copy no longer matches its hash: moved to corrupt/ */
+        OUTBOX_EVENT_CORRUPT,         /* the spooled copy reads whole and does not parse or fails its
+                                       * hash: moved to corrupt/ (error 0), or left in the spool unsent
+                                       * when the move failed (error: why; the move is tried again) */
+        OUTBOX_EVENT_READ_ERROR,      /* a page (page_uuid), or the spool's directory (page_uuid zero),
+                                       * could not be read (error): nothing is moved, the page stays in
+                                       * the spool and is read again later; said once per page until it
+                                       * reads, once per failed listing */
+        OUTBOX_EVENT_READABLE,        /* a page that could not be read reads again: it goes out */
         OUTBOX_EVENT_CONNECTED,       /* WELCOME received (epoch may be new) */
         OUTBOX_EVENT_DISCONNECTED,    /* broker silent past liveness */
         _OUTBOX_EVENT_TYPE_MAX,
@@ -47,10 +54,12 @@ typedef struct OutboxEvent {
         Uuid batch_uuid;
         Sohoa__ResultStatus status;
         const char *reason;           /* valid during the callback only */
+        int error;                    /* READ_ERROR, CORRUPT: negative errno, see above */
         uint64_t epoch;
 } OutboxEvent;
 
-/* Called from the outbox thread: must be quick and thread-safe. */
+/* Called from the outbox thread (and from outbox_new(), for what loading
+ * the spool found): must be quick and thread-safe. */
 typedef void (*OutboxEventFn)(const OutboxEvent *ev, void *userdata);
 
 typedef struct OutboxStats {
@@ -69,14 +78,17 @@ typedef struct OutboxStats {
         uint64_t busy;                /* pages the broker did not take (pool full), sent again */
         uint64_t spool_errors;        /* spool files that could not be removed or moved */
         uint64_t poll_errors;         /* zmq_poll failures in the outbox thread (it goes on) */
-        uint64_t corrupt;             /* spooled copies found damaged, set aside */
+        uint64_t corrupt;             /* spooled copies found damaged, set aside in corrupt/ */
+        uint64_t read_errors;         /* failed reads of the spool (a page, a listing): retried, nothing moved */
+        uint64_t unreadable_pages;    /* pages that could not be read when last tried: kept, retried */
         uint64_t held_pages;          /* larger than the broker's largest frame: kept, not sent */
         uint64_t spooled;             /* outbox_put() successes in this run */
         uint64_t acks_duplicate;      /* acks for pages no longer in the spool */
         uint64_t dropped_malformed;
 } OutboxStats;
 
-/* Open the spool, load what a previous run left (replayed at once), start
+/* Open the spool (locking it: -EBUSY when another process has it, see
+ * spool_holder()), load what a previous run left (replayed at once), start
  * the thread. Returns 0 or negative errno. The config strings are copied. */
 MUST_CHECK int outbox_new(const OutboxConfig *cfg, OutboxEventFn fn, void *userdata, Outbox **ret);
 /* Stop the thread (unacknowledged pages stay in the spool), free. NULL ok. */

@@ -2,7 +2,10 @@
  * a fixed 40-byte head (magic, order, spool time, lengths), the packed Page
  * header and the image. It is written under tmp/, fsync'ed, renamed into
  * place without replacing anything and the directory fsync'ed: after a crash
- * a page is wholly there or not at all, and tmp/ only holds debris. */
+ * a page is wholly there or not at all, and tmp/ only holds debris. The
+ * file "lock" (flock, with the holder's pid in it) keeps a second process
+ * off the spool: it would empty tmp/ under the first one's writes and send
+ * and delete the first one's pages. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -22,9 +26,11 @@
 #define SPOOL_HEAD_LEN 40
 #define SPOOL_SUFFIX ".page"
 #define SPOOL_HEADER_MAX (1u << 20)
+#define SPOOL_LOCK_NAME "lock"
 
 struct Spool {
         char *dir;
+        int lock_fd;
         int dir_fd;
         int tmp_fd;
         int rejected_fd;
@@ -59,11 +65,17 @@ static void head_encode(const SpoolHead *h, uint8_t out[SPOOL_HEAD_LEN]) {
         put_le64(out + 32, h->image_len);
 }
 
-static int head_decode(const uint8_t in[SPOOL_HEAD_LEN], SpoolHead *ret) {
+static int head_decode(const uint8_t in[SPOOL_HEAD_LEN], SpoolHead *ret, const char **ret_why) {
         uint64_t header_len = get_le64(in + 24);
 
-        if (memcmp(in, SPOOL_MAGIC, 8) != 0 || header_len > SPOOL_HEADER_MAX)
+        if (memcmp(in, SPOOL_MAGIC, 8) != 0) {
+                *ret_why = "not a spool file (no " SPOOL_MAGIC " magic)";
                 return -EBADMSG;
+        }
+        if (header_len > SPOOL_HEADER_MAX) {
+                *ret_why = "its page header length is out of range";
+                return -EBADMSG;
+        }
         ret->order = get_le64(in + 8);
         ret->spooled_at_us = (int64_t) get_le64(in + 16);
         ret->header_len = (uint32_t) header_len;
@@ -118,8 +130,10 @@ static void page_name(const Uuid *u, char buf[UUID_STRING_MAX + sizeof(SPOOL_SUF
         strcat(buf, SPOOL_SUFFIX);
 }
 
-/* Read the head of an open spool file and check the file's length. */
-static int head_read_checked(int fd, SpoolHead *ret_head, uint64_t *ret_file_bytes) {
+/* Read the head of an open spool file and check the file's length:
+ * -EBADMSG (with *ret_why) only for a file that reads whole and is not
+ * what its head says; a read error is returned as it is. */
+static int head_read_checked(int fd, SpoolHead *ret_head, uint64_t *ret_file_bytes, const char **ret_why) {
         uint8_t raw[SPOOL_HEAD_LEN];
         SpoolHead h;
         struct stat st;
@@ -127,30 +141,73 @@ static int head_read_checked(int fd, SpoolHead *ret_head, uint64_t *ret_file_byt
 
         if (fstat(fd, &st) < 0)
                 return -errno;
+        *ret_why = "shorter than a spool file's head";
         r = read_full(fd, raw, sizeof(raw));
         if (r < 0)
                 return r;
-        r = head_decode(raw, &h);
+        r = head_decode(raw, &h, ret_why);
         if (r < 0)
                 return r;
-        if ((uint64_t) st.st_size != SPOOL_HEAD_LEN + h.header_len + h.image_len)
+        if ((uint64_t) st.st_size != SPOOL_HEAD_LEN + h.header_len + h.image_len) {
+                *ret_why = "its length is not the one its head states";
                 return -EBADMSG;
+        }
         *ret_head = h;
         if (ret_file_bytes)
                 *ret_file_bytes = (uint64_t) st.st_size;
         return 0;
 }
 
+/* Take the spool's lock and write our pid in it for whoever is refused. */
+static int spool_lock(Spool *s) {
+        char pid[32];
+        int n;
+
+        s->lock_fd = openat(s->dir_fd, SPOOL_LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (s->lock_fd < 0)
+                return -errno;
+        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : -errno;
+        n = snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+        /* Only informative: a spool whose pid cannot be written still works. */
+        if (ftruncate(s->lock_fd, 0) == 0)
+                (void) !pwrite(s->lock_fd, pid, (size_t) n, 0);
+        return 0;
+}
+
+int spool_holder(const char *dir, pid_t *ret_pid) {
+        char path[4096], buf[32];
+        ssize_t n;
+        long v;
+        char *end;
+        int fd;
+
+        if (snprintf(path, sizeof(path), "%s/" SPOOL_LOCK_NAME, dir) >= (int) sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
+        close(fd);
+        if (n <= 0)
+                return n < 0 ? -errno : -ENOENT;
+        buf[n] = '\0';
+        v = strtol(buf, &end, 10);
+        if (end == buf || v <= 0 || v > INT32_MAX)
+                return -EBADMSG;
+        *ret_pid = (pid_t) v;
+        return 0;
+}
+
 int spool_open(const char *dir, Spool **ret) {
+        SpoolListing l = { 0 };
         Spool *s;
-        SpoolEntry *entries = NULL;
-        size_t n = 0;
         int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->dir_fd = s->tmp_fd = s->rejected_fd = s->corrupt_fd = -1;
+        s->lock_fd = s->dir_fd = s->tmp_fd = s->rejected_fd = s->corrupt_fd = -1;
         s->dir = strdup(dir);
         if (!s->dir) {
                 r = -ENOMEM;
@@ -165,18 +222,22 @@ int spool_open(const char *dir, Spool **ret) {
                 r = -errno;
                 goto fail;
         }
+        r = spool_lock(s);
+        if (r < 0)
+                goto fail;
         if ((r = open_subdir(s->dir_fd, "tmp", &s->tmp_fd)) < 0 ||
             (r = open_subdir(s->dir_fd, "rejected", &s->rejected_fd)) < 0 ||
             (r = open_subdir(s->dir_fd, "corrupt", &s->corrupt_fd)) < 0)
                 goto fail;
         clean_tmp(s->tmp_fd);
 
-        /* The order counter continues after the newest page left behind. */
-        r = spool_list(s, &entries, &n);
+        /* The order counter continues after the newest page left behind
+         * (spool_list() moves it on past any page a later listing finds). */
+        s->next_order = 1;
+        r = spool_list(s, &l);
         if (r < 0)
                 goto fail;
-        s->next_order = n > 0 ? entries[n - 1].order + 1 : 1;
-        free(entries);
+        spool_listing_done(&l);
         *ret = s;
         return 0;
 fail:
@@ -187,6 +248,8 @@ fail:
 Spool *spool_free(Spool *s) {
         if (!s)
                 return NULL;
+        if (s->lock_fd >= 0)
+                close(s->lock_fd);
         if (s->dir_fd >= 0)
                 close(s->dir_fd);
         if (s->tmp_fd >= 0)
@@ -286,31 +349,32 @@ static int entry_compare(const void *a, const void *b) {
         return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Parse one directory entry into *ret; 0, -ENOENT (not a page file) or
- * -EBADMSG (a page file that does not parse). */
-static int entry_load(Spool *s, const char *name, SpoolEntry *ret) {
+/* Parse one directory entry into *ret: 0, -ENOENT (not a page file, or
+ * gone meanwhile), -EBADMSG (a page file that reads whole and does not
+ * parse: *ret_why says how) or another negative errno (it could not be
+ * read). *ret_uuid is the page's whenever the name is a page's. */
+static int entry_load(Spool *s, const char *name, Uuid *ret_uuid, SpoolEntry *ret, const char **ret_why) {
         size_t len = strlen(name), slen = strlen(SPOOL_SUFFIX);
         char ustr[UUID_STRING_MAX];
         SpoolHead h;
         uint64_t file_bytes;
-        Uuid u;
         int fd, r;
 
         if (len != UUID_STRING_MAX - 1 + slen || strcmp(name + len - slen, SPOOL_SUFFIX) != 0)
                 return -ENOENT;
         memcpy(ustr, name, UUID_STRING_MAX - 1);
         ustr[UUID_STRING_MAX - 1] = 0;
-        if (uuid_parse(ustr, &u) < 0)
+        if (uuid_parse(ustr, ret_uuid) < 0)
                 return -ENOENT;
         fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = head_read_checked(fd, &h, &file_bytes);
+        r = head_read_checked(fd, &h, &file_bytes, ret_why);
         close(fd);
         if (r < 0)
-                return -EBADMSG;
+                return r;
         *ret = (SpoolEntry) {
-                .page_uuid = u,
+                .page_uuid = *ret_uuid,
                 .order = h.order,
                 .image_bytes = h.image_len,
                 .file_bytes = file_bytes,
@@ -319,11 +383,34 @@ static int entry_load(Spool *s, const char *name, SpoolEntry *ret) {
         return 0;
 }
 
-int spool_list(Spool *s, SpoolEntry **ret, size_t *ret_n) {
-        DIR *d;
+/* Append one element of size to *v (length *n, room *cap). */
+static int grow_append(void **v, size_t *n, size_t *cap, size_t size, const void *elem) {
+        if (*n == *cap) {
+                size_t c = *cap ? *cap * 2 : 64;
+                void *nv = realloc(*v, c * size);
+
+                if (!nv)
+                        return -ENOMEM;
+                *v = nv;
+                *cap = c;
+        }
+        memcpy((uint8_t *) *v + *n * size, elem, size);
+        (*n)++;
+        return 0;
+}
+
+void spool_listing_done(SpoolListing *l) {
+        free(l->entries);
+        free(l->issues);
+        *l = (SpoolListing) { 0 };
+}
+
+int spool_list(Spool *s, SpoolListing *ret) {
+        SpoolListing l = { 0 };
+        size_t cap_e = 0, cap_i = 0;
+        uint64_t next = 0;
         struct dirent *de;
-        SpoolEntry *v = NULL;
-        size_t n = 0, cap = 0;
+        DIR *d;
         int fd, r = 0;
 
         fd = dup(s->dir_fd);
@@ -335,37 +422,49 @@ int spool_list(Spool *s, SpoolEntry **ret, size_t *ret_n) {
                 return -errno;
         }
         rewinddir(d);
-        while ((de = readdir(d))) {
+        for (;;) {
+                const char *why = NULL;
+                SpoolIssue issue = { 0 };
                 SpoolEntry e;
-                int k = entry_load(s, de->d_name, &e);
-                if (k == -EBADMSG) {
-                        /* Keep the bytes for a human; never send a damaged page. */
-                        (void) renameat(s->dir_fd, de->d_name, s->corrupt_fd, de->d_name);
-                        continue;
-                }
-                if (k < 0)
-                        continue;
-                if (n == cap) {
-                        SpoolEntry *nv;
-                        cap = cap ? cap * 2 : 64;
-                        nv = realloc(v, cap * sizeof(*v));
-                        if (!nv) {
-                                r = -ENOMEM;
-                                break;
+                int k;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        /* Not the end: what follows is unknown, and no
+                         * page is less there for not being listed now. */
+                        if (errno != 0) {
+                                issue = (SpoolIssue) { .type = SPOOL_ISSUE_LISTING, .error = -errno };
+                                r = grow_append((void **) &l.issues, &l.n_issues, &cap_i, sizeof(issue), &issue);
                         }
-                        v = nv;
+                        break;
                 }
-                v[n++] = e;
+                k = entry_load(s, de->d_name, &issue.page_uuid, &e, &why);
+                if (k == 0) {
+                        next = MAX(next, e.order + 1);
+                        r = grow_append((void **) &l.entries, &l.n_entries, &cap_e, sizeof(e), &e);
+                } else if (k != -ENOENT) {
+                        issue.type = k == -EBADMSG ? SPOOL_ISSUE_DAMAGED : SPOOL_ISSUE_UNREADABLE;
+                        issue.error = k;
+                        issue.why = k == -EBADMSG ? why : NULL;
+                        r = grow_append((void **) &l.issues, &l.n_issues, &cap_i, sizeof(issue), &issue);
+                }
+                if (r < 0)
+                        break;
         }
         closedir(d);
         if (r < 0) {
-                free(v);
+                spool_listing_done(&l);
                 return r;
         }
-        if (n > 1)
-                qsort(v, n, sizeof(*v), entry_compare);
-        *ret = v;
-        *ret_n = n;
+        if (l.n_entries > 1)
+                qsort(l.entries, l.n_entries, sizeof(*l.entries), entry_compare);
+        /* New pages are ordered after every page found, also one a first
+         * listing could not read. */
+        for (uint64_t cur = atomic_load(&s->next_order); cur < next;)
+                if (atomic_compare_exchange_weak(&s->next_order, &cur, next))
+                        break;
+        *ret = l;
         return 0;
 }
 
@@ -374,13 +473,14 @@ int spool_read(Spool *s, const Uuid *page_uuid, void **ret_header, size_t *ret_h
         char name[64];
         SpoolHead h;
         void *header = NULL, *image = NULL;
+        const char *why;
         int fd, r;
 
         page_name(page_uuid, name);
         fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = head_read_checked(fd, &h, NULL);
+        r = head_read_checked(fd, &h, NULL, &why);
         if (r < 0)
                 goto out;
         header = malloc(h.header_len ? h.header_len : 1);

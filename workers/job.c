@@ -160,10 +160,12 @@ static void job_sleep(uint64_t usec, const atomic_bool *cancel)
 
 /* A database that cannot store (not migrated, no privilege, a page it
  * refuses even bare), or that stayed away past the retries: said in full
- * once per SQLSTATE, then the sender is made to wait before it hears
- * "resend" (the broker hears from the main thread meanwhile), so that a
- * misconfigured database does not send every page round and round. The
+ * once per SQLSTATE, and for every page in one line (the page, the error,
+ * "resend"). A database that cannot store makes the sender wait before it
+ * hears "resend" (the broker hears from the main thread meanwhile), so that
+ * a misconfigured database does not send every page round and round; the
  * pause doubles while it lasts and stays inside the page's time limit.
+ * Retries that ran out already took their time: answered at once.
  * Returns r. */
 static int job_db_problem(Job *j, const WorkJob *wj, const char *what, int r)
 {
@@ -172,16 +174,24 @@ static int job_db_problem(Job *j, const WorkJob *wj, const char *what, int r)
         bool logged = !*state;
         char err[256];
 
+        job_store_error(j, err, sizeof(err));
         for (size_t i = 0; i < j->n_logged && !logged; i++)
                 logged = strcmp(j->logged[i], state) == 0;
         if (!logged) {
-                log_error("database problem %s: %s: pages are not stored until it is mended", state,
-                          job_store_error(j, err, sizeof(err)));
+                log_error("database problem %s: %s: pages are not stored until it is mended", state, err);
                 if (j->n_logged < JOB_SQLSTATES_LOGGED)
                         snprintf(j->logged[j->n_logged++], sizeof(j->logged[0]), "%s", state);
         }
-        if (r == -ETIMEDOUT || r == -ECANCELED)
-                return r; /* the retries took their time already */
+        if (r == -ETIMEDOUT || r == -ECANCELED) {
+                /* The retries took their time already: no pause, but one
+                 * line for every page given up, not only for a new state. */
+                log_warning("%s: not stored: %s (%s%s%s%s); answering \"resend\": the sender keeps the page and "
+                            "sends it again", what,
+                            r == -ETIMEDOUT ? "gave up after the store's retry window (worker.store_retry_deadline)"
+                                            : "the page's time limit ended the retries",
+                            *state ? "SQLSTATE " : "", state, *state ? ": " : "", *err ? err : strerror(-r));
+                return r;
+        }
         j->pace_us = j->pace_us ? MIN(j->pace_us * 2, JOB_PACE_MAX_US) : JOB_PACE_MIN_US;
         pause = j->pace_us;
         if (wj->deadline_us != 0)
