@@ -23,7 +23,8 @@ KINDS = {
     "stop-station": (1, "SIGSTOP of sohoa-scand, SIGCONT"),
     "kill-source": (3, "SIGKILL of a test source or sohoactl import, restarted (replay or resume)"),
     "pg-immediate": (1, "pg_ctl stop -m immediate, started again"),
-    "pg-kill": (1, "SIGKILL of every PostgreSQL process (the database host crashed), started again"),
+    "pg-kill": (1, "SIGKILL of the postmaster alone or of every PostgreSQL process (the database host "
+                   "crashed), started again"),
     "pg-stop": (1, "SIGSTOP of every PostgreSQL process (the database frozen), SIGCONT"),
     "link-down": (3, "a host's link down, up again"),
     "link-degrade": (3, "a host's link loses packets and is slow, then healed"),
@@ -145,11 +146,16 @@ class Monkey:
         return "postgresql", apply, 1, 8, ""
 
     def _pg_kill(self, pick):
+        # The postmaster alone leaves its backends to notice and finish
+        # (what they were committing included) before it can start again.
+        alone = pick < 0.5
+
         def apply():
-            for pid in self.stack.pg_pids():
+            pids = self.stack.pg_pids()
+            for pid in pids[:1] if alone else pids:
                 _signal(pid, signal.SIGKILL)
             return self._pg_start
-        return "postgresql", apply, 1, 8, ""
+        return "postgresql", apply, 1, 8, "the postmaster" if alone else "every process"
 
     def _pg_stop(self, pick):
         def apply():
