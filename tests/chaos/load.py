@@ -2,7 +2,8 @@
 of what it put in (page UUID -> SHA-256):
 
 - sohoa-testsource runs on the desk (stations) and office (importers)
-  hosts: many small synthetic pages through lib/outbox, cheap for a real
+  hosts: many small synthetic pages (one run in five: a few of 256 KB to
+  3 MB) through lib/outbox, cheap for a real
   worker (they do not decode: each is stored raw, marked failed, through
   the same store transaction); the record is the run's --put-log. A run
   the monkey killed restarts with --pages 0, which only replays its spool:
@@ -65,8 +66,10 @@ class Load:
         self.k += 1
         name = "ts-%s-%d" % (host, self.k)
         role, key = ("station", "desk-src") if host == DESK else ("importer", "office-src")
-        pages = self.rng.randint(20, 120)
-        size = self.rng.randint(1000, 24000)
+        if self.rng.random() < 0.2:     # big pages: frames that a cut or a slow link catches midway
+            pages, size = self.rng.randint(3, 15), self.rng.randint(256 * 1024, 3 * 1024 * 1024)
+        else:
+            pages, size = self.rng.randint(20, 120), self.rng.randint(1000, 24000)
         argv = ["sohoa-testsource", "--endpoint", self.stack.endpoint(host), "--id", name,
                 "--spool", h.path("spool-" + name), "--role", role, "--pages", pages, "--size", size,
                 "--seed", self.k, "--wait", "--timeout-ms", TIMEOUT_MS, "--resend-ms", 20000,
