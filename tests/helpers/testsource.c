@@ -28,6 +28,7 @@ typedef struct Source {
         uint64_t pages;
         uint64_t size;
         int ack_fd;
+        int put_fd;
 } Source;
 
 static void on_event(const OutboxEvent *ev, void *userdata) {
@@ -44,6 +45,24 @@ static void on_event(const OutboxEvent *ev, void *userdata) {
         n += snprintf(line + n, sizeof(line) - (size_t) n, " %d\n", (int) ev->status);
         if (write(s->ack_fd, line, (size_t) n) != n)
                 log_warning("ack log write failed, ignoring");
+}
+
+/* The source's own record of what it put in: a line per page once it is in
+ * the spool, so that a test can count what reached the store against it. */
+static void log_put(Source *s, const Uuid *page, const uint8_t sha[SHA256_LEN]) {
+        char line[UUID_STRING_MAX + SHA256_HEX_MAX + 2];
+        int n;
+
+        if (s->put_fd < 0)
+                return;
+        uuid_format(page, line);
+        n = (int) strlen(line);
+        line[n++] = ' ';
+        sha256_hex(sha, line + n);
+        n += 64;
+        line[n++] = '\n';
+        if (write(s->put_fd, line, (size_t) n) != n)
+                log_warning("put log write failed, ignoring");
 }
 
 static void fill(uint8_t *buf, size_t len, uint64_t x) {
@@ -92,6 +111,7 @@ static int put_pages(Source *s, Outbox *o, uint64_t *ret_put, uint64_t *ret_exis
                 }
                 if (r < 0)
                         break;
+                log_put(s, &pu, sha);
                 (*ret_put)++;
         }
         free(image);
@@ -133,8 +153,10 @@ static void write_stats(Outbox *o, const char *path, FILE *also) {
 static void help(void) {
         printf("sohoa-testsource --endpoint EP --id NAME --spool DIR [--role station|importer]\n"
                "                 [--pages N] [--size BYTES] [--seed N] [--wait] [--timeout-ms N]\n"
-               "                 [--ack-log FILE] [--stats-file FILE] [--resend-ms N] [--heartbeat-ms N]\n"
-               "Puts N synthetic pages through lib/outbox; --wait waits until all are stored.\n");
+               "                 [--ack-log FILE] [--put-log FILE] [--stats-file FILE] [--resend-ms N]\n"
+               "                 [--heartbeat-ms N]\n"
+               "Puts N synthetic pages through lib/outbox; --wait waits until all are stored.\n"
+               "--put-log appends \"UUID SHA256\" for each page once it is spooled.\n");
 }
 
 int main(int argc, char **argv) {
@@ -145,12 +167,13 @@ int main(int argc, char **argv) {
                 { "seed", required_argument, NULL, 'S' },     { "wait", no_argument, NULL, 'w' },
                 { "timeout-ms", required_argument, NULL, 't' }, { "ack-log", required_argument, NULL, 'a' },
                 { "stats-file", required_argument, NULL, 'f' }, { "resend-ms", required_argument, NULL, 'R' },
-                { "heartbeat-ms", required_argument, NULL, 'H' }, { "help", no_argument, NULL, 'h' },
+                { "heartbeat-ms", required_argument, NULL, 'H' }, { "put-log", required_argument, NULL, 'P' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
-        Source s = { .id = "testsource", .size = 1024, .ack_fd = -1 };
+        Source s = { .id = "testsource", .size = 1024, .ack_fd = -1, .put_fd = -1 };
         OutboxConfig cfg = { .role = SOHOA__ROLE__ROLE_STATION, .software = "sohoa-testsource " SOHOA_VERSION };
-        const char *ack_log = NULL, *stats_file = NULL;
+        const char *ack_log = NULL, *put_log = NULL, *stats_file = NULL;
         uint64_t timeout_ms = 600000, put = 0, existing = 0, start;
         bool wait = false;
         Outbox *o = NULL;
@@ -175,6 +198,7 @@ int main(int argc, char **argv) {
                 case 'w': wait = true; break;
                 case 't': timeout_ms = strtoull(optarg, NULL, 10); break;
                 case 'a': ack_log = optarg; break;
+                case 'P': put_log = optarg; break;
                 case 'f': stats_file = optarg; break;
                 case 'R': cfg.resend_ms = strtoull(optarg, NULL, 10); break;
                 case 'H': cfg.heartbeat_ms = strtoull(optarg, NULL, 10); break;
@@ -189,6 +213,11 @@ int main(int argc, char **argv) {
                 s.ack_fd = open(ack_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (s.ack_fd < 0)
                         return log_error_errno(-errno, "cannot open %s: %m", ack_log), 1;
+        }
+        if (put_log) {
+                s.put_fd = open(put_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                if (s.put_fd < 0)
+                        return log_error_errno(-errno, "cannot open %s: %m", put_log), 1;
         }
         r = outbox_new(&cfg, on_event, &s, &o);
         if (r < 0)
@@ -211,5 +240,7 @@ int main(int argc, char **argv) {
         outbox_free(o);
         if (s.ack_fd >= 0)
                 close(s.ack_fd);
+        if (s.put_fd >= 0)
+                close(s.put_fd);
         return r < 0 ? 1 : 0;
 }

@@ -234,18 +234,21 @@ def _tail(p, n):
 class Proc:
     """A program running in the background for the length of the test.
 
-    Proc(name, argv, env=None, cwd=None, start=True): argv[0] goes through
-    program(); env is added to the test's environment (None removes a
+    Proc(name, argv, env=None, cwd=None, start=True, prefix=()): argv[0] goes
+    through program(); env is added to the test's environment (None removes a
     variable). stdout goes to <workdir>/<name>.out, stderr to <name>.log
-    (appended across restart()). Every Proc is stopped at the end of the test."""
+    (appended across restart()). prefix is a command that execs the program
+    (e.g. ["ip", "netns", "exec", NS] to run it in a network namespace), so
+    that pid and signals are still the program's. Every Proc is stopped at
+    the end of the test."""
 
-    def __init__(self, name, argv, env=None, cwd=None, start=True):
+    def __init__(self, name, argv, env=None, cwd=None, start=True, prefix=()):
         taken = {p.name for p in _state.procs}
         base, i = name, 2
         while name in taken:
             name, i = "%s-%d" % (base, i), i + 1
         self.name = name
-        self.argv = [program(argv[0])] + [str(a) for a in argv[1:]]
+        self.argv = list(prefix) + [program(argv[0])] + [str(a) for a in argv[1:]]
         self.env = env
         self.cwd = str(cwd) if cwd else str(workdir())
         self.log_path = path(name + ".log")
@@ -379,19 +382,24 @@ def status(endpoint, timeout=10.0):
 class PgCluster:
     """A throwaway PostgreSQL cluster in <workdir>/<name> (tests/pgcluster.sh):
     UTF-8, Unix socket only, fsync off. Owned by the postgres user when the
-    test runs as root. Stopped at the end of the test."""
+    test runs as root. Stopped at the end of the test. server_opts adds
+    server options (e.g. "-c listen_addresses=*"); prefix is a command the
+    script runs under (e.g. ["ip", "netns", "exec", NS]: the server then
+    lives in that network namespace)."""
 
-    def __init__(self, name="pg", port=5433):
+    def __init__(self, name="pg", port=5433, server_opts="", prefix=()):
         self.dir = path(name)
         self.port = port
+        self.server_opts = server_opts
+        self.prefix = list(prefix)
         self.host = None
         self.user = None
         self.log_path = self.dir / "postgresql.log"
         self.started = False
 
     def _script(self, *args, check=True, input=None, timeout=120.0):
-        env = _environ({"SOHOA_PG_OPTS": "-c fsync=off -c full_page_writes=off"})
-        cp = subprocess.run(["/bin/bash", str(PGCLUSTER)] + [str(a) for a in args], input=input,
+        env = _environ({"SOHOA_PG_OPTS": ("-c fsync=off -c full_page_writes=off " + self.server_opts).strip()})
+        cp = subprocess.run(self.prefix + ["/bin/bash", str(PGCLUSTER)] + [str(a) for a in args], input=input,
                             capture_output=True, text=True, errors="replace", timeout=timeout, env=env,
                             stdin=None if input is not None else subprocess.DEVNULL)
         if check and cp.returncode != 0:

@@ -33,7 +33,7 @@ def write_ppm(path, w, hgt, fn):
 
 class Station:
     def __init__(self, stack, name="st1", device="sohoatest:adf", profiles=None, scenario=None,
-                 sets=(), start=True, broker=None, env=None):
+                 sets=(), start=True, broker=None, env=None, prefix=()):
         self.name = name
         self.stack = stack
         self.extra_env = dict(env or {})
@@ -68,7 +68,7 @@ class Station:
         argv = ["sohoa-scand", "--config", self.conf]
         for s in sets:
             argv += ["--set", s]
-        self.proc = h.Proc("scand-" + name, argv, env=self.env(), start=start)
+        self.proc = h.Proc("scand-" + name, argv, env=self.env(), start=start, prefix=prefix)
 
     def env(self):
         libdir = str(h.BUILD_DIR / "tests" / "sane")
