@@ -2,8 +2,9 @@
  * libtiff underneath): the input is a file named for import. It has pages
  * or a reason; each of its first pages is extracted or refused with a
  * reason; a page extracted is a TIFF of one page, whose resolution and mode
- * read as the original page's. The file sits in a memfd, as tiffpage.c
- * reads any file: through its descriptor. */
+ * read as the original page's, and not much larger than the file. The
+ * file sits in a memfd, as tiffpage.c reads any file: through its
+ * descriptor. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static int fd_with(int fd, const uint8_t *data, size_t size)
         return fd;
 }
 
-static void check_page(int fd, int out_fd, unsigned i)
+static void check_page(int fd, int out_fd, unsigned i, size_t size)
 {
         char reason[IMPORT_REASON_MAX], again_reason[IMPORT_REASON_MAX];
         unsigned dpi = 0, info_dpi = 0, again_dpi = 0, pages = 0;
@@ -53,6 +54,11 @@ static void check_page(int fd, int out_fd, unsigned i)
                 return;
         }
         if (!page || !mode || (info == 0 && (dpi != info_dpi || strcmp(mode, info_mode) != 0)))
+                abort();
+        /* The page's data comes from the file: no larger than the file,
+         * but for its directory (up to 128 KiB of BitsPerSample for 65535
+         * samples, 384 KiB of 16-bit colour map) and strip tables. */
+        if (len > 2 * size + (1u << 20))
                 abort();
         fd_with(out_fd, page, len);
         if (tiffpage_count(out_fd, &pages, again_reason) < 0 || pages != 1 ||
@@ -89,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pages == 0)
                 abort();
         for (unsigned i = 0; i < pages && i < PAGES_MAX; i++)
-                check_page(fd, out_fd, i);
+                check_page(fd, out_fd, i, size);
         return 0;
 }
 
