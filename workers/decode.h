@@ -20,8 +20,9 @@ typedef enum DecodeKind {
 
 /* A resolution past any document scanner's is a damaged or hostile tag (a
  * PNG's pHYs may say 54 million dpi): the page is then taken as one that
- * does not say, rather than despeckled, laid out and OCR'd at that. */
-#define DECODE_DPI_MAX 10000
+ * does not say, rather than despeckled, laid out and OCR'd at that. The
+ * bound is record.c's for the dpi a sender states. */
+#define DECODE_DPI_MAX 20000
 
 typedef struct DecodeLimits {
         uint32_t max_side;   /* widest and tallest accepted, pixels; 0: 30000 */
