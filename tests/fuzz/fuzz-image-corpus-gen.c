@@ -1,9 +1,9 @@
 /* Writes the seed corpora of the image fuzzers: small TIFFs (strips and
  * tiles, every compression a scanner or an archive uses, 1 to 16 bits,
  * palette, several pages, both resolution units) for fuzz-tiffpage and
- * fuzz-decode, and PNGs and JPEGs for fuzz-decode. Run once by hand; its
- * output is committed:
- *   fuzz-image-corpus-gen tests/fuzz/corpus-tiffpage tests/fuzz/corpus-decode */
+ * fuzz-decode, and PNGs and JPEGs (their resolutions at the edges too) for
+ * fuzz-decode and fuzz-imgprobe. Run once by hand; its output is committed:
+ *   fuzz-image-corpus-gen tests/fuzz/corpus-tiffpage tests/fuzz/corpus-decode tests/fuzz/corpus-imgprobe */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include <allheaders.h>
 #include <tiffio.h>
+#include <zlib.h>
 
 #define W 64 /* a multiple of the tile width: tiles are whole across */
 #define H 48
@@ -216,7 +217,29 @@ static int write_mem(const char *dir, const char *name, const l_uint8 *data, siz
         return fclose(f) == 0 ? 0 : -errno;
 }
 
-static int write_pix(const char *dir, const char *name, int depth, int format, int progressive)
+/* Resolutions no scanner has: a PNG's pHYs of 16921112 pixels per metre
+ * (429796 dpi, which 32-bit arithmetic wraps to 300), a JPEG's JFIF density
+ * of 65535 dots per cm, the largest it can state. */
+static void resolution_at_edge(l_uint8 *data, size_t size, int format)
+{
+        for (size_t i = 0; format == IFF_PNG && i + 17 <= size; i++)
+                if (memcmp(data + i, "pHYs", 4) == 0) {
+                        uLong crc;
+
+                        memcpy(data + i + 4, "\x01\x02\x32\x18\x01\x02\x32\x18\x01", 9);
+                        crc = crc32(0, data + i, 13);
+                        for (int k = 0; k < 4; k++)
+                                data[i + 13 + k] = (uint8_t) (crc >> (24 - 8 * k));
+                        return;
+                }
+        for (size_t i = 0; format == IFF_JFIF_JPEG && i + 12 <= size; i++)
+                if (memcmp(data + i, "JFIF", 5) == 0) {
+                        memcpy(data + i + 7, "\x02\xff\xff\xff\xff", 5); /* unit cm, X, Y */
+                        return;
+                }
+}
+
+static int write_pix(const char *const *dirs, const char *name, int depth, int format, int progressive)
 {
         PIX *pix = make_pix(depth), *rgba = NULL;
         l_uint8 *data = NULL;
@@ -231,7 +254,11 @@ static int write_pix(const char *dir, const char *name, int depth, int format, i
                 r = pixWriteMemJpeg(&data, &size, pix, 75, progressive);
         else
                 r = pixWriteMem(&data, &size, rgba ? rgba : pix, format);
-        r = r == 0 ? write_mem(dir, name, data, size) : -EIO;
+        if (r == 0 && strstr(name, "dpi-edge"))
+                resolution_at_edge(data, size, format);
+        for (const char *const *d = dirs; r == 0 && *d; d++)
+                r = write_mem(*d, name, data, size);
+        r = r == 0 ? 0 : r > 0 ? -EIO : r;
         lept_free(data);
         pixDestroy(&rgba);
         pixDestroy(&pix);
@@ -242,23 +269,26 @@ int main(int argc, char *argv[])
 {
         int r = 0;
 
-        if (argc != 3) {
-                fprintf(stderr, "usage: %s TIFFPAGE_CORPUS DECODE_CORPUS\n", argv[0]);
+        if (argc != 4) {
+                fprintf(stderr, "usage: %s TIFFPAGE_CORPUS DECODE_CORPUS IMGPROBE_CORPUS\n", argv[0]);
                 return EXIT_FAILURE;
         }
+        const char *const both[] = { argv[2], argv[3], NULL };
         for (size_t i = 0; i < sizeof(tiff_seeds) / sizeof(tiff_seeds[0]) && r == 0; i++) {
                 r = write_tiff(argv[1], &tiff_seeds[i]);
                 r = r ?: write_tiff(argv[2], &tiff_seeds[i]);
         }
-        r = r ?: write_pix(argv[2], "png-bilevel", 1, IFF_PNG, 0);
-        r = r ?: write_pix(argv[2], "png-grey2", 2, IFF_PNG, 0);
-        r = r ?: write_pix(argv[2], "png-grey", 8, IFF_PNG, 0);
-        r = r ?: write_pix(argv[2], "png-palette", -8, IFF_PNG, 0);
-        r = r ?: write_pix(argv[2], "png-rgb", 32, IFF_PNG, 0);
-        r = r ?: write_pix(argv[2], "png-rgba", 32, IFF_PNG, 1);
-        r = r ?: write_pix(argv[2], "jpeg-grey", 8, IFF_JFIF_JPEG, 0);
-        r = r ?: write_pix(argv[2], "jpeg-rgb", 32, IFF_JFIF_JPEG, 0);
-        r = r ?: write_pix(argv[2], "jpeg-rgb-progressive", 32, IFF_JFIF_JPEG, 1);
+        r = r ?: write_pix(both, "png-bilevel", 1, IFF_PNG, 0);
+        r = r ?: write_pix(both, "png-grey2", 2, IFF_PNG, 0);
+        r = r ?: write_pix(both, "png-grey", 8, IFF_PNG, 0);
+        r = r ?: write_pix(both, "png-palette", -8, IFF_PNG, 0);
+        r = r ?: write_pix(both, "png-rgb", 32, IFF_PNG, 0);
+        r = r ?: write_pix(both, "png-rgba", 32, IFF_PNG, 1);
+        r = r ?: write_pix(both, "jpeg-grey", 8, IFF_JFIF_JPEG, 0);
+        r = r ?: write_pix(both, "jpeg-rgb", 32, IFF_JFIF_JPEG, 0);
+        r = r ?: write_pix(both, "jpeg-rgb-progressive", 32, IFF_JFIF_JPEG, 1);
+        r = r ?: write_pix(both, "png-grey-dpi-edge", 8, IFF_PNG, 0);
+        r = r ?: write_pix(both, "jpeg-grey-dpi-edge", 8, IFF_JFIF_JPEG, 0);
         if (r < 0) {
                 fprintf(stderr, "fuzz-image-corpus-gen: %s\n", strerror(-r));
                 return EXIT_FAILURE;
