@@ -86,9 +86,14 @@ int imgprobe_png(const uint8_t *data, size_t len, unsigned *ret_dpi, const char 
         depth = png_get_bit_depth(png, info);
         mode = color & PNG_COLOR_MASK_COLOR ? "color" : depth == 1 ? "lineart" : "gray";
         *ret_dpi = 0;
-        if (png_get_pHYs(png, info, &xres, &yres, &unit) && unit == PNG_RESOLUTION_METER && xres > 0)
-                /* pixels per metre to per inch, rounded */
-                *ret_dpi = (unsigned) ((xres * 254 + 5000) / 10000);
+        if (png_get_pHYs(png, info, &xres, &yres, &unit) && unit == PNG_RESOLUTION_METER && xres > 0) {
+                /* Pixels per metre to per inch, rounded, in 64 bits: libpng
+                 * takes up to 2^31-1 per metre, and 254 times that wrapped
+                 * around in 32 bits into a dpi that looked plausible. */
+                uint64_t dpi = ((uint64_t) xres * 254 + 5000) / 10000;
+
+                *ret_dpi = dpi <= IMGPROBE_DPI_MAX ? (unsigned) dpi : 0;
+        }
         *ret_mode = mode;
         r = 0;
 out:
@@ -155,7 +160,7 @@ int imgprobe_jpeg(const uint8_t *data, size_t len, unsigned *ret_dpi, const char
                 else if (cinfo.density_unit == 2) /* dots per cm */
                         dpi = (unsigned) (cinfo.X_density * 254 + 50) / 100;
         }
-        *ret_dpi = dpi;
+        *ret_dpi = dpi <= IMGPROBE_DPI_MAX ? dpi : 0;
         *ret_mode = cinfo.num_components == 1 ? "gray" : "color";
         r = 0;
 out:

@@ -13,8 +13,13 @@
 #include "macro.h"
 #include "sohoa.pb-c.h"
 
-/* 0 with *ret_dpi (0 when the file states none) and *ret_mode (static), or
- * -EBADMSG with reason (IMPORT_REASON_MAX bytes) filled in. */
+/* A resolution past this is a damaged header, taken as none (the worker's
+ * bound too: DECODE_DPI_MAX, record.c). */
+#define IMGPROBE_DPI_MAX 20000u
+
+/* 0 with *ret_dpi (0 when the file states none, or more than
+ * IMGPROBE_DPI_MAX) and *ret_mode (static), or -EBADMSG with reason
+ * (IMPORT_REASON_MAX bytes) filled in. */
 MUST_CHECK int imgprobe_png(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode, char *reason);
 MUST_CHECK int imgprobe_jpeg(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode, char *reason);
 

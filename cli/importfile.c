@@ -63,18 +63,6 @@ static ImportKind importfile_detect(const uint8_t *m, size_t n)
         return _IMPORT_KIND_INVALID;
 }
 
-const char *importfile_type_name(mode_t mode)
-{
-        return S_ISDIR(mode)    ? "a folder"
-               : S_ISFIFO(mode) ? "a FIFO"
-               : S_ISSOCK(mode) ? "a socket"
-               : S_ISCHR(mode)  ? "a character device"
-               : S_ISBLK(mode)  ? "a block device"
-               : S_ISLNK(mode)  ? "a symbolic link"
-               : S_ISREG(mode)  ? "a regular file"
-                                : "of an unknown type";
-}
-
 /* The whole file into memory, from offset 0. */
 static int importfile_slurp(int fd, uint64_t size, uint8_t **ret)
 {

@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -46,8 +47,20 @@ typedef struct ImportPage {
 MUST_CHECK int importfile_open(const char *path, ImportFile **ret, char *reason);
 ImportFile *importfile_free(ImportFile *f);
 
-/* What kind of file a st_mode says, in words ("a FIFO"), for the report. */
-const char *importfile_type_name(mode_t mode);
+/* What kind of file a st_mode says, in words ("a FIFO"), for the report.
+ * Inline: the walk (importsrc.c) names what it skips without the rest of
+ * this module. */
+static inline const char *importfile_type_name(mode_t mode)
+{
+        return S_ISDIR(mode)    ? "a folder"
+               : S_ISFIFO(mode) ? "a FIFO"
+               : S_ISSOCK(mode) ? "a socket"
+               : S_ISCHR(mode)  ? "a character device"
+               : S_ISBLK(mode)  ? "a block device"
+               : S_ISLNK(mode)  ? "a symbolic link"
+               : S_ISREG(mode)  ? "a regular file"
+                                : "of an unknown type";
+}
 
 ImportKind importfile_kind(const ImportFile *f);
 const char *importfile_kind_name(ImportKind k);

@@ -18,7 +18,6 @@
 /* Folders deeper than this are not walked (each is walked once, so a
  * symlink loop ends before; this bounds the recursion). */
 #define IMPORTSRC_DEPTH_MAX 32
-#define IMPORTSRC_LINE_MAX 8192
 
 typedef struct StrList {
         char **v;
@@ -373,11 +372,50 @@ static int importsrc_row(ImportSrc *s, const char *base, char **f, int nf)
         return r;
 }
 
+int importsrc_manifest_line(char *line, size_t len, bool first, char *ret_fields[IMPORTSRC_FIELDS],
+                            int *ret_nf, const char **ret_why, const char **ret_what)
+{
+        char *f[IMPORTSRC_FIELDS + 1], *l;
+        int nf;
+
+        *ret_what = NULL;
+        /* A NUL would end the line early and drop its dossier code unseen
+         * (a UTF-16 manifest has one after every character). */
+        if (memchr(line, '\0', len)) {
+                *ret_why = "a NUL byte: not a text file (UTF-16?)";
+                return -EINVAL;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        l = importsrc_trim(line);
+        if (l[0] == '\0' || l[0] == '#')
+                return 1;
+        nf = importsrc_csv_split(l, f, IMPORTSRC_FIELDS + 1);
+        if (nf < 0 || nf > IMPORTSRC_FIELDS || importsrc_trim(f[0])[0] == '\0') {
+                *ret_why = "expected path,dossier_code,component";
+                return -EINVAL;
+        }
+        for (int i = 0; i < nf; i++)
+                f[i] = importsrc_trim(f[i]);
+        if (first && strcmp(f[0], "path") == 0)
+                return 1; /* the header row */
+        if (nf > 1 && f[1][0] && !dossier_valid(f[1])) {
+                *ret_why = "not a dossier code (" DOSSIER_CODE_FORM ")";
+                *ret_what = f[1];
+                return -EINVAL;
+        }
+        memcpy(ret_fields, f, sizeof(*f) * (size_t) nf);
+        *ret_nf = nf;
+        return 0;
+}
+
 int importsrc_from_manifest(const char *manifest, const volatile sig_atomic_t *stop, ImportSrc **ret)
 {
-        char line[IMPORTSRC_LINE_MAX], *copy = strdup(manifest), *base, *f[4];
+        char *line = NULL, *copy = strdup(manifest), *base, *f[IMPORTSRC_FIELDS];
+        const char *why, *what;
         ImportSrc *s = calloc(1, sizeof(*s));
         unsigned lineno = 0;
+        size_t cap = 0;
+        ssize_t len;
         FILE *in = NULL;
         int r = -ENOMEM, nf;
 
@@ -392,31 +430,21 @@ int importsrc_from_manifest(const char *manifest, const volatile sig_atomic_t *s
                 goto out;
         }
         r = 0;
-        while (r >= 0 && fgets(line, sizeof(line), in)) {
-                char *l;
-
+        /* getline: a line cut at a fixed size would read on as a row of
+         * its own. */
+        while (r >= 0 && (len = getline(&line, &cap, in)) >= 0) {
                 lineno++;
-                line[strcspn(line, "\r\n")] = '\0';
-                l = importsrc_trim(line);
-                if (l[0] == '\0' || l[0] == '#')
-                        continue;
-                nf = importsrc_csv_split(l, f, 4);
-                if (nf < 0 || nf > 3 || importsrc_trim(f[0])[0] == '\0') {
-                        fprintf(stderr, "sohoactl import: %s:%u: expected path,dossier_code,component\n", manifest,
-                                lineno);
-                        r = -EINVAL;
-                } else if (lineno == 1 && strcmp(importsrc_trim(f[0]), "path") == 0)
-                        continue; /* the header row */
-                else if (nf > 1 && importsrc_trim(f[1])[0] && !dossier_valid(importsrc_trim(f[1]))) {
-                        fprintf(stderr, "sohoactl import: %s:%u: not a dossier code (NNN.NN.NN.XNN-yymmdd-NNNN): %s\n",
-                                manifest, lineno, f[1]);
-                        r = -EINVAL;
-                } else
+                r = importsrc_manifest_line(line, (size_t) len, lineno == 1, f, &nf, &why, &what);
+                if (r < 0)
+                        fprintf(stderr, "sohoactl import: %s:%u: %s%s%s\n", manifest, lineno, why,
+                                what ? ": " : "", what ? what : "");
+                else if (r == 0)
                         r = importsrc_row(s, base, f, nf);
         }
 out:
         if (in)
                 fclose(in);
+        free(line);
         free(copy);
         if (r < 0) {
                 importsrc_free(s);

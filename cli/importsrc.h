@@ -44,6 +44,17 @@ typedef struct ImportSrc {
  * to bad_paths. The caller frees with importsrc_free(). */
 MUST_CHECK int importsrc_from_paths(char *const *paths, size_t n, const char *dossier,
                                     const volatile sig_atomic_t *stop, ImportSrc **ret);
+#define IMPORTSRC_FIELDS 3 /* path, dossier code, component */
+
+/* One line of a manifest (len bytes and a NUL, as getline() gives; its line
+ * end included or not), split in place into its fields, trimmed:
+ * ret_fields[0..*ret_nf) (1 to 3). 0 for a row; 1 for a line without one
+ * (blank, a '#' comment, the header row when first); -EINVAL for a
+ * malformed line, with the reason (static) and the text at fault (within
+ * line) or NULL in *ret_why and *ret_what. No I/O: the manifest's parser
+ * proper, also for tests/fuzz. */
+MUST_CHECK int importsrc_manifest_line(char *line, size_t len, bool first, char *ret_fields[IMPORTSRC_FIELDS],
+                                       int *ret_nf, const char **ret_why, const char **ret_what);
 /* The batches a manifest names. 0, -EINTR once *stop is set, or -EINVAL
  * after printing the file, line and reason to stderr (a malformed manifest
  * imports nothing). */

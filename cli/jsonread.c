@@ -191,12 +191,14 @@ static int jsonread_container(JsonParser *p, JsonValue *v, unsigned depth)
                 r = jsonread_value(p, &v->items[v->n - 1], depth + 1);
                 if (r < 0)
                         return r;
+                /* At the end of the text there is nothing to step over:
+                 * the error's offset stays inside the text. */
                 r = jsonread_peek(p);
+                if (r != close && r != ',')
+                        return -EBADMSG;
                 p->pos++;
                 if (r == close)
                         return 0;
-                if (r != ',')
-                        return -EBADMSG;
         }
 }
 

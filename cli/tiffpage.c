@@ -199,12 +199,14 @@ static void tiffpage_copy_tags(TIFF *in, TIFF *out, uint16_t compression)
 }
 
 /* Every strip or tile, raw. Byte counts are checked against the file's size
- * before anything is allocated: a damaged count must not ask for gigabytes. */
+ * before anything is allocated: a damaged count must not ask for gigabytes.
+ * So is their sum: strips that all point at the same bytes would make a
+ * page of (file size)^2 / 8 bytes (a 300 KB file, a 600 MB page). */
 static int tiffpage_copy_data(TIFF *in, TIFF *out, uint64_t file_size, char *reason)
 {
         bool tiled = TIFFIsTiled(in);
         uint32_t n = tiled ? TIFFNumberOfTiles(in) : TIFFNumberOfStrips(in);
-        uint64_t *counts = NULL;
+        uint64_t *counts = NULL, total = 0;
         uint8_t *buf = NULL;
         int r = -EBADMSG;
 
@@ -215,10 +217,11 @@ static int tiffpage_copy_data(TIFF *in, TIFF *out, uint64_t file_size, char *rea
         for (uint32_t i = 0; i < n; i++) {
                 tmsize_t got;
 
-                if (counts[i] > file_size) {
-                        tiffpage_reason(reason, "a strip larger than the file");
+                if (counts[i] > file_size - total) {
+                        tiffpage_reason(reason, "strips larger than the file");
                         goto out;
                 }
+                total += counts[i];
                 free(buf);
                 buf = malloc(counts[i] ? counts[i] : 1);
                 if (!buf) {

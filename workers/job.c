@@ -286,11 +286,12 @@ static int job_process(Job *j, const WorkJob *wj, Record *rec, PageResult **ret_
                        size_t reason_size)
 {
         const Settings *s = j->settings;
-        const Sohoa__Page *page = wj->page;
         PageOptions po = {
                 .ocr = j->ocr,
                 .limits = { .max_side = s->max_side, .max_pixels = s->max_pixels },
-                .default_dpi = page->dpi > 0 ? (int) page->dpi : (int) s->default_dpi,
+                /* The header's dpi as record_init() cleaned it: the raw one
+                 * may be 4294967295, or 1e9 that an int holds. */
+                .default_dpi = rec->page.dpi > 0 ? (int) rec->page.dpi : (int) s->default_dpi,
                 .ocr_time_limit_ms = (unsigned) MIN(s->ocr_time_limit_ms, UINT32_MAX),
                 .pdf = { .jpeg_quality = (int) s->jpeg_quality, .jpeg_only = !s->lossless },
                 /* page_process() only reads the flag. */

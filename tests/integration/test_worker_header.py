@@ -1,14 +1,16 @@
 """A page's header comes from a peer, and a header the schema would refuse
 never loses the page: through the real broker and sohoa-worker, a page
 whose source_name is not UTF-8 is stored processed with U+FFFD in its name
-and the change in its audit entry; one whose sequence and sheet are
-4294967295 is stored failed, raw, saying so, and never rejected; a page the
-schema refuses even so (a CHECK constraint added here) is stored again with
-only what identifies it, failed with the server's error; a close record
-whose count is 4294967295 is audited and answered stored_failed, its batch
-left open. A worker whose database is not migrated runs no OCR, says the
-SQLSTATE once, answers "resend" only after a pause that grows (the sender
-does not spin), and stores the page once the database is migrated."""
+and the change in its audit entry; one whose header says 1e9 dpi, on an
+image that says none, is read at the worker's default dpi; one whose
+sequence and sheet are 4294967295 is stored failed, raw, saying so, and
+never rejected; a page the schema refuses even so (a CHECK constraint added
+here) is stored again with only what identifies it, failed with the
+server's error; a close record whose count is 4294967295 is audited and
+answered stored_failed, its batch left open. A worker whose database is
+not migrated runs no OCR, says the SQLSTATE once, answers "resend" only
+after a pause that grows (the sender does not spin), and stores the page
+once the database is migrated."""
 
 import hashlib
 import json
@@ -75,6 +77,19 @@ def main():
     h.check_eq(a[0][0], "page.stored", "audit action")
     h.check("source_name: 2 bytes of invalid UTF-8 replaced with U+FFFD" in (a[0][1].get("cleaned") or ""),
             "the cleaning in the audit entry: %r" % a[0][1])
+
+    # A header dpi that no scanner has, on an image that states none: the
+    # page is read at the worker's default, not at the header's 1e9 dpi.
+    img = Image.new("L", (600, 400), 255)
+    ImageDraw.Draw(img).rectangle([120, 40, 280, 90], fill=0)
+    img.save(h.path("no-dpi.png"))
+    spooled, events, _ = send(s, [h.path("no-dpi.png")], "--batch-uuid", "1d2c3b4a-0000-4000-8000-000000000004",
+                              "--dpi", "1000000000")
+    u = spooled[0]
+    h.check_eq([e[0] for e in events.get(u, [])], ["stored"], "outcome of a page whose header says 1e9 dpi")
+    h.check_eq(s.page(u, "dpi"), ["300"], "dpi of a page whose header says 1e9 and whose image says none")
+    h.check("dpi 1000000000 out of range, dropped" in (audit(s, u)[0][1].get("cleaned") or ""),
+            "the dropped dpi in the audit entry: %r" % audit(s, u))
 
     # Sequence and sheet 4294967295 (and the name): stored failed, raw.
     bad_seq = named_copy(pages["clean"], b"seq-\xc3-2.png")

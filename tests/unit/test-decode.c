@@ -361,12 +361,68 @@ static void test_no_dpi(void) {
         pixDestroy(&grey);
 }
 
+/* The offset of the first IFD entry with tag in a little-endian TIFF
+ * (libtiff writes the machine's order), or 0. */
+static size_t tiff_entry(const uint8_t *d, size_t len, uint16_t tag) {
+        uint32_t ifd = (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 | (uint32_t)d[7] << 24;
+        uint16_t n;
+
+        if (d[0] != 'I' || ifd + 2 > len)
+                return 0;
+        n = (uint16_t)(d[ifd] | d[ifd + 1] << 8);
+        for (size_t e = ifd + 2; e + 12 <= len && e < ifd + 2 + 12u * n; e += 12)
+                if ((uint16_t)(d[e] | d[e + 1] << 8) == tag)
+                        return e;
+        return 0;
+}
+
+/* Resolutions no scanner has, from a damaged or hostile file: a tiled TIFF
+ * of 4.3e9 dpi (a float that no int holds, converted by decode.c itself)
+ * and a PNG of 2^31-1 pixels per metre (54 million dpi, from Leptonica).
+ * Both decode, as pages that do not say their resolution. */
+static void test_absurd_dpi(void) {
+        PIX *grey = make_pix(8), *pix = NULL;
+        l_uint8 *png = NULL;
+        uint8_t *tiff;
+        size_t len = 0, e, off;
+        DecodeInfo info = {0};
+        const char *why;
+
+        tiff = libtiff_write(grey, COMPRESSION_LZW, true, &len);
+        e = tiff_entry(tiff, len, TIFFTAG_XRESOLUTION);
+        CHECK(e > 0, "no XResolution entry");
+        off = (size_t)tiff[e + 8] | (size_t)tiff[e + 9] << 8 | (size_t)tiff[e + 10] << 16 | (size_t)tiff[e + 11] << 24;
+        CHECK(off + 8 <= len, "XResolution outside the file");
+        memcpy(tiff + off, "\xff\xff\xff\xff\x01\x00\x00\x00", 8); /* 4294967295 / 1 */
+        CHECK(decode(tiff, len, &pix, &info, &why) == 0, "tiled tiff of 4.3e9 dpi decodes: %s", why);
+        CHECK(info.dpi == 0, "dpi of a tiled tiff of 4.3e9 dpi: %d", info.dpi);
+        pixDestroy(&pix);
+        free(tiff);
+
+        CHECK(pixWriteMemPng(&png, &len, grey, 0) == 0, "png write");
+        for (size_t i = 12; i + 17 <= len; i++)
+                if (memcmp(png + i, "pHYs", 4) == 0) {
+                        uLong crc;
+                        memcpy(png + i + 4, "\x7f\xff\xff\xff\x7f\xff\xff\xff\x01", 9);
+                        crc = crc32(0, png + i, 13);
+                        png[i + 13] = (uint8_t)(crc >> 24), png[i + 14] = (uint8_t)(crc >> 16);
+                        png[i + 15] = (uint8_t)(crc >> 8), png[i + 16] = (uint8_t)crc;
+                        break;
+                }
+        CHECK(decode(png, len, &pix, &info, &why) == 0, "png of 54e6 dpi decodes: %s", why);
+        CHECK(info.dpi == 0, "dpi of a png of 54e6 dpi: %d", info.dpi);
+        pixDestroy(&pix);
+        free(png);
+        pixDestroy(&grey);
+}
+
 int main(void) {
         decode_init();
         test_leptonica_formats();
         test_libtiff_formats();
         test_broken();
         test_no_dpi();
+        test_absurd_dpi();
         if (failures) {
                 fprintf(stderr, "%d failure(s)\n", failures);
                 return 1;
