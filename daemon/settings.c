@@ -24,7 +24,18 @@
 
 static const ConfigKey scand_keys[] = {
         KEY("station", station, CONFIG_STRING, "station", 0, 0, "station name: peer id and event field"),
-        KEY("device", device, CONFIG_STRING, "", 0, 0, "SANE device name; empty: the first with a feeder"),
+        KEY("device", device, CONFIG_STRING, "", 0, 0,
+            "SANE device name; empty: the one the device_* keys match, else the only one with a feeder"),
+        KEY("device_match", device_match, CONFIG_STRING, "", 0, 0, "regex over SANE device names"),
+        KEY("device_vendor", device_vendor, CONFIG_STRING, "", 0, 0, "regex over the scanner's vendor"),
+        KEY("device_model", device_model, CONFIG_STRING, "", 0, 0, "regex over the scanner's model"),
+        KEY("device_serial", device_serial, CONFIG_STRING, "", 0, 0,
+            "serial number (USB sysfs, or a part of the SANE name): survives a power cycle"),
+        KEY("network", network, CONFIG_BOOL, "no", 0, 0, "look for network scanners too (eSCL, WSD, saned)"),
+        KEY("probe_interval", probe_interval_ms, CONFIG_MSEC, "5s", 0, 3600000,
+            "check that an idle scanner without buttons is still there; 0: never"),
+        KEY("release_between_batches", release_between_batches, CONFIG_BOOL, "no", 0, 0,
+            "close the scanner after each batch so saned or an eSCL server may use it (no buttons then)"),
         KEY("broker", broker, CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0, "broker's station endpoint"),
         KEY("spool_dir", spool_dir, CONFIG_STRING, "/var/spool/sohoa/scand", 0, 0, "durable page spool"),
         KEY("max_spool_bytes", max_spool_bytes, CONFIG_BYTES, "0", 0, 0,
@@ -78,7 +89,7 @@ static const ConfigKey button_keys[] = {
 };
 
 /* The buttons a scanner without [button.*] sections answers to. */
-#define DEFAULT_BUTTON_MATCH "^(scan|email|copy|file|extra|pdf|button-?[0-9]*)$"
+#define DEFAULT_BUTTON_MATCH "^(scan|start|email|copy|file|extra|pdf|button-?[0-9]*)$"
 
 static const char *const encoding_names[_ENCODING_MAX] = {
         [ENCODING_JPEG] = "jpeg",
@@ -333,6 +344,23 @@ static int settings_validate_profile(Profile *p, ConfigError *err)
         return 0;
 }
 
+/* The device_* regexes compile; device.c compiles them again for use. */
+static int settings_validate_device(const Settings *s, ConfigError *err)
+{
+        static const char *const keys[] = { "scand.device_match", "scand.device_vendor", "scand.device_model" };
+        const char *values[] = { s->device_match, s->device_vendor, s->device_model };
+        regex_t rx;
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (!values[i])
+                        continue;
+                if (regcomp(&rx, values[i], REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
+                        return check_fail(err, "", 0, "%s is not a valid regex", keys[i]);
+                regfree(&rx);
+        }
+        return 0;
+}
+
 static int settings_validate(Settings *s, ConfigError *err)
 {
         int r;
@@ -354,7 +382,11 @@ static int settings_validate(Settings *s, ConfigError *err)
 
                 if (!b || !(b->match = strdup(DEFAULT_BUTTON_MATCH)) || !(b->profile = strdup(s->default_profile)))
                         return -ENOMEM;
+                b->builtin = true;
         }
+        r = settings_validate_device(s, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < s->n_buttons; i++) {
                 Button *b = &s->buttons[i];
 
