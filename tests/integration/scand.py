@@ -172,7 +172,7 @@ class Station:
         return h.run(["scanimage"] + list(args), env=self.env(), check=check, timeout=60)
 
     def wait_ready(self, timeout=15):
-        self.proc.wait_log(r"scanner \S+ open", timeout)
+        self.proc.wait_log(r"scanner .+ open \(", timeout)
 
     def scan(self, *args, check=True, timeout=120):
         """`sohoactl scan --socket ... args`: the reply's key=value lines as a dict."""
