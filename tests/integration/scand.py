@@ -14,6 +14,7 @@ event's environment to a file of its own."""
 
 import os
 import re
+import subprocess
 
 import harness as h
 
@@ -168,8 +169,19 @@ class Station:
         self.scenario_path.write_text("".join("%s = %s\n" % item for item in kv.items()))
 
     def scanimage(self, *args, check=False):
-        """scanimage with this station's SANE configuration and backend (another program wanting the scanner)."""
-        return h.run(["scanimage"] + list(args), env=self.env(), check=check, timeout=60)
+        """scanimage with this station's SANE configuration and backend (another
+        program wanting the scanner). A backend built with the sanitizers needs
+        their runtimes loaded first into a program built without them."""
+        env = self.env()
+        lib = h.BUILD_DIR / "tests" / "sane" / ("personas" if self.backend != "sohoatest" else "") / \
+            ("libsane-%s.so.1" % self.backend)
+        ldd = subprocess.run(["ldd", str(lib)], capture_output=True, text=True).stdout
+        preload = [line.split("=>")[1].split()[0] for line in ldd.splitlines()
+                   if "=>" in line and ("libasan" in line or "libubsan" in line)]
+        if preload:
+            env["LD_PRELOAD"] = ":".join(preload)
+            env["ASAN_OPTIONS"] = "detect_leaks=0"
+        return h.run(["scanimage"] + list(args), env=env, check=check, timeout=60)
 
     def wait_ready(self, timeout=15):
         self.proc.wait_log(r"scanner .+ open \(", timeout)
