@@ -203,7 +203,7 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         r = uuid_v4(&u);
         if (r < 0)
                 return r;
-        r = encode_tiff(img, enc, pr->jpeg_quality, &buf, &len);
+        r = encode_tiff(img, enc, pr->jpeg_quality, (unsigned) profile_jpeg_subsampling(pr), &buf, &len);
         if (r < 0)
                 return r;
         sha256_buf(buf, len, sha);

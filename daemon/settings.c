@@ -71,6 +71,8 @@ static const ConfigKey profile_keys[] = {
         PKEY("duplex", duplex, CONFIG_BOOL, "yes", 0, 0, "scan both sides of every sheet"),
         PKEY("encoding", encoding, CONFIG_STRING, "", 0, 0, "jpeg, zstd (lossless) or g4 (line-art)"),
         PKEY("jpeg_quality", jpeg_quality, CONFIG_UINT, "90", 1, 100, "JPEG quality"),
+        PKEY("jpeg_subsampling", jpeg_subsampling, CONFIG_STRING, "4:4:4", 0, 0,
+             "colour JPEG chroma: 4:4:4 (keeps thin red seal strokes red) or 4:2:0"),
         PKEY("sane_options", sane_options, CONFIG_STRING, "", 0, 0,
              "backend options set last, \"name=value;name=value\" (as scanimage names them)"),
         {},
@@ -108,6 +110,15 @@ static Encoding encoding_from_string(const char *s)
                 if (s && strcasecmp(s, encoding_names[i]) == 0)
                         return (Encoding) i;
         return _ENCODING_INVALID;
+}
+
+int profile_jpeg_subsampling(const Profile *p)
+{
+        if (!p->jpeg_subsampling || strcmp(p->jpeg_subsampling, "4:4:4") == 0)
+                return 1;
+        if (strcmp(p->jpeg_subsampling, "4:2:0") == 0)
+                return 2;
+        return -EINVAL;
 }
 
 Encoding profile_encoding(const Profile *p)
@@ -203,6 +214,8 @@ static int settings_assign(Settings *s, const char *section, const char *key, co
                         ((Profile *) target)->resolution_line = line;
                 if (r == 0 && is_profile && strcmp(key, "encoding") == 0)
                         ((Profile *) target)->encoding_line = line;
+                if (r == 0 && is_profile && strcmp(key, "jpeg_subsampling") == 0)
+                        ((Profile *) target)->subsampling_line = line;
         } else {
                 snprintf(err->reason, sizeof(err->reason),
                          "unknown section [%s] (expected [scand], [profile.NAME] or [button.NAME])", section);
@@ -341,6 +354,9 @@ static int settings_validate_profile(Profile *p, ConfigError *err)
         if (e == ENCODING_JPEG && strcmp(p->mode, "lineart") == 0)
                 return check_fail(err, p->file, p->encoding_line,
                                   "profile %s: JPEG cannot hold line-art: use g4 or zstd", p->name);
+        if (profile_jpeg_subsampling(p) < 0)
+                return check_fail(err, p->file, p->subsampling_line,
+                                  "profile %s: jpeg_subsampling must be 4:4:4 or 4:2:0", p->name);
         return 0;
 }
 

@@ -28,10 +28,11 @@ typedef struct Profile {
         bool duplex;
         char *encoding;     /* "jpeg", "zstd", "g4"; NULL: g4 for lineart, else jpeg */
         unsigned jpeg_quality;
+        char *jpeg_subsampling; /* "4:4:4" (default: a seal's red kept) or "4:2:0" (smaller) */
         char *sane_options; /* "name=value;name=value": backend options set after the others */
         /* Where it was defined, for --check-config. */
         char file[256];
-        unsigned line, resolution_line, encoding_line;
+        unsigned line, resolution_line, encoding_line, subsampling_line;
 } Profile;
 
 typedef struct Button {
@@ -85,4 +86,7 @@ void settings_done(Settings *s);
 const Profile *settings_profile(const Settings *s, const char *name);
 /* The profile's encoding as an enum (its default resolved). */
 Encoding profile_encoding(const Profile *p);
+/* Its JPEG chroma subsampling per direction: 1 (4:4:4) or 2 (4:2:0);
+ * -EINVAL when the value is neither. */
+int profile_jpeg_subsampling(const Profile *p);
 const char *encoding_to_string(Encoding e);
