@@ -340,21 +340,35 @@ static void device_schedule(Device *d)
 }
 
 /* The configured exact name; when it has gone (a power cycle renamed the
- * scanner) the pinned identity finds it under its new name. */
+ * scanner), or another scanner has taken it (two power-cycled scanners
+ * that swapped USB addresses), the pinned identity finds the station's own
+ * under its new name. */
 static int device_find_named(Device *d, const Candidate *c, size_t n)
 {
+        const DeviceIdentity *id = &d->identity;
         SANE_Status st = device_try(d, d->choice.name);
+        Candidate here = {};
 
         if (st == SANE_STATUS_GOOD) {
                 const Candidate *listed = NULL;
+                UsbId u;
 
                 for (size_t i = 0; i < n && !listed; i++)
                         if (strcmp(c[i].name, d->choice.name) == 0)
                                 listed = &c[i];
-                device_pin(d, listed);
-                return 0;
+                if (!listed) {
+                        snprintf(here.name, sizeof(here.name), "%s", d->choice.name);
+                        if (usbid_of_name(here.name, &u) == 0)
+                                snprintf(here.serial, sizeof(here.serial), "%s", u.serial);
+                        listed = &here;
+                }
+                if (!id->pinned || !id->serial[0] || !listed->serial[0] || serial_is(listed, id->serial)) {
+                        device_pin(d, listed == &here ? NULL : listed);
+                        return 0;
+                }
+                device_close(d); /* the name is another scanner's now */
         }
-        if (d->identity.pinned && (d->identity.serial[0] || d->identity.vendor[0]))
+        if (id->pinned && (id->serial[0] || id->vendor[0]))
                 return device_find(d, c, n);
         snprintf(d->last_error, sizeof(d->last_error), "%.160s: %s", d->choice.name, sane_strstatus(st));
         return device_errno(st);

@@ -5,8 +5,9 @@ USB names libusb:BBB:DDD, which change at every power cycle):
 - by exact name: after a power cycle renames it, the daemon finds it again
   under its new name by its USB serial number (sysfs), and says so
   (device-lost, then device-back);
-- by serial: two stations on one host keep their own scanners when a
-  power cycle swaps the scanners' USB addresses;
+- by serial, or by the exact names they had: two stations on one host
+  keep their own scanners when a power cycle swaps the scanners' USB
+  addresses (the old name is the other scanner's now);
 - with no key at all: two scanners with a feeder and none chosen is
   refused with both names; alone, the scanner is taken and pinned: after a
   power cycle the station takes it back, never the other one now free."""
@@ -43,14 +44,20 @@ def by_exact_name(s):
     st.proc.term()
 
 
-def two_stations_by_serial(s):
-    bus = Bus("bus-two")
+def two_stations(s, by):
+    """Two stations, by serial or by the exact names they had at the start."""
+    bus = Bus("bus-" + by)
     bus.plug("EPJ-1", *EPJ, dev=6)
     bus.plug("EPJ-2", *EPJ, dev=7)
-    a = Station(s, "desk-a", backend="epjitsu", device=None, bus=bus, scand={"device_serial": "EPJ-1"})
-    b = Station(s, "desk-b", backend="epjitsu", device=None, bus=bus, scand={"device_serial": "EPJ-2"})
-    wait_device(a, "epjitsu:libusb:001:006", "desk-a on EPJ-1")
-    wait_device(b, "epjitsu:libusb:001:007", "desk-b on EPJ-2")
+    if by == "serial":
+        keys = [dict(device=None, scand={"device_serial": "EPJ-1"}),
+                dict(device=None, scand={"device_serial": "EPJ-2"})]
+    else:
+        keys = [dict(device="epjitsu:libusb:001:006"), dict(device="epjitsu:libusb:001:007")]
+    a = Station(s, "a-" + by, backend="epjitsu", bus=bus, **keys[0])
+    b = Station(s, "b-" + by, backend="epjitsu", bus=bus, **keys[1])
+    wait_device(a, "epjitsu:libusb:001:006", "%s on EPJ-1" % a.name)
+    wait_device(b, "epjitsu:libusb:001:007", "%s on EPJ-2" % b.name)
 
     # Both power-cycled; they come back on each other's USB address.
     bus.unplug("EPJ-1")
@@ -59,9 +66,9 @@ def two_stations_by_serial(s):
     b.wait_event("device-lost")
     bus.plug("EPJ-2", *EPJ, dev=6)
     bus.plug("EPJ-1", *EPJ, dev=7)
-    wait_device(a, "epjitsu:libusb:001:007", "desk-a back on EPJ-1, now at 001:007")
-    wait_device(b, "epjitsu:libusb:001:006", "desk-b back on EPJ-2, now at 001:006")
-    h.check("open libusb:001:007" in a.served(), "desk-a's backend opened EPJ-1's new address")
+    wait_device(a, "epjitsu:libusb:001:007", "%s back on EPJ-1, now at 001:007" % a.name)
+    wait_device(b, "epjitsu:libusb:001:006", "%s back on EPJ-2, now at 001:006" % b.name)
+    h.check("open libusb:001:007" in a.served(), "%s's backend opened EPJ-1's new address" % a.name)
     for st in (a, b):
         r = st.scan()
         h.check_eq(r["end"], "feeder-empty", "%s scans after the swap" % st.name)
@@ -100,7 +107,8 @@ def main():
     s = Stack()
     s.worker("w1")
     by_exact_name(s)
-    two_stations_by_serial(s)
+    two_stations(s, "serial")
+    two_stations(s, "name")
     unconfigured(s)
 
 
