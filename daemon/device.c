@@ -347,23 +347,21 @@ static int device_find_named(Device *d, const Candidate *c, size_t n)
 {
         const DeviceIdentity *id = &d->identity;
         SANE_Status st = device_try(d, d->choice.name);
-        Candidate here = {};
 
         if (st == SANE_STATUS_GOOD) {
                 const Candidate *listed = NULL;
                 UsbId u;
+                int r = usbid_of_name(d->choice.name, &u);
 
                 for (size_t i = 0; i < n && !listed; i++)
                         if (strcmp(c[i].name, d->choice.name) == 0)
                                 listed = &c[i];
-                if (!listed) {
-                        snprintf(here.name, sizeof(here.name), "%s", d->choice.name);
-                        if (usbid_of_name(here.name, &u) == 0)
-                                snprintf(here.serial, sizeof(here.serial), "%s", u.serial);
-                        listed = &here;
-                }
-                if (!id->pinned || !id->serial[0] || !listed->serial[0] || serial_is(listed, id->serial)) {
-                        device_pin(d, listed == &here ? NULL : listed);
+                /* Taken unless sysfs says another serial is there, or none
+                 * (a device still appearing); a name that is no USB
+                 * address, or no sysfs at all, cannot be told. */
+                if (!id->pinned || !id->serial[0] || (r < 0 && r != -ENOENT) ||
+                    (r == 0 && strcasecmp(u.serial, id->serial) == 0)) {
+                        device_pin(d, listed);
                         return 0;
                 }
                 device_close(d); /* the name is another scanner's now */

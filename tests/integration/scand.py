@@ -74,26 +74,29 @@ class Bus:
         return self.devices[serial][0]
 
     def _write(self):
-        lines = "".join("%s\t%s\t%s\t%s\n" % (d[0], d[1], d[2], serial) for serial, d in self.devices.items())
-        tmp = self.dir / "devices.tmp"
-        tmp.write_text(lines)
-        os.replace(tmp, self.file)
+        """As the kernel and libusb see it: a device is in sysfs before it can
+        be listed, and listed no more before it leaves sysfs."""
         usb = self.sysfs / "bus" / "usb" / "devices"
         usb.mkdir(parents=True, exist_ok=True)
-        for old in os.listdir(usb):
-            for f in os.listdir(usb / old):
-                os.unlink(usb / old / f)
-            os.rmdir(usb / old)
+        ports = {}
         for serial, d in self.devices.items():
             if d[3] is None:
                 continue
             port = usb / ("%d-%d" % d[3])
-            port.mkdir()
-            (port / "busnum").write_text("%d\n" % d[3][0])
-            (port / "devnum").write_text("%d\n" % d[3][1])
-            (port / "serial").write_text(serial + "\n")
-            (port / "manufacturer").write_text(d[1] + "\n")
-            (port / "product").write_text(d[2] + "\n")
+            ports[port.name] = serial
+            port.mkdir(exist_ok=True)
+            for attr, value in (("busnum", d[3][0]), ("devnum", d[3][1]), ("serial", serial),
+                                ("manufacturer", d[1]), ("product", d[2])):
+                (port / attr).write_text("%s\n" % value)
+        lines = "".join("%s\t%s\t%s\t%s\n" % (d[0], d[1], d[2], serial) for serial, d in self.devices.items())
+        tmp = self.dir / "devices.tmp"
+        tmp.write_text(lines)
+        os.replace(tmp, self.file)
+        for old in os.listdir(usb):
+            if old not in ports:
+                for f in os.listdir(usb / old):
+                    os.unlink(usb / old / f)
+                os.rmdir(usb / old)
 
     def scenario(self):
         """The scenario keys that put a station's backend on this bus."""
