@@ -99,9 +99,11 @@ int main(int argc, char **argv)
                 const char *name;
                 Encoding enc;
                 bool lineart;
-        } cases[] = { { "JPEG q90 (colour)", ENCODING_JPEG, false },
-                      { "ZSTD 1 (colour, lossless)", ENCODING_ZSTD, false },
-                      { "G4 (line-art)", ENCODING_G4, true } };
+                unsigned sub;
+        } cases[] = { { "JPEG q90 (colour, YCbCr 4:4:4)", ENCODING_JPEG, false, 1 },
+                      { "JPEG q90 (colour, YCbCr 4:2:0)", ENCODING_JPEG, false, 2 },
+                      { "ZSTD 1 (colour, lossless)", ENCODING_ZSTD, false, 1 },
+                      { "G4 (line-art)", ENCODING_G4, true, 1 } };
         OutboxConfig cfg = { .spool_dir = spool, .endpoint = endpoint, .peer_id = "bench-station",
                              .role = SOHOA__ROLE__ROLE_STATION };
         Image rgb, bw;
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
                         Uuid pu, bu;
 
                         t = thread_cpu_us();
-                        r = encode_tiff(cases[c].lineart ? &bw : &rgb, cases[c].enc, 90, &buf, &len);
+                        r = encode_tiff(cases[c].lineart ? &bw : &rgb, cases[c].enc, 90, cases[c].sub, &buf, &len);
                         if (r < 0)
                                 return fprintf(stderr, "encode: %s\n", strerror(-r)), 1;
                         t_enc += thread_cpu_us() - t;

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "decode.h"
+#include "encode.h"
 
 static int failures;
 
@@ -416,8 +417,54 @@ static void test_absurd_dpi(void) {
         pixDestroy(&grey);
 }
 
+/* The capture station's own colour TIFF (daemon/encode.c, JPEG q90) with
+ * full chroma, as it now sends: read, and a 2 px red stroke (a signature,
+ * a seal's glyph) is still red; with 2x2 chroma it keeps less of its red. */
+static int station_redness(unsigned subsampling) {
+        Image img = {.width = 256, .height = 64, .channels = 3, .depth = 8, .stride = 256 * 3, .dpi = 300};
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        PIX *pix = NULL;
+        DecodeInfo info;
+        const char *why;
+        l_int32 r = 0, g = 0, b = 0;
+        int redness = -1;
+
+        img.data = malloc(img.stride * img.height);
+        CHECK(img.data, "out of memory");
+        for (uint32_t y = 0; y < img.height; y++)
+                for (uint32_t x = 0; x < img.width; x++) {
+                        uint8_t *p = img.data + y * img.stride + x * 3;
+                        bool ink = y == 31 || y == 32;
+
+                        p[0] = ink ? 196 : 247;
+                        p[1] = ink ? 28 : 247;
+                        p[2] = ink ? 36 : 244;
+                }
+        CHECK(encode_tiff(&img, ENCODING_JPEG, 90, subsampling, &buf, &len) == 0, "encode %u", subsampling);
+        CHECK(decode(buf, len, &pix, &info, &why) == 0, "the station's TIFF (%u) does not decode: %s", subsampling,
+              why ? why : "?");
+        if (pix) {
+                CHECK(info.dpi == 300 && pixGetDepth(pix) == 32, "dpi %d depth %d", info.dpi, pixGetDepth(pix));
+                pixGetRGBPixel(pix, 128, 31, &r, &g, &b);
+                redness = r - (g > b ? g : b);
+        }
+        pixDestroy(&pix);
+        free(buf);
+        free(img.data);
+        return redness;
+}
+
+static void test_station_chroma(void) {
+        int full = station_redness(1), half = station_redness(2);
+
+        CHECK(full > 120, "4:4:4 keeps the 2 px stroke red: redness %d of 160", full);
+        CHECK(half < full, "4:2:0 keeps less red (%d) than 4:4:4 (%d)", half, full);
+}
+
 int main(void) {
         decode_init();
+        test_station_chroma();
         test_leptonica_formats();
         test_libtiff_formats();
         test_broken();
