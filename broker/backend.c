@@ -84,9 +84,13 @@ static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *re
         if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
                 batch = (Uuid) {};
         frontend_ack(b, origin->id, &rec->uuid, res->status, res->reason, &batch);
-        if (backend_stored(res->status) &&
-            completed_put(b->completed, &rec->uuid, rec->page->sha256.data, &batch, res->status) < 0)
-                log_warning("completed cache: out of memory, ignoring");
+        if (backend_stored(res->status)) {
+                CompletedContent content;
+
+                completed_content(rec->page, &content);
+                if (completed_put(b->completed, &rec->uuid, &content, &batch, res->status) < 0)
+                        log_warning("completed cache: out of memory, ignoring");
+        }
         page_free(b->pages, rec);
         if (origin->state == PEER_GONE)
                 (void) peer_reap(b->peers, origin);
@@ -94,22 +98,22 @@ static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *re
 
 /* A RESULT for a page the broker does not hold: already answered (a second
  * worker finishing it), or sent before this broker started, in which case
- * the result's origin_id routes the ACK. */
+ * the result's origin_id routes the ACK. It does not enter the cache: the
+ * broker has no page to tell whose content it is (a close record's count). */
 static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result *res)
 {
+        const CompletedEntry *done = completed_get(b->completed, u);
         char id[UUID_STRING_MAX];
         Uuid batch, *bp = NULL;
 
-        if (completed_get(b->completed, u)) {
+        if (done && done->status == res->status && res->sha256.len == sizeof(done->content.sha256) &&
+            memcmp(res->sha256.data, done->content.sha256, sizeof(done->content.sha256)) == 0) {
                 log_debug("second RESULT for page %s: already acknowledged, not again", uuid_format(u, id));
                 return;
         }
         if (uuid_from_bytes(res->batch_uuid.data, res->batch_uuid.len, &batch) == 0)
                 bp = &batch;
         frontend_ack(b, res->origin_id, u, res->status, res->reason, bp);
-        if (backend_stored(res->status) && res->sha256.len == 32 && bp &&
-            completed_put(b->completed, u, res->sha256.data, bp, res->status) < 0)
-                log_warning("completed cache: out of memory, ignoring");
 }
 
 /* A stored outcome must be for the bytes the broker holds: the station

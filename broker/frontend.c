@@ -96,11 +96,24 @@ void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid, Sohoa
                 b->counters.acks_out++;
 }
 
+/* A close record's UUID is the v5 of its batch's. */
+static bool frontend_close_uuid_ok(const Sohoa__Page *pg, const Uuid *u)
+{
+        Uuid batch, want;
+
+        /* Checked by msg_page_check(). */
+        if (uuid_from_bytes(pg->batch_uuid.data, pg->batch_uuid.len, &batch) < 0)
+                return false;
+        uuid_batch_close(&batch, &want);
+        return uuid_equal(u, &want);
+}
+
 static void frontend_on_page(Broker *b, Peer *p, Msg *m)
 {
         const Sohoa__Page *pg = MSG_PAGE_BODY(m);
         size_t len = m->has_image ? zmq_msg_size(&m->image) : 0;
         const CompletedEntry *done;
+        CompletedContent content;
         PageRec *rec;
         Uuid u;
         int r;
@@ -114,12 +127,21 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         }
         b->counters.pages_in++;
+        if (pg->batch_close && !frontend_close_uuid_ok(pg, &u)) {
+                /* Every close of a batch must be one record (§7.6): under
+                 * another UUID it would be neither deduplicated nor cached. */
+                broker_drop(b, false, m, p->id, "close record under another UUID than its batch's: rejected");
+                frontend_ack(b, p->id, &u, SOHOA__RESULT_STATUS__RESULT_REJECTED,
+                             "close record's page uuid is not the UUIDv5 of its batch", NULL);
+                return;
+        }
         if (page_get(b->pages, &u)) {
                 b->counters.dropped_duplicate++;
                 return;
         }
         done = completed_get(b->completed, &u);
-        if (done && memcmp(done->sha256, pg->sha256.data, sizeof(done->sha256)) == 0) {
+        completed_content(pg, &content);
+        if (done && completed_content_equal(&done->content, &content)) {
                 b->counters.acks_from_cache++;
                 frontend_ack(b, p->id, &u, done->status, "", &done->batch_uuid);
                 return;
