@@ -233,6 +233,55 @@ static void test_workers(void)
         peer_table_free(peers);
 }
 
+/* A worker whose HELLO names a page the broker has no record of is busy
+ * with it; only a live claimant is found; the record, once it comes, makes
+ * the claim a plain page in hand; a READY or a death ends the claim. */
+static void test_claims(void)
+{
+        WorkerTable *t = worker_table_new();
+        PageTable *pt = page_table_new();
+        PeerTable *peers = peer_table_new();
+        Worker *w1, *w2;
+        PageRec *rec;
+        Peer *a;
+        Uuid u = { .b = { 1 } }, other = { .b = { 2 } };
+
+        CHECK(t && pt && peers);
+        CHECK_INT(peer_hello(peers, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
+        CHECK_INT(worker_hello(t, "w1", RID_A, 2, 0, &w1), 0);
+        CHECK_INT(worker_hello(t, "w2", RID_B, 2, 0, &w2), 0);
+        CHECK(!worker_set_idle(t, w2));
+        worker_claim(t, w1, &u, 3);
+        CHECK_INT(w1->state, WORKER_BUSY);
+        CHECK(worker_claimant(t, &u) == w1);
+        CHECK(!worker_claimant(t, &other));
+        /* Not handed out: the idle one is w2. */
+        CHECK(worker_take_idle(t) == w2);
+
+        /* The record arrives: in hand, no longer a claim. */
+        rec = add_page(pt, a, 1, 100);
+        CHECK(uuid_equal(&rec->uuid, &u));
+        worker_set_busy(t, w1, rec, 9);
+        CHECK_INT(w1->busy_since_ms, 3);
+        CHECK(!worker_claimant(t, &u));
+        CHECK(worker_set_idle(t, w1) == rec);
+
+        /* Dead, a claimant is none. */
+        worker_claim(t, w1, &u, 10);
+        CHECK(!worker_set_dead(t, w1));
+        CHECK(!worker_claimant(t, &u));
+        /* A READY ends a claim too. */
+        worker_seen(t, w1, 11);
+        worker_claim(t, w1, &u, 12);
+        CHECK(!worker_set_idle(t, w1));
+        CHECK(!worker_claimant(t, &u));
+
+        page_free(pt, rec);
+        page_table_free(pt);
+        worker_table_free(t);
+        peer_table_free(peers);
+}
+
 /* A page body of source_name length n, with the fields the broker
  * rewrites already as it rewrites them, and the sizes of its PAGE and of
  * the largest JOB that could carry it. */
@@ -414,6 +463,7 @@ int main(void)
         test_credit();
         test_pool();
         test_workers();
+        test_claims();
         test_job_size();
         test_id_in_use();
         test_send_blame();
