@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "broker.h"
 #include "clock.h"
+#include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
 #include "log.h"
@@ -59,7 +60,7 @@ static int broker_socket_curve(Broker *b, void *z, const char *domain)
 static int broker_socket(Broker *b, const char *endpoint, const char *domain, void **ret)
 {
         const Settings *s = b->settings;
-        int one = 1, linger = (int) s->linger_ms;
+        int one = 1, linger = (int) s->linger_ms, r;
         int64_t maxmsg = (int64_t) s->max_frame_bytes + MSG_BODY_MAX;
         void *z;
 
@@ -73,12 +74,12 @@ static int broker_socket(Broker *b, const char *endpoint, const char *domain, vo
             zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
             zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
             broker_socket_curve(b, z, domain) < 0) {
-                int r = -errno;
+                r = -errno;
                 zmq_close(z);
                 return log_error_errno(r, "setting options of the socket for %s: %m", endpoint);
         }
-        if (zmq_bind(z, endpoint) < 0) {
-                int r = -errno;
+        r = zmq_bind(z, endpoint) < 0 ? -errno : 0;
+        if (r < 0) {
                 zmq_close(z);
                 return log_error_errno(r, "binding %s: %m", endpoint);
         }
@@ -167,6 +168,7 @@ Broker *broker_free(Broker *b)
         if (!b)
                 return NULL;
         /* Pages first: their images are libzmq messages. */
+        death_free_all(b);
         b->pages = page_table_free(b->pages);
         b->peers = peer_table_free(b->peers);
         b->worker_table = worker_table_free(b->worker_table);
@@ -369,6 +371,8 @@ static void broker_receive(Broker *b, bool workers)
                         frontend_handle(b, &m, now);
                 msg_done(&m);
         }
+        if (workers)
+                death_decide(b);
         dispatch_run(b);
 }
 
@@ -496,16 +500,16 @@ static void broker_check_workers(Broker *b, uint64_t now)
 
         while (worker_iterate(b->worker_table, &state, &w)) {
                 if (w->state != WORKER_DEAD && now - w->last_seen_ms > dead_after) {
-                        PageRec *rec = worker_set_dead(b->worker_table, w);
+                        PageRec *rec = worker_set_dead(b->worker_table, w, now);
 
                         log_warning("worker %s silent for %llu ms: dead%s", w->id,
                                     (unsigned long long) (now - w->last_seen_ms),
                                     rec ? ", sending its page to another" : "");
                         if (rec)
-                                dispatch_requeue(b, rec, true);
+                                death_begin(b, rec, w, w->last_seen_ms);
                 }
                 if (w->state == WORKER_DEAD && now - w->last_seen_ms > BROKER_FORGET_MS)
-                        (void) worker_forget(b->worker_table, w);
+                        (void) worker_forget(b->worker_table, w, now);
                 else if (w->state != WORKER_DEAD)
                         /* A nonzero credit tells a worker it is known here. */
                         broker_send_heartbeat(b, b->workers, w->rid, w->rid_len,
@@ -545,6 +549,7 @@ void broker_on_timers(Broker *b)
         b->next_tick_ms = now + b->settings->heartbeat_ms;
         broker_check_peers(b, now);
         broker_check_workers(b, now);
+        death_decide(b);
         dispatch_run(b);
         broker_notify_status(b);
 }
