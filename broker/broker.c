@@ -15,6 +15,7 @@
 #include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
+#include "ipcpath.h"
 #include "log.h"
 #include "sigfd.h"
 
@@ -57,6 +58,23 @@ static int broker_socket_curve(Broker *b, void *z, const char *domain)
         return 0;
 }
 
+/* libzmq holds a message frame from its first byte to its last: a peer
+ * that starts a large one and stops would hold that memory for ever.
+ * ZMTP heartbeats bound it: a PING every heartbeat, and a connection that
+ * delivers no whole frame (its PONG comes only after the frame it is
+ * sending) within frame_timeout is closed; the handshake likewise (§1.1). */
+static int broker_socket_timeouts(Broker *b, void *z)
+{
+        const Settings *s = b->settings;
+        int ivl = (int) s->heartbeat_ms, timeout = (int) s->frame_timeout_ms;
+
+        if (zmq_setsockopt(z, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) < 0 ||
+            zmq_setsockopt(z, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout)) < 0 ||
+            zmq_setsockopt(z, ZMQ_HANDSHAKE_IVL, &timeout, sizeof(timeout)) < 0)
+                return -errno;
+        return 0;
+}
+
 static int broker_socket(Broker *b, const char *endpoint, const char *domain, void **ret)
 {
         const Settings *s = b->settings;
@@ -73,18 +91,43 @@ static int broker_socket(Broker *b, const char *endpoint, const char *domain, vo
             zmq_setsockopt(z, ZMQ_ROUTER_HANDOVER, &one, sizeof(one)) < 0 ||
             zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
             zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
-            broker_socket_curve(b, z, domain) < 0) {
+            broker_socket_timeouts(b, z) < 0 || broker_socket_curve(b, z, domain) < 0) {
                 r = -errno;
                 zmq_close(z);
                 return log_error_errno(r, "setting options of the socket for %s: %m", endpoint);
         }
-        r = zmq_bind(z, endpoint) < 0 ? -errno : 0;
+        r = ipcpath_bind(z, endpoint);
         if (r < 0) {
                 zmq_close(z);
                 return log_error_errno(r, "binding %s: %m", endpoint);
         }
         *ret = z;
         return 0;
+}
+
+/* A worker answers for pages, and its sender deletes them on its word: a
+ * worker endpoint that other users or hosts can reach needs CURVE, unless
+ * the setting says the risk is taken (§1). */
+static int broker_check_workers_auth(Broker *b)
+{
+        const Settings *s = b->settings;
+
+        if (b->zap || ipcpath_of(s->workers_endpoint))
+                return 0;
+        if (s->insecure_workers_without_curve) {
+                log_warning(
+                        "serving workers on %s without CURVE (insecure_workers_without_curve): any process "
+                        "that reaches it can pose as a worker and have pages deleted unstored",
+                        s->workers_endpoint);
+                return 0;
+        }
+        return log_error_errno(
+                -EPERM,
+                "refusing to serve workers on %s without CURVE: any process that reaches it could "
+                "pose as a worker and have pages deleted unstored; set curve_key_file and "
+                "authorized_keys_file (docs/OPERATIONS.md), bind an ipc:// path, or set "
+                "insecure_workers_without_curve = yes",
+                s->workers_endpoint);
 }
 
 static int broker_tables(Broker *b)
@@ -148,6 +191,9 @@ int broker_new(const Settings *s, Broker **ret)
                 goto fail;
         }
         r = broker_curve(b);
+        if (r < 0)
+                goto fail;
+        r = broker_check_workers_auth(b);
         if (r < 0)
                 goto fail;
         r = broker_socket(b, s->stations_endpoint, ZAP_DOMAIN_STATIONS, &b->stations);
