@@ -4,7 +4,8 @@
  * completed pages, and the counters. The main loop calls broker_on_*; the
  * message handlers live in frontend.c (clients) and backend.c (workers),
  * the refusals of a HELLO in hello.c, choosing the next page in
- * dispatch.c, STATUS in status.c. */
+ * dispatch.c, whether a worker's death counts toward quarantine in death.c,
+ * STATUS in status.c. */
 #pragma once
 
 #include <stdbool.h>
@@ -48,6 +49,8 @@ typedef enum BrokerNote {
         NOTE_WRONG_ROLE = 1 << 6,
 } BrokerNote;
 
+typedef struct PendingDeath PendingDeath; /* death.c */
+
 typedef struct Broker {
         const Settings *settings; /* not owned */
         void *zctx;
@@ -63,10 +66,15 @@ typedef struct Broker {
         WorkerTable *worker_table;
         PageTable *pages;
         CompletedCache *completed;
+        PendingDeath *deaths; /* worker deaths being judged (death.c) */
         Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */
         BrokerCounters counters;
 
         uint64_t next_tick_ms;
+        /* The recovery window (§5.4): no JOB before this, so that the
+         * workers holding pages when a previous broker stopped have said so. */
+        uint64_t dispatch_from_ms;
+        bool window_over;
         bool draining;
         uint64_t drain_deadline_ms;
         bool quit;
