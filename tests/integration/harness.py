@@ -251,6 +251,7 @@ class Proc:
         self.log_path = path(name + ".log")
         self.out_path = path(name + ".out")
         self.popen = None
+        self.suspended = False  # by suspend(), until resume()
         _state.procs.append(self)
         if start:
             self.start()
@@ -285,6 +286,48 @@ class Proc:
         if self.running:
             self.popen.send_signal(sig)
 
+    def _stopped_threads(self):
+        """(threads stopped, threads) of the process, from /proc."""
+        stopped = total = 0
+        try:
+            tasks = os.listdir("/proc/%d/task" % self.pid)
+        except OSError:
+            return 0, 0
+        for tid in tasks:
+            try:
+                with open("/proc/%d/task/%s/stat" % (self.pid, tid)) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            total += 1
+            # "pid (comm) S ...": comm may hold spaces and parentheses.
+            if stat[stat.rindex(")") + 2] in "Tt":
+                stopped += 1
+        return stopped, total
+
+    def suspend(self, timeout=10.0):
+        """SIGSTOP, and return once every thread of the process is stopped:
+        from then on it does nothing (sends nothing, logs nothing) until
+        resume(). Its peers see only silence, so a suspended process is how a
+        test orders events against it: suspend, set up, resume, then count."""
+        if not self.running:
+            raise TestFailure("%s is not running: cannot suspend it" % self.name)
+        self.signal(signal.SIGSTOP)
+        self.suspended = True
+
+        def all_stopped():
+            stopped, total = self._stopped_threads()
+            return total > 0 and stopped == total
+
+        wait_for(all_stopped, timeout, what="%s (pid %d) stopped" % (self.name, self.pid))
+
+    def resume(self, timeout=10.0):
+        """SIGCONT after suspend(); returns once no thread is stopped any more."""
+        self.signal(signal.SIGCONT)
+        self.suspended = False
+        wait_for(lambda: not self.running or self._stopped_threads()[0] == 0, timeout,
+                 what="%s (pid %d) running again" % (self.name, self.pid))
+
     def wait(self, timeout=10.0):
         """Wait for the exit and return the exit code; fails after timeout."""
         try:
@@ -297,6 +340,10 @@ class Proc:
         if self.popen is None:
             return None
         self.signal(signal.SIGTERM)
+        if self.suspended:
+            # A test that failed between suspend() and resume(): let it see the SIGTERM.
+            self.signal(signal.SIGCONT)
+            self.suspended = False
         try:
             return self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
