@@ -328,6 +328,33 @@ class Proc:
         wait_for(lambda: not self.running or self._stopped_threads()[0] == 0, timeout,
                  what="%s (pid %d) running again" % (self.name, self.pid))
 
+    def _pending(self, sig):
+        """Whether sig is pending in the process (shared or in any thread), from /proc."""
+        bit = 1 << (int(sig) - 1)
+        files = ["/proc/%d/status" % self.pid]
+        try:
+            files += ["/proc/%d/task/%s/status" % (self.pid, t) for t in os.listdir("/proc/%d/task" % self.pid)]
+        except OSError:
+            return False
+        for name in files:
+            try:
+                with open(name) as f:
+                    for line in f:
+                        if line.startswith(("ShdPnd:", "SigPnd:")) and int(line.split()[1], 16) & bit:
+                            return True
+            except OSError:
+                continue
+        return False
+
+    def signal_taken(self, sig, timeout=10.0):
+        """Send sig and return once the process has taken it: no longer
+        pending (its signalfd read it, or a handler ran), or the process is
+        gone. Two signals sent back to back may merge into one; a test that
+        means two sends the second only after the first was taken."""
+        self.signal(sig)
+        wait_for(lambda: not self.running or not self._pending(sig), timeout,
+                 what="%s (pid %d) to take signal %d" % (self.name, self.pid, int(sig)))
+
     def wait(self, timeout=10.0):
         """Wait for the exit and return the exit code; fails after timeout."""
         try:
