@@ -5,6 +5,7 @@ makes: each page stored once, no source acknowledged twice, spools empty."""
 
 import json
 import os
+import time
 
 import harness as h
 
@@ -33,6 +34,21 @@ class Stack:
 
     def status(self):
         return h.status(self.stations)
+
+    def heard_after(self, name, since):
+        """A predicate for h.wait_for: the broker's status entry for peer
+        `name` (station, importer or worker) once the broker has heard from
+        it after `since`, a time.monotonic() value (the broker counts idle_ms
+        on the same clock), else None. `since` may lie ahead: then it holds
+        once the broker heard from the peer that much later."""
+        def heard():
+            asked = time.monotonic()
+            entry = next((p for p in self.status().get("peers", []) if p["peer_id"] == name), None)
+            # idle_ms is rounded down: one more millisecond keeps on the safe side.
+            if entry and entry["idle_ms"] + 1 < (asked - since) * 1000:
+                return entry
+            return None
+        return heard
 
     def worker(self, name, *extra):
         p = h.Proc(name, ["sohoa-testworker", "--endpoint", self.workers_ep, "--id", name,

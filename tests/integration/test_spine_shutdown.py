@@ -21,20 +21,6 @@ from spine import Stack
 DRAINING = "draining: no new pages or jobs; waiting up to 600000 ms for 1 page(s) in flight"
 
 
-def heard_after(s, name, since):
-    """A predicate: the broker's entry for worker `name` once the broker has
-    heard from it after `since` (time.monotonic(), the clock the broker's
-    idle_ms is counted on), else None."""
-    def heard():
-        asked = time.monotonic()
-        entry = next((p for p in s.status().get("peers", []) if p["peer_id"] == name), None)
-        # idle_ms is rounded down: one more millisecond keeps the test on the safe side.
-        if entry and entry["idle_ms"] + 1 < (asked - since) * 1000:
-            return entry
-        return None
-    return heard
-
-
 def main():
     # Liveness far beyond the time a worker spends suspended here.
     s = Stack(heartbeat_ms=1000, broker_sets=["broker.drain_timeout=600s", "broker.liveness=100"])
@@ -64,7 +50,7 @@ def main():
     src2 = s.source("station2", 1, seed=4)
     h.wait_for(lambda: len(s.jobs()) >= 2, 30, "the second page handed to w2")
     w2.signal_taken(signal.SIGTERM)
-    entry = h.wait_for(heard_after(s, "w2", time.monotonic()), 30,
+    entry = h.wait_for(s.heard_after("w2", time.monotonic()), 30,
                        "the broker hearing from w2 after it took the first SIGTERM", retry_on=(h.TestFailure,))
     h.check_eq(entry["state"], "busy", "w2's state at the broker while it drains")
 
