@@ -448,6 +448,23 @@ def status(endpoint, timeout=10.0):
         raise TestFailure("sohoactl status --json printed no JSON (%s):\n%s" % (e, cp.stdout[-2000:]))
 
 
+def heard_after(endpoint, name, since):
+    """A predicate for wait_for: the broker's status entry for peer `name`
+    (station, importer or worker) once the broker has heard from it after
+    `since`, a time.monotonic() value (the broker counts idle_ms on the same
+    clock), else None. `since` may lie ahead: then it holds once the broker
+    heard from the peer that much later. Ordering by the broker's own view:
+    "the peer was alive after X" without sleeping until X."""
+    def heard():
+        asked = time.monotonic()
+        entry = next((p for p in status(endpoint).get("peers", []) if p["peer_id"] == name), None)
+        # idle_ms is rounded down: one more millisecond keeps on the safe side.
+        if entry and entry["idle_ms"] + 1 < (asked - since) * 1000:
+            return entry
+        return None
+    return heard
+
+
 # --- PostgreSQL ---------------------------------------------------------------
 
 class PgCluster:

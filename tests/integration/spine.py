@@ -5,7 +5,6 @@ makes: each page stored once, no source acknowledged twice, spools empty."""
 
 import json
 import os
-import time
 
 import harness as h
 
@@ -36,19 +35,8 @@ class Stack:
         return h.status(self.stations)
 
     def heard_after(self, name, since):
-        """A predicate for h.wait_for: the broker's status entry for peer
-        `name` (station, importer or worker) once the broker has heard from
-        it after `since`, a time.monotonic() value (the broker counts idle_ms
-        on the same clock), else None. `since` may lie ahead: then it holds
-        once the broker heard from the peer that much later."""
-        def heard():
-            asked = time.monotonic()
-            entry = next((p for p in self.status().get("peers", []) if p["peer_id"] == name), None)
-            # idle_ms is rounded down: one more millisecond keeps on the safe side.
-            if entry and entry["idle_ms"] + 1 < (asked - since) * 1000:
-                return entry
-            return None
-        return heard
+        """h.heard_after() on this broker: a predicate for h.wait_for."""
+        return h.heard_after(self.stations, name, since)
 
     def worker(self, name, *extra):
         p = h.Proc(name, ["sohoa-testworker", "--endpoint", self.workers_ep, "--id", name,
