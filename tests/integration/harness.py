@@ -18,6 +18,13 @@ $SOHOA_BUILD_DIR, set by tests/integration/meson.build.
 
     h.run_test(main)
 
+A test orders events; it does not sleep and then assert, nor bound seconds
+from above (speed belongs in bench/). The tools: wait_for() on a state the
+programs report (status counters, log lines, files); Proc.suspend() and
+resume() to hold a process still while the test sets things up;
+Proc.signal_taken() before sending a second signal; heard_after() for "the
+broker heard from this peer after that moment".
+
 run_test() gives the test its own work directory under /tmp, runs main(), then
 stops every process and cluster the test started (also on failure, and at exit
 whatever happens), looks for sanitizer reports in their logs, and exits 0 (work
