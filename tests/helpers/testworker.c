@@ -23,6 +23,7 @@
 typedef struct TestWorker {
         const char *store_dir;
         const char *job_log;
+        const char *own_job_log;     /* the same lines, for this worker alone */
         uint64_t delay_ms;
         uint64_t delay_sequence;     /* 0: delay every page; N: only pages with this sequence */
         uint32_t crash_sequence;     /* die (SIGKILL-like) on a page with this sequence unless store-only */
@@ -30,16 +31,23 @@ typedef struct TestWorker {
         bool verify;
 } TestWorker;
 
-static void log_job(TestWorker *t, const WorkJob *job, const char *uuid) {
+static void log_job_to(const char *path, const WorkJob *job, const char *uuid) {
         FILE *f;
 
-        if (!t->job_log)
+        if (!path)
                 return;
-        f = fopen(t->job_log, "ae");
+        f = fopen(path, "ae");
         if (!f)
                 return;
         fprintf(f, "%s %u %u %d\n", uuid, job->page->sequence, job->attempts, job->store_only);
         fclose(f);
+}
+
+/* One log that workers share, in the order jobs began, and one that says
+ * which jobs this worker took. */
+static void log_job(TestWorker *t, const WorkJob *job, const char *uuid) {
+        log_job_to(t->job_log, job, uuid);
+        log_job_to(t->own_job_log, job, uuid);
 }
 
 /* The idempotent store: O_EXCL decides who was first. */
@@ -136,8 +144,9 @@ static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
 
 static void help(void) {
         printf("sohoa-testworker --endpoint EP [--id NAME] [--store-dir DIR] [--job-log FILE]\n"
-               "                 [--delay-ms N] [--delay-sequence N] [--crash-sequence N]\n"
-               "                 [--page-timeout-ms N] [--no-verify] [--hold-file PATH]\n"
+               "                 [--own-job-log FILE] [--delay-ms N] [--delay-sequence N]\n"
+               "                 [--crash-sequence N] [--page-timeout-ms N] [--no-verify]\n"
+               "                 [--hold-file PATH]\n"
                "A worker without OCR for tests and benchmarks: stores pages as files named by UUID.\n");
 }
 
@@ -147,6 +156,7 @@ int main(int argc, char **argv) {
                 { "store-dir", required_argument, NULL, 's' }, { "job-log", required_argument, NULL, 'j' },
                 { "delay-ms", required_argument, NULL, 'd' },  { "delay-sequence", required_argument, NULL, 'D' },
                 { "crash-sequence", required_argument, NULL, 'c' },
+                { "own-job-log", required_argument, NULL, 'o' },
                 { "page-timeout-ms", required_argument, NULL, 't' },
                 { "no-verify", no_argument, NULL, 'n' },       { "help", no_argument, NULL, 'h' },
                 { "hold-file", required_argument, NULL, 'H' },
@@ -166,6 +176,7 @@ int main(int argc, char **argv) {
                 case 'i': cfg.peer_id = optarg; break;
                 case 's': t.store_dir = optarg; break;
                 case 'j': t.job_log = optarg; break;
+                case 'o': t.own_job_log = optarg; break;
                 case 'd': t.delay_ms = strtoull(optarg, NULL, 10); break;
                 case 'D': t.delay_sequence = strtoull(optarg, NULL, 10); break;
                 case 'c': t.crash_sequence = (uint32_t) strtoul(optarg, NULL, 10); break;

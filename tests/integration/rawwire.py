@@ -123,3 +123,26 @@ def context():
         import harness
         harness.fail("python3-zmq is missing: ./run setup installs it")
     return zmq.Context()
+
+
+STATUS, STATUS_REPLY = 9, 10
+
+
+def answers_before_status(sock, timeout_ms=30000):
+    """Commands the broker sends this connection (on the stations endpoint)
+    before it answers a STATUS request sent now: the broker takes one
+    connection's messages in order and answers in order, so once the
+    STATUS_REPLY is in, every answer to what was sent before it is too.
+    Fails when no STATUS_REPLY comes in time."""
+    import time
+    sock.send_multipart([HDR, bytes([STATUS]), b""])
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    heard = []
+    while True:
+        left = int((deadline - time.monotonic()) * 1000)
+        if left <= 0 or not sock.poll(left):
+            raise AssertionError("no STATUS_REPLY in %d ms (heard %r)" % (timeout_ms, heard))
+        frames = sock.recv_multipart()
+        if len(frames) >= 2 and frames[1] == bytes([STATUS_REPLY]):
+            return heard
+        heard.append(frames[1][0] if len(frames) >= 2 and frames[1] else None)

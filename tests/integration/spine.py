@@ -34,9 +34,14 @@ class Stack:
     def status(self):
         return h.status(self.stations)
 
+    def heard_after(self, name, since):
+        """h.heard_after() on this broker: a predicate for h.wait_for."""
+        return h.heard_after(self.stations, name, since)
+
     def worker(self, name, *extra):
         p = h.Proc(name, ["sohoa-testworker", "--endpoint", self.workers_ep, "--id", name,
-                          "--store-dir", self.store, "--job-log", self.joblog] + list(extra))
+                          "--store-dir", self.store, "--job-log", self.joblog,
+                          "--own-job-log", self._own_joblog(name)] + list(extra))
         self.workers.append(p)
         return p
 
@@ -80,6 +85,16 @@ class Stack:
             u, seq, att, so = line.split()
             out.append((u, int(seq), int(att), so == "1"))
         return out
+
+    def _own_joblog(self, worker):
+        return h.path("jobs-%s.log" % worker)
+
+    def worker_jobs(self, worker):
+        """Page UUIDs of the jobs the test worker of that name began, in order."""
+        p = self._own_joblog(worker)
+        if not p.exists():
+            return []
+        return [line.split()[0] for line in p.read_text().splitlines() if line.strip()]
 
     def spooled(self, name):
         d = h.path("spool-" + name)
