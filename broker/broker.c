@@ -175,7 +175,8 @@ int broker_new(const Settings *s, Broker **ret)
         b->pool_bytes[BROKER_BULK] = s->bulk_pool_bytes;
         b->started_ms = clock_mono_ms();
         b->next_tick_ms = b->started_ms + s->heartbeat_ms;
-        b->dispatch_from_ms = b->started_ms + s->liveness * s->heartbeat_ms;
+        b->dispatch_from_ms = b->started_ms +
+                              (s->recovery_window_ms ? s->recovery_window_ms : s->liveness * s->heartbeat_ms);
 
         r = broker_epoch(&b->epoch);
         if (r < 0) {

@@ -27,6 +27,9 @@ static const ConfigKey settings_keys[] = {
             "bytes of pages held for importers (queued and in flight)"),
         KEY_AS(heartbeat, heartbeat_ms, CONFIG_MSEC, "1000ms", 10, 60000, "heartbeat interval, both ways"),
         KEY(liveness, CONFIG_UINT, "3", 1, 100, "heartbeat intervals of silence after which a peer is dead"),
+        KEY_AS(recovery_window, recovery_window_ms, CONFIG_MSEC, NULL, 0, 3600000,
+               "after a start, how long no page is dispatched so that workers still holding pages say so "
+               "(PROTOCOL.md 5.4); unset or 0: liveness x heartbeat"),
         KEY(quarantine_after, CONFIG_UINT, "3", 1, 1000,
             "workers that died holding a page before it is only stored raw"),
         KEY_AS(drain_timeout, drain_timeout_ms, CONFIG_MSEC, "60s", 0, 3600000,

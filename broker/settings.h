@@ -16,6 +16,7 @@ typedef struct Settings {
         uint64_t bulk_pool_bytes;
         uint64_t heartbeat_ms;
         unsigned liveness;         /* heartbeats of silence before a peer is dead */
+        uint64_t recovery_window_ms; /* no JOB this long after a start; 0: liveness x heartbeat */
         unsigned quarantine_after; /* worker deaths holding a page before store_only */
         uint64_t drain_timeout_ms;
         unsigned completed_cache; /* entries; 0 disables the cache */

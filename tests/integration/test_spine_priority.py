@@ -22,7 +22,9 @@ def klass(st, name):
 def main():
     # Liveness far beyond the time the worker spends suspended: the broker
     # must not count it dead and take its page back meanwhile.
-    s = Stack(heartbeat_ms=1000, broker_sets=["broker.liveness=100"])
+    # The recovery window after a start (PROTOCOL.md 5.4) would last that
+    # long too: make it short.
+    s = Stack(heartbeat_ms=1000, broker_sets=["broker.liveness=100", "broker.recovery_window=100ms"])
     w = s.worker("w")
     h.wait_for(lambda: s.status()["workers_idle"] == 1, 30, "the worker ready at the broker",
                retry_on=(h.TestFailure, KeyError))

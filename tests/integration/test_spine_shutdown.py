@@ -23,7 +23,10 @@ DRAINING = "draining: no new pages or jobs; waiting up to 600000 ms for 1 page(s
 
 def main():
     # Liveness far beyond the time a worker spends suspended here.
-    s = Stack(heartbeat_ms=1000, broker_sets=["broker.drain_timeout=600s", "broker.liveness=100"])
+    # The recovery window after a start (PROTOCOL.md 5.4) would last that
+    # long too: make it short.
+    s = Stack(heartbeat_ms=1000, broker_sets=["broker.drain_timeout=600s", "broker.liveness=100",
+                                                 "broker.recovery_window=100ms"])
     w = s.worker("w")
     h.wait_for(lambda: s.status()["workers_idle"] == 1, 30, "the worker ready at the broker",
                retry_on=(h.TestFailure, KeyError))
