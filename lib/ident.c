@@ -34,6 +34,7 @@ typedef struct IdentProvince {
 } IdentProvince;
 
 /* Circular 07/2016/TT-BCA, Appendix I, in its order (ascending codes). */
+/* clang-format off */
 static const IdentProvince ident_provinces[] = {
         { 1, "Hà Nội" },          { 2, "Hà Giang" },       { 4, "Cao Bằng" },         { 6, "Bắc Kạn" },
         { 8, "Tuyên Quang" },     { 10, "Lào Cai" },       { 11, "Điện Biên" },       { 12, "Lai Châu" },
@@ -52,6 +53,7 @@ static const IdentProvince ident_provinces[] = {
         { 89, "An Giang" },       { 91, "Kiên Giang" },    { 92, "Cần Thơ" },         { 93, "Hậu Giang" },
         { 94, "Sóc Trăng" },      { 95, "Bạc Liêu" },      { 96, "Cà Mau" },
 };
+/* clang-format on */
 
 static const char *const ident_kind_names[_IDENT_KIND_MAX] = {
         [IDENT_CCCD] = "cccd",
@@ -131,8 +133,9 @@ static int ident_cccd(const char *s, int this_year, Ident *id, char *why, size_t
         int year;
 
         if (strlen(s) != 12 || ident_digits(s) != 12)
-                return ident_refuse(why, why_len, "CCCD %s: a CCCD number is 12 digits, this is %zu characters%s",
-                                    s, strlen(s), ident_digits(s) == strlen(s) ? "" : " with other than digits");
+                return ident_refuse(
+                        why, why_len, "CCCD %s: a CCCD number is 12 digits, this is %zu characters%s", s,
+                        strlen(s), ident_digits(s) == strlen(s) ? "" : " with other than digits");
         province = ident_number(s, 3);
         name = ident_province_name(province);
         if (!name)
@@ -144,8 +147,8 @@ static int ident_cccd(const char *s, int this_year, Ident *id, char *why, size_t
         year = 1900 + (int) (cs / 2) * 100 + (int) ident_number(s + 4, 2);
         if (year > this_year)
                 return ident_refuse(why, why_len,
-                                    "CCCD %s: century/sex digit %c and year %.2s mean born in %d, after %d", s,
-                                    s[3], s + 4, year, this_year);
+                                    "CCCD %s: century/sex digit %c and year %.2s mean born in %d, after %d",
+                                    s, s[3], s + 4, year, this_year);
         id->province = province;
         id->province_name = name;
         id->female = cs % 2 == 1;
@@ -158,8 +161,8 @@ static int ident_cmnd(const char *s, char *why, size_t why_len)
         size_t n = strlen(s);
 
         if ((n != 9 && n != 12) || ident_digits(s) != n)
-                return ident_refuse(why, why_len, "CMND %s: a CMND number is 9 digits (12 for the cards of 2012-2015)",
-                                    s);
+                return ident_refuse(why, why_len,
+                                    "CMND %s: a CMND number is 9 digits (12 for the cards of 2012-2015)", s);
         if (strspn(s, "0") == n)
                 return ident_refuse(why, why_len, "CMND %s: all zeros is no number", s);
         return 0;
@@ -171,12 +174,14 @@ static int ident_mst(const char *s, Ident *id, char *why, size_t why_len)
         int check;
 
         if (n == 12 && d == 12)
-                return ident_refuse(why, why_len,
-                                    "MST %s: 12 digits is a person's CCCD number, which is their tax code since "
-                                    "2025: give it as a CCCD",
-                                    s);
+                return ident_refuse(
+                        why, why_len,
+                        "MST %s: 12 digits is a person's CCCD number, which is their tax code since "
+                        "2025: give it as a CCCD",
+                        s);
         if (n == 13 && d == 13)
-                return ident_refuse(why, why_len, "MST %s: write a branch's three digits after a dash: %.10s-%s", s, s,
+                return ident_refuse(why, why_len,
+                                    "MST %s: write a branch's three digits after a dash: %.10s-%s", s, s,
                                     s + 10);
         if (d != 10 || !(n == 10 || (n == 14 && s[10] == '-' && ident_digits(s + 11) == 3)))
                 return ident_refuse(why, why_len,
@@ -184,7 +189,8 @@ static int ident_mst(const char *s, Ident *id, char *why, size_t why_len)
                                     "(0100233488 or 0100233488-001)",
                                     s);
         if (ident_number(s + 2, 7) == 0)
-                return ident_refuse(why, why_len, "MST %s: digits 3 to 9 are all zero, which is never issued", s);
+                return ident_refuse(why, why_len,
+                                    "MST %s: digits 3 to 9 are all zero, which is never issued", s);
         check = ident_mst_check_digit(s);
         if (check < 0)
                 return ident_refuse(why, why_len,
@@ -192,10 +198,12 @@ static int ident_mst(const char *s, Ident *id, char *why, size_t why_len)
                                     "multiple of 11), so no such tax code exists",
                                     s);
         if (s[9] - '0' != check)
-                return ident_refuse(why, why_len, "MST %s: the check digit (10th) should be %d, not %c: a digit is wrong",
+                return ident_refuse(why, why_len,
+                                    "MST %s: the check digit (10th) should be %d, not %c: a digit is wrong",
                                     s, check, s[9]);
         if (n == 14 && ident_number(s + 11, 3) == 0)
-                return ident_refuse(why, why_len, "MST %s: branch 000 is never issued (branches are 001 to 999)", s);
+                return ident_refuse(why, why_len,
+                                    "MST %s: branch 000 is never issued (branches are 001 to 999)", s);
         id->branch = n == 14 ? ident_number(s + 11, 3) : 0;
         return 0;
 }
@@ -210,17 +218,24 @@ int ident_parse(const char *text, IdentKind kind, int this_year, Ident *ret, cha
                 return ident_refuse(why, why_len, "no identifier given");
         n = strlen(text);
         if (n >= IDENT_TEXT_MAX)
-                return ident_refuse(why, why_len, "identifier %.20s...: too long for a CCCD, CMND or MST", text);
+                return ident_refuse(why, why_len, "identifier %.20s...: too long for a CCCD, CMND or MST",
+                                    text);
         if (kind == _IDENT_KIND_INVALID) {
                 size_t d = ident_digits(text);
 
-                kind = d == 12 && n == 12 ? IDENT_CCCD : d == 9 && n == 9 ? IDENT_CMND : d == 10 ? IDENT_MST
-                                                                                                 : kind;
+                /* 13 digits: an MST whose branch lost its dash, told so. */
+                if (d == 12 && n == 12)
+                        kind = IDENT_CCCD;
+                else if (d == 9 && n == 9)
+                        kind = IDENT_CMND;
+                else if (d == 10 || (d == 13 && n == 13))
+                        kind = IDENT_MST;
                 if (kind == _IDENT_KIND_INVALID)
-                        return ident_refuse(why, why_len,
-                                            "identifier %s: neither a CCCD (12 digits), a CMND (9 digits) nor an "
-                                            "MST (10 digits, optionally -NNN)",
-                                            text);
+                        return ident_refuse(
+                                why, why_len,
+                                "identifier %s: neither a CCCD (12 digits), a CMND (9 digits) nor an "
+                                "MST (10 digits, optionally -NNN)",
+                                text);
         }
         switch (kind) {
         case IDENT_CCCD:

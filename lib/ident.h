@@ -12,8 +12,8 @@
 
 #include "macro.h"
 
-#define IDENT_TEXT_MAX 16    /* "0100233488-001" and NUL, with room */
-#define IDENT_WHY_MAX 256    /* a refusal's sentence */
+#define IDENT_TEXT_MAX 16 /* "0100233488-001" and NUL, with room */
+#define IDENT_WHY_MAX 256 /* a refusal's sentence */
 
 typedef enum IdentKind {
         IDENT_CCCD,
@@ -25,10 +25,10 @@ typedef enum IdentKind {
 
 typedef struct Ident {
         IdentKind kind;
-        char text[IDENT_TEXT_MAX];   /* as filed: the digits; an MST branch after '-' */
+        char text[IDENT_TEXT_MAX]; /* as filed: the digits; an MST branch after '-' */
         /* CCCD only. */
-        unsigned province;           /* 1..96, a code of the table below */
-        const char *province_name;   /* static */
+        unsigned province;         /* 1..96, a code of the table below */
+        const char *province_name; /* static */
         bool female;
         int birth_year;
         /* MST only: 0 for the head unit, else the branch 1..999. */

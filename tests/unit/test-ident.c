@@ -117,6 +117,7 @@ static void test_guess(void)
         /* Guessed as a CCCD, refused as one: the CCCD's reason is given. */
         refused("097098000123", _IDENT_KIND_INVALID, "no province code");
         refused("0100233480", _IDENT_KIND_INVALID, "check digit");
+        refused("0314409058002", _IDENT_KIND_INVALID, "after a dash: 0314409058-002");
         refused("12345", _IDENT_KIND_INVALID, "neither a CCCD");
         refused("", _IDENT_KIND_INVALID, "no identifier");
         refused("0123456789012345678", _IDENT_KIND_INVALID, "too long");
