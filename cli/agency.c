@@ -12,11 +12,13 @@
 #include "dbexec.h"
 #include "dossier.h"
 
-static const char agency_sql_add[] = "INSERT INTO agency (agency_code, name) VALUES ($1, $2)"
-                                     " ON CONFLICT (agency_code) DO UPDATE SET name = EXCLUDED.name";
-static const char agency_sql_list[] = "SELECT a.agency_code, a.name, (SELECT count(*) FROM dossier d WHERE "
-                                      "d.agency_code = a.agency_code)::text"
-                                      " FROM agency a ORDER BY a.agency_code";
+static const char agency_sql_add[] =
+        "INSERT INTO agency (agency_code, name) VALUES ($1, $2)"
+        " ON CONFLICT (agency_code) DO UPDATE SET name = EXCLUDED.name";
+static const char agency_sql_list[] =
+        "SELECT a.agency_code, a.name,"
+        " (SELECT count(*) FROM dossier d WHERE d.agency_code = a.agency_code)::text"
+        " FROM agency a ORDER BY a.agency_code";
 
 /* An organ code is a dossier code's first 13 characters: checked as one. */
 static bool agency_code_valid(const char *code)
@@ -32,8 +34,8 @@ static int agency_usage(FILE *f, int status)
 {
         fprintf(f, "Usage: sohoactl agency add CODE NAME [--db CONNINFO]\n"
                    "       sohoactl agency list [--db CONNINFO]\n"
-                   "The agencies receiving dossiers; CODE is the organ code NNN.NN.NN.XNN (e.g. "
-                   "000.00.53.H48).\n"
+                   "The agencies receiving dossiers; CODE is the organ code NNN.NN.NN.XNN\n"
+                   "(e.g. 000.00.53.H48).\n"
                    "`add` on an existing code renames it.\n");
         return status;
 }

@@ -17,6 +17,8 @@
 #include "json.h"
 
 #define APPENDIX6_JSON_MAX (64u << 20)
+/* to_char's pattern of a Vietnam time with its offset. */
+#define APPENDIX6_ISO "'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'"
 
 static const char appendix6_sql_file[] =
         "SELECT d.dossier_code, coalesce(d.agency_code, ''), coalesce(a.name, ''), coalesce(d.title, ''),"
@@ -24,10 +26,8 @@ static const char appendix6_sql_file[] =
         " coalesce(d.start_date::text, (d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date::text, ''),"
         " coalesce(d.end_date::text, (d.resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date::text, ''),"
         " coalesce(d.description, ''), coalesce(d.owner_id, ''), coalesce(o.id_kind, ''),"
-        " coalesce(to_char(d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), ''),"
-        " coalesce(to_char(d.resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"'), ''),"
+        " coalesce(to_char(d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh', " APPENDIX6_ISO "), ''),"
+        " coalesce(to_char(d.resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh', " APPENDIX6_ISO "), ''),"
         " d.received_online::text"
         " FROM dossier d LEFT JOIN agency a USING (agency_code) LEFT JOIN owner o USING (owner_id)"
         " WHERE d.dossier_code = $1";

@@ -14,15 +14,14 @@
 #include "owner.h"
 #include "uuid.h"
 
-static const char component_sql_lock[] = "SELECT received_online::text, coalesce(owner_id, '') FROM dossier "
-                                         "WHERE dossier_code = $1 FOR UPDATE";
+static const char component_sql_lock[] =
+        "SELECT received_online::text, coalesce(owner_id, '') FROM dossier WHERE dossier_code = $1 FOR UPDATE";
 
 /* $1 dossier, $2 result, $3 code, $4 reused_from, $5.. meta. A reused
  * document takes the stored one's fields where none are given. */
 static const char component_sql_insert[] =
-        "INSERT INTO component (dossier_code, doc_ordinal, is_result, digitization_code, reused_from, "
-        "type_name,"
-        " code_number, code_notation, issued_date, organ_name, subject, language, description)"
+        "INSERT INTO component (dossier_code, doc_ordinal, is_result, digitization_code, reused_from,"
+        " type_name, code_number, code_notation, issued_date, organ_name, subject, language, description)"
         " SELECT $1, coalesce((SELECT max(doc_ordinal) FROM component WHERE dossier_code = $1), 0) + 1,"
         " $2::boolean, $3, $4::bigint, coalesce($5, s.type_name), coalesce($6, s.code_number),"
         " coalesce($7, s.code_notation), coalesce($8::date, s.issued_date), coalesce($9, s.organ_name),"
@@ -40,11 +39,10 @@ static const char component_sql_batch[] =
         "  AND ($3::integer IS NULL OR p.sequence <= $3::integer))::text"
         " FROM batch b WHERE b.batch_uuid = $1::uuid";
 static const char component_sql_overlap[] =
-        "SELECT c.dossier_code, c.doc_ordinal::text FROM component_batch cb JOIN component c USING "
-        "(component_id)"
-        " WHERE cb.batch_uuid = $1::uuid AND int4range(coalesce(cb.first_sequence, 1), cb.last_sequence, "
-        "'[]')"
-        "  && int4range(coalesce($2::integer, 1), $3::integer, '[]') LIMIT 1";
+        "SELECT c.dossier_code, c.doc_ordinal::text"
+        " FROM component_batch cb JOIN component c USING (component_id) WHERE cb.batch_uuid = $1::uuid"
+        "  AND int4range(coalesce(cb.first_sequence, 1), cb.last_sequence, '[]')"
+        "   && int4range(coalesce($2::integer, 1), $3::integer, '[]') LIMIT 1";
 static const char component_sql_link[] =
         "INSERT INTO component_batch (component_id, batch_uuid, first_sequence, last_sequence, linked_by)"
         " VALUES ($4::bigint, $1::uuid, $2::integer, $3::integer, 'sohoactl')";
@@ -118,9 +116,7 @@ bool component_option(const char *who, int c, const char *arg, ComponentArgs *a,
                 break;
         case 9:
                 if (component_parse_pages(arg, a) < 0) {
-                        fprintf(stderr,
-                                "sohoactl %s: --pages %s: say FIRST-LAST (sequences from 1) or one "
-                                "sequence\n",
+                        fprintf(stderr, "sohoactl %s: --pages %s: say FIRST-LAST or one sequence, from 1\n",
                                 who, arg);
                         *ret_bad = true;
                 }
@@ -128,8 +124,7 @@ bool component_option(const char *who, int c, const char *arg, ComponentArgs *a,
         case 10:
                 if (!component_code_valid(arg)) {
                         fprintf(stderr,
-                                "sohoactl %s: digitization code %s: 1 to %d letters, digits and . _ / - "
-                                "only\n",
+                                "sohoactl %s: digitization code %s: use 1 to %d letters, digits, . _ / -\n",
                                 who, arg, COMPONENT_CODE_MAX);
                         *ret_bad = true;
                 }
@@ -169,8 +164,8 @@ void component_options_usage(FILE *f)
                 "  --batch UUID [--pages FIRST-LAST]   the batch (or its sequences) that digitized it\n"
                 "  --code CODE            its digitization code (unique; letters, digits, . _ / -)\n"
                 "  --owner ID [--id-kind cccd|cmnd|mst]  file it under this owner (default: the applicant)\n"
-                "  --db CONNINFO          libpq connection string (default $SOHOA_DB, else \"" DBCONN_DEFAULT
-                "\")\n");
+                "  --db CONNINFO          libpq connection string (default $SOHOA_DB, else \"%s\")\n",
+                DBCONN_DEFAULT);
 }
 
 int component_lock_dossier(PGconn *c, const char *who, const char *dossier, bool *ret_online,
@@ -316,10 +311,8 @@ int component_owner(PGconn *c, const char *who, const ComponentArgs *a, const ch
                 return 0;
         }
         if (!*applicant) {
-                fprintf(stderr,
-                        "sohoactl %s: the dossier has no applicant to file the document under: say "
-                        "--owner\n",
-                        who);
+                fprintf(stderr, "sohoactl %s: the dossier has no applicant to file the document under: %s\n", who,
+                        "say --owner");
                 return -EINVAL;
         }
         *ret = applicant;
@@ -455,10 +448,8 @@ static int component_link_run(ComponentArgs *a, const char *dossier, const char 
                 fprintf(stderr, "sohoactl component link: %s has no component %s\n", dossier, ordinal);
                 r = -ENOENT;
         } else if (r >= 0 && strcmp(PQgetvalue(res, 0, 1), "true") == 0) {
-                fprintf(stderr,
-                        "sohoactl component link: component %s of %s is reused from the store, not "
-                        "scanned\n",
-                        ordinal, dossier);
+                fprintf(stderr, "sohoactl component link: component %s of %s is reused from the store, %s\n",
+                        ordinal, dossier, "not scanned");
                 r = -EINVAL;
         } else if (r >= 0 && online) {
                 fprintf(stderr,
@@ -489,8 +480,8 @@ static int component_link_run(ComponentArgs *a, const char *dossier, const char 
 static int component_usage(FILE *f, int status)
 {
         fprintf(f,
-                "Usage: sohoactl component add DOSSIER [--batch UUID [--pages A-B] | --reuse STORE_ID|CODE] "
-                "[OPTIONS]\n"
+                "Usage: sohoactl component add DOSSIER [--batch UUID [--pages A-B] | --reuse STORE_ID|CODE]\n"
+                "                              [OPTIONS]\n"
                 "       sohoactl component link DOSSIER ORDINAL --batch UUID [--pages A-B] [--owner ID]\n"
                 "A dossier's documents. `add` declares the next one: digitized by a batch (filed in the\n"
                 "owner's store), reused from the store (counted as reused, not as a scan), or neither yet\n"

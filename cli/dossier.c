@@ -26,14 +26,14 @@ static const char dossier_sql_add[] =
         "INSERT INTO dossier (dossier_code, agency_code, title, received_at, received_online, maintenance,"
         " rights, language, start_date, end_date, owner_id, description)"
         " VALUES (sohoa_dossier_code($1, coalesce($2::timestamptz, now())), $1, $3,"
-        " coalesce($2::timestamptz, now()), $4::boolean, $5, $6, coalesce($7, 'vi'), $8::date, $9::date, "
-        "$10, $11)"
-        " RETURNING dossier_code";
+        " coalesce($2::timestamptz, now()), $4::boolean, $5, $6, coalesce($7, 'vi'), $8::date, $9::date,"
+        " $10, $11) RETURNING dossier_code";
 
 /* $1 code, $2 time or NULL (now). */
-static const char dossier_sql_resolve[] = "UPDATE dossier SET resolved_at = coalesce($2::timestamptz, now())"
-                                          " WHERE dossier_code = $1 AND resolved_at IS NULL"
-                                          " RETURNING to_char(resolved_at, 'YYYY-MM-DD HH24:MI')";
+static const char dossier_sql_resolve[] =
+        "UPDATE dossier SET resolved_at = coalesce($2::timestamptz, now())"
+        " WHERE dossier_code = $1 AND resolved_at IS NULL"
+        " RETURNING to_char(resolved_at, 'YYYY-MM-DD HH24:MI')";
 static const char dossier_sql_resolved[] =
         "SELECT to_char(resolved_at, 'YYYY-MM-DD HH24:MI') FROM dossier WHERE dossier_code = $1";
 
@@ -60,9 +60,7 @@ static int dossier_add_failed(const DossierAdd *a, const PGresult *res)
         const char *con = dbexec_constraint(res);
 
         if (strcmp(con, "dossier_counter_last_check") == 0)
-                fprintf(stderr,
-                        "sohoactl dossier add: agency %s has given out all 9999 dossier numbers of that "
-                        "day\n",
+                fprintf(stderr, "sohoactl dossier add: agency %s has given out all 9999 numbers of that day\n",
                         a->agency);
         else if (strcmp(con, "dossier_dates_order") == 0)
                 fprintf(stderr, "sohoactl dossier add: the end date %s is before the start date %s\n",
@@ -132,17 +130,15 @@ static void dossier_usage(FILE *f)
                 "Usage: sohoactl dossier add --agency CODE --title TITLE --applicant ID [OPTIONS]\n"
                 "       sohoactl dossier resolve CODE [--at TIME]\n"
                 "       sohoactl dossier show CODE [--json]\n"
-                "       sohoactl dossier list [--agency CODE] [--month YYYY-MM] [--owner ID] [--limit N] "
-                "[--json]\n"
+                "       sohoactl dossier list [--agency CODE] [--month YYYY-MM] [--owner ID] [--limit N]\n"
+                "                             [--json]\n"
                 "The desk's dossiers. `add` prints the new code, <OrganId>-<yymmdd>-<NNNN>: the agency's\n"
                 "next number of the day it was received (Vietnam time), never repeated or skipped.\n\n"
                 "add:\n"
                 "  --agency CODE          the receiving agency (NNN.NN.NN.XNN, see `sohoactl agency`)\n"
                 "  --title TITLE          the dossier's title (Appendix VI Title)\n"
-                "  --applicant ID         the applicant's CCCD (12 digits), CMND (9) or MST (10, or "
-                "10-NNN)\n"
-                "  --id-kind cccd|cmnd|mst  say which (default: from its shape; a 12-digit CMND needs "
-                "cmnd)\n"
+                "  --applicant ID         the applicant's CCCD (12 digits), CMND (9) or MST (10, 10-NNN)\n"
+                "  --id-kind KIND         cccd, cmnd or mst (default: by its shape; say cmnd for 12 digits)\n"
                 "  --applicant-name NAME  the applicant's name\n"
                 "  --online               received online: not scanned, left out of the scanning figures\n"
                 "  --received TIME        when received (default now)\n"

@@ -21,9 +21,8 @@ static const char dossierview_sql_dossier[] =
         "SELECT d.dossier_code, coalesce(d.agency_code, ''), coalesce(a.name, ''), coalesce(d.title, ''),"
         " coalesce(to_char(d.received_at, 'YYYY-MM-DD HH24:MI'), ''),"
         " coalesce(to_char(d.resolved_at, 'YYYY-MM-DD HH24:MI'), ''), d.received_online::text,"
-        " coalesce(d.owner_id, ''), coalesce(o.id_kind, ''), coalesce(o.name, ''), coalesce(d.maintenance, "
-        "''),"
-        " coalesce(d.rights, ''), coalesce(d.language, ''), coalesce(d.start_date::text, ''),"
+        " coalesce(d.owner_id, ''), coalesce(o.id_kind, ''), coalesce(o.name, ''),"
+        " coalesce(d.maintenance, ''), coalesce(d.rights, ''), coalesce(d.language, ''), coalesce(d.start_date::text, ''),"
         " coalesce(d.end_date::text, ''), coalesce(d.description, '')"
         " FROM dossier d LEFT JOIN agency a USING (agency_code) LEFT JOIN owner o USING (owner_id)"
         " WHERE d.dossier_code = $1";
@@ -54,9 +53,8 @@ enum {
 /* A component's batches as "UUID" or "UUID:first-last", space-separated. */
 static const char dossierview_sql_components[] =
         "SELECT c.doc_ordinal::text, CASE WHEN c.is_result THEN 'result' ELSE 'document' END, s.state,"
-        " s.pages::text, coalesce(c.type_name, ''), coalesce(c.code_number, ''), coalesce(c.code_notation, "
-        "''),"
-        " coalesce(c.issued_date::text, ''), coalesce(c.organ_name, ''), coalesce(c.subject, ''),"
+        " s.pages::text, coalesce(c.type_name, ''), coalesce(c.code_number, ''),"
+        " coalesce(c.code_notation, ''), coalesce(c.issued_date::text, ''), coalesce(c.organ_name, ''), coalesce(c.subject, ''),"
         " coalesce(c.digitization_code, ''),"
         " coalesce((SELECT si.store_id::text FROM store_item si"
         "  WHERE si.component_id = coalesce(c.reused_from, c.component_id)), ''),"
@@ -101,7 +99,8 @@ static const char dossierview_sql_list[] =
         " coalesce(d.title, '')"
         " FROM dossier d LEFT JOIN component_state s ON s.dossier_code = d.dossier_code"
         " WHERE ($1::text IS NULL OR d.agency_code = $1)"
-        "  AND ($2::date IS NULL OR date_trunc('month', d.received_at)::date = $2::date)"
+        "  AND ($2::date IS NULL"
+        "   OR date_trunc('month', d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date = $2::date)"
         "  AND ($3::text IS NULL OR d.owner_id = $3)"
         " GROUP BY d.dossier_code ORDER BY d.received_at DESC, d.dossier_code DESC LIMIT $4::integer";
 static const char *const dossierview_list_keys[] = {
@@ -215,8 +214,8 @@ static void dossierview_show_text(const PGresult *d, const PGresult *comps)
 static int dossierview_usage(FILE *f, int status)
 {
         fprintf(f, "Usage: sohoactl dossier show CODE [--json] [--db CONNINFO]\n"
-                   "       sohoactl dossier list [--agency CODE] [--month YYYY-MM] [--owner ID] [--limit N] "
-                   "[--json]\n"
+                   "       sohoactl dossier list [--agency CODE] [--month YYYY-MM] [--owner ID] [--limit N]\n"
+                   "                             [--json]\n"
                    "`sohoactl dossier --help` tells more.\n");
         return status;
 }

@@ -241,9 +241,8 @@ static int export_metadata(PGconn *c, const ExportArgs *a, const PGresult *res, 
         r = appendix6_write_json(c, a->what, pages, (size_t) n, export_base(a->output), files->pdf_sha,
                                  files->meta_json);
         if (r == -ENOENT) {
-                printf("%s: no Appendix VI metadata: dossier %s is not registered (`sohoactl dossier "
-                       "add`)\n",
-                       a->output, a->what);
+                printf("%s: no Appendix VI metadata: dossier %s is not registered (%s)\n", a->output, a->what,
+                       "`sohoactl dossier add`");
                 r = 0;
                 goto out;
         }
@@ -380,20 +379,15 @@ out:
 
 static void export_usage(FILE *f)
 {
-        fprintf(f,
-                "Usage: sohoactl export BATCH_UUID|DOSSIER_CODE -o FILE.pdf [-m MANIFEST.json] [--db "
-                "CONNINFO]\n"
-                "One searchable PDF of a batch's pages (by sequence) or a dossier's (its documents in "
-                "order,\n"
-                "then its other pages; batches by capture time, then sequence), and a manifest of SHA-256s\n"
-                "beside it (default FILE.pdf.json) for `sohoactl verify`. A registered dossier also gets "
-                "its\n"
-                "Decree 30/2020 Appendix VI metadata, every page's SHA-256 under its document, beside the\n"
-                "PDF as FILE.pdf.meta.json and FILE.pdf.meta.xml.\n\n"
-                "  -o, --output FILE     the PDF to write\n"
-                "  -m, --manifest FILE   the manifest to write (default FILE.pdf.json)\n"
-                "      --db CONNINFO     libpq connection string (default $SOHOA_DB, else \"" DBCONN_DEFAULT
-                "\")\n");
+        fprintf(f, "Usage: sohoactl export BATCH_UUID|DOSSIER_CODE -o FILE.pdf [-m MANIFEST.json] [--db CONNINFO]\n"
+                   "One searchable PDF of a batch's pages (by sequence) or a dossier's (its documents in\n"
+                   "order, then its other pages; batches by capture time, then sequence), and a manifest of\n"
+                   "SHA-256s beside it (default FILE.pdf.json) for `sohoactl verify`. A registered dossier\n"
+                   "also gets its Decree 30/2020 Appendix VI metadata, every page's SHA-256 under its\n"
+                   "document, beside the PDF as FILE.pdf.meta.json and FILE.pdf.meta.xml.\n\n"
+                   "  -o, --output FILE     the PDF to write\n"
+                   "  -m, --manifest FILE   the manifest to write (default FILE.pdf.json)\n"
+                   "      --db CONNINFO     libpq connection string (default $SOHOA_DB, else \"" DBCONN_DEFAULT "\")\n");
 }
 
 int export_main(int argc, char **argv)

@@ -70,15 +70,12 @@ static const ReportColumn report_columns[] = {
 
 static const char report_definitions[] =
         "Received: dossiers received in the month (Vietnam time), at the desk or online. Components: the "
-        "documents of the dossiers received at the desk that month (online dossiers are not scanned and not "
-        "counted); digitized: a batch holds a stored page of it; reused: taken from the owner's store "
-        "instead "
-        "of scanned; not digitized: neither. Component rate: (digitized + reused) / all those components. "
-        "Resolved: dossiers resolved in the month; a result is digitized when the dossier has a result with "
-        "a "
-        "stored page. Result rate: results digitized / dossiers resolved. A rate with nothing to divide is "
-        "shown "
-        "as a dash.";
+        "documents of the dossiers received at the desk that month (online dossiers are not scanned and "
+        "not counted); digitized: a batch holds a stored page of it; reused: taken from the owner's store "
+        "instead of scanned; not digitized: neither. Component rate: (digitized + reused) / all those "
+        "components. Resolved: dossiers resolved in the month; a result is digitized when the dossier has "
+        "a result with a stored page. Result rate: results digitized / dossiers resolved. A rate with "
+        "nothing to divide is shown as a dash.";
 
 static ReportFormat report_format_from_string(const char *s)
 {
@@ -199,13 +196,13 @@ static void report_html(FILE *f, const PGresult *res, const char *month, const c
                 "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<title>Báo cáo số hóa tháng %.2s/%.4s</title>\n<style>\n"
                 "@page { size: A4 landscape; margin: 15mm; }\n"
-                "body { font-family: \"DejaVu Sans\", sans-serif; font-size: 10pt; color: #000; background: "
-                "#fff; }\n"
+                "body { font-family: \"DejaVu Sans\", sans-serif; font-size: 10pt; color: #000;"
+                " background: #fff; }\n"
                 "h1 { font-size: 15pt; margin: 0 0 4pt; } p.sub { margin: 0 0 10pt; color: #333; }\n"
                 "table { border-collapse: collapse; width: 100%%; }\n"
                 "th, td { border: 1px solid #000; padding: 3pt 5pt; }\n"
-                "th { background: #e8e8e8; font-weight: bold; text-align: center; vertical-align: bottom; "
-                "}\n"
+                "th { background: #e8e8e8; font-weight: bold; text-align: center;"
+                " vertical-align: bottom; }\n"
                 "th small { display: block; font-weight: normal; color: #333; }\n"
                 "th:nth-child(2) { width: 16%%; }\n"
                 "td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
@@ -213,8 +210,8 @@ static void report_html(FILE *f, const PGresult *res, const char *month, const c
                 "p.def { font-size: 8.5pt; color: #333; margin-top: 10pt; }\n"
                 "</style>\n</head>\n<body>\n"
                 "<h1>Báo cáo số hóa hồ sơ thủ tục hành chính tháng %.2s/%.4s</h1>\n"
-                "<p class=\"sub\">Digitization report for %.7s · lập lúc (made) "
-                "%s</p>\n<table>\n<thead><tr>",
+                "<p class=\"sub\">Digitization report for %.7s · lập lúc (made) %s</p>\n"
+                "<table>\n<thead><tr>",
                 month + 5, month, month + 5, month, month, generated);
         for (size_t c = 0; c < ELEMENTSOF(report_columns); c++)
                 fprintf(f, "<th>%s<small>%s</small></th>", report_columns[c].vi, report_columns[c].en);
@@ -244,8 +241,8 @@ static int report_usage(FILE *f, int status)
                 "  --agency CODE       one agency (default: every agency, and a total)\n"
                 "  --format FORMAT     csv (default), md, or html (a page to print)\n"
                 "  -o, --output FILE   write there instead of standard output\n"
-                "  --db CONNINFO       libpq connection string (default $SOHOA_DB, else \"" DBCONN_DEFAULT
-                "\")\n");
+                "  --db CONNINFO       libpq connection string (default $SOHOA_DB, else \"%s\")\n",
+                DBCONN_DEFAULT);
         return status;
 }
 

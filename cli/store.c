@@ -23,8 +23,8 @@ static const char store_sql_lookup[] =
         " coalesce(c.issued_date::text, ''), coalesce(c.organ_name, ''), coalesce(c.digitization_code, ''),"
         " c.dossier_code, c.doc_ordinal::text, s.pages::text, to_char(si.filed_at, 'YYYY-MM-DD HH24:MI'),"
         " (SELECT count(*) FROM component r WHERE r.reused_from = c.component_id)::text"
-        " FROM store_item si JOIN component c USING (component_id) JOIN component_state s USING "
-        "(component_id)"
+        " FROM store_item si JOIN component c USING (component_id)"
+        " JOIN component_state s USING (component_id)"
         " WHERE si.owner_id = $1 AND ($2::text IS NULL"
         "  OR position(sohoa_unaccent($2) IN sohoa_unaccent(coalesce(c.type_name, ''))) > 0)"
         " ORDER BY si.filed_at, si.store_id";
@@ -106,13 +106,13 @@ static int store_usage(FILE *f, int status)
         fprintf(f,
                 "Usage: sohoactl store lookup --owner ID [--id-kind cccd|cmnd|mst] [--type TYPE] [--json]\n"
                 "The owner's store: documents and results digitized and filed under the owner's\n"
-                "identifier. Reuse one in a new dossier with `sohoactl component add DOSSIER --reuse "
-                "ID`.\n\n"
+                "identifier. Reuse one in a new dossier with\n"
+                "`sohoactl component add DOSSIER --reuse ID`.\n\n"
                 "  --owner ID      the owner's CCCD, CMND or MST (checked as `dossier add` checks it)\n"
                 "  --type TYPE     only documents whose type contains TYPE (accents optional)\n"
                 "  --json          JSON instead of a table\n"
-                "  --db CONNINFO   libpq connection string (default $SOHOA_DB, else \"" DBCONN_DEFAULT
-                "\")\n");
+                "  --db CONNINFO   libpq connection string (default $SOHOA_DB, else \"%s\")\n",
+                DBCONN_DEFAULT);
         return status;
 }
 

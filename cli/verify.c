@@ -297,9 +297,8 @@ static void verify_meta_pages(Verify *v, const JsonValue *meta)
                 verify_fail(v, "metadata: PageTotal and the pages listed (%zu) are not the PDF's %zu pages",
                             at, v->pages->n);
         if (v->failures == bad)
-                printf("ok: metadata lists the %zu pages under their %zu documents, with the manifest's "
-                       "SHA-256s\n",
-                       at, docs->n);
+                printf("ok: metadata lists the %zu pages under their %zu documents, %s\n", at, docs->n,
+                       "with the manifest's SHA-256s");
 }
 
 /* The Appendix VI metadata the manifest names: both files as hashed, the

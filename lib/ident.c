@@ -174,11 +174,9 @@ static int ident_mst(const char *s, Ident *id, char *why, size_t why_len)
         int check;
 
         if (n == 12 && d == 12)
-                return ident_refuse(
-                        why, why_len,
-                        "MST %s: 12 digits is a person's CCCD number, which is their tax code since "
-                        "2025: give it as a CCCD",
-                        s);
+                return ident_refuse(why, why_len, "MST %s: %s", s,
+                                    "12 digits is a person's CCCD number, their tax code since 2025: "
+                                    "give it as a CCCD");
         if (n == 13 && d == 13)
                 return ident_refuse(why, why_len,
                                     "MST %s: write a branch's three digits after a dash: %.10s-%s", s, s,

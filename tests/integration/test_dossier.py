@@ -160,7 +160,7 @@ def check_results_and_store(db):
     h.check_eq(out.strip(), code + " component 3: not_digitized, 0 pages", "a component not digitized yet")
 
     db.refused("result", "add", code, "--batch", b2, says="the --code are needed")
-    db.refused("result", "add", code, "--batch", b2, "--code", "KQ 1", says="letters, digits and . _ / - only")
+    db.refused("result", "add", code, "--batch", b2, "--code", "KQ 1", says="use 1 to 64 letters, digits, . _ / -")
     db.refused("result", "add", code, "--batch", b2, "--code", "KS-0001",
                says="digitization code KS-0001 is already component 2 of dossier " + code)
     out = db.ctl("result", "add", code, "--batch", b2, "--code", "KQ-2026-0001",
