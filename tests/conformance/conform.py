@@ -1,0 +1,317 @@
+"""What the conformance tests share: the real sohoa-broker (from
+$SOHOA_BUILD_DIR, started through tests/integration/harness.py) on ipc://
+sockets with short heartbeats, a STATUS probe, and a TCP relay that can make
+a connection fall silent.
+
+    import conform as c
+    b = c.Broker(heartbeat_ms=100, liveness=10)
+    src = b.source("desk-1")
+    wk = b.worker("w1")
+"""
+
+import os
+import select
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "integration"))
+
+import harness as h  # noqa: E402
+import zmq  # noqa: E402
+
+import sohoaclient as sc  # noqa: E402
+import wire as w  # noqa: E402
+from wire import pb  # noqa: E402
+
+HEARTBEAT_MS = 100
+LIVENESS = 10
+MAX_FRAME = 1 << 20
+
+
+class Broker:
+    """sohoa-broker on two ipc:// sockets of the test's work directory.
+    sets: more --set SECTION.KEY=VALUE. Its heartbeat and liveness are what
+    the tests' clients use before a WELCOME, too."""
+
+    def __init__(self, heartbeat_ms=HEARTBEAT_MS, liveness=LIVENESS, max_frame_bytes=MAX_FRAME, sets=(),
+                 name="broker", stations=None, workers=None):
+        self.heartbeat_ms = heartbeat_ms
+        self.liveness = liveness
+        self.max_frame_bytes = max_frame_bytes
+        self.stations = stations or h.ipc_endpoint(name + "-st")
+        self.workers = workers or h.ipc_endpoint(name + "-wk")
+        argv = ["sohoa-broker"]
+        for s in ["broker.stations_endpoint=" + self.stations, "broker.workers_endpoint=" + self.workers,
+                  "broker.heartbeat=%dms" % heartbeat_ms, "broker.liveness=%d" % liveness,
+                  "broker.max_frame_bytes=%d" % max_frame_bytes, "broker.linger=0"] + list(sets):
+            argv += ["--set", s]
+        self.clients = []
+        self.proc = h.Proc(name, argv, start=False)
+        self.start()
+
+    @property
+    def liveness_s(self):
+        return self.heartbeat_ms * self.liveness / 1000.0
+
+    def _paths(self):
+        return [e[len("ipc://"):] for e in (self.stations, self.workers) if e.startswith("ipc://")]
+
+    def start(self):
+        """Start and wait until it answers STATUS; returns the time before the
+        start (the broker's recovery window cannot begin earlier)."""
+        for p in self._paths():
+            if os.path.exists(p):
+                os.unlink(p)
+        t0 = time.monotonic()
+        self.proc.start()
+        for p in self._paths():
+            h.wait_for(lambda: os.path.exists(p), 20, what="socket " + p)
+        self.status()
+        self.started = t0
+        return t0
+
+    def kill(self):
+        """SIGKILL: the broker forgets everything (a new epoch at the next start)."""
+        self.proc.kill()
+
+    def restart(self):
+        self.kill()
+        return self.start()
+
+    def status(self, with_peers=False, timeout=20.0):
+        """The StatusReply, asked on a connection of its own."""
+        return status(self.stations, with_peers, timeout)
+
+    def counters(self):
+        return counters(self.status())
+
+    # --- clients -----------------------------------------------------------------------
+
+    def _keep(self, client):
+        self.clients.append(client)
+        return client
+
+    def conn(self, endpoint="stations", **kw):
+        """A bare connection (Conn) to one of the endpoints."""
+        kw.setdefault("heartbeat_ms", self.heartbeat_ms)
+        kw.setdefault("max_frame_bytes", self.max_frame_bytes)
+        return self._keep(sc.Conn(self._endpoint(endpoint), **kw))
+
+    def source(self, peer_id, role=pb.ROLE_STATION, welcomed=True, endpoint="stations", **kw):
+        """A reference page source; waits for its WELCOME unless told not to."""
+        kw.setdefault("heartbeat_ms", self.heartbeat_ms)
+        kw.setdefault("max_frame_bytes", self.max_frame_bytes)
+        s = self._keep(sc.PageSource(self._endpoint(endpoint), peer_id, role, **kw))
+        s.liveness = self.liveness
+        if welcomed:
+            s.wait_welcomed()
+        return s
+
+    def worker(self, peer_id, store=None, welcomed=True, endpoint="workers", **kw):
+        """A reference worker; waits until it is welcomed and has said READY."""
+        kw.setdefault("heartbeat_ms", self.heartbeat_ms)
+        kw.setdefault("max_frame_bytes", self.max_frame_bytes)
+        wk = self._keep(sc.Worker(self._endpoint(endpoint), peer_id, store=store, **kw))
+        wk.liveness = self.liveness
+        if welcomed:
+            wk.wait_welcomed()
+            wk.until(lambda c: any(cmd == w.READY for _, cmd in c.sent), what="READY sent")
+        return wk
+
+    def hello(self, peer_id, role, endpoint="stations", **kw):
+        """A bare connection that has said HELLO and got its WELCOME (returned too)."""
+        c = self.conn(endpoint, **kw)
+        c.send(w.HELLO, pb.Hello(peer_id=peer_id, role=role, software="conformance"))
+        wel = c.wait_cmd(w.WELCOME)
+        c.epoch = wel.body.epoch
+        return c, wel.body
+
+    def _endpoint(self, e):
+        return {"stations": self.stations, "workers": self.workers}.get(e, e)
+
+    def close_clients(self):
+        for cl in self.clients:
+            cl.close()
+        self.clients = []
+
+
+def status(endpoint, with_peers=False, timeout=20.0):
+    """STATUS on a fresh DEALER of endpoint (no HELLO, §8): the StatusReply."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        s = sc.context().socket(zmq.DEALER)
+        s.setsockopt(zmq.LINGER, 0)
+        try:
+            s.connect(endpoint)
+            s.send_multipart(w.encode(w.STATUS, pb.StatusRequest(with_peers=with_peers)))
+            if s.poll(2000):
+                m = w.decode(s.recv_multipart())
+                if m.cmd == w.STATUS_REPLY:
+                    return m.body
+                last = m
+        finally:
+            s.close(0)
+    raise h.TestFailure("no STATUS_REPLY from %s in %.0f s (last: %r)" % (endpoint, timeout, last))
+
+
+def counters(reply):
+    """The counters of a StatusReply as a dict of every field (0 included)."""
+    return {f.name: getattr(reply.counters, f.name) for f in reply.counters.DESCRIPTOR.fields}
+
+
+def delta(before, after):
+    """The counters that changed, and by how much."""
+    return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+
+
+def image(n, seed=0):
+    """n bytes of a page image, different for every seed."""
+    base = ("page-%d-" % seed).encode()
+    return (base * (n // len(base) + 1))[:n]
+
+
+def run(main):
+    """harness.run_test(main), closing every client before the processes stop."""
+    def wrapped():
+        try:
+            main()
+        finally:
+            sc.close_all()
+    h.run_test(wrapped)
+
+
+class Relay:
+    """A TCP endpoint relaying every connection to the ipc:// socket of a
+    broker, so a test can cut a connection without closing it: silence()
+    stops relaying on the connections open now (they stay open, their bytes
+    are thrown away both ways), as a network that loses everything would.
+    Connections made later are relayed."""
+
+    def __init__(self, ipc_endpoint):
+        self.target = ipc_endpoint[len("ipc://"):]
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.endpoint = "tcp://127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.pairs = []      # [client socket, broker socket, silenced]
+        self.stopping = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopping:
+            try:
+                cl, _ = self.listener.accept()
+            except OSError:
+                return
+            up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                up.connect(self.target)
+            except OSError:
+                cl.close()
+                up.close()
+                continue
+            pair = [cl, up, False]
+            with self.lock:
+                self.pairs.append(pair)
+            threading.Thread(target=self._pump, args=(pair,), daemon=True).start()
+
+    def _pump(self, pair):
+        cl, up = pair[0], pair[1]
+        socks = [cl, up]
+        try:
+            while not self.stopping:
+                r, _, _ = select.select(socks, [], [], 0.1)
+                for s in r:
+                    data = s.recv(65536)
+                    if not data:
+                        if pair[2]:
+                            # Silenced: the other side must not hear the close either.
+                            socks.remove(s)
+                            if not socks:
+                                return
+                            continue
+                        return
+                    if not pair[2]:
+                        (up if s is cl else cl).sendall(data)
+        except OSError:
+            pass
+        finally:
+            if not pair[2]:
+                cl.close()
+                up.close()
+
+    def silence(self):
+        """Every connection open now falls silent (and stays open)."""
+        with self.lock:
+            n = 0
+            for p in self.pairs:
+                if not p[2]:
+                    p[2] = True
+                    n += 1
+            return n
+
+    def connections(self):
+        with self.lock:
+            return len([p for p in self.pairs if not p[2]])
+
+    def close(self):
+        self.stopping = True
+        self.listener.close()
+
+
+class Checks:
+    """Checks that do not stop at the first failure: a test with many cases
+    reports every case that fails (done() fails with all of them)."""
+
+    def __init__(self):
+        self.failures = []
+        self.count = 0
+
+    def check(self, cond, msg):
+        self.count += 1
+        if not cond:
+            self.failures.append(msg)
+            print("FAILED CHECK: " + msg, flush=True)
+        return cond
+
+    def eq(self, actual, expected, what):
+        return self.check(actual == expected, "%s: expected %r, got %r" % (what, expected, actual))
+
+    def done(self):
+        if self.failures:
+            raise h.TestFailure("%d of %d checks failed:\n  %s"
+                                % (len(self.failures), self.count, "\n  ".join(self.failures)))
+
+
+class Prober:
+    """Sends something on conn, then STATUS on the same connection: what the
+    broker did with it is in the counters of the reply and in what arrived
+    before the reply (the broker handles one connection's messages in
+    order). Only for the station endpoint, where STATUS is answered."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        reply, _ = conn.probe()
+        self.counters = counters(reply)
+
+    def send(self, frames=None, cmd=None, body=None, image=None, minor=w.MINOR):
+        """Returns (counters that changed, the answers before the STATUS_REPLY)."""
+        if frames is not None:
+            self.conn.send_frames(frames)
+        else:
+            self.conn.send(cmd, body, image, minor)
+        return self.settle()
+
+    def settle(self):
+        reply, before = self.conn.probe()
+        now = counters(reply)
+        d = delta(self.counters, now)
+        self.counters = now
+        return d, sc.answers(before)
