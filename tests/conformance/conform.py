@@ -169,6 +169,11 @@ def delta(before, after):
     return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
 
 
+def pick(d, *keys):
+    """The entries of d named by keys that d has."""
+    return {k: d[k] for k in keys if k in d}
+
+
 def image(n, seed=0):
     """n bytes of a page image, different for every seed."""
     base = ("page-%d-" % seed).encode()
@@ -266,6 +271,21 @@ class Relay:
         self.listener.close()
 
 
+def readable(v):
+    """v with 16-byte values shown as UUIDs and 32-byte ones as short hex."""
+    if isinstance(v, (bytes, bytearray)):
+        if len(v) == 16:
+            return "uuid:" + w.hexid(v)[:8]
+        if len(v) == 32:
+            return "sha:" + bytes(v).hex()[:8]
+        return bytes(v)
+    if isinstance(v, (list, tuple)):
+        return type(v)(readable(x) for x in v)
+    if isinstance(v, dict):
+        return {k: readable(x) for k, x in v.items()}
+    return v
+
+
 class Checks:
     """Checks that do not stop at the first failure: a test with many cases
     reports every case that fails (done() fails with all of them)."""
@@ -282,7 +302,27 @@ class Checks:
         return cond
 
     def eq(self, actual, expected, what):
-        return self.check(actual == expected, "%s: expected %r, got %r" % (what, expected, actual))
+        return self.check(actual == expected, "%s: expected %r, got %r" % (what, readable(expected),
+                                                                          readable(actual)))
+
+    def scenario(self, name, fn, *args):
+        """Run fn(*args) as one scenario: a failure in it (a check that stops,
+        a timeout) is recorded and the next scenario runs. Every client and
+        broker it started is stopped after it."""
+        import traceback
+        nclients, nprocs = len(sc._all), len(h._state.procs)
+        print("--- scenario: %s" % name, flush=True)
+        try:
+            fn(*args)
+        except Exception as e:
+            self.failures.append("%s: stopped: %s: %s" % (name, type(e).__name__, e))
+            traceback.print_exc()
+        finally:
+            for cl in sc._all[nclients:]:
+                cl.close()
+            for p in h._state.procs[nprocs:]:
+                if p.running:
+                    p.kill()
 
     def done(self):
         if self.failures:
@@ -315,3 +355,25 @@ class Prober:
         d = delta(self.counters, now)
         self.counters = now
         return d, sc.answers(before)
+
+
+def uuid4():
+    """16 random bytes of a UUIDv4."""
+    import uuid
+    return uuid.uuid4().bytes
+
+
+def hello_until_welcome(cn, pid, role, tries=200):
+    """Say HELLO on a bare connection every 200 ms until WELCOME (a peer id
+    still held by a live connection is refused meanwhile); returns (the
+    WELCOME, the answers before it)."""
+    start = cn.cursor
+    for _ in range(tries):
+        cn.send(w.HELLO, pb.Hello(peer_id=pid, role=role))
+        try:
+            m = cn.wait_cmd(w.WELCOME, timeout=0.2)
+        except sc.ClientError:
+            continue
+        cn.epoch = m.body.epoch
+        return m, sc.answers(cn.since(start))[:-1]
+    raise sc.ClientError("%s never welcomed" % pid)
