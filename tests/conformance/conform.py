@@ -124,6 +124,7 @@ class Broker:
 
     def hello(self, peer_id, role, endpoint="stations", **kw):
         """A bare connection that has said HELLO and got its WELCOME (returned too)."""
+        kw.setdefault("name", peer_id)
         c = self.conn(endpoint, **kw)
         c.send(w.HELLO, pb.Hello(peer_id=peer_id, role=role, software="conformance"))
         wel = c.wait_cmd(w.WELCOME)
@@ -283,6 +284,8 @@ def readable(v):
         return type(v)(readable(x) for x in v)
     if isinstance(v, dict):
         return {k: readable(x) for k, x in v.items()}
+    if hasattr(v, "ListFields"):
+        return "{%s}" % ", ".join("%s: %r" % (f.name, readable(x)) for f, x in v.ListFields())
     return v
 
 

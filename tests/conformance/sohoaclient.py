@@ -282,9 +282,9 @@ class Conn:
                     raise ClientError("%s: its thread failed: %r" % (self.name, self._error))
                 left = deadline - now()
                 if left <= 0:
-                    raise ClientError("%s: timed out after %.1f s waiting for %s; received since: %r"
-                                      % (self.name, timeout, what or "a message",
-                                         [m for _, m in self.inbox[self.cursor:]][-12:]))
+                    raise ClientError("%s: timed out after %.1f s waiting for %s; received since (but "
+                                      "heartbeats): %r" % (self.name, timeout, what or "a message",
+                                                           answers([m for _, m in self.inbox[self.cursor:]])[-8:]))
                 self._cond.wait(min(left, 0.1))
 
     def wait_cmd(self, cmd, timeout=10.0, pred=None):
@@ -450,8 +450,9 @@ class SessionPeer(Conn):
 
     # --- the test's side ----------------------------------------------------------------
 
-    def wait_welcomed(self, timeout=10.0, epoch=None):
-        return self.until(lambda c: c.state == "welcomed" and (epoch is None or c.epoch != epoch),
+    def wait_welcomed(self, timeout=10.0, new_since=None):
+        """Until welcomed (with an epoch other than new_since, when given)."""
+        return self.until(lambda c: c.state == "welcomed" and (new_since is None or c.epoch != new_since),
                           timeout, what="a WELCOME")
 
     def bye(self, reason="leaving"):

@@ -30,16 +30,22 @@ def worker_page(b, pid):
     return None
 
 
+def page_in_hand(chk, wid, seed):
+    """A broker, a worker wid holding a page of desk-1: (broker, store, worker, source, uuid, image)."""
+    b = c.Broker(liveness=LIVENESS)
+    store = sc.Store()
+    wk = b.worker(wid, store, hold=True)
+    src = b.source("desk-1")
+    img = c.image(4000, seed)
+    u = src.add(img)
+    chk.eq(wk.wait_job().page.page_uuid, u, "%s's page" % wid)
+    return b, store, wk, src, u, img
+
+
 def named_page(chk):
     """1 and 2: the page in hand is named, and nothing is sent in the window."""
-    b = c.Broker(liveness=LIVENESS)
+    b, store, w1, src, u, img = page_in_hand(chk, "w1", 1)
     window = b.liveness_s
-    store = sc.Store()
-    w1 = b.worker("w1", store, hold=True)
-    src = b.source("desk-1")
-    img = c.image(4000, 1)
-    u = src.add(img)
-    chk.eq(w1.wait_job().page.page_uuid, u, "w1's page")
     w2 = b.worker("w2", store)
     t0 = b.restart()
     v = src.add(c.image(4000, 2))
@@ -60,12 +66,7 @@ def named_page(chk):
 
 def queued_first(chk):
     """1: the page is already queued when the HELLO naming it comes."""
-    b = c.Broker(liveness=LIVENESS)
-    store = sc.Store()
-    w1 = b.worker("w1", store, hold=True)
-    src = b.source("desk-1")
-    u = src.add(c.image(4000, 3))
-    chk.eq(w1.wait_job().page.page_uuid, u, "w1's page")
+    b, store, w1, src, u, img = page_in_hand(chk, "w1", 3)
     w1.call(lambda x: setattr(x, "silent", True))      # it will say HELLO late
     b.restart()
     src.until(lambda x: x.pages[u].sends >= 2, what="the page resent to the new broker")
@@ -80,12 +81,7 @@ def queued_first(chk):
 
 def named_then_bye(chk):
     """1: the worker that named the page says BYE: it goes to another, no attempt counted."""
-    b = c.Broker(liveness=LIVENESS)
-    store = sc.Store()
-    w3 = b.worker("w3", store, hold=True)
-    src = b.source("desk-1")
-    u = src.add(c.image(4000, 4))
-    chk.eq(w3.wait_job().page.page_uuid, u, "w3's page")
+    b, store, w3, src, u, img = page_in_hand(chk, "w3", 4)
     w1 = b.worker("w1", store, welcomed=False)
     w1.call(lambda x: setattr(x, "silent", True))
     b.restart()
@@ -99,12 +95,7 @@ def named_then_bye(chk):
 
 def never_back(chk):
     """2: a worker that never says HELLO again counts as gone after the window."""
-    b = c.Broker(liveness=LIVENESS)
-    store = sc.Store()
-    w1 = b.worker("w1", store, hold=True)
-    src = b.source("desk-1")
-    u = src.add(c.image(4000, 5))
-    chk.eq(w1.wait_job().page.page_uuid, u, "w1's page before it goes away")
+    b, store, w1, src, u, img = page_in_hand(chk, "w1", 5)
     w1.close()
     b.restart()
     w4 = b.worker("w4", store)
@@ -114,13 +105,7 @@ def never_back(chk):
 
 def result_first_held(chk):
     """3: RESULT before HELLO, the broker holding the page (its sender resent it)."""
-    b = c.Broker(liveness=LIVENESS)
-    store = sc.Store()
-    w4 = b.worker("w4", store, hold=True)
-    src = b.source("desk-1")
-    img = c.image(4000, 6)
-    u = src.add(img)
-    w4.wait_job()
+    b, store, w4, src, u, img = page_in_hand(chk, "w4", 6)
     w4.call(lambda x: setattr(x, "silent", True))
     b.restart()
     src.until(lambda x: x.pages[u].sends >= 2, what="the page resent to the new broker")
