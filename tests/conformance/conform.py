@@ -191,6 +191,17 @@ def run(main):
     h.run_test(wrapped)
 
 
+def run_scenarios(*fns):
+    """The test: each fn(checks) a scenario of its own (Checks.scenario),
+    named by its name (and the first line of its docstring)."""
+    def main():
+        chk = Checks()
+        for fn in fns:
+            chk.scenario(fn.__name__, fn, chk)
+        chk.done()
+    run(main)
+
+
 class Relay:
     """A TCP endpoint relaying every connection to the ipc:// socket of a
     broker, so a test can cut a connection without closing it: silence()

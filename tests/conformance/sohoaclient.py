@@ -490,7 +490,7 @@ class PageSource(SessionPeer):
         self.acks_mismatch = 0
         self.acks_unknown = 0
         self.busy = 0
-        self.refused_locally = []
+        self.hashes = {}                         # uuid -> sha256 of every page added
         super().__init__(endpoint, peer_id, role, **kw)
 
     # --- in the thread ---------------------------------------------------------------------
@@ -593,6 +593,7 @@ class PageSource(SessionPeer):
         def go(c):
             u = bytes(page.page_uuid)
             c.pages[u] = Page(page, image)
+            c.hashes[u] = bytes(page.sha256)
             c.pump()
             return u
         return self.call(go)
@@ -644,14 +645,17 @@ class Store:
 
 
 class Worker(SessionPeer):
-    """§13.4. Every JOB is verified and stored in store at once, unless hold
-    is set: then it stays in hand until finish(). jobs holds every JOB
-    taken (the Job bodies), dropped the JOBs that came while busy. result:
-    a function (job) -> (status, reason, sha256) that replaces the store."""
+    """§13.4. Every JOB is verified and stored in store, delay_ms after it
+    came, unless hold is set: then it stays in hand until finish(). jobs
+    holds every JOB taken (the Job bodies), dropped_jobs those that came
+    while busy. result: a function (job) -> (status, reason, sha256) that
+    replaces the store."""
 
-    def __init__(self, endpoint, peer_id, store=None, hold=False, result=None, **kw):
+    def __init__(self, endpoint, peer_id, store=None, hold=False, result=None, delay_ms=0, **kw):
         self.store = store if store is not None else Store()
         self.hold = hold
+        self.delay_ms = delay_ms
+        self.due = None
         self.result = result
         self.in_hand = None          # the Msg of the JOB in hand
         self.jobs = []
@@ -679,7 +683,16 @@ class Worker(SessionPeer):
         self.in_hand = msg
         self.jobs.append(msg.body)
         self.event("job", bytes(msg.body.page.page_uuid))
-        if not self.hold:
+        if self.hold:
+            return
+        if self.delay_ms:
+            self.due = now() + self.delay_ms / 1000.0
+        else:
+            self._finish()
+
+    def on_timer(self, t):
+        super().on_timer(t)
+        if self.in_hand is not None and self.due is not None and t >= self.due and not self.silent:
             self._finish()
 
     def _outcome(self, job, image):
@@ -690,7 +703,7 @@ class Worker(SessionPeer):
         return self.store.put(job.page, job.store_only)
 
     def _finish(self):
-        msg, self.in_hand = self.in_hand, None
+        msg, self.in_hand, self.due = self.in_hand, None, None
         job = msg.body
         status, reason, sha = self._outcome(job, msg.image)
         self.transmit(w.RESULT, pb.Result(page_uuid=job.page.page_uuid, status=status, reason=reason,

@@ -115,11 +115,4 @@ def per_class(chk):
     chk.eq(ans, [], "an importer's page, the interactive pool full: answers")
 
 
-def main():
-    chk = c.Checks()
-    for fn in (credits, per_peer, per_class):
-        chk.scenario(fn.__name__, fn, chk)
-    chk.done()
-
-
-c.run(main)
+c.run_scenarios(credits, per_peer, per_class)

@@ -62,11 +62,4 @@ def lru(chk):
     chk.eq(chosen, [["w1"], ["w2"], ["w3"], ["w1"], ["w2"]], "the worker of each page, one at a time")
 
 
-def main():
-    chk = c.Checks()
-    for fn in (order, lru):
-        chk.scenario(fn.__name__, fn, chk)
-    chk.done()
-
-
-c.run(main)
+c.run_scenarios(order, lru)

@@ -189,11 +189,4 @@ def header_size(chk):
     chk.check(all(len(m.raw) <= w.BODY_MAX for m in wk.since(0) if isinstance(m, w.Msg)), "JOB bodies within 65536")
 
 
-def main():
-    chk = c.Checks()
-    for fn in (class_and_origin, close_uuid_check, duplicates, completed_cache, header_size):
-        chk.scenario(fn.__name__, fn, chk)
-    chk.done()
-
-
-c.run(main)
+c.run_scenarios(class_and_origin, close_uuid_check, duplicates, completed_cache, header_size)

@@ -83,11 +83,4 @@ def only_worker(chk):
     chk.eq(src.wait_gone([u]), ["deleted"], "the page")
 
 
-def main():
-    chk = c.Checks()
-    for fn in (alone, together, only_worker):
-        chk.scenario(fn.__name__, fn, chk)
-    chk.done()
-
-
-c.run(main)
+c.run_scenarios(alone, together, only_worker)

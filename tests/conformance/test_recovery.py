@@ -138,11 +138,4 @@ def result_first_unknown(chk):
            "the ACK by origin_id of a page the broker does not hold")
 
 
-def main():
-    chk = c.Checks()
-    for fn in (named_page, queued_first, named_then_bye, never_back, result_first_held, result_first_unknown):
-        chk.scenario(fn.__doc__.split(":")[0] + ": " + fn.__name__, fn, chk)
-    chk.done()
-
-
-c.run(main)
+c.run_scenarios(named_page, queued_first, named_then_bye, never_back, result_first_held, result_first_unknown)

@@ -119,11 +119,4 @@ def ready_while_busy(chk):
     chk.eq(c.pick(c.delta(before, b.counters()), "redispatched"), {"redispatched": 1}, "counters")
 
 
-def main():
-    chk = c.Checks()
-    for fn in (wrong_hash, any_worker, ack_fields, ready_while_busy):
-        chk.scenario(fn.__name__, fn, chk)
-    chk.done()
-
-
-c.run(main)
+c.run_scenarios(wrong_hash, any_worker, ack_fields, ready_while_busy)

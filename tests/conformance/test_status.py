@@ -90,11 +90,4 @@ def big(chk):
             s.close(0)
 
 
-def main():
-    chk = c.Checks()
-    for fn in (fields, big):
-        chk.scenario(fn.__name__, fn, chk)
-    chk.done()
-
-
-c.run(main)
+c.run_scenarios(fields, big)
