@@ -1,8 +1,9 @@
 /* The worker endpoint's handlers. The broker trusts a worker's RESULT for
- * the page it names, whichever worker sent it, as long as a stored outcome
- * names the page's own sha256: a worker counted dead that wakes up and
- * answers saves the second one's work, and the completed cache keeps the
- * origin from hearing about the page twice. */
+ * the page it names, whichever worker sent it (even one that has not said
+ * HELLO since the broker started), as long as a stored outcome names the
+ * page's own sha256: a worker counted dead that wakes up and answers saves
+ * the second one's work, and the completed cache keeps the origin from
+ * hearing about the page twice. */
 #include <string.h>
 
 #include "backend.h"
@@ -10,6 +11,30 @@
 #include "frontend.h"
 #include "hello.h"
 #include "log.h"
+
+/* A HELLO that names the page its worker holds (§5.4): a broker that
+ * started since has no record of that JOB. The worker is busy with it, and
+ * the page, queued or when its sender resends it, is in flight with this
+ * worker rather than sent to a second one. A worker the broker already
+ * knows busy with a page needs nothing. */
+static void backend_claim(Broker *b, Worker *w, const Sohoa__Hello *h, uint64_t now)
+{
+        char id[UUID_STRING_MAX];
+        PageRec *rec;
+        Uuid u;
+
+        if (w->page || uuid_from_bytes(h->page_uuid.data, h->page_uuid.len, &u) < 0)
+                return;
+        worker_claim(b->worker_table, w, &u, now);
+        rec = page_get(b->pages, &u);
+        log_info("worker %s holds page %s%s", w->id, uuid_format(&u, id),
+                 rec && !rec->worker ? ", which is queued: it stays with this worker" : "");
+        if (!rec || rec->worker)
+                return;
+        peer_unqueue(b->peers, rec);
+        worker_set_busy(b->worker_table, w, rec, now);
+        page_set_worker(b->pages, rec, w);
+}
 
 static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
 {
@@ -42,6 +67,7 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
                 log_error_errno(r, "HELLO from worker %s: %m", h->peer_id);
                 return;
         }
+        backend_claim(b, w, h, now);
         log_info("worker %s connected (%s)%s", w->id, h->software ? h->software : "",
                  w->state == WORKER_BUSY ? ", still busy with its page" : "");
         /* A worker holds one page at a time. */
@@ -84,9 +110,13 @@ static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *re
         if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
                 batch = (Uuid) {};
         frontend_ack(b, origin->id, &rec->uuid, res->status, res->reason, &batch);
-        if (backend_stored(res->status) &&
-            completed_put(b->completed, &rec->uuid, rec->page->sha256.data, &batch, res->status) < 0)
-                log_warning("completed cache: out of memory, ignoring");
+        if (backend_stored(res->status)) {
+                CompletedContent content;
+
+                completed_content(rec->page, &content);
+                if (completed_put(b->completed, &rec->uuid, &content, &batch, res->status) < 0)
+                        log_warning("completed cache: out of memory, ignoring");
+        }
         page_free(b->pages, rec);
         if (origin->state == PEER_GONE)
                 (void) peer_reap(b->peers, origin);
@@ -94,22 +124,22 @@ static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *re
 
 /* A RESULT for a page the broker does not hold: already answered (a second
  * worker finishing it), or sent before this broker started, in which case
- * the result's origin_id routes the ACK. */
+ * the result's origin_id routes the ACK. It does not enter the cache: the
+ * broker has no page to tell whose content it is (a close record's count). */
 static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result *res)
 {
+        const CompletedEntry *done = completed_get(b->completed, u);
         char id[UUID_STRING_MAX];
         Uuid batch, *bp = NULL;
 
-        if (completed_get(b->completed, u)) {
+        if (done && done->status == res->status && res->sha256.len == sizeof(done->content.sha256) &&
+            memcmp(res->sha256.data, done->content.sha256, sizeof(done->content.sha256)) == 0) {
                 log_debug("second RESULT for page %s: already acknowledged, not again", uuid_format(u, id));
                 return;
         }
         if (uuid_from_bytes(res->batch_uuid.data, res->batch_uuid.len, &batch) == 0)
                 bp = &batch;
         frontend_ack(b, res->origin_id, u, res->status, res->reason, bp);
-        if (backend_stored(res->status) && res->sha256.len == 32 && bp &&
-            completed_put(b->completed, u, res->sha256.data, bp, res->status) < 0)
-                log_warning("completed cache: out of memory, ignoring");
 }
 
 /* A stored outcome must be for the bytes the broker holds: the station
@@ -123,19 +153,24 @@ static bool backend_result_matches(const PageRec *rec, const Sohoa__Result *res)
                memcmp(res->sha256.data, rec->page->sha256.data, res->sha256.len) == 0;
 }
 
+/* A RESULT, from a worker with a session (w) or without one (NULL: it
+ * finished its page before saying HELLO to a broker that started since,
+ * §5.4; it holds nothing the broker knows of). */
 static void backend_on_result(Broker *b, Worker *w, Msg *m)
 {
         const Sohoa__Result *res = MSG_RESULT_BODY(m);
-        PageRec *held, *rec;
+        const char *who = w ? w->id : "a worker without a session";
+        PageRec *held = NULL, *rec;
         Uuid u;
 
         if (uuid_from_bytes(res->page_uuid.data, res->page_uuid.len, &u) < 0) {
-                broker_drop(b, true, m, w->id, "page uuid is not 16 bytes");
+                broker_drop(b, true, m, who, "page uuid is not 16 bytes");
                 return;
         }
         rec = page_get(b->pages, &u);
         /* Done, and idle again: no READY follows a RESULT. */
-        held = worker_set_idle(b->worker_table, w);
+        if (w)
+                held = worker_set_idle(b->worker_table, w);
         if (held && held != rec)
                 /* It answered for another page than the one it holds. */
                 dispatch_requeue(b, held, false);
@@ -143,7 +178,7 @@ static void backend_on_result(Broker *b, Worker *w, Msg *m)
                 /* A worker fault like dying with the page: it goes out
                  * again (counting an attempt) if this worker had it;
                  * elsewhere (queued, with another worker) it stays. */
-                broker_drop(b, true, m, w->id,
+                broker_drop(b, true, m, who,
                             "stored outcome for another sha256 than its page's: not forwarded, "
                             "the page is processed again");
                 if (held == rec)
@@ -165,6 +200,13 @@ void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 worker_seen(b->worker_table, w, now_ms);
         if (m->type == MSG_HELLO) {
                 backend_on_hello(b, w, m, now_ms);
+                return;
+        }
+        if (!w && m->type == MSG_RESULT) {
+                /* Sent before its HELLO to a broker that started since:
+                 * the answer is still good (§5.4); then it should say HELLO. */
+                backend_on_result(b, NULL, m);
+                broker_send_heartbeat(b, b->workers, m->routing_id, m->routing_id_len, 0);
                 return;
         }
         if (!w) {

@@ -131,6 +131,7 @@ int broker_new(const Settings *s, Broker **ret)
         b->pool_bytes[BROKER_BULK] = s->bulk_pool_bytes;
         b->started_ms = clock_mono_ms();
         b->next_tick_ms = b->started_ms + s->heartbeat_ms;
+        b->dispatch_from_ms = b->started_ms + s->liveness * s->heartbeat_ms;
 
         r = broker_epoch(&b->epoch);
         if (r < 0) {
@@ -534,6 +535,11 @@ void broker_on_timers(Broker *b)
 
         if (b->draining)
                 broker_check_drained(b, now);
+        if (!b->window_over && now >= b->dispatch_from_ms) {
+                b->window_over = true;
+                log_info("recovery window over: dispatching");
+                dispatch_run(b);
+        }
         if (b->quit || now < b->next_tick_ms)
                 return;
         b->next_tick_ms = now + b->settings->heartbeat_ms;
@@ -549,5 +555,7 @@ long broker_next_timeout(const Broker *b)
 
         if (b->draining)
                 next = MIN(next, b->drain_deadline_ms);
+        if (!b->window_over)
+                next = MIN(next, b->dispatch_from_ms);
         return next > now ? (long) (next - now) : 0;
 }

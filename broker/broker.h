@@ -67,6 +67,10 @@ typedef struct Broker {
         BrokerCounters counters;
 
         uint64_t next_tick_ms;
+        /* The recovery window (§5.4): no JOB before this, so that the
+         * workers holding pages when a previous broker stopped have said so. */
+        uint64_t dispatch_from_ms;
+        bool window_over;
         bool draining;
         uint64_t drain_deadline_ms;
         bool quit;

@@ -114,7 +114,9 @@ void dispatch_run(Broker *b)
 {
         uint64_t now = clock_mono_ms();
 
-        if (b->draining)
+        /* Nothing in the recovery window: the workers that hold pages have
+         * not all said so yet (§5.4). */
+        if (b->draining || now < b->dispatch_from_ms)
                 return;
         while (b->worker_table->lru_head) {
                 PageRec *rec = dispatch_next_page(b);

@@ -5,6 +5,7 @@
  * pool; otherwise it is dropped and its sender's resend timer brings it back. */
 #include <string.h>
 
+#include "clock.h"
 #include "frontend.h"
 #include "hello.h"
 #include "log.h"
@@ -96,11 +97,38 @@ void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid, Sohoa
                 b->counters.acks_out++;
 }
 
+/* Why a PAGE of len bytes from p is not taken now (§6), or NULL. One page
+ * always fits a peer's window, so a page larger than its share never
+ * stalls; the class's pool bounds the broker's memory. */
+static const char *frontend_over_credit(Broker *b, const Peer *p, size_t len)
+{
+        if (p->held_pages > 0 && p->held_bytes + len > broker_credit(b, p->klass))
+                return "over the peer's credit";
+        if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes))
+                return "broker pool full";
+        return NULL;
+}
+
+/* A close record's UUID is the v5 of its batch's. */
+static bool frontend_close_uuid_ok(const Sohoa__Page *pg, const Uuid *u)
+{
+        Uuid batch, want;
+
+        /* Checked by msg_page_check(). */
+        if (uuid_from_bytes(pg->batch_uuid.data, pg->batch_uuid.len, &batch) < 0)
+                return false;
+        uuid_batch_close(&batch, &want);
+        return uuid_equal(u, &want);
+}
+
 static void frontend_on_page(Broker *b, Peer *p, Msg *m)
 {
         const Sohoa__Page *pg = MSG_PAGE_BODY(m);
         size_t len = m->has_image ? zmq_msg_size(&m->image) : 0;
         const CompletedEntry *done;
+        CompletedContent content;
+        const char *busy;
+        Worker *holder;
         PageRec *rec;
         Uuid u;
         int r;
@@ -114,22 +142,32 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         }
         b->counters.pages_in++;
+        if (pg->batch_close && !frontend_close_uuid_ok(pg, &u)) {
+                /* Every close of a batch must be one record (§7.6): under
+                 * another UUID it would be neither deduplicated nor cached. */
+                broker_drop(b, false, m, p->id, "close record under another UUID than its batch's: rejected");
+                frontend_ack(b, p->id, &u, SOHOA__RESULT_STATUS__RESULT_REJECTED,
+                             "close record's page uuid is not the UUIDv5 of its batch", NULL);
+                return;
+        }
         if (page_get(b->pages, &u)) {
                 b->counters.dropped_duplicate++;
                 return;
         }
         done = completed_get(b->completed, &u);
-        if (done && memcmp(done->sha256, pg->sha256.data, sizeof(done->sha256)) == 0) {
+        completed_content(pg, &content);
+        if (done && completed_content_equal(&done->content, &content)) {
                 b->counters.acks_from_cache++;
                 frontend_ack(b, p->id, &u, done->status, "", &done->batch_uuid);
                 return;
         }
-        if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes)) {
+        busy = frontend_over_credit(b, p, len);
+        if (busy) {
                 /* Not taken: say so, so that the sender backs off and
                  * resends within its (by now smaller) window instead of
                  * waiting for its resend timer. */
                 b->counters.dropped_over_credit++;
-                frontend_ack(b, p->id, &u, SOHOA__RESULT_STATUS__RESULT_BUSY, "broker pool full", NULL);
+                frontend_ack(b, p->id, &u, SOHOA__RESULT_STATUS__RESULT_BUSY, busy, NULL);
                 return;
         }
         r = page_new(b->pages, pg, &m->image, p, p->id, p->klass, &rec);
@@ -147,6 +185,13 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         }
         if (r < 0) {
                 log_error_errno(r, "holding a page from %s: %m", p->id);
+                return;
+        }
+        /* A worker already has it (its HELLO said so, §5.4): no second one. */
+        holder = worker_claimant(b->worker_table, &u);
+        if (holder) {
+                worker_set_busy(b->worker_table, holder, rec, clock_mono_ms());
+                page_set_worker(b->pages, rec, holder);
                 return;
         }
         peer_push_back(b->peers, rec);

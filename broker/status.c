@@ -141,6 +141,10 @@ static void status_workers(Broker *b, StatusBuild *s, bool list)
                                 o->page_uuid.data = w->page->uuid.b;
                                 o->page_uuid.len = sizeof(w->page->uuid.b);
                                 o->held_bytes = w->page->bytes;
+                        } else if (w->claimed) {
+                                /* Named in its HELLO; its sender has not resent it yet. */
+                                o->page_uuid.data = w->page_uuid.b;
+                                o->page_uuid.len = sizeof(w->page_uuid.b);
                         }
                 }
                 status_commit(s);

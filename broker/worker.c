@@ -191,6 +191,7 @@ PageRec *worker_set_idle(WorkerTable *t, Worker *w)
         if (w->state != WORKER_IDLE)
                 worker_set_state(t, w, WORKER_IDLE);
         w->was_busy = false;
+        w->claimed = false;
         return worker_take_page(w);
 }
 
@@ -207,10 +208,34 @@ Worker *worker_take_idle(WorkerTable *t)
 void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms)
 {
         assert(!w->page);
+        /* Busy since its JOB, or since the HELLO that said it had one. */
+        if (!w->claimed || !uuid_equal(&w->page_uuid, &rec->uuid))
+                w->busy_since_ms = now_ms;
         worker_set_state(t, w, WORKER_BUSY);
         w->page = rec;
         w->page_uuid = rec->uuid;
+        w->claimed = false;
+}
+
+void worker_claim(WorkerTable *t, Worker *w, const Uuid *u, uint64_t now_ms)
+{
+        assert(!w->page);
+        worker_set_state(t, w, WORKER_BUSY);
+        w->page_uuid = *u;
+        w->claimed = true;
         w->busy_since_ms = now_ms;
+}
+
+Worker *worker_claimant(const WorkerTable *t, const Uuid *u)
+{
+        size_t state = 0;
+        Worker *w;
+
+        /* Claims are few (only after a broker start) and workers are tens. */
+        while (worker_iterate(t, &state, &w))
+                if (w->claimed && w->state == WORKER_BUSY && uuid_equal(&w->page_uuid, u))
+                        return w;
+        return NULL;
 }
 
 PageRec *worker_set_dead(WorkerTable *t, Worker *w)
@@ -218,6 +243,9 @@ PageRec *worker_set_dead(WorkerTable *t, Worker *w)
         if (w->state != WORKER_DEAD)
                 w->was_busy = w->state == WORKER_BUSY;
         worker_set_state(t, w, WORKER_DEAD);
+        /* Dead, it holds nothing for the broker: its page, resent, goes to
+         * another worker. */
+        w->claimed = false;
         return worker_take_page(w);
 }
 

@@ -31,7 +31,8 @@ struct Worker {
         WorkerState state;
         bool was_busy;  /* dead while busy: may still send a RESULT */
         PageRec *page;  /* in hand; not owned */
-        Uuid page_uuid; /* of the last JOB, for status */
+        Uuid page_uuid; /* of the last JOB, or the page it said it holds */
+        bool claimed;   /* busy with page_uuid, named in its HELLO, no record yet */
         uint64_t busy_since_ms;
         uint64_t last_seen_ms;
         Worker *lru_prev, *lru_next;
@@ -73,8 +74,15 @@ void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms);
 PageRec *worker_set_idle(WorkerTable *t, Worker *w);
 /* The idle worker idle the longest, taken out of the list; NULL if none. */
 Worker *worker_take_idle(WorkerTable *t);
-/* It got a JOB for rec. */
+/* It got a JOB for rec, or rec is the page it said it holds. */
 void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms);
+/* Its HELLO says it holds page u, which the broker has no record of (it
+ * started since): busy with it, so that the record, when its sender
+ * resends it, goes to this worker and no other (worker_claimant()). */
+void worker_claim(WorkerTable *t, Worker *w, const Uuid *u, uint64_t now_ms);
+/* The live worker that said it holds page u and has no record of it yet;
+ * NULL if none. */
+Worker *worker_claimant(const WorkerTable *t, const Uuid *u);
 /* Silent past liveness, or unreachable: returns the page it held, if any. */
 PageRec *worker_set_dead(WorkerTable *t, Worker *w);
 /* BYE or forgotten after a long silence: returns the page it held, if any,

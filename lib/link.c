@@ -30,6 +30,8 @@ struct Link {
         uint64_t last_hello_ms;
         uint32_t unacked_pages;
         uint64_t unacked_bytes;
+        uint8_t page_in_hand[16]; /* a worker's: said in every HELLO */
+        bool has_page_in_hand;
         LinkCounters counters;
 };
 
@@ -50,6 +52,8 @@ static int send_hello(Link *l) {
         hello.peer_id = l->peer_id;
         hello.role = l->role;
         hello.software = l->software;
+        if (l->has_page_in_hand)
+                hello.page_uuid = (ProtobufCBinaryData) { sizeof(l->page_in_hand), l->page_in_hand };
         r = msg_send(l->sock, NULL, 0, MSG_HELLO, &hello.base, NULL, ZMQ_DONTWAIT);
         l->last_hello_ms = clock_mono_ms();
         if (r == 0)
@@ -321,6 +325,12 @@ uint64_t link_next_timeout_ms(const Link *l) {
         if (!l->welcomed)
                 due = MIN(due, l->last_hello_ms + l->heartbeat_ms);
         return due > now ? due - now : 0;
+}
+
+void link_set_page_in_hand(Link *l, const uint8_t *page_uuid) {
+        l->has_page_in_hand = page_uuid != NULL;
+        if (page_uuid)
+                memcpy(l->page_in_hand, page_uuid, sizeof(l->page_in_hand));
 }
 
 void link_set_unacked(Link *l, uint32_t pages, uint64_t bytes) {

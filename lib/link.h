@@ -71,6 +71,10 @@ uint64_t link_next_timeout_ms(const Link *l);
 
 /* What the heartbeats restate to the broker. */
 void link_set_unacked(Link *l, uint32_t pages, uint64_t bytes);
+/* A worker's page in hand (16 bytes of UUID, copied), or NULL when idle:
+ * every HELLO names it, so that a broker that started since gives that page
+ * to no other worker (PROTOCOL.md §5.4). */
+void link_set_page_in_hand(Link *l, const uint8_t *page_uuid);
 
 bool link_welcomed(const Link *l);
 uint64_t link_epoch(const Link *l);

@@ -143,6 +143,8 @@ static void start_job(Workpeer *w, Msg *m) {
                 .deadline_us = w->page_timeout_ms ? clock_mono_us() + w->page_timeout_ms * 1000 : 0,
                 .cancel = &w->cancel,
         };
+        /* Checked 16 bytes by msg_page_check(). */
+        link_set_page_in_hand(w->link, job->page->page_uuid.data);
         r = -pthread_create(&w->thread, NULL, work_thread, w);
         w->joinable = r == 0;
         if (r < 0) {
@@ -177,9 +179,12 @@ static void finish_job(Workpeer *w) {
                 res.status = w->outcome.status;
         res.reason = w->outcome.reason;
         /* A result that cannot be sent is not lost work: the page is stored,
-         * the sender's resend brings it back and the store acks the repeat. */
+         * the sender's resend brings it back and the store acks the repeat.
+         * It goes out welcomed or not: a broker that started since takes it
+         * (PROTOCOL.md §5.4). */
         if (link_send(w->link, MSG_RESULT, &res.base, NULL) < 0)
                 w->send_failures++;
+        link_set_page_in_hand(w->link, NULL);
         msg_done(&w->job);
         if (w->draining) {
                 send_bye(w, "draining");

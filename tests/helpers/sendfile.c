@@ -173,14 +173,12 @@ static int sendfile_put(SendFile *s, Outbox *o, const char *path, uint32_t i, ui
 static int sendfile_put_close(SendFile *s, Outbox *o)
 {
         Sohoa__Page p = SOHOA__PAGE__INIT;
-        char name[256], u[UUID_STRING_MAX];
+        char u[UUID_STRING_MAX];
         uint8_t sha[SHA256_LEN];
         int r;
 
-        if (!s->has_close_uuid) {
-                snprintf(name, sizeof(name), "%s:close:%s", s->id, uuid_format(&s->batch_uuid, u));
-                uuid_v5(&sendfile_ns, name, strlen(name), &s->close_uuid);
-        }
+        if (!s->has_close_uuid)
+                uuid_batch_close(&s->batch_uuid, &s->close_uuid);
         sha256_buf("", 0, sha);
         p.page_uuid = (ProtobufCBinaryData) { 16, s->close_uuid.b };
         p.batch_uuid = (ProtobufCBinaryData) { 16, s->batch_uuid.b };

@@ -26,6 +26,7 @@ typedef struct TestWorker {
         uint64_t delay_ms;
         uint64_t delay_sequence;     /* 0: delay every page; N: only pages with this sequence */
         uint32_t crash_sequence;     /* die (SIGKILL-like) on a page with this sequence unless store-only */
+        const char *hold_file;       /* hold every page until this file exists: a test's order, not a timer */
         bool verify;
 } TestWorker;
 
@@ -83,6 +84,13 @@ static void delay(TestWorker *t, const WorkJob *job) {
                 usleep(10000);
 }
 
+static void hold(TestWorker *t, const WorkJob *job) {
+        if (!t->hold_file)
+                return;
+        while (access(t->hold_file, F_OK) < 0 && !atomic_load(job->cancel))
+                usleep(10000);
+}
+
 static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
         TestWorker *t = userdata;
         char uuid[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
@@ -103,8 +111,10 @@ static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
                         return 0;
                 }
         }
-        if (!job->store_only)
+        if (!job->store_only) {
                 delay(t, job);
+                hold(t, job);
+        }
         if (atomic_load(job->cancel)) {
                 ret->status = SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;
                 snprintf(ret->reason, sizeof(ret->reason), "time limit");
@@ -127,7 +137,7 @@ static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
 static void help(void) {
         printf("sohoa-testworker --endpoint EP [--id NAME] [--store-dir DIR] [--job-log FILE]\n"
                "                 [--delay-ms N] [--delay-sequence N] [--crash-sequence N]\n"
-               "                 [--page-timeout-ms N] [--no-verify]\n"
+               "                 [--page-timeout-ms N] [--no-verify] [--hold-file PATH]\n"
                "A worker without OCR for tests and benchmarks: stores pages as files named by UUID.\n");
 }
 
@@ -139,6 +149,7 @@ int main(int argc, char **argv) {
                 { "crash-sequence", required_argument, NULL, 'c' },
                 { "page-timeout-ms", required_argument, NULL, 't' },
                 { "no-verify", no_argument, NULL, 'n' },       { "help", no_argument, NULL, 'h' },
+                { "hold-file", required_argument, NULL, 'H' },
                 {},
         };
         TestWorker t = { .verify = true };
@@ -160,6 +171,7 @@ int main(int argc, char **argv) {
                 case 'c': t.crash_sequence = (uint32_t) strtoul(optarg, NULL, 10); break;
                 case 't': cfg.page_timeout_ms = strtoull(optarg, NULL, 10); break;
                 case 'n': t.verify = false; break;
+                case 'H': t.hold_file = optarg; break;
                 case 'h': help(); return 0;
                 default: return 2;
                 }

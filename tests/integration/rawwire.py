@@ -90,3 +90,36 @@ READY, JOB, RESULT = 6, 7, 8
 def result(page_uuid, status, sha256, origin_id, batch_uuid):
     return (field_bytes(1, page_uuid) + field_varint(2, status) + field_bytes(4, origin_id) +
             field_bytes(5, batch_uuid) + field_bytes(6, sha256))
+
+
+def page(page_uuid, batch_uuid, image, sequence=1):
+    """A Page body for image: its uuids, sequence, sha256 and length."""
+    import hashlib
+    return (field_bytes(1, page_uuid) + field_bytes(2, batch_uuid) + field_varint(3, sequence) +
+            field_varint(4, 1) + field_bytes(6, hashlib.sha256(image).digest()) +
+            field_varint(7, len(image)))
+
+
+def dealer(ctx, endpoint, hello_as=None, role=ROLE_STATION):
+    """A DEALER connected to endpoint (linger 0); with hello_as, it says HELLO
+    and returns once welcomed (None if not within 5 s)."""
+    import zmq
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(endpoint)
+    if hello_as is not None:
+        sock.send_multipart([HDR, bytes([HELLO]), hello(hello_as, role)])
+        if recv_command(sock, WELCOME, 5000) is None:
+            return None
+    return sock
+
+
+def context():
+    """A zmq.Context; fails the test when python3-zmq is missing (./run setup
+    installs it)."""
+    try:
+        import zmq
+    except ImportError:
+        import harness
+        harness.fail("python3-zmq is missing: ./run setup installs it")
+    return zmq.Context()

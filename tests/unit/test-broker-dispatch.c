@@ -233,6 +233,55 @@ static void test_workers(void)
         peer_table_free(peers);
 }
 
+/* A worker whose HELLO names a page the broker has no record of is busy
+ * with it; only a live claimant is found; the record, once it comes, makes
+ * the claim a plain page in hand; a READY or a death ends the claim. */
+static void test_claims(void)
+{
+        WorkerTable *t = worker_table_new();
+        PageTable *pt = page_table_new();
+        PeerTable *peers = peer_table_new();
+        Worker *w1, *w2;
+        PageRec *rec;
+        Peer *a;
+        Uuid u = { .b = { 1 } }, other = { .b = { 2 } };
+
+        CHECK(t && pt && peers);
+        CHECK_INT(peer_hello(peers, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
+        CHECK_INT(worker_hello(t, "w1", RID_A, 2, 0, &w1), 0);
+        CHECK_INT(worker_hello(t, "w2", RID_B, 2, 0, &w2), 0);
+        CHECK(!worker_set_idle(t, w2));
+        worker_claim(t, w1, &u, 3);
+        CHECK_INT(w1->state, WORKER_BUSY);
+        CHECK(worker_claimant(t, &u) == w1);
+        CHECK(!worker_claimant(t, &other));
+        /* Not handed out: the idle one is w2. */
+        CHECK(worker_take_idle(t) == w2);
+
+        /* The record arrives: in hand, no longer a claim. */
+        rec = add_page(pt, a, 1, 100);
+        CHECK(uuid_equal(&rec->uuid, &u));
+        worker_set_busy(t, w1, rec, 9);
+        CHECK_INT(w1->busy_since_ms, 3);
+        CHECK(!worker_claimant(t, &u));
+        CHECK(worker_set_idle(t, w1) == rec);
+
+        /* Dead, a claimant is none. */
+        worker_claim(t, w1, &u, 10);
+        CHECK(!worker_set_dead(t, w1));
+        CHECK(!worker_claimant(t, &u));
+        /* A READY ends a claim too. */
+        worker_seen(t, w1, 11);
+        worker_claim(t, w1, &u, 12);
+        CHECK(!worker_set_idle(t, w1));
+        CHECK(!worker_claimant(t, &u));
+
+        page_free(pt, rec);
+        page_table_free(pt);
+        worker_table_free(t);
+        peer_table_free(peers);
+}
+
 /* A page body of source_name length n, with the fields the broker
  * rewrites already as it rewrites them, and the sizes of its PAGE and of
  * the largest JOB that could carry it. */
@@ -343,7 +392,7 @@ static void test_send_blame(void)
 static void test_completed(void)
 {
         CompletedCache *c = completed_new(3), *none = completed_new(0);
-        uint8_t sha[32] = { 0 };
+        CompletedContent k = {};
         Uuid u[5] = {}, batch = { .b = { 9 } };
         const CompletedEntry *e;
 
@@ -351,30 +400,61 @@ static void test_completed(void)
         for (unsigned i = 0; i < 5; i++)
                 u[i].b[0] = (uint8_t) (i + 1);
         for (unsigned i = 0; i < 3; i++) {
-                sha[0] = (uint8_t) i;
-                CHECK_INT(completed_put(c, &u[i], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+                k.sha256[0] = (uint8_t) i;
+                CHECK_INT(completed_put(c, &u[i], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
         }
         /* Updating an entry takes no new slot. */
-        CHECK_INT(completed_put(c, &u[0], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED_FAILED), 0);
+        CHECK_INT(completed_put(c, &u[0], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED_FAILED), 0);
         CHECK_INT(completed_size(c), 3);
         e = completed_get(c, &u[0]);
         CHECK(e && e->status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED);
         CHECK(uuid_equal(&e->batch_uuid, &batch));
         /* The oldest insert makes room. */
-        CHECK_INT(completed_put(c, &u[3], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK_INT(completed_put(c, &u[3], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
         CHECK_INT(completed_size(c), 3);
         CHECK(!completed_get(c, &u[0]));
         e = completed_get(c, &u[1]);
-        CHECK(e && e->sha256[0] == 1);
+        CHECK(e && e->content.sha256[0] == 1);
         CHECK(completed_get(c, &u[3]));
-        CHECK_INT(completed_put(c, &u[4], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK_INT(completed_put(c, &u[4], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
         CHECK(!completed_get(c, &u[1]));
         CHECK(completed_get(c, &u[2]) && completed_get(c, &u[4]));
 
-        CHECK_INT(completed_put(none, &u[0], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK_INT(completed_put(none, &u[0], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
         CHECK(!completed_get(none, &u[0]));
         completed_free(c);
         completed_free(none);
+}
+
+/* Close records of one batch share a UUID and an (empty) image: only the
+ * count tells them apart; a page's count is no part of its content. */
+static void test_completed_content(void)
+{
+        static uint8_t sha[32] = { 7 }, batch[16], uuid[16] = { 1 };
+        Sohoa__Page close3 = SOHOA__PAGE__INIT, close2, page = SOHOA__PAGE__INIT, page_b;
+        CompletedContent a, b;
+
+        close3.page_uuid = page.page_uuid = (ProtobufCBinaryData) { 16, uuid };
+        close3.batch_uuid = page.batch_uuid = (ProtobufCBinaryData) { 16, batch };
+        close3.sha256 = page.sha256 = (ProtobufCBinaryData) { 32, sha };
+        close3.batch_close = true;
+        close3.batch_pages = 3;
+        close2 = close3;
+        close2.batch_pages = 2;
+        completed_content(&close3, &a);
+        completed_content(&close2, &b);
+        CHECK(!completed_content_equal(&a, &b));
+        completed_content(&close3, &b);
+        CHECK(completed_content_equal(&a, &b));
+        /* A page with the same hash is not the close record. */
+        completed_content(&page, &b);
+        CHECK(!completed_content_equal(&a, &b));
+        page.batch_pages = 3;
+        page_b = page;
+        page_b.batch_pages = 4;
+        completed_content(&page, &a);
+        completed_content(&page_b, &b);
+        CHECK(completed_content_equal(&a, &b));
 }
 
 int main(void)
@@ -383,9 +463,11 @@ int main(void)
         test_credit();
         test_pool();
         test_workers();
+        test_claims();
         test_job_size();
         test_id_in_use();
         test_send_blame();
         test_completed();
+        test_completed_content();
         return 0;
 }
