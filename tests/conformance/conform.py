@@ -38,7 +38,8 @@ class Broker:
     the tests' clients use before a WELCOME, too."""
 
     def __init__(self, heartbeat_ms=HEARTBEAT_MS, liveness=LIVENESS, max_frame_bytes=MAX_FRAME, sets=(),
-                 name="broker", stations=None, workers=None):
+                 name="broker", stations=None, workers=None, curve=None):
+        self.curve = curve           # with CURVE: (broker public, admin public, admin secret) for STATUS
         self.heartbeat_ms = heartbeat_ms
         self.liveness = liveness
         self.max_frame_bytes = max_frame_bytes
@@ -84,7 +85,7 @@ class Broker:
 
     def status(self, with_peers=False, timeout=20.0):
         """The StatusReply, asked on a connection of its own."""
-        return status(self.stations, with_peers, timeout)
+        return status(self.stations, with_peers, timeout, self.curve)
 
     def counters(self):
         return counters(self.status())
@@ -140,13 +141,16 @@ class Broker:
         self.clients = []
 
 
-def status(endpoint, with_peers=False, timeout=20.0):
-    """STATUS on a fresh DEALER of endpoint (no HELLO, §8): the StatusReply."""
+def status(endpoint, with_peers=False, timeout=20.0, curve=None):
+    """STATUS on a fresh DEALER of endpoint (no HELLO, §8): the StatusReply.
+    curve: (broker public, public, secret) in Z85."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         s = sc.context().socket(zmq.DEALER)
         s.setsockopt(zmq.LINGER, 0)
+        if curve:
+            s.curve_serverkey, s.curve_publickey, s.curve_secretkey = (k.encode() for k in curve)
         try:
             s.connect(endpoint)
             s.send_multipart(w.encode(w.STATUS, pb.StatusRequest(with_peers=with_peers)))
