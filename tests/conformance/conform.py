@@ -102,8 +102,11 @@ class Broker:
         kw.setdefault("max_frame_bytes", self.max_frame_bytes)
         return self._keep(sc.Conn(self._endpoint(endpoint), **kw))
 
-    def source(self, peer_id, role=pb.ROLE_STATION, welcomed=True, endpoint="stations", **kw):
-        """A reference page source; waits for its WELCOME unless told not to."""
+    def source(self, peer_id, role=pb.ROLE_STATION, welcomed=True, endpoint="stations", strict_hash=False, **kw):
+        """A reference page source; waits for its WELCOME unless told not to.
+        Unless strict_hash, it takes an ACK without sha256 as from a 1.1
+        broker: the tests of §7.5 ask for strict_hash."""
+        kw.setdefault("lenient_hash", not strict_hash)
         kw.setdefault("heartbeat_ms", self.heartbeat_ms)
         kw.setdefault("max_frame_bytes", self.max_frame_bytes)
         s = self._keep(sc.PageSource(self._endpoint(endpoint), peer_id, role, **kw))

@@ -25,7 +25,7 @@ def log_once(chk):
             cn.send_frames([b"junk %d" % i, b"x"])
         d, _ = p.settle()
         chk.eq(d, {"dropped_malformed": 50}, "connection %d: 50 junk messages counted" % (n + 1))
-        added = b.proc.log().splitlines()[before:]
+        added = [x for x in b.proc.log().splitlines()[before:] if "malformed" in x]
         chk.eq(len(added), 1, "connection %d: lines logged for 50 junk messages: %r" % (n + 1, added))
         cn.close()
 

@@ -30,9 +30,10 @@ def main():
     def close(n, what):
         """Send the close record of batch with count n; returns (status, reason, sha256, counters changed)."""
         before = b.counters()
+        seen = len(src.acks_for(w.close_uuid(batch)))
         u = src.add_page(w.close_record(batch, n))
         src.wait_gone([u], timeout=60)
-        a = src.acks_for(u)[-1]
+        a = src.acks_for(u)[seen]
         d = c.delta(before, b.counters())
         print("%s: %s %r %r" % (what, w.STATUS_NAMES[a[1]], a[2], d))
         return a[1], a[3], d.get("jobs_out", 0), d.get("acks_from_cache", 0)

@@ -88,9 +88,10 @@ def per_peer(chk):
     for x in held:
         a = st2.wait_cmd(w.ACK, pred=lambda m, x=x: m.body.page_uuid == x.page_uuid)
         chk.eq(a.body.status, pb.RESULT_STORED, "a held page's ACK")
+    mark = st2.mark()
     d, ans = p.send(cmd=w.PAGE, body=pg, image=img)
     chk.eq([a for a in acks(ans, pg) if a[0] == pb.RESULT_BUSY], [], "the BUSY page again, its credit freed: BUSY")
-    a = st2.wait_cmd(w.ACK, pred=lambda m: m.body.page_uuid == pg.page_uuid)
+    a = st2.wait(lambda m: isinstance(m, w.Msg) and m.cmd == w.ACK and m.body.page_uuid == pg.page_uuid, start=mark)
     chk.eq(a.body.status, pb.RESULT_STORED, "the BUSY page resent: its ACK")
 
 

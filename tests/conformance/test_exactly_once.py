@@ -25,7 +25,7 @@ def main():
     relay = c.Relay(b.stations)
     store = sc.Store()
     workers = [b.worker("w%d" % i, store, delay_ms=40) for i in (1, 2)]
-    src = b.source("desk-1", endpoint=relay.endpoint)
+    src = b.source("desk-1", endpoint=relay.endpoint, strict_hash=True)
     rnd = random.Random(16)
     us = [src.add(c.image(rnd.randrange(100, 30000), i)) for i in range(PAGES)]
 
@@ -38,7 +38,7 @@ def main():
 
     # The workers stop with a page in hand each (the rest wait at the
     # broker), the source's connection falls silent, then they go on.
-    h.wait_for(lambda: gone() >= 15, 60, what="15 pages delivered")
+    h.wait_for(lambda: gone() >= 15, 20, what="15 pages delivered")
     hold(True)
     chk.eq(relay.silence(), 1, "connections silenced")
     src.until(lambda x: x.sockets_opened >= 2 and x.state == "welcomed", timeout=30,
@@ -50,7 +50,7 @@ def main():
     # Again, then the broker restarts. One worker answers at once, before
     # it knows of the restart (its RESULT comes before its HELLO); the
     # other once it is welcomed again.
-    h.wait_for(lambda: gone() >= 30, 60, what="30 pages delivered")
+    h.wait_for(lambda: gone() >= 30, 20, what="30 pages delivered")
     hold(True)
     for wk in workers:
         wk.until(lambda x: x.in_hand is not None, what="a page in %s's hand" % wk.name)
@@ -60,7 +60,7 @@ def main():
     workers[0].call(lambda x: (setattr(x, "hold", False), x._finish()))
     workers[1].wait_welcomed(new_since=old)
     workers[1].call(lambda x: (setattr(x, "hold", False), x._finish()))
-    outcomes = src.wait_gone(us, timeout=90)
+    outcomes = src.wait_gone(us, timeout=30)
     chk.eq(outcomes, ["deleted"] * PAGES, "every page's outcome at the source")
     chk.eq(src.call(lambda x: (x.acks_mismatch, sorted(set(x.deletions.values())))), (0, [1]),
            "ACKs with another sha256, deletions per page")
