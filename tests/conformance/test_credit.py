@@ -10,7 +10,9 @@
 - per class: a PAGE that would bring the class over pool + max_frame_bytes
   is answered BUSY "broker pool full";
 - a resend of a page the broker holds is a duplicate, never BUSY (§7.1);
-- an ACK frees the credit."""
+- an ACK frees the credit;
+- §7.1 steps in order: the completed cache before the credit, the credit
+  before the header check."""
 
 import conform as c
 import wire as w
@@ -116,4 +118,29 @@ def per_class(chk):
     chk.eq(ans, [], "an importer's page, the interactive pool full: answers")
 
 
-c.run_scenarios(credits, per_peer, per_class)
+def steps_in_order(chk):
+    """§7.1: the completed cache (step 6) answers before the credit is
+    looked at (step 7); BUSY (step 7) comes before the header check (step 8)."""
+    b = broker()
+    wk = b.worker("w1")
+    st, wel = b.hello("desk-1", pb.ROLE_STATION, auto_heartbeat=True)
+    img = c.image(FRAME, 1000)
+    done = w.new_page(img)
+    st.send(w.PAGE, done, img)
+    st.wait_cmd(w.ACK, pred=lambda m: m.body.page_uuid == done.page_uuid)
+    wk.leave()
+    p = c.Prober(st)
+    for i in range(POOL_I // FRAME):
+        send_page(p, c.image(FRAME, i))
+    d, ans = p.send(cmd=w.PAGE, body=done, image=img)
+    chk.eq(acks(ans, done), [(pb.RESULT_STORED, "")], "a stored page again, the credit used up: from the cache")
+    chk.eq(c.pick(d, "acks_from_cache", "dropped_over_credit"), {"acks_from_cache": 1},
+           "a stored page again, the credit used up: counters")
+    small = c.image(10, 1001)
+    big = w.new_page(small, source_name="x" * (w.BODY_MAX - 200))
+    d, ans = p.send(cmd=w.PAGE, body=big, image=small)
+    chk.eq(acks(ans, big), [(pb.RESULT_BUSY, "over the peer's credit")],
+           "a page with a header too large for a JOB, the credit used up: BUSY first")
+
+
+c.run_scenarios(credits, per_peer, per_class, steps_in_order)
