@@ -1,7 +1,8 @@
 """What the conformance tests share: the real sohoa-broker (from
 $SOHOA_BUILD_DIR, started through tests/integration/harness.py) on ipc://
-sockets with short heartbeats, a STATUS probe, and a TCP relay that can make
-a connection fall silent.
+sockets with short heartbeats, a STATUS probe, checks that report every
+failure, and (from relay.py and fakebroker.py) a TCP relay that can make a
+connection fall silent and a fake broker for the project's clients.
 
     import conform as c
     b = c.Broker(heartbeat_ms=100, liveness=10)
@@ -10,10 +11,7 @@ a connection fall silent.
 """
 
 import os
-import select
-import socket
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,6 +23,8 @@ import zmq  # noqa: E402
 
 import sohoaclient as sc  # noqa: E402
 import wire as w  # noqa: E402
+from fakebroker import FakeBroker  # noqa: E402,F401
+from relay import Relay  # noqa: E402,F401
 from wire import pb  # noqa: E402
 
 HEARTBEAT_MS = 100
@@ -209,87 +209,6 @@ def run_scenarios(*fns):
     run(main)
 
 
-class Relay:
-    """A TCP endpoint relaying every connection to the ipc:// socket of a
-    broker, so a test can cut a connection without closing it: silence()
-    stops relaying on the connections open now (they stay open, their bytes
-    are thrown away both ways), as a network that loses everything would.
-    Connections made later are relayed."""
-
-    def __init__(self, ipc_endpoint):
-        self.target = ipc_endpoint[len("ipc://"):]
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
-        self.endpoint = "tcp://127.0.0.1:%d" % self.listener.getsockname()[1]
-        self.lock = threading.Lock()
-        self.pairs = []      # [client socket, broker socket, silenced]
-        self.stopping = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self.stopping:
-            try:
-                cl, _ = self.listener.accept()
-            except OSError:
-                return
-            up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                up.connect(self.target)
-            except OSError:
-                cl.close()
-                up.close()
-                continue
-            pair = [cl, up, False]
-            with self.lock:
-                self.pairs.append(pair)
-            threading.Thread(target=self._pump, args=(pair,), daemon=True).start()
-
-    def _pump(self, pair):
-        cl, up = pair[0], pair[1]
-        socks = [cl, up]
-        try:
-            while not self.stopping:
-                r, _, _ = select.select(socks, [], [], 0.1)
-                for s in r:
-                    data = s.recv(65536)
-                    if not data:
-                        if pair[2]:
-                            # Silenced: the other side must not hear the close either.
-                            socks.remove(s)
-                            if not socks:
-                                return
-                            continue
-                        return
-                    if not pair[2]:
-                        (up if s is cl else cl).sendall(data)
-        except OSError:
-            pass
-        finally:
-            if not pair[2]:
-                cl.close()
-                up.close()
-
-    def silence(self):
-        """Every connection open now falls silent (and stays open)."""
-        with self.lock:
-            n = 0
-            for p in self.pairs:
-                if not p[2]:
-                    p[2] = True
-                    n += 1
-            return n
-
-    def connections(self):
-        with self.lock:
-            return len([p for p in self.pairs if not p[2]])
-
-    def close(self):
-        self.stopping = True
-        self.listener.close()
-
-
 def readable(v):
     """v with 16-byte values shown as UUIDs and 32-byte ones as short hex."""
     if isinstance(v, (bytes, bytearray)):
@@ -398,113 +317,3 @@ def hello_until_welcome(cn, pid, role, tries=200):
         cn.epoch = m.body.epoch
         return m, sc.answers(cn.since(start))[:-1]
     raise sc.ClientError("%s never welcomed" % pid)
-
-
-class FakeBroker:
-    """A ROUTER on an ipc:// endpoint of the work directory, in a thread of
-    its own, that plays the broker to a real client program: it keeps every
-    message received (time, routing id, Msg or Malformed), in order, and
-    sends what the test says. Nothing is answered on its own."""
-
-    def __init__(self, name="fake"):
-        import queue
-        self.endpoint = h.ipc_endpoint(name)
-        self.inbox = []
-        self.cond = threading.Condition()
-        self.actions = queue.Queue()
-        self.stopping = False
-        self.beat = None             # (rid, epoch, credit, interval): HEARTBEATs the fake sends on its own
-        self.last_beat = 0.0
-        self.sock = sc.context().socket(zmq.ROUTER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        self.sock.bind(self.endpoint)
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        import queue
-        while not self.stopping:
-            if self.sock.poll(10):
-                while True:
-                    try:
-                        frames = self.sock.recv_multipart(zmq.NOBLOCK)
-                    except zmq.Again:
-                        break
-                    rid = frames[0]
-                    try:
-                        m = w.decode(frames, routing=True)
-                    except w.Malformed as e:
-                        m = e
-                    with self.cond:
-                        self.inbox.append((time.monotonic(), rid, m))
-                        self.cond.notify_all()
-            if self.beat and time.monotonic() - self.last_beat >= self.beat[3]:
-                rid, epoch, credit, _ = self.beat
-                self.last_beat = time.monotonic()
-                try:
-                    self.sock.send_multipart([rid] + w.encode(w.HEARTBEAT, pb.Heartbeat(epoch=epoch,
-                                                                                        credit_bytes=credit)),
-                                             zmq.NOBLOCK)
-                except zmq.ZMQError:
-                    pass
-            while True:
-                try:
-                    frames, box = self.actions.get_nowait()
-                except queue.Empty:
-                    break
-                try:
-                    self.sock.send_multipart(frames, zmq.NOBLOCK)
-                    box.append(True)
-                except zmq.ZMQError as e:
-                    box.append(e)
-                with self.cond:
-                    self.cond.notify_all()
-        self.sock.close(0)
-
-    def keepalive(self, rid, epoch, credit, interval_ms):
-        """From now on, HEARTBEAT {epoch, credit} to rid every interval_ms
-        (None: stop), so that the client does not give up on the fake."""
-        self.beat = None if rid is None else (rid, epoch, credit, interval_ms / 1000.0)
-
-    def send(self, rid, cmd, body=None, image=None, minor=w.MINOR):
-        """Send one message to routing id rid; returns True or the ZMQError."""
-        box = []
-        self.actions.put(([rid] + w.encode(cmd, body, image, minor), box))
-        with self.cond:
-            while not box:
-                self.cond.wait(1)
-        return box[0]
-
-    def wait(self, pred, timeout=20.0, start=0, what="a message"):
-        """The first (index, time, rid, msg) from index start on with pred(msg)."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for i in range(start, len(self.inbox)):
-                    t, rid, m = self.inbox[i]
-                    if pred(m):
-                        return i, t, rid, m
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    t0 = self.inbox[0][0] if self.inbox else 0
-                    raise h.TestFailure("fake broker: timed out after %.0f s waiting for %s; got %s"
-                                        % (timeout, what, "".join("\n  %.3f %s %r" % (t - t0, r.hex(), m)
-                                                                  for t, r, m in self.inbox[start:][-16:])))
-                self.cond.wait(min(left, 0.1))
-
-    def wait_cmd(self, cmd, timeout=20.0, start=0, pred=None):
-        return self.wait(lambda m: isinstance(m, w.Msg) and m.cmd == cmd and (pred is None or pred(m)),
-                         timeout, start, w.NAMES[cmd])
-
-    def since(self, start):
-        with self.cond:
-            return [x[2] for x in self.inbox[start:]]
-
-    def mark(self):
-        with self.cond:
-            return len(self.inbox)
-
-    def close(self):
-        self.stopping = True
-        self.thread.join(5)

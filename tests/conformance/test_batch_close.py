@@ -6,7 +6,6 @@ worker; a close with another count is never answered from the cache: it
 goes to the worker, which answers REJECTED. Every STORED carries the
 sha256 of the empty image."""
 
-import re
 
 import conform as c
 import harness as h

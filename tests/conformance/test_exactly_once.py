@@ -32,13 +32,20 @@ def main():
     def gone():
         return src.call(lambda x: len(x.gone))
 
+    def delivered(n):
+        try:
+            h.wait_for(lambda: gone() >= n, 20, what="%d pages delivered" % n)
+        except h.TestFailure as e:
+            raise h.TestFailure("%s; ACKs STORED with another sha256 or none so far: %d (§7.5)"
+                                % (e, src.call(lambda x: x.acks_mismatch)))
+
     def hold(on):
         for wk in workers:
             wk.call(lambda x: setattr(x, "hold", on))
 
     # The workers stop with a page in hand each (the rest wait at the
     # broker), the source's connection falls silent, then they go on.
-    h.wait_for(lambda: gone() >= 15, 20, what="15 pages delivered")
+    delivered(15)
     hold(True)
     chk.eq(relay.silence(), 1, "connections silenced")
     src.until(lambda x: x.sockets_opened >= 2 and x.state == "welcomed", timeout=30,
@@ -50,7 +57,7 @@ def main():
     # Again, then the broker restarts. One worker answers at once, before
     # it knows of the restart (its RESULT comes before its HELLO); the
     # other once it is welcomed again.
-    h.wait_for(lambda: gone() >= 30, 20, what="30 pages delivered")
+    delivered(30)
     hold(True)
     for wk in workers:
         wk.until(lambda x: x.in_hand is not None, what="a page in %s's hand" % wk.name)

@@ -44,6 +44,8 @@ def class_and_origin(chk):
     im.probe()
     wk = b.worker("w1")
     wk.wait_job(2)
+    epoch = b.status().epoch
+    chk.eq([j.epoch for j in wk.call(lambda x: x.jobs)], [epoch, epoch], "the epoch in the JOBs")
     got = {bytes(j.page.page_uuid): (j.page.page_class, j.page.origin_id) for j in wk.call(lambda x: x.jobs)}
     chk.eq(got.get(ps.page_uuid), (pb.CLASS_INTERACTIVE, "desk-1"), "the station's page in its JOB (class, origin)")
     chk.eq(got.get(pi.page_uuid), (pb.CLASS_BULK, "imp-1"), "the importer's page in its JOB (class, origin)")

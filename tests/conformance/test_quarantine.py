@@ -12,7 +12,6 @@
 import conform as c
 import harness as h
 import sohoaclient as sc
-import wire as w
 from wire import pb
 
 

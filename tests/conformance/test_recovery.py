@@ -47,7 +47,9 @@ def named_page(chk):
     b, store, w1, src, u, img = page_in_hand(chk, "w1", 1)
     window = b.liveness_s
     w2 = b.worker("w2", store)
+    old_epoch = b.status().epoch
     t0 = b.restart()
+    chk.check(b.status().epoch not in (0, old_epoch), "a new nonzero epoch after the restart (§5.1)")
     v = src.add(c.image(4000, 2))
     j = w2.wait_job(timeout=30)
     t_job = time.monotonic()
