@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
 #include "hello.h"
@@ -28,10 +29,14 @@ static void backend_claim(Broker *b, Worker *w, const Sohoa__Hello *h, uint64_t 
         worker_claim(b->worker_table, w, &u, now);
         rec = page_get(b->pages, &u);
         log_info("worker %s holds page %s%s", w->id, uuid_format(&u, id),
-                 rec && !rec->worker ? ", which is queued: it stays with this worker" : "");
+                 rec && !rec->worker ? ", which is here: it stays with this worker" : "");
         if (!rec || rec->worker)
                 return;
-        peer_unqueue(b->peers, rec);
+        /* Parked: the worker counted dead is back and still has it. */
+        if (rec->parked)
+                death_cancel(b, rec);
+        else
+                peer_unqueue(b->peers, rec);
         worker_set_busy(b->worker_table, w, rec, now);
         page_set_worker(b->pages, rec, w);
 }
@@ -57,7 +62,7 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
                 return;
         /* The same connection under a new name: the old name has left. */
         if (w && strcmp(w->id, h->peer_id) != 0) {
-                PageRec *rec = worker_forget(b->worker_table, w);
+                PageRec *rec = worker_forget(b->worker_table, w, now);
 
                 if (rec)
                         dispatch_requeue(b, rec, false);
@@ -75,7 +80,8 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
 }
 
 /* READY from a worker we believe holds a page: it lost it (restarted, or
- * reconnected without it), which counts as dying with it. */
+ * reconnected without it), which is dying with it. Its last frame holding
+ * the page was the last of its session before, when it is a new process. */
 static void backend_on_ready(Broker *b, Worker *w)
 {
         PageRec *rec = worker_set_idle(b->worker_table, w);
@@ -86,7 +92,8 @@ static void backend_on_ready(Broker *b, Worker *w)
         log_notice("worker %s is ready again without answering for page %s: sending it to "
                    "another",
                    w->id, uuid_format(&rec->uuid, id));
-        dispatch_requeue(b, rec, true);
+        death_begin(b, rec, w,
+                    w->session_start_ms > w->busy_since_ms ? w->prev_session_last_ms : w->prev_seen_ms);
 }
 
 static bool backend_stored(Sohoa__ResultStatus s)
@@ -98,28 +105,29 @@ static bool backend_stored(Sohoa__ResultStatus s)
  * the record go wherever it was (with this worker, another, or queued). */
 static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *res)
 {
-        Peer *origin = rec->origin;
-        Uuid batch;
+        char id[UUID_STRING_MAX];
 
         if (rec->worker) {
                 rec->worker->page = NULL;
                 page_set_worker(b->pages, rec, NULL);
+        } else if (rec->parked) {
+                log_info("page %s answered while the death of the worker that held it was judged",
+                         uuid_format(&rec->uuid, id));
+                death_cancel(b, rec);
         } else
                 peer_unqueue(b->peers, rec);
-        /* Checked when the page came in. */
-        if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
-                batch = (Uuid) {};
-        frontend_ack(b, origin->id, &rec->uuid, res->status, res->reason, &batch);
         if (backend_stored(res->status)) {
                 CompletedContent content;
+                Uuid batch;
 
+                /* Checked when the page came in. */
+                if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
+                        batch = (Uuid) {};
                 completed_content(rec->page, &content);
                 if (completed_put(b->completed, &rec->uuid, &content, &batch, res->status) < 0)
                         log_warning("completed cache: out of memory, ignoring");
         }
-        page_free(b->pages, rec);
-        if (origin->state == PEER_GONE)
-                (void) peer_reap(b->peers, origin);
+        frontend_page_done(b, rec, res->status, res->reason);
 }
 
 /* A RESULT for a page the broker does not hold: already answered (a second
@@ -139,7 +147,13 @@ static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result 
         }
         if (uuid_from_bytes(res->batch_uuid.data, res->batch_uuid.len, &batch) == 0)
                 bp = &batch;
-        frontend_ack(b, res->origin_id, u, res->status, res->reason, bp);
+        /* The worker's word for the hash: the sender checks it (§7.5). */
+        frontend_ack(b, res->origin_id,
+                     &(FrontendAck) { .page_uuid = u,
+                                      .status = res->status,
+                                      .reason = res->reason,
+                                      .batch = bp,
+                                      .sha256 = res->sha256.len == 32 ? res->sha256.data : NULL });
 }
 
 /* A stored outcome must be for the bytes the broker holds: the station
@@ -226,7 +240,7 @@ void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
         case MSG_BYE:
                 log_info("worker %s said BYE", w->id);
                 /* Leaving is not dying: no attempt is counted. */
-                rec = worker_forget(b->worker_table, w);
+                rec = worker_forget(b->worker_table, w, now_ms);
                 if (rec)
                         dispatch_requeue(b, rec, false);
                 break;

@@ -12,8 +12,10 @@
 #include "backend.h"
 #include "broker.h"
 #include "clock.h"
+#include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
+#include "ipcpath.h"
 #include "log.h"
 #include "sigfd.h"
 
@@ -56,10 +58,27 @@ static int broker_socket_curve(Broker *b, void *z, const char *domain)
         return 0;
 }
 
+/* libzmq holds a message frame from its first byte to its last: a peer
+ * that starts a large one and stops would hold that memory for ever.
+ * ZMTP heartbeats bound it: a PING every heartbeat, and a connection that
+ * delivers no whole frame (its PONG comes only after the frame it is
+ * sending) within frame_timeout is closed; the handshake likewise (§1.1). */
+static int broker_socket_timeouts(Broker *b, void *z)
+{
+        const Settings *s = b->settings;
+        int ivl = (int) s->heartbeat_ms, timeout = (int) s->frame_timeout_ms;
+
+        if (zmq_setsockopt(z, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) < 0 ||
+            zmq_setsockopt(z, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout)) < 0 ||
+            zmq_setsockopt(z, ZMQ_HANDSHAKE_IVL, &timeout, sizeof(timeout)) < 0)
+                return -errno;
+        return 0;
+}
+
 static int broker_socket(Broker *b, const char *endpoint, const char *domain, void **ret)
 {
         const Settings *s = b->settings;
-        int one = 1, linger = (int) s->linger_ms;
+        int one = 1, linger = (int) s->linger_ms, r;
         int64_t maxmsg = (int64_t) s->max_frame_bytes + MSG_BODY_MAX;
         void *z;
 
@@ -72,18 +91,43 @@ static int broker_socket(Broker *b, const char *endpoint, const char *domain, vo
             zmq_setsockopt(z, ZMQ_ROUTER_HANDOVER, &one, sizeof(one)) < 0 ||
             zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
             zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
-            broker_socket_curve(b, z, domain) < 0) {
-                int r = -errno;
+            broker_socket_timeouts(b, z) < 0 || broker_socket_curve(b, z, domain) < 0) {
+                r = -errno;
                 zmq_close(z);
                 return log_error_errno(r, "setting options of the socket for %s: %m", endpoint);
         }
-        if (zmq_bind(z, endpoint) < 0) {
-                int r = -errno;
+        r = ipcpath_bind(z, endpoint);
+        if (r < 0) {
                 zmq_close(z);
                 return log_error_errno(r, "binding %s: %m", endpoint);
         }
         *ret = z;
         return 0;
+}
+
+/* A worker answers for pages, and its sender deletes them on its word: a
+ * worker endpoint that other users or hosts can reach needs CURVE, unless
+ * the setting says the risk is taken (§1). */
+static int broker_check_workers_auth(Broker *b)
+{
+        const Settings *s = b->settings;
+
+        if (b->zap || ipcpath_of(s->workers_endpoint))
+                return 0;
+        if (s->insecure_workers_without_curve) {
+                log_warning(
+                        "serving workers on %s without CURVE (insecure_workers_without_curve): any process "
+                        "that reaches it can pose as a worker and have pages deleted unstored",
+                        s->workers_endpoint);
+                return 0;
+        }
+        return log_error_errno(
+                -EPERM,
+                "refusing to serve workers on %s without CURVE: any process that reaches it could "
+                "pose as a worker and have pages deleted unstored; set curve_key_file and "
+                "authorized_keys_file (docs/OPERATIONS.md), bind an ipc:// path, or set "
+                "insecure_workers_without_curve = yes",
+                s->workers_endpoint);
 }
 
 static int broker_tables(Broker *b)
@@ -149,6 +193,9 @@ int broker_new(const Settings *s, Broker **ret)
         r = broker_curve(b);
         if (r < 0)
                 goto fail;
+        r = broker_check_workers_auth(b);
+        if (r < 0)
+                goto fail;
         r = broker_socket(b, s->stations_endpoint, ZAP_DOMAIN_STATIONS, &b->stations);
         if (r < 0)
                 goto fail;
@@ -167,6 +214,7 @@ Broker *broker_free(Broker *b)
         if (!b)
                 return NULL;
         /* Pages first: their images are libzmq messages. */
+        death_free_all(b);
         b->pages = page_table_free(b->pages);
         b->peers = peer_table_free(b->peers);
         b->worker_table = worker_table_free(b->worker_table);
@@ -369,6 +417,8 @@ static void broker_receive(Broker *b, bool workers)
                         frontend_handle(b, &m, now);
                 msg_done(&m);
         }
+        if (workers)
+                death_decide(b);
         dispatch_run(b);
 }
 
@@ -496,16 +546,16 @@ static void broker_check_workers(Broker *b, uint64_t now)
 
         while (worker_iterate(b->worker_table, &state, &w)) {
                 if (w->state != WORKER_DEAD && now - w->last_seen_ms > dead_after) {
-                        PageRec *rec = worker_set_dead(b->worker_table, w);
+                        PageRec *rec = worker_set_dead(b->worker_table, w, now);
 
                         log_warning("worker %s silent for %llu ms: dead%s", w->id,
                                     (unsigned long long) (now - w->last_seen_ms),
                                     rec ? ", sending its page to another" : "");
                         if (rec)
-                                dispatch_requeue(b, rec, true);
+                                death_begin(b, rec, w, w->last_seen_ms);
                 }
                 if (w->state == WORKER_DEAD && now - w->last_seen_ms > BROKER_FORGET_MS)
-                        (void) worker_forget(b->worker_table, w);
+                        (void) worker_forget(b->worker_table, w, now);
                 else if (w->state != WORKER_DEAD)
                         /* A nonzero credit tells a worker it is known here. */
                         broker_send_heartbeat(b, b->workers, w->rid, w->rid_len,
@@ -545,6 +595,7 @@ void broker_on_timers(Broker *b)
         b->next_tick_ms = now + b->settings->heartbeat_ms;
         broker_check_peers(b, now);
         broker_check_workers(b, now);
+        death_decide(b);
         dispatch_run(b);
         broker_notify_status(b);
 }

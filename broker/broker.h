@@ -4,7 +4,8 @@
  * completed pages, and the counters. The main loop calls broker_on_*; the
  * message handlers live in frontend.c (clients) and backend.c (workers),
  * the refusals of a HELLO in hello.c, choosing the next page in
- * dispatch.c, STATUS in status.c. */
+ * dispatch.c, whether a worker's death counts toward quarantine in death.c,
+ * STATUS in status.c. */
 #pragma once
 
 #include <stdbool.h>
@@ -48,6 +49,8 @@ typedef enum BrokerNote {
         NOTE_WRONG_ROLE = 1 << 6,
 } BrokerNote;
 
+typedef struct PendingDeath PendingDeath; /* death.c */
+
 typedef struct Broker {
         const Settings *settings; /* not owned */
         void *zctx;
@@ -63,6 +66,7 @@ typedef struct Broker {
         WorkerTable *worker_table;
         PageTable *pages;
         CompletedCache *completed;
+        PendingDeath *deaths; /* worker deaths being judged (death.c) */
         Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */
         BrokerCounters counters;
 

@@ -66,20 +66,12 @@ static PageRec *dispatch_next_page(Broker *b)
 static void dispatch_reject(Broker *b, PageRec *rec, int error)
 {
         char id[UUID_STRING_MAX];
-        Peer *origin = rec->origin;
-        Uuid batch;
 
         log_warning_errno(error, "page %s from %s cannot be sent to any worker: %m; rejecting it",
-                          uuid_format(&rec->uuid, id), origin->id);
-        /* Checked when the page came in. */
-        if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
-                batch = (Uuid) {};
-        frontend_ack(b, origin->id, &rec->uuid, SOHOA__RESULT_STATUS__RESULT_REJECTED,
-                     "the broker cannot pass this page to a worker (its JOB would not fit in a message)",
-                     &batch);
-        page_free(b->pages, rec);
-        if (origin->state == PEER_GONE)
-                (void) peer_reap(b->peers, origin);
+                          uuid_format(&rec->uuid, id), rec->origin->id);
+        frontend_page_done(
+                b, rec, SOHOA__RESULT_STATUS__RESULT_REJECTED,
+                "the broker cannot pass this page to a worker (its JOB would not fit in a message)");
 }
 
 /* A JOB that failed: whose doing decides what becomes of the worker and
@@ -92,7 +84,7 @@ static bool dispatch_send_failed(Broker *b, Worker *w, PageRec *rec, int r)
                                           "JOB to worker %s failed: %m; counting it dead until it "
                                           "speaks again",
                                           w->id);
-                (void) worker_set_dead(b->worker_table, w);
+                (void) worker_set_dead(b->worker_table, w, clock_mono_ms());
                 peer_push_front(b->peers, rec);
                 return true;
         }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "dispatch.h"
 #include "hello.h"
 #include "log.h"
@@ -27,7 +28,7 @@ static void hello_end_session(Broker *b, bool workers, const Msg *m)
                 if (!w)
                         return;
                 log_info("worker %s: its connection's HELLO was refused, its session ends", w->id);
-                rec = worker_forget(b->worker_table, w);
+                rec = worker_forget(b->worker_table, w, clock_mono_ms());
                 if (rec)
                         dispatch_requeue(b, rec, false);
         } else {

@@ -24,6 +24,8 @@ PageTable *page_table_new(void)
 
 static void page_destroy(PageRec *rec)
 {
+        for (size_t i = 0; i < rec->n_senders; i++)
+                free(rec->senders[i].id);
         if (rec->page)
                 sohoa__page__free_unpacked(rec->page, NULL);
         zmq_msg_close(&rec->image);
@@ -129,6 +131,24 @@ int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *orig
         origin->held_pages++;
         origin->held_bytes += rec->bytes;
         *ret = rec;
+        return 0;
+}
+
+int page_add_sender(PageRec *rec, const char *id, bool same)
+{
+        char *copy;
+
+        if (strcmp(rec->page->origin_id, id) == 0)
+                return -EEXIST;
+        for (size_t i = 0; i < rec->n_senders; i++)
+                if (strcmp(rec->senders[i].id, id) == 0)
+                        return -EEXIST;
+        if (rec->n_senders >= PAGE_SENDERS_MAX)
+                return -ENOSPC;
+        copy = strdup(id);
+        if (!copy)
+                return -ENOMEM;
+        rec->senders[rec->n_senders++] = (PageSender) { .id = copy, .same = same };
         return 0;
 }
 

@@ -25,6 +25,15 @@ typedef enum BrokerClass {
 typedef struct Peer Peer;
 typedef struct Worker Worker;
 
+/* Other peers that sent the same page UUID while it was held (two
+ * importers of one file): each hears the outcome. Bounded. */
+#define PAGE_SENDERS_MAX 8
+
+typedef struct PageSender {
+        char *id;  /* HELLO id, owned: the peer may be gone by then */
+        bool same; /* its copy had the held one's content */
+} PageSender;
+
 typedef struct PageRec {
         Uuid uuid;
         Sohoa__Page *page; /* owned copy of the body */
@@ -33,8 +42,11 @@ typedef struct PageRec {
         BrokerClass klass;
         Peer *origin;      /* not owned: a peer outlives the pages it sent */
         Worker *worker;    /* in flight with it; NULL while queued */
-        uint32_t attempts; /* workers that died holding it */
+        uint32_t attempts; /* workers that died alone holding it (§7.4) */
         bool quarantined;
+        bool parked; /* neither queued nor in flight: its worker's death is being judged */
+        PageSender senders[PAGE_SENDERS_MAX];
+        size_t n_senders;
         struct PageRec *prev, *next; /* the origin's FIFO while queued */
 } PageRec;
 
@@ -60,6 +72,10 @@ PageTable *page_table_free(PageTable *t);
  * record is owned by the table (page_free()). */
 MUST_CHECK int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin,
                         const char *origin_id, BrokerClass k, PageRec **ret);
+/* Another peer (id) sent this page UUID too; same: with the held copy's
+ * content. 0, -EEXIST (it is the origin or noted already), -ENOSPC
+ * (PAGE_SENDERS_MAX noted), -ENOMEM. */
+MUST_CHECK int page_add_sender(PageRec *rec, const char *id, bool same);
 /* Forget a record that is neither queued nor in flight; NULL ok. */
 void page_free(PageTable *t, PageRec *rec);
 

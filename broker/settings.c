@@ -17,8 +17,8 @@
 static const ConfigKey settings_keys[] = {
         KEY(stations_endpoint, CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
             "ZeroMQ endpoint stations, importers and sohoactl connect to"),
-        KEY(workers_endpoint, CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
-            "ZeroMQ endpoint workers connect to"),
+        KEY(workers_endpoint, CONFIG_STRING, "ipc:///run/sohoa/workers.sock", 0, 0,
+            "ZeroMQ endpoint workers connect to; anything but an ipc:// path needs CURVE"),
         KEY(max_frame_bytes, CONFIG_BYTES, "64M", 65536, INT64_C(1) << 31,
             "largest image frame accepted; larger messages are cut off by libzmq"),
         KEY(interactive_pool_bytes, CONFIG_BYTES, "256M", 0, INT64_C(1) << 40,
@@ -35,10 +35,16 @@ static const ConfigKey settings_keys[] = {
             "recently stored pages remembered to answer repeats at once"),
         KEY_AS(linger, linger_ms, CONFIG_MSEC, "1000ms", 0, 60000,
                "how long closing sockets may wait to flush what is queued"),
+        KEY_AS(frame_timeout, frame_timeout_ms, CONFIG_MSEC, "30s", 100, 3600000,
+               "a connection that delivers no whole frame this long (a stalled half-sent page, a handshake "
+               "that does not end) is cut, freeing what it held"),
         KEY(curve_key_file, CONFIG_STRING, NULL, 0, 0,
             "the broker's CURVE key_secret file (sohoactl keygen); unset: no CURVE, for one host only"),
         KEY(authorized_keys_file, CONFIG_STRING, NULL, 0, 0,
             "client keys allowed with CURVE, one 'ROLE NAME PUBLIC_KEY' per line; reloaded on SIGHUP"),
+        KEY(insecure_workers_without_curve, CONFIG_BOOL, "no", 0, 0,
+            "serve a worker endpoint other users or hosts can reach (tcp://) without CURVE: any process "
+            "there could pose as a worker and have pages deleted unstored"),
         {},
 };
 

@@ -2,6 +2,7 @@
  * the state changes that take a page back from a worker (dead, gone), which
  * the caller then queues again. */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,29 @@ static void worker_set_state(WorkerTable *t, Worker *w, WorkerState s)
         }
 }
 
+/* w's session ends now: remembered for the deaths still to be judged. */
+static void worker_end_session(WorkerTable *t, Worker *w, uint64_t now_ms)
+{
+        WorkerEnd *e = &t->ends[t->ends_next];
+
+        snprintf(e->id, sizeof(e->id), "%s", w->id);
+        e->started_ms = w->session_start_ms;
+        e->ended_ms = now_ms;
+        t->ends_next = (t->ends_next + 1) % WORKER_ENDS_MAX;
+}
+
+bool worker_ended_across(const WorkerTable *t, const char *except_id, uint64_t from_ms, uint64_t to_ms)
+{
+        for (size_t i = 0; i < WORKER_ENDS_MAX; i++) {
+                const WorkerEnd *e = &t->ends[i];
+
+                if (e->id[0] && strcmp(e->id, except_id) != 0 && e->started_ms <= to_ms &&
+                    e->ended_ms > from_ms)
+                        return true;
+        }
+        return false;
+}
+
 static void worker_unroute(WorkerTable *t, Worker *w)
 {
         if (w->rid_len > 0 && hashmap_get(t->by_rid, w->rid, w->rid_len) == w)
@@ -125,6 +149,13 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
                         return r;
         }
         if (other != w) {
+                /* Another connection: a new session (a restarted process,
+                 * or libzmq's reconnection); a dead worker's ended already. */
+                if (w->state != WORKER_DEAD && w->rid_len > 0)
+                        worker_end_session(t, w, now_ms);
+                if (w->rid_len > 0 || w->state == WORKER_DEAD)
+                        w->prev_session_last_ms = w->last_seen_ms;
+                w->session_start_ms = now_ms;
                 worker_unroute(t, w);
                 r = hashmap_put(t->by_rid, rid, rid_len, w, NULL);
                 if (r < 0)
@@ -132,7 +163,9 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
                 memcpy(w->rid, rid, rid_len);
                 w->rid_len = rid_len;
         }
+        w->prev_seen_ms = w->last_seen_ms;
         w->last_seen_ms = now_ms;
+        w->last_seq = ++t->seq;
         if (w->state == WORKER_DEAD)
                 worker_set_state(t, w, w->was_busy ? WORKER_BUSY : WORKER_CONNECTED);
         else if (w->state == WORKER_IDLE)
@@ -141,8 +174,8 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
         return 0;
 }
 
-Worker *worker_in_use(const WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len, uint64_t now_ms,
-                      uint64_t live_ms)
+Worker *worker_in_use(const WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len,
+                      uint64_t now_ms, uint64_t live_ms)
 {
         Worker *w = hashmap_get(t->by_id, id, strlen(id));
 
@@ -152,6 +185,11 @@ Worker *worker_in_use(const WorkerTable *t, const char *id, const uint8_t *rid, 
                             rid_len, now_ms, live_ms)
                        ? w
                        : NULL;
+}
+
+Worker *worker_by_id(const WorkerTable *t, const char *id)
+{
+        return hashmap_get(t->by_id, id, strlen(id));
 }
 
 Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len)
@@ -173,9 +211,14 @@ bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret)
 
 void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
+        w->prev_seen_ms = w->last_seen_ms;
         w->last_seen_ms = now_ms;
-        if (w->state == WORKER_DEAD)
+        w->last_seq = ++t->seq;
+        if (w->state == WORKER_DEAD) {
+                w->prev_session_last_ms = w->prev_seen_ms;
+                w->session_start_ms = now_ms;
                 worker_set_state(t, w, w->was_busy ? WORKER_BUSY : WORKER_IDLE);
+        }
 }
 
 static PageRec *worker_take_page(Worker *w)
@@ -238,10 +281,12 @@ Worker *worker_claimant(const WorkerTable *t, const Uuid *u)
         return NULL;
 }
 
-PageRec *worker_set_dead(WorkerTable *t, Worker *w)
+PageRec *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
-        if (w->state != WORKER_DEAD)
+        if (w->state != WORKER_DEAD) {
                 w->was_busy = w->state == WORKER_BUSY;
+                worker_end_session(t, w, now_ms);
+        }
         worker_set_state(t, w, WORKER_DEAD);
         /* Dead, it holds nothing for the broker: its page, resent, goes to
          * another worker. */
@@ -249,9 +294,9 @@ PageRec *worker_set_dead(WorkerTable *t, Worker *w)
         return worker_take_page(w);
 }
 
-PageRec *worker_forget(WorkerTable *t, Worker *w)
+PageRec *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
-        PageRec *rec = worker_set_dead(t, w);
+        PageRec *rec = worker_set_dead(t, w, now_ms);
 
         worker_unroute(t, w);
         hashmap_remove(t->by_id, w->id, strlen(w->id));

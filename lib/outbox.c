@@ -1,7 +1,8 @@
 /* The one sender of pages. outbox_put() runs in the caller's thread: it
  * writes the page to the spool and hands a small record to the outbox
  * thread, which owns the broker link. A page is unsent, in flight (sent, not
- * yet acknowledged) or gone (stored, rejected, corrupt). Anything that might
+ * yet acknowledged) or gone (stored with its own SHA-256, rejected,
+ * corrupt). Anything that might
  * have lost a message (silence, a new epoch, a resend timer) turns in-flight
  * pages back into unsent ones; the broker and the store make repeats
  * harmless, so sending twice is always safe and losing is never. */
@@ -33,6 +34,8 @@ typedef struct Item {
         SpoolEntry e;
         ItemState state;
         uint64_t sent_ms;
+        uint8_t sha256[SHA256_LEN]; /* the page's, once known: a stored ACK must name it */
+        bool has_sha256;
         TAILQ_ENTRY(Item) all; /* every page, oldest first */
         TAILQ_ENTRY(Item) q;   /* unsent (by order) or in flight (by send time) */
 } Item;
@@ -179,8 +182,65 @@ static void spool_result(Outbox *o, int r) {
         pthread_mutex_unlock(&o->lock);
 }
 
-static void on_ack(Outbox *o, const Sohoa__Ack *ack) {
+/* The page's SHA-256: kept since it was spooled or sent, else read from
+ * its spooled header (a page replayed from an earlier run and not sent
+ * yet). 0, or negative errno when it cannot be known now. */
+static int item_sha256(Outbox *o, Item *it) {
+        void *header = NULL, *image = NULL;
+        size_t hlen, ilen;
+        Sohoa__Page *p = NULL;
+        int r;
+
+        if (it->has_sha256)
+                return 0;
+        r = spool_read(o->spool, &it->e.page_uuid, &header, &hlen, &image, &ilen);
+        if (r >= 0) {
+                p = sohoa__page__unpack(NULL, hlen, header);
+                r = p && p->sha256.len == SHA256_LEN ? 0 : -EBADMSG;
+        }
+        if (r == 0) {
+                memcpy(it->sha256, p->sha256.data, SHA256_LEN);
+                it->has_sha256 = true;
+        }
+        if (p)
+                sohoa__page__free_unpacked(p, NULL);
+        free(header);
+        free(image);
+        return r;
+}
+
+/* A stored ACK deletes the page only when it names the page's own hash
+ * (PROTOCOL.md §7.5): one that names another, or none, came from a worker
+ * that did not store this page. A broker older than 1.2 sends no hash. NULL
+ * when the ACK may be believed, else what is wrong with it. */
+static const char *ack_hash_problem(Outbox *o, Item *it, const Sohoa__Ack *ack, uint8_t broker_minor) {
+        if (broker_minor < 2)
+                return NULL;
+        if (ack->sha256.len != SHA256_LEN)
+                return "stored, says the broker, without the stored page's SHA-256";
+        if (item_sha256(o, it) < 0)
+                return "stored, says the broker, but this page's SHA-256 cannot be read to compare";
+        if (memcmp(ack->sha256.data, it->sha256, SHA256_LEN) != 0)
+                return "stored, says the broker, with another SHA-256 than this page's";
+        return NULL;
+}
+
+/* Not believed: the page stays, and goes out again unless it is held. */
+static void on_ack_mismatch(Outbox *o, Item *it, OutboxEvent *ev, const char *problem) {
+        if (it->state == ITEM_INFLIGHT)
+                requeue(o, it);
+        pthread_mutex_lock(&o->lock);
+        o->stats.acks_mismatch++;
+        pthread_mutex_unlock(&o->lock);
+        ev->type = OUTBOX_EVENT_ACK_MISMATCH;
+        ev->reason = problem;
+        emit(o, ev);
+}
+
+static void on_ack(Outbox *o, const Msg *m) {
+        const Sohoa__Ack *ack = MSG_ACK_BODY(m);
         OutboxEvent ev = { .status = ack->status, .reason = ack->reason, .epoch = ack->epoch };
+        const char *problem;
         Item *it;
 
         if (uuid_from_bytes(ack->page_uuid.data, ack->page_uuid.len, &ev.page_uuid) < 0)
@@ -197,6 +257,11 @@ static void on_ack(Outbox *o, const Sohoa__Ack *ack) {
         switch (ack->status) {
         case SOHOA__RESULT_STATUS__RESULT_STORED:
         case SOHOA__RESULT_STATUS__RESULT_STORED_FAILED:
+                problem = ack_hash_problem(o, it, ack, m->peer_minor);
+                if (problem) {
+                        on_ack_mismatch(o, it, &ev, problem);
+                        return;
+                }
                 /* A file we fail to delete is sent again by the next run and
                  * acknowledged again: harmless, so only counted. */
                 spool_result(o, spool_remove(o->spool, &ev.page_uuid));
@@ -269,7 +334,7 @@ static void receive_all(Outbox *o) {
                 }
                 on_link_event(o, e);
                 if (m.type == MSG_ACK)
-                        on_ack(o, MSG_ACK_BODY(&m));
+                        on_ack(o, &m);
                 msg_done(&m);
         }
 }
@@ -307,6 +372,10 @@ static int send_one(Outbox *o, Item *it) {
                 goto out;
         }
         image = NULL;
+        if (p->sha256.len == SHA256_LEN) {
+                memcpy(it->sha256, p->sha256.data, SHA256_LEN);
+                it->has_sha256 = true;
+        }
         r = link_send(o->link, MSG_PAGE, &p->base, &frame);
         if (r < 0)
                 goto out;
@@ -614,6 +683,9 @@ int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t ima
         it = calloc(1, sizeof(*it));
         if (!it)
                 return -ENOMEM;
+        /* Checked 32 bytes by msg_page_check(). */
+        memcpy(it->sha256, p.sha256.data, SHA256_LEN);
+        it->has_sha256 = true;
 
         /* Reserve the room first so concurrent callers cannot overshoot. */
         file_bytes = hlen + image_len + 64;

@@ -3,7 +3,7 @@
  * returns; a thread of the outbox's own then sends it to the broker within
  * the credit window (bytes), resends on a timer, on reconnect and when the
  * broker's epoch changes, and deletes the page only when it is reported
- * stored. After a restart the spool is replayed. The guarantee is written
+ * stored with its own SHA-256. After a restart the spool is replayed. The guarantee is written
  * here once. */
 #pragma once
 
@@ -37,13 +37,15 @@ typedef enum OutboxEventType {
         OUTBOX_EVENT_CORRUPT,         /* the spooled copy no longer matches its hash: moved to corrupt/ */
         OUTBOX_EVENT_CONNECTED,       /* WELCOME received (epoch may be new) */
         OUTBOX_EVENT_DISCONNECTED,    /* broker silent past liveness */
+        OUTBOX_EVENT_ACK_MISMATCH,    /* a stored ACK without this page's SHA-256: the page is kept and sent
+                                       * again (PROTOCOL.md §7.5); reason says what was wrong */
         _OUTBOX_EVENT_TYPE_MAX,
         _OUTBOX_EVENT_TYPE_INVALID = -22,
 } OutboxEventType;
 
 typedef struct OutboxEvent {
         OutboxEventType type;
-        Uuid page_uuid;               /* STORED, REJECTED */
+        Uuid page_uuid;               /* STORED, REJECTED, CORRUPT, ACK_MISMATCH */
         Uuid batch_uuid;
         Sohoa__ResultStatus status;
         const char *reason;           /* valid during the callback only */
@@ -73,6 +75,7 @@ typedef struct OutboxStats {
         uint64_t held_pages;          /* larger than the broker's largest frame: kept, not sent */
         uint64_t spooled;             /* outbox_put() successes in this run */
         uint64_t acks_duplicate;      /* acks for pages no longer in the spool */
+        uint64_t acks_mismatch;       /* stored acks whose hash was not the page's (or none): page kept */
         uint64_t dropped_malformed;
 } OutboxStats;
 

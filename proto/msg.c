@@ -10,7 +10,6 @@
 
 #include "msg.h"
 
-#define MSG_PEER_ID_MAX 64
 /* Bodies up to this size are packed on the stack; larger ones (a StatusReply
  * with many peers) go to the heap. */
 #define MSG_STACK_BODY 4096

@@ -18,7 +18,7 @@
 #define KEY(n, t, d, lo, hi, h) KEY_AS(n, n, t, d, lo, hi, h)
 
 static const ConfigKey settings_keys[] = {
-        KEY(endpoint, CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0, "the broker's worker endpoint"),
+        KEY(endpoint, CONFIG_STRING, "ipc:///run/sohoa/workers.sock", 0, 0, "the broker's worker endpoint"),
         KEY(id, CONFIG_STRING, NULL, 0, 0, "name the broker knows this worker by (default: hostname-pid)"),
         KEY(database, CONFIG_STRING, NULL, 0, 0,
             "libpq conninfo of the dossier store (default: $SOHOA_DB, else \"" SETTINGS_DATABASE_DEFAULT

@@ -35,6 +35,12 @@ static void on_event(const OutboxEvent *ev, void *userdata) {
         char line[UUID_STRING_MAX + 16];
         int n;
 
+        if (ev->type == OUTBOX_EVENT_ACK_MISMATCH) {
+                char u[UUID_STRING_MAX];
+
+                log_warning("page %s: %s; kept, sent again", uuid_format(&ev->page_uuid, u), ev->reason);
+                return;
+        }
         if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED)
                 return;
         if (s->ack_fd < 0)
@@ -118,10 +124,12 @@ static void write_stats(Outbox *o, const char *path, FILE *also) {
                         ", \"inflight_bytes\": %" PRIu64 ", \"credit_bytes\": %" PRIu64 ", \"connected\": %s"
                         ", \"epoch\": %" PRIu64 ", \"sent\": %" PRIu64 ", \"resent\": %" PRIu64 ", \"stored\": %" PRIu64
                         ", \"rejected\": %" PRIu64 ", \"corrupt\": %" PRIu64 ", \"acks_duplicate\": %" PRIu64
-                        ", \"spooled\": %" PRIu64 ", \"oldest_age_ms\": %" PRIu64 "}\n",
+                        ", \"acks_mismatch\": %" PRIu64 ", \"spooled\": %" PRIu64 ", \"oldest_age_ms\": %" PRIu64
+                        ", \"held_pages\": %" PRIu64 "}\n",
                         st.spool_pages, st.spool_bytes, st.inflight_pages, st.inflight_bytes, st.credit_bytes,
                         st.connected ? "true" : "false", st.epoch, st.sent, st.resent, st.stored, st.rejected,
-                        st.corrupt, st.acks_duplicate, st.spooled, st.oldest_age_ms);
+                        st.corrupt, st.acks_duplicate, st.acks_mismatch, st.spooled, st.oldest_age_ms,
+                        st.held_pages);
         }
         if (f) {
                 fclose(f);

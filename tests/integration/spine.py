@@ -13,7 +13,7 @@ HEARTBEAT_MS = 250
 
 
 class Stack:
-    def __init__(self, heartbeat_ms=HEARTBEAT_MS, broker_sets=()):
+    def __init__(self, heartbeat_ms=HEARTBEAT_MS, broker_sets=(), broker_env=None):
         self.stations = h.ipc_endpoint("st")
         self.workers_ep = h.ipc_endpoint("wk")
         self.store = h.path("store")
@@ -25,7 +25,7 @@ class Stack:
         argv = ["sohoa-broker"]
         for s in sets:
             argv += ["--set", s]
-        self.broker = h.Proc("broker", argv)
+        self.broker = h.Proc("broker", argv, env=broker_env)
         h.wait_socket(self.stations)
         h.wait_socket(self.workers_ep)
         self.workers = []

@@ -9,10 +9,10 @@ refused with one BYE that says why, counted, and its pages stay spooled,
 while the same key in its own role is served."""
 
 import json
-import socket
 import time
 
 import harness as h
+from curvekeys import free_port, keygen, keys_env
 from rawwire import BYE, HDR, HELLO, ROLE_ADMIN, ROLE_IMPORTER, ROLE_STATION, WELCOME, WORKER_ROLE, fields, hello
 
 try:
@@ -21,26 +21,6 @@ except ImportError:  # python3-zmq is installed by ./run setup
     zmq = None
 
 ROLE_NAMES = {ROLE_STATION: "station", ROLE_IMPORTER: "importer", WORKER_ROLE: "worker", ROLE_ADMIN: "admin"}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def keygen(name, role=None):
-    argv = ["sohoactl", "keygen", name, "--dir", h.workdir()]
-    if role:
-        argv += ["--role", role]
-    out = h.run(argv).stdout.strip().splitlines()
-    return out[-1] if role else None
-
-
-def keys_env(name):
-    return {"SOHOA_BROKER_KEY": h.path("broker.key"), "SOHOA_CURVE_KEY": h.path(name + ".key_secret")}
 
 
 def source(name, st_ep, pages, env, role=None):

@@ -207,7 +207,7 @@ static void test_workers(void)
         /* Dead while busy: the page comes back; a later frame revives it as
          * busy (its RESULT may still come), and a READY makes it idle. */
         worker_set_busy(t, w1, rec, 6);
-        CHECK(worker_set_dead(t, w1) == rec);
+        CHECK(worker_set_dead(t, w1, 6) == rec);
         CHECK_INT(t->live, 1);
         worker_seen(t, w1, 7);
         CHECK_INT(w1->state, WORKER_BUSY);
@@ -224,7 +224,7 @@ static void test_workers(void)
         CHECK(!worker_by_rid(t, RID_A, 2));
         CHECK_INT(w1->state, WORKER_CONNECTED);
         CHECK_INT(t->idle, 0);
-        CHECK(!worker_forget(t, w2));
+        CHECK(!worker_forget(t, w2, 8));
         CHECK_INT(t->live, 1);
 
         page_free(pt, rec);
@@ -268,7 +268,7 @@ static void test_claims(void)
 
         /* Dead, a claimant is none. */
         worker_claim(t, w1, &u, 10);
-        CHECK(!worker_set_dead(t, w1));
+        CHECK(!worker_set_dead(t, w1, 10));
         CHECK(!worker_claimant(t, &u));
         /* A READY ends a claim too. */
         worker_seen(t, w1, 11);
@@ -280,6 +280,46 @@ static void test_claims(void)
         page_table_free(pt);
         worker_table_free(t);
         peer_table_free(peers);
+}
+
+/* Worker sessions, for judging deaths (§7.4): a session begins at a HELLO
+ * from a new connection or a frame reviving a dead worker, and ends when
+ * the worker is counted dead, rebound or forgotten; an ended session is
+ * found by the span it overlaps, never for the dying worker's own id. */
+static void test_sessions(void)
+{
+        WorkerTable *t = worker_table_new();
+        Worker *w1, *w2, *w;
+
+        CHECK(t);
+        CHECK_INT(worker_hello(t, "w1", RID_A, 2, 10, &w1), 0);
+        CHECK_INT(worker_hello(t, "w2", RID_B, 2, 20, &w2), 0);
+        CHECK_INT(w1->session_start_ms, 10);
+        CHECK(w2->last_seq > w1->last_seq);
+        CHECK(!worker_ended_across(t, "w1", 0, 1000));
+
+        /* Counted dead at 50: a session that went on until 50. */
+        (void) worker_set_dead(t, w2, 50);
+        CHECK(worker_ended_across(t, "w1", 30, 40));
+        CHECK(worker_ended_across(t, "w1", 49, 60));
+        CHECK(!worker_ended_across(t, "w1", 50, 60)); /* ended before the span */
+        CHECK(!worker_ended_across(t, "w1", 5, 15));  /* began after it */
+        CHECK(!worker_ended_across(t, "w2", 30, 40)); /* its own */
+        /* A frame revives it: a new session. */
+        worker_seen(t, w2, 60);
+        CHECK_INT(w2->session_start_ms, 60);
+
+        /* w1 rebound from another connection at 70: its session ends. */
+        worker_seen(t, w1, 65);
+        CHECK_INT(worker_hello(t, "w1", RID_C, 2, 70, &w), 0);
+        CHECK(w == w1);
+        CHECK_INT(w1->session_start_ms, 70);
+        CHECK_INT(w1->prev_session_last_ms, 65);
+        CHECK(worker_ended_across(t, "w2", 66, 68));
+        /* The same connection saying HELLO again is the same session. */
+        CHECK_INT(worker_hello(t, "w1", RID_C, 2, 80, &w), 0);
+        CHECK_INT(w1->session_start_ms, 70);
+        worker_table_free(t);
 }
 
 /* A page body of source_name length n, with the fields the broker
@@ -464,6 +504,7 @@ int main(void)
         test_pool();
         test_workers();
         test_claims();
+        test_sessions();
         test_job_size();
         test_id_in_use();
         test_send_blame();
