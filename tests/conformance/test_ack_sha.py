@@ -30,7 +30,7 @@ def testworker(b, name, *extra):
 def main():
     chk = c.Checks()
     b = c.Broker()
-    tw, log = testworker(b, "tw1")
+    tw, log = testworker(b, "tw1", "--delay-sequence", 3, "--delay-ms", 3000)   # holds the page of sequence 3
     st, wel = b.hello("desk-1", pb.ROLE_STATION, auto_heartbeat=True)
 
     img = c.image(2500, 1)
@@ -52,7 +52,7 @@ def main():
 
     # The broker restarted while the worker holds a page: the ACK by origin_id carries Result.sha256.
     img3 = c.image(2500, 3)
-    pg3 = w.new_page(img3)
+    pg3 = w.new_page(img3, sequence=3)
     n = len(log.read_text().splitlines())
     st.send(w.PAGE, pg3, img3)
     h.wait_for(lambda: len(log.read_text().splitlines()) > n, 20, what="the worker to take the page")

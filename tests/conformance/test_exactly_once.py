@@ -54,17 +54,25 @@ def main():
     for wk in workers:
         wk.call(lambda x: x._finish() if x.in_hand is not None else None)
 
-    # Again, then the broker restarts. One worker answers at once, before
-    # it knows of the restart (its RESULT comes before its HELLO); the
-    # other once it is welcomed again.
+    # Again, then the broker restarts, once the source has had the ACK of
+    # every page stored (an ACK lost with the broker would have its page
+    # done again: the new broker's completed cache is empty). One worker
+    # answers before its HELLO, once the source has resent its page (else
+    # the ACK would be unroutable and the page done again, §5.4 rule 3);
+    # the other once it is welcomed again.
     delivered(30)
     hold(True)
     for wk in workers:
         wk.until(lambda x: x.in_hand is not None, what="a page in %s's hand" % wk.name)
-    old = src.epoch
+    h.wait_for(lambda: gone() == len(store.pages), 20, what="the ACK of every page stored at the source")
     chk.check(src.call(lambda x: len(x.pages)) >= 10, "pages not yet delivered at the restart")
+    first = workers[0].call(lambda x: (setattr(x, "silent", True), bytes(x.in_hand.body.page.page_uuid))[1])
+    old = src.epoch
     b.restart()
-    workers[0].call(lambda x: (setattr(x, "hold", False), x._finish()))
+    src.until(lambda x: x.state == "welcomed" and x.epoch != old and x.pages[first].sends >= 2, timeout=20,
+              what="the source welcomed by the new broker and %s's page resent" % workers[0].name)
+    src.probe()
+    workers[0].call(lambda x: (setattr(x, "silent", False), setattr(x, "hold", False), x._finish()))
     workers[1].wait_welcomed(new_since=old)
     workers[1].call(lambda x: (setattr(x, "hold", False), x._finish()))
     outcomes = src.wait_gone(us, timeout=30)

@@ -4,7 +4,8 @@ epoch, nothing known):
 1. a worker's HELLO names its page in hand; that page, resent by its
    sender (or already queued when the HELLO comes), is in flight with that
    worker and goes to no other while it is live; STATUS shows it; should the
-   worker say BYE, the page goes to the front of its queue;
+   worker say BYE, the page goes to the front of its queue; the same for a
+   worker counted dead that comes back holding its page;
 2. for liveness after the start no JOB goes out (PAGEs are taken
    meanwhile); a worker that has not said HELLO by then counts as gone;
 3. a RESULT from a worker connection without a session is taken (not
@@ -140,4 +141,28 @@ def result_first_unknown(chk):
            "the ACK by origin_id of a page the broker does not hold")
 
 
-c.run_scenarios(named_page, queued_first, named_then_bye, never_back, result_first_held, result_first_unknown)
+def dead_then_back(chk):
+    """1: a worker counted dead that reconnects still holding its page keeps it."""
+    b = c.Broker()
+    store = sc.Store()
+    w1 = b.worker("w1", store, hold=True)
+    w2 = b.worker("w2", store, hold=True)
+    src = b.source("desk-1")
+    u = src.add(c.image(3000, 7))
+    chk.eq(w1.wait_job().page.page_uuid, u, "w1's page")
+    q = src.add(c.image(3000, 8))
+    chk.eq(w2.wait_job().page.page_uuid, q, "w2's page")
+    w1.call(lambda x: setattr(x, "silent", True))
+    h.wait_for(lambda: b.counters()["redispatched"] >= 1, 30, what="w1 counted dead, its page back in the queue")
+    w1.call(lambda x: (setattr(x, "silent", False), x.reconnect(), x.lose("back"), x.say_hello()))
+    h.wait_for(lambda: worker_page(b, "w1") == u, 20, what="w1 to hold its page again after its HELLO")
+    w2.finish()
+    r = src.add(c.image(3000, 9))
+    chk.eq(w2.wait_job(2).page.page_uuid, r, "w2's next JOB (not the page w1 named)")
+    w1.finish()
+    w2.finish()
+    chk.eq(src.wait_gone([u, q, r]), ["deleted"] * 3, "the pages")
+    chk.eq(store.writes[u], 1, "times w1's page was processed")
+
+
+c.run_scenarios(dead_then_back, named_page, queued_first, named_then_bye, never_back, result_first_held, result_first_unknown)

@@ -85,7 +85,7 @@ class Worker(SessionPeer):
 
     def on_timer(self, t):
         super().on_timer(t)
-        if self.in_hand is not None and self.due is not None and t >= self.due and not self.silent:
+        if self.in_hand is not None and self.due is not None and t >= self.due and not (self.silent or self.hold):
             self._finish()
 
     def _outcome(self, job, image):
