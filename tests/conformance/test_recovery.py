@@ -21,7 +21,7 @@ import sohoaclient as sc
 import wire as w
 from wire import pb
 
-LIVENESS = 15          # a recovery window of 1.5 s
+LIVENESS = 10          # a recovery window of 1 s
 
 
 def worker_page(b, pid):

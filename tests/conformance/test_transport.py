@@ -79,20 +79,26 @@ def ipc_modes(chk):
     st = "ipc://%s/st.sock" % d
     if serves(chk, "endpoints in a directory of mode 755", broker("b-755", st, "ipc://%s/wk.sock" % d), st):
         chk.eq(oct(stat.S_IMODE(os.stat(st[len("ipc://"):]).st_mode)), oct(0o600), "the mode of its socket")
+    started = []      # all at once: each refusal takes a start of its own
     for mode in (0o777, 0o770, 0o702):
         d = h.path("open-%o" % mode)
         d.mkdir()
         os.chmod(d, mode)
         st = "ipc://%s/st.sock" % d
-        refuses(chk, "a socket directory of mode %o" % mode, broker("b-%o" % mode, st, "ipc://%s/wk.sock" % d), st)
+        started.append(("a socket directory of mode %o" % mode, broker("b-%o" % mode, st, "ipc://%s/wk.sock" % d), st))
+    for what, p, st in started:
+        refuses(chk, what, p, st)
 
 
 def worker_endpoints(chk):
-    st = h.ipc_endpoint("st")
     port = free_port()
-    refuses(chk, "a tcp:// worker endpoint without CURVE", broker("b-tcp", st, "tcp://127.0.0.1:%d" % port), st)
-    refuses(chk, "an abstract ipc:// worker endpoint without CURVE",
-            broker("b-abs", st, "ipc://@sohoa-conform-%d" % os.getpid()), st)
+    started = [("a tcp:// worker endpoint without CURVE", "tcp://127.0.0.1:%d" % port),
+               ("an abstract ipc:// worker endpoint without CURVE", "ipc://@sohoa-conform-%d" % os.getpid())]
+    started = [(what, broker("b-%d" % i, h.ipc_endpoint("st%d" % i), wk), h.ipc_endpoint("st%d" % i))
+               for i, (what, wk) in enumerate(started)]
+    for what, p, st in started:
+        refuses(chk, what, p, st)
+    st = h.ipc_endpoint("st")
     p = broker("b-insecure", st, "tcp://127.0.0.1:%d" % port, "broker.insecure_workers_without_curve=yes")
     serves(chk, "a tcp:// worker endpoint with insecure_workers_without_curve = yes", p, st)
     st_tcp = "tcp://127.0.0.1:%d" % free_port()
