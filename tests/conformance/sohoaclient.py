@@ -16,6 +16,7 @@ it through methods that run in that thread (call()) and waits on the inbox.
 They are all reached through this module (sohoaclient.PageSource, ...).
 """
 
+import os
 import queue
 import threading
 import time
@@ -61,7 +62,7 @@ class Conn:
     WELCOME says otherwise. curve: (server_public, public, secret) in Z85.
     max_frame_bytes: the image limit of the checks on receipt (None: none)."""
 
-    POLL_MS = 10
+    POLL_MS = 20        # the timers' granularity; call() wakes the thread at once
 
     def __init__(self, endpoint, name="conn", heartbeat_ms=1000, auto_heartbeat=False, curve=None,
                  max_frame_bytes=None, monitor=False, start=True):
@@ -86,6 +87,9 @@ class Conn:
         self.sock = None
         self._mon = None
         self._actions = queue.Queue()
+        self._wake_r, self._wake_w = os.pipe()      # call() writes a byte: the thread wakes
+        os.set_blocking(self._wake_r, False)
+        self._poller = None
         self._cond = threading.Condition()
         self._stop = False
         self._error = None
@@ -116,6 +120,11 @@ class Conn:
             self._mon = s.get_monitor_socket()
         s.connect(self.endpoint)
         self.sock = s
+        self._poller = zmq.Poller()
+        self._poller.register(s, zmq.POLLIN)
+        self._poller.register(self._wake_r, zmq.POLLIN)
+        if self._mon is not None:
+            self._poller.register(self._mon, zmq.POLLIN)
         self.sockets_opened += 1
         self.last_rx = now()
         self.event("socket", self.sockets_opened)
@@ -146,11 +155,12 @@ class Conn:
             self._open()
             self.on_start()
             while not self._stop:
-                poller = zmq.Poller()
-                poller.register(self.sock, zmq.POLLIN)
-                if self._mon is not None:
-                    poller.register(self._mon, zmq.POLLIN)
-                ready = dict(poller.poll(self.POLL_MS))
+                ready = dict(self._poller.poll(self.POLL_MS))
+                if self._wake_r in ready:
+                    try:
+                        os.read(self._wake_r, 4096)
+                    except BlockingIOError:
+                        pass
                 if self._mon is not None and self._mon in ready:
                     self._drain_monitor()
                 if self.sock in ready:
@@ -237,6 +247,8 @@ class Conn:
         """Run fn(self) in the client's thread and return its result."""
         box = []
         self._actions.put((fn, box))
+        if self._wake_w is not None:
+            os.write(self._wake_w, b"x")
         deadline = now() + timeout
         with self._cond:
             while not box:
@@ -319,6 +331,10 @@ class Conn:
         self._stop = True
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(5)
+        if not self._thread.is_alive() and self._wake_w is not None:
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+            self._wake_r = self._wake_w = None
 
 
 def is_heartbeat(m, credit=None):

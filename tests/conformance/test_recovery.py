@@ -85,12 +85,10 @@ def queued_first(chk):
 def named_then_bye(chk):
     """1: the worker that named the page says BYE: it goes to another, no attempt counted."""
     b, store, w3, src, u, img = page_in_hand(chk, "w3", 4)
-    w1 = b.worker("w1", store, welcomed=False)
-    w1.call(lambda x: setattr(x, "silent", True))
     b.restart()
     h.wait_for(lambda: worker_page(b, "w3") == u, 20, what="w3 to name its page")
     w3.call(lambda x: (x.transmit(w.BYE, pb.Bye(epoch=x.epoch, reason="gone")), setattr(x, "silent", True)))
-    w1.call(lambda x: (setattr(x, "silent", False), x.say_hello()))
+    w1 = b.worker("w1", store)
     j = w1.wait_job(timeout=30)
     chk.eq((j.page.page_uuid, j.attempts), (u, 0), "the page of the worker that said BYE: to w1, attempts")
     chk.eq(src.wait_gone([u]), ["deleted"], "that page")
