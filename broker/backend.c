@@ -28,7 +28,7 @@ static void backend_claim(Broker *b, Worker *w, const Sohoa__Hello *h, uint64_t 
                 return;
         worker_claim(b->worker_table, w, &u, now);
         rec = page_get(b->pages, &u);
-        log_info("worker %s holds page %s%s", w->id, uuid_format(&u, id),
+        log_info("worker %s holds page %s%s", w->binding.id, uuid_format(&u, id),
                  rec && !rec->worker ? ", which is here: it stays with this worker" : "");
         if (!rec || rec->worker)
                 return;
@@ -58,10 +58,11 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
          * (and the page in hand with it), and the first would take it back. */
         holder = worker_in_use(b->worker_table, h->peer_id, m->routing_id, m->routing_id_len, now,
                                s->liveness * s->heartbeat_ms);
-        if (holder && hello_id_taken(b, true, m, holder->rid, holder->rid_len, s->max_frame_bytes))
+        if (holder &&
+            hello_id_taken(b, true, m, holder->binding.rid, holder->binding.rid_len, s->max_frame_bytes))
                 return;
         /* The same connection under a new name: the old name has left. */
-        if (w && strcmp(w->id, h->peer_id) != 0) {
+        if (w && strcmp(w->binding.id, h->peer_id) != 0) {
                 PageRec *rec = worker_forget(b->worker_table, w, now);
 
                 if (rec)
@@ -73,10 +74,11 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
                 return;
         }
         backend_claim(b, w, h, now);
-        log_info("worker %s connected (%s)%s", w->id, h->software ? h->software : "",
+        log_info("worker %s connected (%s)%s", w->binding.id, h->software ? h->software : "",
                  w->state == WORKER_BUSY ? ", still busy with its page" : "");
         /* A worker holds one page at a time. */
-        broker_send_welcome(b, true, w->rid, w->rid_len, b->settings->max_frame_bytes, w->id);
+        broker_send_welcome(b, true, w->binding.rid, w->binding.rid_len, b->settings->max_frame_bytes,
+                            w->binding.id);
 }
 
 /* READY from a worker we believe holds a page: it lost it (restarted, or
@@ -91,7 +93,7 @@ static void backend_on_ready(Broker *b, Worker *w)
                 return;
         log_notice("worker %s is ready again without answering for page %s: sending it to "
                    "another",
-                   w->id, uuid_format(&rec->uuid, id));
+                   w->binding.id, uuid_format(&rec->uuid, id));
         death_begin(b, rec, w,
                     w->session_start_ms > w->busy_since_ms ? w->prev_session_last_ms : w->prev_seen_ms);
 }
@@ -173,7 +175,7 @@ static bool backend_result_matches(const PageRec *rec, const Sohoa__Result *res)
 static void backend_on_result(Broker *b, Worker *w, Msg *m)
 {
         const Sohoa__Result *res = MSG_RESULT_BODY(m);
-        const char *who = w ? w->id : "a worker without a session";
+        const char *who = w ? w->binding.id : "a worker without a session";
         PageRec *held = NULL, *rec;
         Uuid u;
 
@@ -238,14 +240,14 @@ void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
         case MSG_HEARTBEAT:
                 break;
         case MSG_BYE:
-                log_info("worker %s said BYE", w->id);
+                log_info("worker %s said BYE", w->binding.id);
                 /* Leaving is not dying: no attempt is counted. */
                 rec = worker_forget(b->worker_table, w, now_ms);
                 if (rec)
                         dispatch_requeue(b, rec, false);
                 break;
         default:
-                broker_drop(b, true, m, w->id, "not a command for the broker's worker endpoint");
+                broker_drop(b, true, m, w->binding.id, "not a command for the broker's worker endpoint");
                 break;
         }
 }

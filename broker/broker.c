@@ -371,13 +371,13 @@ static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, ui
                 Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
                 if (w) {
                         worker_seen(b->worker_table, w, now);
-                        who = w->id;
+                        who = w->binding.id;
                 }
         } else {
                 Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
                 if (p) {
                         peer_seen(b->peers, p, now);
-                        who = p->id;
+                        who = p->binding.id;
                 }
         }
         broker_drop(b, workers, m, who, broker_decode_error_string(error));
@@ -488,12 +488,14 @@ static void broker_say_bye(Broker *b)
         Peer *p;
 
         while (peer_iterate(b->peers, &state, &p))
-                if (p->rid_len > 0 && p->state == PEER_LIVE)
-                        broker_send_bye(b, b->stations, p->rid, p->rid_len, "broker shutting down");
+                if (p->binding.rid_len > 0 && p->state == PEER_LIVE)
+                        broker_send_bye(b, b->stations, p->binding.rid, p->binding.rid_len,
+                                        "broker shutting down");
         state = 0;
         while (worker_iterate(b->worker_table, &state, &w))
-                if (w->rid_len > 0 && w->state != WORKER_DEAD)
-                        broker_send_bye(b, b->workers, w->rid, w->rid_len, "broker shutting down");
+                if (w->binding.rid_len > 0 && w->state != WORKER_DEAD)
+                        broker_send_bye(b, b->workers, w->binding.rid, w->binding.rid_len,
+                                        "broker shutting down");
 }
 
 static void broker_check_drained(Broker *b, uint64_t now)
@@ -520,13 +522,14 @@ static void broker_check_peers(Broker *b, uint64_t now)
         Peer *p;
 
         while (peer_iterate(b->peers, &state, &p)) {
-                if (p->state == PEER_LIVE && now - p->last_seen_ms > dead_after) {
+                if (p->state == PEER_LIVE && now - p->binding.last_seen_ms > dead_after) {
                         peer_set_silent(b->peers, p);
-                        log_info("%s silent for %llu ms: counted dead, its %u queued page(s) stay", p->id,
-                                 (unsigned long long) (now - p->last_seen_ms), p->queued_pages);
+                        log_info("%s silent for %llu ms: counted dead, its %u queued page(s) stay",
+                                 p->binding.id, (unsigned long long) (now - p->binding.last_seen_ms),
+                                 p->queued_pages);
                 }
                 if (p->state != PEER_LIVE &&
-                    (p->state == PEER_GONE || now - p->last_seen_ms > BROKER_FORGET_MS))
+                    (p->state == PEER_GONE || now - p->binding.last_seen_ms > BROKER_FORGET_MS))
                         (void) peer_reap(b->peers, p);
         }
         /* After the liveness pass, so the credit reflects who is left. */
@@ -535,7 +538,8 @@ static void broker_check_peers(Broker *b, uint64_t now)
         state = 0;
         while (peer_iterate(b->peers, &state, &p))
                 if (p->state == PEER_LIVE)
-                        broker_send_heartbeat(b, b->stations, p->rid, p->rid_len, credit[p->klass]);
+                        broker_send_heartbeat(b, b->stations, p->binding.rid, p->binding.rid_len,
+                                              credit[p->klass]);
 }
 
 static void broker_check_workers(Broker *b, uint64_t now)
@@ -545,20 +549,20 @@ static void broker_check_workers(Broker *b, uint64_t now)
         Worker *w;
 
         while (worker_iterate(b->worker_table, &state, &w)) {
-                if (w->state != WORKER_DEAD && now - w->last_seen_ms > dead_after) {
+                if (w->state != WORKER_DEAD && now - w->binding.last_seen_ms > dead_after) {
                         PageRec *rec = worker_set_dead(b->worker_table, w, now);
 
-                        log_warning("worker %s silent for %llu ms: dead%s", w->id,
-                                    (unsigned long long) (now - w->last_seen_ms),
+                        log_warning("worker %s silent for %llu ms: dead%s", w->binding.id,
+                                    (unsigned long long) (now - w->binding.last_seen_ms),
                                     rec ? ", sending its page to another" : "");
                         if (rec)
-                                death_begin(b, rec, w, w->last_seen_ms);
+                                death_begin(b, rec, w, w->binding.last_seen_ms);
                 }
-                if (w->state == WORKER_DEAD && now - w->last_seen_ms > BROKER_FORGET_MS)
+                if (w->state == WORKER_DEAD && now - w->binding.last_seen_ms > BROKER_FORGET_MS)
                         (void) worker_forget(b->worker_table, w, now);
                 else if (w->state != WORKER_DEAD)
                         /* A nonzero credit tells a worker it is known here. */
-                        broker_send_heartbeat(b, b->workers, w->rid, w->rid_len,
+                        broker_send_heartbeat(b, b->workers, w->binding.rid, w->binding.rid_len,
                                               b->settings->max_frame_bytes);
         }
 }

@@ -54,9 +54,9 @@ static DeathWitness *death_witnesses(Broker *b, const Worker *dying, size_t *ret
         if (!v)
                 return NULL;
         while (worker_iterate(b->worker_table, &state, &w) && n < b->worker_table->live) {
-                if (w == dying || w->state == WORKER_DEAD || strcmp(w->id, dying->id) == 0)
+                if (w == dying || w->state == WORKER_DEAD || strcmp(w->binding.id, dying->binding.id) == 0)
                         continue;
-                snprintf(v[n].id, sizeof(v[n].id), "%s", w->id);
+                snprintf(v[n].id, sizeof(v[n].id), "%s", w->binding.id);
                 v[n].session_start_ms = w->session_start_ms;
                 n++;
         }
@@ -75,8 +75,8 @@ void death_begin(Broker *b, PageRec *rec, const Worker *w, uint64_t last_frame_m
         PendingDeath *d;
 
         /* Another session going meanwhile has ended already. */
-        if (worker_ended_across(b->worker_table, w->id, alive_ms, now)) {
-                death_settle(b, rec, w->id, false);
+        if (worker_ended_across(b->worker_table, w->binding.id, alive_ms, now)) {
+                death_settle(b, rec, w->binding.id, false);
                 return;
         }
         d = calloc(1, sizeof(*d));
@@ -85,11 +85,11 @@ void death_begin(Broker *b, PageRec *rec, const Worker *w, uint64_t last_frame_m
         if (!d || !d->witnesses) {
                 /* No other worker: it died alone. */
                 free(d);
-                death_settle(b, rec, w->id, true);
+                death_settle(b, rec, w->binding.id, true);
                 return;
         }
         d->rec = rec;
-        snprintf(d->worker_id, sizeof(d->worker_id), "%s", w->id);
+        snprintf(d->worker_id, sizeof(d->worker_id), "%s", w->binding.id);
         d->declared_seq = b->worker_table->seq;
         /* No longer in flight with anyone: a RESULT for it (the worker
          * counted dead was only slow) finds it parked. */

@@ -45,7 +45,7 @@ static int dispatch_send(Broker *b, Worker *w, PageRec *rec)
                 zmq_msg_close(&image);
                 return r;
         }
-        r = broker_send(b, b->workers, w->rid, w->rid_len, MSG_JOB, &job.base, &image);
+        r = broker_send(b, b->workers, w->binding.rid, w->binding.rid_len, MSG_JOB, &job.base, &image);
         zmq_msg_close(&image);
         return r;
 }
@@ -68,7 +68,7 @@ static void dispatch_reject(Broker *b, PageRec *rec, int error)
         char id[UUID_STRING_MAX];
 
         log_warning_errno(error, "page %s from %s cannot be sent to any worker: %m; rejecting it",
-                          uuid_format(&rec->uuid, id), rec->origin->id);
+                          uuid_format(&rec->uuid, id), rec->origin->binding.id);
         frontend_page_done(
                 b, rec, SOHOA__RESULT_STATUS__RESULT_REJECTED,
                 "the broker cannot pass this page to a worker (its JOB would not fit in a message)");
@@ -79,11 +79,11 @@ static void dispatch_reject(Broker *b, PageRec *rec, int error)
 static bool dispatch_send_failed(Broker *b, Worker *w, PageRec *rec, int r)
 {
         if (worker_send_blames_worker(r)) {
-                if (broker_note_once(b, true, w->rid, w->rid_len, NOTE_SEND_FAILED))
+                if (broker_note_once(b, true, w->binding.rid, w->binding.rid_len, NOTE_SEND_FAILED))
                         log_warning_errno(r,
                                           "JOB to worker %s failed: %m; counting it dead until it "
                                           "speaks again",
-                                          w->id);
+                                          w->binding.id);
                 (void) worker_set_dead(b->worker_table, w, clock_mono_ms());
                 peer_push_front(b->peers, rec);
                 return true;
@@ -97,7 +97,7 @@ static bool dispatch_send_failed(Broker *b, Worker *w, PageRec *rec, int r)
         }
         /* Out of memory (or a socket error no page causes): the page is
          * fine, so keep it first and try again at the next round. */
-        log_warning_errno(r, "JOB to worker %s not sent: %m; trying again shortly", w->id);
+        log_warning_errno(r, "JOB to worker %s not sent: %m; trying again shortly", w->binding.id);
         peer_push_front(b->peers, rec);
         return false;
 }

@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "binding.h"
-#include "hashmap.h"
 #include "macro.h"
 #include "msg.h"
 #include "page.h"
@@ -24,13 +23,10 @@ typedef enum PeerState {
 } PeerState;
 
 struct Peer {
-        char *id; /* HELLO peer_id, owned */
+        Binding binding; /* its id, its routing id, when it was last heard */
         Sohoa__Role role;
         BrokerClass klass;
-        uint8_t rid[MSG_ROUTING_ID_MAX];
-        size_t rid_len; /* 0: no route */
         PeerState state;
-        uint64_t last_seen_ms;
         PageRec *head, *tail; /* queued pages, oldest first */
         uint32_t queued_pages;
         uint64_t queued_bytes;
@@ -44,8 +40,7 @@ struct Peer {
 };
 
 typedef struct PeerTable {
-        Hashmap *by_id;  /* id -> Peer, owns the peers */
-        Hashmap *by_rid; /* routing id -> Peer */
+        BindingTable *bindings; /* id, routing id -> Peer; the table owns the peers */
         Peer *ring_head[_BROKER_CLASS_MAX];
         Peer *ring_tail[_BROKER_CLASS_MAX];
         unsigned live[_BROKER_CLASS_MAX];

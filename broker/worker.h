@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "binding.h"
-#include "hashmap.h"
 #include "macro.h"
 #include "msg.h"
 #include "page.h"
@@ -25,9 +24,7 @@ typedef enum WorkerState {
 } WorkerState;
 
 struct Worker {
-        char *id; /* HELLO peer_id, owned */
-        uint8_t rid[MSG_ROUTING_ID_MAX];
-        size_t rid_len;
+        Binding binding; /* its id, its routing id, when it was last heard */
         WorkerState state;
         /* Its session (§7.4): began at a HELLO binding it or a frame
          * reviving it; ends when it is counted dead, rebound or forgotten. */
@@ -40,7 +37,6 @@ struct Worker {
         Uuid page_uuid;                /* of the last JOB, or the page it said it holds */
         bool claimed;                  /* busy with page_uuid, named in its HELLO, no record yet */
         uint64_t busy_since_ms;
-        uint64_t last_seen_ms;
         Worker *lru_prev, *lru_next;
 };
 
@@ -55,8 +51,7 @@ typedef struct WorkerEnd {
 #define WORKER_ENDS_MAX 256
 
 typedef struct WorkerTable {
-        Hashmap *by_id; /* id -> Worker, owns the workers */
-        Hashmap *by_rid;
+        BindingTable *bindings;      /* id, routing id -> Worker; the table owns the workers */
         Worker *lru_head, *lru_tail; /* idle workers, idle longest first */
         unsigned live;               /* not dead */
         unsigned idle;

@@ -33,7 +33,7 @@ static PageRec *add_page(PageTable *pt, Peer *p, unsigned n, size_t len)
         body.sequence = n;
         body.origin_id = (char *) "forged";
         CHECK_INT(zmq_msg_init_size(&image, len), 0);
-        CHECK_INT(page_new(pt, &body, &image, p, p->id, p->klass, &rec), 0);
+        CHECK_INT(page_new(pt, &body, &image, p, p->binding.id, p->klass, &rec), 0);
         CHECK_INT(zmq_msg_size(&image), 0);
         CHECK_INT(zmq_msg_close(&image), 0);
         return rec;
@@ -155,7 +155,7 @@ static void test_pool(void)
         body.batch_uuid = (ProtobufCBinaryData) { 16, u };
         body.sha256 = (ProtobufCBinaryData) { 32, sha };
         CHECK_INT(zmq_msg_init_size(&image, 10), 0);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &dup), -EEXIST);
+        CHECK_INT(page_new(pt, &body, &image, a, a->binding.id, a->klass, &dup), -EEXIST);
         CHECK_INT(zmq_msg_size(&image), 10);
         CHECK_INT(zmq_msg_close(&image), 0);
 
@@ -373,14 +373,14 @@ static void test_job_size(void)
         /* The sender's origin_id is replaced: a forged long one changes nothing. */
         body.origin_id = (char *) "";
         CHECK_INT(zmq_msg_init_size(&image, 0), 0);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &rec), -EMSGSIZE);
+        CHECK_INT(page_new(pt, &body, &image, a, a->binding.id, a->klass, &rec), -EMSGSIZE);
         CHECK(!rec);
         CHECK_INT(pt->held_pages[BROKER_INTERACTIVE], 0);
         CHECK_INT(a->held_pages, 0);
 
         body = big_body(name, n, &page_len, &job_len);
         CHECK_U64(job_len, MSG_BODY_MAX);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &rec), 0);
+        CHECK_INT(page_new(pt, &body, &image, a, a->binding.id, a->klass, &rec), 0);
         CHECK(rec);
         CHECK_INT(a->held_pages, 1);
         page_free(pt, rec);
