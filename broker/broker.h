@@ -16,7 +16,7 @@
 #include "hashmap.h"
 #include "macro.h"
 #include "msg.h"
-#include "page.h"
+#include "held.h"
 #include "peer.h"
 #include "settings.h"
 #include "worker.h"

@@ -12,7 +12,7 @@
 #include "binding.h"
 #include "macro.h"
 #include "msg.h"
-#include "page.h"
+#include "held.h"
 
 typedef enum PeerState {
         PEER_LIVE,   /* heard from within liveness */
@@ -30,7 +30,7 @@ struct Peer {
         PageRec *head, *tail; /* queued pages, oldest first */
         uint32_t queued_pages;
         uint64_t queued_bytes;
-        uint32_t held_pages; /* queued + in flight: kept by page.c */
+        uint32_t held_pages; /* queued + in flight: kept by held.c */
         uint64_t held_bytes;
         /* Its spool, as its last HEARTBEAT stated it: for STATUS only. */
         uint64_t spool_corrupt, spool_read_errors;

@@ -11,7 +11,7 @@
 #include "binding.h"
 #include "macro.h"
 #include "msg.h"
-#include "page.h"
+#include "held.h"
 #include "uuid.h"
 
 typedef enum WorkerState {

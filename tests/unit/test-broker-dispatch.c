@@ -9,7 +9,7 @@
 
 #include "check.h"
 #include "completed.h"
-#include "page.h"
+#include "held.h"
 #include "peer.h"
 #include "worker.h"
 

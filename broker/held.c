@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "msg.h"
-#include "page.h"
+#include "held.h"
 #include "peer.h"
 
 PageTable *page_table_new(void)
