@@ -134,10 +134,10 @@ static int broker_tables(Broker *b)
 {
         b->peers = peer_table_new();
         b->worker_table = worker_table_new();
-        b->pages = page_table_new();
+        b->held = held_table_new();
         b->completed = completed_new(b->settings->completed_cache);
         b->noted = hashmap_new();
-        if (!b->peers || !b->worker_table || !b->pages || !b->completed || !b->noted)
+        if (!b->peers || !b->worker_table || !b->held || !b->completed || !b->noted)
                 return log_error_errno(-ENOMEM, "allocating the broker's tables: %m");
         return 0;
 }
@@ -215,7 +215,7 @@ Broker *broker_free(Broker *b)
                 return NULL;
         /* Pages first: their images are libzmq messages. */
         death_free_all(b);
-        b->pages = page_table_free(b->pages);
+        b->held = held_table_free(b->held);
         b->peers = peer_table_free(b->peers);
         b->worker_table = worker_table_free(b->worker_table);
         b->completed = completed_free(b->completed);
@@ -434,7 +434,7 @@ void broker_on_workers(Broker *b)
 
 static void broker_begin_drain(Broker *b)
 {
-        uint32_t n = page_inflight_total(b->pages);
+        uint32_t n = held_inflight_total(b->held);
 
         b->draining = true;
         b->drain_deadline_ms = clock_mono_ms() + b->settings->drain_timeout_ms;
@@ -447,7 +447,7 @@ static void broker_begin_drain(Broker *b)
 static void broker_quit_now(Broker *b)
 {
         log_notice("quitting at once: %u page(s) in flight stay with their senders",
-                   page_inflight_total(b->pages));
+                   held_inflight_total(b->held));
         (void) sd_notify(0, "STOPPING=1");
         b->quit = b->abort = true;
 }
@@ -500,7 +500,7 @@ static void broker_say_bye(Broker *b)
 
 static void broker_check_drained(Broker *b, uint64_t now)
 {
-        uint32_t n = page_inflight_total(b->pages);
+        uint32_t n = held_inflight_total(b->held);
 
         if (n > 0 && now < b->drain_deadline_ms)
                 return;
@@ -550,7 +550,7 @@ static void broker_check_workers(Broker *b, uint64_t now)
 
         while (worker_iterate(b->worker_table, &state, &w)) {
                 if (w->state != WORKER_DEAD && now - w->binding.last_seen_ms > dead_after) {
-                        PageRec *rec = worker_set_dead(b->worker_table, w, now);
+                        HeldPage *rec = worker_set_dead(b->worker_table, w, now);
 
                         log_warning("worker %s silent for %llu ms: dead%s", w->binding.id,
                                     (unsigned long long) (now - w->binding.last_seen_ms),
@@ -573,8 +573,8 @@ static void broker_notify_status(Broker *b)
         char buf[sizeof(b->last_status)];
 
         snprintf(buf, sizeof(buf), "%s%u+%u queued, %u in flight, %u/%u workers idle, %u+%u clients",
-                 b->draining ? "draining: " : "", page_queued_pages(b->pages, BROKER_INTERACTIVE),
-                 page_queued_pages(b->pages, BROKER_BULK), page_inflight_total(b->pages),
+                 b->draining ? "draining: " : "", held_queued_pages(b->held, BROKER_INTERACTIVE),
+                 held_queued_pages(b->held, BROKER_BULK), held_inflight_total(b->held),
                  b->worker_table->idle, b->worker_table->live, b->peers->live[BROKER_INTERACTIVE],
                  b->peers->live[BROKER_BULK]);
         if (strcmp(buf, b->last_status) == 0)

@@ -102,7 +102,7 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a)
                 b->counters.acks_out++;
 }
 
-void frontend_page_done(Broker *b, PageRec *rec, Sohoa__ResultStatus status, const char *reason)
+void frontend_page_done(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason)
 {
         Peer *origin = rec->origin;
         Uuid batch;
@@ -122,14 +122,14 @@ void frontend_page_done(Broker *b, PageRec *rec, Sohoa__ResultStatus status, con
         frontend_ack(b, origin->binding.id, &a);
         for (size_t i = 0; i < rec->n_senders; i++)
                 frontend_ack(b, rec->senders[i].id, rec->senders[i].same ? &a : &other);
-        page_free(b->pages, rec);
+        held_free(b->held, rec);
         if (origin->state == PEER_GONE)
                 (void) peer_reap(b->peers, origin);
 }
 
 /* The same page UUID from a peer other than the one whose copy the broker
  * holds (two importers of one file): it hears the outcome too (§7.1). */
-static void frontend_other_sender(Broker *b, PageRec *held, const Peer *p, const Sohoa__Page *pg)
+static void frontend_other_sender(Broker *b, HeldPage *held, const Peer *p, const Sohoa__Page *pg)
 {
         CompletedContent mine, theirs;
         char id[UUID_STRING_MAX];
@@ -140,10 +140,10 @@ static void frontend_other_sender(Broker *b, PageRec *held, const Peer *p, const
                 return;
         completed_content(held->page, &mine);
         completed_content(pg, &theirs);
-        r = page_add_sender(held, p->binding.id, completed_content_equal(&mine, &theirs));
+        r = held_add_sender(held, p->binding.id, completed_content_equal(&mine, &theirs));
         if (r == -ENOSPC)
                 log_debug("page %s: %d senders already, %s's copy waits for its resend timer",
-                          uuid_format(&held->uuid, id), PAGE_SENDERS_MAX + 1, p->binding.id);
+                          uuid_format(&held->uuid, id), HELD_SENDERS_MAX + 1, p->binding.id);
         else if (r == -ENOMEM)
                 log_warning("page %s: out of memory noting %s as its sender too, ignoring",
                             uuid_format(&held->uuid, id), p->binding.id);
@@ -156,7 +156,7 @@ static const char *frontend_over_credit(Broker *b, const Peer *p, size_t len)
 {
         if (p->held_pages > 0 && p->held_bytes + len > broker_credit(b, p->klass))
                 return "over the peer's credit";
-        if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes))
+        if (held_over_pool(b->held, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes))
                 return "broker pool full";
         return NULL;
 }
@@ -198,7 +198,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         CompletedContent content;
         const char *busy;
         Worker *holder;
-        PageRec *rec;
+        HeldPage *rec;
         Uuid u;
         int r;
 
@@ -218,7 +218,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                                 "close record's page uuid is not the UUIDv5 of its batch");
                 return;
         }
-        rec = page_get(b->pages, &u);
+        rec = held_get(b->held, &u);
         if (rec) {
                 frontend_other_sender(b, rec, p, pg);
                 return;
@@ -246,7 +246,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                                               .reason = busy });
                 return;
         }
-        r = page_new(b->pages, pg, &m->image, p, p->binding.id, p->klass, &rec);
+        r = held_new(b->held, pg, &m->image, p, p->binding.id, p->klass, &rec);
         if (r == -EMSGSIZE) {
                 /* It would stall in the queue, never fitting in a JOB:
                  * REJECTED is final, so the sender sets it aside. */
@@ -262,7 +262,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         holder = worker_claimant(b->worker_table, &u);
         if (holder) {
                 worker_set_busy(b->worker_table, holder, rec, clock_mono_ms());
-                page_set_worker(b->pages, rec, holder);
+                held_set_worker(b->held, rec, holder);
                 return;
         }
         peer_push_back(b->peers, rec);

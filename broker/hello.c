@@ -23,7 +23,7 @@ static void hello_end_session(Broker *b, bool workers, const Msg *m)
 {
         if (workers) {
                 Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
-                PageRec *rec;
+                HeldPage *rec;
 
                 if (!w)
                         return;

@@ -224,7 +224,7 @@ static void ring_add(PeerTable *t, Peer *p, bool front)
         p->in_ring = true;
 }
 
-void peer_push_back(PeerTable *t, PageRec *rec)
+void peer_push_back(PeerTable *t, HeldPage *rec)
 {
         Peer *p = rec->origin;
 
@@ -241,7 +241,7 @@ void peer_push_back(PeerTable *t, PageRec *rec)
                 ring_add(t, p, false);
 }
 
-void peer_push_front(PeerTable *t, PageRec *rec)
+void peer_push_front(PeerTable *t, HeldPage *rec)
 {
         Peer *p = rec->origin;
 
@@ -257,7 +257,7 @@ void peer_push_front(PeerTable *t, PageRec *rec)
         ring_add(t, p, true);
 }
 
-void peer_unqueue(PeerTable *t, PageRec *rec)
+void peer_unqueue(PeerTable *t, HeldPage *rec)
 {
         Peer *p = rec->origin;
 
@@ -276,10 +276,10 @@ void peer_unqueue(PeerTable *t, PageRec *rec)
                 ring_remove(t, p);
 }
 
-PageRec *peer_pop_next(PeerTable *t, BrokerClass k)
+HeldPage *peer_pop_next(PeerTable *t, BrokerClass k)
 {
         Peer *p = t->ring_head[k];
-        PageRec *rec;
+        HeldPage *rec;
 
         if (!p)
                 return NULL;

@@ -33,10 +33,10 @@ static void status_classes(Broker *b, StatusBuild *s)
                 sohoa__class_status__init(c);
                 c->page_class = k == BROKER_BULK ? SOHOA__PAGE_CLASS__CLASS_BULK
                                                  : SOHOA__PAGE_CLASS__CLASS_INTERACTIVE;
-                c->queued_pages = page_queued_pages(b->pages, k);
-                c->queued_bytes = page_queued_bytes(b->pages, k);
-                c->inflight_pages = b->pages->inflight_pages[k];
-                c->held_bytes = b->pages->held_bytes[k];
+                c->queued_pages = held_queued_pages(b->held, k);
+                c->queued_bytes = held_queued_bytes(b->held, k);
+                c->inflight_pages = b->held->inflight_pages[k];
+                c->held_bytes = b->held->held_bytes[k];
                 c->pool_bytes = b->pool_bytes[k];
                 s->class_ptrs[k] = c;
         }

@@ -197,15 +197,15 @@ void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms)
         }
 }
 
-static PageRec *worker_take_page(Worker *w)
+static HeldPage *worker_take_page(Worker *w)
 {
-        PageRec *rec = w->page;
+        HeldPage *rec = w->page;
 
         w->page = NULL;
         return rec;
 }
 
-PageRec *worker_set_idle(WorkerTable *t, Worker *w)
+HeldPage *worker_set_idle(WorkerTable *t, Worker *w)
 {
         if (w->state != WORKER_IDLE)
                 worker_set_state(t, w, WORKER_IDLE);
@@ -224,7 +224,7 @@ Worker *worker_take_idle(WorkerTable *t)
         return w;
 }
 
-void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms)
+void worker_set_busy(WorkerTable *t, Worker *w, HeldPage *rec, uint64_t now_ms)
 {
         assert(!w->page);
         /* Busy since its JOB, or since the HELLO that said it had one. */
@@ -257,7 +257,7 @@ Worker *worker_claimant(const WorkerTable *t, const Uuid *u)
         return NULL;
 }
 
-PageRec *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms)
+HeldPage *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
         if (w->state != WORKER_DEAD) {
                 w->was_busy = w->state == WORKER_BUSY;
@@ -270,9 +270,9 @@ PageRec *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms)
         return worker_take_page(w);
 }
 
-PageRec *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms)
+HeldPage *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
-        PageRec *rec = worker_set_dead(t, w, now_ms);
+        HeldPage *rec = worker_set_dead(t, w, now_ms);
 
         worker_destroy(t, w);
         return rec;

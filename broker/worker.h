@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "binding.h"
+#include "held.h"
 #include "macro.h"
 #include "msg.h"
-#include "held.h"
 #include "uuid.h"
 
 typedef enum WorkerState {
@@ -33,7 +33,7 @@ struct Worker {
         uint64_t prev_seen_ms;         /* the frame before the last */
         uint64_t last_seq;             /* the table's frame count at its last frame */
         bool was_busy;                 /* dead while busy: may still send a RESULT */
-        PageRec *page;                 /* in hand; not owned */
+        HeldPage *page;                /* in hand; not owned */
         Uuid page_uuid;                /* of the last JOB, or the page it said it holds */
         bool claimed;                  /* busy with page_uuid, named in its HELLO, no record yet */
         uint64_t busy_since_ms;
@@ -62,7 +62,7 @@ typedef struct WorkerTable {
 
 /* NULL on allocation failure. */
 WorkerTable *worker_table_new(void);
-/* Frees every worker (pages are the PageTable's). NULL ok; returns NULL. */
+/* Frees every worker (pages are the HeldTable's). NULL ok; returns NULL. */
 WorkerTable *worker_table_free(WorkerTable *t);
 
 /* A HELLO: create the worker or rebind a known id to this routing id (a
@@ -92,11 +92,11 @@ bool worker_ended_across(const WorkerTable *t, const char *except_id, uint64_t f
 
 /* Idle now (READY, RESULT): last in the LRU list. Returns the page it held,
  * if any (the caller decides what becomes of it). */
-PageRec *worker_set_idle(WorkerTable *t, Worker *w);
+HeldPage *worker_set_idle(WorkerTable *t, Worker *w);
 /* The idle worker idle the longest, taken out of the list; NULL if none. */
 Worker *worker_take_idle(WorkerTable *t);
 /* It got a JOB for rec, or rec is the page it said it holds. */
-void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms);
+void worker_set_busy(WorkerTable *t, Worker *w, HeldPage *rec, uint64_t now_ms);
 /* Its HELLO says it holds page u, which the broker has no record of (it
  * started since): busy with it, so that the record, when its sender
  * resends it, goes to this worker and no other (worker_claimant()). */
@@ -106,10 +106,10 @@ void worker_claim(WorkerTable *t, Worker *w, const Uuid *u, uint64_t now_ms);
 Worker *worker_claimant(const WorkerTable *t, const Uuid *u);
 /* Silent past liveness, or unreachable (its session ends now): returns the
  * page it held, if any. */
-PageRec *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms);
+HeldPage *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms);
 /* BYE or forgotten after a long silence: returns the page it held, if any,
  * and frees the worker. */
-PageRec *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms);
+HeldPage *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms);
 
 /* A JOB to w failed with send_error (msg_send()'s): is that the worker's
  * doing? Only a full pipe (-EAGAIN) or a vanished connection
