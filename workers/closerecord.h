@@ -18,5 +18,5 @@
  * audit entry and is answered STORED_FAILED, so that its sender does not
  * send it forever. 0 with *ret the answer, or the store's negative errno
  * once store_retry_give_up() has dealt with it ("resend"). */
-MUST_CHECK int closerecord_store(Store *s, StoreRetry *sr, const WorkJob *wj, RecordClose *rc, const char *what,
-                                 WorkOutcome *ret);
+MUST_CHECK int closerecord_store(Store *s, StoreRetry *sr, const WorkJob *wj, RecordClose *rc,
+                                 const char *what, WorkOutcome *ret);

@@ -25,8 +25,8 @@
 struct StoreRetry {
         Store *store; /* borrowed */
         StoreRetryConfig cfg;
-        uint64_t pace_us;                         /* the next pause; 0: the database stores */
-        char logged[STORE_SQLSTATES_LOGGED][6];   /* SQLSTATEs already logged in full */
+        uint64_t pace_us;                       /* the next pause; 0: the database stores */
+        char logged[STORE_SQLSTATES_LOGGED][6]; /* SQLSTATEs already logged in full */
         size_t n_logged;
 };
 

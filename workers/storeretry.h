@@ -19,8 +19,8 @@
  * until deadline_us (monotonic clock; 0: no deadline) or *cancel (may be
  * NULL). Silent. Returns store_put()'s result, -ETIMEDOUT at the deadline
  * or -ECANCELED: then nothing was stored by this call. */
-MUST_CHECK int store_put_backoff(Store *s, const StorePage *p, uint64_t deadline_us, const atomic_bool *cancel,
-                                 StorePut *ret);
+MUST_CHECK int store_put_backoff(Store *s, const StorePage *p, uint64_t deadline_us,
+                                 const atomic_bool *cancel, StorePut *ret);
 
 typedef struct StoreRetryConfig {
         uint64_t window_ms;         /* how long a call is retried (worker.store_retry_deadline) */
@@ -45,12 +45,12 @@ StoreRetry *store_retry_free(StoreRetry *sr);
  * is away for as long as a store would be, but leaving the page the time
  * its OCR may take. what names the page in the log ("page UUID"). Errors
  * as store_put_backoff()'s: hand them to store_retry_give_up(). */
-MUST_CHECK int store_retry_lookup(StoreRetry *sr, const StoreRetryLimit *lim, const char *what, const Uuid *u,
-                                  StoreLookup *ret);
+MUST_CHECK int store_retry_lookup(StoreRetry *sr, const StoreRetryLimit *lim, const char *what,
+                                  const Uuid *u, StoreLookup *ret);
 /* store_put(), retried while PostgreSQL is away until the retry window,
  * the page's deadline or its cancellation, whichever comes first. */
-MUST_CHECK int store_retry_put(StoreRetry *sr, const StoreRetryLimit *lim, const char *what, const StorePage *p,
-                               StorePut *ret);
+MUST_CHECK int store_retry_put(StoreRetry *sr, const StoreRetryLimit *lim, const char *what,
+                               const StorePage *p, StorePut *ret);
 /* store_close_batch(), retried as store_retry_put() retries store_put(). */
 MUST_CHECK int store_retry_close(StoreRetry *sr, const StoreRetryLimit *lim, const char *what,
                                  const StoreBatchClose *c, StorePut *ret);
