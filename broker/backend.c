@@ -21,14 +21,14 @@
 static void backend_claim(Broker *b, Worker *w, const Sohoa__Hello *h, uint64_t now)
 {
         char id[UUID_STRING_MAX];
-        PageRec *rec;
+        HeldPage *rec;
         Uuid u;
 
         if (w->page || uuid_from_bytes(h->page_uuid.data, h->page_uuid.len, &u) < 0)
                 return;
         worker_claim(b->worker_table, w, &u, now);
-        rec = page_get(b->pages, &u);
-        log_info("worker %s holds page %s%s", w->id, uuid_format(&u, id),
+        rec = held_get(b->held, &u);
+        log_info("worker %s holds page %s%s", w->binding.id, uuid_format(&u, id),
                  rec && !rec->worker ? ", which is here: it stays with this worker" : "");
         if (!rec || rec->worker)
                 return;
@@ -38,7 +38,7 @@ static void backend_claim(Broker *b, Worker *w, const Sohoa__Hello *h, uint64_t 
         else
                 peer_unqueue(b->peers, rec);
         worker_set_busy(b->worker_table, w, rec, now);
-        page_set_worker(b->pages, rec, w);
+        held_set_worker(b->held, rec, w);
 }
 
 static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
@@ -58,11 +58,12 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
          * (and the page in hand with it), and the first would take it back. */
         holder = worker_in_use(b->worker_table, h->peer_id, m->routing_id, m->routing_id_len, now,
                                s->liveness * s->heartbeat_ms);
-        if (holder && hello_id_taken(b, true, m, holder->rid, holder->rid_len, s->max_frame_bytes))
+        if (holder &&
+            hello_id_taken(b, true, m, holder->binding.rid, holder->binding.rid_len, s->max_frame_bytes))
                 return;
         /* The same connection under a new name: the old name has left. */
-        if (w && strcmp(w->id, h->peer_id) != 0) {
-                PageRec *rec = worker_forget(b->worker_table, w, now);
+        if (w && strcmp(w->binding.id, h->peer_id) != 0) {
+                HeldPage *rec = worker_forget(b->worker_table, w, now);
 
                 if (rec)
                         dispatch_requeue(b, rec, false);
@@ -73,10 +74,11 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
                 return;
         }
         backend_claim(b, w, h, now);
-        log_info("worker %s connected (%s)%s", w->id, h->software ? h->software : "",
+        log_info("worker %s connected (%s)%s", w->binding.id, h->software ? h->software : "",
                  w->state == WORKER_BUSY ? ", still busy with its page" : "");
         /* A worker holds one page at a time. */
-        broker_send_welcome(b, true, w->rid, w->rid_len, b->settings->max_frame_bytes, w->id);
+        broker_send_welcome(b, true, w->binding.rid, w->binding.rid_len, b->settings->max_frame_bytes,
+                            w->binding.id);
 }
 
 /* READY from a worker we believe holds a page: it lost it (restarted, or
@@ -84,14 +86,14 @@ static void backend_on_hello(Broker *b, Worker *w, Msg *m, uint64_t now)
  * the page was the last of its session before, when it is a new process. */
 static void backend_on_ready(Broker *b, Worker *w)
 {
-        PageRec *rec = worker_set_idle(b->worker_table, w);
+        HeldPage *rec = worker_set_idle(b->worker_table, w);
         char id[UUID_STRING_MAX];
 
         if (!rec)
                 return;
         log_notice("worker %s is ready again without answering for page %s: sending it to "
                    "another",
-                   w->id, uuid_format(&rec->uuid, id));
+                   w->binding.id, uuid_format(&rec->uuid, id));
         death_begin(b, rec, w,
                     w->session_start_ms > w->busy_since_ms ? w->prev_session_last_ms : w->prev_seen_ms);
 }
@@ -103,13 +105,13 @@ static bool backend_stored(Sohoa__ResultStatus s)
 
 /* A RESULT for a page the broker holds: ack its origin, remember it, let
  * the record go wherever it was (with this worker, another, or queued). */
-static void backend_result_held(Broker *b, PageRec *rec, const Sohoa__Result *res)
+static void backend_result_held(Broker *b, HeldPage *rec, const Sohoa__Result *res)
 {
         char id[UUID_STRING_MAX];
 
         if (rec->worker) {
                 rec->worker->page = NULL;
-                page_set_worker(b->pages, rec, NULL);
+                held_set_worker(b->held, rec, NULL);
         } else if (rec->parked) {
                 log_info("page %s answered while the death of the worker that held it was judged",
                          uuid_format(&rec->uuid, id));
@@ -159,7 +161,7 @@ static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result 
 /* A stored outcome must be for the bytes the broker holds: the station
  * deletes its copy on STORED, so a worker answering for other content
  * (a bug, a mix-up between jobs) must not reach it. */
-static bool backend_result_matches(const PageRec *rec, const Sohoa__Result *res)
+static bool backend_result_matches(const HeldPage *rec, const Sohoa__Result *res)
 {
         if (!backend_stored(res->status))
                 return true;
@@ -173,15 +175,15 @@ static bool backend_result_matches(const PageRec *rec, const Sohoa__Result *res)
 static void backend_on_result(Broker *b, Worker *w, Msg *m)
 {
         const Sohoa__Result *res = MSG_RESULT_BODY(m);
-        const char *who = w ? w->id : "a worker without a session";
-        PageRec *held = NULL, *rec;
+        const char *who = w ? w->binding.id : "a worker without a session";
+        HeldPage *held = NULL, *rec;
         Uuid u;
 
         if (uuid_from_bytes(res->page_uuid.data, res->page_uuid.len, &u) < 0) {
                 broker_drop(b, true, m, who, "page uuid is not 16 bytes");
                 return;
         }
-        rec = page_get(b->pages, &u);
+        rec = held_get(b->held, &u);
         /* Done, and idle again: no READY follows a RESULT. */
         if (w)
                 held = worker_set_idle(b->worker_table, w);
@@ -208,7 +210,7 @@ static void backend_on_result(Broker *b, Worker *w, Msg *m)
 void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
 {
         Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
-        PageRec *rec;
+        HeldPage *rec;
 
         if (w)
                 worker_seen(b->worker_table, w, now_ms);
@@ -238,14 +240,14 @@ void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
         case MSG_HEARTBEAT:
                 break;
         case MSG_BYE:
-                log_info("worker %s said BYE", w->id);
+                log_info("worker %s said BYE", w->binding.id);
                 /* Leaving is not dying: no attempt is counted. */
                 rec = worker_forget(b->worker_table, w, now_ms);
                 if (rec)
                         dispatch_requeue(b, rec, false);
                 break;
         default:
-                broker_drop(b, true, m, w->id, "not a command for the broker's worker endpoint");
+                broker_drop(b, true, m, w->binding.id, "not a command for the broker's worker endpoint");
                 break;
         }
 }

@@ -134,10 +134,10 @@ static int broker_tables(Broker *b)
 {
         b->peers = peer_table_new();
         b->worker_table = worker_table_new();
-        b->pages = page_table_new();
+        b->held = held_table_new();
         b->completed = completed_new(b->settings->completed_cache);
         b->noted = hashmap_new();
-        if (!b->peers || !b->worker_table || !b->pages || !b->completed || !b->noted)
+        if (!b->peers || !b->worker_table || !b->held || !b->completed || !b->noted)
                 return log_error_errno(-ENOMEM, "allocating the broker's tables: %m");
         return 0;
 }
@@ -216,7 +216,7 @@ Broker *broker_free(Broker *b)
                 return NULL;
         /* Pages first: their images are libzmq messages. */
         death_free_all(b);
-        b->pages = page_table_free(b->pages);
+        b->held = held_table_free(b->held);
         b->peers = peer_table_free(b->peers);
         b->worker_table = worker_table_free(b->worker_table);
         b->completed = completed_free(b->completed);
@@ -372,13 +372,13 @@ static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, ui
                 Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
                 if (w) {
                         worker_seen(b->worker_table, w, now);
-                        who = w->id;
+                        who = w->binding.id;
                 }
         } else {
                 Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
                 if (p) {
                         peer_seen(b->peers, p, now);
-                        who = p->id;
+                        who = p->binding.id;
                 }
         }
         broker_drop(b, workers, m, who, broker_decode_error_string(error));
@@ -435,7 +435,7 @@ void broker_on_workers(Broker *b)
 
 static void broker_begin_drain(Broker *b)
 {
-        uint32_t n = page_inflight_total(b->pages);
+        uint32_t n = held_inflight_total(b->held);
 
         b->draining = true;
         b->drain_deadline_ms = clock_mono_ms() + b->settings->drain_timeout_ms;
@@ -448,7 +448,7 @@ static void broker_begin_drain(Broker *b)
 static void broker_quit_now(Broker *b)
 {
         log_notice("quitting at once: %u page(s) in flight stay with their senders",
-                   page_inflight_total(b->pages));
+                   held_inflight_total(b->held));
         (void) sd_notify(0, "STOPPING=1");
         b->quit = b->abort = true;
 }
@@ -489,17 +489,19 @@ static void broker_say_bye(Broker *b)
         Peer *p;
 
         while (peer_iterate(b->peers, &state, &p))
-                if (p->rid_len > 0 && p->state == PEER_LIVE)
-                        broker_send_bye(b, b->stations, p->rid, p->rid_len, "broker shutting down");
+                if (p->binding.rid_len > 0 && p->state == PEER_LIVE)
+                        broker_send_bye(b, b->stations, p->binding.rid, p->binding.rid_len,
+                                        "broker shutting down");
         state = 0;
         while (worker_iterate(b->worker_table, &state, &w))
-                if (w->rid_len > 0 && w->state != WORKER_DEAD)
-                        broker_send_bye(b, b->workers, w->rid, w->rid_len, "broker shutting down");
+                if (w->binding.rid_len > 0 && w->state != WORKER_DEAD)
+                        broker_send_bye(b, b->workers, w->binding.rid, w->binding.rid_len,
+                                        "broker shutting down");
 }
 
 static void broker_check_drained(Broker *b, uint64_t now)
 {
-        uint32_t n = page_inflight_total(b->pages);
+        uint32_t n = held_inflight_total(b->held);
 
         if (n > 0 && now < b->drain_deadline_ms)
                 return;
@@ -521,13 +523,14 @@ static void broker_check_peers(Broker *b, uint64_t now)
         Peer *p;
 
         while (peer_iterate(b->peers, &state, &p)) {
-                if (p->state == PEER_LIVE && now - p->last_seen_ms > dead_after) {
+                if (p->state == PEER_LIVE && now - p->binding.last_seen_ms > dead_after) {
                         peer_set_silent(b->peers, p);
-                        log_info("%s silent for %llu ms: counted dead, its %u queued page(s) stay", p->id,
-                                 (unsigned long long) (now - p->last_seen_ms), p->queued_pages);
+                        log_info("%s silent for %llu ms: counted dead, its %u queued page(s) stay",
+                                 p->binding.id, (unsigned long long) (now - p->binding.last_seen_ms),
+                                 p->queued_pages);
                 }
                 if (p->state != PEER_LIVE &&
-                    (p->state == PEER_GONE || now - p->last_seen_ms > BROKER_FORGET_MS))
+                    (p->state == PEER_GONE || now - p->binding.last_seen_ms > BROKER_FORGET_MS))
                         (void) peer_reap(b->peers, p);
         }
         /* After the liveness pass, so the credit reflects who is left. */
@@ -536,7 +539,8 @@ static void broker_check_peers(Broker *b, uint64_t now)
         state = 0;
         while (peer_iterate(b->peers, &state, &p))
                 if (p->state == PEER_LIVE)
-                        broker_send_heartbeat(b, b->stations, p->rid, p->rid_len, credit[p->klass]);
+                        broker_send_heartbeat(b, b->stations, p->binding.rid, p->binding.rid_len,
+                                              credit[p->klass]);
 }
 
 static void broker_check_workers(Broker *b, uint64_t now)
@@ -546,20 +550,20 @@ static void broker_check_workers(Broker *b, uint64_t now)
         Worker *w;
 
         while (worker_iterate(b->worker_table, &state, &w)) {
-                if (w->state != WORKER_DEAD && now - w->last_seen_ms > dead_after) {
-                        PageRec *rec = worker_set_dead(b->worker_table, w, now);
+                if (w->state != WORKER_DEAD && now - w->binding.last_seen_ms > dead_after) {
+                        HeldPage *rec = worker_set_dead(b->worker_table, w, now);
 
-                        log_warning("worker %s silent for %llu ms: dead%s", w->id,
-                                    (unsigned long long) (now - w->last_seen_ms),
+                        log_warning("worker %s silent for %llu ms: dead%s", w->binding.id,
+                                    (unsigned long long) (now - w->binding.last_seen_ms),
                                     rec ? ", sending its page to another" : "");
                         if (rec)
-                                death_begin(b, rec, w, w->last_seen_ms);
+                                death_begin(b, rec, w, w->binding.last_seen_ms);
                 }
-                if (w->state == WORKER_DEAD && now - w->last_seen_ms > BROKER_FORGET_MS)
+                if (w->state == WORKER_DEAD && now - w->binding.last_seen_ms > BROKER_FORGET_MS)
                         (void) worker_forget(b->worker_table, w, now);
                 else if (w->state != WORKER_DEAD)
                         /* A nonzero credit tells a worker it is known here. */
-                        broker_send_heartbeat(b, b->workers, w->rid, w->rid_len,
+                        broker_send_heartbeat(b, b->workers, w->binding.rid, w->binding.rid_len,
                                               b->settings->max_frame_bytes);
         }
 }
@@ -570,8 +574,8 @@ static void broker_notify_status(Broker *b)
         char buf[sizeof(b->last_status)];
 
         snprintf(buf, sizeof(buf), "%s%u+%u queued, %u in flight, %u/%u workers idle, %u+%u clients",
-                 b->draining ? "draining: " : "", page_queued_pages(b->pages, BROKER_INTERACTIVE),
-                 page_queued_pages(b->pages, BROKER_BULK), page_inflight_total(b->pages),
+                 b->draining ? "draining: " : "", held_queued_pages(b->held, BROKER_INTERACTIVE),
+                 held_queued_pages(b->held, BROKER_BULK), held_inflight_total(b->held),
                  b->worker_table->idle, b->worker_table->live, b->peers->live[BROKER_INTERACTIVE],
                  b->peers->live[BROKER_BULK]);
         if (strcmp(buf, b->last_status) == 0)

@@ -1,6 +1,6 @@
 /* The map of sohoa-broker. One Broker holds the two ROUTER sockets (the
  * station endpoint: stations, importers, admin queries; the worker
- * endpoint), the boot epoch, the tables of peers, workers, pages and
+ * endpoint), the boot epoch, the tables of peers, workers, held pages and
  * completed pages, and the counters. The main loop calls broker_on_*; the
  * message handlers live in frontend.c (clients) and backend.c (workers),
  * the refusals of a HELLO in hello.c, choosing the next page in
@@ -14,9 +14,9 @@
 #include "completed.h"
 #include "curvekey.h"
 #include "hashmap.h"
+#include "held.h"
 #include "macro.h"
 #include "msg.h"
-#include "page.h"
 #include "peer.h"
 #include "settings.h"
 #include "worker.h"
@@ -64,7 +64,7 @@ typedef struct Broker {
 
         PeerTable *peers;
         WorkerTable *worker_table;
-        PageTable *pages;
+        HeldTable *held; /* the pages the broker holds, queued or in flight */
         CompletedCache *completed;
         PendingDeath *deaths; /* worker deaths being judged (death.c) */
         Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */

@@ -18,7 +18,7 @@ typedef struct DeathWitness {
 } DeathWitness;
 
 struct PendingDeath {
-        PageRec *rec;
+        HeldPage *rec;
         char worker_id[MSG_PEER_ID_MAX + 1];
         uint64_t declared_seq;
         DeathWitness *witnesses;
@@ -27,7 +27,7 @@ struct PendingDeath {
 };
 
 /* The page goes back first in its queue; alone, the death counts. */
-static void death_settle(Broker *b, PageRec *rec, const char *worker_id, bool alone)
+static void death_settle(Broker *b, HeldPage *rec, const char *worker_id, bool alone)
 {
         char id[UUID_STRING_MAX];
 
@@ -54,9 +54,9 @@ static DeathWitness *death_witnesses(Broker *b, const Worker *dying, size_t *ret
         if (!v)
                 return NULL;
         while (worker_iterate(b->worker_table, &state, &w) && n < b->worker_table->live) {
-                if (w == dying || w->state == WORKER_DEAD || strcmp(w->id, dying->id) == 0)
+                if (w == dying || w->state == WORKER_DEAD || strcmp(w->binding.id, dying->binding.id) == 0)
                         continue;
-                snprintf(v[n].id, sizeof(v[n].id), "%s", w->id);
+                snprintf(v[n].id, sizeof(v[n].id), "%s", w->binding.id);
                 v[n].session_start_ms = w->session_start_ms;
                 n++;
         }
@@ -66,7 +66,7 @@ static DeathWitness *death_witnesses(Broker *b, const Worker *dying, size_t *ret
         return v;
 }
 
-void death_begin(Broker *b, PageRec *rec, const Worker *w, uint64_t last_frame_ms)
+void death_begin(Broker *b, HeldPage *rec, const Worker *w, uint64_t last_frame_ms)
 {
         /* It died between its last sign of life holding the page (its last
          * frame, or the JOB, on which a worker may die before it says
@@ -75,8 +75,8 @@ void death_begin(Broker *b, PageRec *rec, const Worker *w, uint64_t last_frame_m
         PendingDeath *d;
 
         /* Another session going meanwhile has ended already. */
-        if (worker_ended_across(b->worker_table, w->id, alive_ms, now)) {
-                death_settle(b, rec, w->id, false);
+        if (worker_ended_across(b->worker_table, w->binding.id, alive_ms, now)) {
+                death_settle(b, rec, w->binding.id, false);
                 return;
         }
         d = calloc(1, sizeof(*d));
@@ -85,15 +85,15 @@ void death_begin(Broker *b, PageRec *rec, const Worker *w, uint64_t last_frame_m
         if (!d || !d->witnesses) {
                 /* No other worker: it died alone. */
                 free(d);
-                death_settle(b, rec, w->id, true);
+                death_settle(b, rec, w->binding.id, true);
                 return;
         }
         d->rec = rec;
-        snprintf(d->worker_id, sizeof(d->worker_id), "%s", w->id);
+        snprintf(d->worker_id, sizeof(d->worker_id), "%s", w->binding.id);
         d->declared_seq = b->worker_table->seq;
         /* No longer in flight with anyone: a RESULT for it (the worker
          * counted dead was only slow) finds it parked. */
-        page_set_worker(b->pages, rec, NULL);
+        held_set_worker(b->held, rec, NULL);
         rec->parked = true;
         d->next = b->deaths;
         b->deaths = d;
@@ -134,7 +134,7 @@ void death_decide(Broker *b)
                 PendingDeath *d = *link;
                 int v = death_verdict(b, d);
                 char worker_id[sizeof(d->worker_id)];
-                PageRec *rec = d->rec;
+                HeldPage *rec = d->rec;
 
                 if (v == -EAGAIN) {
                         link = &d->next;
@@ -146,7 +146,7 @@ void death_decide(Broker *b)
         }
 }
 
-void death_cancel(Broker *b, PageRec *rec)
+void death_cancel(Broker *b, HeldPage *rec)
 {
         for (PendingDeath **link = &b->deaths; *link; link = &(*link)->next)
                 if ((*link)->rec == rec) {

@@ -14,12 +14,12 @@
  * that session at last_frame_ms; it was alive with the page until the
  * later of that and when it got the page. The page goes back to its queue
  * now or once the witnesses have spoken (death_decide()). */
-void death_begin(Broker *b, PageRec *rec, const Worker *w, uint64_t last_frame_ms);
+void death_begin(Broker *b, HeldPage *rec, const Worker *w, uint64_t last_frame_ms);
 /* Decide the deaths that can be decided; after frames from workers and on
  * the timer. */
 void death_decide(Broker *b);
 /* rec is parked and was answered, or a worker says it holds it: forget
  * its death (the caller takes the page from here). */
-void death_cancel(Broker *b, PageRec *rec);
+void death_cancel(Broker *b, HeldPage *rec);
 /* Forget every death still judged (at exit, before the pages go). */
 void death_free_all(Broker *b);

@@ -15,4 +15,4 @@ void dispatch_run(Broker *b);
 
 /* A page comes back from its worker: first in its peer's queue. died: the
  * worker died holding it, which counts an attempt and may quarantine it. */
-void dispatch_requeue(Broker *b, PageRec *rec, bool died);
+void dispatch_requeue(Broker *b, HeldPage *rec, bool died);

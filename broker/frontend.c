@@ -32,7 +32,7 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
         }
         p = peer_in_use(b->peers, h->peer_id, m->routing_id, m->routing_id_len, now,
                         s->liveness * s->heartbeat_ms);
-        if (p && hello_id_taken(b, false, m, p->rid, p->rid_len, broker_credit(b, p->klass)))
+        if (p && hello_id_taken(b, false, m, p->binding.rid, p->binding.rid_len, broker_credit(b, p->klass)))
                 return;
         r = peer_hello(b->peers, h->peer_id, h->role, m->routing_id, m->routing_id_len, now, &p);
         if (r == -EINVAL) {
@@ -47,9 +47,10 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
                 log_error_errno(r, "HELLO from %s: %m", h->peer_id);
                 return;
         }
-        log_info("%s %s connected (%s, %u page(s) held for it)", msg_role_to_string(p->role), p->id,
+        log_info("%s %s connected (%s, %u page(s) held for it)", msg_role_to_string(p->role), p->binding.id,
                  h->software ? h->software : "", p->held_pages);
-        broker_send_welcome(b, false, p->rid, p->rid_len, broker_credit(b, p->klass), p->id);
+        broker_send_welcome(b, false, p->binding.rid, p->binding.rid_len, broker_credit(b, p->klass),
+                            p->binding.id);
 }
 
 /* Byte length of s cut to at most max bytes without splitting a UTF-8
@@ -74,7 +75,7 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a)
         const char *reason = a->reason ? a->reason : "";
         size_t n;
 
-        if (!p || p->rid_len == 0) {
+        if (!p || p->binding.rid_len == 0) {
                 b->counters.acks_unroutable++;
                 return;
         }
@@ -95,13 +96,13 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a)
                 ack.sha256.data = (uint8_t *) a->sha256;
                 ack.sha256.len = 32;
         }
-        if (broker_send(b, b->stations, p->rid, p->rid_len, MSG_ACK, &ack.base, NULL) < 0)
+        if (broker_send(b, b->stations, p->binding.rid, p->binding.rid_len, MSG_ACK, &ack.base, NULL) < 0)
                 b->counters.acks_unroutable++;
         else
                 b->counters.acks_out++;
 }
 
-void frontend_page_done(Broker *b, PageRec *rec, Sohoa__ResultStatus status, const char *reason)
+void frontend_page_done(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason)
 {
         Peer *origin = rec->origin;
         Uuid batch;
@@ -118,17 +119,17 @@ void frontend_page_done(Broker *b, PageRec *rec, Sohoa__ResultStatus status, con
         /* Checked when the page came in. */
         if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
                 batch = (Uuid) {};
-        frontend_ack(b, origin->id, &a);
+        frontend_ack(b, origin->binding.id, &a);
         for (size_t i = 0; i < rec->n_senders; i++)
                 frontend_ack(b, rec->senders[i].id, rec->senders[i].same ? &a : &other);
-        page_free(b->pages, rec);
+        held_free(b->held, rec);
         if (origin->state == PEER_GONE)
                 (void) peer_reap(b->peers, origin);
 }
 
 /* The same page UUID from a peer other than the one whose copy the broker
  * holds (two importers of one file): it hears the outcome too (§7.1). */
-static void frontend_other_sender(Broker *b, PageRec *held, const Peer *p, const Sohoa__Page *pg)
+static void frontend_other_sender(Broker *b, HeldPage *held, const Peer *p, const Sohoa__Page *pg)
 {
         CompletedContent mine, theirs;
         char id[UUID_STRING_MAX];
@@ -139,13 +140,13 @@ static void frontend_other_sender(Broker *b, PageRec *held, const Peer *p, const
                 return;
         completed_content(held->page, &mine);
         completed_content(pg, &theirs);
-        r = page_add_sender(held, p->id, completed_content_equal(&mine, &theirs));
+        r = held_add_sender(held, p->binding.id, completed_content_equal(&mine, &theirs));
         if (r == -ENOSPC)
                 log_debug("page %s: %d senders already, %s's copy waits for its resend timer",
-                          uuid_format(&held->uuid, id), PAGE_SENDERS_MAX + 1, p->id);
+                          uuid_format(&held->uuid, id), HELD_SENDERS_MAX + 1, p->binding.id);
         else if (r == -ENOMEM)
                 log_warning("page %s: out of memory noting %s as its sender too, ignoring",
-                            uuid_format(&held->uuid, id), p->id);
+                            uuid_format(&held->uuid, id), p->binding.id);
 }
 
 /* Why a PAGE of len bytes from p is not taken now (§6), or NULL. One page
@@ -155,7 +156,7 @@ static const char *frontend_over_credit(Broker *b, const Peer *p, size_t len)
 {
         if (p->held_pages > 0 && p->held_bytes + len > broker_credit(b, p->klass))
                 return "over the peer's credit";
-        if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes))
+        if (held_over_pool(b->held, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes))
                 return "broker pool full";
         return NULL;
 }
@@ -169,8 +170,8 @@ static void frontend_reject(Broker *b, Peer *p, const Msg *m, const Uuid *u, con
         Uuid batch;
         bool has_batch = uuid_from_bytes(pg->batch_uuid.data, pg->batch_uuid.len, &batch) == 0;
 
-        broker_drop(b, false, m, p->id, why);
-        frontend_ack(b, p->id,
+        broker_drop(b, false, m, p->binding.id, why);
+        frontend_ack(b, p->binding.id,
                      &(FrontendAck) { .page_uuid = u,
                                       .status = SOHOA__RESULT_STATUS__RESULT_REJECTED,
                                       .reason = reason,
@@ -197,7 +198,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         CompletedContent content;
         const char *busy;
         Worker *holder;
-        PageRec *rec;
+        HeldPage *rec;
         Uuid u;
         int r;
 
@@ -206,7 +207,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         if (!m->has_image || msg_page_check(pg, len) < 0 ||
             uuid_from_bytes(pg->page_uuid.data, pg->page_uuid.len, &u) < 0) {
-                broker_drop(b, false, m, p->id, "page header does not match its image");
+                broker_drop(b, false, m, p->binding.id, "page header does not match its image");
                 return;
         }
         b->counters.pages_in++;
@@ -217,7 +218,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                                 "close record's page uuid is not the UUIDv5 of its batch");
                 return;
         }
-        rec = page_get(b->pages, &u);
+        rec = held_get(b->held, &u);
         if (rec) {
                 frontend_other_sender(b, rec, p, pg);
                 return;
@@ -226,7 +227,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         completed_content(pg, &content);
         if (done && completed_content_equal(&done->content, &content)) {
                 b->counters.acks_from_cache++;
-                frontend_ack(b, p->id,
+                frontend_ack(b, p->binding.id,
                              &(FrontendAck) { .page_uuid = &u,
                                               .status = done->status,
                                               .batch = &done->batch_uuid,
@@ -239,13 +240,13 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                  * resends within its (by now smaller) window instead of
                  * waiting for its resend timer. */
                 b->counters.dropped_over_credit++;
-                frontend_ack(b, p->id,
+                frontend_ack(b, p->binding.id,
                              &(FrontendAck) { .page_uuid = &u,
                                               .status = SOHOA__RESULT_STATUS__RESULT_BUSY,
                                               .reason = busy });
                 return;
         }
-        r = page_new(b->pages, pg, &m->image, p, p->id, p->klass, &rec);
+        r = held_new(b->held, pg, &m->image, p, p->binding.id, p->klass, &rec);
         if (r == -EMSGSIZE) {
                 /* It would stall in the queue, never fitting in a JOB:
                  * REJECTED is final, so the sender sets it aside. */
@@ -254,14 +255,14 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         }
         if (r < 0) {
-                log_error_errno(r, "holding a page from %s: %m", p->id);
+                log_error_errno(r, "holding a page from %s: %m", p->binding.id);
                 return;
         }
         /* A worker already has it (its HELLO said so, §5.4): no second one. */
         holder = worker_claimant(b->worker_table, &u);
         if (holder) {
                 worker_set_busy(b->worker_table, holder, rec, clock_mono_ms());
-                page_set_worker(b->pages, rec, holder);
+                held_set_worker(b->held, rec, holder);
                 return;
         }
         peer_push_back(b->peers, rec);
@@ -301,13 +302,13 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 break;
         }
         case MSG_BYE:
-                log_info("%s %s said BYE (%u page(s) held for it)", msg_role_to_string(p->role), p->id,
-                         p->held_pages);
+                log_info("%s %s said BYE (%u page(s) held for it)", msg_role_to_string(p->role),
+                         p->binding.id, p->held_pages);
                 peer_bye(b->peers, p);
                 (void) peer_reap(b->peers, p);
                 break;
         default:
-                broker_drop(b, false, m, p->id, "not a command for the broker's station endpoint");
+                broker_drop(b, false, m, p->binding.id, "not a command for the broker's station endpoint");
                 break;
         }
 }

@@ -27,4 +27,4 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a);
  * step 5): those whose copy had its content get it (with the page's sha256
  * when stored), the others RESEND; then the record is freed (it must be
  * neither queued, in flight nor parked). */
-void frontend_page_done(Broker *b, PageRec *rec, Sohoa__ResultStatus status, const char *reason);
+void frontend_page_done(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason);

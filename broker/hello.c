@@ -23,11 +23,11 @@ static void hello_end_session(Broker *b, bool workers, const Msg *m)
 {
         if (workers) {
                 Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
-                PageRec *rec;
+                HeldPage *rec;
 
                 if (!w)
                         return;
-                log_info("worker %s: its connection's HELLO was refused, its session ends", w->id);
+                log_info("worker %s: its connection's HELLO was refused, its session ends", w->binding.id);
                 rec = worker_forget(b->worker_table, w, clock_mono_ms());
                 if (rec)
                         dispatch_requeue(b, rec, false);
@@ -36,7 +36,7 @@ static void hello_end_session(Broker *b, bool workers, const Msg *m)
 
                 if (!p)
                         return;
-                log_info("%s: its connection's HELLO was refused, its session ends", p->id);
+                log_info("%s: its connection's HELLO was refused, its session ends", p->binding.id);
                 peer_bye(b->peers, p);
                 (void) peer_reap(b->peers, p);
         }

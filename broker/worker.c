@@ -1,4 +1,4 @@
-/* Workers: the id and routing-id maps, the LRU list of idle workers, and
+/* Workers: their bindings (binding.c), the LRU list of idle workers, and
  * the state changes that take a page back from a worker (dead, gone), which
  * the caller then queues again. */
 #include <assert.h>
@@ -14,16 +14,15 @@ WorkerTable *worker_table_new(void)
 
         if (!t)
                 return NULL;
-        t->by_id = hashmap_new();
-        t->by_rid = hashmap_new();
-        if (!t->by_id || !t->by_rid)
-                return worker_table_free(t);
+        t->bindings = binding_table_new();
+        if (!t->bindings)
+                return mfree(t);
         return t;
 }
 
-static void worker_destroy(Worker *w)
+static void worker_destroy(WorkerTable *t, Worker *w)
 {
-        free(w->id);
+        binding_remove(t->bindings, &w->binding);
         free(w);
 }
 
@@ -34,12 +33,9 @@ WorkerTable *worker_table_free(WorkerTable *t)
 
         if (!t)
                 return NULL;
-        while (t->by_id && worker_iterate(t, &state, &w)) {
-                hashmap_remove(t->by_id, w->id, strlen(w->id));
-                worker_destroy(w);
-        }
-        hashmap_free(t->by_id);
-        hashmap_free(t->by_rid);
+        while (t->bindings && worker_iterate(t, &state, &w))
+                worker_destroy(t, w);
+        binding_table_free(t->bindings);
         return mfree(t);
 }
 
@@ -84,7 +80,7 @@ static void worker_end_session(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
         WorkerEnd *e = &t->ends[t->ends_next];
 
-        snprintf(e->id, sizeof(e->id), "%s", w->id);
+        snprintf(e->id, sizeof(e->id), "%s", w->binding.id);
         e->started_ms = w->session_start_ms;
         e->ended_ms = now_ms;
         t->ends_next = (t->ends_next + 1) % WORKER_ENDS_MAX;
@@ -102,13 +98,6 @@ bool worker_ended_across(const WorkerTable *t, const char *except_id, uint64_t f
         return false;
 }
 
-static void worker_unroute(WorkerTable *t, Worker *w)
-{
-        if (w->rid_len > 0 && hashmap_get(t->by_rid, w->rid, w->rid_len) == w)
-                hashmap_remove(t->by_rid, w->rid, w->rid_len);
-        w->rid_len = 0;
-}
-
 static int worker_create(WorkerTable *t, const char *id, Worker **ret)
 {
         Worker *w = calloc(1, sizeof(*w));
@@ -116,17 +105,12 @@ static int worker_create(WorkerTable *t, const char *id, Worker **ret)
 
         if (!w)
                 return -ENOMEM;
-        w->id = strdup(id);
-        if (!w->id) {
-                worker_destroy(w);
-                return -ENOMEM;
-        }
-        w->state = WORKER_DEAD; /* made live by the caller, which counts it */
-        r = hashmap_put(t->by_id, w->id, strlen(w->id), w, NULL);
+        r = binding_add(t->bindings, &w->binding, id, w);
         if (r < 0) {
-                worker_destroy(w);
+                free(w);
                 return r;
         }
+        w->state = WORKER_DEAD; /* made live by the caller, which counts it */
         *ret = w;
         return 0;
 }
@@ -140,9 +124,9 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
         assert(t && id && rid && rid_len > 0 && rid_len <= MSG_ROUTING_ID_MAX && ret);
 
         other = worker_by_rid(t, rid, rid_len);
-        if (other && strcmp(other->id, id) != 0)
+        if (other && strcmp(other->binding.id, id) != 0)
                 return -EADDRINUSE;
-        w = hashmap_get(t->by_id, id, strlen(id));
+        w = worker_by_id(t, id);
         if (!w) {
                 r = worker_create(t, id, &w);
                 if (r < 0)
@@ -151,20 +135,17 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
         if (other != w) {
                 /* Another connection: a new session (a restarted process,
                  * or libzmq's reconnection); a dead worker's ended already. */
-                if (w->state != WORKER_DEAD && w->rid_len > 0)
+                if (w->state != WORKER_DEAD && w->binding.rid_len > 0)
                         worker_end_session(t, w, now_ms);
-                if (w->rid_len > 0 || w->state == WORKER_DEAD)
-                        w->prev_session_last_ms = w->last_seen_ms;
+                if (w->binding.rid_len > 0 || w->state == WORKER_DEAD)
+                        w->prev_session_last_ms = w->binding.last_seen_ms;
                 w->session_start_ms = now_ms;
-                worker_unroute(t, w);
-                r = hashmap_put(t->by_rid, rid, rid_len, w, NULL);
+                r = binding_route(t->bindings, &w->binding, rid, rid_len);
                 if (r < 0)
                         return r;
-                memcpy(w->rid, rid, rid_len);
-                w->rid_len = rid_len;
         }
-        w->prev_seen_ms = w->last_seen_ms;
-        w->last_seen_ms = now_ms;
+        w->prev_seen_ms = w->binding.last_seen_ms;
+        w->binding.last_seen_ms = now_ms;
         w->last_seq = ++t->seq;
         if (w->state == WORKER_DEAD)
                 worker_set_state(t, w, w->was_busy ? WORKER_BUSY : WORKER_CONNECTED);
@@ -177,33 +158,28 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
 Worker *worker_in_use(const WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len,
                       uint64_t now_ms, uint64_t live_ms)
 {
-        Worker *w = hashmap_get(t->by_id, id, strlen(id));
+        Worker *w = worker_by_id(t, id);
 
-        if (!w)
+        if (!w || !binding_held(&w->binding, w->state != WORKER_DEAD, rid, rid_len, now_ms, live_ms))
                 return NULL;
-        return binding_held(&(Binding) { w->rid, w->rid_len, w->state != WORKER_DEAD, w->last_seen_ms }, rid,
-                            rid_len, now_ms, live_ms)
-                       ? w
-                       : NULL;
+        return w;
 }
 
 Worker *worker_by_id(const WorkerTable *t, const char *id)
 {
-        return hashmap_get(t->by_id, id, strlen(id));
+        return binding_by_id(t->bindings, id);
 }
 
 Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len)
 {
-        if (rid_len == 0)
-                return NULL;
-        return hashmap_get(t->by_rid, rid, rid_len);
+        return binding_by_rid(t->bindings, rid, rid_len);
 }
 
 bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret)
 {
         void *v;
 
-        if (!hashmap_iterate(t->by_id, state, NULL, NULL, &v))
+        if (!binding_iterate(t->bindings, state, &v))
                 return false;
         *ret = v;
         return true;
@@ -211,8 +187,8 @@ bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret)
 
 void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
-        w->prev_seen_ms = w->last_seen_ms;
-        w->last_seen_ms = now_ms;
+        w->prev_seen_ms = w->binding.last_seen_ms;
+        w->binding.last_seen_ms = now_ms;
         w->last_seq = ++t->seq;
         if (w->state == WORKER_DEAD) {
                 w->prev_session_last_ms = w->prev_seen_ms;
@@ -221,15 +197,15 @@ void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms)
         }
 }
 
-static PageRec *worker_take_page(Worker *w)
+static HeldPage *worker_take_page(Worker *w)
 {
-        PageRec *rec = w->page;
+        HeldPage *rec = w->page;
 
         w->page = NULL;
         return rec;
 }
 
-PageRec *worker_set_idle(WorkerTable *t, Worker *w)
+HeldPage *worker_set_idle(WorkerTable *t, Worker *w)
 {
         if (w->state != WORKER_IDLE)
                 worker_set_state(t, w, WORKER_IDLE);
@@ -248,7 +224,7 @@ Worker *worker_take_idle(WorkerTable *t)
         return w;
 }
 
-void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms)
+void worker_set_busy(WorkerTable *t, Worker *w, HeldPage *rec, uint64_t now_ms)
 {
         assert(!w->page);
         /* Busy since its JOB, or since the HELLO that said it had one. */
@@ -281,7 +257,7 @@ Worker *worker_claimant(const WorkerTable *t, const Uuid *u)
         return NULL;
 }
 
-PageRec *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms)
+HeldPage *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
         if (w->state != WORKER_DEAD) {
                 w->was_busy = w->state == WORKER_BUSY;
@@ -294,13 +270,11 @@ PageRec *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms)
         return worker_take_page(w);
 }
 
-PageRec *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms)
+HeldPage *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
-        PageRec *rec = worker_set_dead(t, w, now_ms);
+        HeldPage *rec = worker_set_dead(t, w, now_ms);
 
-        worker_unroute(t, w);
-        hashmap_remove(t->by_id, w->id, strlen(w->id));
-        worker_destroy(w);
+        worker_destroy(t, w);
         return rec;
 }
 

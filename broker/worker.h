@@ -9,10 +9,9 @@
 #include <stdint.h>
 
 #include "binding.h"
-#include "hashmap.h"
+#include "held.h"
 #include "macro.h"
 #include "msg.h"
-#include "page.h"
 #include "uuid.h"
 
 typedef enum WorkerState {
@@ -25,9 +24,7 @@ typedef enum WorkerState {
 } WorkerState;
 
 struct Worker {
-        char *id; /* HELLO peer_id, owned */
-        uint8_t rid[MSG_ROUTING_ID_MAX];
-        size_t rid_len;
+        Binding binding; /* its id, its routing id, when it was last heard */
         WorkerState state;
         /* Its session (§7.4): began at a HELLO binding it or a frame
          * reviving it; ends when it is counted dead, rebound or forgotten. */
@@ -36,11 +33,10 @@ struct Worker {
         uint64_t prev_seen_ms;         /* the frame before the last */
         uint64_t last_seq;             /* the table's frame count at its last frame */
         bool was_busy;                 /* dead while busy: may still send a RESULT */
-        PageRec *page;                 /* in hand; not owned */
+        HeldPage *page;                /* in hand; not owned */
         Uuid page_uuid;                /* of the last JOB, or the page it said it holds */
         bool claimed;                  /* busy with page_uuid, named in its HELLO, no record yet */
         uint64_t busy_since_ms;
-        uint64_t last_seen_ms;
         Worker *lru_prev, *lru_next;
 };
 
@@ -55,8 +51,7 @@ typedef struct WorkerEnd {
 #define WORKER_ENDS_MAX 256
 
 typedef struct WorkerTable {
-        Hashmap *by_id; /* id -> Worker, owns the workers */
-        Hashmap *by_rid;
+        BindingTable *bindings;      /* id, routing id -> Worker; the table owns the workers */
         Worker *lru_head, *lru_tail; /* idle workers, idle longest first */
         unsigned live;               /* not dead */
         unsigned idle;
@@ -67,7 +62,7 @@ typedef struct WorkerTable {
 
 /* NULL on allocation failure. */
 WorkerTable *worker_table_new(void);
-/* Frees every worker (pages are the PageTable's). NULL ok; returns NULL. */
+/* Frees every worker (pages are the HeldTable's). NULL ok; returns NULL. */
 WorkerTable *worker_table_free(WorkerTable *t);
 
 /* A HELLO: create the worker or rebind a known id to this routing id (a
@@ -97,11 +92,11 @@ bool worker_ended_across(const WorkerTable *t, const char *except_id, uint64_t f
 
 /* Idle now (READY, RESULT): last in the LRU list. Returns the page it held,
  * if any (the caller decides what becomes of it). */
-PageRec *worker_set_idle(WorkerTable *t, Worker *w);
+HeldPage *worker_set_idle(WorkerTable *t, Worker *w);
 /* The idle worker idle the longest, taken out of the list; NULL if none. */
 Worker *worker_take_idle(WorkerTable *t);
 /* It got a JOB for rec, or rec is the page it said it holds. */
-void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms);
+void worker_set_busy(WorkerTable *t, Worker *w, HeldPage *rec, uint64_t now_ms);
 /* Its HELLO says it holds page u, which the broker has no record of (it
  * started since): busy with it, so that the record, when its sender
  * resends it, goes to this worker and no other (worker_claimant()). */
@@ -111,10 +106,10 @@ void worker_claim(WorkerTable *t, Worker *w, const Uuid *u, uint64_t now_ms);
 Worker *worker_claimant(const WorkerTable *t, const Uuid *u);
 /* Silent past liveness, or unreachable (its session ends now): returns the
  * page it held, if any. */
-PageRec *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms);
+HeldPage *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms);
 /* BYE or forgotten after a long silence: returns the page it held, if any,
  * and frees the worker. */
-PageRec *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms);
+HeldPage *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms);
 
 /* A JOB to w failed with send_error (msg_send()'s): is that the worker's
  * doing? Only a full pipe (-EAGAIN) or a vanished connection

@@ -1,7 +1,7 @@
 """workers/store.c against a real PostgreSQL, through sohoa-storetool: a page
 is stored once, a repeat with the same hash is "already", one with another
 hash is rejected and changes nothing, a failed page keeps its original bytes,
-the batch verdict comes from the rows, and store_put_retry() survives
+the batch verdict comes from the rows, and store_put_backoff() survives
 PostgreSQL going away and coming back (reconnecting and preparing again).
 Counts of 2^31 - 1 make a verdict that says "count out of range" at once
 (sql/004), and a batch row locked by another session makes the store fail
@@ -130,7 +130,7 @@ def check_restart(pg, db, conn):
     # A window for its retries (100 ms doubling): a slow machine only widens
     # it; nothing in it can fail a correct build.
     time.sleep(1.5)
-    h.check(p.running, "store_put_retry still retrying while PostgreSQL is down")
+    h.check(p.running, "store_put_backoff still retrying while PostgreSQL is down")
     h.check_eq(len(p.out().splitlines()), 2, "lines before PostgreSQL is back")
     pg.start()
     p.expect_exit(0, timeout=30)

@@ -9,20 +9,20 @@
 
 #include "check.h"
 #include "completed.h"
-#include "page.h"
+#include "held.h"
 #include "peer.h"
 #include "worker.h"
 
 #define MB (1024 * 1024ULL)
 
 /* A page body with a uuid made from n and an image of len bytes. */
-static PageRec *add_page(PageTable *pt, Peer *p, unsigned n, size_t len)
+static HeldPage *add_page(HeldTable *pt, Peer *p, unsigned n, size_t len)
 {
         static uint8_t sha[32], batch[16];
         Sohoa__Page body = SOHOA__PAGE__INIT;
         uint8_t uuid[16] = { 0 };
         zmq_msg_t image;
-        PageRec *rec = NULL;
+        HeldPage *rec = NULL;
 
         uuid[0] = (uint8_t) n;
         uuid[1] = (uint8_t) (n >> 8);
@@ -33,7 +33,7 @@ static PageRec *add_page(PageTable *pt, Peer *p, unsigned n, size_t len)
         body.sequence = n;
         body.origin_id = (char *) "forged";
         CHECK_INT(zmq_msg_init_size(&image, len), 0);
-        CHECK_INT(page_new(pt, &body, &image, p, p->id, p->klass, &rec), 0);
+        CHECK_INT(held_new(pt, &body, &image, p, p->binding.id, p->klass, &rec), 0);
         CHECK_INT(zmq_msg_size(&image), 0);
         CHECK_INT(zmq_msg_close(&image), 0);
         return rec;
@@ -44,9 +44,9 @@ static const uint8_t RID_A[] = "ra", RID_B[] = "rb", RID_C[] = "rc", RID_D[] = "
 static void test_round_robin(void)
 {
         PeerTable *t = peer_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         Peer *a, *b, *imp;
-        PageRec *r[5];
+        HeldPage *r[5];
 
         CHECK(t && pt);
         CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
@@ -63,7 +63,7 @@ static void test_round_robin(void)
         CHECK_STR(r[4]->page->origin_id, "i");
         CHECK_INT(r[4]->page->page_class, SOHOA__PAGE_CLASS__CLASS_BULK);
         CHECK_INT(a->queued_pages, 3);
-        CHECK_INT(page_queued_pages(pt, BROKER_INTERACTIVE), 4);
+        CHECK_INT(held_queued_pages(pt, BROKER_INTERACTIVE), 4);
 
         /* a, b, a, a: each peer's turn, then the next peer's. */
         CHECK(peer_pop_next(t, BROKER_INTERACTIVE) == r[0]);
@@ -92,10 +92,10 @@ static void test_round_robin(void)
         CHECK(!peer_pop_next(t, BROKER_INTERACTIVE));
 
         for (unsigned i = 0; i < 5; i++)
-                page_free(pt, r[i]);
+                held_free(pt, r[i]);
         CHECK_INT(a->held_pages, 0);
         CHECK_U64(a->held_bytes, 0);
-        page_table_free(pt);
+        held_table_free(pt);
         peer_table_free(t);
 }
 
@@ -132,10 +132,10 @@ static void test_credit(void)
 static void test_pool(void)
 {
         PeerTable *t = peer_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         Sohoa__Page body = SOHOA__PAGE__INIT;
         uint8_t u[16] = { 1 }, sha[32] = { 0 };
-        PageRec *r1, *r2, *dup;
+        HeldPage *r1, *r2, *dup;
         zmq_msg_t image;
         Peer *a;
 
@@ -146,41 +146,41 @@ static void test_pool(void)
         CHECK_U64(pt->held_bytes[BROKER_INTERACTIVE], 4 * MB);
         CHECK_U64(pt->held_bytes[BROKER_BULK], 0);
         /* Pool 4M, frame 1M: up to 5M may be held. */
-        CHECK(!page_over_pool(pt, BROKER_INTERACTIVE, 1 * MB, 4 * MB, 1 * MB));
-        CHECK(page_over_pool(pt, BROKER_INTERACTIVE, 1 * MB + 1, 4 * MB, 1 * MB));
-        CHECK(!page_over_pool(pt, BROKER_BULK, 5 * MB, 4 * MB, 1 * MB));
+        CHECK(!held_over_pool(pt, BROKER_INTERACTIVE, 1 * MB, 4 * MB, 1 * MB));
+        CHECK(held_over_pool(pt, BROKER_INTERACTIVE, 1 * MB + 1, 4 * MB, 1 * MB));
+        CHECK(!held_over_pool(pt, BROKER_BULK, 5 * MB, 4 * MB, 1 * MB));
 
         /* The same page UUID is refused while held. */
         body.page_uuid = (ProtobufCBinaryData) { 16, u };
         body.batch_uuid = (ProtobufCBinaryData) { 16, u };
         body.sha256 = (ProtobufCBinaryData) { 32, sha };
         CHECK_INT(zmq_msg_init_size(&image, 10), 0);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &dup), -EEXIST);
+        CHECK_INT(held_new(pt, &body, &image, a, a->binding.id, a->klass, &dup), -EEXIST);
         CHECK_INT(zmq_msg_size(&image), 10);
         CHECK_INT(zmq_msg_close(&image), 0);
 
         /* In flight counts apart from queued, held covers both. */
-        page_set_worker(pt, r1, (Worker *) 1);
-        CHECK_INT(page_queued_pages(pt, BROKER_INTERACTIVE), 1);
-        CHECK_U64(page_queued_bytes(pt, BROKER_INTERACTIVE), 1 * MB);
-        CHECK_INT(page_inflight_total(pt), 1);
-        page_set_worker(pt, r1, NULL);
-        CHECK_INT(page_inflight_total(pt), 0);
-        page_free(pt, r1);
-        page_free(pt, r2);
+        held_set_worker(pt, r1, (Worker *) 1);
+        CHECK_INT(held_queued_pages(pt, BROKER_INTERACTIVE), 1);
+        CHECK_U64(held_queued_bytes(pt, BROKER_INTERACTIVE), 1 * MB);
+        CHECK_INT(held_inflight_total(pt), 1);
+        held_set_worker(pt, r1, NULL);
+        CHECK_INT(held_inflight_total(pt), 0);
+        held_free(pt, r1);
+        held_free(pt, r2);
         CHECK_U64(pt->held_bytes[BROKER_INTERACTIVE], 0);
-        CHECK(!page_get(pt, &(Uuid) { .b = { 1 } }));
-        page_table_free(pt);
+        CHECK(!held_get(pt, &(Uuid) { .b = { 1 } }));
+        held_table_free(pt);
         peer_table_free(t);
 }
 
 static void test_workers(void)
 {
         WorkerTable *t = worker_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         PeerTable *peers = peer_table_new();
         Worker *w1, *w2, *w;
-        PageRec *rec;
+        HeldPage *rec;
         Peer *a;
 
         CHECK(t && pt && peers);
@@ -227,8 +227,8 @@ static void test_workers(void)
         CHECK(!worker_forget(t, w2, 8));
         CHECK_INT(t->live, 1);
 
-        page_free(pt, rec);
-        page_table_free(pt);
+        held_free(pt, rec);
+        held_table_free(pt);
         worker_table_free(t);
         peer_table_free(peers);
 }
@@ -239,10 +239,10 @@ static void test_workers(void)
 static void test_claims(void)
 {
         WorkerTable *t = worker_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         PeerTable *peers = peer_table_new();
         Worker *w1, *w2;
-        PageRec *rec;
+        HeldPage *rec;
         Peer *a;
         Uuid u = { .b = { 1 } }, other = { .b = { 2 } };
 
@@ -276,8 +276,8 @@ static void test_claims(void)
         CHECK(!worker_set_idle(t, w1));
         CHECK(!worker_claimant(t, &u));
 
-        page_free(pt, rec);
-        page_table_free(pt);
+        held_free(pt, rec);
+        held_table_free(pt);
         worker_table_free(t);
         peer_table_free(peers);
 }
@@ -353,11 +353,11 @@ static Sohoa__Page big_body(char *name, size_t n, size_t *ret_page, size_t *ret_
 static void test_job_size(void)
 {
         PeerTable *t = peer_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         static char name[MSG_BODY_MAX + 1];
         size_t page_len, job_len, n = MSG_BODY_MAX - 200;
         Sohoa__Page body;
-        PageRec *rec = NULL;
+        HeldPage *rec = NULL;
         zmq_msg_t image;
         Peer *a;
 
@@ -373,19 +373,19 @@ static void test_job_size(void)
         /* The sender's origin_id is replaced: a forged long one changes nothing. */
         body.origin_id = (char *) "";
         CHECK_INT(zmq_msg_init_size(&image, 0), 0);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &rec), -EMSGSIZE);
+        CHECK_INT(held_new(pt, &body, &image, a, a->binding.id, a->klass, &rec), -EMSGSIZE);
         CHECK(!rec);
         CHECK_INT(pt->held_pages[BROKER_INTERACTIVE], 0);
         CHECK_INT(a->held_pages, 0);
 
         body = big_body(name, n, &page_len, &job_len);
         CHECK_U64(job_len, MSG_BODY_MAX);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &rec), 0);
+        CHECK_INT(held_new(pt, &body, &image, a, a->binding.id, a->klass, &rec), 0);
         CHECK(rec);
         CHECK_INT(a->held_pages, 1);
-        page_free(pt, rec);
+        held_free(pt, rec);
         CHECK_INT(zmq_msg_close(&image), 0);
-        page_table_free(pt);
+        held_table_free(pt);
         peer_table_free(t);
 }
 

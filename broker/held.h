@@ -27,14 +27,14 @@ typedef struct Worker Worker;
 
 /* Other peers that sent the same page UUID while it was held (two
  * importers of one file): each hears the outcome. Bounded. */
-#define PAGE_SENDERS_MAX 8
+#define HELD_SENDERS_MAX 8
 
-typedef struct PageSender {
+typedef struct HeldSender {
         char *id;  /* HELLO id, owned: the peer may be gone by then */
         bool same; /* its copy had the held one's content */
-} PageSender;
+} HeldSender;
 
-typedef struct PageRec {
+typedef struct HeldPage {
         Uuid uuid;
         Sohoa__Page *page; /* owned copy of the body */
         zmq_msg_t image;   /* owned reference to the received frame */
@@ -45,23 +45,23 @@ typedef struct PageRec {
         uint32_t attempts; /* workers that died alone holding it (§7.4) */
         bool quarantined;
         bool parked; /* neither queued nor in flight: its worker's death is being judged */
-        PageSender senders[PAGE_SENDERS_MAX];
+        HeldSender senders[HELD_SENDERS_MAX];
         size_t n_senders;
-        struct PageRec *prev, *next; /* the origin's FIFO while queued */
-} PageRec;
+        struct HeldPage *prev, *next; /* the origin's FIFO while queued */
+} HeldPage;
 
-typedef struct PageTable {
+typedef struct HeldTable {
         Hashmap *by_uuid;
         uint32_t held_pages[_BROKER_CLASS_MAX];
         uint64_t held_bytes[_BROKER_CLASS_MAX];
         uint32_t inflight_pages[_BROKER_CLASS_MAX];
         uint64_t inflight_bytes[_BROKER_CLASS_MAX];
-} PageTable;
+} HeldTable;
 
 /* NULL on allocation failure. */
-PageTable *page_table_new(void);
+HeldTable *held_table_new(void);
 /* Frees every record still held, then the table. NULL ok; returns NULL. */
-PageTable *page_table_free(PageTable *t);
+HeldTable *held_table_free(HeldTable *t);
 
 /* Hold a new page. body is copied (origin_id is replaced by origin_id, the
  * sender's HELLO id, and page_class by k); *image is taken over and left
@@ -69,27 +69,27 @@ PageTable *page_table_free(PageTable *t);
  * UUID is held already), -EBADMSG (body uuid not 16 bytes), -EMSGSIZE (the
  * JOB that would carry the body to a worker, origin_id and all, would be
  * over MSG_BODY_MAX: *image is left to the caller) or -ENOMEM. The
- * record is owned by the table (page_free()). */
-MUST_CHECK int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin,
-                        const char *origin_id, BrokerClass k, PageRec **ret);
+ * record is owned by the table (held_free()). */
+MUST_CHECK int held_new(HeldTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin,
+                        const char *origin_id, BrokerClass k, HeldPage **ret);
 /* Another peer (id) sent this page UUID too; same: with the held copy's
  * content. 0, -EEXIST (it is the origin or noted already), -ENOSPC
- * (PAGE_SENDERS_MAX noted), -ENOMEM. */
-MUST_CHECK int page_add_sender(PageRec *rec, const char *id, bool same);
+ * (HELD_SENDERS_MAX noted), -ENOMEM. */
+MUST_CHECK int held_add_sender(HeldPage *rec, const char *id, bool same);
 /* Forget a record that is neither queued nor in flight; NULL ok. */
-void page_free(PageTable *t, PageRec *rec);
+void held_free(HeldTable *t, HeldPage *rec);
 
-PageRec *page_get(const PageTable *t, const Uuid *u);
+HeldPage *held_get(const HeldTable *t, const Uuid *u);
 
 /* Mark in flight with w, or queued again (w NULL): keeps the counts. */
-void page_set_worker(PageTable *t, PageRec *rec, Worker *w);
+void held_set_worker(HeldTable *t, HeldPage *rec, Worker *w);
 
-uint32_t page_queued_pages(const PageTable *t, BrokerClass k);
-uint64_t page_queued_bytes(const PageTable *t, BrokerClass k);
-uint32_t page_inflight_total(const PageTable *t);
+uint32_t held_queued_pages(const HeldTable *t, BrokerClass k);
+uint64_t held_queued_bytes(const HeldTable *t, BrokerClass k);
+uint32_t held_inflight_total(const HeldTable *t);
 
 /* Would holding bytes more of class k go over pool + max_frame? */
-bool page_over_pool(const PageTable *t, BrokerClass k, uint64_t bytes, uint64_t pool, uint64_t max_frame);
+bool held_over_pool(const HeldTable *t, BrokerClass k, uint64_t bytes, uint64_t pool, uint64_t max_frame);
 
 /* "interactive", "bulk". */
-const char *page_class_to_string(BrokerClass k);
+const char *held_class_to_string(BrokerClass k);

@@ -1,4 +1,4 @@
-/* Page records: a hash map from page UUID to record, and the per-class and
+/* Held pages: a hash map from page UUID to record, and the per-class and
  * per-peer counts of what is held. A record's image is the zmq_msg_t that
  * libzmq received: dispatching hands a reference-counted copy to the worker,
  * so a dead worker's page can be sent again without keeping a byte copy. */
@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "held.h"
 #include "msg.h"
-#include "page.h"
 #include "peer.h"
 
-PageTable *page_table_new(void)
+HeldTable *held_table_new(void)
 {
-        PageTable *t = calloc(1, sizeof(*t));
+        HeldTable *t = calloc(1, sizeof(*t));
 
         if (!t)
                 return NULL;
@@ -22,7 +22,7 @@ PageTable *page_table_new(void)
         return t;
 }
 
-static void page_destroy(PageRec *rec)
+static void held_destroy(HeldPage *rec)
 {
         for (size_t i = 0; i < rec->n_senders; i++)
                 free(rec->senders[i].id);
@@ -32,7 +32,7 @@ static void page_destroy(PageRec *rec)
         free(rec);
 }
 
-PageTable *page_table_free(PageTable *t)
+HeldTable *held_table_free(HeldTable *t)
 {
         const void *key;
         size_t klen, state = 0;
@@ -43,7 +43,7 @@ PageTable *page_table_free(PageTable *t)
         /* At exit: peers and workers go too, so no links are undone here. */
         while (hashmap_iterate(t->by_uuid, &state, &key, &klen, &v)) {
                 hashmap_remove(t->by_uuid, key, klen);
-                page_destroy(v);
+                held_destroy(v);
         }
         hashmap_free(t->by_uuid);
         return mfree(t);
@@ -52,7 +52,7 @@ PageTable *page_table_free(PageTable *t)
 /* A private copy of the body with the broker's own idea of origin and class:
  * packing and unpacking keeps fields this version does not know, so a newer
  * station's additions reach the worker. */
-static Sohoa__Page *page_copy_body(const Sohoa__Page *src, const char *origin_id, BrokerClass k)
+static Sohoa__Page *held_copy_body(const Sohoa__Page *src, const char *origin_id, BrokerClass k)
 {
         Sohoa__Page tmp = *src;
         Sohoa__Page *copy;
@@ -74,7 +74,7 @@ static Sohoa__Page *page_copy_body(const Sohoa__Page *src, const char *origin_id
 
 /* The JOB that will carry the copy, at its largest: the epoch, attempts
  * and store_only that dispatch sets later can only make it this long. */
-static size_t page_job_size_max(const Sohoa__Page *copy)
+static size_t held_job_size_max(const Sohoa__Page *copy)
 {
         Sohoa__Job job = SOHOA__JOB__INIT;
 
@@ -85,10 +85,10 @@ static size_t page_job_size_max(const Sohoa__Page *copy)
         return sohoa__job__get_packed_size(&job);
 }
 
-int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin, const char *origin_id,
-             BrokerClass k, PageRec **ret)
+int held_new(HeldTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *origin, const char *origin_id,
+             BrokerClass k, HeldPage **ret)
 {
-        PageRec *rec;
+        HeldPage *rec;
         Uuid u;
         int r;
 
@@ -104,20 +104,20 @@ int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *orig
         if (!rec)
                 return -ENOMEM;
         zmq_msg_init(&rec->image);
-        rec->page = page_copy_body(body, origin_id, k);
+        rec->page = held_copy_body(body, origin_id, k);
         if (!rec->page) {
-                page_destroy(rec);
+                held_destroy(rec);
                 return -ENOMEM;
         }
         /* A PAGE body just under the limit grows past it in a JOB: held,
          * it could never reach a worker. */
-        if (page_job_size_max(rec->page) > MSG_BODY_MAX) {
-                page_destroy(rec);
+        if (held_job_size_max(rec->page) > MSG_BODY_MAX) {
+                held_destroy(rec);
                 return -EMSGSIZE;
         }
         r = hashmap_put(t->by_uuid, u.b, sizeof(u.b), rec, NULL);
         if (r < 0) {
-                page_destroy(rec);
+                held_destroy(rec);
                 return r;
         }
         zmq_msg_move(&rec->image, image);
@@ -134,7 +134,7 @@ int page_new(PageTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *orig
         return 0;
 }
 
-int page_add_sender(PageRec *rec, const char *id, bool same)
+int held_add_sender(HeldPage *rec, const char *id, bool same)
 {
         char *copy;
 
@@ -143,16 +143,16 @@ int page_add_sender(PageRec *rec, const char *id, bool same)
         for (size_t i = 0; i < rec->n_senders; i++)
                 if (strcmp(rec->senders[i].id, id) == 0)
                         return -EEXIST;
-        if (rec->n_senders >= PAGE_SENDERS_MAX)
+        if (rec->n_senders >= HELD_SENDERS_MAX)
                 return -ENOSPC;
         copy = strdup(id);
         if (!copy)
                 return -ENOMEM;
-        rec->senders[rec->n_senders++] = (PageSender) { .id = copy, .same = same };
+        rec->senders[rec->n_senders++] = (HeldSender) { .id = copy, .same = same };
         return 0;
 }
 
-void page_free(PageTable *t, PageRec *rec)
+void held_free(HeldTable *t, HeldPage *rec)
 {
         if (!rec)
                 return;
@@ -163,15 +163,15 @@ void page_free(PageTable *t, PageRec *rec)
         t->held_bytes[rec->klass] -= rec->bytes;
         rec->origin->held_pages--;
         rec->origin->held_bytes -= rec->bytes;
-        page_destroy(rec);
+        held_destroy(rec);
 }
 
-PageRec *page_get(const PageTable *t, const Uuid *u)
+HeldPage *held_get(const HeldTable *t, const Uuid *u)
 {
         return hashmap_get(t->by_uuid, u->b, sizeof(u->b));
 }
 
-void page_set_worker(PageTable *t, PageRec *rec, Worker *w)
+void held_set_worker(HeldTable *t, HeldPage *rec, Worker *w)
 {
         BrokerClass k = rec->klass;
 
@@ -185,17 +185,17 @@ void page_set_worker(PageTable *t, PageRec *rec, Worker *w)
         rec->worker = w;
 }
 
-uint32_t page_queued_pages(const PageTable *t, BrokerClass k)
+uint32_t held_queued_pages(const HeldTable *t, BrokerClass k)
 {
         return t->held_pages[k] - t->inflight_pages[k];
 }
 
-uint64_t page_queued_bytes(const PageTable *t, BrokerClass k)
+uint64_t held_queued_bytes(const HeldTable *t, BrokerClass k)
 {
         return t->held_bytes[k] - t->inflight_bytes[k];
 }
 
-uint32_t page_inflight_total(const PageTable *t)
+uint32_t held_inflight_total(const HeldTable *t)
 {
         uint32_t n = 0;
 
@@ -204,12 +204,12 @@ uint32_t page_inflight_total(const PageTable *t)
         return n;
 }
 
-bool page_over_pool(const PageTable *t, BrokerClass k, uint64_t bytes, uint64_t pool, uint64_t max_frame)
+bool held_over_pool(const HeldTable *t, BrokerClass k, uint64_t bytes, uint64_t pool, uint64_t max_frame)
 {
         return t->held_bytes[k] + bytes > pool + max_frame;
 }
 
-const char *page_class_to_string(BrokerClass k)
+const char *held_class_to_string(BrokerClass k)
 {
         static const char *const names[_BROKER_CLASS_MAX] = {
                 [BROKER_INTERACTIVE] = "interactive",
