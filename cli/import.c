@@ -1,8 +1,13 @@
-/* sohoactl import: existing scans (TIFF, multi-page TIFF, PNG, JPEG, scanned
- * PDF) into the pipeline as a bulk page source, through lib/outbox (the one
- * sender) with role IMPORTER. This file is the command line: options, the
- * spool (found, created; lib/spool locks it), the outbox's configuration and
- * the final report; importer.c walks the inputs and spools the pages. */
+/* sohoactl import: the command line of the importer (import/, existing
+ * scans in as bulk pages, a page source on a par with daemon/). What is
+ * decided once per run is here: options and their environment defaults,
+ * the spool's place (found, created; session/spool locks it), the peer id,
+ * the CURVE keys, the outbox's configuration, the report file and the exit
+ * status. The component does the work and speaks while it works:
+ * import/importer.c walks the inputs, spools the pages through
+ * session/outbox (role IMPORTER), waits for them to be stored, and writes
+ * the progress line and its warnings to stderr as the walk and the
+ * outbox's thread meet them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
