@@ -48,7 +48,9 @@ static int import_mkdirs(const char *path)
 }
 
 /* --spool, else $SOHOA_SPOOL, else a per-user state directory: the same
- * spool whatever the current directory, so that a rerun resumes. */
+ * spool whatever the current directory, so that a rerun resumes. With no
+ * home to put it in, -ENOENT rather than a spool in the current directory,
+ * which a rerun from elsewhere would not find. */
 static int import_spool_dir(const char *given, char *buf, size_t len)
 {
         const char *e = getenv("SOHOA_SPOOL"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
@@ -63,7 +65,7 @@ static int import_spool_dir(const char *given, char *buf, size_t len)
         else if (home && *home == '/')
                 n = snprintf(buf, len, "%s/.local/state/sohoa/import", home);
         else
-                n = snprintf(buf, len, "./var/spool/import-%u", (unsigned) getuid());
+                return -ENOENT;
         return n < 0 || (size_t) n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -250,6 +252,11 @@ static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spo
         int r;
 
         r = import_spool_dir(im->args.spool, spool, spool_len);
+        if (r == -ENOENT) {
+                fprintf(stderr, "sohoactl import: no spool given and no home for one ($XDG_STATE_HOME and $HOME "
+                        "unset): give --spool DIR or $SOHOA_SPOOL\n");
+                return r;
+        }
         if (r >= 0)
                 r = import_mkdirs(spool);
         if (r < 0) {
