@@ -1,9 +1,8 @@
 /* Mixed raster content. The ink is what OCR read as ink (the page
  * normalized, binarized and despeckled) kept to marks of text size (at
  * most 15 mm tall and 60 mm wide: rules, frames and pictures stay in the
- * background) and to neutral pixels (a coloured mark, with a margin,
- * stays in the background: a red stamp or a blue signature keeps its
- * colour). The background is the page reduced to 200 dpi (the rules'
+ * background) and to neutral marks (a coloured mark stays in the
+ * background: a red stamp or a blue signature keeps its colour). The background is the page reduced to 200 dpi (the rules'
  * least; area averaging), with that ink, and a halo of two pixels round
  * it, replaced by the paper, and with every pixel whose neighbourhood
  * (5 x 5 mean) is within MRC_PAPER_DIFF of the paper, and that is itself
@@ -17,6 +16,7 @@
  * than MRC_PAPER_SPREAD (areas filled with a tint: a map, a coloured
  * form), is a picture, not a text page: it is left whole. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "clean.h"
@@ -25,7 +25,8 @@
 #define MRC_BACKGROUND_DPI 200
 #define MRC_MAX_CONTENT 0.25
 #define MRC_PAPER_SPREAD 20 /* levels the paper may vary by over a text page */
-#define MRC_COLOUR_CHROMA 60 /* max - min of r, g, b: a coloured pixel */
+#define MRC_COLOUR_CHROMA 80 /* max - min of a mark's mean r, g, b: a coloured mark (red
+                              * 140, blue 130; dark ink on tinted paper 50) */
 #define MRC_PAPER_DIFF 24    /* a 5 x 5 mean this close to the paper is paper, */
 #define MRC_PIXEL_DIFF 64    /* if the pixel itself is this close too (thin faint strokes) */
 #define MRC_INK_RANK 0.25f   /* the ink's colour: this rank of its pixels, 0 darkest */
@@ -36,28 +37,33 @@ void pdf_mrc_done(PdfMrc *m) {
         pixDestroy(&m->background);
 }
 
-/* Coloured pixels of a 32 bpp img, widened by two pixels each way. */
-static PIX *mrc_colour(PIX *img) {
-        int w = pixGetWidth(img), h = pixGetHeight(img), wpl = pixGetWpl(img);
-        PIX *c = pixCreate(w, h, 1), *wide;
+/* Clear from text the marks whose mean colour in img (32 bpp) is a colour,
+ * not a shade of the ink: judged by mark, not by pixel, since noise gives
+ * single pixels of dark ink on tinted paper as much chroma as a stamp's. */
+static int mrc_drop_coloured(PIX *img, PIX *text) {
+        PIXA *marks = NULL;
+        BOXA *boxes = pixConnComp(text, &marks, 8);
+        int r = 0;
 
-        if (!c)
-                return NULL;
-        for (int y = 0; y < h; y++) {
-                const l_uint32 *line = pixGetData(img) + (size_t)y * wpl;
-                l_uint32 *out = pixGetData(c) + (size_t)y * pixGetWpl(c);
-
-                for (int x = 0; x < w; x++) {
-                        int r = line[x] >> 24, g = (line[x] >> 16) & 0xff, b = (line[x] >> 8) & 0xff;
-                        int hi = MAX(r, MAX(g, b)), lo = MIN(r, MIN(g, b));
-
-                        if (hi - lo > MRC_COLOUR_CHROMA)
-                                SET_DATA_BIT(out, x);
-                }
+        if (!boxes || !marks) {
+                r = -ENOMEM;
+                goto out;
         }
-        wide = pixDilateBrick(NULL, c, 5, 5);
-        pixDestroy(&c);
-        return wide;
+        for (l_int32 i = 0; i < boxaGetCount(boxes); i++) {
+                PIX *m = pixaGetPix(marks, i, L_CLONE);
+                l_int32 x = 0, y = 0, w = 0, h = 0;
+                float red = 0, green = 0, blue = 0;
+
+                boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+                if (m && pixGetAverageMaskedRGB(img, m, x, y, 1, L_MEAN_ABSVAL, &red, &green, &blue) == 0 &&
+                    fmaxf(red, fmaxf(green, blue)) - fminf(red, fminf(green, blue)) > MRC_COLOUR_CHROMA)
+                        pixRasterop(text, x, y, w, h, PIX_NOT(PIX_SRC) & PIX_DST, m, 0, 0);
+                pixDestroy(&m);
+        }
+out:
+        pixaDestroy(&marks);
+        boxaDestroy(&boxes);
+        return r;
 }
 
 /* How much the paper varies over the page, per channel at most: the
@@ -153,21 +159,16 @@ static double mrc_flatten(PIX *img, PIX *smooth, PIX *holes, PIX *paper[3]) {
  * failure; *ret_empty when there is none. */
 static PIX *mrc_ink(PIX *img, PIX *bin, int dpi, bool *ret_empty) {
         float px_per_mm = (float)dpi / MM_PER_INCH;
-        PIX *text, *colour;
+        PIX *text;
         l_int32 n = 0;
 
         text = pixSelectBySize(bin, (int)(60 * px_per_mm), (int)(15 * px_per_mm), 8, L_SELECT_IF_BOTH,
                                L_SELECT_IF_LTE, NULL);
         if (!text)
                 return NULL;
-        if (pixGetDepth(img) == 32) {
-                colour = mrc_colour(img);
-                if (!colour) {
-                        pixDestroy(&text);
-                        return NULL;
-                }
-                pixSubtract(text, text, colour);
-                pixDestroy(&colour);
+        if (pixGetDepth(img) == 32 && mrc_drop_coloured(img, text) < 0) {
+                pixDestroy(&text);
+                return NULL;
         }
         pixCountPixels(text, &n, NULL);
         *ret_empty = n == 0;

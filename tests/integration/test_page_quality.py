@@ -191,6 +191,22 @@ def check_encodings(manifest, results, pdf_dir):
         h.check_le(results[name]["pdf_size"], wr[name]["pdf_size"], "%s: mrc against one picture" % name)
 
 
+def check_legible(manifest, pdf_dir):
+    """What the PDF shows reads as well as the page: Tesseract on the PDF's
+    picture (pdftoppm at 300 dpi) of the noisy grey page and of the colour
+    scan on tinted paper (dark ink there has some chroma: it must stay ink,
+    not be taken for a coloured mark) reads within the clean-page bound."""
+    shown = h.path("shown")
+    shown.mkdir()
+    for name in ("noise", "colour_scan"):
+        png = shown / name
+        h.run(["pdftoppm", "-r", "300", "-singlefile", "-png", str(pdf_dir / (name + ".pdf")), str(png)], timeout=120)
+        cp = h.run(["tesseract", str(png) + ".png", "-", "--psm", "3", "-l", "vie+eng"], timeout=300, env=ENV)
+        c = cer(manifest[name]["truth"], cp.stdout)
+        print("%s: Tesseract on the PDF's picture, CER %.2f%%" % (name, 100 * c))
+        h.check_le(c, 0.02, "%s CER of the PDF's picture" % name)
+
+
 def main():
     if not shutil.which("pdfinfo"):
         h.skip("poppler-utils (pdfinfo, pdfimages, pdftotext) not installed")
@@ -224,6 +240,7 @@ def main():
         r["enc"] = check_pdf(str(pdf_dir / (name + ".pdf")), r, m["truth"])
     check_reduced_read(results, pdf_dir)
     check_encodings(manifest, results, pdf_dir)
+    check_legible(manifest, pdf_dir)
 
     # JPEG, not lossless: the noisy colour scan's PDF is a fraction of its
     # PNG (Flate, as Tesseract alone would embed it); the quality is a knob.
