@@ -81,7 +81,7 @@ def main():
     manifest = json.loads((pages_dir / "manifest.json").read_text(encoding="utf-8"))
     pdf_dir = h.path("pdf")
     pdf_dir.mkdir()
-    results = pagetool([manifest[n]["image"] for n in names], pdf_dir, timeout=300)
+    results = pagetool([manifest[n]["image"] for n in names], pdf_dir, timeout=900)
     for name in names:
         r = results.get(name)
         h.check(r is not None and "error" not in r, "%s processed: %s" % (name, r))

@@ -216,7 +216,7 @@ def main():
     derive_pages(pages_dir, manifest)
     pdf_dir = h.path("pdf")
     pdf_dir.mkdir()
-    results = pagetool([m["image"] for m in manifest.values()], pdf_dir, timeout=400)
+    results = pagetool([m["image"] for m in manifest.values()], pdf_dir, timeout=800)
 
     for name, m in manifest.items():
         r = results.get(name)
