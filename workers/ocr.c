@@ -140,7 +140,11 @@ static int ocr_add_line(const TessPageIterator *pit, OcrResult *res, size_t *cap
                 *cap = ncap;
         }
         l = &res->lines[res->n_lines];
-        TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &l->x0, &l->y0, &l->x1, &l->y1);
+        *l = (OcrLine){0};
+        /* Tesseract leaves the box untouched where it has none (an empty
+         * line): zeros then, never what the allocation held. */
+        if (!TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &l->x0, &l->y0, &l->x1, &l->y1))
+                l->x0 = l->y0 = l->x1 = l->y1 = 0;
         if (TessPageIteratorBaseline(pit, RIL_TEXTLINE, &bx0, &by0, &bx1, &by1))
                 l->baseline = (by0 + by1) / 2;
         else
@@ -175,7 +179,8 @@ static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
                         break;
                 }
                 w.confidence = TessResultIteratorConfidence(it, RIL_WORD);
-                TessPageIteratorBoundingBox(pit, RIL_WORD, &w.x0, &w.y0, &w.x1, &w.y1);
+                if (!TessPageIteratorBoundingBox(pit, RIL_WORD, &w.x0, &w.y0, &w.x1, &w.y1))
+                        w.x0 = w.y0 = w.x1 = w.y1 = 0;
                 w.line = res->n_lines - 1;
                 if (res->n_words == cap) {
                         size_t ncap = cap ? cap * 2 : 256;
