@@ -47,7 +47,8 @@ def maybe(chk, what, fn, *args, **kw):
 
 
 def spooled(spool):
-    return sorted(p for p in os.listdir(spool) if os.path.isfile(os.path.join(spool, p)))
+    """The pages in the spool (its lock file and folders are not pages)."""
+    return sorted(p for p in os.listdir(spool) if p.endswith(".page"))
 
 
 def is_cmd(cmd):
