@@ -1,7 +1,7 @@
 /* sohoa-scand-bench: the station's CPU per image, stage by stage, on a
  * realistic 300 dpi colour A4 page (2480 x 3508 RGB: lines of text-like
  * glyphs, a photo-like gradient, a little sensor noise; a line-art version
- * for G4). It runs the daemon's own encode.c, lib/sha256 and lib/outbox
+ * for G4). It runs the daemon's own encode.c, lib/sha256 and session/outbox
  * (spool with fsync, then the outbox thread sends to --endpoint), exactly
  * the path of one scanned image. bench/scand.py starts a broker and a
  * no-op worker around it. */

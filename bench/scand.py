@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Station CPU per image: sohoa-scand-bench (the daemon's encode.c,
-lib/sha256, lib/outbox) on a rendered 300 dpi colour A4 page, per
+lib/sha256, session/outbox) on a rendered 300 dpi colour A4 page, per
 encoding, sending through a real sohoa-broker to a no-op test worker over
 ipc://; then sohoa-scand-stamp: a red seal and signatures through the
 same encode.c with 4:2:0 and 4:4:4 chroma, decoded as the worker decodes.

@@ -1,7 +1,7 @@
 /* The map of sohoa-scand. One Scand holds the settings, the scanner
  * (device.c, looked after by scanner.c; its options in options.c, its
  * buttons in buttons.c, what is known of its backend in backends.c), the
- * outbox (lib/outbox, the only sender), the control socket (control.c)
+ * outbox (session/outbox, the only sender), the control socket (control.c)
  * and the batches whose pages are not all stored yet. main.c runs the
  * loop; batch.c scans the feeder, encode.c makes each image a TIFF,
  * tracked.c follows each batch until it is settled in the store,

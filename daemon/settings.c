@@ -37,7 +37,7 @@ static const ConfigKey scand_keys[] = {
         KEY("release_between_batches", release_between_batches, CONFIG_BOOL, "no", 0, 0,
             "close the scanner after each batch so saned or an eSCL server may use it (no buttons then)"),
         KEY("broker", broker, CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0, "broker's station endpoint"),
-        KEY("spool_dir", spool_dir, CONFIG_STRING, "/var/spool/sohoa/scand", 0, 0, "durable page spool"),
+        KEY("spool_dir", spool_dir, CONFIG_STRING, "/var/lib/sohoa/spool/scand", 0, 0, "durable page spool"),
         KEY("max_spool_bytes", max_spool_bytes, CONFIG_BYTES, "0", 0, 0,
             "stop scanning when the spool holds this much; 0: until the disk is full"),
         KEY("control_socket", control_socket, CONFIG_STRING, "/run/sohoa/scand.sock", 0, 0,

@@ -15,7 +15,6 @@ struct Ocr {
         TessBaseAPI *api;
         TessBaseAPI *osd; /* loaded on first use: most pages never need it */
         char *datapath;
-        bool has_page;
 };
 
 static int ocr_quiet(TessBaseAPI *api) {
@@ -71,12 +70,8 @@ Ocr *ocr_free(Ocr *ocr) {
         return NULL;
 }
 
-TessBaseAPI *ocr_api(Ocr *ocr) {
-        return ocr->api;
-}
-
-bool ocr_has_page(Ocr *ocr) {
-        return ocr->has_page;
+const char *ocr_datapath(Ocr *ocr) {
+        return TessBaseAPIGetDatapath(ocr->api);
 }
 
 OcrResult *ocr_result_free(OcrResult *res) {
@@ -85,6 +80,7 @@ OcrResult *ocr_result_free(OcrResult *res) {
         for (size_t i = 0; i < res->n_words; i++)
                 free(res->words[i].text);
         free(res->words);
+        free(res->lines);
         free(res->text);
         free(res);
         return NULL;
@@ -114,9 +110,33 @@ static char *ocr_take_text(char *t) {
         return copy;
 }
 
+/* A new line at the iterator: its box and baseline. */
+static int ocr_add_line(const TessPageIterator *pit, OcrResult *res, size_t *cap) {
+        OcrLine *l;
+        int bx0, by0, bx1, by1;
+
+        if (res->n_lines == *cap) {
+                size_t ncap = *cap ? *cap * 2 : 64;
+                OcrLine *nl = realloc(res->lines, ncap * sizeof(*nl));
+
+                if (!nl)
+                        return -ENOMEM;
+                res->lines = nl;
+                *cap = ncap;
+        }
+        l = &res->lines[res->n_lines];
+        TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &l->x0, &l->y0, &l->x1, &l->y1);
+        if (TessPageIteratorBaseline(pit, RIL_TEXTLINE, &bx0, &by0, &bx1, &by1))
+                l->baseline = (by0 + by1) / 2;
+        else
+                l->baseline = l->y1;
+        res->n_lines++;
+        return 0;
+}
+
 static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
         TessResultIterator *it = TessBaseAPIGetIterator(api);
-        size_t cap = 0;
+        size_t cap = 0, line_cap = 0;
         int r = 0;
 
         if (!it)
@@ -126,6 +146,11 @@ static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
                 OcrWord w = {0};
                 char *t;
 
+                if (res->n_lines == 0 || TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE)) {
+                        r = ocr_add_line(pit, res, &line_cap);
+                        if (r < 0)
+                                break;
+                }
                 t = TessResultIteratorGetUTF8Text(it, RIL_WORD);
                 if (!t)
                         continue;
@@ -136,6 +161,7 @@ static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
                 }
                 w.confidence = TessResultIteratorConfidence(it, RIL_WORD);
                 TessPageIteratorBoundingBox(pit, RIL_WORD, &w.x0, &w.y0, &w.x1, &w.y1);
+                w.line = res->n_lines - 1;
                 if (res->n_words == cap) {
                         size_t ncap = cap ? cap * 2 : 256;
                         OcrWord *nw = realloc(res->words, ncap * sizeof(*nw));
@@ -163,7 +189,6 @@ static int ocr_run(Ocr *ocr, PIX *pix, int dpi, TessPageSegMode psm, unsigned ti
 
         if (dpi <= 0)
                 return -EINVAL;
-        ocr->has_page = false;
         monitor = TessMonitorCreate();
         res = calloc(1, sizeof(*res));
         if (!monitor || !res) {
@@ -201,7 +226,6 @@ static int ocr_run(Ocr *ocr, PIX *pix, int dpi, TessPageSegMode psm, unsigned ti
         r = ocr_collect_words(ocr->api, res);
         if (r < 0)
                 goto out;
-        ocr->has_page = true;
         *ret = res;
         res = NULL;
 out:

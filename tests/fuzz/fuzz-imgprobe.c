@@ -1,5 +1,5 @@
 /* libFuzzer target for the importer's PNG and JPEG header probe
- * (cli/imgprobe.c, libpng and libjpeg underneath): the input is a file
+ * (import/imgprobe.c, libpng and libjpeg underneath): the input is a file
  * named for import, probed as both. Each probe gives a mode and a
  * believable resolution (at most IMGPROBE_DPI_MAX, 0 for none), or a
  * reason; a resolution given is one that a pHYs chunk or a JFIF header in

@@ -1,4 +1,4 @@
-/* libFuzzer target for the JSON reader (cli/jsonread.c), which reads the
+/* libFuzzer target for the JSON reader (lib/jsonread.c), which reads the
  * export manifest a user hands to `sohoactl verify`: any text parses or
  * fails with -EBADMSG and an offset inside it; and what parses, written
  * out by the JSON writer (lib/json.c), parses again to the same tree. That

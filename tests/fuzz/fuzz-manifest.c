@@ -1,5 +1,5 @@
 /* libFuzzer target for the import manifest's parser (importsrc_manifest_line
- * in cli/importsrc.c): the input is a manifest, cut into lines as getline()
+ * in import/importsrc.c): the input is a manifest, cut into lines as getline()
  * cuts it. Every line is a row, a line to skip, or a reason; a row's fields
  * are trimmed, the path is not empty, a dossier code is valid; and a row
  * written again as CSV with every field quoted reads back as the same row.

@@ -1,4 +1,4 @@
-/* libFuzzer target for the importer's TIFF page splitter (cli/tiffpage.c,
+/* libFuzzer target for the importer's TIFF page splitter (import/tiffpage.c,
  * libtiff underneath): the input is a file named for import. It has pages
  * or a reason; each of its first pages is extracted or refused with a
  * reason; a page extracted is a TIFF of one page, whose resolution and mode

@@ -1,4 +1,4 @@
-/* sohoa-sendfile: sends real image files through lib/outbox, as a station or
+/* sohoa-sendfile: sends real image files through session/outbox, as a station or
  * an importer would (it writes no sender of its own), for the worker's
  * integration tests and the demo. Page UUIDs derive from the file's content
  * unless given, so sending a file twice sends the same page. Knobs reuse a
@@ -218,7 +218,7 @@ static void sendfile_help(void)
                "               [--page-uuid U] [--batch-uuid B] [--sequence N] [--last] [--dpi N]\n"
                "               [--dossier CODE] [--corrupt-payload] [--wait] [--timeout-ms N]\n"
                "               [--close-batch PAGES [--close-uuid U] [--declared-sheets N]] FILE...\n"
-               "Sends image files as pages through lib/outbox; --wait waits until none is left in the "
+               "Sends image files as pages through session/outbox; --wait waits until none is left in the "
                "spool.\n"
                "--close-batch follows them with the batch's close record (FILEs may then be none).\n");
 }

@@ -1,5 +1,5 @@
 /* sohoa-testsource: a page source for the spine's tests, the demo and the
- * broker benchmark. It puts N synthetic pages through lib/outbox exactly as
+ * broker benchmark. It puts N synthetic pages through session/outbox exactly as
  * sohoa-scand and sohoactl import do (it writes no sender of its own), then
  * optionally waits until every page is reported stored. Page ids derive
  * from --id, --seed and the page index, so a rerun never invents new pages,
@@ -163,7 +163,7 @@ static void help(void) {
                "                 [--pages N] [--size BYTES] [--seed N] [--wait] [--timeout-ms N]\n"
                "                 [--ack-log FILE] [--put-log FILE] [--stats-file FILE] [--resend-ms N]\n"
                "                 [--heartbeat-ms N]\n"
-               "Puts N synthetic pages through lib/outbox; --wait waits until all are stored.\n"
+               "Puts N synthetic pages through session/outbox; --wait waits until all are stored.\n"
                "--put-log appends \"UUID SHA256\" for each page once it is spooled.\n");
 }
 

@@ -1,6 +1,6 @@
 /* sohoa-testworker: a worker that does no OCR, for the spine's tests, the
  * demo before the real worker and the broker benchmark. It is a real peer
- * (lib/workpeer) and stores like the real store does, idempotently: a page
+ * (session/workpeer) and stores like the real store does, idempotently: a page
  * is a file named by its UUID in --store-dir, created exclusively, holding
  * its SHA-256; a repeat with the same hash is acknowledged "stored", one with
  * another hash "rejected". A batch-close record is no page: it is stored as

@@ -1,6 +1,6 @@
 """Pieces the spine's tests share: a broker on ipc:// sockets, test workers
 that store pages as files (idempotently, like the real store), and test
-sources that send through lib/outbox, with the checks every delivery test
+sources that send through session/outbox, with the checks every delivery test
 makes: each page stored once, no source acknowledged twice, spools empty."""
 
 import json

@@ -1,4 +1,4 @@
-/* The import manifest read into batches (cli/importsrc.c) from real files
+/* The import manifest read into batches (import/importsrc.c) from real files
  * in a temporary folder: rows that share a dossier and a component form one
  * batch; a line longer than any buffer is still one row; a manifest with
  * NUL bytes (UTF-16) is refused, not read as one odd row. */

@@ -1,5 +1,5 @@
-/* The engine of `sohoactl import` (import.c holds the command line): the
- * batches walked twice (plan, then pages), pages put into lib/outbox, the
+/* The engine of `sohoactl import` (cli/import.c holds the command line): the
+ * batches walked twice (plan, then pages), pages put into session/outbox, the
  * outbox's events turned into counts and report entries, the wait for the
  * spool to empty. Page and batch UUIDs are content-derived (v5). */
 #pragma once

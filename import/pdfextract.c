@@ -1,4 +1,4 @@
-/* Scanned PDFs through Poppler's pdfimages (see pdfimg.h). The tool rather
+/* Scanned PDFs through Poppler's pdfimages (see pdfextract.h). The tool rather
  * than libpoppler-glib: it writes DCT images out unchanged (-j), which the
  * GLib binding cannot (it hands back decoded cairo surfaces), it states each
  * image's placed resolution (-list), and it is already installed for the
@@ -17,12 +17,12 @@
 
 #include "imgprobe.h"
 #include "importfile.h"
-#include "pdfimg.h"
+#include "pdfextract.h"
 #include "subproc.h"
 
-#define PDFIMG_LIST_MAX (16u << 20)
+#define PDFEXTRACT_LIST_MAX (16u << 20)
 
-int pdfimg_count(const char *path, unsigned *ret, char *reason)
+int pdfextract_count(const char *path, unsigned *ret, char *reason)
 {
         qpdf_data q = qpdf_init();
         int n, r = -EBADMSG;
@@ -50,7 +50,7 @@ out:
         return r;
 }
 
-typedef struct PdfImgChoice {
+typedef struct PdfExtractChoice {
         unsigned num;           /* its number in -list */
         unsigned first_num;     /* the number of the page's first image */
         unsigned width, height;
@@ -58,11 +58,12 @@ typedef struct PdfImgChoice {
         uint64_t raw_bytes;     /* uncompressed: what writing it may take at most, near enough */
         unsigned dpi;
         const char *mode;
-} PdfImgChoice;
+} PdfExtractChoice;
 
 /* Reads `pdfimages -list` into the largest image of each page, and the
  * most bytes any image listed takes uncompressed into *ret_raw_max. */
-static int pdfimg_parse_list(const char *list, unsigned npages, PdfImgChoice *choice, uint64_t *ret_raw_max)
+static int pdfextract_parse_list(const char *list, unsigned npages, PdfExtractChoice *choice,
+                                 uint64_t *ret_raw_max)
 {
         const char *line = strstr(list, "\n---");
         uint64_t raw_max = 0;
@@ -76,7 +77,7 @@ static int pdfimg_parse_list(const char *list, unsigned npages, PdfImgChoice *ch
                 unsigned page, num, w, h, comp, bpc, objid, gen, xppi, yppi;
                 char type[16], color[16], enc[16], interp[8];
                 uint64_t raw;
-                PdfImgChoice *c;
+                PdfExtractChoice *c;
 
                 if (sscanf(line, "%u %u %15s %u %u %15s %u %u %15s %7s %u %u %u %u", &page, &num, type, &w, &h,
                            color, &comp, &bpc, enc, interp, &objid, &gen, &xppi, &yppi) != 14 || page < 1 ||
@@ -108,10 +109,10 @@ static int pdfimg_parse_list(const char *list, unsigned npages, PdfImgChoice *ch
 /* Runs pdfimages. 0 once it exited 0 (*res filled, the caller frees it);
  * -ENOENT when it is not installed, -EINTR when stopped, -EBADMSG when it
  * failed, with reason. */
-static int pdfimg_run(const char *const *argv, const volatile sig_atomic_t *stop, SubprocResult *res,
-                      char *reason)
+static int pdfextract_run(const char *const *argv, const volatile sig_atomic_t *stop, SubprocResult *res,
+                          char *reason)
 {
-        int r = subproc_run_until(argv, PDFIMG_TIMEOUT_S * 1000ULL, PDFIMG_LIST_MAX, stop, res);
+        int r = subproc_run_until(argv, PDFEXTRACT_TIMEOUT_S * 1000ULL, PDFEXTRACT_LIST_MAX, stop, res);
 
         if (r == -ENOENT) {
                 snprintf(reason, IMPORT_REASON_MAX, "pdfimages is not installed (Debian: poppler-utils)");
@@ -138,8 +139,8 @@ static int pdfimg_run(const char *const *argv, const volatile sig_atomic_t *stop
 }
 
 /* pdfimages writing the images of pages first..last (0: every page) under prefix. */
-static int pdfimg_dump(const char *path, const char *prefix, unsigned first, unsigned last,
-                       const volatile sig_atomic_t *stop, char *reason)
+static int pdfextract_dump(const char *path, const char *prefix, unsigned first, unsigned last,
+                           const volatile sig_atomic_t *stop, char *reason)
 {
         char f[16], l[16];
         const char *all[] = { "pdfimages", "-j", "-png", "-p", path, prefix, NULL };
@@ -149,7 +150,7 @@ static int pdfimg_dump(const char *path, const char *prefix, unsigned first, uns
 
         snprintf(f, sizeof(f), "%u", first);
         snprintf(l, sizeof(l), "%u", last);
-        r = pdfimg_run(first ? some : all, stop, &res, reason);
+        r = pdfextract_run(first ? some : all, stop, &res, reason);
         if (r >= 0)
                 subproc_result_done(&res);
         return r;
@@ -159,7 +160,7 @@ static int pdfimg_dump(const char *path, const char *prefix, unsigned first, uns
  * need bytes: less room than that left (with a margin for the format), or
  * no inode left. room says what there is, in words. When it cannot tell,
  * it says so and answers yes: nothing doubtful is sent. */
-static bool pdfimg_room_short(const char *dir, uint64_t need, char *room, size_t len)
+static bool pdfextract_room_short(const char *dir, uint64_t need, char *room, size_t len)
 {
         const char *slash = strrchr(dir, '/');
         int parent = slash && slash > dir ? (int) (slash - dir) : (int) strlen(dir);
@@ -177,7 +178,7 @@ static bool pdfimg_room_short(const char *dir, uint64_t need, char *room, size_t
 }
 
 /* The extracted file of image num on page, whichever extension it got. */
-static char *pdfimg_find(const char *prefix, unsigned page, unsigned num, Sohoa__ImageFormat *ret_format)
+static char *pdfextract_find(const char *prefix, unsigned page, unsigned num, Sohoa__ImageFormat *ret_format)
 {
         static const struct {
                 const char *ext;
@@ -201,7 +202,7 @@ static char *pdfimg_find(const char *prefix, unsigned page, unsigned num, Sohoa_
 }
 
 /* 1 when the two files hold the same bytes, 0 when not, negative errno. */
-static int pdfimg_same_bytes(const char *a, const char *b)
+static int pdfextract_same_bytes(const char *a, const char *b)
 {
         FILE *fa = fopen(a, "rbe"), *fb = fopen(b, "rbe");
         char ba[65536], bb[65536];
@@ -226,8 +227,9 @@ static int pdfimg_same_bytes(const char *a, const char *b)
 /* An image that is not whole though the disk had room: its page extracted
  * again, alone. The same bytes (or no file) twice: it is what the PDF
  * holds. Otherwise the first copy was damaged on the way: held back. */
-static int pdfimg_again(const char *path, const char *dir, unsigned page, const PdfImgChoice *c, PdfImgPage *p,
-                        const char *why, const volatile sig_atomic_t *stop, char *reason)
+static int pdfextract_again(const char *path, const char *dir, unsigned page, const PdfExtractChoice *c,
+                            PdfExtractPage *p, const char *why, const volatile sig_atomic_t *stop,
+                            char *reason)
 {
         char *prefix = NULL, *again = NULL, failed[IMPORT_REASON_MAX];
         Sohoa__ImageFormat format = 0;
@@ -235,13 +237,13 @@ static int pdfimg_again(const char *path, const char *dir, unsigned page, const 
 
         if (asprintf(&prefix, "%s/again", dir) < 0)
                 return -ENOMEM;
-        r = pdfimg_dump(path, prefix, page, page, stop, failed);
+        r = pdfextract_dump(path, prefix, page, page, stop, failed);
         if (r == -EINTR || r == -ENOMEM)
                 goto out;
         if (r >= 0)
-                again = pdfimg_find(prefix, page, c->num - c->first_num, &format);
+                again = pdfextract_find(prefix, page, c->num - c->first_num, &format);
         same = r < 0 ? 0 : !again && !p->path ? 1 : !again || !p->path || format != p->format ? 0
-                                                                       : pdfimg_same_bytes(p->path, again);
+                                                                       : pdfextract_same_bytes(p->path, again);
         if (same < 0) {
                 r = same;
                 snprintf(reason, IMPORT_REASON_MAX, "page %u: cannot compare its extracted images: %s", page,
@@ -271,53 +273,55 @@ out:
         return r;
 }
 
-/* The file of page's image, checked whole (see pdfimg.h). */
-static int pdfimg_take(const char *path, const char *dir, const char *prefix, unsigned page, const PdfImgChoice *c,
-                       PdfImgPage *p, const volatile sig_atomic_t *stop, char *reason)
+/* The file of page's image, checked whole (see pdfextract.h). */
+static int pdfextract_take(const char *path, const char *dir, const char *prefix, unsigned page,
+                           const PdfExtractChoice *c, PdfExtractPage *p, const volatile sig_atomic_t *stop,
+                           char *reason)
 {
         char why[IMPORT_REASON_MAX], room[160];
         int r;
 
         p->dpi = c->dpi;
         p->mode = c->mode;
-        p->path = pdfimg_find(prefix, page, c->num, &p->format);
+        p->path = pdfextract_find(prefix, page, c->num, &p->format);
         if (p->path) {
                 r = imgprobe_whole(p->path, p->format, c->width, c->height, why);
                 if (r == 0 || r == -ENOMEM)
                         return r;
         } else
                 snprintf(why, sizeof(why), "missing");
-        if (pdfimg_room_short(dir, c->raw_bytes, room, sizeof(room))) {
-                snprintf(reason, IMPORT_REASON_MAX, "page %u: its extracted image is %.200s (%s)", page, why, room);
+        if (pdfextract_room_short(dir, c->raw_bytes, room, sizeof(room))) {
+                snprintf(reason, IMPORT_REASON_MAX, "page %u: its extracted image is %.200s (%s)", page, why,
+                         room);
                 return -EAGAIN;
         }
-        return pdfimg_again(path, dir, page, c, p, why, stop, reason);
+        return pdfextract_again(path, dir, page, c, p, why, stop, reason);
 }
 
 /* `pdfimages -list` read into choice (npages). */
-static int pdfimg_list(const char *path, unsigned npages, const volatile sig_atomic_t *stop, PdfImgChoice *choice,
-                       uint64_t *ret_raw_max, char *reason)
+static int pdfextract_list(const char *path, unsigned npages, const volatile sig_atomic_t *stop,
+                           PdfExtractChoice *choice, uint64_t *ret_raw_max, char *reason)
 {
         const char *argv[] = { "pdfimages", "-list", path, NULL };
         SubprocResult res = {};
         int r;
 
-        r = pdfimg_run(argv, stop, &res, reason);
+        r = pdfextract_run(argv, stop, &res, reason);
         if (r < 0)
                 return r;
-        r = pdfimg_parse_list(res.out, npages, choice, ret_raw_max);
+        r = pdfextract_parse_list(res.out, npages, choice, ret_raw_max);
         subproc_result_done(&res);
         if (r < 0)
                 snprintf(reason, IMPORT_REASON_MAX, "pdfimages -list printed no table");
         return r;
 }
 
-int pdfimg_extract(const char *path, const char *dir, unsigned npages, const volatile sig_atomic_t *stop,
-                   PdfImgPage **ret_pages, char *reason)
+int pdfextract_pages(const char *path, const char *dir, unsigned npages, const volatile sig_atomic_t *stop,
+                     PdfExtractPage **ret_pages, char *reason)
 {
         char room[160], failed[IMPORT_REASON_MAX];
-        PdfImgChoice *choice = NULL;
-        PdfImgPage *pages = NULL;
+        PdfExtractChoice *choice = NULL;
+        PdfExtractPage *pages = NULL;
         uint64_t raw_max = 0;
         char *prefix = NULL;
         int r;
@@ -328,10 +332,10 @@ int pdfimg_extract(const char *path, const char *dir, unsigned npages, const vol
                 r = -ENOMEM;
                 goto out;
         }
-        r = pdfimg_list(path, npages, stop, choice, &raw_max, reason);
+        r = pdfextract_list(path, npages, stop, choice, &raw_max, reason);
         if (r >= 0) {
-                r = pdfimg_dump(path, prefix, 0, 0, stop, reason);
-                if (r == -EBADMSG && pdfimg_room_short(dir, raw_max, room, sizeof(room))) {
+                r = pdfextract_dump(path, prefix, 0, 0, stop, reason);
+                if (r == -EBADMSG && pdfextract_room_short(dir, raw_max, room, sizeof(room))) {
                         memcpy(failed, reason, sizeof(failed));
                         snprintf(reason, IMPORT_REASON_MAX, "%.250s (%s)", failed, room);
                         r = -EAGAIN;
@@ -339,7 +343,7 @@ int pdfimg_extract(const char *path, const char *dir, unsigned npages, const vol
         }
         for (unsigned i = 0; r >= 0 && i < npages; i++)
                 if (choice[i].pixels > 0)
-                        r = pdfimg_take(path, dir, prefix, i + 1, &choice[i], &pages[i], stop, reason);
+                        r = pdfextract_take(path, dir, prefix, i + 1, &choice[i], &pages[i], stop, reason);
         /* Not installed now, maybe next time: nothing is lost by waiting. */
         if (r == -ENOENT)
                 r = -EAGAIN;
@@ -348,13 +352,13 @@ int pdfimg_extract(const char *path, const char *dir, unsigned npages, const vol
         *ret_pages = pages;
         pages = NULL;
 out:
-        pdfimg_pages_free(pages, npages);
+        pdfextract_pages_free(pages, npages);
         free(choice);
         free(prefix);
         return r;
 }
 
-PdfImgPage *pdfimg_pages_free(PdfImgPage *pages, unsigned npages)
+PdfExtractPage *pdfextract_pages_free(PdfExtractPage *pages, unsigned npages)
 {
         if (!pages)
                 return NULL;

@@ -3,7 +3,7 @@
  * each page's bytes produced as they will be sent: a single-page image file
  * as it is, a page of a multi-page TIFF as its own TIFF holding that page's
  * data unchanged (tiffpage.h), a page of a scanned PDF as the image the PDF
- * embeds (pdfimg.h). */
+ * embeds (pdfextract.h). */
 #pragma once
 
 #include <signal.h>
@@ -73,7 +73,7 @@ int64_t importfile_mtime_us(const ImportFile *f);
  * into a temporary directory under tmpdir that importfile_free() removes;
  * when that fails, every page of the file fails the same way. 0, or
  * negative errno with reason filled in: -EAGAIN when the file could not be
- * taken apart now (a full $TMPDIR: see pdfimg.h) and a later run may, so
+ * taken apart now (a full $TMPDIR: see pdfextract.h) and a later run may, so
  * nothing of it should be sent; -EINTR once *stop is set. */
 MUST_CHECK int importfile_page(ImportFile *f, unsigned index, const char *tmpdir, const volatile sig_atomic_t *stop,
                                ImportPage *ret, char *reason);

@@ -13,7 +13,7 @@
 
 #include "imgprobe.h"
 #include "importfile.h"
-#include "pdfimg.h"
+#include "pdfextract.h"
 #include "tiffpage.h"
 
 /* Larger single images are refused rather than read into memory: an A0
@@ -31,7 +31,7 @@ struct ImportFile {
         uint64_t size;
         uint8_t *data;          /* PNG, JPEG: the whole file */
         char *tmpdir;           /* PDF: where its images were extracted */
-        PdfImgPage *pdf_pages;
+        PdfExtractPage *pdf_pages;
         int pdf_error;          /* PDF: why its images could not be extracted, for every page */
         char pdf_reason[IMPORT_REASON_MAX];
 };
@@ -117,7 +117,7 @@ static int importfile_load(ImportFile *f, char *reason)
                 if (lseek(f->fd, 0, SEEK_SET) < 0)
                         return -errno;
                 r = sha256_fd(f->fd, f->sha256);
-                return r < 0 ? r : pdfimg_count(f->path, &f->pages, reason);
+                return r < 0 ? r : pdfextract_count(f->path, &f->pages, reason);
         default:
                 return -EMEDIUMTYPE;
         }
@@ -202,7 +202,7 @@ ImportFile *importfile_free(ImportFile *f)
                 importfile_rmtree(f->tmpdir);
                 free(f->tmpdir);
         }
-        pdfimg_pages_free(f->pdf_pages, f->pages);
+        pdfextract_pages_free(f->pdf_pages, f->pages);
         if (f->fd >= 0)
                 close(f->fd);
         free(f->data);
@@ -250,7 +250,7 @@ static int importfile_pdf_extract(ImportFile *f, const char *tmpdir, const volat
                 /* The file is not at fault: a full or read-only $TMPDIR. */
                 return r == -ENOMEM ? r : -EAGAIN;
         }
-        r = pdfimg_extract(f->path, f->tmpdir, f->pages, stop, &f->pdf_pages, f->pdf_reason);
+        r = pdfextract_pages(f->path, f->tmpdir, f->pages, stop, &f->pdf_pages, f->pdf_reason);
         if (r < 0) {
                 importfile_rmtree(f->tmpdir);
                 f->tmpdir = mfree(f->tmpdir);
@@ -261,7 +261,7 @@ static int importfile_pdf_extract(ImportFile *f, const char *tmpdir, const volat
 static int importfile_pdf_page(ImportFile *f, unsigned index, const char *tmpdir, const volatile sig_atomic_t *stop,
                                ImportPage *ret, char *reason)
 {
-        const PdfImgPage *pp;
+        const PdfExtractPage *pp;
         struct stat st;
         uint8_t *data;
         int fd, r;

@@ -1,6 +1,7 @@
 /* A small JSON reader for the documents sohoactl writes itself (the export
  * manifest read back by `verify`): the whole text parsed into a tree, with
- * a depth limit, strict syntax and \u escapes turned into UTF-8. */
+ * a depth limit, strict syntax and \u escapes turned into UTF-8. The writer
+ * is json.h. */
 #pragma once
 
 #include <stdbool.h>
