@@ -46,7 +46,9 @@ MUST_CHECK int ocr_new(const OcrOptions *opt, Ocr **ret);
 Ocr *ocr_free(Ocr *ocr);
 
 /* Recognize pix (the cleaned page; dpi 0 is a caller error, -EINVAL) within
- * time_limit_ms (0: none). cancel, if not NULL, is polled during recognition.
+ * time_limit_ms of the calling thread's CPU time (0: none), so that the
+ * load of the machine does not change the outcome. cancel, if not NULL, is
+ * polled during recognition.
  * -ETIME past the limit, -ECANCELED when cancelled (nothing is returned
  * then), -EIO when Tesseract fails. *ret is freed with ocr_result_free(). */
 MUST_CHECK int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms,
