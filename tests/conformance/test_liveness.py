@@ -120,11 +120,17 @@ def main():
     chk.eq(c.pick(c.delta(before, b.counters()), "acks_unroutable", "acks_out"), {"acks_out": 3},
            "ACKs sent (two to the dead station, one to desk-1), none unroutable")
     chk.eq(src.wait_gone([held]), ["deleted"], "the page in hand meanwhile")
+    chk.eq(peer(b, "desk-gone").state, "silent", "the dead station before it speaks again")
+    gone_mark, src_mark = gone.mark(), src.mark()
     d, ans = c.Prober(gone).send(cmd=w.HEARTBEAT, body=pb.Heartbeat(epoch=epoch))
-    chk.eq([(m.cmd, m.body.credit_bytes) for m in ans if m.cmd == w.HEARTBEAT], [],
+    chk.eq([(m.cmd, m.body.credit_bytes) for m in ans if m.cmd == w.HEARTBEAT and m.body.credit_bytes == 0], [],
            "the dead station's HEARTBEAT: no credit 0 (its session kept)")
     chk.eq(d.get("dropped_unknown_peer", 0), 0, "the dead station's HEARTBEAT not counted dropped_unknown_peer")
-    chk.eq(peer(b, "desk-gone").state, "live", "the dead station revived by its HEARTBEAT")
+    chk.eq(peer(b, "desk-gone").state, "live", "the dead station revived by its frames")
+    hb = gone.wait(sc.is_heartbeat, start=gone_mark, what="a HEARTBEAT to the revived station").body
+    chk.eq((hb.epoch, hb.credit_bytes), (epoch, POOL // 2), "the HEARTBEAT to the revived station (epoch, credit)")
+    src.wait(lambda m: sc.is_heartbeat(m, POOL // 2), start=src_mark,
+             what="a HEARTBEAT of half the pool to desk-1: the revived station counted for credit again")
     img = c.image(2000, 450)
     pg = w.new_page(img)
     gone.send(w.PAGE, pg, img)
