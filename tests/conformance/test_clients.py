@@ -28,7 +28,7 @@ import wire as w
 from wire import pb
 
 HB = 100
-RESEND_MS = 3000
+RESEND_MS = 1000
 E1, E2, E3 = 1111, 2222, 3333
 
 
@@ -66,8 +66,10 @@ def source(chk):
     _, _, rid, hello = fake.wait_cmd(w.HELLO)
     chk.eq((hello.body.peer_id, hello.body.role), ("desk-1", pb.ROLE_STATION), "the source's HELLO")
     welcome(fake, rid, E1, max_frame=500)
+    # A source sends what it may as soon as it is welcomed, before its
+    # next HEARTBEAT: three HEARTBEATs later, no PAGE means none was let go.
     mark = fake.mark()
-    for _ in range(10):
+    for _ in range(3):
         _, _, rid, m = fake.wait_cmd(w.HEARTBEAT, start=fake.mark())
     chk.eq([m.cmd for m in fake.since(mark) if isinstance(m, w.Msg) and m.cmd == w.PAGE], [],
            "PAGEs over the announced max_frame_bytes of 500")
@@ -137,8 +139,10 @@ def worker(chk):
     fake = c.FakeBroker("fake-wk")
     store = h.path("store")
     store.mkdir()
+    go = h.path("go")           # the worker holds a page while this file is missing
+    go.touch()
     h.Proc("tw", ["sohoa-testworker", "--endpoint", fake.endpoint, "--id", "w1", "--store-dir", store,
-                  "--delay-sequence", 3, "--delay-ms", 3000])
+                  "--hold-file", go])
     _, _, rid, hello = fake.wait_cmd(w.HELLO)
     chk.eq((hello.body.peer_id, hello.body.role, hello.body.page_uuid), ("w1", pb.ROLE_WORKER, b""),
            "the worker's HELLO")
@@ -162,13 +166,20 @@ def worker(chk):
     _, _, _, r = fake.wait_cmd(w.RESULT, start=mark)
     chk.eq((r.body.page_uuid, r.body.status), (pg.page_uuid, pb.RESULT_RESEND), "the RESULT of a page that fails its hash")
 
-    # Busy (3 s on sequence 3) when a new epoch comes: HELLO names the page, no READY.
+    # Busy (held until go exists) when a new epoch comes: HELLO names the
+    # page, no READY. The worker reads the JOB before the HEARTBEAT behind it.
+    go.unlink()
     pg, mark = job(3, c.image(700, 3))
-    time.sleep(0.3)
     fake.send(rid, w.HEARTBEAT, pb.Heartbeat(epoch=E2, credit_bytes=1 << 20))
     _, _, rid, hello = fake.wait_cmd(w.HELLO, start=mark)
     chk.eq(hello.body.page_uuid, pg.page_uuid, "the busy worker's HELLO after a new epoch names its page")
+    welcome_at = fake.mark()
     welcome(fake, rid, E2)
+    # Its HEARTBEAT carries the epoch of its last WELCOME: once it says E2,
+    # the WELCOME came while it was busy (a WELCOME after the page would
+    # rightly have it say READY).
+    fake.wait_cmd(w.HEARTBEAT, start=welcome_at, pred=lambda m: m.body.epoch == E2)
+    go.touch()
     i, _, _, r = fake.wait_cmd(w.RESULT, start=mark)
     chk.eq((r.body.page_uuid, r.body.status, r.body.sha256), (pg.page_uuid, pb.RESULT_STORED, pg.sha256),
            "its RESULT")

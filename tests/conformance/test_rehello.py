@@ -53,7 +53,7 @@ def main():
         return st.wait_cmd(w.ACK, pred=lambda m: m.body.page_uuid == pg.page_uuid).body.status
 
     p1 = page(1)
-    j = wk.wait_cmd(w.JOB)          # after the recovery window
+    j = wk.wait_cmd(w.JOB)
     chk.eq(j.body.page.page_uuid, p1.page_uuid, "the first JOB")
     wk.send(w.RESULT, result(j))
     chk.eq(ack(p1), pb.RESULT_STORED, "the first page's ACK")
