@@ -3,9 +3,11 @@ other than 1 is dropped and counted (dropped_malformed) whatever the rest
 of it looks like, and answered BYE {epoch, "unsupported protocol major
 version"} once per connection, not once per message: a new connection gets
 its own BYE. On both endpoints. Unlike every other BYE, this one ends no
-session (§3, §10): a welcomed station and an idle worker that spoke
-another major keep theirs (the station's HEARTBEAT is not answered with
-credit 0, its PAGE is taken; the worker is still idle and gets the JOB)."""
+session (§3, §10), and nor does a peer's BYE in another major, which
+cannot be read: a welcomed station and an idle worker that said BYE in
+another major keep their sessions (the station's HEARTBEAT is not answered
+with credit 0, its PAGE is taken; the worker is still idle and gets the
+JOB)."""
 
 import conform as c
 import wire as w
@@ -23,6 +25,11 @@ def other_majors():
         ("major 3, header of 5 bytes, alone", [b"SOHA\x03"]),
         ("major 255, command 99 in 4 frames", [b"SOHA\xff\x00", b"\x63", b"", b"x"]),
     ]
+
+
+def bye_in(major):
+    """A BYE whose header says another major."""
+    return [b"SOHA" + bytes([major, 0]), bytes([w.BYE]), pb.Bye(reason="leaving").SerializeToString()]
 
 
 def byes(msgs):
@@ -49,19 +56,19 @@ def main():
         if bs:
             chk.eq((bs[0].body.epoch, bs[0].body.reason), (epoch, REASON), "connection %d: the BYE" % (n + 1))
 
-    # A welcomed station and an idle worker that speak another major: one
-    # BYE each, and their sessions stay (§3, §10).
+    # A welcomed station and an idle worker that say BYE in another major:
+    # one BYE each from the broker, and their sessions stay (§3, §10).
     wk, _ = b.hello("w1", pb.ROLE_WORKER, endpoint="workers", auto_heartbeat=True)
     wk.send(w.READY, pb.Ready(capacity=1))
     st, wel = b.hello("desk-1", pb.ROLE_STATION, auto_heartbeat=True)
     p = c.Prober(st)
-    d, ans = p.send(other_majors()[0][1])
+    d, ans = p.send(bye_in(2))
     chk.eq([(m.cmd, m.body.reason) for m in ans], [(w.BYE, REASON)], "a welcomed station's other major: answers")
     d, ans = p.send(cmd=w.HEARTBEAT, body=pb.Heartbeat(epoch=wel.epoch))
     chk.eq((c.pick(d, "dropped_unknown_peer"), [(m.cmd, m.body.credit_bytes) for m in ans]), ({}, []),
            "after that BYE, the station's HEARTBEAT (counted, answered)")
     mark = wk.mark()
-    wk.send_frames(other_majors()[1][1])
+    wk.send_frames(bye_in(0))
     wk.send(w.HEARTBEAT, pb.Heartbeat(epoch=wel.epoch))
     img = c.image(300)
     pg = w.new_page(img)
