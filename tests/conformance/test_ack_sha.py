@@ -29,7 +29,7 @@ def testworker(b, name, *extra):
 
 def main():
     chk = c.Checks()
-    b = c.Broker(recovery=True)
+    b = c.Broker()
     tw, log = testworker(b, "tw1", "--delay-sequence", 3, "--delay-ms", 3000)   # holds the page of sequence 3
     st, wel = b.hello("desk-1", pb.ROLE_STATION, auto_heartbeat=True)
 

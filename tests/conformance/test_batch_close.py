@@ -19,7 +19,7 @@ def main():
     db = pg.createdb("sohoa")
     conn = pg.connstring(db)
     h.run(["sohoactl", "db", "migrate", "--db", conn])
-    b = c.Broker(recovery=True)
+    b = c.Broker()
     h.Proc("w1", ["sohoa-worker", "--set", "worker.endpoint=" + b.workers, "--set", "worker.id=w1",
                   "--set", "worker.database=" + conn], env={"OMP_THREAD_LIMIT": "1"}) \
         .wait_log(r"sohoa-worker .* w1: broker", timeout=60)

@@ -21,7 +21,7 @@ PAGES = 60
 
 def main():
     chk = c.Checks()
-    b = c.Broker(recovery=True)
+    b = c.Broker()
     relay = c.Relay(b.stations)
     store = sc.Store()
     workers = [b.worker("w%d" % i, store, delay_ms=40) for i in (1, 2)]

@@ -33,7 +33,7 @@ def worker_page(b, pid):
 
 def page_in_hand(chk, wid, seed):
     """A broker, a worker wid holding a page of desk-1: (broker, store, worker, source, uuid, image)."""
-    b = c.Broker(liveness=LIVENESS, recovery=True)
+    b = c.Broker(liveness=LIVENESS)
     store = sc.Store()
     wk = b.worker(wid, store, hold=True)
     src = b.source("desk-1")
@@ -125,7 +125,7 @@ def result_first_held(chk):
 
 def result_first_unknown(chk):
     """3: RESULT before HELLO, the broker not holding the page: by origin_id, with Result.sha256."""
-    b = c.Broker(liveness=LIVENESS, recovery=True)
+    b = c.Broker(liveness=LIVENESS)
     w4 = b.worker("w4")
     w4.call(lambda x: setattr(x, "silent", True))
     b.restart()
@@ -141,7 +141,7 @@ def result_first_unknown(chk):
 
 def dead_then_back(chk):
     """1: a worker counted dead that reconnects still holding its page keeps it."""
-    b = c.Broker(recovery=True)
+    b = c.Broker()
     store = sc.Store()
     w1 = b.worker("w1", store, hold=True)
     w2 = b.worker("w2", store, hold=True)
