@@ -140,6 +140,7 @@ static void start_job(Workpeer *w, Msg *m) {
                 .image_len = zmq_msg_size(&w->job.image),
                 .store_only = job->store_only,
                 .attempts = job->attempts,
+                .cleaned = job->cleaned,
                 .deadline_us = w->page_timeout_ms ? clock_mono_us() + w->page_timeout_ms * 1000 : 0,
                 .cancel = &w->cancel,
         };

@@ -35,6 +35,7 @@ typedef struct WorkJob {
         size_t image_len;
         bool store_only;              /* quarantined: store raw, no processing */
         uint32_t attempts;
+        const char *cleaned;          /* what the broker changed in the header's strings; "" none */
         uint64_t deadline_us;         /* monotonic; 0 = none */
         const atomic_bool *cancel;    /* set when the soft limit passes: stop, report failed */
 } WorkJob;

@@ -344,7 +344,7 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         if (wj->page->batch_close)
                 return job_close(j, wj, ret);
         atomic_fetch_add(&j->pages, 1);
-        r = record_init(&rec, wj->page, wj->image, wj->image_len, j->settings->id);
+        r = record_init(&rec, wj->page, wj->image, wj->image_len, wj->cleaned, j->settings->id);
         if (r < 0)
                 goto out;
         uuid_format(&rec.page.page_uuid, t.uuid);
