@@ -2,7 +2,11 @@
  * and help, in one place. Defaults suit one machine running everything;
  * production overrides endpoints and pools in /etc/sohoa/broker.conf. */
 #include <stddef.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "curvekey.h"
+#include "log.h"
 #include "settings.h"
 
 /* Key name and struct field are spelled the same, but for the three
@@ -13,6 +17,12 @@
                 .reloadable = false, .help = (h), .min = (lo), .max = (hi)                                 \
         }
 #define KEY(n, t, d, lo, hi, h) KEY_AS(n, n, t, d, lo, hi, h)
+/* Reread on SIGHUP (config_reload()). */
+#define KEY_RELOADABLE(n, t, d, h)                                                                         \
+        {                                                                                                  \
+                .section = "broker", .name = #n, .type = (t), .offset = offsetof(Settings, n), .def = (d), \
+                .reloadable = true, .help = (h)                                                            \
+        }
 
 static const ConfigKey settings_keys[] = {
         KEY(stations_endpoint, CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
@@ -39,19 +49,58 @@ static const ConfigKey settings_keys[] = {
             "the broker's CURVE key_secret file (sohoactl keygen); unset: no CURVE, for one host only"),
         KEY(authorized_keys_file, CONFIG_STRING, NULL, 0, 0,
             "client keys allowed with CURVE, one 'ROLE NAME PUBLIC_KEY' per line; reloaded on SIGHUP"),
+        KEY_RELOADABLE(log_level, CONFIG_STRING, NULL, "debug, info, notice, warning or err (default: info)"),
         {},
 };
+
+/* What broker_new() would refuse, said by --check-config at its line. */
+static void settings_check(const void *target, ConfigReport *r)
+{
+        const Settings *s = target;
+        CurveKey k;
+
+        config_check_log_level(r, "broker", "log_level", s->log_level);
+        config_check_readable(r, "broker", "authorized_keys_file", s->authorized_keys_file);
+        if (!s->curve_key_file)
+                return;
+        if (!s->authorized_keys_file)
+                config_report_key(r, "broker", "curve_key_file",
+                                  "set, but authorized_keys_file is not: every client would be refused");
+        if (access(s->curve_key_file, R_OK) < 0)
+                config_check_readable(r, "broker", "curve_key_file", s->curve_key_file);
+        else if (curvekey_load(s->curve_key_file, &k) < 0 || !k.secret_key[0])
+                config_report_key(r, "broker", "curve_key_file",
+                                  "%s holds no valid key pair (a NAME.key_secret file of sohoactl keygen)",
+                                  s->curve_key_file);
+        explicit_bzero(&k, sizeof(k));
+}
 
 static const ConfigProgram settings_prog = {
         .name = "sohoa-broker",
         .summary = "Queue pages from stations and importers to OCR workers.",
         .default_path = "/etc/sohoa/broker.conf",
         .keys = settings_keys,
+        .size = sizeof(Settings),
+        .check = settings_check,
 };
 
 const ConfigProgram *settings_program(void)
 {
         return &settings_prog;
+}
+
+void settings_apply(const Settings *s)
+{
+        (void) log_set_max_level_from(s->log_level);
+}
+
+int settings_reload(Settings *s)
+{
+        int r = config_reload(&settings_prog, s);
+
+        if (r >= 0)
+                settings_apply(s);
+        return r;
 }
 
 void settings_done(Settings *s)

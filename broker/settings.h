@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "macro.h"
 
 typedef struct Settings {
         char *stations_endpoint; /* stations, importers, admin queries */
@@ -21,10 +22,18 @@ typedef struct Settings {
         uint64_t linger_ms;
         char *curve_key_file;       /* the broker's key_secret file; NULL: no CURVE */
         char *authorized_keys_file; /* ROLE NAME PUBLIC_KEY per line; required with CURVE */
+        char *log_level;            /* NULL: $SOHOA_LOG_LEVEL or info; reloadable */
 } Settings;
 
 /* The program description handed to config_parse_argv(). Static. */
 const ConfigProgram *settings_program(void);
+
+/* Put the settings that act outside the broker in force (the log level;
+ * settings_check() has refused an unknown one already). */
+void settings_apply(const Settings *s);
+/* SIGHUP: reread the file and --set, take the reloadable keys and apply
+ * them; logs what changed. Returns config_reload()'s. */
+int settings_reload(Settings *s);
 
 /* Free the strings of s (not s). */
 void settings_done(Settings *s);

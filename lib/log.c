@@ -46,6 +46,16 @@ void log_set_max_level(int level)
         atomic_store(&max_level, level & LOG_PRIMASK);
 }
 
+int log_set_max_level_from(const char *setting)
+{
+        int level = log_level_from_string(setting ? setting : getenv("SOHOA_LOG_LEVEL"));
+
+        if (level < 0 && setting)
+                return -EINVAL;
+        log_set_max_level(level < 0 ? LOG_INFO : level);
+        return 0;
+}
+
 int log_get_max_level(void)
 {
         int level = atomic_load(&max_level);

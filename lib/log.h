@@ -13,6 +13,10 @@
  * SOHOA_LOG_LEVEL=debug|info|notice|warning|err in the environment). */
 void log_set_max_level(int level);
 int log_get_max_level(void);
+/* The level a program's log_level setting asks for: setting when it is one
+ * (NULL: $SOHOA_LOG_LEVEL, else info). -EINVAL for an unknown name, and
+ * the level in force stays. */
+int log_set_max_level_from(const char *setting);
 /* Parse "debug", "info", ... or a digit; -EINVAL if unknown. */
 int log_level_from_string(const char *s);
 
