@@ -419,7 +419,7 @@ void broker_on_signal(Broker *b, int signal_fd)
                         break;
                 case SIGHUP:
                         /* The settings first (errors are logged, the old ones stay), then the keys. */
-                        (void) settings_reload(b->settings);
+                        (void) config_reload(settings_program(), b->settings);
                         if (!b->zap)
                                 log_info("SIGHUP: no authorized keys to reload without CURVE");
                         else if (zap_reload(b->zap) < 0)

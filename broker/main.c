@@ -65,7 +65,6 @@ int main(int argc, char **argv)
                 settings_done(&settings);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
-        settings_apply(&settings);
         r = sigfd_open(&signal_fd);
         if (r < 0) {
                 log_error_errno(r, "opening the signal fd: %m");

@@ -53,6 +53,14 @@ static const ConfigKey settings_keys[] = {
         {},
 };
 
+/* The log level (settings_check() refused an unknown one). */
+static void settings_apply(const void *target)
+{
+        const Settings *s = target;
+
+        (void) log_set_max_level_from(s->log_level);
+}
+
 /* What broker_new() would refuse, said by --check-config at its line. */
 static void settings_check(const void *target, ConfigReport *r)
 {
@@ -82,25 +90,12 @@ static const ConfigProgram settings_prog = {
         .keys = settings_keys,
         .size = sizeof(Settings),
         .check = settings_check,
+        .apply = settings_apply,
 };
 
 const ConfigProgram *settings_program(void)
 {
         return &settings_prog;
-}
-
-void settings_apply(const Settings *s)
-{
-        (void) log_set_max_level_from(s->log_level);
-}
-
-int settings_reload(Settings *s)
-{
-        int r = config_reload(&settings_prog, s);
-
-        if (r >= 0)
-                settings_apply(s);
-        return r;
 }
 
 void settings_done(Settings *s)

@@ -28,12 +28,5 @@ typedef struct Settings {
 /* The program description handed to config_parse_argv(). Static. */
 const ConfigProgram *settings_program(void);
 
-/* Put the settings that act outside the broker in force (the log level;
- * settings_check() has refused an unknown one already). */
-void settings_apply(const Settings *s);
-/* SIGHUP: reread the file and --set, take the reloadable keys and apply
- * them; logs what changed. Returns config_reload()'s. */
-int settings_reload(Settings *s);
-
 /* Free the strings of s (not s). */
 void settings_done(Settings *s);

@@ -188,6 +188,8 @@ int config_parse_argv(const ConfigProgram *prog, void *target, int argc, char **
         /* Only the settings of a program that goes on are kept. */
         if (r != 0)
                 config_free(prog->keys, target);
+        else if (prog->apply)
+                prog->apply(target);
 out:
         config_report_done(&report);
         free(o.sets);
@@ -265,24 +267,34 @@ int config_reload(const ConfigProgram *prog, void *target)
                             report.n_errors == 1 ? "" : "s");
                 goto out;
         }
+        /* Swap the reloadable keys that changed (fresh then frees the old
+         * strings), put them in force, then say what changed: at the new
+         * log level. */
         for (const ConfigKey *k = prog->keys; k->name; k++) {
                 char *pt = (char *) target + k->offset, *pf = (char *) fresh + k->offset, tmp[sizeof(uint64_t)];
+
+                if (!k->reloadable || key_equal(k, target, fresh))
+                        continue;
+                memcpy(tmp, pt, key_size(k));
+                memcpy(pt, pf, key_size(k));
+                memcpy(pf, tmp, key_size(k));
+                changed++;
+        }
+        if (prog->apply)
+                prog->apply(target);
+        for (const ConfigKey *k = prog->keys; k->name; k++) {
                 char value[256];
 
                 if (key_equal(k, target, fresh))
                         continue;
-                config_format_value(k, fresh, value, sizeof(value));
-                if (!k->reloadable) {
+                if (k->reloadable) {
+                        config_format_value(k, target, value, sizeof(value));
+                        log_info("reload: %s.%s = %s", k->section, k->name, value);
+                } else {
+                        config_format_value(k, fresh, value, sizeof(value));
                         log_notice("reload: %s.%s changed to \"%s\"; it takes effect at the next restart",
                                    k->section, k->name, value);
-                        continue;
                 }
-                /* Swap, so that fresh frees the old string. */
-                memcpy(tmp, pt, key_size(k));
-                memcpy(pt, pf, key_size(k));
-                memcpy(pf, tmp, key_size(k));
-                log_info("reload: %s.%s = %s", k->section, k->name, value);
-                changed++;
         }
         log_info("reload: %s read, %d setting%s changed", loaded ? loaded : "built-in defaults", changed,
                  changed == 1 ? "" : "s");

@@ -134,6 +134,9 @@ typedef struct ConfigProgram {
          * config_report_key(). Run after the file and --set, at every start,
          * --check-config and reload. */
         void (*check)(const void *target, ConfigReport *r);
+        /* Optional: put in force what acts outside the settings struct (the
+         * log level), after a start's parse and after each reload. */
+        void (*apply)(const void *target);
 } ConfigProgram;
 
 /* With --check-config, every error is printed (not only the first). */
@@ -146,4 +149,4 @@ MUST_CHECK int config_parse_argv(const ConfigProgram *prog, void *target, int ar
  * every error is logged. Logs (at info, warning); returns the number of
  * reloadable keys changed, or a negative errno. Single-threaded: the caller
  * owns target and nothing else may read its reloadable keys meanwhile. */
-MUST_CHECK int config_reload(const ConfigProgram *prog, void *target);
+int config_reload(const ConfigProgram *prog, void *target);

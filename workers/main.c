@@ -47,7 +47,6 @@ static int main_settings(Settings *s, int argc, char **argv)
                 log_error("unexpected argument '%s' (options only, see --help)", argv[optind]);
                 return -EINVAL;
         }
-        settings_apply(s);
         r = settings_resolve(s);
         if (r < 0)
                 return log_error_errno(r, "settings: %m");
@@ -57,7 +56,7 @@ static int main_settings(Settings *s, int argc, char **argv)
 /* SIGHUP: only the main thread reads the reloadable keys (log_level). */
 static void main_reload(void *userdata)
 {
-        (void) settings_reload(userdata);
+        (void) config_reload(settings_program(), userdata);
 }
 
 static int main_serve(Settings *s, Job *job, int signal_fd)

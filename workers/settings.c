@@ -108,6 +108,14 @@ static void settings_check_languages(const Settings *s, ConfigReport *r)
         free(langs);
 }
 
+/* The log level (settings_check() refused an unknown one). */
+static void settings_apply(const void *target)
+{
+        const Settings *s = target;
+
+        (void) log_set_max_level_from(s->log_level);
+}
+
 /* What start-up would refuse, said by --check-config at the line that set it. */
 static void settings_check(const void *target, ConfigReport *r)
 {
@@ -145,6 +153,7 @@ static const ConfigProgram settings_prog = {
         .keys = settings_keys,
         .size = sizeof(Settings),
         .check = settings_check,
+        .apply = settings_apply,
 };
 
 const ConfigProgram *settings_program(void)
@@ -174,20 +183,6 @@ int settings_resolve(Settings *s)
                         return -ENOMEM;
         }
         return 0;
-}
-
-void settings_apply(const Settings *s)
-{
-        (void) log_set_max_level_from(s->log_level);
-}
-
-int settings_reload(Settings *s)
-{
-        int r = config_reload(&settings_prog, s);
-
-        if (r >= 0)
-                settings_apply(s);
-        return r;
 }
 
 void settings_done(Settings *s)

@@ -37,11 +37,5 @@ const ConfigProgram *settings_program(void);
  * database ($SOHOA_DB, else SETTINGS_DATABASE_DEFAULT). 0 or -ENOMEM. */
 MUST_CHECK int settings_resolve(Settings *s);
 
-/* Put the log level in force (settings_check() refused an unknown one). */
-void settings_apply(const Settings *s);
-/* SIGHUP: reread the file and --set, take the reloadable keys (log_level)
- * and apply them; logs what changed. Returns config_reload()'s. */
-int settings_reload(Settings *s);
-
 /* Free the strings of s (not s). */
 void settings_done(Settings *s);
