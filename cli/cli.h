@@ -13,7 +13,7 @@
         X("import", import_main, "import existing scans (TIFF, PNG, JPEG, scanned PDF) as bulk pages") \
         X("export", export_main, "one searchable PDF of a batch or dossier, with a manifest of hashes") \
         X("verify", verify_main, "check an exported PDF against its manifest")                        \
-        X("db", db_main, "`db migrate`: apply the database migrations not applied yet")                \
+        X("db", db_main, "`db migrate|status|roles`: the schema's migrations and roles")              \
         X("keygen", keygen_main, "make a CURVE key pair for the broker or a client")
 /* clang-format on */
 

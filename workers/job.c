@@ -64,6 +64,7 @@ int job_new(const Settings *s, Job **ret)
                            .statement_timeout_ms = (unsigned) MIN(quarter, JOB_STATEMENT_TIMEOUT_MAX_MS),
                            .lock_timeout_ms = (unsigned) MIN(quarter * 2 / 3, JOB_LOCK_TIMEOUT_MAX_MS),
                            .connect_later = true };
+        char error[512] = "";
         Job *j;
         int r;
 
@@ -75,7 +76,11 @@ int job_new(const Settings *s, Job **ret)
         r = ocr_new(&oo, &j->ocr);
         if (r < 0)
                 goto fail;
+        sc.error = error;
+        sc.error_size = sizeof(error);
         r = store_new(&sc, &j->store);
+        if (r == -EPROTONOSUPPORT)
+                log_error("not starting: %s", error);
         if (r < 0)
                 goto fail;
         *ret = j;

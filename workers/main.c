@@ -122,6 +122,8 @@ int main(int argc, char **argv)
                 goto out;
         }
         r = job_new(&settings, &job);
+        if (r == -EPROTONOSUPPORT)
+                goto out; /* job_new() said which schema */
         if (r < 0) {
                 log_error_errno(r, "cannot load the OCR models (%s) or set up the store: %m",
                                 settings.languages);

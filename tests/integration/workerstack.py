@@ -27,8 +27,8 @@ def render(*names):
 
 
 class WorkerStack:
-    def __init__(self, broker_sets=()):
-        self.pg = h.PgCluster().start()
+    def __init__(self, broker_sets=(), pg_opts=""):
+        self.pg = h.PgCluster(server_opts=pg_opts).start()
         self.db = self.pg.createdb("sohoa")
         self.conn = self.pg.connstring(self.db)
         h.run(["sohoactl", "db", "migrate", "--db", self.conn])
