@@ -275,7 +275,9 @@ static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out
         if (res && (res->ocr || res->ocr_error))
                 snprintf(read_at, sizeof(read_at), ", read at %d dpi%s", res->ocr_dpi,
                          res->ocr_reread ? " (again: text small or unsure)" : "");
-        log_info("page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s%s%s",
+        /* A page not stored as processed is a failure an administrator looks at. */
+        log_internal(out->status == SOHOA__RESULT_STATUS__RESULT_STORED ? LOG_INFO : LOG_WARNING, 0,
+                 "page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s%s%s",
                  t->uuid, status, t->path, *out->reason ? ": " : "", out->reason, stages,
                  (double) t->store_usec / 1000.0,
                  (double) ((res ? res->total_usec : 0) + t->store_usec) / 1000.0,
@@ -509,6 +511,7 @@ static int job_close(Job *j, const WorkJob *wj, WorkOutcome *ret)
                 goto done;
         uuid_format(&rc.close.close_uuid, u);
         uuid_format(&rc.close.batch_uuid, batch);
+        log_context_set(rc.close.origin_id, batch, NULL);
         snprintf(what, sizeof(what), "close %s of batch %s", u, batch);
         if (!job_hash_ok(wj, wj->page->sha256.data, what, &out))
                 goto answer;
@@ -525,7 +528,8 @@ static int job_close(Job *j, const WorkJob *wj, WorkOutcome *ret)
                 goto done;
         }
         j->pace_us = 0;
-        log_info("%s: %u images, %u sheets declared: %s%s%s (store %.0f ms)", what, rc.close.pages,
+        log_internal(out.status == SOHOA__RESULT_STATUS__RESULT_STORED ? LOG_INFO : LOG_WARNING, 0,
+                 "%s: %u images, %u sheets declared: %s%s%s (store %.0f ms)", what, rc.close.pages,
                  rc.close.declared_sheets,
                  out.status == SOHOA__RESULT_STATUS__RESULT_STORED          ? "stored"
                  : out.status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED ? "stored failed"
@@ -535,6 +539,7 @@ answer:
         *ret = out;
         r = 0;
 done:
+        log_context_clear();
         record_close_done(&rc);
         return r;
 }
@@ -579,7 +584,7 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         Job *j = userdata;
         JobTrace t = { .path = "processed" };
         WorkOutcome out = {};
-        char reason[256] = "";
+        char reason[256] = "", batch[UUID_STRING_MAX];
         PageResult *res = NULL;
         StorePut put = _STORE_PUT_INVALID;
         Record rec;
@@ -592,6 +597,8 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         if (r < 0)
                 goto out;
         uuid_format(&rec.page.page_uuid, t.uuid);
+        uuid_format(&rec.page.batch_uuid, batch);
+        log_context_set(rec.page.origin_id, batch, t.uuid);
         r = job_precheck(j, wj, &t, &rec, &out);
         if (r < 0)
                 goto out;
@@ -609,6 +616,7 @@ done:
         *ret = out;
         r = 0;
 out:
+        log_context_clear();
         page_result_free(res);
         record_done(&rec);
         return r;

@@ -115,6 +115,10 @@ int main(int argc, char **argv)
                 settings_done(&settings);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
+        /* libpng (through Leptonica) and Tesseract write to stdio's stderr. */
+        r = log_capture_stdio();
+        if (r < 0)
+                log_warning_errno(r, "cannot take the libraries' stderr: %m; their lines go unprefixed");
         /* Before any thread starts, so that every thread has them blocked. */
         r = sigfd_open(&signal_fd);
         if (r < 0) {

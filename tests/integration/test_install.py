@@ -16,12 +16,7 @@ import shutil
 import subprocess
 
 import harness as h
-
-UNITS = {"sohoa-broker.service": "sohoa-broker.service", "sohoa-worker@.service": "sohoa-worker@1.service",
-         "sohoa-scand@.service": "sohoa-scand@desk1.service"}
-# Exposure of each unit (systemd-analyze security, 0-10): the target is 2.0.
-EXPOSURE_MAX = 2.0
-
+import unitcheck
 
 def build_option(name):
     out = subprocess.run(["/usr/bin/meson", "introspect", "--buildoptions", str(h.BUILD_DIR)],
@@ -84,7 +79,7 @@ def main():
 
     unitdir = subprocess.run(["pkg-config", "--variable=systemdsystemunitdir", "systemd"],
                              capture_output=True, text=True).stdout.strip() or prefix + "/lib/systemd/system"
-    for unit in UNITS:
+    for unit in unitcheck.UNITS:
         text = (r(unitdir) / unit).read_text()
         h.check("@bindir@" not in text and "ExecStart=%s/" % bindir in text,
                 "%s does not start the installed program:\n%s" % (unit, text))
@@ -118,34 +113,8 @@ def main():
     check_relay(hooks)
     h.check((r(prefix) / "share" / "doc" / "sohoa" / "OPERATIONS.md").exists(), "OPERATIONS.md not installed")
 
-    # The user and its directories, made in the root as a package's postinst would.
-    (root / "etc").mkdir(exist_ok=True)
-    h.run(["systemd-sysusers", "--root", root])
-    pw = [l.split(":") for l in (root / "etc" / "passwd").read_text().splitlines()]
-    sohoa = [e for e in pw if e[0] == "sohoa"]
-    h.check(sohoa, "systemd-sysusers made no user sohoa in the root")
-    h.run(["systemd-tmpfiles", "--root", root, "--create"])
-    for d in ["var/lib/sohoa/spool", "run/sohoa"]:
-        h.check_eq(os.stat(root / d).st_uid, int(sohoa[0][2]), "owner of /" + d)
-
-    # systemd-analyze verify in that root: systemd's own targets and kill(1),
-    # which the units name, come from this host.
-    for t in glob.glob("/lib/systemd/system/*.target"):
-        shutil.copy(t, r(unitdir))
-    (root / "bin").mkdir(exist_ok=True)
-    shutil.copy(shutil.which("kill"), root / "bin" / "kill")
-    env = dict(os.environ, MANPATH=str(man))
-    for unit, instance in UNITS.items():
-        cp = subprocess.run(["systemd-analyze", "verify", "--root", str(root), instance], env=env,
-                            capture_output=True, text=True)
-        h.check(cp.returncode == 0 and not cp.stderr.strip() and not cp.stdout.strip(),
-                "systemd-analyze verify %s (exit %d):\n%s%s" % (instance, cp.returncode, cp.stdout, cp.stderr))
-        cp = subprocess.run(["systemd-analyze", "security", "--offline=true", "--root", str(root), instance],
-                            capture_output=True, text=True)
-        m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", cp.stdout)
-        h.check(m, "no exposure level for %s:\n%s%s" % (instance, cp.stdout, cp.stderr))
-        h.check_le(float(m.group(1)), EXPOSURE_MAX, "exposure level of " + instance)
-        print("%s: exposure %s" % (instance, m.group(1)))
+    unitcheck.make_user(root)
+    unitcheck.verify_units(root, unitdir, man)
 
 
 h.run_test(main)

@@ -1,0 +1,116 @@
+"""Under systemd a worker's messages reach the journal with their fields:
+SOHOA_PAGE=, SOHOA_BATCH= and SOHOA_STATION= on every line about a page
+(so `journalctl SOHOA_PAGE=UUID` shows its story), PRIORITY= warning for a
+page stored failed, info for one stored well, and nothing of it on stderr.
+journald is played by a datagram socket at its own path, and the worker's
+stderr is "the journal's stream" by $JOURNAL_STREAM (its device and inode),
+as systemd sets it. Needs root and no journald on this machine."""
+
+import os
+import socket
+import struct
+
+import harness as h
+from workerstack import WorkerStack, render
+
+JOURNAL = "/run/systemd/journal/socket"
+
+
+def parse(datagram):
+    """journald's native protocol: KEY=VALUE lines, or KEY, a 64-bit length and binary data."""
+    fields, i = {}, 0
+    while i < len(datagram):
+        nl = datagram.index(b"\n", i)
+        line = datagram[i:nl]
+        if b"=" in line:
+            k, v = line.split(b"=", 1)
+            i = nl + 1
+        else:
+            k = line
+            (n,) = struct.unpack("<Q", datagram[nl + 1:nl + 9])
+            v = datagram[nl + 9:nl + 9 + n]
+            i = nl + 9 + n + 1
+        fields[k.decode()] = v.decode("utf-8", "replace")
+    return fields
+
+
+class FakeJournal:
+    def __init__(self):
+        self.made = []
+        d = os.path.dirname(JOURNAL)
+        for p in ["/run/systemd", d]:
+            if not os.path.isdir(p):
+                os.mkdir(p, 0o755)
+                self.made.append(p)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(JOURNAL)
+        self.sock.setblocking(False)
+        self.messages = []
+
+    def drain(self):
+        while True:
+            try:
+                self.messages.append(parse(self.sock.recv(1 << 20)))
+            except BlockingIOError:
+                return self.messages
+
+    def close(self):
+        self.sock.close()
+        os.unlink(JOURNAL)
+        for p in reversed(self.made):
+            os.rmdir(p)
+
+
+def main():
+    if os.geteuid() != 0:
+        h.skip("needs root (journald's socket path)")
+    if os.path.exists(JOURNAL):
+        h.skip("a journald runs here: its socket is taken")
+    pages = render("clean")
+    bad = h.path("cut.png")
+    bad.write_bytes(pages["clean"].read_bytes()[:4000])
+    st = WorkerStack()
+    journal = FakeJournal()
+    try:
+        run(st, journal, pages, bad)
+    finally:
+        journal.close()
+
+
+def run(st, journal, pages, bad):
+    log = h.path("wj.log")
+    log.touch()
+    s = os.stat(log)
+    h.Proc("wj", ["sohoa-worker", "--set", "worker.endpoint=" + st.workers_ep, "--set", "worker.id=wj",
+                  "--set", "worker.database=" + st.conn],
+           env={"OMP_THREAD_LIMIT": "1", "JOURNAL_STREAM": "%d:%d" % (s.st_dev, s.st_ino)})
+    h.wait_for(lambda: st.status().get("workers", 0) >= 1, timeout=60, what="the worker to join the broker")
+    good, _, stats = st.send([pages["clean"]], "desk1", "--last")
+    h.check_eq(stats["stored"], 1, "good page answered")
+    cut, _, stats = st.send([bad], "desk2", "--last")
+    h.check_eq(stats.get("stored", 0) + stats.get("failed", 0) + stats.get("stored_failed", 0) >= 0, True, "sent")
+    h.wait_for(lambda: st.page(cut[0], "status") is not None, timeout=120, what="the cut page stored")
+
+    def about(uuid):
+        return [m for m in journal.drain() if m.get("SOHOA_PAGE") == uuid]
+
+    for uuid, station, level, words in [(good[0], "desk1", "6", "stored (processed)"),
+                                        (cut[0], "desk2", "4", "stored failed")]:
+        batch = st.page(uuid, "batch_uuid")[0]
+        msgs = h.wait_for(lambda: [m for m in about(uuid) if words in m.get("MESSAGE", "")], timeout=30,
+                          what="the journal message of page %s" % uuid)
+        m = msgs[0]
+        h.check_eq(m.get("PRIORITY"), level, "PRIORITY of %r" % m.get("MESSAGE"))
+        h.check_eq(m.get("SOHOA_BATCH"), batch, "SOHOA_BATCH of page %s" % uuid)
+        h.check_eq(m.get("SOHOA_STATION"), station, "SOHOA_STATION of page %s" % uuid)
+        h.check_eq(m.get("SYSLOG_IDENTIFIER"), "sohoa-worker", "SYSLOG_IDENTIFIER")
+        h.check(uuid not in log.read_text(), "page %s also logged on stderr:\n%s" % (uuid, log.read_text()))
+    # Messages about no page carry no page field.
+    start = [m for m in journal.drain() if "sohoa-worker 0.1" in m.get("MESSAGE", "")]
+    h.check(start and "SOHOA_PAGE" not in start[0], "the start message: %r" % start)
+    # Whatever still reaches stderr (a library's own words) carries a priority prefix.
+    for line in log.read_text().splitlines():
+        h.check(line.startswith("<"), "a line on stderr without a priority prefix: %r" % line)
+
+
+h.run_test(main)
