@@ -10,19 +10,15 @@
 #include "settings.h"
 
 /* Key name and struct field are spelled the same, but for the three
- * durations whose field carries its unit. */
-#define KEY_AS(n, f, t, d, lo, hi, h)                                                                      \
+ * durations whose field carries its unit. rl: taken by a reload (SIGHUP,
+ * config_reload()), for keys the broker reads where they act. */
+#define KEY_RL(n, f, t, d, lo, hi, rl, h)                                                                  \
         {                                                                                                  \
                 .section = "broker", .name = #n, .type = (t), .offset = offsetof(Settings, f), .def = (d), \
-                .reloadable = false, .help = (h), .min = (lo), .max = (hi)                                 \
+                .reloadable = (rl), .help = (h), .min = (lo), .max = (hi)                                  \
         }
+#define KEY_AS(n, f, t, d, lo, hi, h) KEY_RL(n, f, t, d, lo, hi, false, h)
 #define KEY(n, t, d, lo, hi, h) KEY_AS(n, n, t, d, lo, hi, h)
-/* Reread on SIGHUP (config_reload()). */
-#define KEY_RELOADABLE(n, t, d, h)                                                                         \
-        {                                                                                                  \
-                .section = "broker", .name = #n, .type = (t), .offset = offsetof(Settings, n), .def = (d), \
-                .reloadable = true, .help = (h)                                                            \
-        }
 
 static const ConfigKey settings_keys[] = {
         KEY(stations_endpoint, CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
@@ -37,9 +33,9 @@ static const ConfigKey settings_keys[] = {
             "bytes of pages held for importers (queued and in flight)"),
         KEY_AS(heartbeat, heartbeat_ms, CONFIG_MSEC, "1000ms", 10, 60000, "heartbeat interval, both ways"),
         KEY(liveness, CONFIG_UINT, "3", 1, 100, "heartbeat intervals of silence after which a peer is dead"),
-        KEY(quarantine_after, CONFIG_UINT, "3", 1, 1000,
-            "workers that died holding a page before it is only stored raw"),
-        KEY_AS(drain_timeout, drain_timeout_ms, CONFIG_MSEC, "60s", 0, 3600000,
+        KEY_RL(quarantine_after, quarantine_after, CONFIG_UINT, "3", 1, 1000, true,
+               "workers that died holding a page before it is only stored raw"),
+        KEY_RL(drain_timeout, drain_timeout_ms, CONFIG_MSEC, "60s", 0, 3600000, true,
                "on the first SIGTERM, how long to wait for pages in flight"),
         KEY(completed_cache, CONFIG_UINT, "65536", 0, 16777216,
             "recently stored pages remembered to answer repeats at once"),
@@ -49,7 +45,8 @@ static const ConfigKey settings_keys[] = {
             "the broker's CURVE key_secret file (sohoactl keygen); unset: no CURVE, for one host only"),
         KEY(authorized_keys_file, CONFIG_STRING, NULL, 0, 0,
             "client keys allowed with CURVE, one 'ROLE NAME PUBLIC_KEY' per line; reloaded on SIGHUP"),
-        KEY_RELOADABLE(log_level, CONFIG_STRING, NULL, "debug, info, notice, warning or err (default: info)"),
+        KEY_RL(log_level, log_level, CONFIG_STRING, NULL, 0, 0, true,
+               "debug, info, notice, warning or err (default: info)"),
         {},
 };
 

@@ -22,11 +22,13 @@ def main():
     broker = h.Proc("broker2", ["sohoa-broker", "--config", conf])
     h.wait_socket(stations)
 
-    write(conf, base[:1] + ["stations_endpoint = " + h.ipc_endpoint("moved"), base[2], "log_level = info"])
+    write(conf, base[:1] + ["stations_endpoint = " + h.ipc_endpoint("moved"), base[2], "log_level = info",
+                            "drain_timeout = 7s"])
     broker.signal(signal.SIGHUP)
     broker.wait_log(r"reload: broker\.log_level = info")
+    broker.wait_log(r"reload: broker\.drain_timeout = 7s")
     broker.wait_log(r"reload: broker\.stations_endpoint changed to .*moved.*; it takes effect at the next restart")
-    broker.wait_log(r"reload: %s read, 1 setting changed" % conf)
+    broker.wait_log(r"reload: %s read, 2 settings changed" % conf)
 
     write(conf, base + ["log_level = loud", "bogus = 1"])
     broker.signal(signal.SIGHUP)
@@ -36,6 +38,9 @@ def main():
     # Still serving, on the endpoint it had.
     h.check_eq(h.status(stations).get("workers", 0), 0, "workers of the broker after a refused reload")
     h.check(broker.running, "the broker stopped after a refused reload")
+    # The reloaded drain_timeout is the one the drain uses.
+    broker.signal(signal.SIGTERM)
+    broker.wait_log(r"draining: .*waiting up to 7000 ms")
 
     # The worker: warning at start (its start line is not logged), info after SIGHUP.
     wconf = h.path("worker.conf")
