@@ -1,7 +1,7 @@
 /* sohoa-scand-bench: the station's CPU per image, stage by stage, on a
  * realistic 300 dpi colour A4 page (2480 x 3508 RGB: lines of text-like
  * glyphs, a photo-like gradient, a little sensor noise; a line-art version
- * for G4). It runs the daemon's own encode.c, lib/sha256 and lib/outbox
+ * for G4). It runs the daemon's own encode.c, lib/sha256 and session/outbox
  * (spool with fsync, then the outbox thread sends to --endpoint), exactly
  * the path of one scanned image. bench/scand.py starts a broker and a
  * no-op worker around it. */
@@ -99,9 +99,11 @@ int main(int argc, char **argv)
                 const char *name;
                 Encoding enc;
                 bool lineart;
-        } cases[] = { { "JPEG q90 (colour)", ENCODING_JPEG, false },
-                      { "ZSTD 1 (colour, lossless)", ENCODING_ZSTD, false },
-                      { "G4 (line-art)", ENCODING_G4, true } };
+                unsigned sub;
+        } cases[] = { { "JPEG q90 (colour, YCbCr 4:4:4)", ENCODING_JPEG, false, 1 },
+                      { "JPEG q90 (colour, YCbCr 4:2:0)", ENCODING_JPEG, false, 2 },
+                      { "ZSTD 1 (colour, lossless)", ENCODING_ZSTD, false, 1 },
+                      { "G4 (line-art)", ENCODING_G4, true, 1 } };
         OutboxConfig cfg = { .spool_dir = spool, .endpoint = endpoint, .peer_id = "bench-station",
                              .role = SOHOA__ROLE__ROLE_STATION };
         Image rgb, bw;
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
                         Uuid pu, bu;
 
                         t = thread_cpu_us();
-                        r = encode_tiff(cases[c].lineart ? &bw : &rgb, cases[c].enc, 90, &buf, &len);
+                        r = encode_tiff(cases[c].lineart ? &bw : &rgb, cases[c].enc, 90, cases[c].sub, &buf, &len);
                         if (r < 0)
                                 return fprintf(stderr, "encode: %s\n", strerror(-r)), 1;
                         t_enc += thread_cpu_us() - t;

@@ -12,8 +12,10 @@
 #include "backend.h"
 #include "broker.h"
 #include "clock.h"
+#include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
+#include "ipcpath.h"
 #include "log.h"
 #include "sigfd.h"
 
@@ -56,10 +58,27 @@ static int broker_socket_curve(Broker *b, void *z, const char *domain)
         return 0;
 }
 
+/* libzmq holds a message frame from its first byte to its last: a peer
+ * that starts a large one and stops would hold that memory for ever.
+ * ZMTP heartbeats bound it: a PING every heartbeat, and a connection that
+ * delivers no whole frame (its PONG comes only after the frame it is
+ * sending) within frame_timeout is closed; the handshake likewise (§1.1). */
+static int broker_socket_timeouts(Broker *b, void *z)
+{
+        const Settings *s = b->settings;
+        int ivl = (int) s->heartbeat_ms, timeout = (int) s->frame_timeout_ms;
+
+        if (zmq_setsockopt(z, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) < 0 ||
+            zmq_setsockopt(z, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout)) < 0 ||
+            zmq_setsockopt(z, ZMQ_HANDSHAKE_IVL, &timeout, sizeof(timeout)) < 0)
+                return -errno;
+        return 0;
+}
+
 static int broker_socket(Broker *b, const char *endpoint, const char *domain, void **ret)
 {
         const Settings *s = b->settings;
-        int one = 1, linger = (int) s->linger_ms;
+        int one = 1, linger = (int) s->linger_ms, r;
         int64_t maxmsg = (int64_t) s->max_frame_bytes + MSG_BODY_MAX;
         void *z;
 
@@ -72,13 +91,13 @@ static int broker_socket(Broker *b, const char *endpoint, const char *domain, vo
             zmq_setsockopt(z, ZMQ_ROUTER_HANDOVER, &one, sizeof(one)) < 0 ||
             zmq_setsockopt(z, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
             zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0 ||
-            broker_socket_curve(b, z, domain) < 0) {
-                int r = -errno;
+            broker_socket_timeouts(b, z) < 0 || broker_socket_curve(b, z, domain) < 0) {
+                r = -errno;
                 zmq_close(z);
                 return log_error_errno(r, "setting options of the socket for %s: %m", endpoint);
         }
-        if (zmq_bind(z, endpoint) < 0) {
-                int r = -errno;
+        r = ipcpath_bind(z, endpoint);
+        if (r < 0) {
                 zmq_close(z);
                 return log_error_errno(r, "binding %s: %m", endpoint);
         }
@@ -86,14 +105,39 @@ static int broker_socket(Broker *b, const char *endpoint, const char *domain, vo
         return 0;
 }
 
+/* A worker answers for pages, and its sender deletes them on its word: a
+ * worker endpoint that other users or hosts can reach needs CURVE, unless
+ * the setting says the risk is taken (§1). */
+static int broker_check_workers_auth(Broker *b)
+{
+        const Settings *s = b->settings;
+
+        if (b->zap || ipcpath_of(s->workers_endpoint))
+                return 0;
+        if (s->insecure_workers_without_curve) {
+                log_warning(
+                        "serving workers on %s without CURVE (insecure_workers_without_curve): any process "
+                        "that reaches it can pose as a worker and have pages deleted unstored",
+                        s->workers_endpoint);
+                return 0;
+        }
+        return log_error_errno(
+                -EPERM,
+                "refusing to serve workers on %s without CURVE: any process that reaches it could "
+                "pose as a worker and have pages deleted unstored; set curve_key_file and "
+                "authorized_keys_file (docs/OPERATIONS.md), bind an ipc:// path, or set "
+                "insecure_workers_without_curve = yes",
+                s->workers_endpoint);
+}
+
 static int broker_tables(Broker *b)
 {
         b->peers = peer_table_new();
         b->worker_table = worker_table_new();
-        b->pages = page_table_new();
+        b->held = held_table_new();
         b->completed = completed_new(b->settings->completed_cache);
         b->noted = hashmap_new();
-        if (!b->peers || !b->worker_table || !b->pages || !b->completed || !b->noted)
+        if (!b->peers || !b->worker_table || !b->held || !b->completed || !b->noted)
                 return log_error_errno(-ENOMEM, "allocating the broker's tables: %m");
         return 0;
 }
@@ -131,6 +175,8 @@ int broker_new(Settings *s, Broker **ret)
         b->pool_bytes[BROKER_BULK] = s->bulk_pool_bytes;
         b->started_ms = clock_mono_ms();
         b->next_tick_ms = b->started_ms + s->heartbeat_ms;
+        b->dispatch_from_ms = b->started_ms +
+                              (s->recovery_window_ms ? s->recovery_window_ms : s->liveness * s->heartbeat_ms);
 
         r = broker_epoch(&b->epoch);
         if (r < 0) {
@@ -146,6 +192,9 @@ int broker_new(Settings *s, Broker **ret)
                 goto fail;
         }
         r = broker_curve(b);
+        if (r < 0)
+                goto fail;
+        r = broker_check_workers_auth(b);
         if (r < 0)
                 goto fail;
         r = broker_socket(b, s->stations_endpoint, ZAP_DOMAIN_STATIONS, &b->stations);
@@ -166,7 +215,8 @@ Broker *broker_free(Broker *b)
         if (!b)
                 return NULL;
         /* Pages first: their images are libzmq messages. */
-        b->pages = page_table_free(b->pages);
+        death_free_all(b);
+        b->held = held_table_free(b->held);
         b->peers = peer_table_free(b->peers);
         b->worker_table = worker_table_free(b->worker_table);
         b->completed = completed_free(b->completed);
@@ -322,13 +372,13 @@ static void broker_on_bad_message(Broker *b, bool workers, Msg *m, int error, ui
                 Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
                 if (w) {
                         worker_seen(b->worker_table, w, now);
-                        who = w->id;
+                        who = w->binding.id;
                 }
         } else {
                 Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
                 if (p) {
                         peer_seen(b->peers, p, now);
-                        who = p->id;
+                        who = p->binding.id;
                 }
         }
         broker_drop(b, workers, m, who, broker_decode_error_string(error));
@@ -368,6 +418,8 @@ static void broker_receive(Broker *b, bool workers)
                         frontend_handle(b, &m, now);
                 msg_done(&m);
         }
+        if (workers)
+                death_decide(b);
         dispatch_run(b);
 }
 
@@ -383,7 +435,7 @@ void broker_on_workers(Broker *b)
 
 static void broker_begin_drain(Broker *b)
 {
-        uint32_t n = page_inflight_total(b->pages);
+        uint32_t n = held_inflight_total(b->held);
 
         b->draining = true;
         b->drain_deadline_ms = clock_mono_ms() + b->settings->drain_timeout_ms;
@@ -396,7 +448,7 @@ static void broker_begin_drain(Broker *b)
 static void broker_quit_now(Broker *b)
 {
         log_notice("quitting at once: %u page(s) in flight stay with their senders",
-                   page_inflight_total(b->pages));
+                   held_inflight_total(b->held));
         (void) sd_notify(0, "STOPPING=1");
         b->quit = b->abort = true;
 }
@@ -439,17 +491,19 @@ static void broker_say_bye(Broker *b)
         Peer *p;
 
         while (peer_iterate(b->peers, &state, &p))
-                if (p->rid_len > 0 && p->state == PEER_LIVE)
-                        broker_send_bye(b, b->stations, p->rid, p->rid_len, "broker shutting down");
+                if (p->binding.rid_len > 0 && p->state == PEER_LIVE)
+                        broker_send_bye(b, b->stations, p->binding.rid, p->binding.rid_len,
+                                        "broker shutting down");
         state = 0;
         while (worker_iterate(b->worker_table, &state, &w))
-                if (w->rid_len > 0 && w->state != WORKER_DEAD)
-                        broker_send_bye(b, b->workers, w->rid, w->rid_len, "broker shutting down");
+                if (w->binding.rid_len > 0 && w->state != WORKER_DEAD)
+                        broker_send_bye(b, b->workers, w->binding.rid, w->binding.rid_len,
+                                        "broker shutting down");
 }
 
 static void broker_check_drained(Broker *b, uint64_t now)
 {
-        uint32_t n = page_inflight_total(b->pages);
+        uint32_t n = held_inflight_total(b->held);
 
         if (n > 0 && now < b->drain_deadline_ms)
                 return;
@@ -471,13 +525,14 @@ static void broker_check_peers(Broker *b, uint64_t now)
         Peer *p;
 
         while (peer_iterate(b->peers, &state, &p)) {
-                if (p->state == PEER_LIVE && now - p->last_seen_ms > dead_after) {
+                if (p->state == PEER_LIVE && now - p->binding.last_seen_ms > dead_after) {
                         peer_set_silent(b->peers, p);
-                        log_info("%s silent for %llu ms: counted dead, its %u queued page(s) stay", p->id,
-                                 (unsigned long long) (now - p->last_seen_ms), p->queued_pages);
+                        log_info("%s silent for %llu ms: counted dead, its %u queued page(s) stay",
+                                 p->binding.id, (unsigned long long) (now - p->binding.last_seen_ms),
+                                 p->queued_pages);
                 }
                 if (p->state != PEER_LIVE &&
-                    (p->state == PEER_GONE || now - p->last_seen_ms > BROKER_FORGET_MS))
+                    (p->state == PEER_GONE || now - p->binding.last_seen_ms > BROKER_FORGET_MS))
                         (void) peer_reap(b->peers, p);
         }
         /* After the liveness pass, so the credit reflects who is left. */
@@ -486,7 +541,8 @@ static void broker_check_peers(Broker *b, uint64_t now)
         state = 0;
         while (peer_iterate(b->peers, &state, &p))
                 if (p->state == PEER_LIVE)
-                        broker_send_heartbeat(b, b->stations, p->rid, p->rid_len, credit[p->klass]);
+                        broker_send_heartbeat(b, b->stations, p->binding.rid, p->binding.rid_len,
+                                              credit[p->klass]);
 }
 
 static void broker_check_workers(Broker *b, uint64_t now)
@@ -496,20 +552,20 @@ static void broker_check_workers(Broker *b, uint64_t now)
         Worker *w;
 
         while (worker_iterate(b->worker_table, &state, &w)) {
-                if (w->state != WORKER_DEAD && now - w->last_seen_ms > dead_after) {
-                        PageRec *rec = worker_set_dead(b->worker_table, w);
+                if (w->state != WORKER_DEAD && now - w->binding.last_seen_ms > dead_after) {
+                        HeldPage *rec = worker_set_dead(b->worker_table, w, now);
 
-                        log_warning("worker %s silent for %llu ms: dead%s", w->id,
-                                    (unsigned long long) (now - w->last_seen_ms),
+                        log_warning("worker %s silent for %llu ms: dead%s", w->binding.id,
+                                    (unsigned long long) (now - w->binding.last_seen_ms),
                                     rec ? ", sending its page to another" : "");
                         if (rec)
-                                dispatch_requeue(b, rec, true);
+                                death_begin(b, rec, w, w->binding.last_seen_ms);
                 }
-                if (w->state == WORKER_DEAD && now - w->last_seen_ms > BROKER_FORGET_MS)
-                        (void) worker_forget(b->worker_table, w);
+                if (w->state == WORKER_DEAD && now - w->binding.last_seen_ms > BROKER_FORGET_MS)
+                        (void) worker_forget(b->worker_table, w, now);
                 else if (w->state != WORKER_DEAD)
                         /* A nonzero credit tells a worker it is known here. */
-                        broker_send_heartbeat(b, b->workers, w->rid, w->rid_len,
+                        broker_send_heartbeat(b, b->workers, w->binding.rid, w->binding.rid_len,
                                               b->settings->max_frame_bytes);
         }
 }
@@ -520,8 +576,8 @@ static void broker_notify_status(Broker *b)
         char buf[sizeof(b->last_status)];
 
         snprintf(buf, sizeof(buf), "%s%u+%u queued, %u in flight, %u/%u workers idle, %u+%u clients",
-                 b->draining ? "draining: " : "", page_queued_pages(b->pages, BROKER_INTERACTIVE),
-                 page_queued_pages(b->pages, BROKER_BULK), page_inflight_total(b->pages),
+                 b->draining ? "draining: " : "", held_queued_pages(b->held, BROKER_INTERACTIVE),
+                 held_queued_pages(b->held, BROKER_BULK), held_inflight_total(b->held),
                  b->worker_table->idle, b->worker_table->live, b->peers->live[BROKER_INTERACTIVE],
                  b->peers->live[BROKER_BULK]);
         if (strcmp(buf, b->last_status) == 0)
@@ -536,11 +592,17 @@ void broker_on_timers(Broker *b)
 
         if (b->draining)
                 broker_check_drained(b, now);
+        if (!b->window_over && now >= b->dispatch_from_ms) {
+                b->window_over = true;
+                log_info("recovery window over: dispatching");
+                dispatch_run(b);
+        }
         if (b->quit || now < b->next_tick_ms)
                 return;
         b->next_tick_ms = now + b->settings->heartbeat_ms;
         broker_check_peers(b, now);
         broker_check_workers(b, now);
+        death_decide(b);
         dispatch_run(b);
         broker_notify_status(b);
 }
@@ -551,5 +613,7 @@ long broker_next_timeout(const Broker *b)
 
         if (b->draining)
                 next = MIN(next, b->drain_deadline_ms);
+        if (!b->window_over)
+                next = MIN(next, b->dispatch_from_ms);
         return next > now ? (long) (next - now) : 0;
 }

@@ -1,10 +1,11 @@
 /* The map of sohoa-broker. One Broker holds the two ROUTER sockets (the
  * station endpoint: stations, importers, admin queries; the worker
- * endpoint), the boot epoch, the tables of peers, workers, pages and
+ * endpoint), the boot epoch, the tables of peers, workers, held pages and
  * completed pages, and the counters. The main loop calls broker_on_*; the
  * message handlers live in frontend.c (clients) and backend.c (workers),
  * the refusals of a HELLO in hello.c, choosing the next page in
- * dispatch.c, STATUS in status.c. */
+ * dispatch.c, whether a worker's death counts toward quarantine in death.c,
+ * STATUS in status.c. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,9 +14,9 @@
 #include "completed.h"
 #include "curvekey.h"
 #include "hashmap.h"
+#include "held.h"
 #include "macro.h"
 #include "msg.h"
-#include "page.h"
 #include "peer.h"
 #include "settings.h"
 #include "worker.h"
@@ -48,6 +49,8 @@ typedef enum BrokerNote {
         NOTE_WRONG_ROLE = 1 << 6,
 } BrokerNote;
 
+typedef struct PendingDeath PendingDeath; /* death.c */
+
 typedef struct Broker {
         Settings *settings; /* not owned; its reloadable keys change on SIGHUP */
         void *zctx;
@@ -61,12 +64,17 @@ typedef struct Broker {
 
         PeerTable *peers;
         WorkerTable *worker_table;
-        PageTable *pages;
+        HeldTable *held; /* the pages the broker holds, queued or in flight */
         CompletedCache *completed;
+        PendingDeath *deaths; /* worker deaths being judged (death.c) */
         Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */
         BrokerCounters counters;
 
         uint64_t next_tick_ms;
+        /* The recovery window (§5.4): no JOB before this, so that the
+         * workers holding pages when a previous broker stopped have said so. */
+        uint64_t dispatch_from_ms;
+        bool window_over;
         bool draining;
         uint64_t drain_deadline_ms;
         bool quit;

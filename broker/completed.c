@@ -1,6 +1,6 @@
 /* A ring of fixed-size entries plus a hash map from page UUID to slot: the
  * ring decides who is evicted (the oldest insert), the map answers lookups.
- * Memory is capacity x ~90 bytes, allocated once. */
+ * Memory is capacity x ~100 bytes, allocated once. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +43,28 @@ CompletedCache *completed_free(CompletedCache *c)
         return mfree(c);
 }
 
-int completed_put(CompletedCache *c, const Uuid *page_uuid, const uint8_t sha256[32], const Uuid *batch_uuid,
-                  Sohoa__ResultStatus status)
+void completed_content(const Sohoa__Page *page, CompletedContent *ret)
+{
+        assert(page->sha256.len == sizeof(ret->sha256));
+        *ret = (CompletedContent) { .batch_close = page->batch_close };
+        memcpy(ret->sha256, page->sha256.data, sizeof(ret->sha256));
+        if (page->batch_close)
+                ret->batch_pages = page->batch_pages;
+}
+
+bool completed_content_equal(const CompletedContent *a, const CompletedContent *b)
+{
+        return memcmp(a->sha256, b->sha256, sizeof(a->sha256)) == 0 && a->batch_close == b->batch_close &&
+               a->batch_pages == b->batch_pages;
+}
+
+int completed_put(CompletedCache *c, const Uuid *page_uuid, const CompletedContent *content,
+                  const Uuid *batch_uuid, Sohoa__ResultStatus status)
 {
         CompletedEntry *e;
         int r;
 
-        assert(c && page_uuid && sha256 && batch_uuid);
+        assert(c && page_uuid && content && batch_uuid);
         if (c->capacity == 0)
                 return 0;
 
@@ -71,7 +86,7 @@ int completed_put(CompletedCache *c, const Uuid *page_uuid, const uint8_t sha256
         }
         e->page_uuid = *page_uuid;
         e->batch_uuid = *batch_uuid;
-        memcpy(e->sha256, sha256, sizeof(e->sha256));
+        e->content = *content;
         e->status = status;
         return 0;
 }

@@ -1,7 +1,10 @@
-/* The completed cache: the last N pages stored (page UUID -> SHA-256, batch,
- * status), so a page sent again after a lost ACK is answered at once without
- * a worker, and a second RESULT for a page already answered is not acked
- * twice. Bounded: the oldest entry makes room for the newest. */
+/* The completed cache: the last N pages stored (page UUID -> content,
+ * batch, status), so a page sent again after a lost ACK is answered at once
+ * without a worker, and a second RESULT for a page already answered is not
+ * acked twice. A page is known by its content, not its UUID alone: every
+ * close record of a batch has one UUID and one (empty) image, and only its
+ * count tells them apart. Bounded: the oldest entry makes room for the
+ * newest. */
 #pragma once
 
 #include <stdbool.h>
@@ -14,12 +17,24 @@
 
 typedef struct CompletedCache CompletedCache;
 
+/* What makes two PAGEs with one UUID the same page for the store. */
+typedef struct CompletedContent {
+        uint8_t sha256[32];
+        bool batch_close;
+        uint32_t batch_pages; /* of a close record; 0 otherwise */
+} CompletedContent;
+
 typedef struct CompletedEntry {
         Uuid page_uuid;
         Uuid batch_uuid;
-        uint8_t sha256[32];
+        CompletedContent content;
         Sohoa__ResultStatus status; /* STORED or STORED_FAILED */
 } CompletedEntry;
+
+/* The content of a page body (its sha256 must be 32 bytes: msg_page_check()). */
+void completed_content(const Sohoa__Page *page, CompletedContent *ret);
+/* Whether two contents are the same page for the store. */
+bool completed_content_equal(const CompletedContent *a, const CompletedContent *b);
 
 /* capacity 0 gives a cache that remembers nothing. NULL on allocation
  * failure. */
@@ -27,7 +42,7 @@ CompletedCache *completed_new(size_t capacity);
 CompletedCache *completed_free(CompletedCache *c);
 
 /* Remember (or update) a stored page. 0 or -ENOMEM. */
-MUST_CHECK int completed_put(CompletedCache *c, const Uuid *page_uuid, const uint8_t sha256[32],
+MUST_CHECK int completed_put(CompletedCache *c, const Uuid *page_uuid, const CompletedContent *content,
                              const Uuid *batch_uuid, Sohoa__ResultStatus status);
 /* The entry for page_uuid, valid until the next completed_put(); or NULL. */
 const CompletedEntry *completed_get(const CompletedCache *c, const Uuid *page_uuid);

@@ -7,11 +7,11 @@
 #include "frontend.h"
 #include "log.h"
 
-void dispatch_requeue(Broker *b, PageRec *rec, bool died)
+void dispatch_requeue(Broker *b, HeldPage *rec, bool died)
 {
         char id[UUID_STRING_MAX];
 
-        page_set_worker(b->pages, rec, NULL);
+        held_set_worker(b->held, rec, NULL);
         if (died) {
                 rec->attempts++;
                 b->counters.redispatched++;
@@ -29,7 +29,7 @@ void dispatch_requeue(Broker *b, PageRec *rec, bool died)
 /* The JOB carries a reference to the record's image, not a copy of its
  * bytes: libzmq counts references, so the record keeps its own until the
  * RESULT arrives. */
-static int dispatch_send(Broker *b, Worker *w, PageRec *rec)
+static int dispatch_send(Broker *b, Worker *w, HeldPage *rec)
 {
         Sohoa__Job job = SOHOA__JOB__INIT;
         zmq_msg_t image;
@@ -45,15 +45,15 @@ static int dispatch_send(Broker *b, Worker *w, PageRec *rec)
                 zmq_msg_close(&image);
                 return r;
         }
-        r = broker_send(b, b->workers, w->rid, w->rid_len, MSG_JOB, &job.base, &image);
+        r = broker_send(b, b->workers, w->binding.rid, w->binding.rid_len, MSG_JOB, &job.base, &image);
         zmq_msg_close(&image);
         return r;
 }
 
-static PageRec *dispatch_next_page(Broker *b)
+static HeldPage *dispatch_next_page(Broker *b)
 {
         for (BrokerClass k = 0; k < _BROKER_CLASS_MAX; k++) {
-                PageRec *rec = peer_pop_next(b->peers, k);
+                HeldPage *rec = peer_pop_next(b->peers, k);
 
                 if (rec)
                         return rec;
@@ -63,36 +63,28 @@ static PageRec *dispatch_next_page(Broker *b)
 
 /* A page no worker could be sent (its JOB cannot be framed): its sender
  * sets it aside instead of resending it for ever. */
-static void dispatch_reject(Broker *b, PageRec *rec, int error)
+static void dispatch_reject(Broker *b, HeldPage *rec, int error)
 {
         char id[UUID_STRING_MAX];
-        Peer *origin = rec->origin;
-        Uuid batch;
 
         log_warning_errno(error, "page %s from %s cannot be sent to any worker: %m; rejecting it",
-                          uuid_format(&rec->uuid, id), origin->id);
-        /* Checked when the page came in. */
-        if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
-                batch = (Uuid) {};
-        frontend_ack(b, origin->id, &rec->uuid, SOHOA__RESULT_STATUS__RESULT_REJECTED,
-                     "the broker cannot pass this page to a worker (its JOB would not fit in a message)",
-                     &batch);
-        page_free(b->pages, rec);
-        if (origin->state == PEER_GONE)
-                (void) peer_reap(b->peers, origin);
+                          uuid_format(&rec->uuid, id), rec->origin->binding.id);
+        frontend_page_done(
+                b, rec, SOHOA__RESULT_STATUS__RESULT_REJECTED,
+                "the broker cannot pass this page to a worker (its JOB would not fit in a message)");
 }
 
 /* A JOB that failed: whose doing decides what becomes of the worker and
  * the page. false: stop dispatching until the next round. */
-static bool dispatch_send_failed(Broker *b, Worker *w, PageRec *rec, int r)
+static bool dispatch_send_failed(Broker *b, Worker *w, HeldPage *rec, int r)
 {
         if (worker_send_blames_worker(r)) {
-                if (broker_note_once(b, true, w->rid, w->rid_len, NOTE_SEND_FAILED))
+                if (broker_note_once(b, true, w->binding.rid, w->binding.rid_len, NOTE_SEND_FAILED))
                         log_warning_errno(r,
                                           "JOB to worker %s failed: %m; counting it dead until it "
                                           "speaks again",
-                                          w->id);
-                (void) worker_set_dead(b->worker_table, w);
+                                          w->binding.id);
+                (void) worker_set_dead(b->worker_table, w, clock_mono_ms());
                 peer_push_front(b->peers, rec);
                 return true;
         }
@@ -105,7 +97,7 @@ static bool dispatch_send_failed(Broker *b, Worker *w, PageRec *rec, int r)
         }
         /* Out of memory (or a socket error no page causes): the page is
          * fine, so keep it first and try again at the next round. */
-        log_warning_errno(r, "JOB to worker %s not sent: %m; trying again shortly", w->id);
+        log_warning_errno(r, "JOB to worker %s not sent: %m; trying again shortly", w->binding.id);
         peer_push_front(b->peers, rec);
         return false;
 }
@@ -114,10 +106,12 @@ void dispatch_run(Broker *b)
 {
         uint64_t now = clock_mono_ms();
 
-        if (b->draining)
+        /* Nothing in the recovery window: the workers that hold pages have
+         * not all said so yet (§5.4). */
+        if (b->draining || now < b->dispatch_from_ms)
                 return;
         while (b->worker_table->lru_head) {
-                PageRec *rec = dispatch_next_page(b);
+                HeldPage *rec = dispatch_next_page(b);
                 Worker *w;
                 int r;
 
@@ -132,7 +126,7 @@ void dispatch_run(Broker *b)
                         continue;
                 }
                 worker_set_busy(b->worker_table, w, rec, now);
-                page_set_worker(b->pages, rec, w);
+                held_set_worker(b->held, rec, w);
                 b->counters.jobs_out++;
         }
 }

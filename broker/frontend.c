@@ -5,6 +5,7 @@
  * pool; otherwise it is dropped and its sender's resend timer brings it back. */
 #include <string.h>
 
+#include "clock.h"
 #include "frontend.h"
 #include "hello.h"
 #include "log.h"
@@ -31,7 +32,7 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
         }
         p = peer_in_use(b->peers, h->peer_id, m->routing_id, m->routing_id_len, now,
                         s->liveness * s->heartbeat_ms);
-        if (p && hello_id_taken(b, false, m, p->rid, p->rid_len, broker_credit(b, p->klass)))
+        if (p && hello_id_taken(b, false, m, p->binding.rid, p->binding.rid_len, broker_credit(b, p->klass)))
                 return;
         r = peer_hello(b->peers, h->peer_id, h->role, m->routing_id, m->routing_id_len, now, &p);
         if (r == -EINVAL) {
@@ -46,10 +47,10 @@ static void frontend_on_hello(Broker *b, Msg *m, uint64_t now)
                 log_error_errno(r, "HELLO from %s: %m", h->peer_id);
                 return;
         }
-        log_info("%s %s connected (%s, %u page(s) held for it)",
-                 msg_role_to_string(p->role), p->id,
+        log_info("%s %s connected (%s, %u page(s) held for it)", msg_role_to_string(p->role), p->binding.id,
                  h->software ? h->software : "", p->held_pages);
-        broker_send_welcome(b, false, p->rid, p->rid_len, broker_credit(b, p->klass), p->id);
+        broker_send_welcome(b, false, p->binding.rid, p->binding.rid_len, broker_credit(b, p->klass),
+                            p->binding.id);
 }
 
 /* Byte length of s cut to at most max bytes without splitting a UTF-8
@@ -66,34 +67,127 @@ static size_t frontend_cut(const char *s, size_t max)
         return n;
 }
 
-void frontend_ack(Broker *b, const char *origin_id, const Uuid *page_uuid, Sohoa__ResultStatus status,
-                  const char *reason, const Uuid *batch)
+void frontend_ack(Broker *b, const char *to, const FrontendAck *a)
 {
         char cut[FRONTEND_REASON_MAX + 1];
         Sohoa__Ack ack = SOHOA__ACK__INIT;
-        Peer *p = origin_id ? peer_by_id(b->peers, origin_id) : NULL;
+        Peer *p = to ? peer_by_id(b->peers, to) : NULL;
+        const char *reason = a->reason ? a->reason : "";
         size_t n;
 
-        if (!p || p->rid_len == 0) {
+        if (!p || p->binding.rid_len == 0) {
                 b->counters.acks_unroutable++;
                 return;
         }
-        n = frontend_cut(reason ? reason : "", FRONTEND_REASON_MAX);
-        memcpy(cut, reason ? reason : "", n);
+        n = frontend_cut(reason, FRONTEND_REASON_MAX);
+        memcpy(cut, reason, n);
         cut[n] = '\0';
         ack.epoch = b->epoch;
-        ack.page_uuid.data = (uint8_t *) page_uuid->b;
-        ack.page_uuid.len = sizeof(page_uuid->b);
-        ack.status = status;
+        ack.page_uuid.data = (uint8_t *) a->page_uuid->b;
+        ack.page_uuid.len = sizeof(a->page_uuid->b);
+        ack.status = a->status;
         ack.reason = cut;
-        if (batch) {
-                ack.batch_uuid.data = (uint8_t *) batch->b;
-                ack.batch_uuid.len = sizeof(batch->b);
+        if (a->batch) {
+                ack.batch_uuid.data = (uint8_t *) a->batch->b;
+                ack.batch_uuid.len = sizeof(a->batch->b);
         }
-        if (broker_send(b, b->stations, p->rid, p->rid_len, MSG_ACK, &ack.base, NULL) < 0)
+        if (a->sha256 && (a->status == SOHOA__RESULT_STATUS__RESULT_STORED ||
+                          a->status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED)) {
+                ack.sha256.data = (uint8_t *) a->sha256;
+                ack.sha256.len = 32;
+        }
+        if (broker_send(b, b->stations, p->binding.rid, p->binding.rid_len, MSG_ACK, &ack.base, NULL) < 0)
                 b->counters.acks_unroutable++;
         else
                 b->counters.acks_out++;
+}
+
+void frontend_page_done(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason)
+{
+        Peer *origin = rec->origin;
+        Uuid batch;
+        FrontendAck a = { .page_uuid = &rec->uuid,
+                          .status = status,
+                          .reason = reason,
+                          .batch = &batch,
+                          .sha256 = rec->page->sha256.data };
+        FrontendAck other = { .page_uuid = &rec->uuid,
+                              .status = SOHOA__RESULT_STATUS__RESULT_RESEND,
+                              .reason = "another copy of this page UUID was processed",
+                              .batch = &batch };
+
+        /* Checked when the page came in. */
+        if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
+                batch = (Uuid) {};
+        frontend_ack(b, origin->binding.id, &a);
+        for (size_t i = 0; i < rec->n_senders; i++)
+                frontend_ack(b, rec->senders[i].id, rec->senders[i].same ? &a : &other);
+        held_free(b->held, rec);
+        if (origin->state == PEER_GONE)
+                (void) peer_reap(b->peers, origin);
+}
+
+/* The same page UUID from a peer other than the one whose copy the broker
+ * holds (two importers of one file): it hears the outcome too (§7.1). */
+static void frontend_other_sender(Broker *b, HeldPage *held, const Peer *p, const Sohoa__Page *pg)
+{
+        CompletedContent mine, theirs;
+        char id[UUID_STRING_MAX];
+        int r;
+
+        b->counters.dropped_duplicate++;
+        if (held->origin == p)
+                return;
+        completed_content(held->page, &mine);
+        completed_content(pg, &theirs);
+        r = held_add_sender(held, p->binding.id, completed_content_equal(&mine, &theirs));
+        if (r == -ENOSPC)
+                log_debug("page %s: %d senders already, %s's copy waits for its resend timer",
+                          uuid_format(&held->uuid, id), HELD_SENDERS_MAX + 1, p->binding.id);
+        else if (r == -ENOMEM)
+                log_warning("page %s: out of memory noting %s as its sender too, ignoring",
+                            uuid_format(&held->uuid, id), p->binding.id);
+}
+
+/* Why a PAGE of len bytes from p is not taken now (§6), or NULL. One page
+ * always fits a peer's window, so a page larger than its share never
+ * stalls; the class's pool bounds the broker's memory. */
+static const char *frontend_over_credit(Broker *b, const Peer *p, size_t len)
+{
+        if (p->held_pages > 0 && p->held_bytes + len > broker_credit(b, p->klass))
+                return "over the peer's credit";
+        if (held_over_pool(b->held, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes))
+                return "broker pool full";
+        return NULL;
+}
+
+/* A PAGE refused for good at the door: counted and logged as malformed,
+ * answered REJECTED so that its sender sets it aside. */
+static void frontend_reject(Broker *b, Peer *p, const Msg *m, const Uuid *u, const char *why,
+                            const char *reason)
+{
+        const Sohoa__Page *pg = MSG_PAGE_BODY(m);
+        Uuid batch;
+        bool has_batch = uuid_from_bytes(pg->batch_uuid.data, pg->batch_uuid.len, &batch) == 0;
+
+        broker_drop(b, false, m, p->binding.id, why);
+        frontend_ack(b, p->binding.id,
+                     &(FrontendAck) { .page_uuid = u,
+                                      .status = SOHOA__RESULT_STATUS__RESULT_REJECTED,
+                                      .reason = reason,
+                                      .batch = has_batch ? &batch : NULL });
+}
+
+/* A close record's UUID is the v5 of its batch's. */
+static bool frontend_close_uuid_ok(const Sohoa__Page *pg, const Uuid *u)
+{
+        Uuid batch, want;
+
+        /* Checked by msg_page_check(). */
+        if (uuid_from_bytes(pg->batch_uuid.data, pg->batch_uuid.len, &batch) < 0)
+                return false;
+        uuid_batch_close(&batch, &want);
+        return uuid_equal(u, &want);
 }
 
 static void frontend_on_page(Broker *b, Peer *p, Msg *m)
@@ -101,7 +195,10 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         const Sohoa__Page *pg = MSG_PAGE_BODY(m);
         size_t len = m->has_image ? zmq_msg_size(&m->image) : 0;
         const CompletedEntry *done;
-        PageRec *rec;
+        CompletedContent content;
+        const char *busy;
+        Worker *holder;
+        HeldPage *rec;
         Uuid u;
         int r;
 
@@ -110,43 +207,62 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         if (!m->has_image || msg_page_check(pg, len) < 0 ||
             uuid_from_bytes(pg->page_uuid.data, pg->page_uuid.len, &u) < 0) {
-                broker_drop(b, false, m, p->id, "page header does not match its image");
+                broker_drop(b, false, m, p->binding.id, "page header does not match its image");
                 return;
         }
         b->counters.pages_in++;
-        if (page_get(b->pages, &u)) {
-                b->counters.dropped_duplicate++;
+        if (pg->batch_close && !frontend_close_uuid_ok(pg, &u)) {
+                /* Every close of a batch must be one record (§7.6): under
+                 * another UUID it would be neither deduplicated nor cached. */
+                frontend_reject(b, p, m, &u, "close record under another UUID than its batch's: rejected",
+                                "close record's page uuid is not the UUIDv5 of its batch");
+                return;
+        }
+        rec = held_get(b->held, &u);
+        if (rec) {
+                frontend_other_sender(b, rec, p, pg);
                 return;
         }
         done = completed_get(b->completed, &u);
-        if (done && memcmp(done->sha256, pg->sha256.data, sizeof(done->sha256)) == 0) {
+        completed_content(pg, &content);
+        if (done && completed_content_equal(&done->content, &content)) {
                 b->counters.acks_from_cache++;
-                frontend_ack(b, p->id, &u, done->status, "", &done->batch_uuid);
+                frontend_ack(b, p->binding.id,
+                             &(FrontendAck) { .page_uuid = &u,
+                                              .status = done->status,
+                                              .batch = &done->batch_uuid,
+                                              .sha256 = done->content.sha256 });
                 return;
         }
-        if (page_over_pool(b->pages, p->klass, len, b->pool_bytes[p->klass], b->settings->max_frame_bytes)) {
+        busy = frontend_over_credit(b, p, len);
+        if (busy) {
                 /* Not taken: say so, so that the sender backs off and
                  * resends within its (by now smaller) window instead of
                  * waiting for its resend timer. */
                 b->counters.dropped_over_credit++;
-                frontend_ack(b, p->id, &u, SOHOA__RESULT_STATUS__RESULT_BUSY, "broker pool full", NULL);
+                frontend_ack(b, p->binding.id,
+                             &(FrontendAck) { .page_uuid = &u,
+                                              .status = SOHOA__RESULT_STATUS__RESULT_BUSY,
+                                              .reason = busy });
                 return;
         }
-        r = page_new(b->pages, pg, &m->image, p, p->id, p->klass, &rec);
+        r = held_new(b->held, pg, &m->image, p, p->binding.id, p->klass, &rec);
         if (r == -EMSGSIZE) {
-                Uuid batch;
-
                 /* It would stall in the queue, never fitting in a JOB:
                  * REJECTED is final, so the sender sets it aside. */
-                broker_drop(b, false, m, p->id, "its header would not fit in a JOB: rejected");
-                frontend_ack(b, p->id, &u, SOHOA__RESULT_STATUS__RESULT_REJECTED,
-                             "page header too large to pass to a worker",
-                             uuid_from_bytes(pg->batch_uuid.data, pg->batch_uuid.len, &batch) == 0 ? &batch
-                                                                                                  : NULL);
+                frontend_reject(b, p, m, &u, "its header would not fit in a JOB: rejected",
+                                "page header too large to pass to a worker");
                 return;
         }
         if (r < 0) {
-                log_error_errno(r, "holding a page from %s: %m", p->id);
+                log_error_errno(r, "holding a page from %s: %m", p->binding.id);
+                return;
+        }
+        /* A worker already has it (its HELLO said so, §5.4): no second one. */
+        holder = worker_claimant(b->worker_table, &u);
+        if (holder) {
+                worker_set_busy(b->worker_table, holder, rec, clock_mono_ms());
+                held_set_worker(b->held, rec, holder);
                 return;
         }
         peer_push_back(b->peers, rec);
@@ -186,14 +302,13 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 break;
         }
         case MSG_BYE:
-                log_info("%s %s said BYE (%u page(s) held for it)",
-                         msg_role_to_string(p->role), p->id,
-                         p->held_pages);
+                log_info("%s %s said BYE (%u page(s) held for it)", msg_role_to_string(p->role),
+                         p->binding.id, p->held_pages);
                 peer_bye(b->peers, p);
                 (void) peer_reap(b->peers, p);
                 break;
         default:
-                broker_drop(b, false, m, p->id, "not a command for the broker's station endpoint");
+                broker_drop(b, false, m, p->binding.id, "not a command for the broker's station endpoint");
                 break;
         }
 }

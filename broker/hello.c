@@ -3,15 +3,44 @@
  * process that had it first. Each refusal says BYE once per connection:
  * the client's link keeps saying HELLO at most once a heartbeat interval,
  * and reconnects when it hears nothing, so one answer is enough and a
- * misconfigured client costs a log line per connection, not per HELLO. */
+ * misconfigured client costs a log line per connection, not per HELLO.
+ * The BYE ends whatever session the connection had: the client drops it. */
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
+#include "dispatch.h"
 #include "hello.h"
 #include "log.h"
 
 /* Room for the words around two role names or a peer id (64 bytes). */
 #define HELLO_REASON_MAX 256
+
+/* The refused HELLO's connection may have a session (it was welcomed as
+ * another peer): it is told BYE, which ends a session on both sides, so
+ * the broker ends it too (§5.2), as if that peer had said BYE. */
+static void hello_end_session(Broker *b, bool workers, const Msg *m)
+{
+        if (workers) {
+                Worker *w = worker_by_rid(b->worker_table, m->routing_id, m->routing_id_len);
+                HeldPage *rec;
+
+                if (!w)
+                        return;
+                log_info("worker %s: its connection's HELLO was refused, its session ends", w->binding.id);
+                rec = worker_forget(b->worker_table, w, clock_mono_ms());
+                if (rec)
+                        dispatch_requeue(b, rec, false);
+        } else {
+                Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
+
+                if (!p)
+                        return;
+                log_info("%s: its connection's HELLO was refused, its session ends", p->binding.id);
+                peer_bye(b->peers, p);
+                (void) peer_reap(b->peers, p);
+        }
+}
 
 bool hello_wrong_role(Broker *b, bool workers, const Msg *m)
 {
@@ -25,6 +54,7 @@ bool hello_wrong_role(Broker *b, bool workers, const Msg *m)
         if (said && strcmp(said, m->key_role) == 0)
                 return false;
         b->counters.dropped_wrong_role++;
+        hello_end_session(b, workers, m);
         if (!broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_WRONG_ROLE))
                 return true;
         /* The ZAP handler names every key it admits; no role is a bug. */
@@ -57,6 +87,7 @@ bool hello_id_taken(Broker *b, bool workers, const Msg *m, const uint8_t *holder
         hb.credit_bytes = credit;
         if (broker_send(b, sock, holder_rid, holder_rid_len, MSG_HEARTBEAT, &hb.base, NULL) == -EHOSTUNREACH)
                 return false;
+        hello_end_session(b, workers, m);
         if (broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_ID_IN_USE)) {
                 log_warning("HELLO as %s from a second connection refused: that id is in use by a live "
                             "connection on the %s endpoint (logged once per connection)",

@@ -1,9 +1,8 @@
-/* Client peers: the id and routing-id maps, liveness per class (which sets
+/* Client peers: their bindings (binding.c), liveness per class (which sets
  * the credit), each peer's FIFO of queued pages, and the round-robin ring of
  * peers that have pages queued. */
 #include <assert.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "peer.h"
 
@@ -13,16 +12,15 @@ PeerTable *peer_table_new(void)
 
         if (!t)
                 return NULL;
-        t->by_id = hashmap_new();
-        t->by_rid = hashmap_new();
-        if (!t->by_id || !t->by_rid)
-                return peer_table_free(t);
+        t->bindings = binding_table_new();
+        if (!t->bindings)
+                return mfree(t);
         return t;
 }
 
-static void peer_destroy(Peer *p)
+static void peer_destroy(PeerTable *t, Peer *p)
 {
-        free(p->id);
+        binding_remove(t->bindings, &p->binding);
         free(p);
 }
 
@@ -33,12 +31,9 @@ PeerTable *peer_table_free(PeerTable *t)
 
         if (!t)
                 return NULL;
-        while (t->by_id && peer_iterate(t, &state, &p)) {
-                hashmap_remove(t->by_id, p->id, strlen(p->id));
-                peer_destroy(p);
-        }
-        hashmap_free(t->by_id);
-        hashmap_free(t->by_rid);
+        while (t->bindings && peer_iterate(t, &state, &p))
+                peer_destroy(t, p);
+        binding_table_free(t->bindings);
         return mfree(t);
 }
 
@@ -52,13 +47,6 @@ BrokerClass peer_role_class(Sohoa__Role role)
         default:
                 return _BROKER_CLASS_INVALID;
         }
-}
-
-static void peer_unroute(PeerTable *t, Peer *p)
-{
-        if (p->rid_len > 0 && hashmap_get(t->by_rid, p->rid, p->rid_len) == p)
-                hashmap_remove(t->by_rid, p->rid, p->rid_len);
-        p->rid_len = 0;
 }
 
 static void peer_set_state(PeerTable *t, Peer *p, PeerState s)
@@ -77,19 +65,14 @@ static int peer_create(PeerTable *t, const char *id, Sohoa__Role role, BrokerCla
 
         if (!p)
                 return -ENOMEM;
-        p->id = strdup(id);
-        if (!p->id) {
-                peer_destroy(p);
-                return -ENOMEM;
+        r = binding_add(t->bindings, &p->binding, id, p);
+        if (r < 0) {
+                free(p);
+                return r;
         }
         p->role = role;
         p->klass = k;
         p->state = PEER_GONE; /* made live by the caller, which counts it */
-        r = hashmap_put(t->by_id, p->id, strlen(p->id), p, NULL);
-        if (r < 0) {
-                peer_destroy(p);
-                return r;
-        }
         *ret = p;
         return 0;
 }
@@ -121,19 +104,16 @@ int peer_hello(PeerTable *t, const char *id, Sohoa__Role role, const uint8_t *ri
 
         other = peer_by_rid(t, rid, rid_len);
         if (other && other != p) {
-                peer_unroute(t, other);
+                binding_unroute(t->bindings, &other->binding);
                 peer_set_state(t, other, PEER_GONE);
         }
         if (other != p) {
-                peer_unroute(t, p);
-                r = hashmap_put(t->by_rid, rid, rid_len, p, NULL);
+                r = binding_route(t->bindings, &p->binding, rid, rid_len);
                 if (r < 0)
                         return r;
-                memcpy(p->rid, rid, rid_len);
-                p->rid_len = rid_len;
         }
         peer_set_state(t, p, PEER_LIVE);
-        p->last_seen_ms = now_ms;
+        p->binding.last_seen_ms = now_ms;
         *ret = p;
         return 0;
 }
@@ -143,31 +123,26 @@ Peer *peer_in_use(const PeerTable *t, const char *id, const uint8_t *rid, size_t
 {
         Peer *p = peer_by_id(t, id);
 
-        if (!p)
+        if (!p || !binding_held(&p->binding, p->state == PEER_LIVE, rid, rid_len, now_ms, live_ms))
                 return NULL;
-        return binding_held(&(Binding) { p->rid, p->rid_len, p->state == PEER_LIVE, p->last_seen_ms }, rid,
-                            rid_len, now_ms, live_ms)
-                       ? p
-                       : NULL;
+        return p;
 }
 
 Peer *peer_by_rid(const PeerTable *t, const uint8_t *rid, size_t rid_len)
 {
-        if (rid_len == 0)
-                return NULL;
-        return hashmap_get(t->by_rid, rid, rid_len);
+        return binding_by_rid(t->bindings, rid, rid_len);
 }
 
 Peer *peer_by_id(const PeerTable *t, const char *id)
 {
-        return hashmap_get(t->by_id, id, strlen(id));
+        return binding_by_id(t->bindings, id);
 }
 
 bool peer_iterate(const PeerTable *t, size_t *state, Peer **ret)
 {
         void *v;
 
-        if (!hashmap_iterate(t->by_id, state, NULL, NULL, &v))
+        if (!binding_iterate(t->bindings, state, &v))
                 return false;
         *ret = v;
         return true;
@@ -175,7 +150,7 @@ bool peer_iterate(const PeerTable *t, size_t *state, Peer **ret)
 
 void peer_seen(PeerTable *t, Peer *p, uint64_t now_ms)
 {
-        p->last_seen_ms = now_ms;
+        p->binding.last_seen_ms = now_ms;
         if (p->state == PEER_SILENT)
                 peer_set_state(t, p, PEER_LIVE);
 }
@@ -188,7 +163,7 @@ void peer_set_silent(PeerTable *t, Peer *p)
 
 void peer_bye(PeerTable *t, Peer *p)
 {
-        peer_unroute(t, p);
+        binding_unroute(t->bindings, &p->binding);
         peer_set_state(t, p, PEER_GONE);
 }
 
@@ -197,9 +172,7 @@ bool peer_reap(PeerTable *t, Peer *p)
         if (p->state == PEER_LIVE || p->held_pages > 0)
                 return false;
         assert(!p->in_ring && !p->head);
-        peer_unroute(t, p);
-        hashmap_remove(t->by_id, p->id, strlen(p->id));
-        peer_destroy(p);
+        peer_destroy(t, p);
         return true;
 }
 
@@ -251,7 +224,7 @@ static void ring_add(PeerTable *t, Peer *p, bool front)
         p->in_ring = true;
 }
 
-void peer_push_back(PeerTable *t, PageRec *rec)
+void peer_push_back(PeerTable *t, HeldPage *rec)
 {
         Peer *p = rec->origin;
 
@@ -268,7 +241,7 @@ void peer_push_back(PeerTable *t, PageRec *rec)
                 ring_add(t, p, false);
 }
 
-void peer_push_front(PeerTable *t, PageRec *rec)
+void peer_push_front(PeerTable *t, HeldPage *rec)
 {
         Peer *p = rec->origin;
 
@@ -284,7 +257,7 @@ void peer_push_front(PeerTable *t, PageRec *rec)
         ring_add(t, p, true);
 }
 
-void peer_unqueue(PeerTable *t, PageRec *rec)
+void peer_unqueue(PeerTable *t, HeldPage *rec)
 {
         Peer *p = rec->origin;
 
@@ -303,10 +276,10 @@ void peer_unqueue(PeerTable *t, PageRec *rec)
                 ring_remove(t, p);
 }
 
-PageRec *peer_pop_next(PeerTable *t, BrokerClass k)
+HeldPage *peer_pop_next(PeerTable *t, BrokerClass k)
 {
         Peer *p = t->ring_head[k];
-        PageRec *rec;
+        HeldPage *rec;
 
         if (!p)
                 return NULL;

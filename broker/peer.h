@@ -10,10 +10,9 @@
 #include <stdint.h>
 
 #include "binding.h"
-#include "hashmap.h"
+#include "held.h"
 #include "macro.h"
 #include "msg.h"
-#include "page.h"
 
 typedef enum PeerState {
         PEER_LIVE,   /* heard from within liveness */
@@ -24,17 +23,14 @@ typedef enum PeerState {
 } PeerState;
 
 struct Peer {
-        char *id; /* HELLO peer_id, owned */
+        Binding binding; /* its id, its routing id, when it was last heard */
         Sohoa__Role role;
         BrokerClass klass;
-        uint8_t rid[MSG_ROUTING_ID_MAX];
-        size_t rid_len; /* 0: no route */
         PeerState state;
-        uint64_t last_seen_ms;
-        PageRec *head, *tail; /* queued pages, oldest first */
+        HeldPage *head, *tail; /* queued pages, oldest first */
         uint32_t queued_pages;
         uint64_t queued_bytes;
-        uint32_t held_pages; /* queued + in flight: kept by page.c */
+        uint32_t held_pages; /* queued + in flight: kept by held.c */
         uint64_t held_bytes;
         /* Its spool, as its last HEARTBEAT stated it: for STATUS only. */
         uint64_t spool_corrupt, spool_read_errors;
@@ -44,8 +40,7 @@ struct Peer {
 };
 
 typedef struct PeerTable {
-        Hashmap *by_id;  /* id -> Peer, owns the peers */
-        Hashmap *by_rid; /* routing id -> Peer */
+        BindingTable *bindings; /* id, routing id -> Peer; the table owns the peers */
         Peer *ring_head[_BROKER_CLASS_MAX];
         Peer *ring_tail[_BROKER_CLASS_MAX];
         unsigned live[_BROKER_CLASS_MAX];
@@ -53,7 +48,7 @@ typedef struct PeerTable {
 
 /* NULL on allocation failure. */
 PeerTable *peer_table_new(void);
-/* Frees every peer (not the pages: free the PageTable too). NULL ok. */
+/* Frees every peer (not the pages: free the HeldTable too). NULL ok. */
 PeerTable *peer_table_free(PeerTable *t);
 
 /* The class a client role belongs to, or -EINVAL (worker, admin, invalid). */
@@ -94,14 +89,14 @@ bool peer_reap(PeerTable *t, Peer *p);
 uint64_t peer_credit(const PeerTable *t, BrokerClass k, uint64_t pool, uint64_t max_frame);
 
 /* Queue a new page last. */
-void peer_push_back(PeerTable *t, PageRec *rec);
+void peer_push_back(PeerTable *t, HeldPage *rec);
 /* Queue a page that comes back (its worker died, a send failed) first, and
  * its peer first in the ring, so it goes out next. */
-void peer_push_front(PeerTable *t, PageRec *rec);
+void peer_push_front(PeerTable *t, HeldPage *rec);
 /* Take the next page of class k: the head of the ring's first peer, which
  * then moves to the back of the ring. NULL when nothing is queued. */
-PageRec *peer_pop_next(PeerTable *t, BrokerClass k);
+HeldPage *peer_pop_next(PeerTable *t, BrokerClass k);
 /* Take a queued page out of its FIFO wherever it is. */
-void peer_unqueue(PeerTable *t, PageRec *rec);
+void peer_unqueue(PeerTable *t, HeldPage *rec);
 
 const char *peer_state_to_string(PeerState s);

@@ -23,8 +23,8 @@
 static const ConfigKey settings_keys[] = {
         KEY(stations_endpoint, CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
             "ZeroMQ endpoint stations, importers and sohoactl connect to"),
-        KEY(workers_endpoint, CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
-            "ZeroMQ endpoint workers connect to"),
+        KEY(workers_endpoint, CONFIG_STRING, "ipc:///run/sohoa/workers.sock", 0, 0,
+            "ZeroMQ endpoint workers connect to; anything but an ipc:// path needs CURVE"),
         KEY(max_frame_bytes, CONFIG_BYTES, "64M", 65536, INT64_C(1) << 31,
             "largest image frame accepted; larger messages are cut off by libzmq"),
         KEY(interactive_pool_bytes, CONFIG_BYTES, "256M", 0, INT64_C(1) << 40,
@@ -33,6 +33,9 @@ static const ConfigKey settings_keys[] = {
             "bytes of pages held for importers (queued and in flight)"),
         KEY_AS(heartbeat, heartbeat_ms, CONFIG_MSEC, "1000ms", 10, 60000, "heartbeat interval, both ways"),
         KEY(liveness, CONFIG_UINT, "3", 1, 100, "heartbeat intervals of silence after which a peer is dead"),
+        KEY_AS(recovery_window, recovery_window_ms, CONFIG_MSEC, NULL, 0, 3600000,
+               "after a start, how long no page is dispatched so that workers still holding pages say so "
+               "(PROTOCOL.md 5.4); unset or 0: liveness x heartbeat"),
         KEY_RL(quarantine_after, quarantine_after, CONFIG_UINT, "3", 1, 1000, true,
                "workers that died holding a page before it is only stored raw"),
         KEY_RL(drain_timeout, drain_timeout_ms, CONFIG_MSEC, "60s", 0, 3600000, true,
@@ -41,10 +44,16 @@ static const ConfigKey settings_keys[] = {
             "recently stored pages remembered to answer repeats at once"),
         KEY_AS(linger, linger_ms, CONFIG_MSEC, "1000ms", 0, 60000,
                "how long closing sockets may wait to flush what is queued"),
+        KEY_AS(frame_timeout, frame_timeout_ms, CONFIG_MSEC, "30s", 100, 3600000,
+               "a connection that delivers no whole frame this long (a stalled half-sent page, a handshake "
+               "that does not end) is cut, freeing what it held"),
         KEY(curve_key_file, CONFIG_STRING, NULL, 0, 0,
             "the broker's CURVE key_secret file (sohoactl keygen); unset: no CURVE, for one host only"),
         KEY(authorized_keys_file, CONFIG_STRING, NULL, 0, 0,
             "client keys allowed with CURVE, one 'ROLE NAME PUBLIC_KEY' per line; reloaded on SIGHUP"),
+        KEY(insecure_workers_without_curve, CONFIG_BOOL, "no", 0, 0,
+            "serve a worker endpoint other users or hosts can reach (tcp://) without CURVE: any process "
+            "there could pose as a worker and have pages deleted unstored"),
         KEY_RL(log_level, log_level, CONFIG_STRING, NULL, 0, 0, true,
                "debug, info, notice, warning or err (default: info)"),
         {},

@@ -3,6 +3,7 @@
  * --check-config and --show-config. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -16,12 +17,15 @@ typedef struct Settings {
         uint64_t bulk_pool_bytes;
         uint64_t heartbeat_ms;
         unsigned liveness;         /* heartbeats of silence before a peer is dead */
+        uint64_t recovery_window_ms; /* no JOB this long after a start; 0: liveness x heartbeat */
         unsigned quarantine_after; /* worker deaths holding a page before store_only */
         uint64_t drain_timeout_ms;
         unsigned completed_cache; /* entries; 0 disables the cache */
         uint64_t linger_ms;
+        uint64_t frame_timeout_ms;  /* a connection with no whole ZMTP frame this long after a PING is cut */
         char *curve_key_file;       /* the broker's key_secret file; NULL: no CURVE */
         char *authorized_keys_file; /* ROLE NAME PUBLIC_KEY per line; required with CURVE */
+        bool insecure_workers_without_curve; /* serve a tcp:// worker endpoint without CURVE all the same */
         char *log_level;            /* NULL: $SOHOA_LOG_LEVEL or info; reloadable */
 } Settings;
 

@@ -33,10 +33,10 @@ static void status_classes(Broker *b, StatusBuild *s)
                 sohoa__class_status__init(c);
                 c->page_class = k == BROKER_BULK ? SOHOA__PAGE_CLASS__CLASS_BULK
                                                  : SOHOA__PAGE_CLASS__CLASS_INTERACTIVE;
-                c->queued_pages = page_queued_pages(b->pages, k);
-                c->queued_bytes = page_queued_bytes(b->pages, k);
-                c->inflight_pages = b->pages->inflight_pages[k];
-                c->held_bytes = b->pages->held_bytes[k];
+                c->queued_pages = held_queued_pages(b->held, k);
+                c->queued_bytes = held_queued_bytes(b->held, k);
+                c->inflight_pages = b->held->inflight_pages[k];
+                c->held_bytes = b->held->held_bytes[k];
                 c->pool_bytes = b->pool_bytes[k];
                 s->class_ptrs[k] = c;
         }
@@ -108,12 +108,12 @@ static void status_clients(Broker *b, StatusBuild *s, bool list)
                         s->reply.stations++;
                 if (!list || !(o = status_add(s)))
                         continue;
-                o->peer_id = p->id;
+                o->peer_id = p->binding.id;
                 o->role = p->role;
                 o->credit_bytes = p->state == PEER_LIVE ? broker_credit(b, p->klass) : 0;
                 o->held_bytes = p->held_bytes;
                 o->queued_pages = p->queued_pages;
-                o->idle_ms = status_ms(s->now, p->last_seen_ms);
+                o->idle_ms = status_ms(s->now, p->binding.last_seen_ms);
                 o->state = (char *) peer_state_to_string(p->state);
                 o->spool_corrupt = p->spool_corrupt;
                 o->spool_read_errors = p->spool_read_errors;
@@ -134,9 +134,9 @@ static void status_workers(Broker *b, StatusBuild *s, bool list)
 
                 if (!o)
                         break;
-                o->peer_id = w->id;
+                o->peer_id = w->binding.id;
                 o->role = SOHOA__ROLE__ROLE_WORKER;
-                o->idle_ms = status_ms(s->now, w->last_seen_ms);
+                o->idle_ms = status_ms(s->now, w->binding.last_seen_ms);
                 o->state = (char *) worker_state_to_string(w->state);
                 if (w->state == WORKER_BUSY) {
                         o->busy_ms = status_ms(s->now, w->busy_since_ms);
@@ -144,6 +144,10 @@ static void status_workers(Broker *b, StatusBuild *s, bool list)
                                 o->page_uuid.data = w->page->uuid.b;
                                 o->page_uuid.len = sizeof(w->page->uuid.b);
                                 o->held_bytes = w->page->bytes;
+                        } else if (w->claimed) {
+                                /* Named in its HELLO; its sender has not resent it yet. */
+                                o->page_uuid.data = w->page_uuid.b;
+                                o->page_uuid.len = sizeof(w->page_uuid.b);
                         }
                 }
                 status_commit(s);
@@ -162,7 +166,7 @@ void status_reply(Broker *b, const uint8_t *rid, size_t rid_len, const Sohoa__St
         status_classes(b, &s);
         status_counters(b, &s);
         if (list) {
-                s.max_peers = hashmap_size(b->peers->by_id) + hashmap_size(b->worker_table->by_id);
+                s.max_peers = binding_count(b->peers->bindings) + binding_count(b->worker_table->bindings);
                 s.peers = calloc(MAX(s.max_peers, 1u), sizeof(*s.peers));
                 s.peer_ptrs = calloc(MAX(s.max_peers, 1u), sizeof(*s.peer_ptrs));
                 if (!s.peers || !s.peer_ptrs) {

@@ -1,7 +1,8 @@
-/* Workers: the id and routing-id maps, the LRU list of idle workers, and
+/* Workers: their bindings (binding.c), the LRU list of idle workers, and
  * the state changes that take a page back from a worker (dead, gone), which
  * the caller then queues again. */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,16 +14,15 @@ WorkerTable *worker_table_new(void)
 
         if (!t)
                 return NULL;
-        t->by_id = hashmap_new();
-        t->by_rid = hashmap_new();
-        if (!t->by_id || !t->by_rid)
-                return worker_table_free(t);
+        t->bindings = binding_table_new();
+        if (!t->bindings)
+                return mfree(t);
         return t;
 }
 
-static void worker_destroy(Worker *w)
+static void worker_destroy(WorkerTable *t, Worker *w)
 {
-        free(w->id);
+        binding_remove(t->bindings, &w->binding);
         free(w);
 }
 
@@ -33,12 +33,9 @@ WorkerTable *worker_table_free(WorkerTable *t)
 
         if (!t)
                 return NULL;
-        while (t->by_id && worker_iterate(t, &state, &w)) {
-                hashmap_remove(t->by_id, w->id, strlen(w->id));
-                worker_destroy(w);
-        }
-        hashmap_free(t->by_id);
-        hashmap_free(t->by_rid);
+        while (t->bindings && worker_iterate(t, &state, &w))
+                worker_destroy(t, w);
+        binding_table_free(t->bindings);
         return mfree(t);
 }
 
@@ -78,11 +75,27 @@ static void worker_set_state(WorkerTable *t, Worker *w, WorkerState s)
         }
 }
 
-static void worker_unroute(WorkerTable *t, Worker *w)
+/* w's session ends now: remembered for the deaths still to be judged. */
+static void worker_end_session(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
-        if (w->rid_len > 0 && hashmap_get(t->by_rid, w->rid, w->rid_len) == w)
-                hashmap_remove(t->by_rid, w->rid, w->rid_len);
-        w->rid_len = 0;
+        WorkerEnd *e = &t->ends[t->ends_next];
+
+        snprintf(e->id, sizeof(e->id), "%s", w->binding.id);
+        e->started_ms = w->session_start_ms;
+        e->ended_ms = now_ms;
+        t->ends_next = (t->ends_next + 1) % WORKER_ENDS_MAX;
+}
+
+bool worker_ended_across(const WorkerTable *t, const char *except_id, uint64_t from_ms, uint64_t to_ms)
+{
+        for (size_t i = 0; i < WORKER_ENDS_MAX; i++) {
+                const WorkerEnd *e = &t->ends[i];
+
+                if (e->id[0] && strcmp(e->id, except_id) != 0 && e->started_ms <= to_ms &&
+                    e->ended_ms > from_ms)
+                        return true;
+        }
+        return false;
 }
 
 static int worker_create(WorkerTable *t, const char *id, Worker **ret)
@@ -92,17 +105,12 @@ static int worker_create(WorkerTable *t, const char *id, Worker **ret)
 
         if (!w)
                 return -ENOMEM;
-        w->id = strdup(id);
-        if (!w->id) {
-                worker_destroy(w);
-                return -ENOMEM;
-        }
-        w->state = WORKER_DEAD; /* made live by the caller, which counts it */
-        r = hashmap_put(t->by_id, w->id, strlen(w->id), w, NULL);
+        r = binding_add(t->bindings, &w->binding, id, w);
         if (r < 0) {
-                worker_destroy(w);
+                free(w);
                 return r;
         }
+        w->state = WORKER_DEAD; /* made live by the caller, which counts it */
         *ret = w;
         return 0;
 }
@@ -116,23 +124,29 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
         assert(t && id && rid && rid_len > 0 && rid_len <= MSG_ROUTING_ID_MAX && ret);
 
         other = worker_by_rid(t, rid, rid_len);
-        if (other && strcmp(other->id, id) != 0)
+        if (other && strcmp(other->binding.id, id) != 0)
                 return -EADDRINUSE;
-        w = hashmap_get(t->by_id, id, strlen(id));
+        w = worker_by_id(t, id);
         if (!w) {
                 r = worker_create(t, id, &w);
                 if (r < 0)
                         return r;
         }
         if (other != w) {
-                worker_unroute(t, w);
-                r = hashmap_put(t->by_rid, rid, rid_len, w, NULL);
+                /* Another connection: a new session (a restarted process,
+                 * or libzmq's reconnection); a dead worker's ended already. */
+                if (w->state != WORKER_DEAD && w->binding.rid_len > 0)
+                        worker_end_session(t, w, now_ms);
+                if (w->binding.rid_len > 0 || w->state == WORKER_DEAD)
+                        w->prev_session_last_ms = w->binding.last_seen_ms;
+                w->session_start_ms = now_ms;
+                r = binding_route(t->bindings, &w->binding, rid, rid_len);
                 if (r < 0)
                         return r;
-                memcpy(w->rid, rid, rid_len);
-                w->rid_len = rid_len;
         }
-        w->last_seen_ms = now_ms;
+        w->prev_seen_ms = w->binding.last_seen_ms;
+        w->binding.last_seen_ms = now_ms;
+        w->last_seq = ++t->seq;
         if (w->state == WORKER_DEAD)
                 worker_set_state(t, w, w->was_busy ? WORKER_BUSY : WORKER_CONNECTED);
         else if (w->state == WORKER_IDLE)
@@ -141,31 +155,31 @@ int worker_hello(WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_
         return 0;
 }
 
-Worker *worker_in_use(const WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len, uint64_t now_ms,
-                      uint64_t live_ms)
+Worker *worker_in_use(const WorkerTable *t, const char *id, const uint8_t *rid, size_t rid_len,
+                      uint64_t now_ms, uint64_t live_ms)
 {
-        Worker *w = hashmap_get(t->by_id, id, strlen(id));
+        Worker *w = worker_by_id(t, id);
 
-        if (!w)
+        if (!w || !binding_held(&w->binding, w->state != WORKER_DEAD, rid, rid_len, now_ms, live_ms))
                 return NULL;
-        return binding_held(&(Binding) { w->rid, w->rid_len, w->state != WORKER_DEAD, w->last_seen_ms }, rid,
-                            rid_len, now_ms, live_ms)
-                       ? w
-                       : NULL;
+        return w;
+}
+
+Worker *worker_by_id(const WorkerTable *t, const char *id)
+{
+        return binding_by_id(t->bindings, id);
 }
 
 Worker *worker_by_rid(const WorkerTable *t, const uint8_t *rid, size_t rid_len)
 {
-        if (rid_len == 0)
-                return NULL;
-        return hashmap_get(t->by_rid, rid, rid_len);
+        return binding_by_rid(t->bindings, rid, rid_len);
 }
 
 bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret)
 {
         void *v;
 
-        if (!hashmap_iterate(t->by_id, state, NULL, NULL, &v))
+        if (!binding_iterate(t->bindings, state, &v))
                 return false;
         *ret = v;
         return true;
@@ -173,24 +187,30 @@ bool worker_iterate(const WorkerTable *t, size_t *state, Worker **ret)
 
 void worker_seen(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
-        w->last_seen_ms = now_ms;
-        if (w->state == WORKER_DEAD)
+        w->prev_seen_ms = w->binding.last_seen_ms;
+        w->binding.last_seen_ms = now_ms;
+        w->last_seq = ++t->seq;
+        if (w->state == WORKER_DEAD) {
+                w->prev_session_last_ms = w->prev_seen_ms;
+                w->session_start_ms = now_ms;
                 worker_set_state(t, w, w->was_busy ? WORKER_BUSY : WORKER_IDLE);
+        }
 }
 
-static PageRec *worker_take_page(Worker *w)
+static HeldPage *worker_take_page(Worker *w)
 {
-        PageRec *rec = w->page;
+        HeldPage *rec = w->page;
 
         w->page = NULL;
         return rec;
 }
 
-PageRec *worker_set_idle(WorkerTable *t, Worker *w)
+HeldPage *worker_set_idle(WorkerTable *t, Worker *w)
 {
         if (w->state != WORKER_IDLE)
                 worker_set_state(t, w, WORKER_IDLE);
         w->was_busy = false;
+        w->claimed = false;
         return worker_take_page(w);
 }
 
@@ -204,30 +224,57 @@ Worker *worker_take_idle(WorkerTable *t)
         return w;
 }
 
-void worker_set_busy(WorkerTable *t, Worker *w, PageRec *rec, uint64_t now_ms)
+void worker_set_busy(WorkerTable *t, Worker *w, HeldPage *rec, uint64_t now_ms)
 {
         assert(!w->page);
+        /* Busy since its JOB, or since the HELLO that said it had one. */
+        if (!w->claimed || !uuid_equal(&w->page_uuid, &rec->uuid))
+                w->busy_since_ms = now_ms;
         worker_set_state(t, w, WORKER_BUSY);
         w->page = rec;
         w->page_uuid = rec->uuid;
+        w->claimed = false;
+}
+
+void worker_claim(WorkerTable *t, Worker *w, const Uuid *u, uint64_t now_ms)
+{
+        assert(!w->page);
+        worker_set_state(t, w, WORKER_BUSY);
+        w->page_uuid = *u;
+        w->claimed = true;
         w->busy_since_ms = now_ms;
 }
 
-PageRec *worker_set_dead(WorkerTable *t, Worker *w)
+Worker *worker_claimant(const WorkerTable *t, const Uuid *u)
 {
-        if (w->state != WORKER_DEAD)
+        size_t state = 0;
+        Worker *w;
+
+        /* Claims are few (only after a broker start) and workers are tens. */
+        while (worker_iterate(t, &state, &w))
+                if (w->claimed && w->state == WORKER_BUSY && uuid_equal(&w->page_uuid, u))
+                        return w;
+        return NULL;
+}
+
+HeldPage *worker_set_dead(WorkerTable *t, Worker *w, uint64_t now_ms)
+{
+        if (w->state != WORKER_DEAD) {
                 w->was_busy = w->state == WORKER_BUSY;
+                worker_end_session(t, w, now_ms);
+        }
         worker_set_state(t, w, WORKER_DEAD);
+        /* Dead, it holds nothing for the broker: its page, resent, goes to
+         * another worker. */
+        w->claimed = false;
         return worker_take_page(w);
 }
 
-PageRec *worker_forget(WorkerTable *t, Worker *w)
+HeldPage *worker_forget(WorkerTable *t, Worker *w, uint64_t now_ms)
 {
-        PageRec *rec = worker_set_dead(t, w);
+        HeldPage *rec = worker_set_dead(t, w, now_ms);
 
-        worker_unroute(t, w);
-        hashmap_remove(t->by_id, w->id, strlen(w->id));
-        worker_destroy(w);
+        worker_destroy(t, w);
         return rec;
 }
 

@@ -2,7 +2,6 @@
  * (Z85), '#' starts a comment. Requests are answered at once from the
  * table; a malformed request gets status 500 and is logged once. */
 #include <assert.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +18,6 @@
 #define ZAP_FRAMES 7
 #define ZAP_LOG_EVERY_MS 60000
 
-typedef struct ZapKey {
-        Sohoa__Role role;
-        char name[64];
-} ZapKey;
-
 struct Zap {
         void *sock;
         char *path;
@@ -33,13 +27,13 @@ struct Zap {
         bool malformed_logged;
 };
 
-static void keys_free(Hashmap *h) {
+Hashmap *zap_keys_free(Hashmap *h) {
         size_t state = 0;
         void *v;
 
         while (h && hashmap_iterate(h, &state, NULL, NULL, &v))
                 free(v);
-        hashmap_free(h);
+        return hashmap_free(h);
 }
 
 /* The roles by the names the protocol gives them. */
@@ -50,30 +44,51 @@ static int parse_role(const char *s) {
         return -EINVAL;
 }
 
-/* One line into the table; 0, 1 for a blank/comment line, or -EINVAL. */
-static int parse_key_line(Hashmap *h, char *line, const char **ret_why) {
-        char role[32], name[64], z85[64];
+/* The next blank-separated word of *p, NUL-terminated in place; NULL at
+ * the end of the line. */
+static char *next_word(char **p) {
+        char *w;
+
+        *p += strspn(*p, " \t\n\v\f\r");
+        if (**p == '\0')
+                return NULL;
+        w = *p;
+        *p += strcspn(*p, " \t\n\v\f\r");
+        if (**p != '\0')
+                *(*p)++ = '\0';
+        return w;
+}
+
+int zap_keys_parse_line(Hashmap *h, char *line, size_t len, const char **ret_why) {
+        char *role, *name, *z85;
         uint8_t bin[32];
         ZapKey *k;
-        int n, role_i;
+        int role_i;
 
-        while (isspace((unsigned char) *line))
-                line++;
-        if (*line == '\0' || *line == '#')
+        /* A NUL would hide the rest of its line. */
+        if (memchr(line, '\0', len))
+                return *ret_why = "a NUL byte: not a text file", -EINVAL;
+        role = next_word(&line);
+        if (!role || role[0] == '#')
                 return 1;
-        n = sscanf(line, "%31s %63s %63s", role, name, z85);
-        if (n != 3)
+        /* Words are cut out whole: a name too long for the table must not
+         * run on into the key's place, as a field width would have it. */
+        name = next_word(&line);
+        z85 = next_word(&line);
+        if (!z85)
                 return *ret_why = "expected: ROLE NAME PUBLIC_KEY", -EINVAL;
         role_i = parse_role(role);
         if (role_i < 0)
                 return *ret_why = "role must be station, importer, admin or worker", -EINVAL;
+        if (strlen(name) >= sizeof(k->name))
+                return *ret_why = "name longer than 63 characters", -EINVAL;
         if (strlen(z85) != 40 || !zmq_z85_decode(bin, z85))
                 return *ret_why = "not a 40-character Z85 public key", -EINVAL;
         k = calloc(1, sizeof(*k));
         if (!k)
                 return -ENOMEM;
         k->role = (Sohoa__Role) role_i;
-        snprintf(k->name, sizeof(k->name), "%s", name);
+        memcpy(k->name, name, strlen(name) + 1);
         void *old = NULL;
         if (hashmap_put(h, bin, sizeof(bin), k, &old) < 0) {
                 free(k);
@@ -85,7 +100,9 @@ static int parse_key_line(Hashmap *h, char *line, const char **ret_why) {
 
 static int load_keys(const char *path, Hashmap **ret) {
         Hashmap *h = hashmap_new();
-        char line[512];
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
         unsigned lineno = 0;
         FILE *f;
         int r = 0;
@@ -95,22 +112,25 @@ static int load_keys(const char *path, Hashmap **ret) {
         f = fopen(path, "re");
         if (!f) {
                 r = -errno;
-                keys_free(h);
+                zap_keys_free(h);
                 return log_error_errno(r, "cannot read authorized keys %s: %m", path);
         }
-        while (fgets(line, sizeof(line), f)) {
+        /* getline: a line cut at a fixed size would go on as a line of its
+         * own, and the tail of a long comment could read as a key. */
+        while ((len = getline(&line, &cap, f)) >= 0) {
                 const char *why = "out of memory";
                 lineno++;
-                r = parse_key_line(h, line, &why);
+                r = zap_keys_parse_line(h, line, (size_t) len, &why);
                 if (r < 0) {
                         log_error("%s:%u: %s", path, lineno, why);
                         break;
                 }
                 r = 0;
         }
+        free(line);
         fclose(f);
         if (r < 0) {
-                keys_free(h);
+                zap_keys_free(h);
                 return r;
         }
         *ret = h;
@@ -157,7 +177,7 @@ Zap *zap_free(Zap *z) {
                 (void) zmq_setsockopt(z->sock, ZMQ_LINGER, &zero, sizeof(zero));
                 zmq_close(z->sock);
         }
-        keys_free(z->keys);
+        zap_keys_free(z->keys);
         hashmap_free(z->denied_at);
         free(z->path);
         free(z);
@@ -174,7 +194,7 @@ int zap_reload(Zap *z) {
 
         if (r < 0)
                 return r;
-        keys_free(z->keys);
+        zap_keys_free(z->keys);
         z->keys = h;
         log_info("authorized keys reloaded: %zu key(s)", hashmap_size(h));
         return 0;

@@ -7,14 +7,23 @@
  * accept any client key. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
 #include "macro.h"
+#include "sohoa.pb-c.h"
 
 #define ZAP_DOMAIN_STATIONS "sohoa-stations"
 #define ZAP_DOMAIN_WORKERS "sohoa-workers"
 
 typedef struct Zap Zap;
+
+/* An authorized key: its role and the name its line gives (the ZAP user id). */
+typedef struct ZapKey {
+        Sohoa__Role role;
+        char name[64];
+} ZapKey;
 
 typedef struct ZapCounters {
         uint64_t allowed;
@@ -32,3 +41,13 @@ void zap_handle(Zap *z);
 /* Read the keys file again (SIGHUP). On error the old keys stay. */
 MUST_CHECK int zap_reload(Zap *z);
 void zap_counters(const Zap *z, ZapCounters *ret);
+
+/* One line of the authorized keys file (len bytes and a NUL, as getline()
+ * gives), "ROLE NAME PUBLIC_KEY" ('#' starts a comment), into h: 32-byte
+ * binary public key -> ZapKey (malloc'ed; a key listed again replaces the
+ * earlier line's). 0, 1 for a blank or comment line, -ENOMEM, or -EINVAL
+ * with a static reason in *ret_why. No I/O: the parser proper, also for
+ * tests/fuzz. */
+MUST_CHECK int zap_keys_parse_line(Hashmap *h, char *line, size_t len, const char **ret_why);
+/* Frees a table of zap_keys_parse_line(), keys and values. Returns NULL. */
+Hashmap *zap_keys_free(Hashmap *h);

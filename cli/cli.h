@@ -13,6 +13,12 @@
         X("import", import_main, "import existing scans (TIFF, PNG, JPEG, scanned PDF) as bulk pages") \
         X("export", export_main, "one searchable PDF of a batch or dossier, with a manifest of hashes") \
         X("verify", verify_main, "check an exported PDF against its manifest")                        \
+        X("agency", agency_main, "`agency add|list`: the agencies that receive dossiers")                     \
+        X("dossier", dossier_main, "`dossier add|resolve|show|list`: the desk's dossiers, coded without gaps") \
+        X("component", component_main, "`component add|link`: a dossier's documents, scanned or reused")     \
+        X("result", result_main, "`result add`: a dossier's digitized result, with its digitization code")    \
+        X("store", store_main, "`store lookup`: the owner's store of digitized documents and results")        \
+        X("report", report_main, "the monthly digitization report per agency (CSV, Markdown, HTML)")          \
         X("db", db_main, "`db migrate|status|roles`: the schema's migrations and roles")              \
         X("keygen", keygen_main, "make a CURVE key pair for the broker or a client")
 /* clang-format on */

@@ -251,7 +251,10 @@ static int db_status(const char *conninfo, const char *dir)
                 for (int j = 0; j < rows; j++)
                         if (atoi(PQgetvalue(res, j, 0)) == atoi(names[i]->d_name))
                                 applied = PQgetvalue(res, j, 2);
-                printf("%-10s %-32s %s\n", applied ? "applied" : "pending", names[i]->d_name, applied ? applied : "");
+                if (applied)
+                        printf("%-10s %-32s %s\n", "applied", names[i]->d_name, applied);
+                else
+                        printf("%-10s %s\n", "pending", names[i]->d_name);
                 pending += !applied;
         }
         for (int j = 0; r >= 0 && j < rows; j++) {

@@ -4,7 +4,9 @@
  * metadata in the Info dictionary; and beside it a JSON manifest that names,
  * for every page, its capture SHA-256 (page.sha256, of the image as
  * scanned) and the SHA-256 of its stored PDF page, plus the SHA-256 of the
- * whole file: docs/EXPORT.md says what an archive can verify with it. */
+ * whole file: docs/EXPORT.md says what an archive can verify with it. A
+ * registered dossier's export adds its Appendix VI metadata (appendix6.h),
+ * named with its hashes in the manifest. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "appendix6.h"
 #include "cli.h"
 #include "dbconn.h"
 #include "json.h"
@@ -23,15 +26,26 @@
 #define EXPORT_FORMAT "sohoa-export/1"
 
 /* $1 batch UUID or NULL, $2 dossier code or NULL. Every column is text but
- * the PDF (binary result format: bytea arrives as raw bytes). Pages of a
- * dossier follow their batch's capture time, the batch's earliest page. */
+ * the PDF (binary result format: bytea arrives as raw bytes). A dossier's
+ * pages are those of its components (sql/005's component_page: the batches
+ * linked to them, a reused document's origin) in DocOrdinal order, then
+ * the pages captured with its code that belong to no component; within
+ * each, batches by capture time (the batch's earliest page), then sequence. */
 static const char export_pages_sql[] =
-        "SELECT p.page_uuid::text, p.batch_uuid::text, p.sequence::text, encode(p.sha256, 'hex'),"
+        "WITH comp AS ("
+        " SELECT DISTINCT ON (cp.page_uuid) cp.page_uuid, c.doc_ordinal"
+        " FROM component c JOIN component_page cp USING (component_id)"
+        " WHERE $2::text IS NOT NULL AND c.dossier_code = $2::text ORDER BY cp.page_uuid, c.doc_ordinal)"
+        " SELECT p.page_uuid::text, p.batch_uuid::text, p.sequence::text, encode(p.sha256, 'hex'),"
         " encode(b.sha256, 'hex'), b.bytes, coalesce(p.source_name, ''), coalesce(p.dossier_code, ''),"
-        " coalesce(to_char(p.captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), p.status"
+        " coalesce(to_char(p.captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+        " p.status, coalesce(comp.doc_ordinal, 0)::text"
         " FROM page p LEFT JOIN page_blob b ON b.page_uuid = p.page_uuid AND b.kind = 'pdf'"
-        " WHERE ($1::uuid IS NULL OR p.batch_uuid = $1::uuid) AND ($2::text IS NULL OR p.dossier_code = $2::text)"
-        " ORDER BY min(coalesce(p.captured_at, p.stored_at)) OVER (PARTITION BY p.batch_uuid), p.batch_uuid,"
+        " LEFT JOIN comp ON comp.page_uuid = p.page_uuid"
+        " WHERE ($1::uuid IS NULL OR p.batch_uuid = $1::uuid)"
+        "  AND ($2::text IS NULL OR p.dossier_code = $2::text OR comp.page_uuid IS NOT NULL)"
+        " ORDER BY comp.doc_ordinal NULLS LAST,"
+        " min(coalesce(p.captured_at, p.stored_at)) OVER (PARTITION BY p.batch_uuid), p.batch_uuid,"
         " p.sequence, p.page_uuid";
 
 /* $1 dossier code. */
@@ -40,7 +54,19 @@ static const char export_dossier_sql[] =
         " coalesce(to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), '')"
         " FROM dossier d LEFT JOIN agency a USING (agency_code) WHERE d.dossier_code = $1";
 
-enum { COL_PAGE, COL_BATCH, COL_SEQ, COL_SHA, COL_PDF_SHA, COL_PDF, COL_SOURCE, COL_DOSSIER, COL_CAPTURED, COL_STATUS };
+enum {
+        COL_PAGE,
+        COL_BATCH,
+        COL_SEQ,
+        COL_SHA,
+        COL_PDF_SHA,
+        COL_PDF,
+        COL_SOURCE,
+        COL_DOSSIER,
+        COL_CAPTURED,
+        COL_STATUS,
+        COL_ORDINAL
+};
 
 typedef struct ExportArgs {
         const char *conninfo;
@@ -155,24 +181,99 @@ out:
         return r;
 }
 
-static int export_manifest(const ExportArgs *a, const PGresult *res, const ExportMeta *m, const char *now_iso)
+/* What export wrote beside the PDF, for the manifest. */
+typedef struct ExportFiles {
+        char pdf_sha[SHA256_HEX_MAX];
+        long pdf_bytes;
+        char *meta_json, *meta_xml; /* paths, NULL when no metadata was written */
+        char json_sha[SHA256_HEX_MAX], xml_sha[SHA256_HEX_MAX];
+} ExportFiles;
+
+static const char *export_base(const char *path)
 {
-        char hex[SHA256_HEX_MAX], tmp[4096];
+        const char *slash = strrchr(path, '/');
+
+        return slash ? slash + 1 : path;
+}
+
+/* The SHA-256 (hex) and, when ret_size is given, the size of a written file. */
+static int export_hash_file(const char *path, char hex[SHA256_HEX_MAX], long *ret_size)
+{
         uint8_t sha[SHA256_LEN];
-        const char *base = strrchr(a->output, '/');
-        FILE *pdf, *f;
+        FILE *f = fopen(path, "re");
         long size;
+        int r;
+
+        if (!f)
+                return -errno;
+        r = sha256_fd(fileno(f), sha);
+        size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+        fclose(f);
+        if (r < 0 || size < 0)
+                return r < 0 ? r : -EIO;
+        sha256_hex(sha, hex);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
+
+/* The dossier's Appendix VI metadata beside the PDF (FILE.pdf.meta.json and
+ * .xml): every page under its document. None for a batch, or for a dossier
+ * code without a dossier row (pages imported with --dossier only). */
+static int export_metadata(PGconn *c, const ExportArgs *a, const PGresult *res, ExportFiles *files)
+{
+        int n = PQntuples(res);
+        Appendix6Page *pages = calloc((size_t) n, sizeof(*pages));
+        int r;
+
+        if (!pages)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++)
+                pages[i] = (Appendix6Page) { .uuid = export_val(res, i, COL_PAGE),
+                                             .capture_sha256 = export_val(res, i, COL_SHA),
+                                             .pdf_sha256 = export_val(res, i, COL_PDF_SHA),
+                                             .ordinal = atoi(export_val(res, i, COL_ORDINAL)) };
+        if (asprintf(&files->meta_json, "%s.meta.json", a->output) < 0 ||
+            asprintf(&files->meta_xml, "%s.meta.xml", a->output) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+        r = appendix6_write_json(c, a->what, pages, (size_t) n, export_base(a->output), files->pdf_sha,
+                                 files->meta_json);
+        if (r == -ENOENT) {
+                printf("%s: no Appendix VI metadata: dossier %s is not registered (%s)\n", a->output, a->what,
+                       "`sohoactl dossier add`");
+                r = 0;
+                goto out;
+        }
+        if (r >= 0)
+                r = appendix6_write_xml(files->meta_json, files->meta_xml);
+        if (r >= 0)
+                r = export_hash_file(files->meta_json, files->json_sha, NULL);
+        if (r >= 0)
+                r = export_hash_file(files->meta_xml, files->xml_sha, NULL);
+        if (r >= 0) {
+                free(pages);
+                return 0;
+        }
+        if (r != -EIO)
+                fprintf(stderr, "sohoactl export: cannot write the metadata %s: %s\n", files->meta_json,
+                        strerror(-r));
+out:
+        files->meta_json = mfree(files->meta_json);
+        files->meta_xml = mfree(files->meta_xml);
+        free(pages);
+        return r;
+}
+
+static int export_manifest(const ExportArgs *a, const PGresult *res, const ExportMeta *m,
+                           const ExportFiles *files, const char *now_iso)
+{
+        char tmp[4096];
+        FILE *f;
         int r;
         Json j;
 
-        pdf = fopen(a->output, "re");
-        if (!pdf)
-                return -errno;
-        r = sha256_fd(fileno(pdf), sha);
-        size = fseek(pdf, 0, SEEK_END) == 0 ? ftell(pdf) : -1;
-        fclose(pdf);
-        if (r < 0 || size < 0)
-                return r < 0 ? r : -EIO;
         snprintf(tmp, sizeof(tmp), "%s.part", a->manifest);
         f = fopen(tmp, "we");
         if (!f)
@@ -180,14 +281,23 @@ static int export_manifest(const ExportArgs *a, const PGresult *res, const Expor
         json_init(&j, f);
         json_begin_object(&j);
         json_field_string(&j, "format", EXPORT_FORMAT);
-        json_field_string(&j, "pdf", base ? base + 1 : a->output);
-        json_field_string(&j, "pdf_sha256", sha256_hex(sha, hex));
-        json_field_uint(&j, "pdf_bytes", (uint64_t) size);
+        json_field_string(&j, "pdf", export_base(a->output));
+        json_field_string(&j, "pdf_sha256", files->pdf_sha);
+        json_field_uint(&j, "pdf_bytes", (uint64_t) files->pdf_bytes);
         json_field_uint(&j, "page_count", (uint64_t) PQntuples(res));
         json_field_string(&j, "batch_uuid", a->is_batch ? a->what : NULL);
         json_field_string(&j, "dossier_code", m->dossier[0] ? m->dossier : NULL);
         json_field_string(&j, "agency_code", m->agency[0] ? m->agency : NULL);
         json_field_string(&j, "exported_at", now_iso);
+        if (files->meta_json) {
+                json_key(&j, "metadata");
+                json_begin_object(&j);
+                json_field_string(&j, "json", export_base(files->meta_json));
+                json_field_string(&j, "json_sha256", files->json_sha);
+                json_field_string(&j, "xml", export_base(files->meta_xml));
+                json_field_string(&j, "xml_sha256", files->xml_sha);
+                json_end_object(&j);
+        }
         json_key(&j, "pages");
         json_begin_array(&j);
         for (int i = 0; i < PQntuples(res); i++) {
@@ -217,6 +327,7 @@ static int export_run(ExportArgs *a)
 {
         const char *params[2] = { a->is_batch ? a->what : NULL, a->is_batch ? NULL : a->what };
         char now_pdf[32], now_iso[32];
+        ExportFiles files = {};
         ExportMeta m = {};
         PGresult *res = NULL;
         PGconn *c = NULL;
@@ -244,13 +355,23 @@ static int export_run(ExportArgs *a)
         r = export_pdf(a, res, &m, now_pdf);
         if (r < 0)
                 goto out;
-        r = export_manifest(a, res, &m, now_iso);
+        r = export_hash_file(a->output, files.pdf_sha, &files.pdf_bytes);
+        if (r >= 0 && !a->is_batch)
+                r = export_metadata(c, a, res, &files);
+        if (r < 0)
+                goto out;
+        r = export_manifest(a, res, &m, &files, now_iso);
         if (r < 0) {
                 fprintf(stderr, "sohoactl export: cannot write %s: %s\n", a->manifest, strerror(-r));
                 goto out;
         }
-        printf("%s: %d pages; manifest %s\n", a->output, PQntuples(res), a->manifest);
+        printf("%s: %d pages; manifest %s", a->output, PQntuples(res), a->manifest);
+        if (files.meta_json)
+                printf("; metadata %s, %s", files.meta_json, files.meta_xml);
+        printf("\n");
 out:
+        free(files.meta_json);
+        free(files.meta_xml);
         PQclear(res);
         PQfinish(c);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -259,9 +380,11 @@ out:
 static void export_usage(FILE *f)
 {
         fprintf(f, "Usage: sohoactl export BATCH_UUID|DOSSIER_CODE -o FILE.pdf [-m MANIFEST.json] [--db CONNINFO]\n"
-                   "One searchable PDF of a batch's pages (by sequence) or a dossier's (batches by capture\n"
-                   "time, then sequence), with the dossier's metadata, and a manifest of SHA-256s beside it\n"
-                   "(default FILE.pdf.json) for `sohoactl verify`.\n\n"
+                   "One searchable PDF of a batch's pages (by sequence) or a dossier's (its documents in\n"
+                   "order, then its other pages; batches by capture time, then sequence), and a manifest of\n"
+                   "SHA-256s beside it (default FILE.pdf.json) for `sohoactl verify`. A registered dossier\n"
+                   "also gets its Decree 30/2020 Appendix VI metadata, every page's SHA-256 under its\n"
+                   "document, beside the PDF as FILE.pdf.meta.json and FILE.pdf.meta.xml.\n\n"
                    "  -o, --output FILE     the PDF to write\n"
                    "  -m, --manifest FILE   the manifest to write (default FILE.pdf.json)\n"
                    "      --db CONNINFO     libpq connection string (default $SOHOA_DB, else \"" DBCONN_DEFAULT "\")\n");

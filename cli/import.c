@@ -1,8 +1,13 @@
-/* sohoactl import: existing scans (TIFF, multi-page TIFF, PNG, JPEG, scanned
- * PDF) into the pipeline as a bulk page source, through lib/outbox (the one
- * sender) with role IMPORTER. This file is the command line: options, the
- * spool (found, created; lib/spool locks it), the outbox's configuration and
- * the final report; importer.c walks the inputs and spools the pages. */
+/* sohoactl import: the command line of the importer (import/, existing
+ * scans in as bulk pages, a page source on a par with daemon/). What is
+ * decided once per run is here: options and their environment defaults,
+ * the spool's place (found, created; session/spool locks it), the peer id,
+ * the CURVE keys, the outbox's configuration, the report file and the exit
+ * status. The component does the work and speaks while it works:
+ * import/importer.c walks the inputs, spools the pages through
+ * session/outbox (role IMPORTER), waits for them to be stored, and writes
+ * the progress line and its warnings to stderr as the walk and the
+ * outbox's thread meet them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -43,7 +48,9 @@ static int import_mkdirs(const char *path)
 }
 
 /* --spool, else $SOHOA_SPOOL, else a per-user state directory: the same
- * spool whatever the current directory, so that a rerun resumes. */
+ * spool whatever the current directory, so that a rerun resumes. With no
+ * home to put it in, -ENOENT rather than a spool in the current directory,
+ * which a rerun from elsewhere would not find. */
 static int import_spool_dir(const char *given, char *buf, size_t len)
 {
         const char *e = getenv("SOHOA_SPOOL"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
@@ -58,7 +65,7 @@ static int import_spool_dir(const char *given, char *buf, size_t len)
         else if (home && *home == '/')
                 n = snprintf(buf, len, "%s/.local/state/sohoa/import", home);
         else
-                n = snprintf(buf, len, "./var/spool/import-%u", (unsigned) getuid());
+                return -ENOENT;
         return n < 0 || (size_t) n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -245,6 +252,11 @@ static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spo
         int r;
 
         r = import_spool_dir(im->args.spool, spool, spool_len);
+        if (r == -ENOENT) {
+                fprintf(stderr, "sohoactl import: no spool given and no home for one ($XDG_STATE_HOME and $HOME "
+                        "unset): give --spool DIR or $SOHOA_SPOOL\n");
+                return r;
+        }
         if (r >= 0)
                 r = import_mkdirs(spool);
         if (r < 0) {

@@ -1,14 +1,19 @@
 /* The batch loop. SANE's acquisition model: sane_start() begins a frame
- * (NO_DOCS when the feeder is empty), sane_get_parameters() tells its
- * shape (lines may be -1: unknown until EOF), sane_read() until EOF; a
- * three-pass colour image is three frames (RED, GREEN, BLUE) with
- * last_frame set on the third. Every status is converted where SANE is
- * called; the batch's end reason is decided in one place, batch_end_for. */
+ * (NO_DOCS when the feeder is empty; kodakaio says CANCELLED),
+ * sane_get_parameters() tells its shape (lines may be -1: unknown until
+ * EOF), sane_read() until EOF; a three-pass colour image is three frames
+ * (RED, GREEN, BLUE) with last_frame set on the third. An empty feeder is
+ * the normal end only where an image begins, and in duplex only where a
+ * sheet begins: anywhere else it cut an image or a sheet short. Every
+ * status is converted where SANE is called; the batch's end reason is
+ * decided in one place, batch_end_for, with what backends.c knows of how
+ * this backend says "double feed". */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "backends.h"
 #include "batch.h"
 #include "clock.h"
 #include "dossier.h"
@@ -25,6 +30,7 @@ static const char *const end_names[_BATCH_END_MAX] = {
         [BATCH_END_DOUBLE_FEED] = "double-feed", [BATCH_END_COVER_OPEN] = "cover-open",
         [BATCH_END_IO_ERROR] = "io-error",      [BATCH_END_SPOOL_FULL] = "spool-full",
         [BATCH_END_STOPPED] = "stopped",        [BATCH_END_ERROR] = "error",
+        [BATCH_END_PARTIAL] = "partial-image",  [BATCH_END_BACK_MISSING] = "back-missing",
 };
 
 const char *batch_end_to_string(BatchEnd e)
@@ -35,6 +41,7 @@ const char *batch_end_to_string(BatchEnd e)
 typedef struct Batch {
         Scand *s;
         const BatchRequest *req;
+        const Backend *backend;
         SANE_Handle h;
         Uuid uuid;
         OptionsApplied opts;
@@ -164,8 +171,9 @@ static int batch_place(Image *img, const SANE_Parameters *p, const uint8_t *raw,
 }
 
 /* One image, all its frames. GOOD with img filled, or the status that
- * ended it (NO_DOCS at the first frame is the empty feeder). */
-static SANE_Status batch_acquire(Batch *b, Image *img, unsigned *ret_frames, int *ret_err)
+ * ended it; *ret_at_start says whether it came from the image's first
+ * sane_start (where an empty feeder is the end of the batch). */
+static SANE_Status batch_acquire(Batch *b, Image *img, unsigned *ret_frames, int *ret_err, bool *ret_at_start)
 {
         SANE_Parameters p;
         SANE_Status st;
@@ -175,6 +183,7 @@ static SANE_Status batch_acquire(Batch *b, Image *img, unsigned *ret_frames, int
         *ret_err = 0;
         for (unsigned pass = 0;; pass++) {
                 st = batch_start_frame(b);
+                *ret_at_start = pass == 0 && st != SANE_STATUS_GOOD;
                 if (st == SANE_STATUS_GOOD)
                         st = sane_get_parameters(b->h, &p);
                 if (st == SANE_STATUS_GOOD && p.bytes_per_line <= 0)
@@ -227,7 +236,7 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         r = uuid_v4(&u);
         if (r < 0)
                 return r;
-        r = encode_tiff(img, enc, pr->jpeg_quality, &buf, &len);
+        r = encode_tiff(img, enc, pr->jpeg_quality, (unsigned) profile_jpeg_subsampling(pr), &buf, &len);
         if (r < 0)
                 return r;
         sha256_buf(buf, len, sha);
@@ -257,20 +266,65 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         return 0;
 }
 
-static BatchEnd batch_end_for(Batch *b, SANE_Status st)
+/* SANE has no status of its own for a double feed: fujitsu says JAMMED
+ * and raises a sensor; canon_dr, kvs1025 and avision say JAMMED alone, as
+ * for a jam; epsonds says IO_ERROR. Where the status cannot tell, and
+ * detection is on, the officer is told it may be either. */
+static BatchEnd batch_end_for(Batch *b, SANE_Status st, BatchResult *res)
 {
+        unsigned quirks = b->backend->quirks;
+
         switch (st) {
         case SANE_STATUS_NO_DOCS: return BATCH_END_EMPTY;
         case SANE_STATUS_JAMMED:
-                /* SANE has no status of its own for a double feed: backends
-                 * say JAMMED and raise a sensor. */
-                return options_double_feed_sensed(b->h) ? BATCH_END_DOUBLE_FEED : BATCH_END_JAM;
+                if (options_double_feed_sensed(b->h, b->backend->df_sensors))
+                        return BATCH_END_DOUBLE_FEED;
+                if ((quirks & QUIRK_JAM_MAY_BE_DOUBLE_FEED) && b->opts.double_feed) {
+                        res->reason = "double-feed-or-jam";
+                        return BATCH_END_DOUBLE_FEED;
+                }
+                return BATCH_END_JAM;
         case SANE_STATUS_COVER_OPEN: return BATCH_END_COVER_OPEN;
         case SANE_STATUS_IO_ERROR:
+                if (quirks & QUIRK_IO_ERROR_MAY_BE_DOUBLE_FEED) {
+                        res->reason = "double-feed-or-error";
+                        return BATCH_END_DOUBLE_FEED;
+                }
+                return BATCH_END_IO_ERROR;
         case SANE_STATUS_EOF: return BATCH_END_IO_ERROR;
         case SANE_STATUS_CANCELLED: return BATCH_END_STOPPED;
         default: return BATCH_END_ERROR;
         }
+}
+
+/* The feeder said empty (or, on kodakaio, cancelled) at an image's start:
+ * the normal end, unless a sheet's back was due. */
+static bool batch_feeder_empty(const Batch *b, SANE_Status st, bool at_start)
+{
+        if (!at_start)
+                return false;
+        return st == SANE_STATUS_NO_DOCS ||
+               (st == SANE_STATUS_CANCELLED && (b->backend->quirks & QUIRK_CANCELLED_IS_EMPTY) &&
+                !b->s->draining && !b->s->quit);
+}
+
+/* An image did not come whole: which, and what was lost. */
+static BatchEnd batch_cut_short(Batch *b, unsigned seq, bool at_start, BatchResult *res)
+{
+        unsigned sheet = b->opts.duplex ? (seq + 1) / 2 : seq;
+        const char *side = b->opts.duplex && seq % 2 == 0 ? "back" : "front";
+
+        res->stop_sheet = sheet;
+        if (at_start) {
+                snprintf(res->detail, sizeof(res->detail),
+                         "sheet %u: its back never came (the feeder said empty after the front), %u images for %u "
+                         "sheets", sheet, seq - 1, sheet);
+                return BATCH_END_BACK_MISSING;
+        }
+        snprintf(res->detail, sizeof(res->detail),
+                 "sheet %u, %s: the feeder said empty in the middle of the image; the part scanned was not kept",
+                 sheet, side);
+        return BATCH_END_PARTIAL;
 }
 
 /* The scanning itself: returns how it ended, res->stop_sheet where. */
@@ -280,6 +334,7 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
                 Image img = {};
                 SANE_Status st;
                 unsigned frames = 0;
+                bool at_start;
                 int err, r;
 
                 scand_check_signals(b->s);
@@ -288,7 +343,7 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
                         snprintf(res->detail, sizeof(res->detail), "the daemon is stopping");
                         return BATCH_END_STOPPED;
                 }
-                st = batch_acquire(b, &img, &frames, &err);
+                st = batch_acquire(b, &img, &frames, &err, &at_start);
                 if (st == SANE_STATUS_GOOD) {
                         r = batch_take(b, &img, seq, frames);
                         free(img.data);
@@ -305,13 +360,15 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
                         continue;
                 }
                 free(img.data);
-                if (st == SANE_STATUS_NO_DOCS) {
+                if (batch_feeder_empty(b, st, at_start) && !(b->opts.duplex && seq % 2 == 0)) {
                         res->stop_sheet = 0;
                         return BATCH_END_EMPTY;
                 }
+                if (batch_feeder_empty(b, st, at_start) || st == SANE_STATUS_NO_DOCS)
+                        return batch_cut_short(b, seq, at_start, res);
                 snprintf(res->detail, sizeof(res->detail), "%s at image %u",
                          err < 0 ? strerror(-err) : sane_strstatus(st), seq);
-                return batch_end_for(b, st);
+                return batch_end_for(b, st, res);
         }
 }
 
@@ -322,12 +379,13 @@ static void batch_tell(Scand *s, const BatchRequest *req, const BatchResult *res
                 [BATCH_END_DOUBLE_FEED] = EVENT_DOUBLE_FEED, [BATCH_END_COVER_OPEN] = EVENT_COVER_OPEN,
                 [BATCH_END_IO_ERROR] = EVENT_ERROR,        [BATCH_END_SPOOL_FULL] = EVENT_SPOOL_FULL,
                 [BATCH_END_STOPPED] = EVENT_ERROR,         [BATCH_END_ERROR] = EVENT_ERROR,
+                [BATCH_END_PARTIAL] = EVENT_ERROR,         [BATCH_END_BACK_MISSING] = EVENT_ERROR,
         };
         Event ev = {
                 .type = for_end[res->end], .station = s->settings->station, .batch = res->uuid,
                 .profile = req->profile->name, .dossier = req->dossier, .images = res->images,
                 .sheets = res->sheets, .declared_sheets = req->declared_sheets, .sheet = res->stop_sheet,
-                .reason = batch_end_to_string(res->end), .detail = res->detail,
+                .reason = res->reason, .detail = res->detail,
         };
 
         events_emit(s->settings->on_event, &ev);
@@ -388,7 +446,7 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
 {
         BatchResult res = { .end = BATCH_END_ERROR };
         Batch b = { .s = s, .req = req, .h = s->device->handle, .encoding = profile_encoding(req->profile),
-                    .started_us = clock_real_us() };
+                    .started_us = clock_real_us(), .backend = backends_lookup(s->device->name) };
         Event ev = { .type = EVENT_BATCH_STARTED, .station = s->settings->station, .profile = req->profile->name,
                      .dossier = req->dossier, .declared_sheets = req->declared_sheets };
         int r;
@@ -406,16 +464,20 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
         }
         s->device->state = DEVICE_SCANNING;
         scand_notify_status(s);
-        r = options_apply(b.h, req->profile, &b.opts, res.detail, sizeof(res.detail));
+        /* From the values the scanner had at open: nothing of the last
+         * batch's profile (duplex, sane_options) carries over. */
+        optsave_restore(s->device->saved, b.h);
+        r = options_apply(b.h, s->device->saved, req->profile, &b.opts, res.detail, sizeof(res.detail));
         if (r < 0) {
                 res.end = r == -EIO ? BATCH_END_IO_ERROR : BATCH_END_ERROR;
                 goto out;
         }
-        log_info("batch %s (%s): profile %s, source \"%s\", %s%s, %u dpi, %s, dossier %s, %u sheets declared%s%s",
-                 res.uuid, req->trigger, req->profile->name, b.opts.source,
+        log_info("batch %s (%s): profile %s, source \"%s\", mode \"%s\", %s%s, %u dpi, %s, dossier %s, "
+                 "%u sheets declared, double-feed detection %s%s",
+                 res.uuid, req->trigger, req->profile->name, b.opts.source, b.opts.mode,
                  b.opts.duplex ? "duplex by " : "simplex", b.opts.duplex ? b.opts.duplex_by : "", b.opts.dpi,
                  encoding_to_string(b.encoding), req->dossier ? req->dossier : "-", req->declared_sheets,
-                 b.opts.double_feed ? ", double-feed detection on" : "",
+                 b.opts.double_feed ? b.opts.df_methods : "off (none offered)",
                  b.opts.blank_skip_off ? ", driver blank skip off" : "");
         events_emit(s->settings->on_event, &ev);
         b.tracked = tracked_add(s, &b.uuid, req->profile->name, req->dossier, req->declared_sheets);
@@ -426,6 +488,8 @@ out:
                 s->device->state = DEVICE_READY;
         res.images = b.images;
         res.sheets = b.opts.duplex ? (b.images + 1) / 2 : b.images;
+        if (!res.reason)
+                res.reason = batch_end_to_string(res.end);
         batch_say_rescan(&res);
         batch_close(&b, &res);
         s->batches++;

@@ -18,6 +18,8 @@ typedef enum BatchEnd {
         BATCH_END_IO_ERROR,
         BATCH_END_SPOOL_FULL,
         BATCH_END_STOPPED,      /* SIGTERM */
+        BATCH_END_PARTIAL,      /* the feeder said empty in the middle of an image: it was not kept */
+        BATCH_END_BACK_MISSING, /* duplex: the feeder said empty where a sheet's back was due */
         BATCH_END_ERROR,        /* anything else (options refused, out of memory, ...) */
         _BATCH_END_MAX,
         _BATCH_END_INVALID = -22,
@@ -37,10 +39,13 @@ typedef struct BatchResult {
         unsigned stop_sheet;      /* the sheet where a jam etc. stopped it, the first to scan again
                                    * (1 when nothing was scanned); 0 at a normal end */
         char detail[200];         /* at any other end than feeder-empty: ends "rescan from sheet N" */
+        const char *reason;       /* for the officer's event: batch_end_to_string(end), or what a double
+                                   * feed may also be on this backend ("double-feed-or-jam") */
 } BatchResult;
 
 const char *batch_end_to_string(BatchEnd e);
 
 /* Scan until the batch ends. Always fills *ret; returns 0, or a negative
- * errno when the device must be considered lost (I/O error). */
+ * errno when the device must be considered lost (I/O error; not the I/O
+ * error by which epsonds tells of a double feed). */
 int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret);

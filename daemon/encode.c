@@ -81,7 +81,7 @@ static void tiff_quiet(const char *module, const char *fmt, va_list ap)
 {
 }
 
-static int set_fields(TIFF *t, const Image *img, Encoding enc, unsigned q)
+static int set_fields(TIFF *t, const Image *img, Encoding enc, unsigned q, unsigned sub)
 {
         uint32_t rows;
 
@@ -100,11 +100,14 @@ static int set_fields(TIFF *t, const Image *img, Encoding enc, unsigned q)
                 if (img->depth != 8)
                         return -EINVAL;
                 TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_JPEG);
-                /* YCbCr 2x2 in the file, RGB at the API: libjpeg converts,
-                 * and the file is a third of an RGB-JPEG's size. */
+                /* YCbCr in the file, RGB at the API: libjpeg converts. Full
+                 * chroma (4:4:4) by default: 2x2 subsampling takes the red
+                 * out of a seal's thin strokes (docs/BENCHMARKS.md). */
                 if (img->channels == 3) {
+                        if (sub != 1 && sub != 2)
+                                return -EINVAL;
                         TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
-                        TIFFSetField(t, TIFFTAG_YCBCRSUBSAMPLING, 2, 2);
+                        TIFFSetField(t, TIFFTAG_YCBCRSUBSAMPLING, sub, sub);
                         TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
                 } else
                         TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
@@ -136,7 +139,8 @@ static int set_fields(TIFF *t, const Image *img, Encoding enc, unsigned q)
         return 0;
 }
 
-int encode_tiff(const Image *img, Encoding enc, unsigned jpeg_quality, uint8_t **ret_buf, size_t *ret_len)
+int encode_tiff(const Image *img, Encoding enc, unsigned jpeg_quality, unsigned jpeg_subsampling, uint8_t **ret_buf,
+                size_t *ret_len)
 {
         MemFile m = {};
         TIFF *t;
@@ -156,7 +160,7 @@ int encode_tiff(const Image *img, Encoding enc, unsigned jpeg_quality, uint8_t *
                 free(m.buf);
                 return -ENOMEM;
         }
-        r = set_fields(t, img, enc, jpeg_quality);
+        r = set_fields(t, img, enc, jpeg_quality, jpeg_subsampling);
         for (uint32_t y = 0; r == 0 && y < img->height; y++)
                 if (TIFFWriteScanline(t, img->data + (size_t) y * img->stride, y, 0) < 0)
                         r = -EIO;

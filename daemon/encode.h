@@ -19,8 +19,10 @@ typedef struct Image {
         unsigned dpi;
 } Image;
 
-/* Encode img. 0 with *ret_buf (malloc'ed, the caller frees) and *ret_len,
- * or a negative errno: -EINVAL when the encoding does not fit the image
- * (G4 of a colour image, JPEG of line-art). */
-MUST_CHECK int encode_tiff(const Image *img, Encoding enc, unsigned jpeg_quality, uint8_t **ret_buf,
-                           size_t *ret_len);
+/* Encode img. jpeg_subsampling is a colour JPEG's chroma subsampling in
+ * each direction: 1 (4:4:4) or 2 (4:2:0). 0 with *ret_buf (malloc'ed, the
+ * caller frees) and *ret_len, or a negative errno: -EINVAL when the
+ * encoding does not fit the image (G4 of a colour image, JPEG of
+ * line-art). */
+MUST_CHECK int encode_tiff(const Image *img, Encoding enc, unsigned jpeg_quality, unsigned jpeg_subsampling,
+                           uint8_t **ret_buf, size_t *ret_len);

@@ -21,6 +21,7 @@ static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_COUNT_MISMATCH] = "count-mismatch",
         [EVENT_JAM] = "jam",                     [EVENT_DOUBLE_FEED] = "double-feed",
         [EVENT_COVER_OPEN] = "cover-open",       [EVENT_DEVICE_LOST] = "device-lost",
+        [EVENT_DEVICE_BACK] = "device-back",
         [EVENT_SPOOL_FULL] = "spool-full",       [EVENT_ERROR] = "error",
         [EVENT_BATCH_INTERRUPTED] = "batch-interrupted",
 };
@@ -78,8 +79,21 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
                 snprintf(en, size, "Paper jam at sheet %u. %u pages kept.", ev->sheet, ev->images);
                 break;
         case EVENT_DOUBLE_FEED:
-                snprintf(vi, size, "Kéo hai tờ một lúc ở tờ %u. Đã giữ %u trang.", ev->sheet, ev->images);
-                snprintf(en, size, "Double feed at sheet %u. %u pages kept.", ev->sheet, ev->images);
+                /* Some backends say a double feed as they say a jam or an
+                 * I/O error: the officer checks for both. */
+                if (ev->reason && strcmp(ev->reason, "double-feed-or-jam") == 0) {
+                        snprintf(vi, size, "Kéo hai tờ một lúc hoặc kẹt giấy ở tờ %u. Đã giữ %u trang.", ev->sheet,
+                                 ev->images);
+                        snprintf(en, size, "Double feed or jam at sheet %u. %u pages kept.", ev->sheet, ev->images);
+                } else if (ev->reason && strcmp(ev->reason, "double-feed-or-error") == 0) {
+                        snprintf(vi, size, "Kéo hai tờ một lúc hoặc lỗi máy quét ở tờ %u. Đã giữ %u trang.",
+                                 ev->sheet, ev->images);
+                        snprintf(en, size, "Double feed or scanner error at sheet %u. %u pages kept.", ev->sheet,
+                                 ev->images);
+                } else {
+                        snprintf(vi, size, "Kéo hai tờ một lúc ở tờ %u. Đã giữ %u trang.", ev->sheet, ev->images);
+                        snprintf(en, size, "Double feed at sheet %u. %u pages kept.", ev->sheet, ev->images);
+                }
                 break;
         case EVENT_COVER_OPEN:
                 snprintf(vi, size, "Nắp máy quét đang mở (tờ %u).", ev->sheet);
@@ -88,6 +102,10 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
         case EVENT_DEVICE_LOST:
                 snprintf(vi, size, "Mất kết nối máy quét.");
                 snprintf(en, size, "Scanner lost: %s.", ev->detail ? ev->detail : "no answer");
+                break;
+        case EVENT_DEVICE_BACK:
+                snprintf(vi, size, "Máy quét đã kết nối lại.");
+                snprintf(en, size, "Scanner back: %s.", ev->detail ? ev->detail : "open again");
                 break;
         case EVENT_SPOOL_FULL:
                 snprintf(vi, size, "Đĩa đầy: dừng quét ở tờ %u. Đã giữ %u trang.", ev->sheet, ev->images);
@@ -184,7 +202,7 @@ void events_emit(const char *command, const Event *ev)
         else if (ev->type == EVENT_COUNT_MISMATCH)
                 sheet_range(ev->declared_sheets + 1, ev->sheets, extra, sizeof(extra));
         messages(ev, missing, extra, vi, en, sizeof(vi));
-        log_internal(ev->type <= EVENT_BATCH_STORED ? LOG_INFO : LOG_WARNING, 0,
+        log_internal(ev->type <= EVENT_BATCH_STORED || ev->type == EVENT_DEVICE_BACK ? LOG_INFO : LOG_WARNING, 0,
                      "event %s: batch %s, %u images, %u sheets%s%s: %s", event_type_to_string(ev->type),
                      ev->batch ? ev->batch : "-", ev->images, ev->sheets, ev->reason ? ", reason " : "",
                      ev->reason ? ev->reason : "", en);

@@ -20,6 +20,7 @@ typedef enum EventType {
         EVENT_DOUBLE_FEED,
         EVENT_COVER_OPEN,
         EVENT_DEVICE_LOST,
+        EVENT_DEVICE_BACK,     /* the scanner is open again after it was lost */
         EVENT_SPOOL_FULL,
         EVENT_ERROR,
         EVENT_BATCH_INTERRUPTED, /* found at start: a batch cut off by a daemon stop while scanning */
@@ -36,7 +37,7 @@ typedef struct Event {
         unsigned images, sheets, declared_sheets;
         unsigned sheet;          /* where the batch stopped (jam, cover open, ...); 0: none */
         unsigned stored, failed; /* pages stored, pages refused or damaged (batch-incomplete, error) */
-        const char *reason;      /* machine word: feeder-empty, jam, io-error, ... */
+        const char *reason;      /* machine word: feeder-empty, jam, double-feed-or-jam, io-error, ... */
         const char *detail;      /* free text for the log and the English message */
 } Event;
 

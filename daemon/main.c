@@ -2,7 +2,7 @@
  * opens the outbox (which replays what a previous run spooled) and the
  * control socket, tells systemd it is ready, then loops: signals, control
  * requests, what the outbox's thread counted (tracked.c), the scanner
- * (re-opened with backoff when lost) and its buttons. A batch runs inside the loop, one at a time: the
+ * (scanner.c: re-opened with backoff when lost) and its buttons. A batch runs inside the loop, one at a time: the
  * station has one feeder. The first SIGTERM ends a batch after the page in
  * hand and exits; the spool keeps whatever is not yet stored. */
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include "log.h"
 #include "openbatch.h"
 #include "scand.h"
+#include "scanner.h"
 #include "sigfd.h"
 #include "spool.h"
 #include "tracked.h"
@@ -59,81 +60,6 @@ void scand_notify_status(Scand *s)
                           s->device->last_error, (unsigned long long) st.spool_pages, trouble,
                           st.connected ? "broker connected" : "broker not connected",
                           s->last_batch[0] ? s->last_batch : "none", s->last_end[0] ? s->last_end : "-");
-}
-
-void scand_device_lost(Scand *s, int status, const char *what)
-{
-        Event ev = { .type = EVENT_DEVICE_LOST, .station = s->settings->station, .reason = "device-lost" };
-        char detail[200];
-
-        s->buttons = buttons_free(s->buttons);
-        snprintf(detail, sizeof(detail), "%s: %s", what, sane_strstatus((SANE_Status) status));
-        device_lost(s->device, (SANE_Status) status);
-        log_error("scanner lost (%s): closed, retrying in %llu ms", detail,
-                  (unsigned long long) device_next_timeout(s->device, clock_mono_ms()));
-        ev.detail = detail;
-        events_emit(s->settings->on_event, &ev);
-        s->device_was_up = false;
-        scand_notify_status(s);
-}
-
-/* Open the scanner when a retry is due. */
-static void main_on_device(Scand *s)
-{
-        int r;
-
-        if (s->device->handle || device_next_timeout(s->device, clock_mono_ms()) > 0)
-                return;
-        r = device_open(s->device);
-        if (r < 0) {
-                log_warning("scanner not available (%s), attempt %u, next in %llu ms", s->device->last_error,
-                            s->device->failures,
-                            (unsigned long long) device_next_timeout(s->device, clock_mono_ms()));
-                scand_notify_status(s);
-                return;
-        }
-        r = buttons_new(s->device->handle, s->settings, &s->buttons);
-        if (r < 0)
-                log_warning_errno(r, "cannot list the scanner's buttons: %m, ignoring");
-        log_info("scanner %s open (owned by this daemon until it exits), %zu buttons", s->device->name,
-                 buttons_count(s->buttons));
-        s->device_was_up = true;
-        s->next_poll_ms = clock_mono_ms() + s->settings->button_poll_ms;
-        scand_notify_status(s);
-}
-
-static void main_scan(Scand *s, const Profile *p, const char *dossier, unsigned sheets, const char *trigger,
-                      BatchResult *res)
-{
-        BatchRequest req = { .profile = p, .dossier = dossier && *dossier ? dossier : NULL,
-                             .declared_sheets = sheets, .trigger = trigger };
-
-        if (batch_run(s, &req, res) == -EIO)
-                scand_device_lost(s, SANE_STATUS_IO_ERROR, "I/O error during a batch");
-        scand_notify_status(s);
-}
-
-static void main_on_buttons(Scand *s)
-{
-        const Button *pressed;
-        const char *option;
-        char trigger[96];
-        BatchResult res;
-        int r;
-
-        if (!s->device->handle || clock_mono_ms() < s->next_poll_ms)
-                return;
-        s->next_poll_ms = clock_mono_ms() + s->settings->button_poll_ms;
-        r = buttons_poll(s->buttons, &pressed, &option);
-        if (r < 0) {
-                scand_device_lost(s, r == -EIO ? SANE_STATUS_IO_ERROR : SANE_STATUS_INVAL, "reading buttons");
-                return;
-        }
-        if (!pressed)
-                return;
-        snprintf(trigger, sizeof(trigger), "button %s", option);
-        log_info("button \"%s\" pressed: profile %s", option, pressed->profile);
-        main_scan(s, settings_profile(s->settings, pressed->profile), NULL, 0, trigger, &res);
 }
 
 static void main_reply_status(Scand *s, int conn)
@@ -180,12 +106,12 @@ static void main_on_control(Scand *s)
                                                                              : s->settings->default_profile))) {
                         snprintf(buf, sizeof(buf), "error: no profile named %s\n", req.profile);
                         control_reply(conn, buf);
-                } else if (!s->device->handle) {
+                } else if (scanner_acquire(s) < 0) {
                         snprintf(buf, sizeof(buf), "error: the scanner is not available (%s)\n",
                                  s->device->last_error);
                         control_reply(conn, buf);
                 } else {
-                        main_scan(s, p, req.dossier, req.sheets, "sohoactl scan", &res);
+                        scanner_scan(s, p, req.dossier, req.sheets, "sohoactl scan", &res);
                         snprintf(buf, sizeof(buf), "ok\nbatch=%s\nimages=%u\nsheets=%u\nend=%s\nsheet=%u\ndetail=%s\n",
                                  res.uuid, res.images, res.sheets, batch_end_to_string(res.end), res.stop_sheet,
                                  res.detail);
@@ -250,13 +176,7 @@ static void main_on_outbox(Scand *s)
 
 static int main_next_timeout(Scand *s)
 {
-        uint64_t now = clock_mono_ms(), t = 1000;
-
-        if (!s->device->handle)
-                t = MIN(t, device_next_timeout(s->device, now));
-        else
-                t = MIN(t, s->next_poll_ms > now ? s->next_poll_ms - now : 0);
-        return (int) t;
+        return (int) MIN(1000, scanner_next_timeout(s, clock_mono_ms()));
 }
 
 static int main_loop(Scand *s)
@@ -279,8 +199,9 @@ static int main_loop(Scand *s)
                         main_on_control(s);
                 /* Also on the timeout: close records waiting for room. */
                 tracked_settle(s);
-                main_on_device(s);
-                main_on_buttons(s);
+                scanner_on_device(s);
+                scanner_on_buttons(s);
+                scanner_on_probe(s);
                 events_reap();
         }
         return 0;
@@ -303,9 +224,12 @@ static int main_setup(Scand *s, const Settings *set)
         s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (s->wake_fd < 0)
                 return log_error_errno(-errno, "eventfd: %m");
-        r = device_new(set->device, set->retry_min_ms, set->retry_max_ms, &s->device);
+        DeviceChoice choice = { .name = set->device, .name_match = set->device_match,
+                                .vendor_match = set->device_vendor, .model_match = set->device_model,
+                                .serial = set->device_serial, .network = set->network };
+        r = device_new(&choice, set->retry_min_ms, set->retry_max_ms, &s->device);
         if (r < 0)
-                return log_error_errno(r, "out of memory");
+                return log_error_errno(r, "cannot set up the scanner's choice: %m");
         r = outbox_new(&oc, main_outbox_event, s, &s->outbox);
         if (r == -EBUSY) {
                 pid_t holder;
@@ -345,9 +269,9 @@ int main(int argc, char **argv)
         outbox_stats(s.outbox, &st);
         log_info("sohoa-scand " SOHOA_VERSION ": station %s, scanner %s, broker %s, spool %s (%llu pages replayed), "
                  "control %s",
-                 settings.station, settings.device ? settings.device : "(first with a feeder)", settings.broker,
+                 settings.station, settings.device ? settings.device : "(by the device_* keys, else the one with a feeder)", settings.broker,
                  settings.spool_dir, (unsigned long long) st.spool_pages, settings.control_socket);
-        main_on_device(&s);
+        scanner_on_device(&s);
         (void) sd_notify(0, "READY=1");
         scand_notify_status(&s);
         r = main_loop(&s);

@@ -1,6 +1,7 @@
 /* The map of sohoa-scand. One Scand holds the settings, the scanner
- * (device.c, its options in options.c, its buttons in buttons.c), the
- * outbox (lib/outbox, the only sender), the control socket (control.c)
+ * (device.c, looked after by scanner.c; its options in options.c, its
+ * buttons in buttons.c, what is known of its backend in backends.c), the
+ * outbox (session/outbox, the only sender), the control socket (control.c)
  * and the batches whose pages are not all stored yet. main.c runs the
  * loop; batch.c scans the feeder, encode.c makes each image a TIFF,
  * tracked.c follows each batch until it is settled in the store,
@@ -52,7 +53,9 @@ typedef struct Scand {
         bool draining;         /* first SIGTERM: end the batch after the page in hand, then exit */
         bool quit;
         bool device_was_up;    /* to say "lost" once and "back" once */
+        bool device_ever_up;   /* opened at least once: a later open is "back" */
         uint64_t next_poll_ms;
+        uint64_t next_probe_ms; /* idle liveness probe of a scanner without buttons */
         uint64_t next_close_retry_ms;
         /* Shared with the outbox's thread, which counts its events here
          * rather than queueing them: a batch holds the main loop for as

@@ -24,9 +24,20 @@
 
 static const ConfigKey scand_keys[] = {
         KEY("station", station, CONFIG_STRING, "station", 0, 0, "station name: peer id and event field"),
-        KEY("device", device, CONFIG_STRING, "", 0, 0, "SANE device name; empty: the first with a feeder"),
+        KEY("device", device, CONFIG_STRING, "", 0, 0,
+            "SANE device name; empty: the one the device_* keys match, else the only one with a feeder"),
+        KEY("device_match", device_match, CONFIG_STRING, "", 0, 0, "regex over SANE device names"),
+        KEY("device_vendor", device_vendor, CONFIG_STRING, "", 0, 0, "regex over the scanner's vendor"),
+        KEY("device_model", device_model, CONFIG_STRING, "", 0, 0, "regex over the scanner's model"),
+        KEY("device_serial", device_serial, CONFIG_STRING, "", 0, 0,
+            "serial number (USB sysfs, or a part of the SANE name): survives a power cycle"),
+        KEY("network", network, CONFIG_BOOL, "no", 0, 0, "look for network scanners too (eSCL, WSD, saned)"),
+        KEY("probe_interval", probe_interval_ms, CONFIG_MSEC, "5s", 0, 3600000,
+            "check that an idle scanner without buttons is still there; 0: never"),
+        KEY("release_between_batches", release_between_batches, CONFIG_BOOL, "no", 0, 0,
+            "close the scanner after each batch so saned or an eSCL server may use it (no buttons then)"),
         KEY("broker", broker, CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0, "broker's station endpoint"),
-        KEY("spool_dir", spool_dir, CONFIG_STRING, "/var/spool/sohoa/scand", 0, 0, "durable page spool"),
+        KEY("spool_dir", spool_dir, CONFIG_STRING, "/var/lib/sohoa/spool/scand", 0, 0, "durable page spool"),
         KEY("max_spool_bytes", max_spool_bytes, CONFIG_BYTES, "0", 0, 0,
             "stop scanning when the spool holds this much; 0: until the disk is full"),
         KEY("control_socket", control_socket, CONFIG_STRING, "/run/sohoa/scand.sock", 0, 0,
@@ -60,6 +71,8 @@ static const ConfigKey profile_keys[] = {
         PKEY("duplex", duplex, CONFIG_BOOL, "yes", 0, 0, "scan both sides of every sheet"),
         PKEY("encoding", encoding, CONFIG_STRING, "", 0, 0, "jpeg, zstd (lossless) or g4 (line-art)"),
         PKEY("jpeg_quality", jpeg_quality, CONFIG_UINT, "90", 1, 100, "JPEG quality"),
+        PKEY("jpeg_subsampling", jpeg_subsampling, CONFIG_STRING, "4:4:4", 0, 0,
+             "colour JPEG chroma: 4:4:4 (keeps thin red seal strokes red) or 4:2:0"),
         PKEY("sane_options", sane_options, CONFIG_STRING, "", 0, 0,
              "backend options set last, \"name=value;name=value\" (as scanimage names them)"),
         {},
@@ -78,7 +91,7 @@ static const ConfigKey button_keys[] = {
 };
 
 /* The buttons a scanner without [button.*] sections answers to. */
-#define DEFAULT_BUTTON_MATCH "^(scan|email|copy|file|extra|pdf|button-?[0-9]*)$"
+#define DEFAULT_BUTTON_MATCH "^(scan|start|email|copy|file|extra|pdf|button-?[0-9]*)$"
 
 static const char *const encoding_names[_ENCODING_MAX] = {
         [ENCODING_JPEG] = "jpeg",
@@ -97,6 +110,15 @@ static Encoding encoding_from_string(const char *s)
                 if (s && strcasecmp(s, encoding_names[i]) == 0)
                         return (Encoding) i;
         return _ENCODING_INVALID;
+}
+
+int profile_jpeg_subsampling(const Profile *p)
+{
+        if (!p->jpeg_subsampling || strcmp(p->jpeg_subsampling, "4:4:4") == 0)
+                return 1;
+        if (strcmp(p->jpeg_subsampling, "4:2:0") == 0)
+                return 2;
+        return -EINVAL;
 }
 
 Encoding profile_encoding(const Profile *p)
@@ -192,6 +214,8 @@ static int settings_assign(Settings *s, const char *section, const char *key, co
                         ((Profile *) target)->resolution_line = line;
                 if (r == 0 && is_profile && strcmp(key, "encoding") == 0)
                         ((Profile *) target)->encoding_line = line;
+                if (r == 0 && is_profile && strcmp(key, "jpeg_subsampling") == 0)
+                        ((Profile *) target)->subsampling_line = line;
         } else {
                 snprintf(err->reason, sizeof(err->reason),
                          "unknown section [%s] (expected [scand], [profile.NAME] or [button.NAME])", section);
@@ -330,6 +354,26 @@ static int settings_validate_profile(Profile *p, ConfigError *err)
         if (e == ENCODING_JPEG && strcmp(p->mode, "lineart") == 0)
                 return check_fail(err, p->file, p->encoding_line,
                                   "profile %s: JPEG cannot hold line-art: use g4 or zstd", p->name);
+        if (profile_jpeg_subsampling(p) < 0)
+                return check_fail(err, p->file, p->subsampling_line,
+                                  "profile %s: jpeg_subsampling must be 4:4:4 or 4:2:0", p->name);
+        return 0;
+}
+
+/* The device_* regexes compile; device.c compiles them again for use. */
+static int settings_validate_device(const Settings *s, ConfigError *err)
+{
+        static const char *const keys[] = { "scand.device_match", "scand.device_vendor", "scand.device_model" };
+        const char *values[] = { s->device_match, s->device_vendor, s->device_model };
+        regex_t rx;
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (!values[i])
+                        continue;
+                if (regcomp(&rx, values[i], REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
+                        return check_fail(err, "", 0, "%s is not a valid regex", keys[i]);
+                regfree(&rx);
+        }
         return 0;
 }
 
@@ -354,7 +398,11 @@ static int settings_validate(Settings *s, ConfigError *err)
 
                 if (!b || !(b->match = strdup(DEFAULT_BUTTON_MATCH)) || !(b->profile = strdup(s->default_profile)))
                         return -ENOMEM;
+                b->builtin = true;
         }
+        r = settings_validate_device(s, err);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < s->n_buttons; i++) {
                 Button *b = &s->buttons[i];
 

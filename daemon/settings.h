@@ -28,25 +28,34 @@ typedef struct Profile {
         bool duplex;
         char *encoding;     /* "jpeg", "zstd", "g4"; NULL: g4 for lineart, else jpeg */
         unsigned jpeg_quality;
+        char *jpeg_subsampling; /* "4:4:4" (default: a seal's red kept) or "4:2:0" (smaller) */
         char *sane_options; /* "name=value;name=value": backend options set after the others */
         /* Where it was defined, for --check-config. */
         char file[256];
-        unsigned line, resolution_line, encoding_line;
+        unsigned line, resolution_line, encoding_line, subsampling_line;
 } Profile;
 
 typedef struct Button {
         char *name;
-        char *match;        /* POSIX extended regex over SANE option names */
+        char *match;        /* POSIX extended regex over SANE option names (and string buttons' tokens) */
         char *profile;
         regex_t rx;
         bool compiled;
+        bool builtin;       /* the default button of a configuration without [button.*] */
         char file[256];
         unsigned line;
 } Button;
 
 typedef struct Settings {
         char *station;           /* peer id, in every event */
-        char *device;            /* SANE device name; NULL: the first with a feeder */
+        char *device;            /* SANE device name; NULL: found by the match keys, else the one with a feeder */
+        char *device_match;      /* regex over SANE device names */
+        char *device_vendor;     /* regex over the vendor SANE lists */
+        char *device_model;      /* regex over the model SANE lists */
+        char *device_serial;     /* serial number: from sysfs for USB names, or a part of the name */
+        bool network;            /* list network scanners too (sane_get_devices' local_only false) */
+        uint64_t probe_interval_ms; /* idle liveness probe of a scanner without buttons; 0: none */
+        bool release_between_batches; /* close the scanner between batches for other programs */
         char *broker;            /* station endpoint */
         char *spool_dir;
         uint64_t max_spool_bytes;
@@ -77,4 +86,7 @@ void settings_done(Settings *s);
 const Profile *settings_profile(const Settings *s, const char *name);
 /* The profile's encoding as an enum (its default resolved). */
 Encoding profile_encoding(const Profile *p);
+/* Its JPEG chroma subsampling per direction: 1 (4:4:4) or 2 (4:2:0);
+ * -EINVAL when the value is neither. */
+int profile_jpeg_subsampling(const Profile *p);
 const char *encoding_to_string(Encoding e);

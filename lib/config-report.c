@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "curvekey.h"
 #include "log.h"
 
 int config_report_init(ConfigReport *r, const ConfigKey *keys)
@@ -93,8 +92,7 @@ void config_check_log_level(ConfigReport *r, const char *section, const char *na
                                   "unknown log level \"%s\" (debug, info, notice, warning, err)", value);
 }
 
-/* Why a file cannot be read, with what to do about it. */
-static void readable_reason(const char *path, int error, char *buf, size_t size)
+void config_readable_reason(const char *path, int error, char *buf, size_t size)
 {
         if (error == -EACCES)
                 snprintf(buf, size,
@@ -111,46 +109,6 @@ void config_check_readable(ConfigReport *r, const char *section, const char *nam
 
         if (!path || access(path, R_OK) == 0)
                 return;
-        readable_reason(path, -errno, reason, sizeof(reason));
+        config_readable_reason(path, -errno, reason, sizeof(reason));
         config_report_key(r, section, name, "%s", reason);
-}
-
-static void check_env_key(ConfigReport *r, const char *var, bool secret)
-{
-        const char *path = getenv(var);
-        char reason[200];
-        CurveKey k;
-        int e;
-
-        if (access(path, R_OK) < 0) {
-                readable_reason(path, -errno, reason, sizeof(reason));
-                config_report_add(r, -EINVAL, "", 0, "$%s: %s", var, reason);
-                return;
-        }
-        e = curvekey_load(path, &k);
-        if (e == 0 && secret && !k.secret_key[0])
-                e = -EBADMSG;
-        if (e < 0)
-                config_report_add(r, e, "", 0, "$%s: %s: %s", var, path,
-                                  e == -EBADMSG ? (secret ? "holds no valid key pair (a NAME.key_secret file)"
-                                                          : "holds no valid public key")
-                                                : strerror(-e));
-        explicit_bzero(&k, sizeof(k));
-}
-
-void config_check_env_keys(ConfigReport *r)
-{
-        bool server = getenv("SOHOA_BROKER_KEY"), own = getenv("SOHOA_CURVE_KEY");
-
-        if (!server && !own)
-                return;
-        if (!server || !own) {
-                config_report_add(r, -EINVAL, "", 0,
-                                  "$SOHOA_BROKER_KEY and $SOHOA_CURVE_KEY go together: %s is set, %s is not",
-                                  server ? "$SOHOA_BROKER_KEY" : "$SOHOA_CURVE_KEY",
-                                  server ? "$SOHOA_CURVE_KEY" : "$SOHOA_BROKER_KEY");
-                return;
-        }
-        check_env_key(r, "SOHOA_BROKER_KEY", false);
-        check_env_key(r, "SOHOA_CURVE_KEY", true);
 }

@@ -72,9 +72,9 @@ void config_report_print(const ConfigReport *r, FILE *f);
 void config_check_log_level(ConfigReport *r, const char *section, const char *name, const char *value);
 /* A file the program will read: exists and is readable by this user. */
 void config_check_readable(ConfigReport *r, const char *section, const char *name, const char *path);
-/* The CURVE key files of a client ($SOHOA_BROKER_KEY, $SOHOA_CURVE_KEY):
- * both or neither, readable, holding keys. */
-void config_check_env_keys(ConfigReport *r);
+/* Why path cannot be read (error: a negative errno), with what to do
+ * about it when this user may not, into buf. */
+void config_readable_reason(const char *path, int error, char *buf, size_t size);
 
 /* keys is terminated by an entry with name == NULL. */
 

@@ -2,7 +2,7 @@
  * word boxes and stage times, sohoa-pagetool's report): it places
  * commas and indentation itself, and escapes every string (control
  * characters, quotes, backslashes; bytes that are not UTF-8 become U+FFFD)
- * so the output always parses. */
+ * so the output always parses. The reader is jsonread.h. */
 #pragma once
 
 #include <stdbool.h>

@@ -2,6 +2,7 @@
  * from content (SHA-1 of namespace and name, RFC 9562 section 5.5) so the
  * same import twice yields the same page ids. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -53,6 +54,18 @@ void uuid_v5(const Uuid *ns, const void *name, size_t len, Uuid *ret)
 
         memcpy(ret->b, md, sizeof(ret->b));
         uuid_set_version(ret, 5);
+}
+
+/* The namespace of close records, fixed by proto/PROTOCOL.md §7.6. */
+static const Uuid uuid_close_ns = { { 0x5f, 0x0c, 0x1e, 0x7a, 0x3b, 0x2d, 0x4c, 0x8e, 0x9a, 0x61, 0xd4, 0xf2, 0xb7,
+                                      0xe0, 0x8c, 0x35 } };
+
+void uuid_batch_close(const Uuid *batch, Uuid *ret)
+{
+        char b[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
+
+        snprintf(name, sizeof(name), "%s/close", uuid_format(batch, b));
+        uuid_v5(&uuid_close_ns, name, strlen(name), ret);
 }
 
 char *uuid_format(const Uuid *u, char buf[UUID_STRING_MAX])

@@ -19,6 +19,10 @@ typedef struct Uuid {
 MUST_CHECK int uuid_v4(Uuid *ret);
 /* v5 (RFC 4122/9562, SHA-1) of ns and name. */
 void uuid_v5(const Uuid *ns, const void *name, size_t len, Uuid *ret);
+/* The UUID of the batch-close record of batch: v5 of "<batch>/close" in the
+ * protocol's namespace (proto/PROTOCOL.md §7.6), so a repeat is the same
+ * record. */
+void uuid_batch_close(const Uuid *batch, Uuid *ret);
 /* Lower-case 8-4-4-4-12 into buf; returns buf. */
 char *uuid_format(const Uuid *u, char buf[UUID_STRING_MAX]);
 /* Parse 8-4-4-4-12 (either case). 0 or -EINVAL; *ret untouched on error. */

@@ -10,7 +10,6 @@
 
 #include "msg.h"
 
-#define MSG_PEER_ID_MAX 64
 /* Bodies up to this size are packed on the stack; larger ones (a StatusReply
  * with many peers) go to the heap. */
 #define MSG_STACK_BODY 4096
@@ -143,6 +142,8 @@ static int hello_check(const Sohoa__Hello *h)
                         return -EBADMSG;
         if ((int) h->role < SOHOA__ROLE__ROLE_STATION || (int) h->role > SOHOA__ROLE__ROLE_ADMIN)
                 return -EBADMSG;
+        if (h->page_uuid.len != 0 && h->page_uuid.len != 16)
+                return -EBADMSG;
         return 0;
 }
 
@@ -201,7 +202,10 @@ static int body_check(MsgType type, const ProtobufCMessage *body, size_t image_l
                 return msg_page_check(((const Sohoa__Job *) body)->page, image_len);
         case MSG_ACK: {
                 const Sohoa__Ack *a = (const Sohoa__Ack *) body;
-                return a->page_uuid.len == 16 && status_valid(a->status, SOHOA__RESULT_STATUS__RESULT_BUSY) ? 0 : -EBADMSG;
+                return a->page_uuid.len == 16 && (a->sha256.len == 0 || a->sha256.len == 32) &&
+                                       status_valid(a->status, SOHOA__RESULT_STATUS__RESULT_BUSY)
+                               ? 0
+                               : -EBADMSG;
         }
         case MSG_RESULT: {
                 const Sohoa__Result *r = (const Sohoa__Result *) body;

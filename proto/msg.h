@@ -21,6 +21,7 @@
 #define MSG_BODY_MAX 65536    /* no body is ever larger */
 #define MSG_PARTS_MAX 5       /* routing id + 4 */
 #define MSG_ROUTING_ID_MAX 255
+#define MSG_PEER_ID_MAX 64     /* HELLO peer_id, in bytes */
 /* The ZAP metadata property (RFC 27) in which the broker's ZAP handler
  * names the role of the CURVE key that authenticated a connection; libzmq
  * attaches it to every message received on that connection. */

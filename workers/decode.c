@@ -165,7 +165,10 @@ static PIX *decode_tiff_tiled(const uint8_t *data, size_t len) {
                 TIFFGetFieldDefaulted(t, TIFFTAG_RESOLUTIONUNIT, &unit);
                 if (unit == RESUNIT_CENTIMETER)
                         xres *= 2.54f;
-                pixSetResolution(out, (l_int32)(xres + 0.5f), (l_int32)(xres + 0.5f));
+                /* Checked before the conversion: a float past INT_MAX has
+                 * no int to become. */
+                if (xres <= DECODE_DPI_MAX)
+                        pixSetResolution(out, (l_int32)(xres + 0.5f), (l_int32)(xres + 0.5f));
         }
 out:
         pixDestroy(&rgba);
@@ -246,7 +249,7 @@ int decode_image(const uint8_t *data, size_t len, const DecodeLimits *lim, PIX *
                 .width = pixGetWidth(pix),
                 .height = pixGetHeight(pix),
                 .depth = pixGetDepth(pix),
-                .dpi = pixGetXRes(pix) > 0 ? pixGetXRes(pix) : 0,
+                .dpi = pixGetXRes(pix) > 0 && pixGetXRes(pix) <= DECODE_DPI_MAX ? pixGetXRes(pix) : 0,
                 .format = format,
                 .kind = decode_kind_of(pix),
         };

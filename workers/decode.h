@@ -18,6 +18,12 @@ typedef enum DecodeKind {
         _DECODE_KIND_INVALID = -22,
 } DecodeKind;
 
+/* A resolution past any document scanner's is a damaged or hostile tag (a
+ * PNG's pHYs may say 54 million dpi): the page is then taken as one that
+ * does not say, rather than despeckled, laid out and OCR'd at that. The
+ * bound is record.c's for the dpi a sender states. */
+#define DECODE_DPI_MAX 20000
+
 typedef struct DecodeLimits {
         uint32_t max_side;   /* widest and tallest accepted, pixels; 0: 30000 */
         uint64_t max_pixels; /* width * height accepted; 0: 200 Mpx */
@@ -26,7 +32,7 @@ typedef struct DecodeLimits {
 typedef struct DecodeInfo {
         int width, height;
         int depth;       /* of the returned PIX: 1, 8 or 32 */
-        int dpi;         /* from the file; 0 when the file does not say */
+        int dpi;         /* from the file; 0 when it does not say, or says more than DECODE_DPI_MAX */
         int format;      /* Leptonica's IFF_* of the input */
         DecodeKind kind; /* what the page looks like, not how it was stored */
 } DecodeInfo;

@@ -1,8 +1,10 @@
 /* One page, from the broker's JOB to a stored row: the worker's WorkFn. It
  * checks the payload's hash, looks the page up before any work, runs the
- * image pipeline, and stores the page in one transaction, retrying while
- * PostgreSQL is away. The OCR models and the database connection are made
- * once per worker (job_new()) and reused for every page. */
+ * image pipeline, stores the page in one transaction (retried while
+ * PostgreSQL is away: storeretry.h) and answers; a batch-close record goes
+ * from the hash check to closerecord.h. The OCR models and the database
+ * connection are made once per worker (job_new()) and reused for every
+ * page. */
 #pragma once
 
 #include <stdint.h>

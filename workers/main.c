@@ -1,6 +1,6 @@
 /* sohoa-worker: takes pages from the broker one at a time, runs each through
  * the image pipeline and OCR in a thread of its own while the main thread
- * keeps talking to the broker (lib/workpeer), and stores it in PostgreSQL
+ * keeps talking to the broker (session/workpeer), and stores it in PostgreSQL
  * exactly once (job.c). One worker per core: Tesseract runs single-threaded. */
 #include <errno.h>
 #include <stdio.h>

@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 
+#include "curvekey.h"
 #include "log.h"
 #include "settings.h"
 
@@ -22,7 +23,7 @@
 #define KEY(n, t, d, lo, hi, h) KEY_AS(n, n, t, d, lo, hi, h)
 
 static const ConfigKey settings_keys[] = {
-        KEY(endpoint, CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0, "the broker's worker endpoint"),
+        KEY(endpoint, CONFIG_STRING, "ipc:///run/sohoa/workers.sock", 0, 0, "the broker's worker endpoint"),
         KEY(id, CONFIG_STRING, NULL, 0, 0, "name the broker knows this worker by (default: hostname-pid)"),
         KEY(database, CONFIG_STRING, NULL, 0, 0,
             "libpq conninfo of the dossier store (default: $SOHOA_DB, else \"" SETTINGS_DATABASE_DEFAULT
@@ -143,7 +144,7 @@ static void settings_check(const void *target, ConfigReport *r)
                 PQconninfoFree(opts);
                 PQfreemem(err);
         }
-        config_check_env_keys(r);
+        curvekey_check_env(r);
 }
 
 static const ConfigProgram settings_prog = {

@@ -2,21 +2,17 @@
  * every statement prepared once per connection and prepared again after a
  * reconnect (a new backend knows none of them), every value a parameter
  * (bytea in binary), a lock and a statement time limit per session, and one
- * transaction at a time (store_transaction()), retried as a whole while the
- * server is away. The rows themselves: storepage.c and storebatch.c. */
+ * transaction at a time (store_transaction()). The rows themselves:
+ * storepage.c and storebatch.c; retries while the server is away:
+ * storeretry.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "clock.h"
 #include "store-internal.h"
-
-#define STORE_BACKOFF_MIN_US (100 * USEC_PER_MSEC)
-#define STORE_BACKOFF_MAX_US (5 * USEC_PER_SEC)
 
 struct Store {
         PGconn *conn;
@@ -102,6 +98,24 @@ void store_set_error(Store *s, const char *msg, const char *state)
 const char *store_last_error(const Store *s)
 {
         return s ? s->error : "";
+}
+
+const char *store_last_error_line(const Store *s, char *buf, size_t size)
+{
+        size_t n = 0;
+
+        for (const char *e = store_last_error(s); *e && n + 1 < size; e++) {
+                unsigned char c = (unsigned char) *e;
+                bool space = c == '\n' || c == '\t' || c == ' ';
+
+                if (space && (n == 0 || buf[n - 1] == ' '))
+                        continue;
+                buf[n++] = space ? ' ' : c < 0x20 || c > 0x7e ? '?' : (char) c;
+        }
+        while (n > 0 && buf[n - 1] == ' ')
+                n--;
+        buf[n] = '\0';
+        return buf;
 }
 
 const char *store_last_sqlstate(const Store *s)
@@ -444,81 +458,4 @@ int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret)
         if (r < 0)
                 return r;
         return store_lookup_in(s, page_uuid, ret);
-}
-
-/* Sleeps usec in short slices, stopping early on cancel. */
-static void store_sleep(uint64_t usec, const atomic_bool *cancel)
-{
-        uint64_t end = clock_mono_us() + usec;
-
-        for (;;) {
-                uint64_t now = clock_mono_us();
-                uint64_t slice;
-                struct timespec ts;
-
-                if (now >= end || (cancel && atomic_load(cancel)))
-                        return;
-                slice = MIN(end - now, 50 * USEC_PER_MSEC);
-                ts.tv_sec = (time_t) (slice / USEC_PER_SEC);
-                ts.tv_nsec = (long) (slice % USEC_PER_SEC) * 1000L;
-                nanosleep(&ts, NULL);
-        }
-}
-
-typedef int (*StoreOnceFn)(Store *s, const void *what, void *ret);
-
-/* One call (fn), retried as a whole on transient errors. */
-static int store_retry(Store *s, StoreOnceFn fn, const void *what, uint64_t deadline_us,
-                       const atomic_bool *cancel, void *ret)
-{
-        uint64_t delay = STORE_BACKOFF_MIN_US;
-
-        for (;;) {
-                uint64_t now;
-                int r;
-
-                if (cancel && atomic_load(cancel))
-                        return -ECANCELED;
-                r = fn(s, what, ret);
-                if (r >= 0 || !store_error_is_transient(r))
-                        return r;
-                now = clock_mono_us();
-                if (deadline_us != 0 && now >= deadline_us)
-                        return -ETIMEDOUT;
-                store_sleep(deadline_us != 0 ? MIN(delay, deadline_us - now) : delay, cancel);
-                delay = MIN(delay * 2, STORE_BACKOFF_MAX_US);
-        }
-}
-
-static int store_put_once(Store *s, const void *what, void *ret)
-{
-        return store_put(s, what, ret);
-}
-
-int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const atomic_bool *cancel,
-                    StorePut *ret)
-{
-        return store_retry(s, store_put_once, p, deadline_us, cancel, ret);
-}
-
-static int store_close_once(Store *s, const void *what, void *ret)
-{
-        return store_close_batch(s, what, ret);
-}
-
-int store_close_batch_retry(Store *s, const StoreBatchClose *c, uint64_t deadline_us, const atomic_bool *cancel,
-                            StorePut *ret)
-{
-        return store_retry(s, store_close_once, c, deadline_us, cancel, ret);
-}
-
-static int store_lookup_once(Store *s, const void *what, void *ret)
-{
-        return store_lookup(s, what, ret);
-}
-
-int store_lookup_retry(Store *s, const Uuid *page_uuid, uint64_t deadline_us, const atomic_bool *cancel,
-                       StoreLookup *ret)
-{
-        return store_retry(s, store_lookup_once, page_uuid, deadline_us, cancel, ret);
 }

@@ -5,10 +5,10 @@
  * the batch's page count and computes its verdict. Not thread-safe: one Store per
  * thread. Library code: it never logs; errors come back as negative errno.
  * Connection and transactions: store.c; a page's rows: storepage.c; a
- * batch's end: storebatch.c. */
+ * batch's end: storebatch.c; retries while the server is away and what the
+ * worker does when it stays away: storeretry.h. */
 #pragma once
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,20 +135,13 @@ MUST_CHECK int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret);
  * known. On a conflict the hashes decide: ALREADY or REJECTED, and nothing
  * is written. Returns 0 with *ret set, or a negative errno: -ECONNREFUSED,
  * -ECONNRESET or -EAGAIN are transient (see store_error_is_transient(); the
- * transaction was rolled back, try again: a lock or statement time limit, a
- * deadlock, a session to reset are among them), -EINVAL data the schema
- * refuses (SQLSTATE classes 22, 23, or a header out of its range: store it
- * with less), -EPROTO another statement error that no retry mends (a schema
- * not migrated, a missing privilege: see store_last_sqlstate()). */
+ * transaction was rolled back, try again (storeretry.h does): a lock or
+ * statement time limit, a deadlock, a session to reset are among them),
+ * -EINVAL data the schema refuses (SQLSTATE classes 22, 23, or a header out
+ * of its range: store it with less), -EPROTO another statement error that
+ * no retry mends (a schema not migrated, a missing privilege: see
+ * store_last_sqlstate()). */
 MUST_CHECK int store_put(Store *s, const StorePage *p, StorePut *ret);
-
-/* store_put(), retried as a whole on transient errors with exponential
- * backoff (100 ms doubling to 5 s), reconnecting and re-preparing first,
- * until deadline_us (monotonic clock; 0: no deadline) or *cancel (may be
- * NULL). Returns store_put()'s result, -ETIMEDOUT at the deadline or
- * -ECANCELED: then nothing was stored by this call. */
-MUST_CHECK int store_put_retry(Store *s, const StorePage *p, uint64_t deadline_us, const atomic_bool *cancel,
-                               StorePut *ret);
 
 /* A batch's end, as its close record tells it (proto/PROTOCOL.md §7.6).
  * Everything is borrowed for the call; strings may be NULL. */
@@ -174,20 +167,12 @@ typedef struct StoreBatchClose {
  * differs (nothing written but an audit entry). Errors as store_put(). */
 MUST_CHECK int store_close_batch(Store *s, const StoreBatchClose *c, StorePut *ret);
 
-/* store_close_batch(), retried as store_put_retry() retries store_put(). */
-MUST_CHECK int store_close_batch_retry(Store *s, const StoreBatchClose *c, uint64_t deadline_us,
-                                       const atomic_bool *cancel, StorePut *ret);
-
 /* An audit entry only (action, e.g. "batch.close_failed", and reason) for a
  * close record whose end cannot be recorded; the batch row is not touched.
  * c->pages and c->declared_sheets may be any uint32. 0 or errors as
  * store_put(). */
 MUST_CHECK int store_close_batch_audit(Store *s, const StoreBatchClose *c, const char *action,
                                        const char *reason);
-
-/* store_lookup(), retried as store_put_retry() retries store_put(). */
-MUST_CHECK int store_lookup_retry(Store *s, const Uuid *page_uuid, uint64_t deadline_us,
-                                  const atomic_bool *cancel, StoreLookup *ret);
 
 /* Drops and re-opens the connection, preparing the statements again.
  * 0 or negative errno. */
@@ -198,6 +183,11 @@ bool store_error_is_transient(int r);
 const char *store_put_to_string(StorePut p);
 /* The server's last error message (owned by s, valid until the next call), or "". */
 const char *store_last_error(const Store *s);
+/* store_last_error() on one line (libpq's messages span several), in
+ * printable ASCII, cut to size in buf, which it returns: it may become a
+ * failure reason, stored and sent back, and cutting it must not leave half
+ * a UTF-8 sequence behind. */
+const char *store_last_error_line(const Store *s, char *buf, size_t size);
 /* The SQLSTATE of the last error ("42P01"), or "" when there was none from
  * the server (a lost connection, a header refused before sending). */
 const char *store_last_sqlstate(const Store *s);

@@ -3,7 +3,7 @@ of what it put in (page UUID -> SHA-256):
 
 - sohoa-testsource runs on the desk (stations) and office (importers)
   hosts: many small synthetic pages (one run in five: a few of 256 KB to
-  3 MB) through lib/outbox, cheap for a real
+  3 MB) through session/outbox, cheap for a real
   worker (they do not decode: each is stored raw, marked failed, through
   the same store transaction); the record is the run's --put-log. A run
   the monkey killed restarts with --pages 0, which only replays its spool:

@@ -50,7 +50,7 @@ class Keys:
         return kv["public-key"], kv.get("secret-key")
 
     def env(self, name):
-        """What a client (lib/link) reads its keys from."""
+        """What a client (session/link) reads its keys from."""
         return {"SOHOA_BROKER_KEY": self.dir / "broker.key", "SOHOA_CURVE_KEY": self.dir / (name + ".key_secret")}
 
 

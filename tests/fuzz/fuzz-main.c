@@ -1,19 +1,20 @@
 /* Runs LLVMFuzzerTestOneInput without libFuzzer, with any compiler: over
  * every file of a corpus directory, then over inputs mutated from that
  * corpus by a fixed-seed generator, so every test run replays the same
- * inputs. Usage: fuzz-msg-regress CORPUS_DIR [ITERATIONS] */
+ * inputs. Linked with one target (fuzz-*.c), whose fuzz_target says what
+ * its input looks like. Usage: fuzz-NAME-regress CORPUS_DIR [ITERATIONS] */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz-msg.h"
+#include "fuzz.h"
 
-#define CORPUS_MAX 256
-#define INPUT_MAX 8192
+#define CORPUS_MAX 512
+#define INPUT_MAX (1u << 20) /* a corpus file is read up to this size */
+#define ROOM 8192            /* bytes an edit may add to the largest input */
 #define ITERATIONS_DEFAULT 20000
-#define BODY_START 12 /* count + header frame + command frame */
 
 typedef struct Input {
         uint8_t *data;
@@ -51,63 +52,52 @@ static int read_file(const char *path, Input *ret)
         return 0;
 }
 
+static int visible(const struct dirent *e)
+{
+        return e->d_name[0] != '.';
+}
+
+/* In name order, so that the mutated inputs are the same on every file
+ * system. */
 static size_t corpus_load(const char *dir, Input *corpus)
 {
-        struct dirent *de;
+        struct dirent **names;
         size_t n = 0;
-        DIR *d;
+        int k;
 
-        d = opendir(dir);
-        if (!d) {
-                fprintf(stderr, "fuzz-msg-regress: %s: %s\n", dir, strerror(errno));
+        k = scandir(dir, &names, visible, alphasort);
+        if (k < 0) {
+                fprintf(stderr, "%s-regress: %s: %s\n", fuzz_target.name, dir, strerror(errno));
                 exit(EXIT_FAILURE);
         }
-        while ((de = readdir(d)) && n < CORPUS_MAX) {
+        for (int i = 0; i < k; i++) {
                 char path[4096];
 
-                if (de->d_name[0] == '.')
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-                if (read_file(path, &corpus[n]) == 0)
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+                if (n < CORPUS_MAX && read_file(path, &corpus[n]) == 0)
                         n++;
+                free(names[i]);
         }
-        closedir(d);
+        free(names);
         return n;
 }
 
-/* Where the last frame's length field is, walking frames as the fuzz
- * target does (len when there is none). */
-static size_t last_length_at(const uint8_t *buf, size_t len)
-{
-        size_t n, pos = 1, last = len;
-
-        if (len < 1)
-                return len;
-        n = buf[0] % (FUZZ_MSG_FRAMES_MAX + 1);
-        for (size_t i = 0; i < n && len - pos >= 2; i++) {
-                size_t flen = (size_t) buf[pos] | (size_t) buf[pos + 1] << 8;
-
-                last = pos;
-                pos += 2;
-                pos += flen < len - pos ? flen : len - pos;
-        }
-        return last;
-}
-
-/* One to eight edits of the kinds that break framing and protobuf alike. */
-static size_t mutate(uint8_t *buf, size_t len, size_t cap)
+/* One to eight edits of the kinds that break framing, lengths and syntax
+ * alike; other is another corpus input, for splicing. */
+static size_t mutate(uint8_t *buf, size_t len, size_t cap, const Input *other)
 {
         static const uint8_t interesting[] = { 0,  1,  2,  3,  4,  5,  6,    7,    8,
                                                15, 16, 17, 31, 32, 33, 0x7f, 0x80, 0xff };
-        size_t edits = 1 + rng() % 8;
+        const char *specials = fuzz_target.specials;
+        size_t edits = 1 + rng() % 8, header = fuzz_target.header;
 
         for (size_t e = 0; e < edits; e++) {
                 size_t at = len > 0 ? rng() % len : 0;
 
-                /* Half the edits past the header and command frames, or
-                 * nearly everything would stop at the signature check. */
-                if (len > BODY_START && rng() % 2)
-                        at = BODY_START + rng() % (len - BODY_START);
+                /* Half the edits past the header, or nearly everything
+                 * would stop at the signature check. */
+                if (len > header && rng() % 2)
+                        at = header + rng() % (len - header);
                 switch (rng() % 8) {
                 case 0: /* flip a bit */
                         if (len > 0)
@@ -117,10 +107,10 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap)
                         if (len > 0)
                                 buf[at] = interesting[rng() % sizeof(interesting)];
                         break;
-                case 2: /* insert a byte */
+                case 2: /* insert a byte, of the format's syntax when it has one */
                         if (len < cap) {
                                 memmove(buf + at + 1, buf + at, len - at);
-                                buf[at] = (uint8_t) rng();
+                                buf[at] = specials ? (uint8_t) specials[rng() % strlen(specials)] : (uint8_t) rng();
                                 len++;
                         }
                         break;
@@ -146,32 +136,36 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap)
                                         len = dst + n;
                         }
                         break;
-                case 6: { /* grow the last frame past the image bound */
-                        size_t last = last_length_at(buf, len);
+                case 6: /* a chunk of another input in place of ours */
+                        if (other->len > 0) {
+                                size_t from = rng() % other->len, n = 1 + rng() % 64;
 
-                        while (len < cap && len < FUZZ_MSG_MAX_IMAGE + 1024)
-                                buf[len++] = (uint8_t) rng();
-                        if (last + 2 <= len) {
-                                buf[last] = 0xff;
-                                buf[last + 1] = 0xff;
+                                if (from + n > other->len)
+                                        n = other->len - from;
+                                if (at + n > cap)
+                                        n = cap - at;
+                                memcpy(buf + at, other->data + from, n);
+                                if (at + n > len)
+                                        len = at + n;
                         }
                         break;
-                }
-                default: /* another frame count */
+                default: /* overwrite with a byte of the format's syntax */
                         if (len > 0)
-                                buf[0] = (uint8_t) rng();
+                                buf[at] = specials ? (uint8_t) specials[rng() % strlen(specials)] : (uint8_t) rng();
                         break;
                 }
         }
+        if (fuzz_target.mutate)
+                len = fuzz_target.mutate(buf, len, cap, rng());
         return len;
 }
 
 int main(int argc, char *argv[])
 {
         static Input corpus[CORPUS_MAX];
-        static uint8_t buf[INPUT_MAX];
         unsigned long iterations = ITERATIONS_DEFAULT;
-        size_t n;
+        size_t n, cap = 0;
+        uint8_t *buf;
 
         if (argc < 2) {
                 fprintf(stderr, "usage: %s CORPUS_DIR [ITERATIONS]\n", argv[0]);
@@ -183,22 +177,39 @@ int main(int argc, char *argv[])
         n = corpus_load(argv[1], corpus);
         /* An empty or misplaced corpus would make this test pass for nothing. */
         if (n == 0) {
-                fprintf(stderr, "fuzz-msg-regress: no input in %s\n", argv[1]);
+                fprintf(stderr, "%s-regress: no input in %s\n", fuzz_target.name, argv[1]);
                 return EXIT_FAILURE;
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 LLVMFuzzerTestOneInput(corpus[i].data, corpus[i].len);
-
-        for (unsigned long i = 0; i < iterations; i++) {
-                const Input *in = &corpus[rng() % n];
-                size_t len;
-
-                memcpy(buf, in->data, in->len);
-                len = mutate(buf, in->len, sizeof(buf));
-                LLVMFuzzerTestOneInput(buf, len);
+                if (corpus[i].len > cap)
+                        cap = corpus[i].len;
         }
 
-        printf("fuzz-msg-regress: %zu corpus files, %lu mutated inputs, no crash\n", n, iterations);
+        cap += ROOM;
+        buf = malloc(cap);
+        if (!buf)
+                return EXIT_FAILURE;
+        for (unsigned long i = 0; i < iterations; i++) {
+                const Input *in = &corpus[rng() % n], *other = &corpus[rng() % n];
+                size_t len;
+
+                uint8_t *exact;
+
+                memcpy(buf, in->data, in->len);
+                len = mutate(buf, in->len, cap, other);
+                /* An allocation of the input's exact size, as libFuzzer
+                 * gives, so that AddressSanitizer sees a read past its end. */
+                exact = malloc(len > 0 ? len : 1);
+                if (!exact)
+                        return EXIT_FAILURE;
+                memcpy(exact, buf, len);
+                LLVMFuzzerTestOneInput(exact, len);
+                free(exact);
+        }
+
+        printf("%s-regress: %zu corpus files, %lu mutated inputs, no crash\n", fuzz_target.name, n, iterations);
+        free(buf);
         for (size_t i = 0; i < n; i++)
                 free(corpus[i].data);
         return EXIT_SUCCESS;

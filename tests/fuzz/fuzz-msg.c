@@ -92,3 +92,54 @@ out:
                 free(bufs[i]);
         return 0;
 }
+
+/* Where the last frame's length field is, walking frames as the target
+ * does (len when there is none). */
+static size_t last_length_at(const uint8_t *buf, size_t len)
+{
+        size_t n, pos = 1, last = len;
+
+        if (len < 1)
+                return len;
+        n = buf[0] % (FUZZ_MSG_FRAMES_MAX + 1);
+        for (size_t i = 0; i < n && len - pos >= 2; i++) {
+                size_t flen = (size_t) buf[pos] | (size_t) buf[pos + 1] << 8;
+
+                last = pos;
+                pos += 2;
+                pos += flen < len - pos ? flen : len - pos;
+        }
+        return last;
+}
+
+/* For the regression driver, one input in four each: another frame count,
+ * or the last frame grown past the image bound. */
+static size_t msg_mutate(uint8_t *buf, size_t len, size_t cap, uint64_t random)
+{
+        size_t last;
+
+        if (random % 4 > 1)
+                return len;
+        if (random % 4 == 1) {
+                if (len > 0)
+                        buf[0] = (uint8_t) (random >> 8);
+                return len;
+        }
+        last = last_length_at(buf, len);
+        while (len < cap && len < FUZZ_MSG_MAX_IMAGE + 1024) {
+                random = random * 6364136223846793005ULL + 1442695040888963407ULL;
+                buf[len++] = (uint8_t) (random >> 56);
+        }
+        if (last + 2 <= len) {
+                buf[last] = 0xff;
+                buf[last + 1] = 0xff;
+        }
+        return len;
+}
+
+/* Its header: the count byte, the header frame and the command frame. */
+const FuzzTarget fuzz_target = {
+        .name = "fuzz-msg",
+        .header = 12,
+        .mutate = msg_mutate,
+};

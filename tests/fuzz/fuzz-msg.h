@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz.h"
+
 #define FUZZ_MSG_FRAMES_MAX 7   /* more than MSG_PARTS_MAX: too many frames too */
 #define FUZZ_MSG_MAX_IMAGE 4096 /* small, so images over the bound are reached */
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-/* sohoa-sendfile: sends real image files through lib/outbox, as a station or
+/* sohoa-sendfile: sends real image files through session/outbox, as a station or
  * an importer would (it writes no sender of its own), for the worker's
  * integration tests and the demo. Page UUIDs derive from the file's content
  * unless given, so sending a file twice sends the same page. Knobs reuse a
@@ -173,14 +173,12 @@ static int sendfile_put(SendFile *s, Outbox *o, const char *path, uint32_t i, ui
 static int sendfile_put_close(SendFile *s, Outbox *o)
 {
         Sohoa__Page p = SOHOA__PAGE__INIT;
-        char name[256], u[UUID_STRING_MAX];
+        char u[UUID_STRING_MAX];
         uint8_t sha[SHA256_LEN];
         int r;
 
-        if (!s->has_close_uuid) {
-                snprintf(name, sizeof(name), "%s:close:%s", s->id, uuid_format(&s->batch_uuid, u));
-                uuid_v5(&sendfile_ns, name, strlen(name), &s->close_uuid);
-        }
+        if (!s->has_close_uuid)
+                uuid_batch_close(&s->batch_uuid, &s->close_uuid);
         sha256_buf("", 0, sha);
         p.page_uuid = (ProtobufCBinaryData) { 16, s->close_uuid.b };
         p.batch_uuid = (ProtobufCBinaryData) { 16, s->batch_uuid.b };
@@ -220,7 +218,7 @@ static void sendfile_help(void)
                "               [--page-uuid U] [--batch-uuid B] [--sequence N] [--last] [--dpi N]\n"
                "               [--dossier CODE] [--corrupt-payload] [--wait] [--timeout-ms N]\n"
                "               [--close-batch PAGES [--close-uuid U] [--declared-sheets N]] FILE...\n"
-               "Sends image files as pages through lib/outbox; --wait waits until none is left in the "
+               "Sends image files as pages through session/outbox; --wait waits until none is left in the "
                "spool.\n"
                "--close-batch follows them with the batch's close record (FILEs may then be none).\n");
 }

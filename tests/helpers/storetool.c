@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "sha256.h"
 #include "store.h"
+#include "storeretry.h"
 #include "uuid.h"
 
 static void usage_error(const char *what, const char *arg)
@@ -143,7 +144,7 @@ static int cmd_put(Store *s, int argc, char **argv)
 
         retry_ms = parse_put(argc, argv, &p, &page);
         if (retry_ms > 0)
-                r = store_put_retry(s, &p, clock_mono_us() + retry_ms * USEC_PER_MSEC, NULL, &res);
+                r = store_put_backoff(s, &p, clock_mono_us() + retry_ms * USEC_PER_MSEC, NULL, &res);
         else
                 r = store_put(s, &p, &res);
         if (r < 0) {

@@ -1,5 +1,5 @@
 /* sohoa-testsource: a page source for the spine's tests, the demo and the
- * broker benchmark. It puts N synthetic pages through lib/outbox exactly as
+ * broker benchmark. It puts N synthetic pages through session/outbox exactly as
  * sohoa-scand and sohoactl import do (it writes no sender of its own), then
  * optionally waits until every page is reported stored. Page ids derive
  * from --id, --seed and the page index, so a rerun never invents new pages,
@@ -36,6 +36,12 @@ static void on_event(const OutboxEvent *ev, void *userdata) {
         char line[UUID_STRING_MAX + 16];
         int n;
 
+        if (ev->type == OUTBOX_EVENT_ACK_MISMATCH) {
+                char u[UUID_STRING_MAX];
+
+                log_warning("page %s: %s; kept, sent again", uuid_format(&ev->page_uuid, u), ev->reason);
+                return;
+        }
         if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED)
                 return;
         if (s->ack_fd < 0)
@@ -138,10 +144,12 @@ static void write_stats(Outbox *o, const char *path, FILE *also) {
                         ", \"inflight_bytes\": %" PRIu64 ", \"credit_bytes\": %" PRIu64 ", \"connected\": %s"
                         ", \"epoch\": %" PRIu64 ", \"sent\": %" PRIu64 ", \"resent\": %" PRIu64 ", \"stored\": %" PRIu64
                         ", \"rejected\": %" PRIu64 ", \"corrupt\": %" PRIu64 ", \"acks_duplicate\": %" PRIu64
-                        ", \"spooled\": %" PRIu64 ", \"oldest_age_ms\": %" PRIu64 "}\n",
+                        ", \"acks_mismatch\": %" PRIu64 ", \"spooled\": %" PRIu64 ", \"oldest_age_ms\": %" PRIu64
+                        ", \"held_pages\": %" PRIu64 "}\n",
                         st.spool_pages, st.spool_bytes, st.inflight_pages, st.inflight_bytes, st.credit_bytes,
                         st.connected ? "true" : "false", st.epoch, st.sent, st.resent, st.stored, st.rejected,
-                        st.corrupt, st.acks_duplicate, st.spooled, st.oldest_age_ms);
+                        st.corrupt, st.acks_duplicate, st.acks_mismatch, st.spooled, st.oldest_age_ms,
+                        st.held_pages);
         }
         if (f) {
                 fclose(f);
@@ -155,7 +163,7 @@ static void help(void) {
                "                 [--pages N] [--size BYTES] [--seed N] [--wait] [--timeout-ms N]\n"
                "                 [--ack-log FILE] [--put-log FILE] [--stats-file FILE] [--resend-ms N]\n"
                "                 [--heartbeat-ms N]\n"
-               "Puts N synthetic pages through lib/outbox; --wait waits until all are stored.\n"
+               "Puts N synthetic pages through session/outbox; --wait waits until all are stored.\n"
                "--put-log appends \"UUID SHA256\" for each page once it is spooled.\n");
 }
 

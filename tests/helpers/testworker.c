@@ -1,6 +1,6 @@
 /* sohoa-testworker: a worker that does no OCR, for the spine's tests, the
  * demo before the real worker and the broker benchmark. It is a real peer
- * (lib/workpeer) and stores like the real store does, idempotently: a page
+ * (session/workpeer) and stores like the real store does, idempotently: a page
  * is a file named by its UUID in --store-dir, created exclusively, holding
  * its SHA-256; a repeat with the same hash is acknowledged "stored", one with
  * another hash "rejected". A batch-close record is no page: it is stored as
@@ -23,22 +23,31 @@
 typedef struct TestWorker {
         const char *store_dir;
         const char *job_log;
+        const char *own_job_log;     /* the same lines, for this worker alone */
         uint64_t delay_ms;
         uint64_t delay_sequence;     /* 0: delay every page; N: only pages with this sequence */
         uint32_t crash_sequence;     /* die (SIGKILL-like) on a page with this sequence unless store-only */
+        const char *hold_file;       /* hold every page until this file exists: a test's order, not a timer */
         bool verify;
 } TestWorker;
 
-static void log_job(TestWorker *t, const WorkJob *job, const char *uuid) {
+static void log_job_to(const char *path, const WorkJob *job, const char *uuid) {
         FILE *f;
 
-        if (!t->job_log)
+        if (!path)
                 return;
-        f = fopen(t->job_log, "ae");
+        f = fopen(path, "ae");
         if (!f)
                 return;
         fprintf(f, "%s %u %u %d\n", uuid, job->page->sequence, job->attempts, job->store_only);
         fclose(f);
+}
+
+/* One log that workers share, in the order jobs began, and one that says
+ * which jobs this worker took. */
+static void log_job(TestWorker *t, const WorkJob *job, const char *uuid) {
+        log_job_to(t->job_log, job, uuid);
+        log_job_to(t->own_job_log, job, uuid);
 }
 
 /* The idempotent store: O_EXCL decides who was first. */
@@ -83,6 +92,13 @@ static void delay(TestWorker *t, const WorkJob *job) {
                 usleep(10000);
 }
 
+static void hold(TestWorker *t, const WorkJob *job) {
+        if (!t->hold_file)
+                return;
+        while (access(t->hold_file, F_OK) < 0 && !atomic_load(job->cancel))
+                usleep(10000);
+}
+
 static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
         TestWorker *t = userdata;
         char uuid[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
@@ -103,8 +119,10 @@ static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
                         return 0;
                 }
         }
-        if (!job->store_only)
+        if (!job->store_only) {
                 delay(t, job);
+                hold(t, job);
+        }
         if (atomic_load(job->cancel)) {
                 ret->status = SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;
                 snprintf(ret->reason, sizeof(ret->reason), "time limit");
@@ -126,8 +144,9 @@ static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
 
 static void help(void) {
         printf("sohoa-testworker --endpoint EP [--id NAME] [--store-dir DIR] [--job-log FILE]\n"
-               "                 [--delay-ms N] [--delay-sequence N] [--crash-sequence N]\n"
-               "                 [--page-timeout-ms N] [--no-verify]\n"
+               "                 [--own-job-log FILE] [--delay-ms N] [--delay-sequence N]\n"
+               "                 [--crash-sequence N] [--page-timeout-ms N] [--no-verify]\n"
+               "                 [--hold-file PATH]\n"
                "A worker without OCR for tests and benchmarks: stores pages as files named by UUID.\n");
 }
 
@@ -137,8 +156,10 @@ int main(int argc, char **argv) {
                 { "store-dir", required_argument, NULL, 's' }, { "job-log", required_argument, NULL, 'j' },
                 { "delay-ms", required_argument, NULL, 'd' },  { "delay-sequence", required_argument, NULL, 'D' },
                 { "crash-sequence", required_argument, NULL, 'c' },
+                { "own-job-log", required_argument, NULL, 'o' },
                 { "page-timeout-ms", required_argument, NULL, 't' },
                 { "no-verify", no_argument, NULL, 'n' },       { "help", no_argument, NULL, 'h' },
+                { "hold-file", required_argument, NULL, 'H' },
                 {},
         };
         TestWorker t = { .verify = true };
@@ -155,11 +176,13 @@ int main(int argc, char **argv) {
                 case 'i': cfg.peer_id = optarg; break;
                 case 's': t.store_dir = optarg; break;
                 case 'j': t.job_log = optarg; break;
+                case 'o': t.own_job_log = optarg; break;
                 case 'd': t.delay_ms = strtoull(optarg, NULL, 10); break;
                 case 'D': t.delay_sequence = strtoull(optarg, NULL, 10); break;
                 case 'c': t.crash_sequence = (uint32_t) strtoul(optarg, NULL, 10); break;
                 case 't': cfg.page_timeout_ms = strtoull(optarg, NULL, 10); break;
                 case 'n': t.verify = false; break;
+                case 'H': t.hold_file = optarg; break;
                 case 'h': help(); return 0;
                 default: return 2;
                 }

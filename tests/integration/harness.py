@@ -18,6 +18,13 @@ $SOHOA_BUILD_DIR, set by tests/integration/meson.build.
 
     h.run_test(main)
 
+A test orders events; it does not sleep and then assert, nor bound seconds
+from above (speed belongs in bench/). The tools: wait_for() on a state the
+programs report (status counters, log lines, files); Proc.suspend() and
+resume() to hold a process still while the test sets things up;
+Proc.signal_taken() before sending a second signal; heard_after() for "the
+broker heard from this peer after that moment".
+
 run_test() gives the test its own work directory under /tmp, runs main(), then
 stops every process and cluster the test started (also on failure, and at exit
 whatever happens), looks for sanitizer reports in their logs, and exits 0 (work
@@ -254,6 +261,7 @@ class Proc:
         self.log_path = path(name + ".log")
         self.out_path = path(name + ".out")
         self.popen = None
+        self.suspended = False  # by suspend(), until resume()
         _state.procs.append(self)
         if start:
             self.start()
@@ -288,6 +296,75 @@ class Proc:
         if self.running:
             self.popen.send_signal(sig)
 
+    def _stopped_threads(self):
+        """(threads stopped, threads) of the process, from /proc."""
+        stopped = total = 0
+        try:
+            tasks = os.listdir("/proc/%d/task" % self.pid)
+        except OSError:
+            return 0, 0
+        for tid in tasks:
+            try:
+                with open("/proc/%d/task/%s/stat" % (self.pid, tid)) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            total += 1
+            # "pid (comm) S ...": comm may hold spaces and parentheses.
+            if stat[stat.rindex(")") + 2] in "Tt":
+                stopped += 1
+        return stopped, total
+
+    def suspend(self, timeout=10.0):
+        """SIGSTOP, and return once every thread of the process is stopped:
+        from then on it does nothing (sends nothing, logs nothing) until
+        resume(). Its peers see only silence, so a suspended process is how a
+        test orders events against it: suspend, set up, resume, then count."""
+        if not self.running:
+            raise TestFailure("%s is not running: cannot suspend it" % self.name)
+        self.signal(signal.SIGSTOP)
+        self.suspended = True
+
+        def all_stopped():
+            stopped, total = self._stopped_threads()
+            return total > 0 and stopped == total
+
+        wait_for(all_stopped, timeout, what="%s (pid %d) stopped" % (self.name, self.pid))
+
+    def resume(self, timeout=10.0):
+        """SIGCONT after suspend(); returns once no thread is stopped any more."""
+        self.signal(signal.SIGCONT)
+        self.suspended = False
+        wait_for(lambda: not self.running or self._stopped_threads()[0] == 0, timeout,
+                 what="%s (pid %d) running again" % (self.name, self.pid))
+
+    def _pending(self, sig):
+        """Whether sig is pending in the process (shared or in any thread), from /proc."""
+        bit = 1 << (int(sig) - 1)
+        files = ["/proc/%d/status" % self.pid]
+        try:
+            files += ["/proc/%d/task/%s/status" % (self.pid, t) for t in os.listdir("/proc/%d/task" % self.pid)]
+        except OSError:
+            return False
+        for name in files:
+            try:
+                with open(name) as f:
+                    for line in f:
+                        if line.startswith(("ShdPnd:", "SigPnd:")) and int(line.split()[1], 16) & bit:
+                            return True
+            except OSError:
+                continue
+        return False
+
+    def signal_taken(self, sig, timeout=10.0):
+        """Send sig and return once the process has taken it: no longer
+        pending (its signalfd read it, or a handler ran), or the process is
+        gone. Two signals sent back to back may merge into one; a test that
+        means two sends the second only after the first was taken."""
+        self.signal(sig)
+        wait_for(lambda: not self.running or not self._pending(sig), timeout,
+                 what="%s (pid %d) to take signal %d" % (self.name, self.pid, int(sig)))
+
     def wait(self, timeout=10.0):
         """Wait for the exit and return the exit code; fails after timeout."""
         try:
@@ -300,6 +377,10 @@ class Proc:
         if self.popen is None:
             return None
         self.signal(signal.SIGTERM)
+        if self.suspended:
+            # A test that failed between suspend() and resume(): let it see the SIGTERM.
+            self.signal(signal.SIGCONT)
+            self.suspended = False
         try:
             return self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -375,6 +456,23 @@ def status(endpoint, timeout=10.0):
         return json.loads(cp.stdout)
     except ValueError as e:
         raise TestFailure("sohoactl status --json printed no JSON (%s):\n%s" % (e, cp.stdout[-2000:]))
+
+
+def heard_after(endpoint, name, since):
+    """A predicate for wait_for: the broker's status entry for peer `name`
+    (station, importer or worker) once the broker has heard from it after
+    `since`, a time.monotonic() value (the broker counts idle_ms on the same
+    clock), else None. `since` may lie ahead: then it holds once the broker
+    heard from the peer that much later. Ordering by the broker's own view:
+    "the peer was alive after X" without sleeping until X."""
+    def heard():
+        asked = time.monotonic()
+        entry = next((p for p in status(endpoint).get("peers", []) if p["peer_id"] == name), None)
+        # idle_ms is rounded down: one more millisecond keeps on the safe side.
+        if entry and entry["idle_ms"] + 1 < (asked - since) * 1000:
+            return entry
+        return None
+    return heard
 
 
 # --- PostgreSQL ---------------------------------------------------------------

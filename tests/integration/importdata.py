@@ -9,7 +9,7 @@ import uuid
 
 from PIL import Image, ImageDraw, ImageFont
 
-# cli/importer.c's namespaces.
+# import/importer.c's namespaces.
 NS_PAGE = uuid.UUID(bytes=bytes([0x2b, 0x8e, 0x47, 0x51, 0xc3, 0x0a, 0x4f, 0x6d,
                                  0x9e, 0x25, 0x71, 0xd4, 0x0c, 0x88, 0x3a, 0x19]))
 NS_BATCH = uuid.UUID(bytes=bytes([0x5d, 0x17, 0xa2, 0x9c, 0x64, 0xf0, 0x48, 0x3b,
@@ -79,7 +79,7 @@ def make_tree(root, words):
 
 
 def spool_images(spool):
-    """{page uuid: image bytes} of the pages in a spool (lib/spool.c's files:
+    """{page uuid: image bytes} of the pages in a spool (session/spool.c's files:
     a 40-byte head with the header length at 24 and the image length at 32,
     little-endian, then the header and the image)."""
     out = {}

@@ -90,3 +90,59 @@ READY, JOB, RESULT = 6, 7, 8
 def result(page_uuid, status, sha256, origin_id, batch_uuid):
     return (field_bytes(1, page_uuid) + field_varint(2, status) + field_bytes(4, origin_id) +
             field_bytes(5, batch_uuid) + field_bytes(6, sha256))
+
+
+def page(page_uuid, batch_uuid, image, sequence=1):
+    """A Page body for image: its uuids, sequence, sha256 and length."""
+    import hashlib
+    return (field_bytes(1, page_uuid) + field_bytes(2, batch_uuid) + field_varint(3, sequence) +
+            field_varint(4, 1) + field_bytes(6, hashlib.sha256(image).digest()) +
+            field_varint(7, len(image)))
+
+
+def dealer(ctx, endpoint, hello_as=None, role=ROLE_STATION):
+    """A DEALER connected to endpoint (linger 0); with hello_as, it says HELLO
+    and returns once welcomed (None if not within 5 s)."""
+    import zmq
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(endpoint)
+    if hello_as is not None:
+        sock.send_multipart([HDR, bytes([HELLO]), hello(hello_as, role)])
+        if recv_command(sock, WELCOME, 5000) is None:
+            return None
+    return sock
+
+
+def context():
+    """A zmq.Context; fails the test when python3-zmq is missing (./run setup
+    installs it)."""
+    try:
+        import zmq
+    except ImportError:
+        import harness
+        harness.fail("python3-zmq is missing: ./run setup installs it")
+    return zmq.Context()
+
+
+STATUS, STATUS_REPLY = 9, 10
+
+
+def answers_before_status(sock, timeout_ms=30000):
+    """Commands the broker sends this connection (on the stations endpoint)
+    before it answers a STATUS request sent now: the broker takes one
+    connection's messages in order and answers in order, so once the
+    STATUS_REPLY is in, every answer to what was sent before it is too.
+    Fails when no STATUS_REPLY comes in time."""
+    import time
+    sock.send_multipart([HDR, bytes([STATUS]), b""])
+    deadline = time.monotonic() + timeout_ms / 1000.0
+    heard = []
+    while True:
+        left = int((deadline - time.monotonic()) * 1000)
+        if left <= 0 or not sock.poll(left):
+            raise AssertionError("no STATUS_REPLY in %d ms (heard %r)" % (timeout_ms, heard))
+        frames = sock.recv_multipart()
+        if len(frames) >= 2 and frames[1] == bytes([STATUS_REPLY]):
+            return heard
+        heard.append(frames[1][0] if len(frames) >= 2 and frames[1] else None)

@@ -1,6 +1,6 @@
 """Pieces the spine's tests share: a broker on ipc:// sockets, test workers
 that store pages as files (idempotently, like the real store), and test
-sources that send through lib/outbox, with the checks every delivery test
+sources that send through session/outbox, with the checks every delivery test
 makes: each page stored once, no source acknowledged twice, spools empty."""
 
 import json
@@ -13,7 +13,7 @@ HEARTBEAT_MS = 250
 
 
 class Stack:
-    def __init__(self, heartbeat_ms=HEARTBEAT_MS, broker_sets=()):
+    def __init__(self, heartbeat_ms=HEARTBEAT_MS, broker_sets=(), broker_env=None):
         self.stations = h.ipc_endpoint("st")
         self.workers_ep = h.ipc_endpoint("wk")
         self.store = h.path("store")
@@ -25,7 +25,7 @@ class Stack:
         argv = ["sohoa-broker"]
         for s in sets:
             argv += ["--set", s]
-        self.broker = h.Proc("broker", argv)
+        self.broker = h.Proc("broker", argv, env=broker_env)
         h.wait_socket(self.stations)
         h.wait_socket(self.workers_ep)
         self.workers = []
@@ -34,9 +34,14 @@ class Stack:
     def status(self):
         return h.status(self.stations)
 
+    def heard_after(self, name, since):
+        """h.heard_after() on this broker: a predicate for h.wait_for."""
+        return h.heard_after(self.stations, name, since)
+
     def worker(self, name, *extra):
         p = h.Proc(name, ["sohoa-testworker", "--endpoint", self.workers_ep, "--id", name,
-                          "--store-dir", self.store, "--job-log", self.joblog] + list(extra))
+                          "--store-dir", self.store, "--job-log", self.joblog,
+                          "--own-job-log", self._own_joblog(name)] + list(extra))
         self.workers.append(p)
         return p
 
@@ -80,6 +85,16 @@ class Stack:
             u, seq, att, so = line.split()
             out.append((u, int(seq), int(att), so == "1"))
         return out
+
+    def _own_joblog(self, worker):
+        return h.path("jobs-%s.log" % worker)
+
+    def worker_jobs(self, worker):
+        """Page UUIDs of the jobs the test worker of that name began, in order."""
+        p = self._own_joblog(worker)
+        if not p.exists():
+            return []
+        return [line.split()[0] for line in p.read_text().splitlines() if line.strip()]
 
     def spooled(self, name):
         d = h.path("spool-" + name)

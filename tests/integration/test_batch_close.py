@@ -57,6 +57,7 @@ def main():
     # Three pages, then the close record: a verdict that counts them.
     spooled, events, _ = s.send(small_pages("a", 3), "desk", "--batch-uuid", BATCH)
     h.check_eq(len(spooled), 3, "pages spooled")
+    h.check_eq([[e[0] for e in events.get(u, [])] for u in spooled], [["stored"]] * 3, "outcomes of the pages")
     h.check_eq(verdict(s, BATCH), None, "no verdict before the batch's end is known")
     cu, outcome = close(s, BATCH, 3, "--declared-sheets", 3, "--dossier", "000.00.53.H48-240101-0007")
     h.check_eq([o[0] for o in outcome], ["stored"], "the close record's outcome")

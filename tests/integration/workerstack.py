@@ -1,7 +1,7 @@
 """What the worker's integration tests share: a throwaway PostgreSQL cluster
 migrated with `sohoactl db migrate`, a broker on ipc:// sockets, real
 sohoa-worker processes, pages rendered by tests/data/render.py and sent as
-files by sohoa-sendfile through lib/outbox."""
+files by sohoa-sendfile through session/outbox."""
 
 import csv
 import json

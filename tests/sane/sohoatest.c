@@ -1,12 +1,14 @@
-/* libsane-sohoatest: a small SANE backend of the project's own, for the
- * capture daemon's tests. It is loaded by libsane's dll backend like any
- * driver (list "sohoatest" in the test's dll.conf, put this directory first
- * in LD_LIBRARY_PATH) and does what SANE's own `test` backend cannot: a
- * duplex feeder of fixture images, buttons, a jam, a double feed or an
- * open cover at a chosen sheet, and a device that is unplugged and back.
+/* libsane-sohoatest: the project's own SANE backend, for the capture
+ * daemon's tests. It is loaded by libsane's dll backend like any driver
+ * (list it in the test's dll.conf, put its directory first in
+ * LD_LIBRARY_PATH) and does what SANE's own `test` backend cannot: a
+ * duplex feeder of fixture images, buttons, a jam, a double feed or an open
+ * cover at a chosen sheet, and devices that are unplugged, renumbered and
+ * plugged back. Built once as "sohoatest" and once per personality
+ * (persona.h) under the name of the real backend it imitates.
  * It is driven by a scenario file named in $SOHOATEST_SCENARIO ("key =
  * value" lines, see scenario_load) and appends what it serves to a log the
- * tests read. */
+ * tests read. Its options are in opts.c, its devices in bus.c. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,65 +20,53 @@
 #include <sane/sane.h>
 #include <sane/saneopts.h>
 
+#include "bus.h"
+#include "opts.h"
+#include "sohoatest.h"
+
 #define EXPORT __attribute__((visibility("default")))
+#ifndef SOHOATEST_BACKEND
+#define SOHOATEST_BACKEND sohoatest
+#endif
+#define ENTRY_(b, f) sane_##b##_##f
+#define ENTRY(b, f) ENTRY_(b, f)
 
-/* The entry points libsane's dll backend looks up by name. */
-EXPORT SANE_Status sane_sohoatest_init(SANE_Int *version, SANE_Auth_Callback auth);
-EXPORT void sane_sohoatest_exit(void);
-EXPORT SANE_Status sane_sohoatest_get_devices(const SANE_Device ***list, SANE_Bool local);
-EXPORT SANE_Status sane_sohoatest_open(SANE_String_Const name, SANE_Handle *h);
-EXPORT void sane_sohoatest_close(SANE_Handle h);
-EXPORT const SANE_Option_Descriptor *sane_sohoatest_get_option_descriptor(SANE_Handle h, SANE_Int i);
-EXPORT SANE_Status sane_sohoatest_control_option(SANE_Handle h, SANE_Int i, SANE_Action a, void *v, SANE_Int *info);
-EXPORT SANE_Status sane_sohoatest_get_parameters(SANE_Handle h, SANE_Parameters *p);
-EXPORT SANE_Status sane_sohoatest_start(SANE_Handle h);
-EXPORT SANE_Status sane_sohoatest_read(SANE_Handle h, SANE_Byte *buf, SANE_Int max, SANE_Int *len);
-EXPORT void sane_sohoatest_cancel(SANE_Handle h);
-EXPORT SANE_Status sane_sohoatest_set_io_mode(SANE_Handle h, SANE_Bool non_blocking);
-EXPORT SANE_Status sane_sohoatest_get_select_fd(SANE_Handle h, SANE_Int *fd);
+/* The entry points libsane's dll backend looks up by the backend's name. */
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, init)(SANE_Int *version, SANE_Auth_Callback auth);
+EXPORT void ENTRY(SOHOATEST_BACKEND, exit)(void);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_devices)(const SANE_Device ***list, SANE_Bool local);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, open)(SANE_String_Const name, SANE_Handle *h);
+EXPORT void ENTRY(SOHOATEST_BACKEND, close)(SANE_Handle h);
+EXPORT const SANE_Option_Descriptor *ENTRY(SOHOATEST_BACKEND, get_option_descriptor)(SANE_Handle h, SANE_Int i);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, control_option)(SANE_Handle h, SANE_Int i, SANE_Action a, void *v,
+                                                            SANE_Int *info);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_parameters)(SANE_Handle h, SANE_Parameters *p);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, start)(SANE_Handle h);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, read)(SANE_Handle h, SANE_Byte *buf, SANE_Int max, SANE_Int *len);
+EXPORT void ENTRY(SOHOATEST_BACKEND, cancel)(SANE_Handle h);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, set_io_mode)(SANE_Handle h, SANE_Bool non_blocking);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_select_fd)(SANE_Handle h, SANE_Int *fd);
 
-typedef struct Scenario {
-        int sheets;              /* sheets in the feeder per batch */
-        bool adf_mode_style;     /* duplex by an adf-mode option, not by the source */
-        char fixtures[512];      /* dir of sheet-NNN-front.ppm / sheet-NNN-back.ppm */
-        int width, height;       /* of generated pages */
-        int jam_at, double_feed_at, cover_open_at;
-        char button[32];
-        int button_after;        /* reads of the button option before it reads true once */
-        char unplug_file[512];   /* while it exists the device is gone */
-        bool unknown_lines;
-        int warming_up;          /* sane_start answers WARMING_UP this often first */
-        int frame_delay_ms;
-        int empty_delay_ms;      /* the feeder takes this long to report itself empty */
-        char log[512];
-} Scenario;
+Scenario sc;
+const Persona *persona;
 
-enum { OPT_COUNT, OPT_SOURCE, OPT_ADF_MODE, OPT_MODE, OPT_RESOLUTION, OPT_DF_DETECT, OPT_BLANK_SKIP,
-       OPT_SCAN, OPT_EMAIL, OPT_DF_SENSOR, OPT_MAX };
-
-static const SANE_String_Const sources_duplex[] = { "Flatbed", "ADF Front", "ADF Back", "ADF Duplex", NULL };
-static const SANE_String_Const sources_plain[] = { "Flatbed", "ADF", NULL };
-static const SANE_String_Const adf_modes[] = { "Simplex", "Duplex", NULL };
-static const SANE_String_Const modes[] = { "Color", "Gray", "Lineart", NULL };
-static const SANE_Range res_range = { 100, 600, 1 };
-
-static Scenario sc;
-static SANE_Option_Descriptor desc[OPT_MAX];
-static char source[32], adf_mode[32], mode[32];
-static SANE_Word resolution, df_detect, blank_skip, df_sensor;
-static int button_reads, starts;
 static bool open_now;
+static char open_name[128];
+static int lock_fd = -1;
 /* The feeder: next sheet and side; the frame being read. */
 static int sheet, side; /* side 0 front, 1 back */
+static int skip_after;  /* a sheet that went through stuck to the one before it */
+static int starts;
 static unsigned char *frame;
 static size_t frame_len, frame_pos;
 static SANE_Parameters params;
-static bool jam_this_frame, scanning;
-static const SANE_Device dev = { "adf", "sohoa", "test ADF", "sheetfed scanner" };
-static const SANE_Device *devlist[] = { &dev, NULL };
-static const SANE_Device *nodevs[] = { NULL };
+static bool scanning;
+static enum { FAULT_NONE, FAULT_JAM, FAULT_DOUBLE_FEED, FAULT_CUT_OFF } fault;
+static BusDevice listed[BUS_MAX];
+static SANE_Device devs[BUS_MAX];
+static const SANE_Device *devlist[BUS_MAX + 1];
 
-static void blog(const char *fmt, ...)
+void blog(const char *fmt, ...)
 {
         va_list ap;
         FILE *f;
@@ -90,6 +80,21 @@ static void blog(const char *fmt, ...)
         fclose(f);
 }
 
+static void presses_parse(const char *v)
+{
+        char *end;
+
+        sc.n_presses = 0;
+        while (*v && sc.n_presses < (int) (sizeof(sc.presses) / sizeof(sc.presses[0]))) {
+                long n = strtol(v, &end, 10);
+
+                if (end == v)
+                        break;
+                sc.presses[sc.n_presses++] = (int) n;
+                v = *end == ',' ? end + 1 : end;
+        }
+}
+
 static void scenario_load(void)
 {
         const char *path = getenv("SOHOATEST_SCENARIO");
@@ -97,6 +102,7 @@ static void scenario_load(void)
         FILE *f;
 
         sc = (Scenario) { .sheets = 3, .width = 400, .height = 560 };
+        snprintf(sc.button_token, sizeof(sc.button_token), "scan");
         if (!path || !(f = fopen(path, "r")))
                 return;
         while (fgets(line, sizeof(line), f)) {
@@ -112,9 +118,14 @@ static void scenario_load(void)
                 else if (!strcmp(k, "jam_at")) sc.jam_at = n;
                 else if (!strcmp(k, "double_feed_at")) sc.double_feed_at = n;
                 else if (!strcmp(k, "cover_open_at")) sc.cover_open_at = n;
+                else if (!strcmp(k, "cut_off_at")) sc.cut_off_at = n;
+                else if (!strcmp(k, "back_missing_at")) sc.back_missing_at = n;
                 else if (!strcmp(k, "button")) snprintf(sc.button, sizeof(sc.button), "%s", v);
-                else if (!strcmp(k, "button_after")) sc.button_after = n;
+                else if (!strcmp(k, "button_token")) snprintf(sc.button_token, sizeof(sc.button_token), "%s", v);
+                else if (!strcmp(k, "button_after") || !strcmp(k, "button_presses")) presses_parse(v);
                 else if (!strcmp(k, "unplug_file")) snprintf(sc.unplug_file, sizeof(sc.unplug_file), "%s", v);
+                else if (!strcmp(k, "devices")) snprintf(sc.devices, sizeof(sc.devices), "%s", v);
+                else if (!strcmp(k, "lock_dir")) snprintf(sc.lock_dir, sizeof(sc.lock_dir), "%s", v);
                 else if (!strcmp(k, "unknown_lines")) sc.unknown_lines = !strcmp(v, "yes");
                 else if (!strcmp(k, "warming_up")) sc.warming_up = n;
                 else if (!strcmp(k, "frame_delay_ms")) sc.frame_delay_ms = n;
@@ -124,163 +135,108 @@ static void scenario_load(void)
         fclose(f);
 }
 
+/* Is the open device still there? (Unplugged, or renumbered by a power
+ * cycle: its old name is gone.) */
 static bool unplugged(void)
 {
-        return sc.unplug_file[0] && access(sc.unplug_file, F_OK) == 0;
+        if (sc.unplug_file[0] && access(sc.unplug_file, F_OK) == 0)
+                return true;
+        return open_now && !bus_find(sc.devices, persona, open_name, NULL);
 }
 
-static void opt(int i, const char *name, SANE_Value_Type type, SANE_Int cap, SANE_Int size)
+bool device_unplugged(void)
 {
-        desc[i] = (SANE_Option_Descriptor) { .name = name, .title = name, .desc = name, .type = type,
-                                              .unit = SANE_UNIT_NONE, .size = size, .cap = cap };
+        return unplugged();
 }
 
-static void options_init(void)
-{
-        const SANE_Int rw = SANE_CAP_SOFT_SELECT | SANE_CAP_SOFT_DETECT, ro = SANE_CAP_SOFT_DETECT;
-
-        opt(OPT_COUNT, "", SANE_TYPE_INT, ro, sizeof(SANE_Word));
-        desc[OPT_COUNT].name = SANE_NAME_NUM_OPTIONS;
-        opt(OPT_SOURCE, SANE_NAME_SCAN_SOURCE, SANE_TYPE_STRING, rw, 32);
-        desc[OPT_SOURCE].constraint_type = SANE_CONSTRAINT_STRING_LIST;
-        desc[OPT_SOURCE].constraint.string_list = sc.adf_mode_style ? sources_plain : sources_duplex;
-        opt(OPT_ADF_MODE, "adf-mode", SANE_TYPE_STRING, rw | (sc.adf_mode_style ? 0 : SANE_CAP_INACTIVE), 32);
-        desc[OPT_ADF_MODE].constraint_type = SANE_CONSTRAINT_STRING_LIST;
-        desc[OPT_ADF_MODE].constraint.string_list = adf_modes;
-        opt(OPT_MODE, SANE_NAME_SCAN_MODE, SANE_TYPE_STRING, rw, 32);
-        desc[OPT_MODE].constraint_type = SANE_CONSTRAINT_STRING_LIST;
-        desc[OPT_MODE].constraint.string_list = modes;
-        opt(OPT_RESOLUTION, SANE_NAME_SCAN_RESOLUTION, SANE_TYPE_INT, rw, sizeof(SANE_Word));
-        desc[OPT_RESOLUTION].unit = SANE_UNIT_DPI;
-        desc[OPT_RESOLUTION].constraint_type = SANE_CONSTRAINT_RANGE;
-        desc[OPT_RESOLUTION].constraint.range = &res_range;
-        opt(OPT_DF_DETECT, "double-feed-detection", SANE_TYPE_BOOL, rw, sizeof(SANE_Word));
-        opt(OPT_BLANK_SKIP, "blank-page-skip", SANE_TYPE_BOOL, rw, sizeof(SANE_Word));
-        opt(OPT_SCAN, SANE_NAME_SCAN, SANE_TYPE_BOOL, ro, sizeof(SANE_Word));
-        opt(OPT_EMAIL, SANE_NAME_EMAIL, SANE_TYPE_BOOL, ro, sizeof(SANE_Word));
-        opt(OPT_DF_SENSOR, "double-feed", SANE_TYPE_BOOL, ro, sizeof(SANE_Word));
-        snprintf(source, sizeof(source), "Flatbed");
-        snprintf(adf_mode, sizeof(adf_mode), "Simplex");
-        snprintf(mode, sizeof(mode), "Gray");
-        resolution = 150;
-        df_detect = SANE_FALSE;
-        blank_skip = SANE_TRUE; /* on by default, like many drivers: the daemon must turn it off */
-        df_sensor = SANE_FALSE;
-}
-
-EXPORT SANE_Status sane_sohoatest_init(SANE_Int *version, SANE_Auth_Callback auth)
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, init)(SANE_Int *version, SANE_Auth_Callback auth)
 {
         scenario_load();
-        options_init();
-        button_reads = starts = 0;
+        persona = persona_get(sc.adf_mode_style);
+        opts_init(persona);
+        starts = 0;
         if (version)
                 *version = SANE_VERSION_CODE(1, 0, 0);
         return SANE_STATUS_GOOD;
 }
 
-EXPORT void sane_sohoatest_exit(void)
+EXPORT void ENTRY(SOHOATEST_BACKEND, exit)(void)
 {
         free(frame);
         frame = NULL;
 }
 
-EXPORT SANE_Status sane_sohoatest_get_devices(const SANE_Device ***list, SANE_Bool local)
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_devices)(const SANE_Device ***list, SANE_Bool local)
 {
-        *list = unplugged() ? nodevs : devlist;
+        int n = 0;
+
+        scenario_load();
+        if (!(persona->network_only && local) && !(sc.unplug_file[0] && access(sc.unplug_file, F_OK) == 0))
+                n = bus_list(sc.devices, persona, listed);
+        for (int i = 0; i < n; i++) {
+                devs[i] = (SANE_Device) { listed[i].name, listed[i].vendor, listed[i].model,
+                                          persona->network_only ? "eSCL network scanner" : "sheetfed scanner" };
+                devlist[i] = &devs[i];
+        }
+        devlist[n] = NULL;
+        blog("get_devices local_only=%d: %d", local, n);
+        *list = devlist;
         return SANE_STATUS_GOOD;
 }
 
-EXPORT SANE_Status sane_sohoatest_open(SANE_String_Const name, SANE_Handle *h)
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, open)(SANE_String_Const name, SANE_Handle *h)
 {
-        if (unplugged())
+        BusDevice d, list[BUS_MAX];
+
+        scenario_load();
+        if (sc.unplug_file[0] && access(sc.unplug_file, F_OK) == 0)
                 return SANE_STATUS_IO_ERROR;
-        if (name[0] && strcmp(name, "adf") != 0)
+        if (!name[0] && bus_list(sc.devices, persona, list) > 0)
+                name = list[0].name;
+        if (!bus_find(sc.devices, persona, name, &d))
                 return SANE_STATUS_INVAL;
         if (open_now)
                 return SANE_STATUS_DEVICE_BUSY;
-        scenario_load();
+        lock_fd = bus_lock(sc.lock_dir, d.serial);
+        if (lock_fd == -1) {
+                blog("open %s: busy", name);
+                return SANE_STATUS_DEVICE_BUSY;
+        }
         open_now = true;
+        snprintf(open_name, sizeof(open_name), "%s", name);
+        persona = persona_get(sc.adf_mode_style);
+        opts_init(persona); /* as a backend that reads its defaults at open */
         sheet = 1;
         side = 0;
+        skip_after = 0;
         *h = (SANE_Handle) &sc;
-        blog("open");
+        blog("open %s", name);
         return SANE_STATUS_GOOD;
 }
 
-EXPORT void sane_sohoatest_close(SANE_Handle h)
+EXPORT void ENTRY(SOHOATEST_BACKEND, close)(SANE_Handle h)
 {
         open_now = false;
+        bus_unlock(lock_fd);
+        lock_fd = -1;
         blog("close");
 }
 
-EXPORT const SANE_Option_Descriptor *sane_sohoatest_get_option_descriptor(SANE_Handle h, SANE_Int i)
+EXPORT const SANE_Option_Descriptor *ENTRY(SOHOATEST_BACKEND, get_option_descriptor)(SANE_Handle h, SANE_Int i)
 {
-        return i >= 0 && i < OPT_MAX ? &desc[i] : NULL;
+        return opts_descriptor(i);
 }
 
-static char *string_of(int i)
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, control_option)(SANE_Handle h, SANE_Int i, SANE_Action a, void *v,
+                                                            SANE_Int *info)
 {
-        return i == OPT_SOURCE ? source : i == OPT_ADF_MODE ? adf_mode : mode;
-}
-
-static SANE_Word *word_of(int i)
-{
-        static SANE_Word count = OPT_MAX, button_value;
-
-        switch (i) {
-        case OPT_COUNT: return &count;
-        case OPT_RESOLUTION: return &resolution;
-        case OPT_DF_DETECT: return &df_detect;
-        case OPT_BLANK_SKIP: return &blank_skip;
-        case OPT_DF_SENSOR: return &df_sensor;
-        default:
-                /* A button reads true once, at its button_after-th read. */
-                button_value = !strcmp(desc[i].name, sc.button) && ++button_reads == sc.button_after;
-                if (button_value)
-                        blog("button %s pressed", sc.button);
-                return &button_value;
-        }
-}
-
-EXPORT SANE_Status sane_sohoatest_control_option(SANE_Handle h, SANE_Int i, SANE_Action a, void *v, SANE_Int *info)
-{
-        if (unplugged())
-                return SANE_STATUS_IO_ERROR;
-        if (i < 0 || i >= OPT_MAX || scanning)
-                return SANE_STATUS_INVAL;
         if (info)
                 *info = 0;
-        if (desc[i].type == SANE_TYPE_STRING) {
-                if (a == SANE_ACTION_GET_VALUE) {
-                        strcpy(v, string_of(i));
-                        return SANE_STATUS_GOOD;
-                }
-                if (a != SANE_ACTION_SET_VALUE || (desc[i].cap & SANE_CAP_INACTIVE))
-                        return SANE_STATUS_INVAL;
-                for (const SANE_String_Const *s = desc[i].constraint.string_list; *s; s++)
-                        if (!strcmp(*s, v)) {
-                                snprintf(string_of(i), 32, "%s", *s);
-                                blog("set %s=%s", desc[i].name, *s);
-                                return SANE_STATUS_GOOD;
-                        }
+        if (unplugged())
+                return SANE_STATUS_IO_ERROR;
+        if (scanning)
                 return SANE_STATUS_INVAL;
-        }
-        if (a == SANE_ACTION_GET_VALUE) {
-                *(SANE_Word *) v = *word_of(i);
-                return SANE_STATUS_GOOD;
-        }
-        if (a != SANE_ACTION_SET_VALUE || !(desc[i].cap & SANE_CAP_SOFT_SELECT))
-                return SANE_STATUS_INVAL;
-        if (i == OPT_RESOLUTION && (*(SANE_Word *) v < res_range.min || *(SANE_Word *) v > res_range.max))
-                return SANE_STATUS_INVAL;
-        *word_of(i) = *(SANE_Word *) v;
-        blog("set %s=%d", desc[i].name, *(SANE_Word *) v);
-        return SANE_STATUS_GOOD;
-}
-
-static bool duplex(void)
-{
-        return sc.adf_mode_style ? !strcmp(adf_mode, "Duplex") : !strcmp(source, "ADF Duplex");
+        return opts_control(i, a, v, info);
 }
 
 /* The page for (sheet, side): the fixture, else a generated grey level. */
@@ -315,7 +271,8 @@ static SANE_Status frame_make(void)
 {
         int w, hgt;
         unsigned char *rgb = page_rgb(&w, &hgt);
-        bool color = !strcmp(mode, "Color"), line = !strcmp(mode, "Lineart");
+        char kind = opts_mode_kind();
+        bool color = kind == 'c', line = kind == 'l';
         size_t bpl = line ? (size_t) (w + 7) / 8 : (size_t) w * (color ? 3 : 1);
 
         if (!rgb)
@@ -347,25 +304,36 @@ static SANE_Status frame_make(void)
         return SANE_STATUS_GOOD;
 }
 
-EXPORT SANE_Status sane_sohoatest_start(SANE_Handle h)
+/* The feeder is empty (or the source is the flatbed): what the backend says. */
+static SANE_Status empty_feeder(void)
+{
+        if (sc.empty_delay_ms) {
+                blog("feeder-check");
+                usleep((useconds_t) sc.empty_delay_ms * 1000);
+        }
+        blog(persona->empty_is_cancelled ? "no-docs (cancelled)" : "no-docs");
+        return persona->empty_is_cancelled ? SANE_STATUS_CANCELLED : SANE_STATUS_NO_DOCS;
+}
+
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, start)(SANE_Handle h)
 {
         if (unplugged())
                 return SANE_STATUS_IO_ERROR;
         /* A fresh feeder: the test may have changed the scenario. */
-        if (sheet == 1 && side == 0 && !scanning)
+        if (sheet == 1 && side == 0 && !scanning) {
                 scenario_load();
+                skip_after = 0;
+        }
         if (starts++ < sc.warming_up)
                 return (SANE_Status) 12; /* SANE_STATUS_WARMING_UP */
-        if (!strcmp(source, "Flatbed"))
+        if (!opts_feeder())
                 return SANE_STATUS_NO_DOCS;
-        if (!strcmp(source, "ADF Back") && side == 0)
+        if (opts_back_only() && side == 0)
                 side = 1;
-        if (sheet > sc.sheets) {
-                if (sc.empty_delay_ms) {
-                        blog("feeder-check");
-                        usleep((useconds_t) sc.empty_delay_ms * 1000);
-                }
-                blog("no-docs");
+        if (sheet > sc.sheets)
+                return empty_feeder();
+        if (sheet == sc.back_missing_at && side == 1) {
+                blog("no-docs back sheet=%d", sheet);
                 return SANE_STATUS_NO_DOCS;
         }
         if (sheet == sc.cover_open_at && side == 0) {
@@ -374,16 +342,28 @@ EXPORT SANE_Status sane_sohoatest_start(SANE_Handle h)
         }
         if (frame_make() != SANE_STATUS_GOOD)
                 return SANE_STATUS_NO_MEM;
-        jam_this_frame = side == 0 && (sheet == sc.jam_at || sheet == sc.double_feed_at);
+        fault = FAULT_NONE;
+        if (side == 0 && sheet == sc.jam_at)
+                fault = FAULT_JAM;
+        else if (side == 0 && sheet == sc.cut_off_at)
+                fault = FAULT_CUT_OFF;
+        else if (side == 0 && sheet == sc.double_feed_at && opts_double_feed_detected())
+                fault = FAULT_DOUBLE_FEED;
+        else if (side == 0 && sheet == sc.double_feed_at) {
+                /* Undetected: the next sheet goes through stuck to this one. */
+                blog("double-feed-undetected sheet=%d", sheet);
+                skip_after = sheet;
+        }
         scanning = true;
         if (sc.frame_delay_ms)
                 usleep((useconds_t) sc.frame_delay_ms * 1000);
-        blog("frame sheet=%d side=%s mode=%s dpi=%d double_feed_detection=%d blank_skip=%d", sheet,
-             side ? "back" : "front", mode, resolution, df_detect, blank_skip);
+        blog("frame sheet=%d side=%s mode=%s dpi=%d double_feed_detection=%d blank_skip=%d duplex=%d", sheet,
+             side ? "back" : "front", opts_mode(), opts_resolution(), opts_double_feed_on(),
+             opts_blank_skip(), opts_duplex());
         return SANE_STATUS_GOOD;
 }
 
-EXPORT SANE_Status sane_sohoatest_get_parameters(SANE_Handle h, SANE_Parameters *p)
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_parameters)(SANE_Handle h, SANE_Parameters *p)
 {
         *p = params;
         return SANE_STATUS_GOOD;
@@ -392,15 +372,35 @@ EXPORT SANE_Status sane_sohoatest_get_parameters(SANE_Handle h, SANE_Parameters 
 static void advance(void)
 {
         scanning = false;
-        if (duplex() && side == 0) {
+        if (opts_duplex() && side == 0) {
                 side = 1;
                 return;
         }
-        side = !strcmp(source, "ADF Back") ? 1 : 0;
-        sheet++;
+        side = opts_back_only() ? 1 : 0;
+        sheet += sheet == skip_after ? 2 : 1;
 }
 
-EXPORT SANE_Status sane_sohoatest_read(SANE_Handle h, SANE_Byte *buf, SANE_Int max, SANE_Int *len)
+/* The fault of this frame, half-way through it. */
+static SANE_Status fault_status(void)
+{
+        SANE_Status st;
+
+        scanning = false;
+        switch (fault) {
+        case FAULT_JAM:
+                blog("jam sheet=%d", sheet);
+                return SANE_STATUS_JAMMED;
+        case FAULT_CUT_OFF:
+                blog("cut-off sheet=%d", sheet);
+                return SANE_STATUS_NO_DOCS;
+        default:
+                st = opts_double_feed_raise();
+                blog("double-feed sheet=%d status=%s", sheet, sane_strstatus(st));
+                return st;
+        }
+}
+
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, read)(SANE_Handle h, SANE_Byte *buf, SANE_Int max, SANE_Int *len)
 {
         size_t n;
 
@@ -409,12 +409,8 @@ EXPORT SANE_Status sane_sohoatest_read(SANE_Handle h, SANE_Byte *buf, SANE_Int m
                 return SANE_STATUS_IO_ERROR;
         if (!scanning)
                 return SANE_STATUS_EOF;
-        if (jam_this_frame && frame_pos >= frame_len / 2) {
-                scanning = false;
-                df_sensor = sheet == sc.double_feed_at;
-                blog("%s sheet=%d", df_sensor ? "double-feed" : "jam", sheet);
-                return SANE_STATUS_JAMMED;
-        }
+        if (fault != FAULT_NONE && frame_pos >= frame_len / 2)
+                return fault_status();
         if (frame_pos >= frame_len) {
                 /* The whole image has left the scanner: the tests' "scanned". */
                 blog("eof sheet=%d side=%s", sheet, side ? "back" : "front");
@@ -432,22 +428,22 @@ EXPORT SANE_Status sane_sohoatest_read(SANE_Handle h, SANE_Byte *buf, SANE_Int m
         return SANE_STATUS_GOOD;
 }
 
-EXPORT void sane_sohoatest_cancel(SANE_Handle h)
+EXPORT void ENTRY(SOHOATEST_BACKEND, cancel)(SANE_Handle h)
 {
         /* The end of a batch: the officer reloads the feeder. */
         scanning = false;
         sheet = 1;
         side = 0;
-        df_sensor = SANE_FALSE;
+        opts_double_feed_clear();
         blog("cancel");
 }
 
-EXPORT SANE_Status sane_sohoatest_set_io_mode(SANE_Handle h, SANE_Bool non_blocking)
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, set_io_mode)(SANE_Handle h, SANE_Bool non_blocking)
 {
         return non_blocking ? SANE_STATUS_UNSUPPORTED : SANE_STATUS_GOOD;
 }
 
-EXPORT SANE_Status sane_sohoatest_get_select_fd(SANE_Handle h, SANE_Int *fd)
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_select_fd)(SANE_Handle h, SANE_Int *fd)
 {
         return SANE_STATUS_UNSUPPORTED;
 }

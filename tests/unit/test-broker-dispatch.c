@@ -9,20 +9,20 @@
 
 #include "check.h"
 #include "completed.h"
-#include "page.h"
+#include "held.h"
 #include "peer.h"
 #include "worker.h"
 
 #define MB (1024 * 1024ULL)
 
 /* A page body with a uuid made from n and an image of len bytes. */
-static PageRec *add_page(PageTable *pt, Peer *p, unsigned n, size_t len)
+static HeldPage *add_page(HeldTable *pt, Peer *p, unsigned n, size_t len)
 {
         static uint8_t sha[32], batch[16];
         Sohoa__Page body = SOHOA__PAGE__INIT;
         uint8_t uuid[16] = { 0 };
         zmq_msg_t image;
-        PageRec *rec = NULL;
+        HeldPage *rec = NULL;
 
         uuid[0] = (uint8_t) n;
         uuid[1] = (uint8_t) (n >> 8);
@@ -33,7 +33,7 @@ static PageRec *add_page(PageTable *pt, Peer *p, unsigned n, size_t len)
         body.sequence = n;
         body.origin_id = (char *) "forged";
         CHECK_INT(zmq_msg_init_size(&image, len), 0);
-        CHECK_INT(page_new(pt, &body, &image, p, p->id, p->klass, &rec), 0);
+        CHECK_INT(held_new(pt, &body, &image, p, p->binding.id, p->klass, &rec), 0);
         CHECK_INT(zmq_msg_size(&image), 0);
         CHECK_INT(zmq_msg_close(&image), 0);
         return rec;
@@ -44,9 +44,9 @@ static const uint8_t RID_A[] = "ra", RID_B[] = "rb", RID_C[] = "rc", RID_D[] = "
 static void test_round_robin(void)
 {
         PeerTable *t = peer_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         Peer *a, *b, *imp;
-        PageRec *r[5];
+        HeldPage *r[5];
 
         CHECK(t && pt);
         CHECK_INT(peer_hello(t, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
@@ -63,7 +63,7 @@ static void test_round_robin(void)
         CHECK_STR(r[4]->page->origin_id, "i");
         CHECK_INT(r[4]->page->page_class, SOHOA__PAGE_CLASS__CLASS_BULK);
         CHECK_INT(a->queued_pages, 3);
-        CHECK_INT(page_queued_pages(pt, BROKER_INTERACTIVE), 4);
+        CHECK_INT(held_queued_pages(pt, BROKER_INTERACTIVE), 4);
 
         /* a, b, a, a: each peer's turn, then the next peer's. */
         CHECK(peer_pop_next(t, BROKER_INTERACTIVE) == r[0]);
@@ -92,10 +92,10 @@ static void test_round_robin(void)
         CHECK(!peer_pop_next(t, BROKER_INTERACTIVE));
 
         for (unsigned i = 0; i < 5; i++)
-                page_free(pt, r[i]);
+                held_free(pt, r[i]);
         CHECK_INT(a->held_pages, 0);
         CHECK_U64(a->held_bytes, 0);
-        page_table_free(pt);
+        held_table_free(pt);
         peer_table_free(t);
 }
 
@@ -132,10 +132,10 @@ static void test_credit(void)
 static void test_pool(void)
 {
         PeerTable *t = peer_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         Sohoa__Page body = SOHOA__PAGE__INIT;
         uint8_t u[16] = { 1 }, sha[32] = { 0 };
-        PageRec *r1, *r2, *dup;
+        HeldPage *r1, *r2, *dup;
         zmq_msg_t image;
         Peer *a;
 
@@ -146,41 +146,41 @@ static void test_pool(void)
         CHECK_U64(pt->held_bytes[BROKER_INTERACTIVE], 4 * MB);
         CHECK_U64(pt->held_bytes[BROKER_BULK], 0);
         /* Pool 4M, frame 1M: up to 5M may be held. */
-        CHECK(!page_over_pool(pt, BROKER_INTERACTIVE, 1 * MB, 4 * MB, 1 * MB));
-        CHECK(page_over_pool(pt, BROKER_INTERACTIVE, 1 * MB + 1, 4 * MB, 1 * MB));
-        CHECK(!page_over_pool(pt, BROKER_BULK, 5 * MB, 4 * MB, 1 * MB));
+        CHECK(!held_over_pool(pt, BROKER_INTERACTIVE, 1 * MB, 4 * MB, 1 * MB));
+        CHECK(held_over_pool(pt, BROKER_INTERACTIVE, 1 * MB + 1, 4 * MB, 1 * MB));
+        CHECK(!held_over_pool(pt, BROKER_BULK, 5 * MB, 4 * MB, 1 * MB));
 
         /* The same page UUID is refused while held. */
         body.page_uuid = (ProtobufCBinaryData) { 16, u };
         body.batch_uuid = (ProtobufCBinaryData) { 16, u };
         body.sha256 = (ProtobufCBinaryData) { 32, sha };
         CHECK_INT(zmq_msg_init_size(&image, 10), 0);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &dup), -EEXIST);
+        CHECK_INT(held_new(pt, &body, &image, a, a->binding.id, a->klass, &dup), -EEXIST);
         CHECK_INT(zmq_msg_size(&image), 10);
         CHECK_INT(zmq_msg_close(&image), 0);
 
         /* In flight counts apart from queued, held covers both. */
-        page_set_worker(pt, r1, (Worker *) 1);
-        CHECK_INT(page_queued_pages(pt, BROKER_INTERACTIVE), 1);
-        CHECK_U64(page_queued_bytes(pt, BROKER_INTERACTIVE), 1 * MB);
-        CHECK_INT(page_inflight_total(pt), 1);
-        page_set_worker(pt, r1, NULL);
-        CHECK_INT(page_inflight_total(pt), 0);
-        page_free(pt, r1);
-        page_free(pt, r2);
+        held_set_worker(pt, r1, (Worker *) 1);
+        CHECK_INT(held_queued_pages(pt, BROKER_INTERACTIVE), 1);
+        CHECK_U64(held_queued_bytes(pt, BROKER_INTERACTIVE), 1 * MB);
+        CHECK_INT(held_inflight_total(pt), 1);
+        held_set_worker(pt, r1, NULL);
+        CHECK_INT(held_inflight_total(pt), 0);
+        held_free(pt, r1);
+        held_free(pt, r2);
         CHECK_U64(pt->held_bytes[BROKER_INTERACTIVE], 0);
-        CHECK(!page_get(pt, &(Uuid) { .b = { 1 } }));
-        page_table_free(pt);
+        CHECK(!held_get(pt, &(Uuid) { .b = { 1 } }));
+        held_table_free(pt);
         peer_table_free(t);
 }
 
 static void test_workers(void)
 {
         WorkerTable *t = worker_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         PeerTable *peers = peer_table_new();
         Worker *w1, *w2, *w;
-        PageRec *rec;
+        HeldPage *rec;
         Peer *a;
 
         CHECK(t && pt && peers);
@@ -207,7 +207,7 @@ static void test_workers(void)
         /* Dead while busy: the page comes back; a later frame revives it as
          * busy (its RESULT may still come), and a READY makes it idle. */
         worker_set_busy(t, w1, rec, 6);
-        CHECK(worker_set_dead(t, w1) == rec);
+        CHECK(worker_set_dead(t, w1, 6) == rec);
         CHECK_INT(t->live, 1);
         worker_seen(t, w1, 7);
         CHECK_INT(w1->state, WORKER_BUSY);
@@ -224,13 +224,102 @@ static void test_workers(void)
         CHECK(!worker_by_rid(t, RID_A, 2));
         CHECK_INT(w1->state, WORKER_CONNECTED);
         CHECK_INT(t->idle, 0);
-        CHECK(!worker_forget(t, w2));
+        CHECK(!worker_forget(t, w2, 8));
         CHECK_INT(t->live, 1);
 
-        page_free(pt, rec);
-        page_table_free(pt);
+        held_free(pt, rec);
+        held_table_free(pt);
         worker_table_free(t);
         peer_table_free(peers);
+}
+
+/* A worker whose HELLO names a page the broker has no record of is busy
+ * with it; only a live claimant is found; the record, once it comes, makes
+ * the claim a plain page in hand; a READY or a death ends the claim. */
+static void test_claims(void)
+{
+        WorkerTable *t = worker_table_new();
+        HeldTable *pt = held_table_new();
+        PeerTable *peers = peer_table_new();
+        Worker *w1, *w2;
+        HeldPage *rec;
+        Peer *a;
+        Uuid u = { .b = { 1 } }, other = { .b = { 2 } };
+
+        CHECK(t && pt && peers);
+        CHECK_INT(peer_hello(peers, "a", SOHOA__ROLE__ROLE_STATION, RID_A, 2, 0, &a), 0);
+        CHECK_INT(worker_hello(t, "w1", RID_A, 2, 0, &w1), 0);
+        CHECK_INT(worker_hello(t, "w2", RID_B, 2, 0, &w2), 0);
+        CHECK(!worker_set_idle(t, w2));
+        worker_claim(t, w1, &u, 3);
+        CHECK_INT(w1->state, WORKER_BUSY);
+        CHECK(worker_claimant(t, &u) == w1);
+        CHECK(!worker_claimant(t, &other));
+        /* Not handed out: the idle one is w2. */
+        CHECK(worker_take_idle(t) == w2);
+
+        /* The record arrives: in hand, no longer a claim. */
+        rec = add_page(pt, a, 1, 100);
+        CHECK(uuid_equal(&rec->uuid, &u));
+        worker_set_busy(t, w1, rec, 9);
+        CHECK_INT(w1->busy_since_ms, 3);
+        CHECK(!worker_claimant(t, &u));
+        CHECK(worker_set_idle(t, w1) == rec);
+
+        /* Dead, a claimant is none. */
+        worker_claim(t, w1, &u, 10);
+        CHECK(!worker_set_dead(t, w1, 10));
+        CHECK(!worker_claimant(t, &u));
+        /* A READY ends a claim too. */
+        worker_seen(t, w1, 11);
+        worker_claim(t, w1, &u, 12);
+        CHECK(!worker_set_idle(t, w1));
+        CHECK(!worker_claimant(t, &u));
+
+        held_free(pt, rec);
+        held_table_free(pt);
+        worker_table_free(t);
+        peer_table_free(peers);
+}
+
+/* Worker sessions, for judging deaths (§7.4): a session begins at a HELLO
+ * from a new connection or a frame reviving a dead worker, and ends when
+ * the worker is counted dead, rebound or forgotten; an ended session is
+ * found by the span it overlaps, never for the dying worker's own id. */
+static void test_sessions(void)
+{
+        WorkerTable *t = worker_table_new();
+        Worker *w1, *w2, *w;
+
+        CHECK(t);
+        CHECK_INT(worker_hello(t, "w1", RID_A, 2, 10, &w1), 0);
+        CHECK_INT(worker_hello(t, "w2", RID_B, 2, 20, &w2), 0);
+        CHECK_INT(w1->session_start_ms, 10);
+        CHECK(w2->last_seq > w1->last_seq);
+        CHECK(!worker_ended_across(t, "w1", 0, 1000));
+
+        /* Counted dead at 50: a session that went on until 50. */
+        (void) worker_set_dead(t, w2, 50);
+        CHECK(worker_ended_across(t, "w1", 30, 40));
+        CHECK(worker_ended_across(t, "w1", 49, 60));
+        CHECK(!worker_ended_across(t, "w1", 50, 60)); /* ended before the span */
+        CHECK(!worker_ended_across(t, "w1", 5, 15));  /* began after it */
+        CHECK(!worker_ended_across(t, "w2", 30, 40)); /* its own */
+        /* A frame revives it: a new session. */
+        worker_seen(t, w2, 60);
+        CHECK_INT(w2->session_start_ms, 60);
+
+        /* w1 rebound from another connection at 70: its session ends. */
+        worker_seen(t, w1, 65);
+        CHECK_INT(worker_hello(t, "w1", RID_C, 2, 70, &w), 0);
+        CHECK(w == w1);
+        CHECK_INT(w1->session_start_ms, 70);
+        CHECK_INT(w1->prev_session_last_ms, 65);
+        CHECK(worker_ended_across(t, "w2", 66, 68));
+        /* The same connection saying HELLO again is the same session. */
+        CHECK_INT(worker_hello(t, "w1", RID_C, 2, 80, &w), 0);
+        CHECK_INT(w1->session_start_ms, 70);
+        worker_table_free(t);
 }
 
 /* A page body of source_name length n, with the fields the broker
@@ -264,11 +353,11 @@ static Sohoa__Page big_body(char *name, size_t n, size_t *ret_page, size_t *ret_
 static void test_job_size(void)
 {
         PeerTable *t = peer_table_new();
-        PageTable *pt = page_table_new();
+        HeldTable *pt = held_table_new();
         static char name[MSG_BODY_MAX + 1];
         size_t page_len, job_len, n = MSG_BODY_MAX - 200;
         Sohoa__Page body;
-        PageRec *rec = NULL;
+        HeldPage *rec = NULL;
         zmq_msg_t image;
         Peer *a;
 
@@ -284,19 +373,19 @@ static void test_job_size(void)
         /* The sender's origin_id is replaced: a forged long one changes nothing. */
         body.origin_id = (char *) "";
         CHECK_INT(zmq_msg_init_size(&image, 0), 0);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &rec), -EMSGSIZE);
+        CHECK_INT(held_new(pt, &body, &image, a, a->binding.id, a->klass, &rec), -EMSGSIZE);
         CHECK(!rec);
         CHECK_INT(pt->held_pages[BROKER_INTERACTIVE], 0);
         CHECK_INT(a->held_pages, 0);
 
         body = big_body(name, n, &page_len, &job_len);
         CHECK_U64(job_len, MSG_BODY_MAX);
-        CHECK_INT(page_new(pt, &body, &image, a, a->id, a->klass, &rec), 0);
+        CHECK_INT(held_new(pt, &body, &image, a, a->binding.id, a->klass, &rec), 0);
         CHECK(rec);
         CHECK_INT(a->held_pages, 1);
-        page_free(pt, rec);
+        held_free(pt, rec);
         CHECK_INT(zmq_msg_close(&image), 0);
-        page_table_free(pt);
+        held_table_free(pt);
         peer_table_free(t);
 }
 
@@ -343,7 +432,7 @@ static void test_send_blame(void)
 static void test_completed(void)
 {
         CompletedCache *c = completed_new(3), *none = completed_new(0);
-        uint8_t sha[32] = { 0 };
+        CompletedContent k = {};
         Uuid u[5] = {}, batch = { .b = { 9 } };
         const CompletedEntry *e;
 
@@ -351,30 +440,61 @@ static void test_completed(void)
         for (unsigned i = 0; i < 5; i++)
                 u[i].b[0] = (uint8_t) (i + 1);
         for (unsigned i = 0; i < 3; i++) {
-                sha[0] = (uint8_t) i;
-                CHECK_INT(completed_put(c, &u[i], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+                k.sha256[0] = (uint8_t) i;
+                CHECK_INT(completed_put(c, &u[i], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
         }
         /* Updating an entry takes no new slot. */
-        CHECK_INT(completed_put(c, &u[0], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED_FAILED), 0);
+        CHECK_INT(completed_put(c, &u[0], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED_FAILED), 0);
         CHECK_INT(completed_size(c), 3);
         e = completed_get(c, &u[0]);
         CHECK(e && e->status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED);
         CHECK(uuid_equal(&e->batch_uuid, &batch));
         /* The oldest insert makes room. */
-        CHECK_INT(completed_put(c, &u[3], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK_INT(completed_put(c, &u[3], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
         CHECK_INT(completed_size(c), 3);
         CHECK(!completed_get(c, &u[0]));
         e = completed_get(c, &u[1]);
-        CHECK(e && e->sha256[0] == 1);
+        CHECK(e && e->content.sha256[0] == 1);
         CHECK(completed_get(c, &u[3]));
-        CHECK_INT(completed_put(c, &u[4], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK_INT(completed_put(c, &u[4], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
         CHECK(!completed_get(c, &u[1]));
         CHECK(completed_get(c, &u[2]) && completed_get(c, &u[4]));
 
-        CHECK_INT(completed_put(none, &u[0], sha, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
+        CHECK_INT(completed_put(none, &u[0], &k, &batch, SOHOA__RESULT_STATUS__RESULT_STORED), 0);
         CHECK(!completed_get(none, &u[0]));
         completed_free(c);
         completed_free(none);
+}
+
+/* Close records of one batch share a UUID and an (empty) image: only the
+ * count tells them apart; a page's count is no part of its content. */
+static void test_completed_content(void)
+{
+        static uint8_t sha[32] = { 7 }, batch[16], uuid[16] = { 1 };
+        Sohoa__Page close3 = SOHOA__PAGE__INIT, close2, page = SOHOA__PAGE__INIT, page_b;
+        CompletedContent a, b;
+
+        close3.page_uuid = page.page_uuid = (ProtobufCBinaryData) { 16, uuid };
+        close3.batch_uuid = page.batch_uuid = (ProtobufCBinaryData) { 16, batch };
+        close3.sha256 = page.sha256 = (ProtobufCBinaryData) { 32, sha };
+        close3.batch_close = true;
+        close3.batch_pages = 3;
+        close2 = close3;
+        close2.batch_pages = 2;
+        completed_content(&close3, &a);
+        completed_content(&close2, &b);
+        CHECK(!completed_content_equal(&a, &b));
+        completed_content(&close3, &b);
+        CHECK(completed_content_equal(&a, &b));
+        /* A page with the same hash is not the close record. */
+        completed_content(&page, &b);
+        CHECK(!completed_content_equal(&a, &b));
+        page.batch_pages = 3;
+        page_b = page;
+        page_b.batch_pages = 4;
+        completed_content(&page, &a);
+        completed_content(&page_b, &b);
+        CHECK(completed_content_equal(&a, &b));
 }
 
 int main(void)
@@ -383,9 +503,12 @@ int main(void)
         test_credit();
         test_pool();
         test_workers();
+        test_claims();
+        test_sessions();
         test_job_size();
         test_id_in_use();
         test_send_blame();
         test_completed();
+        test_completed_content();
         return 0;
 }

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "decode.h"
+#include "encode.h"
 
 static int failures;
 
@@ -361,12 +362,114 @@ static void test_no_dpi(void) {
         pixDestroy(&grey);
 }
 
+/* The offset of the first IFD entry with tag in a little-endian TIFF
+ * (libtiff writes the machine's order), or 0. */
+static size_t tiff_entry(const uint8_t *d, size_t len, uint16_t tag) {
+        uint32_t ifd = (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 | (uint32_t)d[7] << 24;
+        uint16_t n;
+
+        if (d[0] != 'I' || ifd + 2 > len)
+                return 0;
+        n = (uint16_t)(d[ifd] | d[ifd + 1] << 8);
+        for (size_t e = ifd + 2; e + 12 <= len && e < ifd + 2 + 12u * n; e += 12)
+                if ((uint16_t)(d[e] | d[e + 1] << 8) == tag)
+                        return e;
+        return 0;
+}
+
+/* Resolutions no scanner has, from a damaged or hostile file: a tiled TIFF
+ * of 4.3e9 dpi (a float that no int holds, converted by decode.c itself)
+ * and a PNG of 2^31-1 pixels per metre (54 million dpi, from Leptonica).
+ * Both decode, as pages that do not say their resolution. */
+static void test_absurd_dpi(void) {
+        PIX *grey = make_pix(8), *pix = NULL;
+        l_uint8 *png = NULL;
+        uint8_t *tiff;
+        size_t len = 0, e, off;
+        DecodeInfo info = {0};
+        const char *why;
+
+        tiff = libtiff_write(grey, COMPRESSION_LZW, true, &len);
+        e = tiff_entry(tiff, len, TIFFTAG_XRESOLUTION);
+        CHECK(e > 0, "no XResolution entry");
+        off = (size_t)tiff[e + 8] | (size_t)tiff[e + 9] << 8 | (size_t)tiff[e + 10] << 16 | (size_t)tiff[e + 11] << 24;
+        CHECK(off + 8 <= len, "XResolution outside the file");
+        memcpy(tiff + off, "\xff\xff\xff\xff\x01\x00\x00\x00", 8); /* 4294967295 / 1 */
+        CHECK(decode(tiff, len, &pix, &info, &why) == 0, "tiled tiff of 4.3e9 dpi decodes: %s", why);
+        CHECK(info.dpi == 0, "dpi of a tiled tiff of 4.3e9 dpi: %d", info.dpi);
+        pixDestroy(&pix);
+        free(tiff);
+
+        CHECK(pixWriteMemPng(&png, &len, grey, 0) == 0, "png write");
+        for (size_t i = 12; i + 17 <= len; i++)
+                if (memcmp(png + i, "pHYs", 4) == 0) {
+                        uLong crc;
+                        memcpy(png + i + 4, "\x7f\xff\xff\xff\x7f\xff\xff\xff\x01", 9);
+                        crc = crc32(0, png + i, 13);
+                        png[i + 13] = (uint8_t)(crc >> 24), png[i + 14] = (uint8_t)(crc >> 16);
+                        png[i + 15] = (uint8_t)(crc >> 8), png[i + 16] = (uint8_t)crc;
+                        break;
+                }
+        CHECK(decode(png, len, &pix, &info, &why) == 0, "png of 54e6 dpi decodes: %s", why);
+        CHECK(info.dpi == 0, "dpi of a png of 54e6 dpi: %d", info.dpi);
+        pixDestroy(&pix);
+        free(png);
+        pixDestroy(&grey);
+}
+
+/* The capture station's own colour TIFF (daemon/encode.c, JPEG q90) with
+ * full chroma, as it now sends: read, and a 2 px red stroke (a signature,
+ * a seal's glyph) is still red; with 2x2 chroma it keeps less of its red. */
+static int station_redness(unsigned subsampling) {
+        Image img = {.width = 256, .height = 64, .channels = 3, .depth = 8, .stride = 256 * 3, .dpi = 300};
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        PIX *pix = NULL;
+        DecodeInfo info;
+        const char *why;
+        l_int32 r = 0, g = 0, b = 0;
+        int redness = -1;
+
+        img.data = malloc(img.stride * img.height);
+        CHECK(img.data, "out of memory");
+        for (uint32_t y = 0; y < img.height; y++)
+                for (uint32_t x = 0; x < img.width; x++) {
+                        uint8_t *p = img.data + y * img.stride + x * 3;
+                        bool ink = y == 31 || y == 32;
+
+                        p[0] = ink ? 196 : 247;
+                        p[1] = ink ? 28 : 247;
+                        p[2] = ink ? 36 : 244;
+                }
+        CHECK(encode_tiff(&img, ENCODING_JPEG, 90, subsampling, &buf, &len) == 0, "encode %u", subsampling);
+        CHECK(decode(buf, len, &pix, &info, &why) == 0, "the station's TIFF (%u) does not decode: %s", subsampling,
+              why ? why : "?");
+        if (pix) {
+                CHECK(info.dpi == 300 && pixGetDepth(pix) == 32, "dpi %d depth %d", info.dpi, pixGetDepth(pix));
+                pixGetRGBPixel(pix, 128, 31, &r, &g, &b);
+                redness = r - (g > b ? g : b);
+        }
+        pixDestroy(&pix);
+        free(buf);
+        free(img.data);
+        return redness;
+}
+
+static void test_station_chroma(void) {
+        int full = station_redness(1), half = station_redness(2);
+
+        CHECK(full > 120, "4:4:4 keeps the 2 px stroke red: redness %d of 160", full);
+        CHECK(half < full, "4:2:0 keeps less red (%d) than 4:4:4 (%d)", half, full);
+}
+
 int main(void) {
         decode_init();
+        test_station_chroma();
         test_leptonica_formats();
         test_libtiff_formats();
         test_broken();
         test_no_dpi();
+        test_absurd_dpi();
         if (failures) {
                 fprintf(stderr, "%d failure(s)\n", failures);
                 return 1;

@@ -762,6 +762,12 @@ static void test_decode_invariants(void)
         CHECK_RC(decode_body(MSG_HELLO, &h.base), -EBADMSG);
         h.role = (Sohoa__Role) 5;
         CHECK_RC(decode_body(MSG_HELLO, &h.base), -EBADMSG);
+        /* (1.2) a worker's page in hand: a UUID or nothing. */
+        h.role = SOHOA__ROLE__ROLE_WORKER;
+        h.page_uuid = (ProtobufCBinaryData) { 16, page_uuid };
+        CHECK_RC(decode_body(MSG_HELLO, &h.base), 0);
+        h.page_uuid.len = 8;
+        CHECK_RC(decode_body(MSG_HELLO, &h.base), -EBADMSG);
 
         a.page_uuid = (ProtobufCBinaryData) { 16, page_uuid };
         a.status = SOHOA__RESULT_STATUS__RESULT_RESEND;
@@ -774,6 +780,12 @@ static void test_decode_invariants(void)
         a.status = SOHOA__RESULT_STATUS__RESULT_BUSY;
         CHECK_RC(decode_body(MSG_ACK, &a.base), 0);
         a.status = (Sohoa__ResultStatus) 6;
+        CHECK_RC(decode_body(MSG_ACK, &a.base), -EBADMSG);
+        /* (1.2) the stored page's hash: 32 bytes or none. */
+        a.status = SOHOA__RESULT_STATUS__RESULT_STORED;
+        a.sha256 = (ProtobufCBinaryData) { 32, digest };
+        CHECK_RC(decode_body(MSG_ACK, &a.base), 0);
+        a.sha256.len = 31;
         CHECK_RC(decode_body(MSG_ACK, &a.base), -EBADMSG);
 
         r.page_uuid = (ProtobufCBinaryData) { 16, page_uuid };

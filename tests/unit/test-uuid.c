@@ -1,4 +1,4 @@
-/* UUIDs: the v5 vector from the DNS namespace, v4 version and variant bits
+/* UUIDs: the v5 vector from the DNS namespace, a close record's v5, v4 version and variant bits
  * and uniqueness, and the text and byte codecs with bad inputs. */
 #include <errno.h>
 
@@ -22,6 +22,12 @@ static void test_v5(void)
         CHECK(uuid_equal(&u, &again));
         uuid_v5(&ns, "www.example.org", strlen("www.example.org"), &again);
         CHECK(!uuid_equal(&u, &again));
+
+        /* A batch's close record, as PROTOCOL.md §7.6 names it (the value
+         * Python's uuid.uuid5 gives). */
+        CHECK_INT(uuid_parse("7d3c1a52-9e0b-4b6f-8a21-5c4e3f2d1b0a", &ns), 0);
+        uuid_batch_close(&ns, &u);
+        CHECK_STR(uuid_format(&u, buf), "5e1cf34f-f021-5d72-82a1-7d5ca9917f90");
 }
 
 static void test_v4(void)
