@@ -148,8 +148,7 @@ static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out
                 n += (size_t) snprintf(stages + n, sizeof(stages) - n, "%s %.0f ", page_stage_to_string(s),
                                        (double) res->stage_usec[s] / 1000.0);
         if (res && (res->ocr || res->ocr_error))
-                snprintf(read_at, sizeof(read_at), ", read at %d dpi%s", res->ocr_dpi,
-                         res->ocr_reread ? " (again: text small or unsure)" : "");
+                snprintf(read_at, sizeof(read_at), ", read at %d dpi", res->ocr_dpi);
         /* A page not stored as processed is a failure an administrator looks at. */
         log_internal(out->status == SOHOA__RESULT_STATUS__RESULT_STORED ? LOG_INFO : LOG_WARNING, 0,
                  "page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s%s%s",
