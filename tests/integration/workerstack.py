@@ -27,7 +27,9 @@ def render(*names):
 
 
 class WorkerStack:
-    def __init__(self, broker_sets=(), pg_opts=""):
+    def __init__(self, broker_sets=(), pg_opts="", prefix=()):
+        """prefix: a command that execs the broker and the workers (Proc's prefix)."""
+        self.prefix = tuple(prefix)
         self.pg = h.PgCluster(server_opts=pg_opts).start()
         self.db = self.pg.createdb("sohoa")
         self.conn = self.pg.connstring(self.db)
@@ -38,7 +40,7 @@ class WorkerStack:
         for s in ["broker.stations_endpoint=" + self.stations, "broker.workers_endpoint=" + self.workers_ep,
                   "broker.heartbeat=%dms" % HEARTBEAT_MS] + list(broker_sets):
             argv += ["--set", s]
-        self.broker = h.Proc("broker", argv)
+        self.broker = h.Proc("broker", argv, prefix=self.prefix)
         h.wait_socket(self.stations)
         h.wait_socket(self.workers_ep)
         self.sends = 0
@@ -54,7 +56,7 @@ class WorkerStack:
             argv += ["--set", s]
         e = {"OMP_THREAD_LIMIT": "1"}
         e.update(env or {})
-        p = h.Proc(name, argv, env=e)
+        p = h.Proc(name, argv, env=e, prefix=self.prefix)
         p.wait_log(r"sohoa-worker .* %s: broker" % re.escape(name), timeout=60)
         return p
 
