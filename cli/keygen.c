@@ -38,13 +38,22 @@ static int keygen_share(const char *base, const char *group, bool explicit_group
         if (!group || !*group)
                 return 0;
         g = getgrnam(group);
-        if (!g) {
-                if (!explicit_group)
-                        return 0;
-                fprintf(stderr, "sohoactl keygen: no group %s\n", group);
-                return -ENOENT;
-        }
         snprintf(path, sizeof(path), "%s.key_secret", base);
+        if (!g) {
+                if (explicit_group) {
+                        fprintf(stderr, "sohoactl keygen: no group %s\n", group);
+                        return -ENOENT;
+                }
+                /* sohoa-common not installed yet: the key is made, but a
+                 * service as user sohoa would not read it; say so now, not
+                 * at its start. */
+                fprintf(stderr,
+                        "sohoactl keygen: no group %s (install sohoa-common): %s is root's alone "
+                        "(0600); a service running as another user reads it only after: "
+                        "chgrp GROUP %s && chmod 0640 %s\n",
+                        group, path, path, path);
+                return 0;
+        }
         if (chown(path, (uid_t) -1, g->gr_gid) < 0 || chmod(path, 0640) < 0) {
                 int r = -errno;
 

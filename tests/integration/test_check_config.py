@@ -4,6 +4,7 @@ files, OCR languages without a traineddata file, a database conninfo that
 does not parse, a config file that does not exist. And the key files that
 sohoactl keygen writes as root are readable by the services' group."""
 
+import grp
 import os
 
 import harness as h
@@ -91,6 +92,18 @@ def main():
     h.run(["sohoactl", "keygen", "private", "--dir", keys, "--group", ""])
     h.check_eq(oct(os.stat(keys / "broker.key_secret").st_mode & 0o777), "0o640", "shared secret file mode")
     h.check_eq(oct(os.stat(keys / "private.key_secret").st_mode & 0o777), "0o600", "private secret file mode")
+    # As root with no group named: group sohoa, or, where it does not exist
+    # (sohoa-common not installed), a message saying how to share the key.
+    cp = h.run(["sohoactl", "keygen", "default", "--dir", keys])
+    st = os.stat(keys / "default.key_secret")
+    try:
+        gid = grp.getgrnam("sohoa").gr_gid
+        h.check_eq((oct(st.st_mode & 0o777), st.st_gid), ("0o640", gid), "secret file of keygen as root")
+    except KeyError:
+        h.check_eq(oct(st.st_mode & 0o777), "0o600", "secret file of keygen as root without group sohoa")
+        fix = "chgrp GROUP %s" % (keys / "default.key_secret")
+        h.check("no group sohoa" in cp.stderr and fix in cp.stderr,
+                "keygen as root without group sohoa does not say how to share the key:\n" + cp.stderr)
     authorized = conf("authorized_keys", "")
     os.chmod(authorized, 0o644)
     as_nobody = ["runuser", "-u", "nobody", "--", h.program("sohoa-broker"), "--check-config",

@@ -22,7 +22,7 @@ def check_mdwe_refuses():
     if cp.returncode == 77:
         h.skip("this kernel has no PR_SET_MDWE: " + cp.stderr.strip())
     h.check(cp.returncode != 0 and "PermissionError" in cp.stderr,
-            "a writable and executable mapping was allowed under mdwe.py (exit %d): %s" % (cp.returncode, cp.stderr))
+            "a writable, executable mapping was allowed under mdwe.py (exit %d): %s" % (cp.returncode, cp.stderr))
     h.run([sys.executable, "-c", wx])
 
 
@@ -42,8 +42,8 @@ def main():
     h.check_eq(r["images"], "4", "images of two duplex sheets")
     pages = [p[0] for p in st.pages(r["batch"])]
     h.check_eq(len(pages), 4, "pages spooled")
-    q = "SELECT count(*) FROM page p JOIN page_blob b USING (page_uuid) WHERE b.kind = 'pdf' AND p.page_uuid IN (%s)" \
-        % ",".join("'%s'" % u for u in pages)
+    q = ("SELECT count(*) FROM page p JOIN page_blob b USING (page_uuid)"
+         " WHERE b.kind = 'pdf' AND p.page_uuid IN (%s)" % ",".join("'%s'" % u for u in pages))
     h.wait_for(lambda: s.pg.value(q, s.db) == "4", timeout=180, what="4 pages stored with their PDF")
     for p in (s.broker, w, st.proc):
         h.check(p.running, "%s stopped under memory-deny-write-execute" % p.name)
