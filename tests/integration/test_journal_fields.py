@@ -1,7 +1,9 @@
 """Under systemd a worker's messages reach the journal with their fields:
 SOHOA_PAGE=, SOHOA_BATCH= and SOHOA_STATION= on every line about a page
 (so `journalctl SOHOA_PAGE=UUID` shows its story), PRIORITY= warning for a
-page stored failed, info for one stored well, and nothing of it on stderr.
+page stored failed, info for one stored well, and nothing of it on stderr;
+a station's lines about a batch carry it (and the page, once spooled), so
+`journalctl SOHOA_BATCH=` shows a scan beside its OCR.
 journald is played by a datagram socket at its own path, and the worker's
 stderr is "the journal's stream" by $JOURNAL_STREAM (its device and inode),
 as systemd sets it. Needs root and no journald on this machine."""
@@ -11,6 +13,7 @@ import socket
 import struct
 
 import harness as h
+from scand import Station
 from workerstack import WorkerStack, render
 
 JOURNAL = "/run/systemd/journal/socket"
@@ -123,6 +126,37 @@ def run(st, journal, pages, bad):
     # Whatever still reaches stderr (a library's own words) carries a priority prefix.
     for line in log.read_text().splitlines():
         h.check(line.startswith("<"), "a line on stderr without a priority prefix: %r" % line)
+    station_batch(st, journal)
+
+
+def station_batch(st, journal):
+    """A station's lines about a batch carry it too (and its page lines the
+    page): one SOHOA_BATCH= shows the scan and the OCR of each page. Its
+    messages go to the journal alone, so they are read there."""
+    log = h.path("scand-st1.log")
+    log.touch()
+    s = os.stat(log)
+    station = Station(st, scenario={"sheets": 1}, env={"JOURNAL_STREAM": "%d:%d" % (s.st_dev, s.st_ino)})
+
+    def said(words, batch=None, ident="sohoa-scand"):
+        return [m for m in journal.drain() if m.get("SYSLOG_IDENTIFIER") == ident
+                and words in m.get("MESSAGE", "") and (batch is None or m.get("SOHOA_BATCH") == batch)]
+
+    h.wait_for(lambda: said("open ("), timeout=15, what="the station's scanner open, in the journal")
+    batch = station.scan()["batch"]
+    h.wait_for(lambda: st.pg.value("SELECT count(*) FROM page WHERE batch_uuid = '%s'" % batch, st.db) == "2",
+               timeout=120, what="the station's two pages stored")
+    pages = [r[0] for r in st.pg.query("SELECT page_uuid FROM page WHERE batch_uuid = '%s'" % batch, st.db)]
+    h.wait_for(lambda: said("ended", batch), timeout=30, what="the station's end of batch, with its batch")
+    for u in pages:
+        spooled = h.wait_for(lambda: said("spooled page " + u, batch), timeout=30,
+                             what="the station's spooled line of page %s, with its batch" % u)
+        h.check_eq(spooled[0].get("SOHOA_PAGE"), u, "SOHOA_PAGE of the spooled line")
+        h.wait_for(lambda: [m for m in said("page " + u, batch, "sohoa-worker") if m.get("SOHOA_PAGE") == u],
+                   timeout=30, what="the worker's line of page %s under the same batch" % u)
+    h.check_eq({m.get("SOHOA_STATION") for m in journal.drain() if m.get("SOHOA_BATCH") == batch}, {"st1"},
+               "SOHOA_STATION of the batch's messages")
+    h.check("spooled page" not in log.read_text(), "the station's lines also on stderr")
 
 
 h.run_test(main)
