@@ -26,6 +26,9 @@ typedef struct WorkpeerConfig {
         const char *curve_server_key;
         const char *curve_public_key;
         const char *curve_secret_key;
+        /* SIGHUP, called in the main thread between polls (NULL: ignored). */
+        void (*on_reload)(void *reload_userdata);
+        void *reload_userdata;
 } WorkpeerConfig;
 
 /* One page to process, valid during the call. */
