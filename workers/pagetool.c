@@ -69,6 +69,7 @@ static void print_result(FILE *out, const char *path, const PageResult *res, dou
                 res->orient.rotate, res->orient.confidence,
                 orient_method_to_string(res->orient.method), res->orient.up_conf,
                 res->orient.left_conf);
+        fprintf(out, ",\"orient_reads\":%d", res->orient.reads);
         fprintf(out, ",\"skew\":%.3f,\"skew_conf\":%.2f,\"skew_applied\":%s", res->deskew.angle,
                 res->deskew.confidence, res->deskew.applied ? "true" : "false");
         fprintf(out, ",\"ocr_dpi\":%d,\"ocr_reads\":%d,\"mark_height\":%d,\"mark_width\":%d", res->ocr_dpi,
