@@ -14,24 +14,18 @@
 #include "sha256.h"
 #include "tracked.h"
 
-/* Close records are named after their batch (proto/PROTOCOL.md §7.6), so
- * that spooling one twice is a repeat, never a second record. */
-static const Uuid close_ns = { { 0x5f, 0x0c, 0x1e, 0x7a, 0x3b, 0x2d, 0x4c, 0x8e, 0x9a, 0x61, 0xd4, 0xf2, 0xb7,
-                                 0xe0, 0x8c, 0x35 } };
-
 #define TRACKED_CLOSE_RETRY_MS 1000
 
 static void tracked_init(Tracked *t, const Uuid *u, const char *profile, const char *dossier,
                          unsigned declared_sheets)
 {
-        char b[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
-
         *t = (Tracked) { .uuid = *u, .declared_sheets = declared_sheets };
         snprintf(t->profile, sizeof(t->profile), "%s", profile);
         /* dossier is a checked code (dossier.h): it fits. */
         snprintf(t->dossier, sizeof(t->dossier), "%s", dossier ? dossier : "");
-        snprintf(name, sizeof(name), "%s/close", uuid_format(u, b));
-        uuid_v5(&close_ns, name, strlen(name), &t->close_uuid);
+        /* Named after its batch (proto/PROTOCOL.md §7.6): spooling a
+         * close record twice is a repeat, never a second record. */
+        uuid_batch_close(u, &t->close_uuid);
 }
 
 Tracked *tracked_add(Scand *s, const Uuid *batch, const char *profile, const char *dossier,
