@@ -159,11 +159,30 @@ void tracked_close_recovered(Scand *s, const OpenBatch *b)
         tracked_close(s, t, b->sheets);
 }
 
+/* The tracked batch an event settles a page or the close record of, or
+ * n_tracked. A damaged file names no batch when this run never read it (a
+ * close record a run before a restart spooled): its close record is known
+ * by its UUID. Under s->lock. */
+static size_t tracked_find(Scand *s, const OutboxEvent *ev)
+{
+        size_t i;
+
+        for (i = 0; i < s->n_tracked; i++)
+                if (uuid_equal(&s->tracked[i].uuid, &ev->batch_uuid))
+                        return i;
+        for (i = 0; uuid_is_null(&ev->batch_uuid) && i < s->n_tracked; i++)
+                if (uuid_equal(&s->tracked[i].close_uuid, &ev->page_uuid))
+                        return i;
+        return s->n_tracked;
+}
+
 void tracked_on_outbox_event(Scand *s, const OutboxEvent *ev)
 {
         bool settled = ev->type == OUTBOX_EVENT_STORED || ev->type == OUTBOX_EVENT_REJECTED ||
                        ev->type == OUTBOX_EVENT_CORRUPT;
-        char u[UUID_STRING_MAX];
+        bool respool = false;
+        char u[UUID_STRING_MAX], cu[UUID_STRING_MAX];
+        Uuid batch = { { 0 } };
         size_t i;
 
         /* The outbox keeps the page and sends it again (PROTOCOL.md §7.5). */
@@ -175,13 +194,19 @@ void tracked_on_outbox_event(Scand *s, const OutboxEvent *ev)
                 s->broker_connected = ev->type == OUTBOX_EVENT_CONNECTED;
                 s->broker_changed = true;
         }
-        for (i = 0; settled && i < s->n_tracked; i++)
-                if (uuid_equal(&s->tracked[i].uuid, &ev->batch_uuid))
-                        break;
+        i = settled ? tracked_find(s, ev) : s->n_tracked;
         if (settled && i < s->n_tracked) {
                 Tracked *t = &s->tracked[i];
 
-                if (uuid_equal(&t->close_uuid, &ev->page_uuid)) {
+                if (uuid_equal(&t->close_uuid, &ev->page_uuid) && ev->type == OUTBOX_EVENT_CORRUPT) {
+                        /* Moved to corrupt/: what it says is known, so it is
+                         * spooled again (tracked_settle()); not moved yet: the
+                         * outbox tries again, and tells. */
+                        respool = ev->error == 0;
+                        batch = t->uuid;
+                        t->close_waiting = !respool;
+                        t->close_pending = respool;
+                } else if (uuid_equal(&t->close_uuid, &ev->page_uuid)) {
                         t->close_waiting = false;
                         t->close_failed = ev->type != OUTBOX_EVENT_STORED;
                 } else if (ev->type == OUTBOX_EVENT_STORED) {
@@ -193,6 +218,9 @@ void tracked_on_outbox_event(Scand *s, const OutboxEvent *ev)
                 s->untracked_failed++;
         }
         pthread_mutex_unlock(&s->lock);
+        if (respool)
+                log_warning("batch %s: its close record %s was damaged in the spool: spooling it again",
+                            uuid_format(&batch, u), uuid_format(&ev->page_uuid, cu));
 }
 
 size_t tracked_count(Scand *s)
