@@ -137,7 +137,8 @@ static int broker_tables(Broker *b)
         b->held = held_table_new();
         b->completed = completed_new(b->settings->completed_cache);
         b->noted = hashmap_new();
-        if (!b->peers || !b->worker_table || !b->held || !b->completed || !b->noted)
+        b->refusals = refusals_new();
+        if (!b->peers || !b->worker_table || !b->held || !b->completed || !b->noted || !b->refusals)
                 return log_error_errno(-ENOMEM, "allocating the broker's tables: %m");
         return 0;
 }
@@ -221,6 +222,7 @@ Broker *broker_free(Broker *b)
         b->worker_table = worker_table_free(b->worker_table);
         b->completed = completed_free(b->completed);
         b->noted = hashmap_free(b->noted);
+        b->refusals = refusals_free(b->refusals);
         if (b->abort) {
                 int zero = 0;
 
@@ -604,6 +606,7 @@ void broker_on_timers(Broker *b)
         broker_check_workers(b, now);
         death_decide(b);
         dispatch_run(b);
+        refusals_tick(b->refusals, now);
         broker_notify_status(b);
 }
 

@@ -5,7 +5,7 @@
  * message handlers live in frontend.c (clients) and backend.c (workers),
  * the refusals of a HELLO in hello.c, choosing the next page in
  * dispatch.c, whether a worker's death counts toward quarantine in death.c,
- * STATUS in status.c. */
+ * STATUS in status.c; the log of refused HELLOs is counted in refusals.c. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "msg.h"
 #include "peer.h"
+#include "refusals.h"
 #include "settings.h"
 #include "worker.h"
 #include "zap.h"
@@ -68,6 +69,7 @@ typedef struct Broker {
         CompletedCache *completed;
         PendingDeath *deaths; /* worker deaths being judged (death.c) */
         Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */
+        Refusals *refusals; /* refused HELLOs logged once per peer id, then counted */
         BrokerCounters counters;
 
         uint64_t next_tick_ms;

@@ -44,6 +44,8 @@ typedef struct Item {
         uint64_t sent_ms;
         uint8_t sha256[SHA256_LEN]; /* the page's, once known: a stored ACK must name it */
         bool has_sha256;
+        Uuid batch_uuid; /* the page's, once known (spooled or read by this run): a damaged file
+                          * proves nothing of its own, but its CORRUPT event names this batch */
         TAILQ_ENTRY(Item) all; /* every page, oldest first */
         TAILQ_ENTRY(Item) q;   /* unsent (by order) or in flight (by send time) */
 } Item;
@@ -380,6 +382,8 @@ static void set_aside_corrupt(Outbox *o, const Uuid *u, Item *it, const char *wh
         OutboxEvent ev = { .type = OUTBOX_EVENT_CORRUPT, .page_uuid = *u, .reason = why };
         int r = spool_corrupt(o->spool, u);
 
+        if (it)
+                ev.batch_uuid = it->batch_uuid;
         if (r == -ENOENT) {
                 /* Gone meanwhile: nothing to set aside, nothing to send. */
                 if (it)
@@ -450,6 +454,8 @@ static int send_one(Outbox *o, Item *it) {
                 memcpy(it->sha256, p->sha256.data, SHA256_LEN);
                 it->has_sha256 = true;
         }
+        if (uuid_from_bytes(p->batch_uuid.data, p->batch_uuid.len, &it->batch_uuid) < 0)
+                it->batch_uuid = (Uuid) { { 0 } };
         r = link_send(o->link, MSG_PAGE, &p->base, &frame);
         if (r < 0)
                 goto out;
@@ -867,6 +873,8 @@ int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t ima
         /* Checked 32 bytes by msg_page_check(). */
         memcpy(it->sha256, p.sha256.data, SHA256_LEN);
         it->has_sha256 = true;
+        if (uuid_from_bytes(p.batch_uuid.data, p.batch_uuid.len, &it->batch_uuid) < 0)
+                it->batch_uuid = (Uuid) { { 0 } };
 
         /* Reserve the room first so concurrent callers cannot overshoot. */
         file_bytes = hlen + image_len + 64;

@@ -53,7 +53,8 @@ typedef enum OutboxEventType {
 typedef struct OutboxEvent {
         OutboxEventType type;
         Uuid page_uuid;               /* STORED, REJECTED, CORRUPT, ACK_MISMATCH */
-        Uuid batch_uuid;
+        Uuid batch_uuid;              /* STORED, REJECTED: the ack's; CORRUPT: the page's as spooled or
+                                       * read in this run, zero when this run never knew it */
         Sohoa__ResultStatus status;
         const char *reason;           /* valid during the callback only */
         int error;                    /* READ_ERROR, CORRUPT: negative errno, see above */

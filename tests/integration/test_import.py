@@ -13,7 +13,6 @@ flagged), one in two folders too, with no use-after-free (ASan build)."""
 import io
 import os
 import signal
-import time
 import uuid
 
 from PIL import Image
@@ -154,11 +153,15 @@ def main():
     big2.mkdir()
     for i in range(30):
         d.render("Leaf %d" % i, size=(200, 280)).save(big2 / ("l%02d.png" % i), dpi=(300, 300))
+    # Ordered: the worker stopped, the import cannot finish before the
+    # signal; the signal sent once the import handles it.
+    slow.suspend()
     p = h.Proc("import-int", import_argv(stack, spool_c, big2))
-    time.sleep(0.5)
+    p.wait_handler(signal.SIGINT)
     p.signal(signal.SIGINT)
     h.check_eq(p.wait(20), 130, "exit status after SIGINT")
     h.check("interrupted" in p.out(), "the report says the import was interrupted:\n" + p.out())
+    slow.resume()
     h.run(import_argv(stack, spool_c, big2), timeout=90)
     check_held_and_duplicates(stack)
     slow.term()
