@@ -1,8 +1,9 @@
 /* The station endpoint's handlers. A peer is known by HELLO; anything else
  * from a routing id that has not said HELLO is answered with a HEARTBEAT of
  * zero credit so it notices and says HELLO. A PAGE is held only when it is
- * new, not already answered by the completed cache, and fits its class's
- * pool; otherwise it is dropped and its sender's resend timer brings it back. */
+ * new and fits its class's pool; otherwise it is dropped and its sender's
+ * resend timer brings it back. A page stored already goes to a worker like
+ * any other: only the store knows what it holds. */
 #include <string.h>
 
 #include "clock.h"
@@ -194,8 +195,6 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
 {
         const Sohoa__Page *pg = MSG_PAGE_BODY(m);
         size_t len = m->has_image ? zmq_msg_size(&m->image) : 0;
-        const CompletedEntry *done;
-        CompletedContent content;
         const char *busy;
         Worker *holder;
         HeldPage *rec;
@@ -223,17 +222,10 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 frontend_other_sender(b, rec, p, pg);
                 return;
         }
-        done = completed_get(b->completed, &u);
-        completed_content(pg, &content);
-        if (done && completed_content_equal(&done->content, &content)) {
-                b->counters.acks_from_cache++;
-                frontend_ack(b, p->binding.id,
-                             &(FrontendAck) { .page_uuid = &u,
-                                              .status = done->status,
-                                              .batch = &done->batch_uuid,
-                                              .sha256 = done->content.sha256 });
-                return;
-        }
+        /* No answer from the completed cache (§7.1 step 6): the store may
+         * no longer hold what the broker saw stored (an administrator
+         * deleted the row to import it again), and the sender would delete
+         * its only copy. The worker's look-up answers a repeat without OCR. */
         busy = frontend_over_credit(b, p, len);
         if (busy) {
                 /* Not taken: say so, so that the sender backs off and

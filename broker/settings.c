@@ -35,7 +35,7 @@ static const ConfigKey settings_keys[] = {
         KEY_AS(drain_timeout, drain_timeout_ms, CONFIG_MSEC, "60s", 0, 3600000,
                "on the first SIGTERM, how long to wait for pages in flight"),
         KEY(completed_cache, CONFIG_UINT, "65536", 0, 16777216,
-            "recently stored pages remembered to answer repeats at once"),
+            "recently answered pages remembered so that a late second RESULT is not acked again"),
         KEY_AS(linger, linger_ms, CONFIG_MSEC, "1000ms", 0, 60000,
                "how long closing sockets may wait to flush what is queued"),
         KEY_AS(frame_timeout, frame_timeout_ms, CONFIG_MSEC, "30s", 100, 3600000,
