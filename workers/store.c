@@ -265,6 +265,8 @@ static int store_connect(Store *s)
                 r = store_prepare_list(s, store_page_statements, store_page_statements_n);
         if (r >= 0)
                 r = store_prepare_list(s, store_batch_statements, store_batch_statements_n);
+        if (r >= 0)
+                r = store_prepare_list(s, store_replace_statements, store_replace_statements_n);
         if (r < 0)
                 return r;
         s->prepared = true;
