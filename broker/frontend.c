@@ -4,6 +4,7 @@
  * new and fits its class's pool; otherwise it is dropped and its sender's
  * resend timer brings it back. A page stored already goes to a worker like
  * any other: only the store knows what it holds. */
+#include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
@@ -121,6 +122,9 @@ void frontend_page_done(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, co
         if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
                 batch = (Uuid) {};
         frontend_ack(b, origin->binding.id, &a);
+        origin->acks_stored += status == SOHOA__RESULT_STATUS__RESULT_STORED;
+        origin->acks_stored_failed += status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;
+        origin->acks_rejected += status == SOHOA__RESULT_STATUS__RESULT_REJECTED;
         for (size_t i = 0; i < rec->n_senders; i++)
                 frontend_ack(b, rec->senders[i].id, rec->senders[i].same ? &a : &other);
         held_free(b->held, rec);
@@ -210,6 +214,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         }
         b->counters.pages_in++;
+        rate_add(&b->class_in[p->klass], clock_mono_ms());
         if (pg->batch_close && !frontend_close_uuid_ok(pg, &u)) {
                 /* Every close of a batch must be one record (§7.6): under
                  * another UUID it would be neither deduplicated nor cached. */
@@ -260,6 +265,19 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         peer_push_back(b->peers, rec);
 }
 
+/* A sender's figures from its HEARTBEAT, its ages turned into times. */
+static void frontend_heartbeat_figures(Peer *p, const Sohoa__Heartbeat *hb)
+{
+        uint64_t now = clock_mono_ms();
+
+        p->spool_pages = hb->spool_pages;
+        p->spool_oldest_at_ms = hb->spool_oldest_ms > 0 && hb->spool_oldest_ms < now ? now - hb->spool_oldest_ms : 0;
+        if (hb->last_event && *hb->last_event) {
+                snprintf(p->last_event, sizeof(p->last_event), "%s", hb->last_event);
+                p->last_event_at_ms = hb->last_event_age_ms < now ? now - hb->last_event_age_ms : 0;
+        }
+}
+
 void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
 {
         Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
@@ -291,6 +309,7 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 p->spool_corrupt = hb->spool_corrupt;
                 p->spool_read_errors = hb->spool_read_errors;
                 p->spool_unreadable = hb->spool_unreadable;
+                frontend_heartbeat_figures(p, hb);
                 break;
         }
         case MSG_BYE:

@@ -45,6 +45,9 @@ static const ConfigKey settings_keys[] = {
             "the broker's CURVE key_secret file (sohoactl keygen); unset: no CURVE, for one host only"),
         KEY(authorized_keys_file, CONFIG_STRING, NULL, 0, 0,
             "client keys allowed with CURVE, one 'ROLE NAME PUBLIC_KEY' per line; reloaded on SIGHUP"),
+        KEY(http_listen, CONFIG_STRING, NULL, 0, 0,
+            "HOST:PORT to serve Prometheus metrics (/metrics) and the status page (/) on over HTTP, e.g. "
+            "127.0.0.1:9570 (unset: none); anyone who reaches it sees station and worker names"),
         KEY(insecure_workers_without_curve, CONFIG_BOOL, "no", 0, 0,
             "serve a worker endpoint other users or hosts can reach (tcp://) without CURVE: any process "
             "there could pose as a worker and have pages deleted unstored"),

@@ -372,6 +372,10 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         if (r < 0)
                 goto out;
         job_outcome(&t, &rec, put, &out);
+        for (int s = 0; res && s < _PAGE_STAGE_MAX && s < STAGEHIST_MAX; s++) {
+                out.stage_name[out.n_stages] = page_stage_to_string(s);
+                out.stage_usec[out.n_stages++] = res->stage_usec[s];
+        }
 done:
         job_log(&t, &rec, &out);
         *ret = out;

@@ -285,6 +285,20 @@ int store_ready(Store *s)
         return store_connect(s);
 }
 
+int store_ping(Store *s)
+{
+        PGresult *res;
+        int r;
+
+        r = store_ready(s);
+        if (r < 0)
+                return r;
+        res = PQexec(s->conn, "SELECT 1");
+        r = res && PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : store_result_errno(s, res);
+        PQclear(res);
+        return r;
+}
+
 static char *strdup_or(const char *s, const char *fallback)
 {
         return strdup(s ? s : fallback);

@@ -172,6 +172,10 @@ MUST_CHECK int store_close_batch_audit(Store *s, const StoreBatchClose *c, const
  * 0 or negative errno. */
 MUST_CHECK int store_reconnect(Store *s);
 
+/* Whether the database answers: connects if need be, then one round
+ * trip. 0, or negative errno with store_last_error() saying why. */
+MUST_CHECK int store_ping(Store *s);
+
 bool store_error_is_transient(int r);
 /* "stored", "already", "rejected". */
 const char *store_put_to_string(StorePut p);

@@ -25,7 +25,7 @@ def main():
     s = WorkerStack(broker_sets=["broker.quarantine_after=1"])
 
     # A page that fails: OCR past its time limit.
-    w1 = s.worker("w1", sets=["worker.ocr_time_limit=1ms"])
+    w1 = s.worker("w1", sets=["worker.ocr_time_limit=1ms", "worker.database_check=0"])
     spooled, events, _ = s.send([pages["one_line"]], "desk")
     fu = spooled[0]
     h.check_eq([e[0] for e in events.get(fu, [])], ["stored_failed"], "the page that fails")
