@@ -162,7 +162,7 @@ static int broker_curve(Broker *b)
         return zap_new(b->zctx, s->authorized_keys_file, &b->zap);
 }
 
-int broker_new(const Settings *s, Broker **ret)
+int broker_new(Settings *s, Broker **ret)
 {
         Broker *b;
         int r;
@@ -481,8 +481,10 @@ void broker_on_signal(Broker *b, int signal_fd)
                         broker_quit_now(b);
                         break;
                 case SIGHUP:
+                        /* The settings first (errors are logged, the old ones stay), then the keys. */
+                        (void) config_reload(settings_program(), b->settings);
                         if (!b->zap)
-                                log_info("SIGHUP: nothing to reload without CURVE, ignoring");
+                                log_info("SIGHUP: no authorized keys to reload without CURVE");
                         else if (zap_reload(b->zap) < 0)
                                 log_warning("SIGHUP: authorized keys not reloaded, keeping the old ones");
                         break;

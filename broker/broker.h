@@ -54,7 +54,7 @@ typedef enum BrokerNote {
 typedef struct PendingDeath PendingDeath; /* death.c */
 
 typedef struct Broker {
-        const Settings *settings; /* not owned */
+        Settings *settings; /* not owned; its reloadable keys change on SIGHUP */
         void *zctx;
         void *stations; /* ROUTER, station endpoint */
         void *workers;  /* ROUTER, worker endpoint */
@@ -89,7 +89,7 @@ typedef struct Broker {
 
 /* Bind both endpoints and draw the epoch. s must outlive the broker.
  * 0 or negative errno (logged here: this is the program's edge). */
-MUST_CHECK int broker_new(const Settings *s, Broker **ret);
+MUST_CHECK int broker_new(Settings *s, Broker **ret);
 /* Close the sockets (lingering as configured, or not at all after a quit
  * at once), free everything. NULL ok; returns NULL. */
 Broker *broker_free(Broker *b);

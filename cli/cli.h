@@ -20,7 +20,7 @@
         X("result", result_main, "`result add`: a dossier's digitized result, with its digitization code")    \
         X("store", store_main, "`store lookup`: the owner's store of digitized documents and results")        \
         X("report", report_main, "the monthly digitization report per agency (CSV, Markdown, HTML)")          \
-        X("db", db_main, "`db migrate`: apply the database migrations not applied yet")                \
+        X("db", db_main, "`db migrate|status|roles`: the schema's migrations and roles")              \
         X("keygen", keygen_main, "make a CURVE key pair for the broker or a client")
 /* clang-format on */
 

@@ -260,9 +260,13 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
                 return r;
         b->images++;
         tracked_page_put(b->s, b->tracked);
-        log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s",
-                 uuid_format(&u, pu), uuid_format(&b->uuid, bu), sequence, p.sheet, side_name(p.side), frames,
-                 frames == 1 ? "" : "s", len, sha256_hex(sha, hex));
+        uuid_format(&u, pu);
+        uuid_format(&b->uuid, bu);
+        log_context_set(b->s->settings->station, bu, pu); /* the page's story starts here */
+        log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s", pu,
+                 bu, sequence, p.sheet, side_name(p.side), frames, frames == 1 ? "" : "s", len,
+                 sha256_hex(sha, hex));
+        log_context_set(b->s->settings->station, bu, NULL);
         return 0;
 }
 
@@ -457,6 +461,9 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
         }
         uuid_format(&b.uuid, res.uuid);
         ev.batch = res.uuid;
+        /* Every line of the batch, to its end, as the workers tag theirs:
+         * `journalctl SOHOA_BATCH=` shows the scan beside the OCR. */
+        log_context_set(s->settings->station, res.uuid, NULL);
         if (req->dossier && !dossier_valid(req->dossier)) {
                 /* control.c refuses it first; never spool a page with it. */
                 snprintf(res.detail, sizeof(res.detail), "bad dossier code, expected " DOSSIER_CODE_FORM);
@@ -499,6 +506,7 @@ out:
                      "batch %s ended: %s, %u images, %u sheets%s%s", res.uuid, batch_end_to_string(res.end),
                      res.images, res.sheets, res.detail[0] ? ": " : "", res.detail);
         batch_tell(s, req, &res);
+        log_context_clear();
         *ret = res;
         return res.end == BATCH_END_IO_ERROR ? -EIO : 0;
 }

@@ -174,7 +174,8 @@ void tracked_on_outbox_event(Scand *s, const OutboxEvent *ev)
 
         /* The outbox keeps the page and sends it again (PROTOCOL.md §7.5). */
         if (ev->type == OUTBOX_EVENT_ACK_MISMATCH)
-                log_warning("page %s: %s; kept, sent again", uuid_format(&ev->page_uuid, u), ev->reason);
+                log_warning("page %s: %s; kept, sent again at its resend timer",
+                            uuid_format(&ev->page_uuid, u), ev->reason);
 
         pthread_mutex_lock(&s->lock);
         if (ev->type == OUTBOX_EVENT_CONNECTED || ev->type == OUTBOX_EVENT_DISCONNECTED) {

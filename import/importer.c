@@ -80,9 +80,10 @@ static void importer_on_event(const OutboxEvent *ev, void *userdata)
         ImportEntryKind kind;
 
         if (ev->type == OUTBOX_EVENT_ACK_MISMATCH) {
-                /* Kept and sent again by the outbox: said, not reported. */
-                fprintf(stderr, "sohoactl import: page %s: %s; kept, sent again\n", uuid_format(&ev->page_uuid, uuid),
-                        ev->reason);
+                /* Kept, and sent again at its resend timer by the outbox: said, not
+                 * reported. */
+                fprintf(stderr, "sohoactl import: page %s: %s; kept, sent again at its resend timer\n",
+                        uuid_format(&ev->page_uuid, uuid), ev->reason);
                 return;
         }
         if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED && ev->type != OUTBOX_EVENT_CORRUPT)

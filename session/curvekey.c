@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "config.h"
 #include "curvekey.h"
 
 int curvekey_generate(CurveKey *ret) {
@@ -137,4 +138,44 @@ int curvekey_write(const CurveKey *k, const char *base) {
         if (r < 0)
                 unlink(pub);
         return r;
+}
+
+static void check_env_key(ConfigReport *r, const char *var, bool secret)
+{
+        const char *path = getenv(var);
+        char reason[200];
+        CurveKey k;
+        int e;
+
+        if (access(path, R_OK) < 0) {
+                config_readable_reason(path, -errno, reason, sizeof(reason));
+                config_report_add(r, -EINVAL, "", 0, "$%s: %s", var, reason);
+                return;
+        }
+        e = curvekey_load(path, &k);
+        if (e == 0 && secret && !k.secret_key[0])
+                e = -EBADMSG;
+        if (e < 0)
+                config_report_add(r, e, "", 0, "$%s: %s: %s", var, path,
+                                  e == -EBADMSG ? (secret ? "holds no valid key pair (a NAME.key_secret file)"
+                                                          : "holds no valid public key")
+                                                : strerror(-e));
+        explicit_bzero(&k, sizeof(k));
+}
+
+void curvekey_check_env(ConfigReport *r)
+{
+        bool server = getenv("SOHOA_BROKER_KEY"), own = getenv("SOHOA_CURVE_KEY");
+
+        if (!server && !own)
+                return;
+        if (!server || !own) {
+                config_report_add(r, -EINVAL, "", 0,
+                                  "$SOHOA_BROKER_KEY and $SOHOA_CURVE_KEY go together: %s is set, %s is not",
+                                  server ? "$SOHOA_BROKER_KEY" : "$SOHOA_CURVE_KEY",
+                                  server ? "$SOHOA_CURVE_KEY" : "$SOHOA_BROKER_KEY");
+                return;
+        }
+        check_env_key(r, "SOHOA_BROKER_KEY", false);
+        check_env_key(r, "SOHOA_CURVE_KEY", true);
 }

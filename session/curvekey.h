@@ -31,3 +31,9 @@ MUST_CHECK int curvekey_apply_client(void *sock, const CurveKey *server, const C
 /* Write NAME.key (0644) and NAME.key_secret (0600) for base "DIR/NAME".
  * -EEXIST when either exists: keys are never overwritten. */
 MUST_CHECK int curvekey_write(const CurveKey *k, const char *base);
+
+typedef struct ConfigReport ConfigReport;
+/* --check-config of a client: the files of $SOHOA_BROKER_KEY and
+ * $SOHOA_CURVE_KEY, both or neither, readable by this user, holding keys;
+ * each problem into r. */
+void curvekey_check_env(ConfigReport *r);

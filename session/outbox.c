@@ -255,10 +255,11 @@ static const char *ack_hash_problem(Outbox *o, Item *it, const Sohoa__Ack *ack, 
         return NULL;
 }
 
-/* Not believed: the page stays, and goes out again unless it is held. */
-static void on_ack_mismatch(Outbox *o, Item *it, OutboxEvent *ev, const char *problem) {
-        if (it->state == ITEM_INFLIGHT)
-                requeue(o, it);
+/* Not believed: the page stays where it is; in flight, its resend timer
+ * sends it again (PROTOCOL.md §7.5). Not at once: a broker that leaves the
+ * hash out would answer every resend the same way from its cache, and the
+ * window would go round as fast as it answers. */
+static void on_ack_mismatch(Outbox *o, OutboxEvent *ev, const char *problem) {
         pthread_mutex_lock(&o->lock);
         o->stats.acks_mismatch++;
         pthread_mutex_unlock(&o->lock);
@@ -289,7 +290,7 @@ static void on_ack(Outbox *o, const Msg *m) {
         case SOHOA__RESULT_STATUS__RESULT_STORED_FAILED:
                 problem = ack_hash_problem(o, it, ack, m->peer_minor);
                 if (problem) {
-                        on_ack_mismatch(o, it, &ev, problem);
+                        on_ack_mismatch(o, &ev, problem);
                         return;
                 }
                 /* A file we fail to delete is sent again by the next run and

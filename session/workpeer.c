@@ -21,6 +21,8 @@ struct Workpeer {
         void *userdata;
         uint64_t page_timeout_ms;
         uint64_t page_grace_ms;
+        void (*on_reload)(void *reload_userdata);
+        void *reload_userdata;
         void *zctx;
         Link *link;
         int done_fd;
@@ -74,6 +76,8 @@ int workpeer_new(const WorkpeerConfig *cfg, WorkFn fn, void *userdata, Workpeer 
         w->userdata = userdata;
         w->page_timeout_ms = cfg->page_timeout_ms;
         w->page_grace_ms = cfg->page_grace_ms ? cfg->page_grace_ms : 10000;
+        w->on_reload = cfg->on_reload;
+        w->reload_userdata = cfg->reload_userdata;
         w->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         w->zctx = zmq_ctx_new();
         if (w->done_fd < 0 || !w->zctx) {
@@ -150,6 +154,7 @@ static void start_job(Workpeer *w, Msg *m) {
                 .image_len = zmq_msg_size(&w->job.image),
                 .store_only = job->store_only,
                 .attempts = job->attempts,
+                .cleaned = job->cleaned,
                 .deadline_us = w->page_timeout_ms ? clock_mono_us() + w->page_timeout_ms * 1000 : 0,
                 .cancel = &w->cancel,
         };
@@ -267,6 +272,8 @@ static void on_signal(Workpeer *w, int signal_fd) {
         int signo;
 
         while (sigfd_read(signal_fd, &signo) == 0) {
+                if (signo == SIGHUP && w->on_reload)
+                        w->on_reload(w->reload_userdata);
                 if (signo != SIGTERM && signo != SIGINT)
                         continue;
                 if (w->draining) {

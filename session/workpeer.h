@@ -27,6 +27,9 @@ typedef struct WorkpeerConfig {
         const char *curve_server_key;
         const char *curve_public_key;
         const char *curve_secret_key;
+        /* SIGHUP, called in the main thread between polls (NULL: ignored). */
+        void (*on_reload)(void *reload_userdata);
+        void *reload_userdata;
 } WorkpeerConfig;
 
 /* One page to process, valid during the call. */
@@ -36,6 +39,7 @@ typedef struct WorkJob {
         size_t image_len;
         bool store_only;              /* quarantined: store raw, no processing */
         uint32_t attempts;
+        const char *cleaned;          /* what the broker changed in the header's strings; "" none */
         uint64_t deadline_us;         /* monotonic; 0 = none */
         const atomic_bool *cancel;    /* set when the soft limit passes: stop, report failed */
 } WorkJob;

@@ -44,18 +44,30 @@ PageResult *page_result_free(PageResult *res) {
         return NULL;
 }
 
-static uint64_t page_now_usec(void) {
+/* A point in time by the clock and by this thread's CPU time: the clock
+ * says how long a page waited, the CPU time what it cost whatever else the
+ * machine does (the page runs on one thread; OMP_THREAD_LIMIT=1). */
+typedef struct PageMark {
+        uint64_t wall, cpu;
+} PageMark;
+
+static uint64_t page_clock_usec(clockid_t clock) {
         struct timespec ts;
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(clock, &ts);
         return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Charge the time since *mark to stage s and move the mark. */
-static void page_lap(PageResult *res, PageStage s, uint64_t *mark) {
-        uint64_t now = page_now_usec();
+static PageMark page_now(void) {
+        return (PageMark){page_clock_usec(CLOCK_MONOTONIC), page_clock_usec(CLOCK_THREAD_CPUTIME_ID)};
+}
 
-        res->stage_usec[s] += now - *mark;
+/* Charge the time since *mark to stage s and move the mark. */
+static void page_lap(PageResult *res, PageStage s, PageMark *mark) {
+        PageMark now = page_now();
+
+        res->stage_usec[s] += now.wall - mark->wall;
+        res->stage_cpu_usec[s] += now.cpu - mark->cpu;
         *mark = now;
 }
 
@@ -80,7 +92,7 @@ static int page_ocr_reduction(PIX *page, int dpi, bool dpi_assumed) {
  * place), measured on the binarized copy bin. *ret_binup is bin turned the
  * same way (exact: quarter turns of a bitmap lose nothing). */
 static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, PIX *bin,
-                           PIX **ret_binup, uint64_t *mark) {
+                           PIX **ret_binup, PageMark *mark) {
         PIX *turned = NULL, *binup = NULL, *straight = NULL;
         int r;
 
@@ -192,7 +204,7 @@ static void page_ocr(PageResult *res, const PageOptions *opt, PIX *page, PIX *cl
  * turned): cleaning it again would give the same bits. jpeg, when not NULL,
  * is the page as received, a JPEG file whose pixels page holds unchanged. */
 static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bin, const uint8_t *jpeg,
-                     size_t jpeg_size, uint64_t *mark) {
+                     size_t jpeg_size, PageMark *mark) {
         PIX *clean = NULL;
         int r;
 
@@ -228,7 +240,7 @@ out:
 
 int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageResult **ret,
                  const char **ret_reason) {
-        uint64_t start = page_now_usec(), mark = start;
+        PageMark start = page_now(), mark = start;
         PIX *page = NULL, *norm = NULL, *bin = NULL, *binup = NULL;
         PageResult *res;
         bool unchanged;
@@ -270,7 +282,9 @@ int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageR
                       &mark);
         if (r < 0)
                 goto out;
-        res->total_usec = page_now_usec() - start;
+        mark = page_now();
+        res->total_usec = mark.wall - start.wall;
+        res->total_cpu_usec = mark.cpu - start.cpu;
         *ret = res;
         res = NULL;
 out:

@@ -33,8 +33,11 @@ typedef struct StoreConfig {
          * that the page's time limit stops. */
         unsigned lock_timeout_ms;       /* 0: 20000 */
         unsigned statement_timeout_ms;  /* 0: 30000 */
+        char *error;                    /* when store_new() fails: its reason, error_size bytes at most */
+        size_t error_size;
         bool connect_later;             /* store_new() succeeds whatever stands in the way but memory
-                                         * (server down, schema missing); each use connects again */
+                                         * and an older schema (server down, role without rights):
+                                         * each use connects again */
 } StoreConfig;
 
 /* Side and class follow the protocol's enums (Sohoa__Side, Sohoa__PageClass). */
@@ -112,8 +115,16 @@ typedef struct StoreLookup {
         uint8_t sha256[SHA256_LEN];
 } StoreLookup;
 
-/* Connects and prepares the statements. 0 or negative errno (-ECONNREFUSED
- * when the server cannot be reached, unless cfg->connect_later; -ENOMEM). On success the caller owns
+/* The schema this worker needs: the highest migration (sql/NNN-*.sql) whose
+ * tables, columns or functions its statements use (004: the verdict's
+ * bounds). Raise it with a migration the store starts to depend on. */
+#define STORE_SCHEMA_NEEDED 4
+
+/* Connects, checks the schema (schema_migrations holds STORE_SCHEMA_NEEDED)
+ * and prepares the statements. 0 or negative errno (-ECONNREFUSED when the
+ * server cannot be reached, unless cfg->connect_later; -EPROTONOSUPPORT for
+ * an older schema, with connect_later too; cfg->error says which;
+ * -ENOMEM). On success the caller owns
  * *ret and frees it with store_free(). The config's strings are copied. */
 MUST_CHECK int store_new(const StoreConfig *cfg, Store **ret);
 Store *store_free(Store *s);
