@@ -15,6 +15,7 @@
 #include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
+#include "web.h"
 #include "ipcpath.h"
 #include "log.h"
 #include "sigfd.h"
@@ -204,6 +205,15 @@ int broker_new(Settings *s, Broker **ret)
         r = broker_socket(b, s->workers_endpoint, ZAP_DOMAIN_WORKERS, &b->workers);
         if (r < 0)
                 goto fail;
+        if (s->http_listen && *s->http_listen) {
+                r = httpd_new(s->http_listen, web_get, b, &b->httpd);
+                if (r == -EINVAL)
+                        log_error("http_listen: not HOST:PORT: %s", s->http_listen);
+                else if (r < 0)
+                        log_error_errno(r, "cannot serve HTTP on %s: %m", s->http_listen);
+                if (r < 0)
+                        goto fail;
+        }
         *ret = b;
         return 0;
 fail:
@@ -236,6 +246,7 @@ Broker *broker_free(Broker *b)
         if (b->workers)
                 zmq_close(b->workers);
         b->zap = zap_free(b->zap);
+        b->httpd = httpd_free(b->httpd);
         explicit_bzero(&b->curve, sizeof(b->curve));
         if (b->zctx)
                 zmq_ctx_term(b->zctx);

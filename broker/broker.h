@@ -17,7 +17,9 @@
 #include "held.h"
 #include "macro.h"
 #include "msg.h"
+#include "httpd.h"
 #include "peer.h"
+#include "rate.h"
 #include "refusals.h"
 #include "settings.h"
 #include "worker.h"
@@ -58,6 +60,7 @@ typedef struct Broker {
         void *stations; /* ROUTER, station endpoint */
         void *workers;  /* ROUTER, worker endpoint */
         Zap *zap;       /* CURVE authorization; NULL without CURVE */
+        Httpd *httpd;   /* /metrics and the status page; NULL without http_listen */
         CurveKey curve; /* the broker's own key pair, with CURVE */
         uint64_t epoch; /* random, nonzero */
         uint64_t started_ms;
@@ -71,6 +74,8 @@ typedef struct Broker {
         Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */
         Refusals *refusals; /* refused HELLOs logged once per peer id, then counted */
         BrokerCounters counters;
+        /* Pages in, and out (answered stored or stored failed), per class. */
+        Rate class_in[_BROKER_CLASS_MAX], class_out[_BROKER_CLASS_MAX];
 
         uint64_t next_tick_ms;
         /* The recovery window (§5.4): no JOB before this, so that the

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "held.h"
 #include "msg.h"
 #include "peer.h"
@@ -179,6 +180,7 @@ int held_new(HeldTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *orig
         rec->bytes = zmq_msg_size(&rec->image);
         rec->klass = k;
         rec->origin = origin;
+        rec->received_ms = clock_mono_ms();
 
         t->held_pages[k]++;
         t->held_bytes[k] += rec->bytes;

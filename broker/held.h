@@ -46,6 +46,7 @@ typedef struct HeldPage {
         uint32_t attempts; /* workers that died alone holding it (§7.4) */
         bool quarantined;
         bool parked; /* neither queued nor in flight: its worker's death is being judged */
+        uint64_t received_ms; /* monotonic: when the broker took it */
         HeldSender senders[HELD_SENDERS_MAX];
         size_t n_senders;
         struct HeldPage *prev, *next; /* the origin's FIFO while queued */

@@ -41,7 +41,7 @@ static const ConfigKey settings_keys[] = {
         KEY_RL(drain_timeout, drain_timeout_ms, CONFIG_MSEC, "60s", 0, 3600000, true,
                "on the first SIGTERM, how long to wait for pages in flight"),
         KEY(completed_cache, CONFIG_UINT, "65536", 0, 16777216,
-            "recently stored pages remembered to answer repeats at once"),
+            "recently answered pages remembered so that a late second RESULT is not acked again"),
         KEY_AS(linger, linger_ms, CONFIG_MSEC, "1000ms", 0, 60000,
                "how long closing sockets may wait to flush what is queued"),
         KEY_AS(frame_timeout, frame_timeout_ms, CONFIG_MSEC, "30s", 100, 3600000,
@@ -51,6 +51,9 @@ static const ConfigKey settings_keys[] = {
             "the broker's CURVE key_secret file (sohoactl keygen); unset: no CURVE, for one host only"),
         KEY(authorized_keys_file, CONFIG_STRING, NULL, 0, 0,
             "client keys allowed with CURVE, one 'ROLE NAME PUBLIC_KEY' per line; reloaded on SIGHUP"),
+        KEY(http_listen, CONFIG_STRING, NULL, 0, 0,
+            "HOST:PORT to serve Prometheus metrics (/metrics) and the status page (/) on over HTTP, e.g. "
+            "127.0.0.1:9570 (unset: none); anyone who reaches it sees station and worker names"),
         KEY(insecure_workers_without_curve, CONFIG_BOOL, "no", 0, 0,
             "serve a worker endpoint other users or hosts can reach (tcp://) without CURVE: any process "
             "there could pose as a worker and have pages deleted unstored"),

@@ -25,6 +25,7 @@ typedef struct Settings {
         uint64_t frame_timeout_ms;  /* a connection with no whole ZMTP frame this long after a PING is cut */
         char *curve_key_file;       /* the broker's key_secret file; NULL: no CURVE */
         char *authorized_keys_file; /* ROLE NAME PUBLIC_KEY per line; required with CURVE */
+        char *http_listen;          /* HOST:PORT of /metrics and the status page; NULL: none */
         bool insecure_workers_without_curve; /* serve a tcp:// worker endpoint without CURVE all the same */
         char *log_level;            /* NULL: $SOHOA_LOG_LEVEL or info; reloadable */
 } Settings;

@@ -392,11 +392,11 @@ static void batch_tell(Scand *s, const BatchRequest *req, const BatchResult *res
                 .reason = res->reason, .detail = res->detail,
         };
 
-        events_emit(s->settings->on_event, &ev);
+        events_emit(s->outbox, s->settings->on_event, &ev);
         if (res->end == BATCH_END_EMPTY && req->declared_sheets && req->declared_sheets != res->sheets) {
                 ev.type = EVENT_COUNT_MISMATCH;
                 ev.reason = res->sheets < req->declared_sheets ? "missing-sheets" : "extra-sheets";
-                events_emit(s->settings->on_event, &ev);
+                events_emit(s->outbox, s->settings->on_event, &ev);
         }
 }
 
@@ -486,7 +486,7 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
                  encoding_to_string(b.encoding), req->dossier ? req->dossier : "-", req->declared_sheets,
                  b.opts.double_feed ? b.opts.df_methods : "off (none offered)",
                  b.opts.blank_skip_off ? ", driver blank skip off" : "");
-        events_emit(s->settings->on_event, &ev);
+        events_emit(s->outbox, s->settings->on_event, &ev);
         b.tracked = tracked_add(s, &b.uuid, req->profile->name, req->dossier, req->declared_sheets);
         res.end = batch_scan(&b, &res);
 out:

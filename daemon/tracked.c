@@ -242,7 +242,7 @@ static void tracked_tell(Scand *s, EventType type, const Tracked *t, const char 
                     .declared_sheets = t->declared_sheets, .stored = t->stored, .failed = t->failed,
                     .reason = reason, .detail = detail };
 
-        events_emit(s->settings->on_event, &e);
+        events_emit(s->outbox, s->settings->on_event, &e);
 }
 
 /* Every page and the close record of t are settled. */
@@ -305,7 +305,7 @@ void tracked_settle(Scand *s)
 
                 snprintf(detail, sizeof(detail), "%u page%s of an earlier run refused by the store or damaged",
                          untracked, untracked == 1 ? "" : "s");
-                events_emit(s->settings->on_event, &e);
+                events_emit(s->outbox, s->settings->on_event, &e);
         }
         for (;;) {
                 bool settled, newly_failed;

@@ -64,6 +64,8 @@ struct Outbox {
         void *userdata;
         pthread_t thread;
         bool thread_started;
+        char event[64]; /* outbox_set_event(), under lock */
+        bool event_new;
         int wake_fd;
 
         /* Shared with callers, under lock. */
@@ -581,8 +583,12 @@ static void publish_stats(Outbox *o) {
         o->stats.epoch = link_epoch(o->link);
         o->stats.connected = link_welcomed(o->link);
         o->stats.dropped_malformed = lc.malformed;
+        if (o->event_new)
+                link_set_event(o->link, o->event);
+        o->event_new = false;
         spool = (LinkSpool) { .corrupt = o->stats.corrupt, .read_errors = o->stats.read_errors,
-                              .unreadable = o->stats.unreadable_pages };
+                              .unreadable = o->stats.unreadable_pages, .pages = o->stats.spool_pages,
+                              .oldest_us = o->oldest_us };
         pthread_cond_broadcast(&o->changed);
         pthread_mutex_unlock(&o->lock);
         link_set_spool(o->link, &spool);
@@ -906,6 +912,16 @@ int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t ima
         }
         (void) write(o->wake_fd, &one, sizeof(one));
         return 0;
+}
+
+void outbox_set_event(Outbox *o, const char *event) {
+        uint64_t one = 1;
+
+        pthread_mutex_lock(&o->lock);
+        snprintf(o->event, sizeof(o->event), "%s", event);
+        o->event_new = true;
+        pthread_mutex_unlock(&o->lock);
+        (void) write(o->wake_fd, &one, sizeof(one));
 }
 
 void outbox_stats(Outbox *o, OutboxStats *ret) {

@@ -106,6 +106,10 @@ Outbox *outbox_free(Outbox *o);
  * inconsistent with image), or negative errno. Thread-safe. */
 MUST_CHECK int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t image_len);
 
+/* (1.3) The last event worth a look the sender saw ("jam", "double
+ * feed"): its heartbeats say it, with its age, from now on. Thread-safe. */
+void outbox_set_event(Outbox *o, const char *event);
+
 /* Snapshot of the counters. Thread-safe. */
 void outbox_stats(Outbox *o, OutboxStats *ret);
 

@@ -13,6 +13,7 @@
 
 #include "macro.h"
 #include "sohoa.pb-c.h"
+#include "stagehist.h"
 
 typedef struct Workpeer Workpeer;
 
@@ -46,6 +47,11 @@ typedef struct WorkJob {
 typedef struct WorkOutcome {
         Sohoa__ResultStatus status;   /* STORED, STORED_FAILED, REJECTED, RESEND */
         char reason[256];
+        /* (1.3) Time per stage of the page processed (none when it was not:
+         * a repeat, a page stored raw), for the heartbeats' histograms. */
+        const char *stage_name[STAGEHIST_MAX]; /* static strings */
+        uint64_t stage_usec[STAGEHIST_MAX];
+        size_t n_stages;
 } WorkOutcome;
 
 /* Runs in the work thread. Fill *ret and return 0; a negative return is
@@ -67,5 +73,10 @@ Workpeer *workpeer_free(Workpeer *w);
  * thread may still be using; the page comes back from its sender), or
  * another negative errno. */
 MUST_CHECK int workpeer_run(Workpeer *w, int signal_fd);
+/* (1.3) Whether the worker can reach its database (error: why, when it
+ * cannot). An unreachable database is said in the heartbeats, and the
+ * worker says READY to no broker until it is back: it takes no page it
+ * could not store. Thread-safe; taken in within a heartbeat interval. */
+void workpeer_set_database(Workpeer *w, bool reachable, const char *error);
 /* Whether a page is in hand. */
 bool workpeer_busy(const Workpeer *w);

@@ -247,8 +247,10 @@ static bool job_hash_ok(const WorkJob *wj, const uint8_t sha256[SHA256_LEN], con
 
 /* Before any work: the hash, then whether the page is stored already.
  * Returns 1 when *out is the answer, 2 when the page is stored with another
- * hash (the store rejects it and audits the rejection), 0 to go on, or
- * negative when the database cannot say (no OCR is run: "resend"). */
+ * hash (the store rejects it and audits the rejection), 3 when it is stored
+ * failed with the same hash and its sender asks for it to be processed
+ * again (Page.reprocess: its record is replaced), 0 to go on, or negative
+ * when the database cannot say (no OCR is run: "resend"). */
 static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *rec, WorkOutcome *out)
 {
         StoreRetryLimit lim = { .cancel = wj->cancel, .deadline_us = wj->deadline_us };
@@ -266,6 +268,10 @@ static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *re
                 return 0;
         if (memcmp(l.sha256, rec->page.sha256, SHA256_LEN) != 0)
                 return 2;
+        if (l.failed && wj->page->reprocess) {
+                log_info("page %s: stored failed, processing it again (sohoactl failed retry)", t->uuid);
+                return 3;
+        }
         t->path = "look-up";
         out->status = l.failed ? SOHOA__RESULT_STATUS__RESULT_STORED_FAILED
                                : SOHOA__RESULT_STATUS__RESULT_STORED;
@@ -365,13 +371,22 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
                 goto out;
         if (r == 1)
                 goto done;
+        /* Nothing is deleted first: the failed record stays until its
+         * replacement commits. */
+        rec.page.replace_failed = r == 3;
         r = job_prepare(j, wj, &t, &rec, r, &res, reason, sizeof(reason));
         if (r < 0)
                 goto out;
+        if (rec.page.replace_failed && strcmp(t.path, "processed") == 0)
+                t.path = "processed again";
         r = job_store_page(j, wj, &t, &rec, &put, reason, sizeof(reason));
         if (r < 0)
                 goto out;
         job_outcome(&t, &rec, put, &out);
+        for (int s = 0; res && s < _PAGE_STAGE_MAX && s < STAGEHIST_MAX; s++) {
+                out.stage_name[out.n_stages] = page_stage_to_string(s);
+                out.stage_usec[out.n_stages++] = res->stage_usec[s];
+        }
 done:
         job_log(&t, &rec, &out);
         *ret = out;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dbwatch.h"
 #include "job.h"
 #include "log.h"
 #include "settings.h"
@@ -71,12 +72,18 @@ static int main_serve(Settings *s, Job *job, int signal_fd)
                 .reload_userdata = s,
         };
         Workpeer *w = NULL;
+        Dbwatch *dw = NULL;
         uint64_t pages, ocr;
         int r;
 
         r = workpeer_new(&wc, job_run, job, &w);
         if (r < 0)
                 return log_error_errno(r, "cannot connect to the broker at %s: %m", s->endpoint);
+        r = dbwatch_new(s, w, &dw);
+        if (r < 0) {
+                workpeer_free(w);
+                return log_error_errno(r, "cannot watch the database: %m");
+        }
         log_info("sohoa-worker " SOHOA_VERSION " %s: broker %s, languages %s, OMP_THREAD_LIMIT=%s, "
                  "page time limit %.0f s, OCR time limit %.0f s",
                  s->id, s->endpoint, s->languages, getenv("OMP_THREAD_LIMIT"),
@@ -99,6 +106,7 @@ static int main_serve(Settings *s, Job *job, int signal_fd)
                 _exit(EXIT_FAILURE);
         if (r == -ECANCELED)
                 _exit(EXIT_SUCCESS);
+        dbwatch_free(dw);
         workpeer_free(w);
         return r;
 }

@@ -39,6 +39,8 @@ static const ConfigKey settings_keys[] = {
                "Tesseract's CPU time for one page; past it the page is stored failed (0: none)"),
         KEY(max_side, CONFIG_UINT, "30000", 100, 1000000, "widest or tallest image decoded, in pixels"),
         KEY(max_pixels, CONFIG_UINT, "200000000", 10000, 4000000000, "largest image decoded, in pixels"),
+        KEY_AS(database_check, database_check_ms, CONFIG_MSEC, "2s", 0, 3600000,
+               "how often to check the database answers; while it does not, the worker takes no pages (0: never)"),
         KEY_AS(store_retry_deadline, store_retry_deadline_ms, CONFIG_MSEC, "60s", 0, 86400000,
                "how long to retry storing a page while PostgreSQL is away; then it is resent"),
         /* 50: text stays crisp at 300 dpi (diacritics included), about the

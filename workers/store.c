@@ -299,6 +299,8 @@ static int store_connect(Store *s)
                 r = store_prepare_list(s, store_page_statements, store_page_statements_n);
         if (r >= 0)
                 r = store_prepare_list(s, store_batch_statements, store_batch_statements_n);
+        if (r >= 0)
+                r = store_prepare_list(s, store_replace_statements, store_replace_statements_n);
         if (r < 0)
                 return r;
         s->prepared = true;
@@ -315,6 +317,20 @@ int store_ready(Store *s)
         if (s->conn && PQstatus(s->conn) == CONNECTION_OK && s->prepared)
                 return 0;
         return store_connect(s);
+}
+
+int store_ping(Store *s)
+{
+        PGresult *res;
+        int r;
+
+        r = store_ready(s);
+        if (r < 0)
+                return r;
+        res = PQexec(s->conn, "SELECT 1");
+        r = res && PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : store_result_errno(s, res);
+        PQclear(res);
+        return r;
 }
 
 static char *strdup_or(const char *s, const char *fallback)

@@ -89,6 +89,8 @@ typedef struct StorePage {
         const char *worker_id;
         const char *cleaned; /* what the worker changed in the sender's header (audit), or NULL */
         bool no_verdict;     /* leave the batch verdict to the batch's next page or close */
+        bool replace_failed; /* a retry (Page.reprocess): replace the page's failed record of the
+                              * same hash, in one transaction, instead of inserting */
 
         const uint8_t *pdf; /* searchable PDF page; NULL: none */
         size_t pdf_len;
@@ -133,7 +135,10 @@ MUST_CHECK int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret);
 /* Stores p in one transaction: batch row (locked), page row (ON CONFLICT
  * DO NOTHING), blobs, audit entry, verdict of the batch when its end is
  * known. On a conflict the hashes decide: ALREADY or REJECTED, and nothing
- * is written. Returns 0 with *ret set, or a negative errno: -ECONNREFUSED,
+ * is written. With p->replace_failed, a failed row of the same hash is
+ * replaced instead (locked, updated, its PDF replaced, audited
+ * "page.retried", the verdict computed again): STORED; a row stored whole
+ * with the same hash: ALREADY; another hash: REJECTED; no row: inserted. Returns 0 with *ret set, or a negative errno: -ECONNREFUSED,
  * -ECONNRESET or -EAGAIN are transient (see store_error_is_transient(); the
  * transaction was rolled back, try again (storeretry.h does): a lock or
  * statement time limit, a deadlock, a session to reset are among them),
@@ -177,6 +182,10 @@ MUST_CHECK int store_close_batch_audit(Store *s, const StoreBatchClose *c, const
 /* Drops and re-opens the connection, preparing the statements again.
  * 0 or negative errno. */
 MUST_CHECK int store_reconnect(Store *s);
+
+/* Whether the database answers: connects if need be, then one round
+ * trip. 0, or negative errno with store_last_error() saying why. */
+MUST_CHECK int store_ping(Store *s);
 
 bool store_error_is_transient(int r);
 /* "stored", "already", "rejected". */
