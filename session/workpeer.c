@@ -159,6 +159,7 @@ static void start_job(Workpeer *w, Msg *m) {
 static void finish_job(Workpeer *w) {
         const Sohoa__Page *p = w->work.page;
         Sohoa__Result res = SOHOA__RESULT__INIT;
+        Sohoa__Verdict verdict;
         uint64_t v;
 
         (void) read(w->done_fd, &v, sizeof(v));
@@ -178,6 +179,12 @@ static void finish_job(Workpeer *w) {
         } else
                 res.status = w->outcome.status;
         res.reason = w->outcome.reason;
+        if (w->work_r >= 0 && w->outcome.has_verdict &&
+            (res.status == SOHOA__RESULT_STATUS__RESULT_STORED ||
+             res.status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED)) {
+                verdict_to_pb(&w->outcome.verdict, &verdict);
+                res.verdict = &verdict;
+        }
         /* A result that cannot be sent is not lost work: the page is stored,
          * the sender's resend brings it back and the store acks the repeat.
          * It goes out welcomed or not: a broker that started since takes it

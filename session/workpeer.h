@@ -13,6 +13,7 @@
 
 #include "macro.h"
 #include "sohoa.pb-c.h"
+#include "verdict.h"
 
 typedef struct Workpeer Workpeer;
 
@@ -42,6 +43,8 @@ typedef struct WorkJob {
 typedef struct WorkOutcome {
         Sohoa__ResultStatus status;   /* STORED, STORED_FAILED, REJECTED, RESEND */
         char reason[256];
+        bool has_verdict;             /* STORED, STORED_FAILED: the verdict on the page's batch (1.3) */
+        Verdict verdict;
 } WorkOutcome;
 
 /* Runs in the work thread. Fill *ret and return 0; a negative return is

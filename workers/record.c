@@ -161,6 +161,25 @@ static int record_dossier(RecordNotes *r, const char *code, char **owned, const 
         return 0;
 }
 
+/* A rescan's header (msg_page_check() has checked its shape): a sheet
+ * range out of the counts' range makes the page a plain one, noted. */
+static void record_rescan(RecordNotes *r, Uuid *of, uint32_t *first, uint32_t *last, const Sohoa__Page *page)
+{
+        *of = (Uuid) {};
+        *first = *last = 0;
+        if (page->rescan_of.len == 0 || uuid_from_bytes(page->rescan_of.data, page->rescan_of.len, of) < 0)
+                return;
+        if (page->rescan_first_sheet == 0 || page->rescan_first_sheet > RECORD_COUNT_MAX ||
+            page->rescan_last_sheet > RECORD_COUNT_MAX) {
+                record_note(r, "rescan sheets %u-%u out of range: not taken as a rescan", page->rescan_first_sheet,
+                            page->rescan_last_sheet);
+                *of = (Uuid) {};
+                return;
+        }
+        *first = page->rescan_first_sheet;
+        *last = page->rescan_last_sheet;
+}
+
 /* The numbers of the header, into range. */
 static void record_numbers(StorePage *p, RecordNotes *r, const Sohoa__Page *page)
 {
@@ -195,6 +214,7 @@ static void record_numbers(StorePage *p, RecordNotes *r, const Sohoa__Page *page
                 record_note(r, "captured_at_us %lld out of range, dropped", (long long) page->captured_at_us);
                 p->captured_at_us = 0;
         }
+        record_rescan(r, &p->rescan_of, &p->rescan_first_sheet, &p->rescan_last_sheet, page);
 }
 
 int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t image_len,
@@ -224,6 +244,7 @@ int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t
         p->last_in_batch = page->last_in_batch;
         p->declared_sheets = page->declared_sheets;
         p->batch_pages = page->batch_pages;
+        p->note_pass = page->note_pass;
         p->worker_id = worker_id;
         p->original = r->image = image;
         p->original_len = r->image_len = image_len;
@@ -256,6 +277,9 @@ int record_close_init(RecordClose *rc, const Sohoa__Page *page, const char *work
         c->declared_sheets = page->declared_sheets;
         c->page_class = msg_page_class_to_string(page->page_class);
         c->worker_id = worker_id;
+        if (page->captured_at_us > 0 && page->captured_at_us <= RECORD_CAPTURED_MAX_US)
+                c->captured_at_us = page->captured_at_us;
+        record_rescan(&rc->notes, &c->rescan_of, &c->rescan_first_sheet, &c->rescan_last_sheet, page);
         /* A count out of range cannot be recorded: the caller refuses the
          * close. Declared sheets out of range are only dropped. */
         if (c->pages > RECORD_COUNT_MAX)
