@@ -96,6 +96,9 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a)
                 ack.sha256.data = (uint8_t *) a->sha256;
                 ack.sha256.len = 32;
         }
+        if (a->status == SOHOA__RESULT_STATUS__RESULT_STORED ||
+            a->status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED)
+                ack.verdict = (Sohoa__Verdict *) a->verdict;
         if (broker_send(b, b->stations, p->binding.rid, p->binding.rid_len, MSG_ACK, &ack.base, NULL) < 0)
                 b->counters.acks_unroutable++;
         else
@@ -104,13 +107,20 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a)
 
 void frontend_page_done(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason)
 {
+        frontend_page_judged(b, rec, status, reason, NULL);
+}
+
+void frontend_page_judged(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason,
+                          const Sohoa__Verdict *verdict)
+{
         Peer *origin = rec->origin;
         Uuid batch;
         FrontendAck a = { .page_uuid = &rec->uuid,
                           .status = status,
                           .reason = reason,
                           .batch = &batch,
-                          .sha256 = rec->page->sha256.data };
+                          .sha256 = rec->page->sha256.data,
+                          .verdict = verdict };
         FrontendAck other = { .page_uuid = &rec->uuid,
                               .status = SOHOA__RESULT_STATUS__RESULT_RESEND,
                               .reason = "another copy of this page UUID was processed",
@@ -226,12 +236,19 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         done = completed_get(b->completed, &u);
         completed_content(pg, &content);
         if (done && completed_content_equal(&done->content, &content)) {
+                /* With the verdict the page's RESULT carried: a station
+                 * that was away when it was made hears it now (§7.7). */
+                Sohoa__Verdict *verdict = completed_verdict(done);
+
                 b->counters.acks_from_cache++;
                 frontend_ack(b, p->binding.id,
                              &(FrontendAck) { .page_uuid = &u,
                                               .status = done->status,
                                               .batch = &done->batch_uuid,
-                                              .sha256 = done->content.sha256 });
+                                              .sha256 = done->content.sha256,
+                                              .verdict = verdict });
+                if (verdict)
+                        sohoa__verdict__free_unpacked(verdict, NULL);
                 return;
         }
         busy = frontend_over_credit(b, p, len);
