@@ -9,14 +9,17 @@ of ../shared/testdata/real-scans. Then one worker on one core against two
 workers on two cores.
 
 Per system: seconds per page (median, total), character error rate of the
-PDF's text layer (pdftotext) against the rendered truth, text pages lost
+PDF's text layer (pdftotext) against the rendered truth, beside the CER of
+the text sohoa stores (its JSON for pagetool, page.ocr_text for the worker)
+and, with --legibility, of tesseract reading the PDF's own picture
+(pdftoppm at 300 dpi), text pages lost
 (CER > 50% or under 20 characters), characters output beyond the truth on
 blank and one-line pages, PDF bytes per page, peak RSS; sohoa's time by
 stage. Every program runs under `taskset -c 0` with OMP_THREAD_LIMIT=1.
 
     bench/ocr.py [--build build] [--work DIR] [--skip ocrmypdf,worker,...]
                  [--copies 2] [--no-real] [--jpeg-quality Q] [--pages a,b]
-                 [--json results.json]
+                 [--json results.json] [--legibility]
 
 Needs Debian's python3-pil (render.py), poppler-utils, tesseract-ocr-vie,
 ocrmypdf, GNU time (/usr/bin/time) and a PostgreSQL server for the worker.
@@ -167,10 +170,15 @@ def timed(argv, rss_file, cwd=None, env=ENV, timeout=600):
 
 # --- pages --------------------------------------------------------------------
 
-def make_pages(work, real):
+def make_pages(work, real, real_dir=REAL):
     out = os.path.join(work, "pages")
     subprocess.run([PYTHON, RENDER, out], check=True, timeout=300)
     manifest = json.load(open(os.path.join(out, "manifest.json"), encoding="utf-8"))
+    # Two columns of English in small type, 6 pt print, a red stamp, a
+    # noisy colour blank back (render.py's extra pages).
+    extra = os.path.join(work, "pages-extra")
+    subprocess.run([PYTHON, RENDER, extra, "extra"], check=True, timeout=300)
+    manifest.update(json.load(open(os.path.join(extra, "manifest.json"), encoding="utf-8")))
     scan = os.path.join(out, "colour_scan.png")
     subprocess.run([PYTHON, "-c", DERIVE, manifest["colour_paper"]["image"], scan], check=True, timeout=120)
     manifest["colour_scan"] = dict(manifest["colour_paper"], image=scan)
@@ -178,10 +186,10 @@ def make_pages(work, real):
     for name, m in manifest.items():
         kind = "blank" if m["blank"] else "sparse" if name == "one_line" else "text"
         pages.append(dict(name=name, image=m["image"], truth=m["truth"], kind=kind, has_dpi=True))
-    if real and os.path.isdir(REAL):
-        for f in sorted(os.listdir(REAL)):
+    if real and os.path.isdir(real_dir):
+        for f in sorted(os.listdir(real_dir)):
             if f.endswith(".png"):
-                p = os.path.join(REAL, f)
+                p = os.path.join(real_dir, f)
                 pages.append(dict(name="real_" + f[:-4], image=p, truth=None, kind="real",
                                   has_dpi=png_has_dpi(p)))
     return pages
@@ -241,7 +249,8 @@ def run_pagetool(pages, work, build, quality):
         res[name] = dict(sec=t["total"] / 1000.0, ok=True,
                          pdf=os.path.join(d, os.path.splitext(os.path.basename(r["file"]))[0] + ".pdf"),
                          rss_kb=rss, stages=t, rotate=r["rotate"], orient_method=r["orient_method"],
-                         blank=r["blank"])
+                         blank=r["blank"], stored_text=r["text"], ocr_dpi=r.get("ocr_dpi"),
+                         ocr_reads=r.get("ocr_reads"), picture=r.get("pdf_picture"))
     # real scans and rendered pages may share a base name: keep them apart
     for p in pages:
         if p["kind"] == "real" and p["name"] in res and res[p["name"]]["pdf"]:
@@ -422,7 +431,10 @@ def run_worker(pages, work, build):
                 with open(pdf, "wb") as f:
                     f.write(bytes.fromhex(rows[0][0]))
             orig, pdfb = sizes.get(u, (0, 0))
-            res[p["name"]] = dict(sec=lp.get("stages", {}).get("total", 0) / 1000.0,
+            text = s.psql("SELECT encode(convert_to(coalesce(ocr_text, ''), 'UTF8'), 'hex') FROM page"
+                          " WHERE page_uuid = '%s'" % u) if u else []
+            res[p["name"]] = dict(stored_text=bytes.fromhex(text[0][0]).decode("utf-8") if text else "",
+                                  sec=lp.get("stages", {}).get("total", 0) / 1000.0,
                                   ok=lp.get("status") == "stored" and bool(rows), pdf=pdf if rows else None,
                                   rss_kb=max(rss), stages=lp.get("stages"), stored_bytes=orig + pdfb,
                                   original_bytes=orig)
@@ -493,12 +505,32 @@ def score(pages, res):
         if p["truth"]:
             r["cer"] = cer(p["truth"], text)
             r["word_recall"] = word_recall(p["truth"], text)
+            if "stored_text" in r:
+                r["stored_cer"] = cer(p["truth"], r["stored_text"])
         if p["kind"] == "text":
             r["lost"] = r["cer"] > 0.5 or r["chars"] < 20
         if p["kind"] in ("blank", "sparse"):
             r["extra_chars"] = max(0, r["chars"] - ink_chars(p["truth"] or ""))
         if p["kind"] == "sparse":
             r["lost"] = r["cer"] > 0.5
+
+
+def legibility(pages, res, work, sysname):
+    """OCR of each text page's stored PDF as it is shown (pdftoppm at 300
+    dpi, tesseract --psm 3): the CER of what a reader of the picture gets,
+    whatever the text layer says."""
+    d = os.path.join(work, "legibility-" + sysname)
+    os.makedirs(d, exist_ok=True)
+    for p in pages:
+        r = res.get(p["name"])
+        if not r or not r.get("pdf") or not p["truth"] or p["kind"] != "text":
+            continue
+        base = os.path.join(d, p["name"])
+        subprocess.run(["pdftoppm", "-r", "300", "-singlefile", "-png", r["pdf"], base], check=True,
+                       timeout=300)
+        cp = subprocess.run(["tesseract", base + ".png", "-", "--psm", "3", "-l", LANGS], capture_output=True,
+                            text=True, env=ENV, timeout=600)
+        r["image_cer"] = cer(p["truth"], cp.stdout)
 
 
 def summary(pages, res, extra):
@@ -517,6 +549,12 @@ def summary(pages, res, extra):
         cer_max=max(cers) if cers else None,
         word_recall_mean=sum(res[n]["word_recall"] for n in text) / len(text) if text else None,
         cer_one_line=next((res[p["name"]].get("cer") for p in pages if p["kind"] == "sparse"), None),
+        stored_cer_mean=(sum(res[n]["stored_cer"] for n in text) / len(text)
+                         if text and all("stored_cer" in res[n] for n in text) else None),
+        layer_minus_stored_max=(max(res[n]["cer"] - res[n]["stored_cer"] for n in text)
+                                if text and all("stored_cer" in res[n] for n in text) else None),
+        image_cer_mean=(sum(res[n]["image_cer"] for n in text) / len(text)
+                        if text and all("image_cer" in res[n] for n in text) else None),
         lost=[n for n in names if res[n].get("lost")],
         failed=[n for n in names if not res[n]["ok"]],
         extra_chars={n: res[n]["extra_chars"] for n in names if "extra_chars" in res[n]},
@@ -542,13 +580,19 @@ def summary(pages, res, extra):
 def print_report(pages, results, sums, scaling):
     print("\n## per system (%d pages, %d with a ground truth)" % (
         len(pages), sum(1 for p in pages if p["truth"] is not None)))
-    print("| system | median s/page | total s | mean CER (text) | max CER | word recall | one-line CER | lost | "
+    def pct(v, digits=2):
+        return "%.*f%%" % (digits, 100 * v) if v is not None else "-"
+
+    print("| system | median s/page | total s | mean CER, text layer | stored text | layer - stored, worst page | "
+          "OCR of the PDF's picture | max CER | word recall | one-line CER | lost | "
           "chars on blank/one-line | PDF bytes/page (mean) | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for sysname, s in sums.items():
-        print("| %s | %.2f | %.1f | %s | %s | %s | %s | %d %s | %s | %d | %.0f |" % (
+        print("| %s | %.2f | %.1f | %s | %s | %s | %s | %s | %s | %s | %d %s | %s | %d | %.0f |" % (
             sysname, s["median_s"], s["total_s"],
-            "%.2f%%" % (100 * s["cer_mean"]) if s["cer_mean"] is not None else "-",
+            pct(s["cer_mean"]), pct(s["stored_cer_mean"]),
+            "%+.2f pt" % (100 * s["layer_minus_stored_max"]) if s["layer_minus_stored_max"] is not None else "-",
+            pct(s["image_cer_mean"]),
             "%.2f%%" % (100 * s["cer_max"]) if s["cer_max"] is not None else "-",
             "%.1f%%" % (100 * s["word_recall_mean"]) if s["word_recall_mean"] is not None else "-",
             "%.1f%%" % (100 * s["cer_one_line"]) if s["cer_one_line"] is not None else "-",
@@ -568,11 +612,27 @@ def print_report(pages, results, sums, scaling):
             c = "%.2f s" % r["sec"]
             if "cer" in r:
                 c += " / %.1f%%" % (100 * r["cer"])
+                if "stored_cer" in r:
+                    c += " (stored %.1f%%)" % (100 * r["stored_cer"])
             else:
                 c += " / %d ch" % r["chars"]
             c += " / %d" % (r["pdf_bytes"] // 1024)
             cells.append(c)
         print("| %s | %s |" % (p["name"], " | ".join(cells)))
+    print()
+    floor = results.get("tesseract")
+    peer = sums.get("ocrmypdf")
+    for sysname in ("pagetool", "worker"):
+        if sysname not in results:
+            continue
+        if floor:
+            ratios = sorted(((results[sysname][n]["sec"] / results["tesseract"][n]["sec"], n)
+                             for n in results[sysname] if n in floor and floor[n]["sec"] > 0), reverse=True)
+            print("%s against tesseract, per page: worst %s" % (
+                sysname, ", ".join("%s %.2fx" % (n, x) for x, n in ratios[:5])))
+        if peer:
+            print("%s mean PDF bytes against OCRmyPDF's: %.2fx" % (
+                sysname, sums[sysname]["pdf_bytes_mean"] / peer["pdf_bytes_mean"]))
     print()
     for sysname, s in sums.items():
         keys = ("synthetic_total_s", "pdf_bytes_median", "pdf_bytes_synthetic_mean", "model_load_s",
@@ -598,10 +658,13 @@ def main():
                     "scaling run uses the worker whenever it is built)")
     ap.add_argument("--copies", type=int, default=2, help="copies of the rendered pages for the scaling run")
     ap.add_argument("--no-real", action="store_true", help="leave out the real scans")
+    ap.add_argument("--real", default=REAL, help="the real scans' folder (default: %(default)s)")
     ap.add_argument("--jpeg-quality", type=int, default=0,
                     help="sohoa-pagetool's JPEG quality (0: its default; the worker keeps its own)")
     ap.add_argument("--pages", default="", help="comma-separated page names only (a quick run)")
     ap.add_argument("--json", help="write every measure to this file")
+    ap.add_argument("--legibility", action="store_true",
+                    help="also OCR the picture of each text page's PDF (pagetool's and OCRmyPDF's)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     skip = set(filter(None, args.skip.split(",")))
@@ -615,7 +678,7 @@ def main():
         log("no %s/workers/sohoa-worker: the worker is left out, sohoa-pagetool scales instead" % build)
         skip.add("worker")
 
-    pages = make_pages(work, not args.no_real)
+    pages = make_pages(work, not args.no_real, args.real)
     if args.pages:
         pages = [p for p in pages if p["name"] in args.pages.split(",")]
     log("%d pages in %s" % (len(pages), work))
@@ -654,6 +717,9 @@ def main():
     sums = {}
     for sysname in results:
         score(pages, results[sysname])
+        if args.legibility and sysname in ("pagetool", "ocrmypdf"):
+            log("legibility of %s's PDFs ..." % sysname)
+            legibility(pages, results[sysname], work, sysname)
         sums[sysname] = summary(pages, results[sysname], extras[sysname])
     print_report(pages, results, sums, scaling)
     if args.json:

@@ -5,6 +5,7 @@
  * Counting marks rather than ink area makes one page number or one signature
  * line count, while thousands of noise specks do not. */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "blank.h"
 
@@ -33,10 +34,24 @@ static bool blank_is_mark(BOX *b, PIX *bin, float px_per_mm) {
         return fill < 0.7f;
 }
 
+static int blank_cmp_int(const void *a, const void *b) {
+        int x = *(const int *)a, y = *(const int *)b;
+
+        return (x > y) - (x < y);
+}
+
+static int blank_median(int *v, int n) {
+        if (n == 0)
+                return 0;
+        qsort(v, (size_t)n, sizeof(*v), blank_cmp_int);
+        return v[n / 2];
+}
+
 int blank_detect(PIX *norm, int dpi, BlankResult *ret) {
         PIX *bin = NULL, *inner = NULL;
         BOXA *boxes = NULL;
         l_int32 n, ink = 0;
+        int *heights = NULL, *widths = NULL;
         float px_per_mm = (float)(dpi > 0 ? dpi : 300) / MM_PER_INCH;
         BlankResult res = {0};
         int r = -ENOMEM;
@@ -53,19 +68,29 @@ int blank_detect(PIX *norm, int dpi, BlankResult *ret) {
         if (!boxes)
                 goto out;
         n = boxaGetCount(boxes);
+        heights = malloc((size_t)MAX(n, 1) * sizeof(int));
+        widths = malloc((size_t)MAX(n, 1) * sizeof(int));
+        if (!heights || !widths)
+                goto out;
         for (l_int32 i = 0; i < n; i++) {
                 BOX *b = boxaGetBox(boxes, i, L_CLONE);
 
-                if (b && blank_is_mark(b, inner, px_per_mm))
+                if (b && blank_is_mark(b, inner, px_per_mm)) {
+                        boxGetGeometry(b, NULL, NULL, &widths[res.marks], &heights[res.marks]);
                         res.marks++;
+                }
                 boxDestroy(&b);
         }
+        res.mark_height = blank_median(heights, res.marks);
+        res.mark_width = blank_median(widths, res.marks);
         pixCountPixels(inner, &ink, NULL);
         res.ink = (float)ink / ((float)pixGetWidth(inner) * (float)pixGetHeight(inner));
         res.blank = res.marks < BLANK_MIN_MARKS;
         *ret = res;
         r = 0;
 out:
+        free(heights);
+        free(widths);
         boxaDestroy(&boxes);
         pixDestroy(&inner);
         pixDestroy(&bin);

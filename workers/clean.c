@@ -112,7 +112,5 @@ PIX *clean_reduce(PIX *bin, int k) {
         default:
                 return pixClone(bin);
         }
-        if (p)
-                pixSetInputFormat(p, IFF_UNKNOWN);
         return p;
 }

@@ -25,9 +25,8 @@ MUST_CHECK int clean_binarize(PIX *norm, PIX **ret_bin, int *ret_threshold);
 MUST_CHECK int clean_despeckle(PIX *bin, int dpi, PIX **ret_out);
 
 /* A 1 bpp page reduced k times (2, 3 or 4; 1: a clone) to grey by area
- * averaging: what Tesseract reads of a page at a lower resolution. The input
- * format the decoded page passed down is cleared (Tesseract's PDF renderer
- * would embed a PNG's from the image read). NULL when out of memory. */
+ * averaging: what Tesseract reads of a page at a lower resolution. NULL
+ * when out of memory. */
 PIX *clean_reduce(PIX *bin, int k);
 
 /* All three in a row: the image handed to Tesseract. Caller frees *ret_out. */

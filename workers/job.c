@@ -143,8 +143,7 @@ static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out
                 n += (size_t) snprintf(stages + n, sizeof(stages) - n, "%s %.0f ", page_stage_to_string(s),
                                        (double) res->stage_usec[s] / 1000.0);
         if (res && (res->ocr || res->ocr_error))
-                snprintf(read_at, sizeof(read_at), ", read at %d dpi%s", res->ocr_dpi,
-                         res->ocr_reread ? " (again: text small or unsure)" : "");
+                snprintf(read_at, sizeof(read_at), ", read at %d dpi", res->ocr_dpi);
         log_info("page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s%s%s",
                  t->uuid, status, t->path, *out->reason ? ": " : "", out->reason, stages,
                  (double) t->store_usec / 1000.0,

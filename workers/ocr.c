@@ -15,7 +15,6 @@ struct Ocr {
         TessBaseAPI *api;
         TessBaseAPI *osd; /* loaded on first use: most pages never need it */
         char *datapath;
-        bool has_page;
 };
 
 static int ocr_quiet(TessBaseAPI *api) {
@@ -71,12 +70,8 @@ Ocr *ocr_free(Ocr *ocr) {
         return NULL;
 }
 
-TessBaseAPI *ocr_api(Ocr *ocr) {
-        return ocr->api;
-}
-
-bool ocr_has_page(Ocr *ocr) {
-        return ocr->has_page;
+const char *ocr_datapath(Ocr *ocr) {
+        return TessBaseAPIGetDatapath(ocr->api);
 }
 
 OcrResult *ocr_result_free(OcrResult *res) {
@@ -85,22 +80,38 @@ OcrResult *ocr_result_free(OcrResult *res) {
         for (size_t i = 0; i < res->n_words; i++)
                 free(res->words[i].text);
         free(res->words);
+        free(res->lines);
         free(res->text);
         free(res);
         return NULL;
 }
 
-static bool ocr_cancel_cb(void *cancel_this, int words) {
-        atomic_bool *flag = cancel_this;
+/* What Tesseract's cancel callback watches. The time limit counts the
+ * CPU time of the thread that recognizes, not the wall clock: on a loaded
+ * machine a wall-clock limit would end readings that a quiet one finishes,
+ * and a page's text (or which way up it is read) would depend on the load.
+ * The callback runs in the recognizing thread. */
+typedef struct OcrWatch {
+        atomic_bool *cancel;
+        uint64_t cpu_deadline_ns; /* 0: none */
+        bool timed_out;
+} OcrWatch;
 
-        return flag && atomic_load(flag);
-}
-
-static uint64_t ocr_now_ms(void) {
+static uint64_t ocr_thread_cpu_ns(void) {
         struct timespec ts;
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool ocr_cancel_cb(void *cancel_this, int words) {
+        OcrWatch *w = cancel_this;
+
+        if (w->cancel && atomic_load(w->cancel))
+                return true;
+        if (w->cpu_deadline_ns && ocr_thread_cpu_ns() >= w->cpu_deadline_ns)
+                w->timed_out = true;
+        return w->timed_out;
 }
 
 /* Copy Tesseract's text, freeing it with Tesseract's own free function. */
@@ -114,9 +125,37 @@ static char *ocr_take_text(char *t) {
         return copy;
 }
 
+/* A new line at the iterator: its box and baseline. */
+static int ocr_add_line(const TessPageIterator *pit, OcrResult *res, size_t *cap) {
+        OcrLine *l;
+        int bx0, by0, bx1, by1;
+
+        if (res->n_lines == *cap) {
+                size_t ncap = *cap ? *cap * 2 : 64;
+                OcrLine *nl = realloc(res->lines, ncap * sizeof(*nl));
+
+                if (!nl)
+                        return -ENOMEM;
+                res->lines = nl;
+                *cap = ncap;
+        }
+        l = &res->lines[res->n_lines];
+        *l = (OcrLine){0};
+        /* Tesseract leaves the box untouched where it has none (an empty
+         * line): zeros then, never what the allocation held. */
+        if (!TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &l->x0, &l->y0, &l->x1, &l->y1))
+                l->x0 = l->y0 = l->x1 = l->y1 = 0;
+        if (TessPageIteratorBaseline(pit, RIL_TEXTLINE, &bx0, &by0, &bx1, &by1))
+                l->baseline = (by0 + by1) / 2;
+        else
+                l->baseline = l->y1;
+        res->n_lines++;
+        return 0;
+}
+
 static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
         TessResultIterator *it = TessBaseAPIGetIterator(api);
-        size_t cap = 0;
+        size_t cap = 0, line_cap = 0;
         int r = 0;
 
         if (!it)
@@ -126,6 +165,11 @@ static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
                 OcrWord w = {0};
                 char *t;
 
+                if (res->n_lines == 0 || TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE)) {
+                        r = ocr_add_line(pit, res, &line_cap);
+                        if (r < 0)
+                                break;
+                }
                 t = TessResultIteratorGetUTF8Text(it, RIL_WORD);
                 if (!t)
                         continue;
@@ -135,7 +179,9 @@ static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
                         break;
                 }
                 w.confidence = TessResultIteratorConfidence(it, RIL_WORD);
-                TessPageIteratorBoundingBox(pit, RIL_WORD, &w.x0, &w.y0, &w.x1, &w.y1);
+                if (!TessPageIteratorBoundingBox(pit, RIL_WORD, &w.x0, &w.y0, &w.x1, &w.y1))
+                        w.x0 = w.y0 = w.x1 = w.y1 = 0;
+                w.line = res->n_lines - 1;
                 if (res->n_words == cap) {
                         size_t ncap = cap ? cap * 2 : 256;
                         OcrWord *nw = realloc(res->words, ncap * sizeof(*nw));
@@ -158,22 +204,21 @@ static int ocr_run(Ocr *ocr, PIX *pix, int dpi, TessPageSegMode psm, unsigned ti
                    atomic_bool *cancel, OcrResult **ret) {
         ETEXT_DESC *monitor = NULL;
         OcrResult *res = NULL;
-        uint64_t start = ocr_now_ms();
+        OcrWatch watch = { .cancel = cancel };
         int r, rc;
 
         if (dpi <= 0)
                 return -EINVAL;
-        ocr->has_page = false;
         monitor = TessMonitorCreate();
         res = calloc(1, sizeof(*res));
         if (!monitor || !res) {
                 r = -ENOMEM;
                 goto out;
         }
-        TessMonitorSetCancelFunc(monitor, ocr_cancel_cb);
-        TessMonitorSetCancelThis(monitor, cancel);
         if (time_limit_ms > 0)
-                TessMonitorSetDeadlineMSecs(monitor, (int)MIN(time_limit_ms, (unsigned)INT32_MAX));
+                watch.cpu_deadline_ns = ocr_thread_cpu_ns() + (uint64_t)time_limit_ms * 1000000u;
+        TessMonitorSetCancelFunc(monitor, ocr_cancel_cb);
+        TessMonitorSetCancelThis(monitor, &watch);
 
         TessBaseAPISetPageSegMode(ocr->api, psm);
         TessBaseAPISetImage2(ocr->api, pix);
@@ -184,7 +229,7 @@ static int ocr_run(Ocr *ocr, PIX *pix, int dpi, TessPageSegMode psm, unsigned ti
                 r = -ECANCELED;
                 goto out;
         }
-        if (time_limit_ms > 0 && ocr_now_ms() - start >= time_limit_ms) {
+        if (watch.timed_out) {
                 r = -ETIME;
                 goto out;
         }
@@ -201,7 +246,6 @@ static int ocr_run(Ocr *ocr, PIX *pix, int dpi, TessPageSegMode psm, unsigned ti
         r = ocr_collect_words(ocr->api, res);
         if (r < 0)
                 goto out;
-        ocr->has_page = true;
         *ret = res;
         res = NULL;
 out:

@@ -17,13 +17,23 @@ typedef struct OcrWord {
         char *text;        /* UTF-8 */
         float confidence;  /* 0-100 */
         int x0, y0, x1, y1; /* pixels of the recognized image, x1/y1 exclusive */
+        size_t line;       /* index in OcrResult.lines */
 } OcrWord;
+
+/* A text line, in Tesseract's reading order (blocks, paragraphs, lines):
+ * the order of lines and of the words in them is the order of text. */
+typedef struct OcrLine {
+        int x0, y0, x1, y1; /* box, as OcrWord's */
+        int baseline;       /* y of the baseline (mean of its two ends) */
+} OcrLine;
 
 typedef struct OcrResult {
         char *text;        /* UTF-8, Tesseract's lines and paragraphs */
         int mean_confidence; /* 0-100 */
-        OcrWord *words;
+        OcrWord *words;    /* in reading order */
         size_t n_words;
+        OcrLine *lines;
+        size_t n_lines;
 } OcrResult;
 
 typedef struct OcrOptions {
@@ -36,10 +46,11 @@ MUST_CHECK int ocr_new(const OcrOptions *opt, Ocr **ret);
 Ocr *ocr_free(Ocr *ocr);
 
 /* Recognize pix (the cleaned page; dpi 0 is a caller error, -EINVAL) within
- * time_limit_ms (0: none). cancel, if not NULL, is polled during recognition.
+ * time_limit_ms of the calling thread's CPU time (0: none), so that the
+ * load of the machine does not change the outcome. cancel, if not NULL, is
+ * polled during recognition.
  * -ETIME past the limit, -ECANCELED when cancelled (nothing is returned
- * then), -EIO when Tesseract fails. *ret is freed with ocr_result_free().
- * The recognized page stays in the Ocr for pdf_render() until the next call. */
+ * then), -EIO when Tesseract fails. *ret is freed with ocr_result_free(). */
 MUST_CHECK int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms,
                              atomic_bool *cancel, OcrResult **ret);
 OcrResult *ocr_result_free(OcrResult *res);
@@ -55,8 +66,6 @@ MUST_CHECK int ocr_recognize_horizontal(Ocr *ocr, PIX *pix, int dpi, unsigned ti
 MUST_CHECK int ocr_detect_orientation(Ocr *ocr, PIX *pix, int dpi, int *ret_rotate,
                                       float *ret_conf);
 
-/* The Tesseract handle, for the PDF renderer (pdf.c); owned by ocr. */
-struct TessBaseAPI *ocr_api(Ocr *ocr);
-
-/* Whether ocr holds a recognized page (ocr_recognize() succeeded last). */
-bool ocr_has_page(Ocr *ocr);
+/* Tesseract's tessdata folder (where its glyph-less PDF font, pdf.ttf,
+ * lies); owned by ocr. */
+const char *ocr_datapath(Ocr *ocr);

@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "ocr.h"
 #include "orient.h"
+#include "pdf.h"
 #include "pdfimage.h"
 
 typedef enum PageStage {
@@ -42,7 +43,7 @@ typedef struct PageResult {
         DecodeInfo decode;
         int dpi;                    /* the page's, used for the PDF */
         int ocr_dpi;                /* the page was read at: dpi, or dpi / k reduced */
-        bool ocr_reread;            /* read reduced first, then again at dpi */
+        int ocr_reads;              /* recognitions of the whole page (0 or 1; orientation's apart) */
         bool dpi_assumed;           /* the file stated none: default_dpi */
         BlankResult blank;
         OrientResult orient;
@@ -52,7 +53,7 @@ typedef struct PageResult {
         int ocr_error;              /* 0, or the negative errno OCR ended with (-ETIME ...) */
         uint8_t *pdf;               /* the searchable page; image-only without OCR */
         size_t pdf_size;
-        bool pdf_original;          /* the PDF shows the page's own JPEG file, not a new encoding */
+        PdfPicture pdf_picture;     /* how the PDF draws the page */
         uint64_t stage_usec[_PAGE_STAGE_MAX];
         uint64_t total_usec;
 } PageResult;

@@ -53,13 +53,13 @@ static void print_result(FILE *out, const char *path, const PageResult *res) {
                 res->orient.left_conf);
         fprintf(out, ",\"skew\":%.3f,\"skew_conf\":%.2f,\"skew_applied\":%s", res->deskew.angle,
                 res->deskew.confidence, res->deskew.applied ? "true" : "false");
-        fprintf(out, ",\"ocr_dpi\":%d,\"ocr_reread\":%s", res->ocr_dpi,
-                res->ocr_reread ? "true" : "false");
+        fprintf(out, ",\"ocr_dpi\":%d,\"ocr_reads\":%d,\"mark_height\":%d,\"mark_width\":%d", res->ocr_dpi,
+                res->ocr_reads, res->blank.mark_height, res->blank.mark_width);
         fprintf(out, ",\"ocr_error\":%d,\"mean_conf\":%d,\"words\":%zu,\"text\":", res->ocr_error,
                 res->ocr ? res->ocr->mean_confidence : -1, res->ocr ? res->ocr->n_words : 0);
         json_write_escaped(out, res->ocr ? res->ocr->text : "");
-        fprintf(out, ",\"pdf_size\":%zu,\"pdf_original\":%s,\"timings_ms\":{", res->pdf_size,
-                res->pdf_original ? "true" : "false");
+        fprintf(out, ",\"pdf_size\":%zu,\"pdf_picture\":\"%s\",\"timings_ms\":{", res->pdf_size,
+                pdf_picture_to_string(res->pdf_picture));
         for (int s = 0; s < _PAGE_STAGE_MAX; s++)
                 fprintf(out, "%s\"%s\":%.1f", s ? "," : "", page_stage_to_string(s),
                         (double)res->stage_usec[s] / 1000.0);
@@ -90,7 +90,7 @@ static int write_pdf(const char *path, const char *dir, const char *image, const
 
 static void usage(void) {
         fputs("usage: sohoa-pagetool [--pdf OUT.pdf | --pdf-dir DIR] [--no-ocr] [--dpi N] [--lang L]\n"
-              "                      [--time-limit MS] [--jpeg-quality Q] [--no-lossless] IMAGE...\n",
+              "                      [--time-limit MS] [--jpeg-quality Q] [--no-lossless] [--no-mrc] IMAGE...\n",
               stderr);
 }
 
@@ -99,7 +99,8 @@ int main(int argc, char **argv) {
                 {"pdf", required_argument, NULL, 'p'}, {"pdf-dir", required_argument, NULL, 'D'},     {"no-ocr", no_argument, NULL, 'n'},
                 {"dpi", required_argument, NULL, 'd'},     {"lang", required_argument, NULL, 'l'},
                 {"time-limit", required_argument, NULL, 't'}, {"jpeg-quality", required_argument, NULL, 'q'},
-                {"no-lossless", no_argument, NULL, 'J'}, {"help", no_argument, NULL, 'h'},
+                {"no-lossless", no_argument, NULL, 'J'}, {"no-mrc", no_argument, NULL, 'M'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         PageOptions popt = {0};
@@ -108,7 +109,7 @@ int main(int argc, char **argv) {
         bool no_ocr = false;
         int c, status = 0, r;
 
-        while ((c = getopt_long(argc, argv, "p:D:nd:l:t:q:Jh", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "p:D:nd:l:t:q:JMh", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'p': pdf_path = optarg; break;
                 case 'D': pdf_dir = optarg; break;
@@ -118,6 +119,7 @@ int main(int argc, char **argv) {
                 case 't': popt.ocr_time_limit_ms = (unsigned)strtoul(optarg, NULL, 10); break;
                 case 'q': popt.pdf.jpeg_quality = atoi(optarg); break;
                 case 'J': popt.pdf.jpeg_only = true; break;
+                case 'M': popt.pdf.no_mrc = true; break;
                 case 'h': usage(); return 0;
                 default: usage(); return 2;
                 }

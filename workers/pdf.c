@@ -1,33 +1,31 @@
-/* PDF output. Tesseract's PDF renderer writes only to a file, so each call
- * renders into a private directory made with mkdtemp, reads the file back
- * and removes both. The renderer embeds the image set with SetInputImage
- * (after SetImage, which would overwrite it), encoded by Leptonica, which
- * embeds the data of a JPEG or PNG file named as the input as they are. So
- * grey and colour pages are written next to the PDF and named, encoded as
- * pdfimage.c chooses (JPEG through libjpeg: optimized tables, progressive,
- * a third smaller than Leptonica's writer at the same quality; the page's
- * own JPEG; or PNG for a noise-free page when smaller). Line-art (1 bpp) is
- * left to Leptonica, which picks G4 for it. A PIX read from a PNG is always
- * embedded Flate from the PIX (lossless and several times larger on a
- * scan), so the input format is cleared while the page is rendered. The
- * page size comes from the dpi. */
+/* PDF output, written here object by object (pdfdoc.c): the page's
+ * pictures (pdfimage.c encodes them, pdfmrc.c splits a text page into ink
+ * and background), then the text layer (pdftext.c) over them. Tesseract's
+ * own renderer is not used: it writes words one by one at a font size far
+ * below the line pitch, which pdftotext reads with columns interleaved, and
+ * it embeds one picture only. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <tesseract/capi.h>
 
 #include "pdf.h"
-#include "pdfimage.h"
+#include "pdfdoc.h"
+#include "pdfmrc.h"
+#include "pdftext.h"
 
-#define PDF_MAX_SIZE (512u * 1024 * 1024)
 #define PDF_JPEG_QUALITY 50
+
+const char *pdf_picture_to_string(PdfPicture p) {
+        static const char *const names[_PDF_PICTURE_MAX] = {
+                [PDF_PICTURE_JPEG] = "jpeg", [PDF_PICTURE_ORIGINAL] = "original",
+                [PDF_PICTURE_FLATE] = "flate", [PDF_PICTURE_G4] = "g4",
+                [PDF_PICTURE_MRC] = "mrc",
+        };
+        if (p < 0 || p >= _PDF_PICTURE_MAX)
+                return NULL;
+        return names[p];
+}
 
 static int pdf_jpeg_quality(int quality) {
         if (quality == 0)
@@ -35,265 +33,204 @@ static int pdf_jpeg_quality(int quality) {
         return quality >= 1 && quality <= 100 ? quality : -EINVAL;
 }
 
-static int pdf_read_file(const char *path, uint8_t **ret_data, size_t *ret_size) {
-        struct stat st;
-        uint8_t *buf = NULL;
-        size_t off = 0;
-        int fd, r;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                goto out;
-        }
-        if (st.st_size <= 0 || (uint64_t)st.st_size > PDF_MAX_SIZE) {
-                r = -EIO;
-                goto out;
-        }
-        buf = malloc((size_t)st.st_size);
-        if (!buf) {
-                r = -ENOMEM;
-                goto out;
-        }
-        while (off < (size_t)st.st_size) {
-                ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        r = n < 0 ? -errno : -EIO;
-                        goto out;
-                }
-                off += (size_t)n;
-        }
-        *ret_data = buf;
-        *ret_size = off;
-        buf = NULL;
-        r = 0;
-out:
-        free(buf);
-        close(fd);
-        return r;
-}
-
-static int pdf_write_file(const char *path, const uint8_t *data, size_t size) {
-        size_t off = 0;
-        int fd, r = 0;
-
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return -errno;
-        while (off < size) {
-                ssize_t n = write(fd, data + off, size - off);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        r = n < 0 ? -errno : -EIO;
-                        break;
-                }
-                off += (size_t)n;
-        }
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        return r;
-}
-
-/* Image for the PDF: Leptonica encodes 1 bpp as G4 and 8/32 bpp without a
- * colour map as JPEG; anything else is brought to 8 bpp first. The result
- * may be image itself (a clone): its resolution is set to dpi. */
-static PIX *pdf_prepare_image(PIX *image, int dpi) {
-        PIX *p;
-
+/* The page as 1, 8 or 32 bpp without a colour map (a clone when it is). */
+static PIX *pdf_prepare_image(PIX *image) {
         if (pixGetColormap(image))
-                p = pixRemoveColormap(image, REMOVE_CMAP_BASED_ON_SRC);
-        else if (pixGetDepth(image) == 1 || pixGetDepth(image) == 8 || pixGetDepth(image) == 32)
-                p = pixClone(image);
-        else
-                p = pixConvertTo8(image, 0);
-        if (p)
-                pixSetResolution(p, dpi, dpi);
-        return p;
+                return pixRemoveColormap(image, REMOVE_CMAP_BASED_ON_SRC);
+        if (pixGetDepth(image) == 1 || pixGetDepth(image) == 8 || pixGetDepth(image) == 32)
+                return pixClone(image);
+        return pixConvertTo8(image, 0);
 }
 
-enum { PDF_PICTURE_JPEG, PDF_PICTURE_ORIGINAL, PDF_PICTURE_PNG };
+/* An image XObject: obj, its pixels' size, how they are encoded. */
+static void pdf_put_image(PdfDoc *d, int obj, PIX *img, PdfPicture enc, bool mask, const uint8_t *data,
+                          size_t size) {
+        const char *space = pixGetDepth(img) == 32 ? "/DeviceRGB" : "/DeviceGray";
+        int w = pixGetWidth(img), h = pixGetHeight(img);
+        char dict[512];
 
-/* The file the renderer shows a grey or colour img with: the page's own
- * JPEG, img encoded as JPEG, or, for a noise-free page, as PNG when that is
- * smaller. Returns PDF_PICTURE_*; *ret_data is malloc'ed, caller frees. */
-static int pdf_picture(PIX *img, const uint8_t *jpeg, size_t jpeg_size, int quality, bool lossless,
-                       int dpi, uint8_t **ret_data, size_t *ret_size) {
-        uint8_t *data = NULL, *png = NULL;
-        size_t size = 0, png_size = 0;
+        if (enc == PDF_PICTURE_G4)
+                /* Ink is coded black: 0 once decoded, which a stencil paints. */
+                snprintf(dict, sizeof(dict),
+                         "/Type /XObject /Subtype /Image /Width %d /Height %d %s /Filter /CCITTFaxDecode"
+                         " /DecodeParms << /K -1 /Columns %d /Rows %d >>",
+                         w, h, mask ? "/ImageMask true" : "/ColorSpace /DeviceGray /BitsPerComponent 1", w, h);
+        else if (enc == PDF_PICTURE_FLATE)
+                snprintf(dict, sizeof(dict),
+                         "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s"
+                         " /BitsPerComponent 8 /Filter /FlateDecode"
+                         " /DecodeParms << /Predictor 15 /Colors %d /BitsPerComponent 8 /Columns %d >>",
+                         w, h, space, pixGetDepth(img) == 32 ? 3 : 1, w);
+        else
+                snprintf(dict, sizeof(dict),
+                         "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s"
+                         " /BitsPerComponent 8 /Filter /DCTDecode",
+                         w, h, space);
+        pdf_doc_stream(d, obj, dict, data, size);
+}
+
+/* One picture for the whole page: G4 for 1 bpp; for grey and colour the
+ * page's own JPEG, a JPEG, or lossless Flate for a noise-free page when
+ * smaller. Returns the PdfPicture. */
+static int pdf_picture(PdfDoc *d, int obj, PIX *img, const PdfPage *page, int quality,
+                       const PdfImageOptions *enc) {
+        uint8_t *data = NULL, *flate = NULL;
+        size_t size = 0, flate_size = 0;
         int r;
 
-        r = pdf_image_jpeg(img, jpeg, jpeg_size, quality, dpi, &data, &size);
+        if (pixGetDepth(img) == 1) {
+                r = pdf_image_g4(img, &data, &size);
+                if (r < 0)
+                        return r;
+                pdf_put_image(d, obj, img, PDF_PICTURE_G4, false, data, size);
+                free(data);
+                return PDF_PICTURE_G4;
+        }
+        r = pdf_image_jpeg(img, page->jpeg, page->jpeg_size, quality, page->dpi, &data, &size);
         if (r < 0)
                 return r;
-        if (r == 1) {
-                r = PDF_PICTURE_ORIGINAL;
-        } else if (lossless && pdf_image_noise_free(img) && pdf_image_png(img, size, &png, &png_size) == 0 &&
-                   png_size < size) {
+        r = r == 1 ? PDF_PICTURE_ORIGINAL : PDF_PICTURE_JPEG;
+        if (r == PDF_PICTURE_JPEG && !enc->jpeg_only && pdf_image_noise_free(img) &&
+            pdf_image_flate(img, size, &flate, &flate_size) == 0 && flate_size < size) {
                 free(data);
-                data = png;
-                size = png_size;
-                png = NULL;
-                r = PDF_PICTURE_PNG;
+                data = flate;
+                size = flate_size;
+                r = PDF_PICTURE_FLATE;
         } else
-                r = PDF_PICTURE_JPEG;
-        free(png);
-        *ret_data = data;
-        *ret_size = size;
+                free(flate);
+        pdf_put_image(d, obj, img, r, false, data, size);
+        free(data);
         return r;
 }
 
-int pdf_render(Ocr *ocr, PIX *image, PIX *read, int read_dpi, const uint8_t *jpeg, size_t jpeg_size,
-               int dpi, const PdfImageOptions *enc, uint8_t **ret_data, size_t *ret_size) {
-        const char *tmp = getenv("TMPDIR");
-        char dir[PATH_MAX], base[PATH_MAX + 8], path[PATH_MAX + 16], pic[PATH_MAX + 16];
-        TessBaseAPI *api = ocr_api(ocr);
-        TessResultRenderer *renderer = NULL;
-        int quality = pdf_jpeg_quality(enc->jpeg_quality), format = IFF_UNKNOWN, kept = 0;
+/* Ink and background: the background as JPEG at its own resolution, and
+ * (when mask_obj > 0) the ink as a G4 stencil, painted in its colour by
+ * the content. */
+static int pdf_mrc(PdfDoc *d, int bg_obj, int mask_obj, const PdfMrc *m, int quality, int dpi) {
         uint8_t *data = NULL;
         size_t size = 0;
-        PIX *img = NULL;
-        char *d;
         int r;
 
-        if (!ocr_has_page(ocr) || dpi <= 0 || read_dpi <= 0 || quality < 0)
-                return -EINVAL;
-        if (read_dpi != dpi && dpi % read_dpi != 0)
-                return -EINVAL;
-        if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 32)
-                tmp = "/tmp";
-        snprintf(dir, sizeof(dir), "%s/sohoa-pdf-XXXXXX", tmp);
-        d = mkdtemp(dir);
-        if (!d)
-                return -errno;
-        snprintf(base, sizeof(base), "%s/page", dir);
-        snprintf(path, sizeof(path), "%s/page.pdf", dir);
-        pic[0] = '\0';
-
-        img = pdf_prepare_image(image, dpi);
-        if (!img) {
-                r = -ENOMEM;
-                goto out;
-        }
-        /* img may be the caller's PIX: its format is put back at the end. */
-        format = pixGetInputFormat(img);
-        pixSetInputFormat(img, IFF_UNKNOWN);
-        if (read_dpi != dpi && pixGetDepth(img) == 1) {
-                r = -EINVAL;
-                goto out;
-        }
-        /* The renderer sizes the page from the input image and the source
-         * resolution, and places the words by that resolution: both are the
-         * read image's. The picture drawn over the page comes from the JPEG
-         * file named below, at its own size; only 1 bpp is taken from the
-         * input image, which is then the page itself. Tesseract keeps the
-         * PIX and destroys it when replaced: give it a reference of its own. */
-        TessBaseAPISetInputImage(api, pixClone(read_dpi == dpi ? img : read));
-        TessBaseAPISetSourceResolution(api, read_dpi);
-        if (pixGetDepth(img) != 1) {
-                kept = pdf_picture(img, jpeg, jpeg_size, quality, !enc->jpeg_only, dpi, &data, &size);
-                if (kept < 0) {
-                        r = kept;
-                        goto out;
-                }
-                snprintf(pic, sizeof(pic), "%s/page.%s", dir, kept == PDF_PICTURE_PNG ? "png" : "jpg");
-                r = pdf_write_file(pic, data, size);
-                if (r < 0)
-                        goto out;
-                TessBaseAPISetInputName(api, pic);
-        }
-        renderer = TessPDFRendererCreate(base, TessBaseAPIGetDatapath(api), 0);
-        if (!renderer) {
-                r = -ENOMEM;
-                goto out;
-        }
-        if (!TessResultRendererBeginDocument(renderer, "") ||
-            !TessResultRendererAddImage(renderer, api) ||
-            !TessResultRendererEndDocument(renderer)) {
-                r = -EIO;
-                goto out;
-        }
-        TessDeleteResultRenderer(renderer);
-        renderer = NULL;
-        r = pdf_read_file(path, ret_data, ret_size);
-        if (r >= 0)
-                r = kept == PDF_PICTURE_ORIGINAL;
-out:
-        if (renderer)
-                TessDeleteResultRenderer(renderer);
-        TessBaseAPISetInputName(api, "");
-        if (img)
-                pixSetInputFormat(img, format);
-        pixDestroy(&img);
+        r = pdf_image_jpeg(m->background, NULL, 0, quality, m->background_dpi, &data, &size);
+        if (r < 0)
+                return r;
+        pdf_put_image(d, bg_obj, m->background, PDF_PICTURE_JPEG, false, data, size);
         free(data);
-        if (pic[0])
-                unlink(pic);
-        unlink(path);
-        rmdir(dir);
+        if (mask_obj <= 0)
+                return 0;
+        r = pdf_image_g4(m->mask, &data, &size);
+        if (r < 0)
+                return r;
+        pdf_put_image(d, mask_obj, m->mask, PDF_PICTURE_G4, true, data, size);
+        free(data);
+        return 0;
+}
+
+/* The page's content: pictures at full page size, then the text. */
+static int pdf_content(PdfDoc *d, int obj, const PdfPage *page, double w_pt, double h_pt, bool has_mask,
+                       const PdfMrc *m, bool text) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        int r;
+
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", w_pt, h_pt);
+        if (has_mask)
+                fprintf(f, "q %.3f %.3f %.3f rg %.4f 0 0 %.4f 0 0 cm /Im1 Do Q\n", m->ink[0] / 255.0,
+                        m->ink[1] / 255.0, m->ink[2] / 255.0, w_pt, h_pt);
+        if (text)
+                pdf_text_layer(f, page->ocr, page->dpi, pixGetHeight(page->image));
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        r = pdf_doc_flate(d, obj, "", buf, size);
+        free(buf);
         return r;
 }
 
-int pdf_render_image(PIX *image, const uint8_t *jpeg, size_t jpeg_size, int dpi, const PdfImageOptions *enc,
-                     uint8_t **ret_data, size_t *ret_size) {
-        int quality = pdf_jpeg_quality(enc->jpeg_quality);
-        L_COMP_DATA *cid = NULL, *flate = NULL;
-        l_uint8 *data = NULL;
-        uint8_t *pic = NULL;
-        size_t size = 0, pic_size = 0;
-        PIX *img;
-        int r = 0, k;
+int pdf_render(const PdfPage *page, const PdfImageOptions *enc, uint8_t **ret_data, size_t *ret_size) {
+        int quality = pdf_jpeg_quality(enc->jpeg_quality), catalog, pages, pg, content, bg, mask = 0, font = 0;
+        bool text = page->ocr && page->ocr->n_words > 0;
+        PdfMrc mrc = {0};
+        PdfDoc *d = NULL;
+        double w_pt, h_pt;
+        PIX *img = NULL;
+        FILE *f;
+        int r, picture;
 
-        if (dpi <= 0 || quality < 0)
+        if (page->dpi <= 0 || quality < 0)
                 return -EINVAL;
-        img = pdf_prepare_image(image, dpi);
+        img = pdf_prepare_image(page->image);
         if (!img)
                 return -ENOMEM;
-        if (pixGetDepth(img) == 1) {
-                if (pixConvertToPdfData(img, L_G4_ENCODE, 0, &data, &size, 0, 0, dpi, NULL, NULL, 0) != 0 ||
-                    !data) {
-                        r = -EIO;
-                        goto out;
+        pixSetResolution(img, page->dpi, page->dpi);
+        w_pt = pixGetWidth(img) * 72.0 / page->dpi;
+        h_pt = pixGetHeight(img) * 72.0 / page->dpi;
+        r = pdf_doc_new(&d);
+        if (r < 0)
+                goto out;
+        catalog = pdf_doc_reserve(d);
+        pages = pdf_doc_reserve(d);
+        pg = pdf_doc_reserve(d);
+        content = pdf_doc_reserve(d);
+        bg = pdf_doc_reserve(d);
+        if (catalog < 0 || pages < 0 || pg < 0 || content < 0 || bg < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+
+        r = pixGetDepth(img) == 1 || enc->no_mrc ? 0 : pdf_mrc_split(img, page->ink, page->dpi, page->blank, &mrc);
+        if (r < 0)
+                goto out;
+        if (r > 0) {
+                if (mrc.mask) {
+                        mask = pdf_doc_reserve(d);
+                        if (mask < 0) {
+                                r = mask;
+                                goto out;
+                        }
                 }
-        } else {
-                r = pdf_image_jpeg(img, jpeg, jpeg_size, quality, dpi, &pic, &pic_size);
+                r = pdf_mrc(d, bg, mask, &mrc, quality, page->dpi);
+                picture = PDF_PICTURE_MRC;
+        } else
+                r = picture = pdf_picture(d, bg, img, page, quality, enc);
+        if (r < 0)
+                goto out;
+        if (text) {
+                r = pdf_text_font(d, page->font_dir, &font);
                 if (r < 0)
                         goto out;
-                /* The compressed data becomes the cid's (Leptonica frees it with free()). */
-                cid = l_generateJpegDataMem(pic, pic_size, 0);
-                if (!cid) {
-                        free(pic);
-                        r = -EIO;
-                        goto out;
-                }
-                /* A noise-free page: Leptonica's lossless Flate when smaller. */
-                if (r == 0 && !enc->jpeg_only && pdf_image_noise_free(img) &&
-                    pixGenerateCIData(img, L_FLATE_ENCODE, 0, 0, &flate) == 0 && flate &&
-                    flate->nbytescomp < cid->nbytescomp) {
-                        l_CIDataDestroy(&cid);
-                        cid = flate;
-                        flate = NULL;
-                }
-                cid->res = dpi; /* not the JPEG header's, which a file may lack */
-                /* Leptonica absorbs the cid and destroys it, even on failure. */
-                k = cidConvertToPdfData(cid, NULL, &data, &size);
-                cid = NULL;
-                if (k != 0 || !data) {
-                        r = -EIO;
-                        goto out;
-                }
         }
-        /* Leptonica allocates with malloc (its default allocator): the caller may free(). */
-        *ret_data = data;
-        *ret_size = size;
+        r = pdf_content(d, content, page, w_pt, h_pt, mask > 0, &mrc, text);
+        if (r < 0)
+                goto out;
+
+        f = pdf_doc_begin(d, catalog);
+        fprintf(f, "<< /Type /Catalog /Pages %d 0 R >>", pages);
+        pdf_doc_end(d);
+        f = pdf_doc_begin(d, pages);
+        fprintf(f, "<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", pg);
+        pdf_doc_end(d);
+        f = pdf_doc_begin(d, pg);
+        fprintf(f, "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.4f %.4f] /Contents %d 0 R"
+                   " /Resources << /XObject << /Im0 %d 0 R", pages, w_pt, h_pt, content, bg);
+        if (mask > 0)
+                fprintf(f, " /Im1 %d 0 R", mask);
+        fputs(" >>", f);
+        if (text)
+                fprintf(f, " /Font << /" PDF_TEXT_FONT " %d 0 R >>", font);
+        fputs(" >> >>", f);
+        pdf_doc_end(d);
+        r = pdf_doc_finish(d, catalog, ret_data, ret_size);
+        d = NULL;
+        if (r >= 0)
+                r = picture;
 out:
-        l_CIDataDestroy(&cid);
-        l_CIDataDestroy(&flate);
+        pdf_doc_free(d);
+        pdf_mrc_done(&mrc);
         pixDestroy(&img);
         return r;
 }

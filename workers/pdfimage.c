@@ -1,11 +1,11 @@
-/* The picture of a grey or colour page in its PDF. The PDF shows the page
- * as scanned, so the choice is only between encodings: the page's own JPEG
- * when it may stand for the pixels, progressive JPEG, or, for a noise-free
- * page (rendered or born digital: nearly every pixel equals its left
+/* The pictures of a page in its PDF, encoded: the page's own JPEG when it
+ * may stand for the pixels, progressive JPEG, or, for a noise-free page
+ * (rendered or born digital: nearly every pixel equals its left
  * neighbour), lossless Flate when that is smaller, as it is for such pages
- * (a clean text page: 128-134 KiB lossless, 230 KiB JPEG at quality 50). A
+ * (a clean text page: 128-134 KiB lossless, 230 KiB JPEG at quality 50; a
  * scan's sensor noise makes lossless several times larger, so a scan is
- * not tried. */
+ * not tried); 1 bpp as CCITT G4 through Leptonica (Debian has no JBIG2
+ * encoder: jbig2enc is not packaged, Leptonica only classifies). */
 #include <errno.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -218,12 +218,12 @@ bool pdf_image_noise_free(PIX *img) {
         return all > 0 && (double)same >= PDF_IMAGE_NOISE_FREE * (double)all;
 }
 
-typedef struct PdfImagePng {
+typedef struct PdfImageFlate { /* a growing buffer of deflated rows */
         uint8_t *buf;
         size_t size, cap, limit;
-} PdfImagePng;
+} PdfImageFlate;
 
-static int pdfimage_png_put(PdfImagePng *p, const void *data, size_t n) {
+static int pdfimage_flate_put(PdfImageFlate *p, const void *data, size_t n) {
         if (p->size + n > p->limit)
                 return -EFBIG;
         if (p->size + n > p->cap) {
@@ -240,33 +240,8 @@ static int pdfimage_png_put(PdfImagePng *p, const void *data, size_t n) {
         return 0;
 }
 
-static void pdfimage_be32(uint8_t *b, uint32_t v) {
-        b[0] = (uint8_t)(v >> 24);
-        b[1] = (uint8_t)(v >> 16);
-        b[2] = (uint8_t)(v >> 8);
-        b[3] = (uint8_t)v;
-}
-
-/* A chunk around the len bytes already at the end of p (IDAT) or in data. */
-static int pdfimage_png_chunk(PdfImagePng *p, const char *type, const uint8_t *data, uint32_t len) {
-        uint8_t head[8], crc[4];
-        uLong c;
-        int r;
-
-        pdfimage_be32(head, len);
-        memcpy(head + 4, type, 4);
-        r = pdfimage_png_put(p, head, 8);
-        if (r == 0 && len > 0)
-                r = pdfimage_png_put(p, data, len);
-        if (r < 0)
-                return r;
-        c = crc32(crc32(0, (const Bytef *)type, 4), p->buf + p->size - len, len);
-        pdfimage_be32(crc, (uint32_t)c);
-        return pdfimage_png_put(p, crc, 4);
-}
-
 /* One row of img as PNG samples after the filter byte (0: none). */
-static void pdfimage_png_row(PIX *img, int y, uint8_t *row) {
+static void pdfimage_flate_row(PIX *img, int y, uint8_t *row) {
         const l_uint32 *line = pixGetData(img) + (size_t)y * pixGetWpl(img);
         int w = pixGetWidth(img);
 
@@ -283,9 +258,10 @@ static void pdfimage_png_row(PIX *img, int y, uint8_t *row) {
         }
 }
 
-/* The IDAT data: the rows deflated at zlib's default level, unfiltered
- * (text pages gain nothing from PNG's filters, which cost time). */
-static int pdfimage_png_idat(PIX *img, PdfImagePng *p) {
+/* The rows as PNG samples deflated at zlib's default level, unfiltered
+ * (text pages gain nothing from PNG's filters, which cost time): a PDF's
+ * FlateDecode with PNG predictors reads them as they are. */
+static int pdfimage_flate_rows(PIX *img, PdfImageFlate *p) {
         size_t rowlen = 1 + (size_t)pixGetWidth(img) * (pixGetDepth(img) == 8 ? 1 : 3);
         int h = pixGetHeight(img), zr = Z_OK, r = 0;
         uint8_t *row = malloc(rowlen), out[65536];
@@ -297,7 +273,7 @@ static int pdfimage_png_idat(PIX *img, PdfImagePng *p) {
         }
         for (int y = 0; y <= h && r == 0 && zr != Z_STREAM_END; y++) {
                 if (y < h) {
-                        pdfimage_png_row(img, y, row);
+                        pdfimage_flate_row(img, y, row);
                         z.next_in = row;
                         z.avail_in = (uInt)rowlen;
                 }
@@ -308,7 +284,7 @@ static int pdfimage_png_idat(PIX *img, PdfImagePng *p) {
                         if (zr == Z_STREAM_ERROR)
                                 r = -EIO;
                         else
-                                r = pdfimage_png_put(p, out, sizeof(out) - z.avail_out);
+                                r = pdfimage_flate_put(p, out, sizeof(out) - z.avail_out);
                 } while (r == 0 && z.avail_out == 0);
         }
         deflateEnd(&z);
@@ -316,46 +292,37 @@ static int pdfimage_png_idat(PIX *img, PdfImagePng *p) {
         return r;
 }
 
-int pdf_image_png(PIX *img, size_t limit, uint8_t **ret_data, size_t *ret_size) {
-        static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-        PdfImagePng p = {.limit = limit ? limit : SIZE_MAX};
-        int d = pixGetDepth(img);
-        uint8_t ihdr[13];
-        size_t start = 0;
-        int r;
+int pdf_image_flate(PIX *img, size_t limit, uint8_t **ret_data, size_t *ret_size) {
+        PdfImageFlate p = {.limit = limit ? limit : SIZE_MAX};
+        int d = pixGetDepth(img), r;
 
         if ((d != 8 && d != 32) || pixGetColormap(img))
                 return -EINVAL;
-        pdfimage_be32(ihdr, (uint32_t)pixGetWidth(img));
-        pdfimage_be32(ihdr + 4, (uint32_t)pixGetHeight(img));
-        ihdr[8] = 8;                /* bits a sample */
-        ihdr[9] = d == 8 ? 0 : 2;   /* grey, RGB */
-        ihdr[10] = ihdr[11] = ihdr[12] = 0; /* deflate, adaptive filters, no interlace */
-        r = pdfimage_png_put(&p, sig, sizeof(sig));
-        if (r == 0)
-                r = pdfimage_png_chunk(&p, "IHDR", ihdr, sizeof(ihdr));
-        if (r == 0) {
-                /* The IDAT's length is known once its data are written. */
-                r = pdfimage_png_put(&p, "\0\0\0\0IDAT", 8);
-                start = p.size;
-        }
-        if (r == 0)
-                r = pdfimage_png_idat(img, &p);
-        if (r == 0) {
-                uint32_t len = (uint32_t)(p.size - start);
-                uint8_t crc[4];
-
-                pdfimage_be32(p.buf + start - 8, len);
-                pdfimage_be32(crc, (uint32_t)crc32(crc32(0, (const Bytef *)"IDAT", 4), p.buf + start, len));
-                r = pdfimage_png_put(&p, crc, 4);
-        }
-        if (r == 0)
-                r = pdfimage_png_chunk(&p, "IEND", NULL, 0);
+        r = pdfimage_flate_rows(img, &p);
         if (r < 0) {
                 free(p.buf);
                 return r;
         }
         *ret_data = p.buf;
         *ret_size = p.size;
+        return 0;
+}
+
+int pdf_image_g4(PIX *img, uint8_t **ret_data, size_t *ret_size) {
+        L_COMP_DATA *cid = NULL;
+        uint8_t *data;
+
+        if (pixGetDepth(img) != 1)
+                return -EINVAL;
+        if (pixGenerateCIData(img, L_G4_ENCODE, 0, 0, &cid) != 0 || !cid || !cid->datacomp)
+                return -EIO;
+        data = malloc(cid->nbytescomp);
+        if (data)
+                memcpy(data, cid->datacomp, cid->nbytescomp);
+        *ret_size = cid->nbytescomp;
+        l_CIDataDestroy(&cid);
+        if (!data)
+                return -ENOMEM;
+        *ret_data = data;
         return 0;
 }

@@ -1,5 +1,5 @@
-/* The picture of a grey or colour page in its PDF: the page's own JPEG,
- * progressive JPEG, or lossless PNG for a noise-free page when smaller. */
+/* The pictures of a page in its PDF: the page's own JPEG, progressive
+ * JPEG, lossless Flate for a noise-free page when smaller, G4 for 1 bpp. */
 #pragma once
 
 #include <stdbool.h>
@@ -14,6 +14,7 @@
 typedef struct PdfImageOptions {
         int jpeg_quality; /* 1-100; 0: 50 */
         bool jpeg_only;   /* never lossless, even where smaller */
+        bool no_mrc;      /* one picture for every page, never ink over a background */
 } PdfImageOptions;
 
 /* img (8 bpp grey or 32 bpp RGB) as JPEG: jpeg itself (copied) when it may
@@ -28,8 +29,12 @@ MUST_CHECK int pdf_image_jpeg(PIX *img, const uint8_t *jpeg, size_t jpeg_size, i
  * beat JPEG: 95% of its pixels, sampled, equal their left neighbour. */
 bool pdf_image_noise_free(PIX *img);
 
-/* img (8 bpp grey or 32 bpp RGB, no colour map) as PNG: lossless, 8 bits
- * a sample, unfiltered, not interlaced, so that a PDF takes its data as
- * they are. -EFBIG as soon as it would exceed limit bytes (0: no limit).
- * *ret_data is malloc'ed, caller frees. */
-MUST_CHECK int pdf_image_png(PIX *img, size_t limit, uint8_t **ret_data, size_t *ret_size);
+/* img (8 bpp grey or 32 bpp RGB, no colour map) deflated losslessly, rows
+ * as PNG samples with filter byte 0 (a PDF reads them with /Predictor 15).
+ * -EFBIG as soon as it would exceed limit bytes (0: no limit). *ret_data
+ * is malloc'ed, caller frees. */
+MUST_CHECK int pdf_image_flate(PIX *img, size_t limit, uint8_t **ret_data, size_t *ret_size);
+
+/* img (1 bpp, 1 = ink) as CCITT G4 (K -1), ink coded black. *ret_data is
+ * malloc'ed, caller frees. -EINVAL if img is not 1 bpp, -EIO. */
+MUST_CHECK int pdf_image_g4(PIX *img, uint8_t **ret_data, size_t *ret_size);

@@ -31,7 +31,7 @@ static const ConfigKey settings_keys[] = {
         KEY_AS(page_grace, page_grace_ms, CONFIG_MSEC, "10s", 1000, 3600000,
                "past page_timeout, a page still running makes the worker exit (another takes the page)"),
         KEY_AS(ocr_time_limit, ocr_time_limit_ms, CONFIG_MSEC, "60s", 0, 86400000,
-               "Tesseract's time for one page; past it the page is stored failed (0: none)"),
+               "Tesseract's CPU time for one page; past it the page is stored failed (0: none)"),
         KEY(max_side, CONFIG_UINT, "30000", 100, 1000000, "widest or tallest image decoded, in pixels"),
         KEY(max_pixels, CONFIG_UINT, "200000000", 10000, 4000000000, "largest image decoded, in pixels"),
         KEY_AS(store_retry_deadline, store_retry_deadline_ms, CONFIG_MSEC, "60s", 0, 86400000,

@@ -3,6 +3,11 @@
 
 Usage: render.py OUTDIR [NAME...]
 
+Without names, the standard set; the extra pages (two columns of English
+in small type on a scanned-looking grey page, 6 pt print, a colour page
+with a red stamp and a blue signature, a noisy colour blank back) only
+when named, or all of them with the name "extra".
+
 Writes OUTDIR/<name>.png (dpi recorded in the file), OUTDIR/<name>.txt (the
 ground-truth text, empty for blank pages) and OUTDIR/manifest.json, which
 says for each page how it was made: rotation applied, skew, whether it is
@@ -156,6 +161,96 @@ def variants():
         dict(rotate=0, skew=0.0, blank=True, quality="blank")
 
 
+# Two columns of English, as in a journal or a bulletin: the text layer
+# must keep the columns apart (left column, then right).
+COLUMNS = [
+    "The one-stop shop receives applications for land use certificates, business "
+    "registration and civil status records every working day, from eight in the morning "
+    "until half past four in the afternoon.",
+    "Each dossier is checked at the desk against the list of required papers. The officer "
+    "gives the applicant a receipt with the dossier code and the date on which the result "
+    "will be returned.",
+    "Papers are scanned on both sides at the reception desk. A blank back is flagged and "
+    "kept, so that the count of images always matches the count of sheets received.",
+    "Archived dossiers are digitized by the back office in batches, at low priority, "
+    "without slowing the scanners at the desks.",
+    "The searchable copy of each page is kept with its text, so that later dossiers may "
+    "reuse a result instead of asking the citizen for the same paper again.",
+    "Every month the office reports, per agency, how many components were digitized, how "
+    "many were reused, and how many dossiers were resolved on time.",
+    "Officers who find a page unreadable ask for the original again before the dossier is "
+    "accepted, and note the reason in the register.",
+    "Questions about a dossier may be sent by letter, by telephone or through the public "
+    "service portal, quoting the code printed on the receipt.",
+]
+
+
+def two_column_page(size=36):
+    """A grey, slightly noisy page with a heading across and two columns;
+    the truth reads the heading, the left column, then the right."""
+    img = Image.new("L", A4, 255)
+    draw = ImageDraw.Draw(img)
+    head = font(int(size * 1.5))
+    title = "NOTICE TO APPLICANTS: HOW DOSSIERS ARE RECEIVED"
+    draw.text(((A4[0] - draw.textlength(title, font=head)) / 2, MARGIN), title, font=head, fill=20)
+    fnt = font(size)
+    gap = 110
+    width = (A4[0] - 2 * MARGIN - gap) // 2
+    top = MARGIN + int(size * 4)
+    truth = [title]
+    for col, paras in enumerate((COLUMNS[:4], COLUMNS[4:])):
+        x, y = MARGIN + col * (width + gap), top
+        for para in paras:
+            for line in wrap(draw, para, fnt, width):
+                draw.text((x, y), line, font=fnt, fill=20)
+                truth.append(line)
+                y += int(size * 1.45)
+            y += int(size * 0.9)
+    return img, "\n".join(truth) + "\n"
+
+
+def stamp_page():
+    """The clean page in colour with a red round stamp over the signature
+    line and a blue signature: colours that must survive in the PDF."""
+    page, truth = full_page()
+    img = Image.merge("RGB", (page, page, page))
+    draw = ImageDraw.Draw(img)
+    cx, cy, r = 1750, 2900, 260
+    red = (200, 30, 40)
+    for k in range(14):
+        draw.ellipse((cx - r + k, cy - r + k, cx + r - k, cy + r - k), outline=red)
+    draw.ellipse((cx - r + 60, cy - r + 60, cx + r - 60, cy + r - 60), outline=red, width=8)
+    star = font(150)
+    draw.text((cx - 55, cy - 95), "★", font=star, fill=red)
+    pts = [(1500 + 12 * i, 3150 + int(40 * ((i % 7) - 3) * (-1) ** i)) for i in range(45)]
+    draw.line(pts, fill=(20, 40, 170), width=7)
+    return img, truth
+
+
+def colour_blank_back(seed):
+    """A colour scan of an empty back: cream paper, faint bleed-through,
+    scanner noise in each channel."""
+    grey, _ = blank_back(seed)
+    from PIL import ImageChops
+    bands = [grey.point(lambda v, d=d: max(0, min(255, v + d))) for d in (0, -6, -22)]
+    return Image.merge("RGB", [ImageChops.add(b, Image.effect_noise(A4, 6), 1.0, -128) for b in bands]), ""
+
+
+def extras():
+    page, truth = two_column_page()
+    yield "two_columns", add_noise(rotate(page.point(lambda v: v * 215 // 255 + 15), 0.8), 8), truth, \
+        dict(rotate=0, skew=0.8, blank=False, quality="degraded")
+    small, struth = full_page(size=25)
+    yield "small_print", small, struth, dict(rotate=0, skew=0.0, blank=False, quality="clean")
+    stamp, sttruth = stamp_page()
+    yield "stamp", stamp, sttruth, dict(rotate=0, skew=0.0, blank=False, quality="clean")
+    back, _ = colour_blank_back(11)
+    yield "blank_colour", back, "", dict(rotate=0, skew=0.0, blank=True, quality="blank")
+
+
+EXTRAS = ("two_columns", "small_print", "stamp", "blank_colour")
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -163,9 +258,11 @@ def main(argv):
     wanted = set(argv[2:])
     os.makedirs(out, exist_ok=True)
     manifest = {}
-    for name, img, truth, meta in variants():
-        if wanted and name not in wanted:
-            continue
+    pages = variants()
+    if wanted:
+        pages = (p for p in list(variants()) + list(extras()) if p[0] in wanted or "extra" in wanted
+                 and p[0] in EXTRAS)
+    for name, img, truth, meta in pages:
         path = os.path.join(out, name + ".png")
         img.save(path, dpi=(DPI, DPI))
         with open(os.path.join(out, name + ".txt"), "w", encoding="utf-8") as f:

@@ -79,9 +79,11 @@ def main():
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
                              check=True).stdout
     rows = [l.split() for l in listing.splitlines()[2:] if l.strip()]
-    h.check_eq(len(rows), 1, "images in the PDF page:\n" + listing)
-    h.check_eq((rows[0][5], rows[0][3], rows[0][4]), ("rgb", "2480", "3508"),
-               "colour space and size of the embedded image (as scanned):\n" + listing)
+    # A text page: its ink as a full-size stencil over its background, in
+    # colour as scanned at 200 dpi.
+    h.check_eq(len(rows), 2, "images in the PDF page:\n" + listing)
+    h.check_eq((rows[0][5], rows[0][12], rows[1][2], rows[1][3], rows[1][4]), ("rgb", "200", "stencil", "2480", "3508"),
+               "colour space and resolution of the background, size of the ink:\n" + listing)
     gray = subprocess.run(["pdfimages", "-list", str(s.blob(clean, "pdf"))], capture_output=True, text=True,
                           check=True).stdout
     h.check_eq(gray.splitlines()[2].split()[5], "gray", "a grey page stays grey:\n" + gray)
