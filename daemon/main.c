@@ -26,6 +26,7 @@
 #include "sigfd.h"
 #include "spool.h"
 #include "tracked.h"
+#include "verdicts.h"
 
 enum { ITEM_SIGNAL, ITEM_CONTROL, ITEM_OUTBOX, _ITEM_MAX };
 
@@ -154,6 +155,8 @@ static void main_outbox_event(const OutboxEvent *ev, void *userdata)
 
         main_log_spool_event(s, ev);
         tracked_on_outbox_event(s, ev);
+        if (ev->type == OUTBOX_EVENT_STORED && ev->verdict)
+                verdicts_on_ack(s, ev->verdict);
         (void) !write(s->wake_fd, &one, sizeof(one));
 }
 
@@ -199,6 +202,7 @@ static int main_loop(Scand *s)
                         main_on_control(s);
                 /* Also on the timeout: close records waiting for room. */
                 tracked_settle(s);
+                verdicts_tell(s);
                 scanner_on_device(s);
                 scanner_on_buttons(s);
                 scanner_on_probe(s);

@@ -267,7 +267,8 @@ static void on_ack_mismatch(Outbox *o, Item *it, OutboxEvent *ev, const char *pr
 
 static void on_ack(Outbox *o, const Msg *m) {
         const Sohoa__Ack *ack = MSG_ACK_BODY(m);
-        OutboxEvent ev = { .status = ack->status, .reason = ack->reason, .epoch = ack->epoch };
+        OutboxEvent ev = { .status = ack->status, .reason = ack->reason, .epoch = ack->epoch,
+                           .verdict = ack->verdict };
         const char *problem;
         Item *it;
 
