@@ -112,7 +112,12 @@ static void main_on_control(Scand *s)
                                  s->device->last_error);
                         control_reply(conn, buf);
                 } else {
-                        scanner_scan(s, p, req.dossier, req.sheets, "sohoactl scan", &res);
+                        BatchRequest br = { .profile = p, .dossier = req.dossier[0] ? req.dossier : NULL,
+                                            .declared_sheets = req.sheets, .trigger = "sohoactl scan",
+                                            .plan = req.plan, .rescan_of = req.rescan_of,
+                                            .rescan_last_sheet = req.rescan_last_sheet };
+
+                        scanner_scan(s, &br, &res);
                         snprintf(buf, sizeof(buf), "ok\nbatch=%s\nimages=%u\nsheets=%u\nend=%s\nsheet=%u\ndetail=%s\n",
                                  res.uuid, res.images, res.sheets, batch_end_to_string(res.end), res.stop_sheet,
                                  res.detail);

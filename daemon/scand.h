@@ -41,13 +41,16 @@ typedef struct Tracked {
                                * followed here, its pages were not counted by this run */
         char profile[64], dossier[DOSSIER_CODE_MAX];
         unsigned sheets, declared_sheets;
+        Uuid rescan_of;       /* a rescan's (batch.h), said again on its close record; null: none */
+        unsigned rescan_first_sheet, rescan_last_sheet;
 } Tracked;
 
-/* A verdict heard from the store (verdicts.c), and the revision of its
- * batch's verdict last told to the officer. */
+/* A verdict heard from the store (verdicts.c), the revision of its
+ * batch's verdict last told to the officer, and a digest of what it said. */
 typedef struct HeardVerdict {
         Verdict verdict; /* revision 0: an empty slot */
         uint64_t told;
+        uint64_t told_digest;
 } HeardVerdict;
 
 #define SCAND_VERDICTS_KEPT 16

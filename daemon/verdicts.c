@@ -1,11 +1,13 @@
 /* Verdicts heard from the store (verdicts.h). Several ACKs of a batch may
  * carry its verdict, of one revision or of several: the highest revision
- * is the newest, and each is told once. A fixed ring of batches remembers
+ * is the newest, and each is told once, unless it says what the last one
+ * told said (the store computes again with every page of a rescan). A fixed ring of batches remembers
  * what was told; a batch pushed out of it by SCAND_VERDICTS_KEPT newer ones
  * would be told again only if its verdict came again, and then still true. */
 #include <string.h>
 
 #include "events.h"
+#include "macro.h"
 #include "verdicts.h"
 
 /* The slot of batch, or the one to reuse for it: a told entry first, the
@@ -64,6 +66,21 @@ static void verdicts_sheets(const Verdict *v, char *buf, size_t size)
         }
 }
 
+/* FNV-1a of what the officer hears: ok and the reasons. */
+static uint64_t verdicts_digest(const Verdict *v)
+{
+        uint64_t h = 14695981039346656037ULL;
+        const char *parts[] = { v->ok ? "ok" : "not ok", v->reason_vi, v->reason_en };
+
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+                for (const char *c = parts[i];; c++) {
+                        h = (h ^ (unsigned char) *c) * 1099511628211ULL;
+                        if (!*c)
+                                break;
+                }
+        return h;
+}
+
 static void verdicts_tell_one(Scand *s, const Verdict *v)
 {
         char u[UUID_STRING_MAX], sheets[VERDICT_SHEETS_MAX * 11 + 1];
@@ -100,8 +117,13 @@ void verdicts_tell(Scand *s)
                         s->verdicts_heard = false;
                 tell = s->verdicts[i].verdict.revision > s->verdicts[i].told;
                 if (tell) {
+                        uint64_t digest;
+
                         v = s->verdicts[i].verdict;
+                        digest = verdicts_digest(&v);
                         s->verdicts[i].told = v.revision;
+                        tell = digest != s->verdicts[i].told_digest;
+                        s->verdicts[i].told_digest = digest;
                 }
                 pthread_mutex_unlock(&s->lock);
                 if (tell)

@@ -5,7 +5,9 @@ blank on every back is accepted as single-sided and the station's hook
 says so; one whose feeder gives no back for sheet 4 is not ok, and the
 hook names sheet 4 in Vietnamese and English; declared 12 sheets,
 scanned 11 is not ok either. A station that is gone when its batch is
-judged hears the verdict when it comes back and sends its spool again."""
+judged hears the verdict when it comes back and sends its spool again.
+Sheet 4 scanned again with `sohoactl batch rescan` makes the batch ok;
+`batch show` and `batch list` say so."""
 
 from PIL import Image, ImageDraw
 
@@ -43,6 +45,49 @@ def told(st, batch, kind):
     return ev
 
 
+def sohoactl_db(s, *args):
+    return h.run(["sohoactl"] + list(args) + ["--db", s.conn], check=True).stdout
+
+
+def rescan_sheet_4(s, st, batch, inked):
+    """`sohoactl batch rescan BATCH --sheets 4` at the station: the new
+    images of sheet 4 replace the old front, kept and marked superseded,
+    and the verdict, computed again, is ok; the desk hears it."""
+    again = h.path("fixtures-again")
+    again.mkdir()
+    for side in ("front", "back"):
+        (again / ("sheet-001-%s.ppm" % side)).write_bytes((inked / ("sheet-004-%s.ppm" % side)).read_bytes())
+    st.scenario(sheets=1, fixtures=again)
+    before = int(verdict(s, batch, "revision")[0])
+    cp = h.run(["sohoactl", "batch", "rescan", batch, "--sheets", "4", "--socket", st.socket], check=False,
+               timeout=120)
+    out = dict(line.split("=", 1) for line in cp.stdout.splitlines() if "=" in line)
+    h.check_eq((cp.returncode, out.get("images"), out.get("end")), (0, "2", "feeder-empty"),
+               "the rescan scanned sheet 4's two sides: %s" % cp.stderr)
+    h.check_eq([(p[3], p[4]) for p in st.pages(out["batch"])], [(4, "front"), (4, "back")],
+               "the rescan's images are numbered as sheet 4")
+    ev = told(st, batch, "verdict-ok")
+    h.check(int(ev["SOHOA_VERDICT_REVISION"]) > before, "a newer verdict on the first batch: %r" % ev)
+    h.check_eq(verdict(s, batch, "ok, sheets_present, images, superseded_pages, rescans"),
+               ["t", "4", "8", "1", "1"], "ok once sheet 4 was scanned again; the old front superseded")
+    h.check("quét lại tờ 4" in ev["SOHOA_VERDICT_VI"], "the verdict says sheet 4 was rescanned: %r" % ev)
+    rows = s.pg.query("SELECT p.batch_uuid = '%s', p.side, p.superseded_by IS NOT NULL FROM page p"
+                      " WHERE p.sheet = 4 AND p.batch_uuid IN ('%s', '%s') ORDER BY 1 DESC, 2"
+                      % (batch, batch, out["batch"]), s.db)
+    h.check_eq(rows, [["t", "front", "t"], ["f", "back", "f"], ["f", "front", "f"]],
+               "sheet 4: the old front kept and superseded, the new sides current")
+    shown = sohoactl_db(s, "batch", "show", out["batch"])
+    h.check(("batch " + batch) in shown and "verdict ok" in shown, "show of a rescan shows its batch:\n" + shown)
+    h.check_eq(len([line for line in shown.splitlines() if "superseded by " + out["batch"][:8] in line]), 1,
+               "one image shown replaced by the rescan:\n" + shown)
+    h.check_eq(len([line for line in shown.splitlines() if line.split()[:1] == ["4"]]), 3,
+               "sheet 4's three images shown:\n" + shown)
+    listed = sohoactl_db(s, "batch", "list", "--station", "desk", "--verdict", "ok")
+    h.check(batch in listed and out["batch"] not in listed, "listed as ok, the rescan with it:\n" + listed)
+    listed = sohoactl_db(s, "batch", "list", "--verdict", "mismatch")
+    h.check(batch not in listed, "no longer listed as a mismatch:\n" + listed)
+
+
 def main():
     s = WorkerStack()
     w = s.worker("w1")
@@ -77,6 +122,7 @@ def main():
                "what is wrong, and the sheet to scan again")
     h.check_eq(verdict(s, r["batch"], "ok, sheets_missing_back"), ["f", "{4}"], "the store's verdict")
     h.check_eq(st.events("verdict-ok", r["batch"]), [], "no ok told")
+    rescan_sheet_4(s, st, r["batch"], inked)
 
     # Declared 12, the feeder held 11 (one side each).
     st.scenario(sheets=11, fixtures=inked)
