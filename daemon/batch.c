@@ -482,6 +482,9 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
                 goto out;
         }
         b.plan.duplex = b.opts.duplex;
+        /* A profile for notes: its batch's first sheet has one. */
+        if (req->profile->note_first && b.plan.n_notes == 0)
+                b.plan.notes[b.plan.n_notes++] = b.plan.first_sheet ? b.plan.first_sheet : 1;
         log_info("batch %s (%s): profile %s, source \"%s\", mode \"%s\", %s%s, %u dpi, %s, dossier %s, "
                  "%u sheets declared, double-feed detection %s%s",
                  res.uuid, req->trigger, req->profile->name, b.opts.source, b.opts.mode,

@@ -26,6 +26,7 @@ typedef struct Profile {
         char *mode;         /* "color", "gray", "lineart" */
         unsigned resolution;
         bool duplex;
+        bool note_first;    /* the batch's first sheet is fed twice: with its sticky note, then without */
         char *encoding;     /* "jpeg", "zstd", "g4"; NULL: g4 for lineart, else jpeg */
         unsigned jpeg_quality;
         char *jpeg_subsampling; /* "4:4:4" (default: a seal's red kept) or "4:2:0" (smaller) */

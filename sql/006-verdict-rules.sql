@@ -312,6 +312,10 @@ BEGIN
           FROM (SELECT p.sheet, EXISTS (SELECT 1 FROM sohoa_verdict_pages(root) q
                                          WHERE q.current AND NOT q.note_pass AND q.sheet = p.sheet) AS plain
                   FROM sohoa_verdict_pages(root) p WHERE p.current AND p.note_pass AND p.sheet IS NOT NULL) n;
+        -- A sheet with its note pass alone is named as that, not also as
+        -- missing its sides.
+        v_no_front := ARRAY(SELECT x FROM unnest(v_no_front) x WHERE NOT x = ANY (v_unpaired) ORDER BY x);
+        v_no_back := ARRAY(SELECT x FROM unnest(v_no_back) x WHERE NOT x = ANY (v_unpaired) ORDER BY x);
 
         -- Quality: each page under 200 dpi, failed or quarantined, named.
         SELECT coalesce(array_agg(DISTINCT sheet ORDER BY sheet) FILTER (WHERE low_dpi AND side = 'front'), '{}'),
