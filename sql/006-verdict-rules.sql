@@ -1,5 +1,5 @@
 -- 006-verdict-rules: the province's rules in the batch verdict (issue 11,
--- items 1-4; docs/VERDICT.md). Of 004's verdict this keeps the counts,
+-- items 1-4; docs/STATION.md, "The verdict"). Of 004's verdict this keeps the counts,
 -- order and bounds, and adds:
 --   * the both-sides rule as the guide states it: a document whose sheets
 --     are all blank on one side is single-sided (said in the verdict);
