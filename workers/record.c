@@ -351,6 +351,37 @@ static int record_stages_json(const PageResult *res, char **ret)
         return 0;
 }
 
+/* [{"type":"QR-Code","data":"..."}, ...], or NULL when there is none. */
+static int record_barcodes_json(const BarcodeList *l, char **ret)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        Json j;
+
+        *ret = NULL;
+        if (l->n == 0)
+                return 0;
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        json_init(&j, f);
+        json_begin_array(&j);
+        for (size_t i = 0; i < l->n; i++) {
+                json_begin_object(&j);
+                json_field_string(&j, "type", l->codes[i].type);
+                json_field_string(&j, "data", l->codes[i].data);
+                json_end_object(&j);
+        }
+        json_end_array(&j);
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
+}
+
 static const char *record_mode(DecodeKind k)
 {
         return k == DECODE_BILEVEL ? "lineart" : k == DECODE_GREY ? "gray" : "color";
@@ -370,6 +401,16 @@ int record_set_result(Record *r, const PageResult *res)
                         return k;
                 p->ocr_text = res->ocr->text;
                 p->ocr_confidence = res->ocr->mean_confidence;
+        }
+        k = record_barcodes_json(&res->codes, &r->barcodes_json);
+        if (k < 0)
+                return k;
+        p->barcodes_json = r->barcodes_json;
+        if (sheetcode_find(&res->codes, &r->sheet_code)) {
+                p->role = r->sheet_code.role;
+                p->sheet_dossier = r->sheet_code.dossier;
+                p->sheet_document = r->sheet_code.document;
+                p->sheet_declared = r->sheet_code.sheets;
         }
         p->word_boxes_json = r->word_boxes_json;
         p->stage_ms_json = r->stage_ms_json;
@@ -422,7 +463,8 @@ void record_done(Record *r)
 {
         free(r->word_boxes_json);
         free(r->stage_ms_json);
-        r->word_boxes_json = r->stage_ms_json = NULL;
+        free(r->barcodes_json);
+        r->word_boxes_json = r->stage_ms_json = r->barcodes_json = NULL;
         for (size_t i = 0; i < ELEMENTSOF(r->strings); i++)
                 r->strings[i] = mfree(r->strings[i]);
 }

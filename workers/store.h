@@ -73,6 +73,11 @@ typedef struct StorePage {
         uint32_t rescan_first_sheet, rescan_last_sheet;
         bool note_pass;           /* the pass of its sheet with a sticky note on */
         const char *role;         /* "cover" or "separator"; NULL: a document page */
+        /* A cover or separator sheet's code (workers/sheetcode.h): the
+         * dossier and document it names, the sheets a cover declares (0:
+         * none); the store links the batch to them (sql/007). */
+        const char *sheet_dossier;
+        uint32_t sheet_document, sheet_declared;
 
         bool failed; /* processing failed: stored raw with the reason */
         const char *failure_reason;

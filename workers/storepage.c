@@ -43,6 +43,9 @@ const StoreStatement store_page_statements[] = {
           " $24::real, $25, $26::boolean, $27::real, $28::boolean, $29::jsonb, $30::jsonb,"
           " $31::jsonb, $32, $33::boolean, coalesce($34, 'document'))"
           " ON CONFLICT (page_uuid) DO NOTHING RETURNING 1" },
+        /* A cover or separator sheet: the batch's dossier, declared sheets
+         * and components (sql/007). */
+        { "sheet_code", "SELECT sohoa_sheet_code($1::uuid, $2, $3, $4::integer, $5::integer)" },
         { "blob", "INSERT INTO page_blob (page_uuid, kind, bytes, sha256)"
                   " VALUES ($1::uuid, $2, $3::bytea, $4::bytea)" },
         { "audit", "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
@@ -209,6 +212,17 @@ static int store_page_rows(Store *s, void *what, StorePut *ret)
         r = store_page_audit(s, p, p->failed ? "page.failed" : "page.stored");
         if (r < 0)
                 return r;
+        if (p->role && p->sheet_dossier) {
+                store_params_uuid(&q, &p->page_uuid);
+                store_params_text(&q, p->role);
+                store_params_text(&q, p->sheet_dossier);
+                store_params_format(&q, false, "%u", p->sheet_document);
+                store_params_format(&q, p->sheet_declared == 0, "%u", p->sheet_declared);
+                r = store_exec(s, "sheet_code", &q, PGRES_TUPLES_OK, NULL);
+                if (r < 0)
+                        return r;
+                q.n = 0;
+        }
         if (!p->no_verdict) {
                 store_params_uuid(&q, &p->batch_uuid);
                 r = store_exec(s, "verdict", &q, PGRES_TUPLES_OK, NULL);
