@@ -8,7 +8,10 @@ mild scanner noise made from one of them) and, when present, the real scans
 of ../shared/testdata/real-scans. Then one worker on one core against two
 workers on two cores.
 
-Per system: seconds per page (median, total), character error rate of the
+Per system: seconds per page (median, total) by the clock and in CPU time
+(GNU time's user + system, children included; sohoa-pagetool's own figure
+per page, models loaded once apart), CPU seconds per page against
+tesseract's (the fair measure on a shared machine), character error rate of the
 PDF's text layer (pdftotext) against the rendered truth, beside the CER of
 the text sohoa stores (its JSON for pagetool, page.ocr_text for the worker)
 and, with --legibility, of tesseract reading the PDF's own picture
@@ -151,36 +154,56 @@ def png_copy(src, dst, n):
 
 
 def timed(argv, rss_file, cwd=None, env=ENV, timeout=600):
-    """Run argv pinned to core 0 under GNU time; returns (seconds, rc, peak RSS KiB).
-    GNU time's %M is the largest single process of the tree, not the sum."""
-    full = ["taskset", "-c", "0", "/usr/bin/time", "-f", "%M", "-o", rss_file] + argv
+    """Run argv pinned to core 0 under GNU time; returns (seconds, rc, peak
+    RSS KiB, CPU seconds). GNU time's %M is the largest single process of the
+    tree, not the sum; its %U and %S count the children waited for too (an
+    OCRmyPDF's tesseract and Ghostscript), so CPU seconds are the whole run's."""
+    full = ["taskset", "-c", "0", "/usr/bin/time", "-f", "%M %U %S", "-o", rss_file] + argv
     start = time.monotonic()
     cp = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env,
                         timeout=timeout)
     sec = time.monotonic() - start
-    try:
-        rss = int(open(rss_file).read().split()[-1])
-    except (OSError, ValueError, IndexError):
-        rss = 0
+    rss, cpu = gnu_time(rss_file)
     if cp.returncode != 0:
         log("  %s exited %d: %s" % (os.path.basename(argv[0]), cp.returncode,
                                     cp.stderr.decode("utf-8", "replace")[-300:].strip()))
-    return sec, cp.returncode, rss
+    return sec, cp.returncode, rss, cpu
+
+
+def gnu_time(path):
+    """(peak RSS KiB, user + system CPU seconds) from GNU time's "%M %U %S"
+    (its last line: a "Command exited with non-zero status" line may come
+    first)."""
+    try:
+        f = open(path).read().split()[-3:]
+        return int(f[0]), float(f[1]) + float(f[2])
+    except (OSError, ValueError, IndexError):
+        return 0, 0.0
 
 
 # --- pages --------------------------------------------------------------------
 
+def render(out, *what):
+    """render.py's pages into out, unless a run with the same --work drew
+    them already (its manifest is written last): a rerun of a few pages
+    does not draw them all again. Generous time: a loaded machine takes
+    minutes."""
+    if not os.path.exists(os.path.join(out, "manifest.json")):
+        subprocess.run([PYTHON, RENDER, out] + list(what), check=True, timeout=3600)
+
+
 def make_pages(work, real, real_dir=REAL):
     out = os.path.join(work, "pages")
-    subprocess.run([PYTHON, RENDER, out], check=True, timeout=300)
+    render(out)
     manifest = json.load(open(os.path.join(out, "manifest.json"), encoding="utf-8"))
     # Two columns of English in small type, 6 pt print, a red stamp, a
     # noisy colour blank back (render.py's extra pages).
     extra = os.path.join(work, "pages-extra")
-    subprocess.run([PYTHON, RENDER, extra, "extra"], check=True, timeout=300)
+    render(extra, "extra")
     manifest.update(json.load(open(os.path.join(extra, "manifest.json"), encoding="utf-8")))
     scan = os.path.join(out, "colour_scan.png")
-    subprocess.run([PYTHON, "-c", DERIVE, manifest["colour_paper"]["image"], scan], check=True, timeout=120)
+    if not os.path.exists(scan):
+        subprocess.run([PYTHON, "-c", DERIVE, manifest["colour_paper"]["image"], scan], check=True, timeout=1200)
     manifest["colour_scan"] = dict(manifest["colour_paper"], image=scan)
     pages = []
     for name, m in manifest.items():
@@ -199,29 +222,29 @@ def make_pages(work, real, real_dir=REAL):
 
 def run_tesseract(pages, work):
     d = os.path.join(work, "tesseract")
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
     res = {}
     for p in pages:
         base = os.path.join(d, p["name"])
         argv = ["tesseract", p["image"], base, "--psm", "3", "-l", LANGS]
         if not p["has_dpi"]:
             argv += ["--dpi", "300"]
-        sec, rc, rss = timed(argv + ["pdf"], base + ".rss")
-        res[p["name"]] = dict(sec=sec, ok=rc == 0, pdf=base + ".pdf", rss_kb=rss)
+        sec, rc, rss, cpu = timed(argv + ["pdf"], base + ".rss")
+        res[p["name"]] = dict(sec=sec, cpu=cpu, ok=rc == 0, pdf=base + ".pdf", rss_kb=rss)
     return res, {}
 
 
 def run_ocrmypdf(pages, work):
     d = os.path.join(work, "ocrmypdf")
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
     res = {}
     for p in pages:
         out = os.path.join(d, p["name"] + ".pdf")
         argv = ["ocrmypdf", "-q", "--deskew", "--rotate-pages", "-l", LANGS, "--jobs", "1"]
         if not p["has_dpi"]:
             argv += ["--image-dpi", "300"]
-        sec, rc, rss = timed(argv + [p["image"], out], out + ".rss")
-        res[p["name"]] = dict(sec=sec, ok=rc == 0, pdf=out, rss_kb=rss)
+        sec, rc, rss, cpu = timed(argv + [p["image"], out], out + ".rss")
+        res[p["name"]] = dict(sec=sec, cpu=cpu, ok=rc == 0, pdf=out, rss_kb=rss)
     return res, {}
 
 
@@ -229,24 +252,24 @@ def run_pagetool(pages, work, build, quality):
     """One process over every page, as a worker: the models load once
     (reported apart); per page, the pipeline's own total."""
     d = os.path.join(work, "pagetool")
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
     tool = os.path.join(build, "workers", "sohoa-pagetool")
     by_image = {os.path.abspath(p["image"]): p["name"] for p in pages}
     start = time.monotonic()
-    full = ["taskset", "-c", "0", "/usr/bin/time", "-f", "%M", "-o", os.path.join(d, "rss"),
+    full = ["taskset", "-c", "0", "/usr/bin/time", "-f", "%M %U %S", "-o", os.path.join(d, "rss"),
             tool, "--pdf-dir", d, "--lang", LANGS, "--jpeg-quality", str(quality)] + [p["image"] for p in pages]
     cp = subprocess.run(full, capture_output=True, text=True, env=ENV, timeout=3600)
     wall = time.monotonic() - start
-    rss = int(open(os.path.join(d, "rss")).read().split()[-1])
+    rss, cpu = gnu_time(os.path.join(d, "rss"))
     res, stages = {}, {}
     for line in cp.stdout.splitlines():
         r = json.loads(line)
         name = by_image[os.path.abspath(r["file"])]
         if "error" in r:
-            res[name] = dict(sec=0, ok=False, pdf=None, rss_kb=rss)
+            res[name] = dict(sec=0, cpu=0, ok=False, pdf=None, rss_kb=rss)
             continue
         t = r["timings_ms"]
-        res[name] = dict(sec=t["total"] / 1000.0, ok=True,
+        res[name] = dict(sec=t["total"] / 1000.0, cpu=r["cpu_ms"] / 1000.0, cpu_stages=r["cpu_timings_ms"], ok=True,
                          pdf=os.path.join(d, os.path.splitext(os.path.basename(r["file"]))[0] + ".pdf"),
                          rss_kb=rss, stages=t, rotate=r["rotate"], orient_method=r["orient_method"],
                          blank=r["blank"], stored_text=r["text"], ocr_dpi=r.get("ocr_dpi"),
@@ -260,7 +283,8 @@ def run_pagetool(pages, work, build, quality):
                 shutil.copyfile(src, dst)
                 res[p["name"]]["pdf"] = dst
     load = wall - sum(r["sec"] for r in res.values())
-    return res, dict(wall=wall, model_load_and_exit=load)
+    return res, dict(wall=wall, model_load_and_exit=load, cpu_process_s=cpu,
+                     cpu_model_load_and_exit_s=cpu - sum(r["cpu"] for r in res.values()))
 
 
 class Stack:
@@ -447,7 +471,7 @@ def run_worker(pages, work, build):
 
 def scale_pages(pages, work, copies):
     d = os.path.join(work, "scale-pages")
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
     files = []
     for c in range(copies):
         for p in pages:
@@ -545,6 +569,9 @@ def summary(pages, res, extra):
         total_s=sum(secs),
         mean_s=sum(secs) / len(secs),
         synthetic_total_s=sum(res[n]["sec"] for n in synth),
+        median_cpu_s=(statistics.median(res[n]["cpu"] for n in names)
+                      if all("cpu" in res[n] for n in names) else None),
+        total_cpu_s=sum(res[n]["cpu"] for n in names) if all("cpu" in res[n] for n in names) else None,
         cer_mean=sum(cers) / len(cers) if cers else None,
         cer_max=max(cers) if cers else None,
         word_recall_mean=sum(res[n]["word_recall"] for n in text) / len(text) if text else None,
@@ -568,6 +595,10 @@ def summary(pages, res, extra):
         sums["stage_ms_mean"] = {k: round(sum(s.get(k, 0) for s in stages) / len(stages), 1)
                                  for k in stages[0]}
         sums["stage_ms_total"] = {k: round(sum(s.get(k, 0) for s in stages), 1) for k in stages[0]}
+    cpu_stages = [res[n]["cpu_stages"] for n in names if res[n].get("cpu_stages")]
+    if cpu_stages:
+        sums["cpu_stage_ms_mean"] = {k: round(sum(s.get(k, 0) for s in cpu_stages) / len(cpu_stages), 1)
+                                     for k in cpu_stages[0]}
     stored = [res[n]["stored_bytes"] for n in names if "stored_bytes" in res[n]]
     if stored:
         sums["stored_bytes_mean"] = sum(stored) / len(stored)
@@ -577,19 +608,41 @@ def summary(pages, res, extra):
     return sums
 
 
+def cpu_against(sums, results, floor_name="tesseract"):
+    """Per system, its CPU seconds per page over tesseract's (for --json)."""
+    floor = results.get(floor_name)
+    if not floor:
+        return
+    for sysname in results:
+        ratios = cpu_ratios(results[sysname], floor)
+        if sysname != floor_name and ratios:
+            sums[sysname]["cpu_vs_tesseract"] = {n: round(x, 3) for x, n in ratios}
+            sums[sysname]["cpu_vs_tesseract_max"] = [round(ratios[0][0], 3), ratios[0][1]]
+
+
+def cpu_ratios(res, floor):
+    """[(CPU seconds / tesseract's, page)], largest first, for the pages both
+    ran: under load the fair comparison (every program on core 0, one
+    thread), where seconds by the clock count the other jobs' time too."""
+    return sorted(((res[n]["cpu"] / floor[n]["cpu"], n) for n in res
+                   if n in floor and res[n].get("cpu") and floor[n].get("cpu")), reverse=True)
+
+
 def print_report(pages, results, sums, scaling):
     print("\n## per system (%d pages, %d with a ground truth)" % (
         len(pages), sum(1 for p in pages if p["truth"] is not None)))
     def pct(v, digits=2):
         return "%.*f%%" % (digits, 100 * v) if v is not None else "-"
 
-    print("| system | median s/page | total s | mean CER, text layer | stored text | layer - stored, worst page | "
+    print("| system | median s/page | total s | median CPU s/page | total CPU s | mean CER, text layer | stored text | layer - stored, worst page | "
           "OCR of the PDF's picture | max CER | word recall | one-line CER | lost | "
           "chars on blank/one-line | PDF bytes/page (mean) | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for sysname, s in sums.items():
-        print("| %s | %.2f | %.1f | %s | %s | %s | %s | %s | %s | %s | %d %s | %s | %d | %.0f |" % (
+        print("| %s | %.2f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d %s | %s | %d | %.0f |" % (
             sysname, s["median_s"], s["total_s"],
+            "%.2f" % s["median_cpu_s"] if s["median_cpu_s"] is not None else "-",
+            "%.1f" % s["total_cpu_s"] if s["total_cpu_s"] is not None else "-",
             pct(s["cer_mean"]), pct(s["stored_cer_mean"]),
             "%+.2f pt" % (100 * s["layer_minus_stored_max"]) if s["layer_minus_stored_max"] is not None else "-",
             pct(s["image_cer_mean"]),
@@ -599,7 +652,7 @@ def print_report(pages, results, sums, scaling):
             len(s["lost"]), ",".join(s["lost"]),
             " ".join("%s:%d" % kv for kv in s["extra_chars"].items()),
             s["pdf_bytes_mean"], s["rss_mb"]))
-    print("\n## per page: seconds / CER / PDF KiB")
+    print("\n## per page: seconds (CPU seconds) / CER / PDF KiB")
     print("| page | " + " | ".join(sums) + " |")
     print("|---|" + "---|" * len(sums))
     for p in pages:
@@ -610,6 +663,8 @@ def print_report(pages, results, sums, scaling):
                 cells.append("-")
                 continue
             c = "%.2f s" % r["sec"]
+            if "cpu" in r:
+                c += " (%.2f)" % r["cpu"]
             if "cer" in r:
                 c += " / %.1f%%" % (100 * r["cer"])
                 if "stored_cer" in r:
@@ -630,18 +685,30 @@ def print_report(pages, results, sums, scaling):
                              for n in results[sysname] if n in floor and floor[n]["sec"] > 0), reverse=True)
             print("%s against tesseract, per page: worst %s" % (
                 sysname, ", ".join("%s %.2fx" % (n, x) for x, n in ratios[:5])))
+            cpu = cpu_ratios(results[sysname], floor)
+            if cpu:
+                print("%s against tesseract, per page, CPU seconds: max %.2fx (%s); worst %s" % (
+                    sysname, cpu[0][0], cpu[0][1], ", ".join("%s %.2fx" % (n, x) for x, n in cpu[:5])))
+                load = sums["tesseract"].get("cpu_model_load_s")
+                if load:
+                    bare = {n: dict(cpu=max(0.001, r["cpu"] - load)) for n, r in floor.items() if r.get("cpu")}
+                    cpu = cpu_ratios(results[sysname], bare)
+                    print("  the same against tesseract less its model load (%.2f s CPU): max %.2fx (%s); worst %s"
+                          % (load, cpu[0][0], cpu[0][1], ", ".join("%s %.2fx" % (n, x) for x, n in cpu[:5])))
         if peer:
             print("%s mean PDF bytes against OCRmyPDF's: %.2fx" % (
                 sysname, sums[sysname]["pdf_bytes_mean"] / peer["pdf_bytes_mean"]))
     print()
     for sysname, s in sums.items():
         keys = ("synthetic_total_s", "pdf_bytes_median", "pdf_bytes_synthetic_mean", "model_load_s",
-                "model_load_and_exit", "wall", "pages_per_s", "stored_bytes_mean",
+                "cpu_model_load_s", "model_load_and_exit", "cpu_process_s", "cpu_model_load_and_exit_s", "wall", "pages_per_s", "stored_bytes_mean",
                 "stored_bytes_without_original_mean", "db_bytes", "rss_kb")
         print("%s: %s" % (sysname, ", ".join("%s %s" % (k, round(s[k], 3) if isinstance(s[k], float) else s[k])
                                             for k in keys if k in s)))
         if "stage_ms_mean" in s:
             print("%s stages, ms per page (mean): %s" % (sysname, json.dumps(s["stage_ms_mean"])))
+        if "cpu_stage_ms_mean" in s:
+            print("%s stages, CPU ms per page (mean): %s" % (sysname, json.dumps(s["cpu_stage_ms_mean"])))
     if scaling:
         print("\n## scaling (%s)" % scaling["what"])
         for n in (1, 2):
@@ -699,9 +766,10 @@ def main():
     subprocess.run([PYTHON, "-c", "from PIL import Image; import sys; "
                     "Image.new('L', (200, 100), 255).save(sys.argv[1], dpi=(300, 300))", tiny], check=True)
     load = [timed(["tesseract", tiny, os.path.join(work, "tiny"), "--psm", "3", "-l", LANGS, "pdf"],
-                  os.path.join(work, "tiny.rss"))[0] for _ in range(3)]
+                  os.path.join(work, "tiny.rss")) for _ in range(3)]
     if "tesseract" in extras:
-        extras["tesseract"]["model_load_s"] = min(load)
+        extras["tesseract"]["model_load_s"] = min(t[0] for t in load)
+        extras["tesseract"]["cpu_model_load_s"] = min(t[3] for t in load)
 
     scaling = None
     if "scaling" not in skip:
@@ -721,6 +789,7 @@ def main():
             log("legibility of %s's PDFs ..." % sysname)
             legibility(pages, results[sysname], work, sysname)
         sums[sysname] = summary(pages, results[sysname], extras[sysname])
+    cpu_against(sums, results)
     print_report(pages, results, sums, scaling)
     if args.json:
         with open(args.json, "w") as f:

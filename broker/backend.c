@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "clock.h"
 #include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
@@ -120,6 +121,8 @@ static void backend_result_held(Broker *b, HeldPage *rec, const Sohoa__Result *r
                 peer_unqueue(b->peers, rec);
         if (backend_stored(res->status)) {
                 CompletedContent content;
+
+                rate_add(&b->class_out[rec->klass], clock_mono_ms());
                 Uuid batch;
 
                 /* Checked when the page came in. */
@@ -240,6 +243,13 @@ void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 backend_on_result(b, w, m);
                 break;
         case MSG_HEARTBEAT:
+                if (MSG_HEARTBEAT_BODY(m)->database_unreachable && !w->no_database)
+                        log_warning("worker %s cannot reach its database (%s): no page goes to it", w->binding.id,
+                                    MSG_HEARTBEAT_BODY(m)->database_error ? MSG_HEARTBEAT_BODY(m)->database_error
+                                                                          : "");
+                else if (!MSG_HEARTBEAT_BODY(m)->database_unreachable && w->no_database)
+                        log_notice("worker %s reaches its database again", w->binding.id);
+                worker_set_heartbeat(b->worker_table, w, MSG_HEARTBEAT_BODY(m));
                 break;
         case MSG_BYE:
                 log_info("worker %s said BYE", w->binding.id);

@@ -15,6 +15,7 @@
 #include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
+#include "web.h"
 #include "ipcpath.h"
 #include "log.h"
 #include "sigfd.h"
@@ -137,7 +138,8 @@ static int broker_tables(Broker *b)
         b->held = held_table_new();
         b->completed = completed_new(b->settings->completed_cache);
         b->noted = hashmap_new();
-        if (!b->peers || !b->worker_table || !b->held || !b->completed || !b->noted)
+        b->refusals = refusals_new();
+        if (!b->peers || !b->worker_table || !b->held || !b->completed || !b->noted || !b->refusals)
                 return log_error_errno(-ENOMEM, "allocating the broker's tables: %m");
         return 0;
 }
@@ -161,7 +163,7 @@ static int broker_curve(Broker *b)
         return zap_new(b->zctx, s->authorized_keys_file, &b->zap);
 }
 
-int broker_new(const Settings *s, Broker **ret)
+int broker_new(Settings *s, Broker **ret)
 {
         Broker *b;
         int r;
@@ -203,6 +205,15 @@ int broker_new(const Settings *s, Broker **ret)
         r = broker_socket(b, s->workers_endpoint, ZAP_DOMAIN_WORKERS, &b->workers);
         if (r < 0)
                 goto fail;
+        if (s->http_listen && *s->http_listen) {
+                r = httpd_new(s->http_listen, web_get, b, &b->httpd);
+                if (r == -EINVAL)
+                        log_error("http_listen: not HOST:PORT: %s", s->http_listen);
+                else if (r < 0)
+                        log_error_errno(r, "cannot serve HTTP on %s: %m", s->http_listen);
+                if (r < 0)
+                        goto fail;
+        }
         *ret = b;
         return 0;
 fail:
@@ -221,6 +232,7 @@ Broker *broker_free(Broker *b)
         b->worker_table = worker_table_free(b->worker_table);
         b->completed = completed_free(b->completed);
         b->noted = hashmap_free(b->noted);
+        b->refusals = refusals_free(b->refusals);
         if (b->abort) {
                 int zero = 0;
 
@@ -234,6 +246,7 @@ Broker *broker_free(Broker *b)
         if (b->workers)
                 zmq_close(b->workers);
         b->zap = zap_free(b->zap);
+        b->httpd = httpd_free(b->httpd);
         explicit_bzero(&b->curve, sizeof(b->curve));
         if (b->zctx)
                 zmq_ctx_term(b->zctx);
@@ -470,8 +483,10 @@ void broker_on_signal(Broker *b, int signal_fd)
                         broker_quit_now(b);
                         break;
                 case SIGHUP:
+                        /* The settings first (errors are logged, the old ones stay), then the keys. */
+                        (void) config_reload(settings_program(), b->settings);
                         if (!b->zap)
-                                log_info("SIGHUP: nothing to reload without CURVE, ignoring");
+                                log_info("SIGHUP: no authorized keys to reload without CURVE");
                         else if (zap_reload(b->zap) < 0)
                                 log_warning("SIGHUP: authorized keys not reloaded, keeping the old ones");
                         break;
@@ -602,6 +617,7 @@ void broker_on_timers(Broker *b)
         broker_check_workers(b, now);
         death_decide(b);
         dispatch_run(b);
+        refusals_tick(b->refusals, now);
         broker_notify_status(b);
 }
 

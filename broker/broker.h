@@ -5,7 +5,7 @@
  * message handlers live in frontend.c (clients) and backend.c (workers),
  * the refusals of a HELLO in hello.c, choosing the next page in
  * dispatch.c, whether a worker's death counts toward quarantine in death.c,
- * STATUS in status.c. */
+ * STATUS in status.c; the log of refused HELLOs is counted in refusals.c. */
 #pragma once
 
 #include <stdbool.h>
@@ -17,7 +17,10 @@
 #include "held.h"
 #include "macro.h"
 #include "msg.h"
+#include "httpd.h"
 #include "peer.h"
+#include "rate.h"
+#include "refusals.h"
 #include "settings.h"
 #include "worker.h"
 #include "zap.h"
@@ -52,11 +55,12 @@ typedef enum BrokerNote {
 typedef struct PendingDeath PendingDeath; /* death.c */
 
 typedef struct Broker {
-        const Settings *settings; /* not owned */
+        Settings *settings; /* not owned; its reloadable keys change on SIGHUP */
         void *zctx;
         void *stations; /* ROUTER, station endpoint */
         void *workers;  /* ROUTER, worker endpoint */
         Zap *zap;       /* CURVE authorization; NULL without CURVE */
+        Httpd *httpd;   /* /metrics and the status page; NULL without http_listen */
         CurveKey curve; /* the broker's own key pair, with CURVE */
         uint64_t epoch; /* random, nonzero */
         uint64_t started_ms;
@@ -68,7 +72,10 @@ typedef struct Broker {
         CompletedCache *completed;
         PendingDeath *deaths; /* worker deaths being judged (death.c) */
         Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */
+        Refusals *refusals; /* refused HELLOs logged once per peer id, then counted */
         BrokerCounters counters;
+        /* Pages in, and out (answered stored or stored failed), per class. */
+        Rate class_in[_BROKER_CLASS_MAX], class_out[_BROKER_CLASS_MAX];
 
         uint64_t next_tick_ms;
         /* The recovery window (§5.4): no JOB before this, so that the
@@ -84,7 +91,7 @@ typedef struct Broker {
 
 /* Bind both endpoints and draw the epoch. s must outlive the broker.
  * 0 or negative errno (logged here: this is the program's edge). */
-MUST_CHECK int broker_new(const Settings *s, Broker **ret);
+MUST_CHECK int broker_new(Settings *s, Broker **ret);
 /* Close the sockets (lingering as configured, or not at all after a quit
  * at once), free everything. NULL ok; returns NULL. */
 Broker *broker_free(Broker *b);

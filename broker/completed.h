@@ -1,10 +1,11 @@
 /* The completed cache: the last N pages stored (page UUID -> content,
- * batch, status), so a page sent again after a lost ACK is answered at once
- * without a worker, and a second RESULT for a page already answered is not
- * acked twice. A page is known by its content, not its UUID alone: every
- * close record of a batch has one UUID and one (empty) image, and only its
- * count tells them apart. Bounded: the oldest entry makes room for the
- * newest. */
+ * batch, status), so that a second RESULT for a page already answered (a
+ * worker counted dead that finishes it after all) is not acked twice. It
+ * never answers a PAGE: the store may have lost a row since (an
+ * administrator deleted it), and only a worker's look-up can tell. A page
+ * is known by its content, not its UUID alone: every close record of a
+ * batch has one UUID and one (empty) image, and only its count tells them
+ * apart. Bounded: the oldest entry makes room for the newest. */
 #pragma once
 
 #include <stdbool.h>

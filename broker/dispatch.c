@@ -39,6 +39,8 @@ static int dispatch_send(Broker *b, Worker *w, HeldPage *rec)
         job.page = rec->page;
         job.store_only = rec->quarantined;
         job.attempts = rec->attempts;
+        if (rec->cleaned)
+                job.cleaned = rec->cleaned;
         zmq_msg_init(&image);
         if (zmq_msg_copy(&image, &rec->image) < 0) {
                 r = -errno;

@@ -1,8 +1,10 @@
 /* The station endpoint's handlers. A peer is known by HELLO; anything else
  * from a routing id that has not said HELLO is answered with a HEARTBEAT of
  * zero credit so it notices and says HELLO. A PAGE is held only when it is
- * new, not already answered by the completed cache, and fits its class's
- * pool; otherwise it is dropped and its sender's resend timer brings it back. */
+ * new and fits its class's pool; otherwise it is dropped and its sender's
+ * resend timer brings it back. A page stored already goes to a worker like
+ * any other: only the store knows what it holds. */
+#include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
@@ -130,6 +132,9 @@ void frontend_page_judged(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, 
         if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
                 batch = (Uuid) {};
         frontend_ack(b, origin->binding.id, &a);
+        origin->acks_stored += status == SOHOA__RESULT_STATUS__RESULT_STORED;
+        origin->acks_stored_failed += status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;
+        origin->acks_rejected += status == SOHOA__RESULT_STATUS__RESULT_REJECTED;
         for (size_t i = 0; i < rec->n_senders; i++)
                 frontend_ack(b, rec->senders[i].id, rec->senders[i].same ? &a : &other);
         held_free(b->held, rec);
@@ -204,8 +209,6 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
 {
         const Sohoa__Page *pg = MSG_PAGE_BODY(m);
         size_t len = m->has_image ? zmq_msg_size(&m->image) : 0;
-        const CompletedEntry *done;
-        CompletedContent content;
         const char *busy;
         Worker *holder;
         HeldPage *rec;
@@ -221,6 +224,7 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 return;
         }
         b->counters.pages_in++;
+        rate_add(&b->class_in[p->klass], clock_mono_ms());
         if (pg->batch_close && !frontend_close_uuid_ok(pg, &u)) {
                 /* Every close of a batch must be one record (§7.6): under
                  * another UUID it would be neither deduplicated nor cached. */
@@ -233,24 +237,10 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
                 frontend_other_sender(b, rec, p, pg);
                 return;
         }
-        done = completed_get(b->completed, &u);
-        completed_content(pg, &content);
-        if (done && completed_content_equal(&done->content, &content)) {
-                /* With the verdict the page's RESULT carried: a station
-                 * that was away when it was made hears it now (§7.7). */
-                Sohoa__Verdict *verdict = completed_verdict(done);
-
-                b->counters.acks_from_cache++;
-                frontend_ack(b, p->binding.id,
-                             &(FrontendAck) { .page_uuid = &u,
-                                              .status = done->status,
-                                              .batch = &done->batch_uuid,
-                                              .sha256 = done->content.sha256,
-                                              .verdict = verdict });
-                if (verdict)
-                        sohoa__verdict__free_unpacked(verdict, NULL);
-                return;
-        }
+        /* No answer from the completed cache (§7.1 step 6): the store may
+         * no longer hold what the broker saw stored (an administrator
+         * deleted the row to import it again), and the sender would delete
+         * its only copy. The worker's look-up answers a repeat without OCR. */
         busy = frontend_over_credit(b, p, len);
         if (busy) {
                 /* Not taken: say so, so that the sender backs off and
@@ -285,6 +275,19 @@ static void frontend_on_page(Broker *b, Peer *p, Msg *m)
         peer_push_back(b->peers, rec);
 }
 
+/* A sender's figures from its HEARTBEAT, its ages turned into times. */
+static void frontend_heartbeat_figures(Peer *p, const Sohoa__Heartbeat *hb)
+{
+        uint64_t now = clock_mono_ms();
+
+        p->spool_pages = hb->spool_pages;
+        p->spool_oldest_at_ms = hb->spool_oldest_ms > 0 && hb->spool_oldest_ms < now ? now - hb->spool_oldest_ms : 0;
+        if (hb->last_event && *hb->last_event) {
+                snprintf(p->last_event, sizeof(p->last_event), "%s", hb->last_event);
+                p->last_event_at_ms = hb->last_event_age_ms < now ? now - hb->last_event_age_ms : 0;
+        }
+}
+
 void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
 {
         Peer *p = peer_by_rid(b->peers, m->routing_id, m->routing_id_len);
@@ -316,6 +319,7 @@ void frontend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 p->spool_corrupt = hb->spool_corrupt;
                 p->spool_read_errors = hb->spool_read_errors;
                 p->spool_unreadable = hb->spool_unreadable;
+                frontend_heartbeat_figures(p, hb);
                 break;
         }
         case MSG_BYE:

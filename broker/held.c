@@ -3,12 +3,15 @@
  * libzmq received: dispatching hands a reference-counted copy to the worker,
  * so a dead worker's page can be sent again without keeping a byte copy. */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "held.h"
 #include "msg.h"
 #include "peer.h"
+#include "utf8.h"
 
 HeldTable *held_table_new(void)
 {
@@ -28,6 +31,7 @@ static void held_destroy(HeldPage *rec)
                 free(rec->senders[i].id);
         if (rec->page)
                 sohoa__page__free_unpacked(rec->page, NULL);
+        free(rec->cleaned);
         zmq_msg_close(&rec->image);
         free(rec);
 }
@@ -72,16 +76,67 @@ static Sohoa__Page *held_copy_body(const Sohoa__Page *src, const char *origin_id
         return copy;
 }
 
+/* The worker's own words for it (workers/record.c), so the audit entry
+ * reads the same whoever cleaned the string. */
+#define HELD_CLEANED_FMT "%s%s: %d byte%s of invalid UTF-8 replaced with U+FFFD"
+
+/* Every string field of the copy made valid UTF-8 (PROTOCOL.md §7.1 step
+ * 3): a worker written with a protobuf library that checks strings
+ * (Python's) could not even parse a JOB holding one that is not. What was
+ * changed goes to the worker in Job.cleaned, for the page's audit entry:
+ * *ret_cleaned is NULL when nothing was. 0 or -ENOMEM. */
+static int held_repair_strings(Sohoa__Page *copy, char **ret_cleaned)
+{
+        const ProtobufCMessageDescriptor *d = copy->base.descriptor;
+        char *cleaned = NULL;
+        size_t len = 0;
+
+        *ret_cleaned = NULL;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+                const ProtobufCFieldDescriptor *f = &d->fields[i];
+                char **s, *fixed, *more;
+                int bad, n;
+
+                /* Page has no repeated strings and no nested messages. */
+                if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+                        continue;
+                s = (char **) ((uint8_t *) copy + f->offset);
+                bad = utf8_repair(*s, &fixed);
+                if (bad <= 0) {
+                        if (bad == 0)
+                                continue;
+                        free(cleaned);
+                        return bad;
+                }
+                /* Not the shared default "": that one is valid. */
+                free(*s);
+                *s = fixed;
+                n = snprintf(NULL, 0, HELD_CLEANED_FMT, len ? "; " : "", f->name, bad, bad == 1 ? "" : "s");
+                more = realloc(cleaned, len + n + 1);
+                if (!more) {
+                        free(cleaned);
+                        return -ENOMEM;
+                }
+                cleaned = more;
+                snprintf(cleaned + len, n + 1, HELD_CLEANED_FMT, len ? "; " : "", f->name, bad, bad == 1 ? "" : "s");
+                len += n;
+        }
+        *ret_cleaned = cleaned;
+        return 0;
+}
+
 /* The JOB that will carry the copy, at its largest: the epoch, attempts
  * and store_only that dispatch sets later can only make it this long. */
-static size_t held_job_size_max(const Sohoa__Page *copy)
+static size_t held_job_size_max(const HeldPage *rec)
 {
         Sohoa__Job job = SOHOA__JOB__INIT;
 
         job.epoch = UINT64_MAX;
-        job.page = (Sohoa__Page *) copy;
+        job.page = rec->page;
         job.store_only = true;
         job.attempts = UINT32_MAX;
+        if (rec->cleaned)
+                job.cleaned = rec->cleaned;
         return sohoa__job__get_packed_size(&job);
 }
 
@@ -105,13 +160,13 @@ int held_new(HeldTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *orig
                 return -ENOMEM;
         zmq_msg_init(&rec->image);
         rec->page = held_copy_body(body, origin_id, k);
-        if (!rec->page) {
+        if (!rec->page || held_repair_strings(rec->page, &rec->cleaned) < 0) {
                 held_destroy(rec);
                 return -ENOMEM;
         }
         /* A PAGE body just under the limit grows past it in a JOB: held,
          * it could never reach a worker. */
-        if (held_job_size_max(rec->page) > MSG_BODY_MAX) {
+        if (held_job_size_max(rec) > MSG_BODY_MAX) {
                 held_destroy(rec);
                 return -EMSGSIZE;
         }
@@ -125,6 +180,7 @@ int held_new(HeldTable *t, const Sohoa__Page *body, zmq_msg_t *image, Peer *orig
         rec->bytes = zmq_msg_size(&rec->image);
         rec->klass = k;
         rec->origin = origin;
+        rec->received_ms = clock_mono_ms();
 
         t->held_pages[k]++;
         t->held_bytes[k] += rec->bytes;

@@ -37,6 +37,7 @@ typedef struct HeldSender {
 typedef struct HeldPage {
         Uuid uuid;
         Sohoa__Page *page; /* owned copy of the body */
+        char *cleaned;     /* owned: Job.cleaned, the strings made valid UTF-8; NULL: none */
         zmq_msg_t image;   /* owned reference to the received frame */
         uint64_t bytes;    /* image length */
         BrokerClass klass;
@@ -45,6 +46,7 @@ typedef struct HeldPage {
         uint32_t attempts; /* workers that died alone holding it (§7.4) */
         bool quarantined;
         bool parked; /* neither queued nor in flight: its worker's death is being judged */
+        uint64_t received_ms; /* monotonic: when the broker took it */
         HeldSender senders[HELD_SENDERS_MAX];
         size_t n_senders;
         struct HeldPage *prev, *next; /* the origin's FIFO while queued */
@@ -64,7 +66,8 @@ HeldTable *held_table_new(void);
 HeldTable *held_table_free(HeldTable *t);
 
 /* Hold a new page. body is copied (origin_id is replaced by origin_id, the
- * sender's HELLO id, and page_class by k); *image is taken over and left
+ * sender's HELLO id, and page_class by k; invalid UTF-8 in its strings
+ * becomes U+FFFD, noted in cleaned); *image is taken over and left
  * empty. The record is neither queued nor in flight yet. 0, -EEXIST (that
  * UUID is held already), -EBADMSG (body uuid not 16 bytes), -EMSGSIZE (the
  * JOB that would carry the body to a worker, origin_id and all, would be

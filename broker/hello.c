@@ -2,9 +2,10 @@
  * handler puts the key's role on the connection), and the id kept by the
  * process that had it first. Each refusal says BYE once per connection:
  * the client's link keeps saying HELLO at most once a heartbeat interval,
- * and reconnects when it hears nothing, so one answer is enough and a
- * misconfigured client costs a log line per connection, not per HELLO.
- * The BYE ends whatever session the connection had: the client drops it. */
+ * and reconnects when it hears nothing, so one answer is enough. The BYE
+ * ends whatever session the connection had: the client drops it. A
+ * refused client reconnects every few seconds until it is fixed: the log
+ * says its first refusal and then counts them (refusals.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "dispatch.h"
 #include "hello.h"
 #include "log.h"
+#include "refusals.h"
 
 /* Room for the words around two role names or a peer id (64 bytes). */
 #define HELLO_REASON_MAX 256
@@ -60,10 +62,11 @@ bool hello_wrong_role(Broker *b, bool workers, const Msg *m)
         /* The ZAP handler names every key it admits; no role is a bug. */
         key = m->key_role[0] ? m->key_role : "(none)";
         said = said ? said : "(invalid)";
-        log_warning("HELLO as %s %s refused on the %s endpoint: its CURVE key's role is %s (logged once "
-                    "per connection)",
-                    said, h->peer_id, broker_endpoint_name(workers), key);
         snprintf(reason, sizeof(reason), "role %s does not match the key's role %s", said, key);
+        if (refusals_note(b->refusals, workers, h->peer_id, reason, clock_mono_ms()))
+                log_warning("HELLO as %s %s refused on the %s endpoint: its CURVE key's role is %s (logged once "
+                            "per peer id; repeats are counted, said every %d minutes)",
+                            said, h->peer_id, broker_endpoint_name(workers), key, REFUSALS_SUMMARY_MS / 60000);
         broker_send_bye(b, workers ? b->workers : b->stations, m->routing_id, m->routing_id_len, reason);
         return true;
 }
@@ -89,10 +92,12 @@ bool hello_id_taken(Broker *b, bool workers, const Msg *m, const uint8_t *holder
                 return false;
         hello_end_session(b, workers, m);
         if (broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_ID_IN_USE)) {
-                log_warning("HELLO as %s from a second connection refused: that id is in use by a live "
-                            "connection on the %s endpoint (logged once per connection)",
-                            h->peer_id, broker_endpoint_name(workers));
                 snprintf(reason, sizeof(reason), "peer id %s is in use by a live connection", h->peer_id);
+                if (refusals_note(b->refusals, workers, h->peer_id, reason, clock_mono_ms()))
+                        log_warning("HELLO as %s from a second connection refused: that id is in use by a live "
+                                    "connection on the %s endpoint (logged once per peer id; repeats are "
+                                    "counted, said every %d minutes)",
+                                    h->peer_id, broker_endpoint_name(workers), REFUSALS_SUMMARY_MS / 60000);
                 broker_send_bye(b, sock, m->routing_id, m->routing_id_len, reason);
         }
         return true;

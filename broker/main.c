@@ -15,7 +15,8 @@ enum {
         ITEM_STATIONS,
         ITEM_WORKERS,
         ITEM_SIGNAL,
-        ITEM_ZAP, /* last: polled only with CURVE on */
+        ITEM_ZAP,  /* polled only with CURVE on */
+        ITEM_HTTP, /* polled only with http_listen */
         _ITEM_MAX
 };
 
@@ -34,12 +35,18 @@ static int main_loop(Broker *b, int signal_fd)
                 [ITEM_STATIONS] = { .socket = b->stations, .events = ZMQ_POLLIN },
                 [ITEM_WORKERS] = { .socket = b->workers, .events = ZMQ_POLLIN },
                 [ITEM_SIGNAL] = { .fd = signal_fd, .events = ZMQ_POLLIN },
-                [ITEM_ZAP] = { .socket = b->zap ? zap_socket(b->zap) : NULL, .events = ZMQ_POLLIN },
+                [ITEM_ZAP] = { .socket = b->zap ? zap_socket(b->zap) : NULL, .fd = -1, .events = ZMQ_POLLIN },
+                [ITEM_HTTP] = { .fd = b->httpd ? httpd_fd(b->httpd) : -1, .events = ZMQ_POLLIN },
         };
-        int n_items = b->zap ? _ITEM_MAX : ITEM_ZAP;
 
+        /* An item without a socket or an fd is left out: zmq_poll ignores
+         * a negative fd. */
         while (!b->quit) {
-                if (zmq_poll(items, n_items, broker_next_timeout(b)) < 0 && errno != EINTR)
+                long timeout = broker_next_timeout(b);
+
+                if (b->httpd)
+                        timeout = httpd_timeout(b->httpd, timeout);
+                if (zmq_poll(items, _ITEM_MAX, timeout) < 0 && errno != EINTR)
                         return log_error_errno(-errno, "zmq_poll: %m");
                 if (items[ITEM_SIGNAL].revents)
                         broker_on_signal(b, signal_fd);
@@ -49,6 +56,8 @@ static int main_loop(Broker *b, int signal_fd)
                         broker_on_stations(b);
                 if (items[ITEM_WORKERS].revents)
                         broker_on_workers(b);
+                if (b->httpd)
+                        httpd_run(b->httpd);
                 broker_on_timers(b);
         }
         return 0;

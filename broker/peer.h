@@ -35,6 +35,13 @@ struct Peer {
         /* Its spool, as its last HEARTBEAT stated it: for STATUS only. */
         uint64_t spool_corrupt, spool_read_errors;
         uint32_t spool_unreadable;
+        /* (1.3) Also as its last HEARTBEAT stated them, as monotonic times. */
+        uint32_t spool_pages;
+        uint64_t spool_oldest_at_ms; /* 0: empty */
+        char last_event[64];
+        uint64_t last_event_at_ms;
+        /* Outcomes of the pages it sent, since the broker started. */
+        uint64_t acks_stored, acks_stored_failed, acks_rejected;
         Peer *ring_prev, *ring_next;
         bool in_ring;
 };

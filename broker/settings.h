@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "macro.h"
 
 typedef struct Settings {
         char *stations_endpoint; /* stations, importers, admin queries */
@@ -24,7 +25,9 @@ typedef struct Settings {
         uint64_t frame_timeout_ms;  /* a connection with no whole ZMTP frame this long after a PING is cut */
         char *curve_key_file;       /* the broker's key_secret file; NULL: no CURVE */
         char *authorized_keys_file; /* ROLE NAME PUBLIC_KEY per line; required with CURVE */
+        char *http_listen;          /* HOST:PORT of /metrics and the status page; NULL: none */
         bool insecure_workers_without_curve; /* serve a tcp:// worker endpoint without CURVE all the same */
+        char *log_level;            /* NULL: $SOHOA_LOG_LEVEL or info; reloadable */
 } Settings;
 
 /* The program description handed to config_parse_argv(). Static. */

@@ -13,17 +13,22 @@
 /* Room kept for everything but the peer list. */
 #define STATUS_PEERS_BUDGET (MSG_BODY_MAX - 4096)
 
-typedef struct StatusBuild {
-        Sohoa__StatusReply reply;
-        Sohoa__ClassStatus classes[_BROKER_CLASS_MAX];
-        Sohoa__ClassStatus *class_ptrs[_BROKER_CLASS_MAX];
-        Sohoa__Counters counters;
-        Sohoa__PeerStatus *peers; /* array */
-        Sohoa__PeerStatus **peer_ptrs;
-        size_t n_peers, max_peers;
-        size_t peers_bytes;
-        uint64_t now;
-} StatusBuild;
+
+static uint32_t status_ms(uint64_t now, uint64_t then);
+
+/* The age of the oldest page queued in class k: each sender's FIFO starts
+ * with its oldest. */
+static uint64_t status_oldest_queued(Broker *b, BrokerClass k, uint64_t now)
+{
+        uint64_t oldest = 0;
+        size_t state = 0;
+        Peer *p;
+
+        while (peer_iterate(b->peers, &state, &p))
+                if (p->klass == k && p->head && (oldest == 0 || p->head->received_ms < oldest))
+                        oldest = p->head->received_ms;
+        return oldest ? status_ms(now, oldest) : 0;
+}
 
 static void status_classes(Broker *b, StatusBuild *s)
 {
@@ -38,6 +43,11 @@ static void status_classes(Broker *b, StatusBuild *s)
                 c->inflight_pages = b->held->inflight_pages[k];
                 c->held_bytes = b->held->held_bytes[k];
                 c->pool_bytes = b->pool_bytes[k];
+                c->oldest_queued_ms = status_oldest_queued(b, k, s->now);
+                c->pages_in = b->class_in[k].total;
+                c->pages_out = b->class_out[k].total;
+                c->pages_in_last_min = rate_last_minute(&b->class_in[k], s->now);
+                c->pages_out_last_min = rate_last_minute(&b->class_out[k], s->now);
                 s->class_ptrs[k] = c;
         }
         s->reply.classes = s->class_ptrs;
@@ -118,6 +128,15 @@ static void status_clients(Broker *b, StatusBuild *s, bool list)
                 o->spool_corrupt = p->spool_corrupt;
                 o->spool_read_errors = p->spool_read_errors;
                 o->spool_unreadable = p->spool_unreadable;
+                o->acks_stored = p->acks_stored;
+                o->acks_stored_failed = p->acks_stored_failed;
+                o->acks_rejected = p->acks_rejected;
+                o->spool_pages = p->spool_pages;
+                o->spool_oldest_ms = p->spool_oldest_at_ms ? status_ms(s->now, p->spool_oldest_at_ms) : 0;
+                if (*p->last_event) {
+                        o->last_event = p->last_event;
+                        o->last_event_age_ms = status_ms(s->now, p->last_event_at_ms);
+                }
                 status_commit(s);
         }
 }
@@ -137,7 +156,15 @@ static void status_workers(Broker *b, StatusBuild *s, bool list)
                 o->peer_id = w->binding.id;
                 o->role = SOHOA__ROLE__ROLE_WORKER;
                 o->idle_ms = status_ms(s->now, w->binding.last_seen_ms);
-                o->state = (char *) worker_state_to_string(w->state);
+                o->state = (char *) (w->no_database && w->state != WORKER_BUSY && w->state != WORKER_DEAD
+                                             ? "no-database"
+                                             : worker_state_to_string(w->state));
+                o->database_unreachable = w->no_database;
+                if (w->no_database)
+                        o->database_error = w->database_error;
+                o->pages_done = w->pages_done;
+                o->pages_failed = w->pages_failed;
+                o->work_ms = w->work_ms;
                 if (w->state == WORKER_BUSY) {
                         o->busy_ms = status_ms(s->now, w->busy_since_ms);
                         if (w->page) {
@@ -154,11 +181,9 @@ static void status_workers(Broker *b, StatusBuild *s, bool list)
         }
 }
 
-void status_reply(Broker *b, const uint8_t *rid, size_t rid_len, const Sohoa__StatusRequest *req)
+void status_build(Broker *b, bool list, StatusBuild *out)
 {
         StatusBuild s = { .reply = SOHOA__STATUS_REPLY__INIT, .now = clock_mono_ms() };
-        bool list = req && req->with_peers;
-        int r;
 
         s.reply.epoch = b->epoch;
         s.reply.uptime_ms = s.now - b->started_ms;
@@ -179,9 +204,30 @@ void status_reply(Broker *b, const uint8_t *rid, size_t rid_len, const Sohoa__St
         status_workers(b, &s, list);
         s.reply.peers = s.peer_ptrs;
         s.reply.n_peers = s.n_peers;
+        *out = s;
+        /* The reply points into the build: fix the pointers to its copy. */
+        out->reply.classes = out->class_ptrs;
+        for (BrokerClass k = 0; k < _BROKER_CLASS_MAX; k++)
+                out->class_ptrs[k] = &out->classes[k];
+        out->reply.counters = &out->counters;
+}
+
+void status_build_done(StatusBuild *s)
+{
+        free(s->peers);
+        free(s->peer_ptrs);
+        s->peers = NULL;
+        s->peer_ptrs = NULL;
+}
+
+void status_reply(Broker *b, const uint8_t *rid, size_t rid_len, const Sohoa__StatusRequest *req)
+{
+        StatusBuild s;
+        int r;
+
+        status_build(b, req && req->with_peers, &s);
         r = broker_send(b, b->stations, rid, rid_len, MSG_STATUS_REPLY, &s.reply.base, NULL);
         if (r < 0)
                 log_debug_errno(r, "STATUS_REPLY not sent: %m");
-        free(s.peers);
-        free(s.peer_ptrs);
+        status_build_done(&s);
 }

@@ -58,6 +58,8 @@ static void lru_remove(WorkerTable *t, Worker *w)
 /* Every state change goes through here, so live and idle stay counted. */
 static void worker_set_state(WorkerTable *t, Worker *w, WorkerState s)
 {
+        if (s == WORKER_IDLE && w->no_database)
+                s = WORKER_CONNECTED; /* takes no page it could not store */
         lru_remove(t, w);
         if (w->state == WORKER_DEAD && s != WORKER_DEAD)
                 t->live++;
@@ -212,6 +214,19 @@ HeldPage *worker_set_idle(WorkerTable *t, Worker *w)
         w->was_busy = false;
         w->claimed = false;
         return worker_take_page(w);
+}
+
+void worker_set_heartbeat(WorkerTable *t, Worker *w, const Sohoa__Heartbeat *hb)
+{
+        w->no_database = hb->database_unreachable;
+        snprintf(w->database_error, sizeof(w->database_error), "%s",
+                 hb->database_unreachable && hb->database_error ? hb->database_error : "");
+        w->pages_done = hb->pages_done;
+        w->pages_failed = hb->pages_failed;
+        w->work_ms = hb->work_ms;
+        w->n_stages = stagehist_from_pb(w->stages, hb->stages, hb->n_stages);
+        if (w->no_database && w->state == WORKER_IDLE)
+                worker_set_state(t, w, WORKER_CONNECTED);
 }
 
 Worker *worker_take_idle(WorkerTable *t)

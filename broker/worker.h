@@ -12,6 +12,7 @@
 #include "held.h"
 #include "macro.h"
 #include "msg.h"
+#include "stagehist.h"
 #include "uuid.h"
 
 typedef enum WorkerState {
@@ -38,6 +39,14 @@ struct Worker {
         bool claimed;                  /* busy with page_uuid, named in its HELLO, no record yet */
         uint64_t busy_since_ms;
         Worker *lru_prev, *lru_next;
+        /* (1.3) As its last HEARTBEAT said: without its database it is
+         * never idle (no JOB goes to it) until a heartbeat says it is back
+         * and it says READY. */
+        bool no_database;
+        char database_error[200];
+        uint64_t pages_done, pages_failed, work_ms;
+        StageHist stages[STAGEHIST_MAX];
+        size_t n_stages;
 };
 
 /* A worker session that ended: whether workers died together (§7.4). */
@@ -93,6 +102,9 @@ bool worker_ended_across(const WorkerTable *t, const char *except_id, uint64_t f
 /* Idle now (READY, RESULT): last in the LRU list. Returns the page it held,
  * if any (the caller decides what becomes of it). */
 HeldPage *worker_set_idle(WorkerTable *t, Worker *w);
+/* What its HEARTBEAT says: its database's reachability (an idle worker
+ * without it leaves the idle list) and its figures. */
+void worker_set_heartbeat(WorkerTable *t, Worker *w, const Sohoa__Heartbeat *hb);
 /* The idle worker idle the longest, taken out of the list; NULL if none. */
 Worker *worker_take_idle(WorkerTable *t);
 /* It got a JOB for rec, or rec is the page it said it holds. */

@@ -1,5 +1,6 @@
 /* ZAP handler. The keys file has one key per line: ROLE NAME PUBLIC_KEY
- * (Z85), '#' starts a comment. Requests are answered at once from the
+ * (Z85), '#' starts a comment; a key has one role, so a key listed again
+ * in another role refuses the file. Requests are answered at once from the
  * table; a malformed request gets status 500 and is logged once. */
 #include <assert.h>
 #include <errno.h>
@@ -59,15 +60,17 @@ static char *next_word(char **p) {
         return w;
 }
 
-int zap_keys_parse_line(Hashmap *h, char *line, size_t len, const char **ret_why) {
+int zap_keys_parse_line(Hashmap *h, char *line, size_t len, ZapLine *l) {
         char *role, *name, *z85;
         uint8_t bin[32];
         ZapKey *k;
         int role_i;
 
+        l->first = NULL;
+        l->why = NULL;
         /* A NUL would hide the rest of its line. */
         if (memchr(line, '\0', len))
-                return *ret_why = "a NUL byte: not a text file", -EINVAL;
+                return l->why = "a NUL byte: not a text file", -EINVAL;
         role = next_word(&line);
         if (!role || role[0] == '#')
                 return 1;
@@ -76,26 +79,47 @@ int zap_keys_parse_line(Hashmap *h, char *line, size_t len, const char **ret_why
         name = next_word(&line);
         z85 = next_word(&line);
         if (!z85)
-                return *ret_why = "expected: ROLE NAME PUBLIC_KEY", -EINVAL;
+                return l->why = "expected: ROLE NAME PUBLIC_KEY", -EINVAL;
         role_i = parse_role(role);
         if (role_i < 0)
-                return *ret_why = "role must be station, importer, admin or worker", -EINVAL;
-        if (strlen(name) >= sizeof(k->name))
-                return *ret_why = "name longer than 63 characters", -EINVAL;
+                return l->why = "role must be station, importer, admin or worker", -EINVAL;
+        if (strlen(name) >= sizeof(l->key.name))
+                return l->why = "name longer than 63 characters", -EINVAL;
         if (strlen(z85) != 40 || !zmq_z85_decode(bin, z85))
-                return *ret_why = "not a 40-character Z85 public key", -EINVAL;
-        k = calloc(1, sizeof(*k));
+                return l->why = "not a 40-character Z85 public key", -EINVAL;
+        l->key = (ZapKey) { .role = (Sohoa__Role) role_i, .line = l->lineno };
+        memcpy(l->key.name, name, strlen(name) + 1);
+        /* Listed again: never a silent change of role. */
+        l->first = hashmap_get(h, bin, sizeof(bin));
+        if (l->first && l->first->role != l->key.role)
+                return l->why = "the key of an earlier line, in another role", -EEXIST;
+        if (l->first)
+                return 2;
+        k = malloc(sizeof(*k));
         if (!k)
                 return -ENOMEM;
-        k->role = (Sohoa__Role) role_i;
-        memcpy(k->name, name, strlen(name) + 1);
-        void *old = NULL;
-        if (hashmap_put(h, bin, sizeof(bin), k, &old) < 0) {
+        *k = l->key;
+        if (hashmap_put(h, bin, sizeof(bin), k, NULL) < 0) {
                 free(k);
                 return -ENOMEM;
         }
-        free(old);
         return 0;
+}
+
+/* A key listed twice, as the operator should hear of it: in the same
+ * role, harmless; in another, a configuration error. */
+static void log_listed_again(const char *path, const ZapLine *l, int r) {
+        const char *role = msg_role_to_string(l->key.role), *first_role = msg_role_to_string(l->first->role);
+
+        if (r == -EEXIST)
+                log_error("%s:%u: the key of line %u (%s %s) listed again as %s %s: a key has one role; "
+                          "remove the line that is wrong",
+                          path, l->lineno, l->first->line, first_role, l->first->name, role, l->key.name);
+        else
+                log_warning("%s:%u: the key of line %u (%s %s) listed again, as %s %s: the same role, "
+                            "line %u stays, ignoring",
+                            path, l->lineno, l->first->line, first_role, l->first->name, role, l->key.name,
+                            l->first->line);
 }
 
 static int load_keys(const char *path, Hashmap **ret) {
@@ -118,13 +142,15 @@ static int load_keys(const char *path, Hashmap **ret) {
         /* getline: a line cut at a fixed size would go on as a line of its
          * own, and the tail of a long comment could read as a key. */
         while ((len = getline(&line, &cap, f)) >= 0) {
-                const char *why = "out of memory";
-                lineno++;
-                r = zap_keys_parse_line(h, line, (size_t) len, &why);
-                if (r < 0) {
-                        log_error("%s:%u: %s", path, lineno, why);
+                ZapLine l = { .lineno = ++lineno };
+
+                r = zap_keys_parse_line(h, line, (size_t) len, &l);
+                if (r == 2 || r == -EEXIST)
+                        log_listed_again(path, &l, r);
+                else if (r < 0)
+                        log_error("%s:%u: %s", path, lineno, l.why ? l.why : "out of memory");
+                if (r < 0)
                         break;
-                }
                 r = 0;
         }
         free(line);

@@ -19,11 +19,21 @@
 
 typedef struct Zap Zap;
 
-/* An authorized key: its role and the name its line gives (the ZAP user id). */
+/* An authorized key: its role and the name its line gives (the ZAP user
+ * id), and which line of the file that is. */
 typedef struct ZapKey {
         Sohoa__Role role;
         char name[64];
+        unsigned line;
 } ZapKey;
+
+/* One line of the keys file as zap_keys_parse_line() read it. */
+typedef struct ZapLine {
+        unsigned lineno;     /* in: the line's number, kept with its key */
+        ZapKey key;          /* out: what a key line says (0, 2, -EEXIST) */
+        const ZapKey *first; /* out: the key as an earlier line gave it (2, -EEXIST); the table's */
+        const char *why;     /* out: -EINVAL, -EEXIST: a static reason */
+} ZapLine;
 
 typedef struct ZapCounters {
         uint64_t allowed;
@@ -44,10 +54,13 @@ void zap_counters(const Zap *z, ZapCounters *ret);
 
 /* One line of the authorized keys file (len bytes and a NUL, as getline()
  * gives), "ROLE NAME PUBLIC_KEY" ('#' starts a comment), into h: 32-byte
- * binary public key -> ZapKey (malloc'ed; a key listed again replaces the
- * earlier line's). 0, 1 for a blank or comment line, -ENOMEM, or -EINVAL
- * with a static reason in *ret_why. No I/O: the parser proper, also for
- * tests/fuzz. */
-MUST_CHECK int zap_keys_parse_line(Hashmap *h, char *line, size_t len, const char **ret_why);
+ * binary public key -> ZapKey (malloc'ed). 0 when the key is taken, 1 for
+ * a blank or comment line, 2 for a key an earlier line gave in the same
+ * role (harmless: the earlier line stays, its name too), -EEXIST for a key
+ * an earlier line gave in another role (a key has one role: which one was
+ * meant is the operator's to say), -EINVAL for a malformed line, -ENOMEM.
+ * h is changed only when 0 is returned. No I/O: the parser proper, also
+ * for tests/fuzz. */
+MUST_CHECK int zap_keys_parse_line(Hashmap *h, char *line, size_t len, ZapLine *l);
 /* Frees a table of zap_keys_parse_line(), keys and values. Returns NULL. */
 Hashmap *zap_keys_free(Hashmap *h);

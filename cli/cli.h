@@ -11,6 +11,7 @@
         X("scan", scan_main, "scan a station's feeder until it is empty (through its daemon)")      \
         X("batch", batch_main, "`batch list|show|rescan`: captured batches and the store's verdict on each") \
         X("sheets", sheets_main, "a dossier's cover and separator sheets with QR codes, as a PDF to print") \
+        X("failed", failed_main, "`failed list|show|retry`: pages stored failed or quarantined, sent again") \
         X("search", search_main, "find stored pages by their text (accents optional)")             \
         X("import", import_main, "import existing scans (TIFF, PNG, JPEG, scanned PDF) as bulk pages") \
         X("export", export_main, "one searchable PDF of a batch or dossier, with a manifest of hashes") \
@@ -21,7 +22,7 @@
         X("result", result_main, "`result add`: a dossier's digitized result, with its digitization code")    \
         X("store", store_main, "`store lookup`: the owner's store of digitized documents and results")        \
         X("report", report_main, "the monthly digitization report per agency (CSV, Markdown, HTML)")          \
-        X("db", db_main, "`db migrate`: apply the database migrations not applied yet")                \
+        X("db", db_main, "`db migrate|status|roles`: the schema's migrations and roles")              \
         X("keygen", keygen_main, "make a CURVE key pair for the broker or a client")
 /* clang-format on */
 

@@ -1,7 +1,10 @@
-/* sohoactl db migrate: applies the numbered migrations of the SQL directory
- * (sql/NNN-name.sql) that the database has not recorded yet, each in its own
- * transaction together with its row in schema_migrations, in order. An
- * advisory lock makes two migrators take turns. Running it again is a no-op. */
+/* sohoactl db: the schema. `migrate` applies the numbered migrations of the
+ * SQL directory (sql/NNN-name.sql) that the database has not recorded yet,
+ * each in its own transaction together with its row in schema_migrations,
+ * in order; an advisory lock makes two migrators take turns; running it
+ * again is a no-op. `status` lists them applied or pending. `roles` runs
+ * sql/roles.sql (the least-privilege roles), which migrate runs again once
+ * the roles exist, so that new tables get their grants. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +27,10 @@ static const char db_sql_create_table[] =
 static const char db_sql_lock[] = "SELECT pg_advisory_xact_lock(x'" DB_MIGRATE_LOCK "'::bigint)";
 static const char db_sql_applied[] = "SELECT 1 FROM schema_migrations WHERE version = $1::integer";
 static const char db_sql_record[] = "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)";
+static const char db_sql_list[] = "SELECT version, name, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS TZ') "
+                                  "FROM schema_migrations ORDER BY version";
+static const char db_sql_has_roles[] = "SELECT 1 FROM pg_roles WHERE rolname = 'sohoa_worker'";
+static const char db_roles_file[] = "roles.sql";
 
 /* Where the migrations are: $SOHOA_SQL_DIR; else the source tree's sql/ for
  * a sohoactl run from its build directory; else the installed copy. */
@@ -77,6 +84,16 @@ static int db_read_file(const char *dir, const char *name, char **ret)
         return 0;
 }
 
+/* db_read_file(), its error said. */
+static int db_read_sql(const char *dir, const char *name, char **ret)
+{
+        int r = db_read_file(dir, name, ret);
+
+        if (r < 0)
+                fprintf(stderr, "sohoactl db: %s/%s: %s\n", dir, name, strerror(-r));
+        return r;
+}
+
 /* Runs sql (a constant or a migration file) and checks its status. */
 static int db_exec(PGconn *c, const char *what, const char *sql, int nparams, const char *const *params,
                    ExecStatusType want, int *ret_rows)
@@ -88,11 +105,21 @@ static int db_exec(PGconn *c, const char *what, const char *sql, int nparams, co
         /* A migration file may end with a SELECT: tuples are fine there too. */
         if (PQresultStatus(res) != want &&
             !(want == PGRES_COMMAND_OK && PQresultStatus(res) == PGRES_TUPLES_OK)) {
-                fprintf(stderr, "sohoactl db migrate: %s: %s", what, PQresultErrorMessage(res));
+                fprintf(stderr, "sohoactl db: %s: %s", what, PQresultErrorMessage(res));
                 r = -EIO;
         } else if (ret_rows)
                 *ret_rows = PQntuples(res);
         PQclear(res);
+        return r;
+}
+
+/* COMMIT when r says the transaction went well, else ROLLBACK; returns r
+ * or the COMMIT's error. */
+static int db_end(PGconn *c, int r)
+{
+        if (r >= 0)
+                return db_exec(c, "COMMIT", "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL);
+        (void) db_exec(c, "ROLLBACK", "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
         return r;
 }
 
@@ -104,11 +131,9 @@ static int db_apply(PGconn *c, const char *dir, const char *name, bool *ret_appl
         char *sql = NULL;
         int rows = 0, r;
 
-        r = db_read_file(dir, name, &sql);
-        if (r < 0) {
-                fprintf(stderr, "sohoactl db migrate: %s/%s: %s\n", dir, name, strerror(-r));
+        r = db_read_sql(dir, name, &sql);
+        if (r < 0)
                 return r;
-        }
         r = db_exec(c, "BEGIN", "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL);
         if (r >= 0)
                 r = db_exec(c, "lock", db_sql_lock, 0, NULL, PGRES_TUPLES_OK, NULL);
@@ -120,27 +145,48 @@ static int db_apply(PGconn *c, const char *dir, const char *name, bool *ret_appl
                         r = db_exec(c, "schema_migrations", db_sql_record, 2, params, PGRES_COMMAND_OK,
                                     NULL);
         }
-        if (r >= 0)
-                r = db_exec(c, "COMMIT", "COMMIT", 0, NULL, PGRES_COMMAND_OK, NULL);
-        else
-                (void) db_exec(c, "ROLLBACK", "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
+        r = db_end(c, r);
         free(sql);
         if (r >= 0)
                 *ret_applied = rows == 0;
         return r;
 }
 
+/* sql/roles.sql in one transaction. */
+static int db_apply_roles(PGconn *c, const char *dir)
+{
+        char *sql = NULL;
+        int r;
+
+        r = db_read_sql(dir, db_roles_file, &sql);
+        if (r < 0)
+                return r;
+        r = db_exec(c, "BEGIN", "BEGIN", 0, NULL, PGRES_COMMAND_OK, NULL);
+        if (r >= 0)
+                r = db_exec(c, db_roles_file, sql, 0, NULL, PGRES_COMMAND_OK, NULL);
+        r = db_end(c, r);
+        free(sql);
+        return r;
+}
+
+static int db_list(const char *dir, struct dirent ***ret)
+{
+        int n = scandir(dir, ret, db_is_migration, alphasort);
+
+        if (n < 0)
+                fprintf(stderr, "sohoactl db: %s: %m\n", dir);
+        return n;
+}
+
 static int db_migrate(const char *conninfo, const char *dir)
 {
         struct dirent **names = NULL;
         PGconn *c = NULL;
-        int n, r, applied = 0;
+        int n, r, applied = 0, roles = 0;
 
-        n = scandir(dir, &names, db_is_migration, alphasort);
-        if (n < 0) {
-                fprintf(stderr, "sohoactl db migrate: %s: %m\n", dir);
+        n = db_list(dir, &names);
+        if (n < 0)
                 return EXIT_FAILURE;
-        }
         r = dbconn_open(conninfo, &c);
         if (r >= 0)
                 r = db_exec(c, "schema_migrations", db_sql_create_table, 0, NULL, PGRES_COMMAND_OK, NULL);
@@ -161,6 +207,14 @@ static int db_migrate(const char *conninfo, const char *dir)
         }
         if (r >= 0 && applied == 0)
                 printf("up to date: %d migration%s in %s already applied\n", n, n == 1 ? "" : "s", dir);
+        /* New tables get the roles' grants once the roles exist. */
+        if (r >= 0)
+                r = db_exec(c, "pg_roles", db_sql_has_roles, 0, NULL, PGRES_TUPLES_OK, &roles);
+        if (r >= 0 && roles > 0) {
+                r = db_apply_roles(c, dir);
+                if (r >= 0)
+                        printf("grants of sohoa_worker and sohoa_search applied (%s)\n", db_roles_file);
+        }
         for (int i = 0; i < n; i++)
                 free(names[i]);
         free(names);
@@ -168,11 +222,87 @@ static int db_migrate(const char *conninfo, const char *dir)
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* Every migration of dir, applied (when) or pending, then those the
+ * database has that dir lacks. Exit 0 when none is pending, 1 when some
+ * are, 2 when the database cannot say. */
+static int db_status(const char *conninfo, const char *dir)
+{
+        struct dirent **names = NULL;
+        PGconn *c = NULL;
+        PGresult *res = NULL;
+        int n, rows = 0, pending = 0, unknown = 0, r;
+
+        n = db_list(dir, &names);
+        if (n < 0)
+                return 2;
+        r = dbconn_open(conninfo, &c);
+        if (r >= 0) {
+                res = PQexec(c, db_sql_list);
+                if (PQresultStatus(res) == PGRES_TUPLES_OK)
+                        rows = PQntuples(res);
+                else if (strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ?: "", "42P01") != 0) {
+                        fprintf(stderr, "sohoactl db status: %s", PQresultErrorMessage(res));
+                        r = -EIO;
+                }
+        }
+        for (int i = 0; r >= 0 && i < n; i++) {
+                const char *applied = NULL;
+
+                for (int j = 0; j < rows; j++)
+                        if (atoi(PQgetvalue(res, j, 0)) == atoi(names[i]->d_name))
+                                applied = PQgetvalue(res, j, 2);
+                if (applied)
+                        printf("%-10s %-32s %s\n", "applied", names[i]->d_name, applied);
+                else
+                        printf("%-10s %s\n", "pending", names[i]->d_name);
+                pending += !applied;
+        }
+        for (int j = 0; r >= 0 && j < rows; j++) {
+                bool known = false;
+
+                for (int i = 0; i < n; i++)
+                        known = known || atoi(PQgetvalue(res, j, 0)) == atoi(names[i]->d_name);
+                if (!known) {
+                        printf("%-10s %-32s %s (not in %s: a newer sohoactl applied it)\n", "unknown",
+                               PQgetvalue(res, j, 1), PQgetvalue(res, j, 2), dir);
+                        unknown++;
+                }
+        }
+        if (r >= 0)
+                printf("%d applied, %d pending%s%s\n", n - pending, pending,
+                       unknown ? ", unknown ones applied" : "", pending ? ": run sohoactl db migrate" : "");
+        PQclear(res);
+        for (int i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        PQfinish(c);
+        return r < 0 ? 2 : pending ? 1 : EXIT_SUCCESS;
+}
+
+static int db_roles(const char *conninfo, const char *dir)
+{
+        PGconn *c = NULL;
+        int r;
+
+        r = dbconn_open(conninfo, &c);
+        if (r >= 0)
+                r = db_apply_roles(c, dir);
+        if (r >= 0)
+                printf("roles sohoa_worker and sohoa_search made and granted (%s/%s)\n", dir, db_roles_file);
+        else
+                fprintf(stderr, "sohoactl db roles: needs a migrated database (sohoactl db migrate) and a role "
+                                "that may create roles\n");
+        PQfinish(c);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 static void db_usage(FILE *f)
 {
         fprintf(f,
-                "Usage: sohoactl db migrate [--db CONNINFO] [--sql-dir DIR]\n"
-                "Apply the database migrations not applied yet, each in its own transaction.\n\n"
+                "Usage: sohoactl db migrate|status|roles [--db CONNINFO] [--sql-dir DIR]\n"
+                "  migrate  apply the database migrations not applied yet, each in its own transaction\n"
+                "  status   list the migrations applied and pending (exit 1 when some are pending)\n"
+                "  roles    make the least-privilege roles sohoa_worker and sohoa_search (roles.sql)\n\n"
                 "  --db CONNINFO   libpq connection string (default $SOHOA_DB, else \"%s\")\n"
                 "  --sql-dir DIR   migrations directory (default $SOHOA_SQL_DIR, else %s)\n"
                 "  -h, --help      show this help\n",
@@ -206,9 +336,16 @@ int db_main(int argc, char **argv)
                         db_usage(stderr);
                         return EXIT_FAILURE;
                 }
-        if (optind + 1 != argc || strcmp(argv[optind], "migrate") != 0) {
+        if (optind + 1 != argc) {
                 db_usage(stderr);
                 return EXIT_FAILURE;
         }
-        return db_migrate(conninfo, dir ? dir : db_sql_dir());
+        if (strcmp(argv[optind], "migrate") == 0)
+                return db_migrate(conninfo, dir ? dir : db_sql_dir());
+        if (strcmp(argv[optind], "status") == 0)
+                return db_status(conninfo, dir ? dir : db_sql_dir());
+        if (strcmp(argv[optind], "roles") == 0)
+                return db_roles(conninfo, dir ? dir : db_sql_dir());
+        db_usage(stderr);
+        return EXIT_FAILURE;
 }

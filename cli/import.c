@@ -21,66 +21,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clispool.h"
 #include "clock.h"
 #include "config.h"
 #include "dossier.h"
 #include "importer.h"
 #include "spool.h"
-
-/* mkdir -p. */
-static int import_mkdirs(const char *path)
-{
-        char buf[PATH_MAX];
-
-        if (snprintf(buf, sizeof(buf), "%s", path) >= (int) sizeof(buf))
-                return -ENAMETOOLONG;
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, 0750) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(buf, 0750) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
-/* --spool, else $SOHOA_SPOOL, else a per-user state directory: the same
- * spool whatever the current directory, so that a rerun resumes. With no
- * home to put it in, -ENOENT rather than a spool in the current directory,
- * which a rerun from elsewhere would not find. */
-static int import_spool_dir(const char *given, char *buf, size_t len)
-{
-        const char *e = getenv("SOHOA_SPOOL"), *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-        int n;
-
-        if (given)
-                n = snprintf(buf, len, "%s", given);
-        else if (e && *e)
-                n = snprintf(buf, len, "%s", e);
-        else if (xdg && *xdg == '/')
-                n = snprintf(buf, len, "%s/sohoa/import", xdg);
-        else if (home && *home == '/')
-                n = snprintf(buf, len, "%s/.local/state/sohoa/import", home);
-        else
-                return -ENOENT;
-        return n < 0 || (size_t) n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* A peer id stable for this spool and host: the broker routes acks by it. */
-static void import_peer_id(const char *spool, char *buf, size_t len)
-{
-        char host[64] = "localhost", hex[SHA256_HEX_MAX], *abs = realpath(spool, NULL);
-        uint8_t sha[SHA256_LEN];
-
-        (void) gethostname(host, sizeof(host) - 1);
-        host[sizeof(host) - 1] = '\0';
-        sha256_buf(abs ? abs : spool, strlen(abs ? abs : spool), sha);
-        free(abs);
-        snprintf(buf, len, "import-%s-%.8s", host, sha256_hex(sha, hex));
-}
 
 static void import_summary(Importer *im, const ImportSrc *src, const char *outcome, char *buf, size_t len)
 {
@@ -247,45 +193,32 @@ static int import_parse_args(int argc, char **argv, ImportArgs *a)
 
 static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spool_len, char *peer, size_t peer_len)
 {
-        CurveKey server, own;
         const char *tmp = getenv("TMPDIR");
         int r;
 
-        r = import_spool_dir(im->args.spool, spool, spool_len);
+        r = clispool_dir(im->args.spool, "SOHOA_SPOOL", "import", spool, spool_len);
         if (r == -ENOENT) {
                 fprintf(stderr, "sohoactl import: no spool given and no home for one ($XDG_STATE_HOME and $HOME "
                         "unset): give --spool DIR or $SOHOA_SPOOL\n");
                 return r;
         }
         if (r >= 0)
-                r = import_mkdirs(spool);
+                r = clispool_mkdirs(spool);
         if (r < 0) {
                 fprintf(stderr, "sohoactl import: spool %s: %s\n", spool, strerror(-r));
                 return r;
         }
         im->args.spool = spool;
         if (!im->args.peer_id)
-                import_peer_id(spool, peer, peer_len);
+                clispool_peer_id("import", spool, peer, peer_len);
         snprintf(im->tmpdir, sizeof(im->tmpdir), "%s", tmp && *tmp == '/' ? tmp : "/tmp");
         *cfg = (OutboxConfig) { .spool_dir = spool, .endpoint = im->args.endpoint,
                                 .peer_id = im->args.peer_id ? im->args.peer_id : peer,
                                 .software = "sohoactl-import " SOHOA_VERSION, .role = SOHOA__ROLE__ROLE_IMPORTER,
                                 .max_spool_bytes = im->args.max_spool };
-        r = curvekey_from_env(&server, &own);
-        if (r < 0) {
-                fprintf(stderr, "sohoactl import: CURVE keys from $SOHOA_BROKER_KEY/$SOHOA_CURVE_KEY: %s\n",
-                        strerror(-r));
+        r = clispool_curve("sohoactl import", im->curve_server, im->curve_public, im->curve_secret, cfg);
+        if (r < 0)
                 return r;
-        }
-        if (r == 0) {
-                snprintf(im->curve_server, sizeof(im->curve_server), "%s", server.public_key);
-                snprintf(im->curve_public, sizeof(im->curve_public), "%s", own.public_key);
-                snprintf(im->curve_secret, sizeof(im->curve_secret), "%s", own.secret_key);
-                cfg->curve_server_key = im->curve_server;
-                cfg->curve_public_key = im->curve_public;
-                cfg->curve_secret_key = im->curve_secret;
-        }
-        explicit_bzero(&own, sizeof(own));
         r = importer_open_outbox(im, cfg);
         if (r == -EBUSY) {
                 pid_t holder;

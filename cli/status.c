@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -15,25 +17,32 @@
 #include "curvekey.h"
 #include "json.h"
 #include "msg.h"
+#include "statusdb.h"
 #include "uuid.h"
 
 #define STATUS_TIMEOUT_MS 3000
 
 typedef struct StatusOptions {
         const char *broker;
+        const char *conninfo; /* --db, else $SOHOA_DB; NULL: no store figures */
         bool json;
         uint64_t timeout_ms;
+        uint64_t watch_ms; /* 0: once */
 } StatusOptions;
 
 static void status_usage(FILE *f)
 {
         fprintf(f,
-                "Usage: sohoactl status [--broker ENDPOINT] [--json] [--timeout MS]\n"
+                "Usage: sohoactl status [--broker ENDPOINT] [--json] [--timeout MS] [--watch[=SEC]] [--db CONNINFO]\n"
                 "Show the broker's queues per class, its workers and stations, and its counters.\n\n"
                 "  -b, --broker ENDPOINT  the broker's station endpoint (default: $SOHOA_BROKER or\n"
                 "                         tcp://127.0.0.1:5570)\n"
                 "  -j, --json             print JSON (stable field names) instead of a table\n"
                 "  -t, --timeout MS       give up after this long (default %d ms; \"5s\" works too)\n"
+                "  -w, --watch[=SEC]      show it again every SEC seconds (default 2) until interrupted\n"
+                "  -d, --db CONNINFO      add the store's figures, which survive a broker restart:\n"
+                "                         pages today per station, failed and quarantined pages\n"
+                "                         (default: $SOHOA_DB when set, else none)\n"
                 "  -h, --help             show this help and exit\n",
                 STATUS_TIMEOUT_MS);
 }
@@ -45,14 +54,17 @@ static int status_parse_args(int argc, char **argv, StatusOptions *o)
                 { "broker", required_argument, NULL, 'b' },
                 { "json", no_argument, NULL, 'j' },
                 { "timeout", required_argument, NULL, 't' },
+                { "watch", optional_argument, NULL, 'w' },
+                { "db", required_argument, NULL, 'd' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         int c;
 
-        *o = (StatusOptions) { .broker = cli_default_broker(), .timeout_ms = STATUS_TIMEOUT_MS };
+        *o = (StatusOptions) { .broker = cli_default_broker(), .timeout_ms = STATUS_TIMEOUT_MS,
+                               .conninfo = getenv("SOHOA_DB") && *getenv("SOHOA_DB") ? getenv("SOHOA_DB") : NULL };
         optind = 0;
-        while ((c = getopt_long(argc, argv, "b:jt:h", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "b:jt:w::d:h", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'b':
                         o->broker = optarg;
@@ -65,6 +77,19 @@ static int status_parse_args(int argc, char **argv, StatusOptions *o)
                                 fprintf(stderr, "sohoactl status: invalid timeout: %s\n", optarg);
                                 return -EINVAL;
                         }
+                        break;
+                case 'w':
+                        o->watch_ms = 2000;
+                        if (optarg && (config_parse_msec(optarg, &o->watch_ms) < 0 || o->watch_ms == 0)) {
+                                fprintf(stderr, "sohoactl status: invalid --watch interval: %s\n", optarg);
+                                return -EINVAL;
+                        }
+                        /* A bare number is seconds, as top's -d. */
+                        if (optarg && strspn(optarg, "0123456789") == strlen(optarg))
+                                o->watch_ms *= 1000;
+                        break;
+                case 'd':
+                        o->conninfo = optarg;
                         break;
                 case 'h':
                         status_usage(stdout);
@@ -213,14 +238,25 @@ static void status_json_peer(Json *j, const Sohoa__PeerStatus *p)
         json_field_uint(j, "spool_corrupt", p->spool_corrupt);
         json_field_uint(j, "spool_read_errors", p->spool_read_errors);
         json_field_uint(j, "spool_unreadable", p->spool_unreadable);
+        json_field_uint(j, "spool_pages", p->spool_pages);
+        json_field_uint(j, "spool_oldest_ms", p->spool_oldest_ms);
+        json_field_string(j, "last_event", p->last_event && *p->last_event ? p->last_event : NULL);
+        json_field_uint(j, "last_event_age_ms", p->last_event_age_ms);
+        json_field_bool(j, "database_unreachable", p->database_unreachable);
+        json_field_string(j, "database_error", p->database_error && *p->database_error ? p->database_error : NULL);
+        json_field_uint(j, "pages_done", p->pages_done);
+        json_field_uint(j, "pages_failed", p->pages_failed);
+        json_field_uint(j, "work_ms", p->work_ms);
+        json_field_uint(j, "mean_ms", p->pages_done ? p->work_ms / p->pages_done : 0);
         json_field_string(j, "page_uuid",
                           uuid_from_bytes(p->page_uuid.data, p->page_uuid.len, &u) == 0 ? uuid_format(&u, id)
                                                                                         : NULL);
         json_end_object(j);
 }
 
-static void status_print_json(const Sohoa__StatusReply *s, const char *broker)
+static void status_print_json(const Sohoa__StatusReply *s, const StatusOptions *o)
 {
+        const char *broker = o->broker;
         char epoch[17];
         Json j;
 
@@ -247,6 +283,11 @@ static void status_print_json(const Sohoa__StatusReply *s, const char *broker)
                 json_field_uint(&j, "inflight_pages", c->inflight_pages);
                 json_field_uint(&j, "held_bytes", c->held_bytes);
                 json_field_uint(&j, "pool_bytes", c->pool_bytes);
+                json_field_uint(&j, "oldest_queued_ms", c->oldest_queued_ms);
+                json_field_uint(&j, "pages_in", c->pages_in);
+                json_field_uint(&j, "pages_out", c->pages_out);
+                json_field_uint(&j, "pages_in_last_min", c->pages_in_last_min);
+                json_field_uint(&j, "pages_out_last_min", c->pages_out_last_min);
                 json_end_object(&j);
         }
         json_end_array(&j);
@@ -259,6 +300,10 @@ static void status_print_json(const Sohoa__StatusReply *s, const char *broker)
         for (size_t i = 0; i < s->n_peers; i++)
                 status_json_peer(&j, s->peers[i]);
         json_end_array(&j);
+        if (o->conninfo) {
+                json_key(&j, "store");
+                statusdb_print(o->conninfo, &j);
+        }
         json_end_object(&j);
         json_finish(&j);
 }
@@ -305,14 +350,38 @@ static void status_table_classes(const Sohoa__StatusReply *s)
 {
         char a[STATUS_FMT_MAX], b[STATUS_FMT_MAX], c[STATUS_FMT_MAX];
 
-        printf("\n%-12s %8s %11s %10s %11s %11s\n", "CLASS", "QUEUED", "BYTES", "IN FLIGHT", "HELD", "POOL");
+        char d[STATUS_FMT_MAX];
+
+        printf("\n%-12s %8s %11s %8s %10s %11s %11s %9s %9s\n", "CLASS", "QUEUED", "BYTES", "OLDEST", "IN FLIGHT",
+               "HELD", "POOL", "IN/MIN", "OUT/MIN");
         for (size_t i = 0; i < s->n_classes; i++) {
                 const Sohoa__ClassStatus *k = s->classes[i];
 
-                printf("%-12s %8" PRIu32 " %11s %10" PRIu32 " %11s %11s\n", status_class(k->page_class),
-                       k->queued_pages, status_bytes(k->queued_bytes, a), k->inflight_pages,
-                       status_bytes(k->held_bytes, b), status_bytes(k->pool_bytes, c));
+                printf("%-12s %8" PRIu32 " %11s %8s %10" PRIu32 " %11s %11s %9" PRIu32 " %9" PRIu32 "\n",
+                       status_class(k->page_class), k->queued_pages, status_bytes(k->queued_bytes, a),
+                       k->queued_pages ? status_duration(k->oldest_queued_ms, d) : "-", k->inflight_pages,
+                       status_bytes(k->held_bytes, b), status_bytes(k->pool_bytes, c), k->pages_in_last_min,
+                       k->pages_out_last_min);
         }
+}
+
+/* A sender's spool and last event; a worker's work and its database. */
+static void status_table_figures(const Sohoa__PeerStatus *p)
+{
+        char a[STATUS_FMT_MAX], b[STATUS_FMT_MAX];
+
+        if (p->role == SOHOA__ROLE__ROLE_WORKER) {
+                if (p->pages_done)
+                        printf("  done %" PRIu64 " (%" PRIu64 " failed), mean %.1fs", p->pages_done, p->pages_failed,
+                               (double) p->work_ms / (double) p->pages_done / 1000.0);
+                if (p->database_unreachable)
+                        printf("  NO DATABASE: %s", p->database_error ? p->database_error : "");
+                return;
+        }
+        if (p->spool_pages)
+                printf("  spool %" PRIu32 " pages, oldest %s", p->spool_pages, status_duration(p->spool_oldest_ms, a));
+        if (p->last_event && *p->last_event)
+                printf("  last event: %s %s ago", p->last_event, status_duration(p->last_event_age_ms, b));
 }
 
 static void status_table_peer(const Sohoa__PeerStatus *p)
@@ -339,6 +408,7 @@ static void status_table_peer(const Sohoa__PeerStatus *p)
         if (p->spool_corrupt || p->spool_read_errors || p->spool_unreadable)
                 printf("  spool: %" PRIu64 " corrupt, %" PRIu64 " read errors, %" PRIu32 " unreadable",
                        p->spool_corrupt, p->spool_read_errors, p->spool_unreadable);
+        status_table_figures(p);
         putchar('\n');
 }
 
@@ -347,8 +417,9 @@ static void status_table_counter(const char *name, uint64_t value, void *userdat
         printf("  %-22s %12" PRIu64 "\n", name, value);
 }
 
-static void status_print_table(const Sohoa__StatusReply *s, const char *broker)
+static void status_print_table(const Sohoa__StatusReply *s, const StatusOptions *o)
 {
+        const char *broker = o->broker;
         char up[STATUS_FMT_MAX];
 
         printf("broker    %s  epoch %016" PRIx64 "  up %s%s\n", broker, s->epoch,
@@ -362,7 +433,9 @@ static void status_print_table(const Sohoa__StatusReply *s, const char *broker)
                 for (size_t i = 0; i < s->n_peers; i++)
                         status_table_peer(s->peers[i]);
         }
-        printf("\nCOUNTERS\n");
+        if (o->conninfo)
+                statusdb_print(o->conninfo, NULL);
+        printf("\nCOUNTERS (since the broker started)\n");
         status_each_counter(s->counters, status_table_counter, NULL);
 }
 
@@ -378,33 +451,57 @@ static int status_peer_cmp(const void *a, const void *b)
         return strcmp(x->peer_id ? x->peer_id : "", y->peer_id ? y->peer_id : "");
 }
 
-int status_main(int argc, char **argv)
+/* One query, printed. The exit status. */
+static int status_once(const StatusOptions *o, bool clear)
 {
         Sohoa__StatusReply *reply;
-        StatusOptions o;
         Msg m = {};
         int r;
 
-        r = status_parse_args(argc, argv, &o);
-        if (r != 0)
-                return r > 0 ? EXIT_SUCCESS : 2;
-        r = status_query(&o, &m);
+        r = status_query(o, &m);
+        /* Like top: the screen is redrawn from its top left. */
+        if (clear)
+                fputs("\033[H\033[2J", stdout);
         if (r == -ETIMEDOUT) {
-                fprintf(stderr, "sohoactl: broker at %s did not answer within %" PRIu64 " ms\n", o.broker,
-                        o.timeout_ms);
+                fprintf(stderr, "sohoactl: broker at %s did not answer within %" PRIu64 " ms\n", o->broker,
+                        o->timeout_ms);
                 return EXIT_FAILURE;
         }
         if (r < 0) {
-                fprintf(stderr, "sohoactl: cannot query the broker at %s: %s\n", o.broker, strerror(-r));
+                fprintf(stderr, "sohoactl: cannot query the broker at %s: %s\n", o->broker, strerror(-r));
                 return EXIT_FAILURE;
         }
         reply = MSG_STATUS_REPLY_BODY(&m);
         if (reply->n_peers > 1)
                 qsort(reply->peers, reply->n_peers, sizeof(*reply->peers), status_peer_cmp);
-        if (o.json)
-                status_print_json(reply, o.broker);
+        if (o->json)
+                status_print_json(reply, o);
         else
-                status_print_table(reply, o.broker);
+                status_print_table(reply, o);
         msg_done(&m);
         return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int status_main(int argc, char **argv)
+{
+        StatusOptions o;
+        bool tty = isatty(STDOUT_FILENO);
+        int r;
+
+        r = status_parse_args(argc, argv, &o);
+        if (r != 0)
+                return r > 0 ? EXIT_SUCCESS : 2;
+        if (!o.watch_ms)
+                return status_once(&o, false);
+        /* Until interrupted; a broker that does not answer is said and
+         * asked again, as top goes on when a process goes. */
+        for (;;) {
+                struct timespec ts = { .tv_sec = (time_t) (o.watch_ms / 1000),
+                                       .tv_nsec = (long) (o.watch_ms % 1000) * 1000000 };
+
+                (void) status_once(&o, tty && !o.json);
+                if (ferror(stdout))
+                        return EXIT_FAILURE;
+                nanosleep(&ts, NULL);
+        }
 }

@@ -268,9 +268,13 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
                 return r;
         b->images++;
         tracked_page_put(b->s, b->tracked);
-        log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s%s",
-                 uuid_format(&u, pu), uuid_format(&b->uuid, bu), sequence, p.sheet, side_name(p.side), frames,
-                 frames == 1 ? "" : "s", len, sha256_hex(sha, hex), note ? ", note pass" : "");
+        uuid_format(&u, pu);
+        uuid_format(&b->uuid, bu);
+        log_context_set(b->s->settings->station, bu, pu); /* the page's story starts here */
+        log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s%s", pu,
+                 bu, sequence, p.sheet, side_name(p.side), frames, frames == 1 ? "" : "s", len,
+                 sha256_hex(sha, hex), note ? ", note pass" : "");
+        log_context_set(b->s->settings->station, bu, NULL);
         return 0;
 }
 
@@ -396,11 +400,11 @@ static void batch_tell(Scand *s, const BatchRequest *req, const BatchResult *res
                 .reason = res->reason, .detail = res->detail,
         };
 
-        events_emit(s->settings->on_event, &ev);
+        events_emit(s->outbox, s->settings->on_event, &ev);
         if (res->end == BATCH_END_EMPTY && req->declared_sheets && req->declared_sheets != res->sheets) {
                 ev.type = EVENT_COUNT_MISMATCH;
                 ev.reason = res->sheets < req->declared_sheets ? "missing-sheets" : "extra-sheets";
-                events_emit(s->settings->on_event, &ev);
+                events_emit(s->outbox, s->settings->on_event, &ev);
         }
 }
 
@@ -466,6 +470,9 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
         }
         uuid_format(&b.uuid, res.uuid);
         ev.batch = res.uuid;
+        /* Every line of the batch, to its end, as the workers tag theirs:
+         * `journalctl SOHOA_BATCH=` shows the scan beside the OCR. */
+        log_context_set(s->settings->station, res.uuid, NULL);
         if (req->dossier && !dossier_valid(req->dossier)) {
                 /* control.c refuses it first; never spool a page with it. */
                 snprintf(res.detail, sizeof(res.detail), "bad dossier code, expected " DOSSIER_CODE_FORM);
@@ -492,7 +499,7 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
                  encoding_to_string(b.encoding), req->dossier ? req->dossier : "-", req->declared_sheets,
                  b.opts.double_feed ? b.opts.df_methods : "off (none offered)",
                  b.opts.blank_skip_off ? ", driver blank skip off" : "");
-        events_emit(s->settings->on_event, &ev);
+        events_emit(s->outbox, s->settings->on_event, &ev);
         b.tracked = tracked_add(s, &b.uuid, req->profile->name, req->dossier, req->declared_sheets);
         if (b.tracked)
                 tracked_set_rescan(s, b.tracked, &req->rescan_of, req->plan.first_sheet, req->rescan_last_sheet);
@@ -514,6 +521,7 @@ out:
                      "batch %s ended: %s, %u images, %u sheets%s%s", res.uuid, batch_end_to_string(res.end),
                      res.images, res.sheets, res.detail[0] ? ": " : "", res.detail);
         batch_tell(s, req, &res);
+        log_context_clear();
         *ret = res;
         return res.end == BATCH_END_IO_ERROR ? -EIO : 0;
 }

@@ -205,7 +205,7 @@ static char **env_build(Env *e, const Event *ev, const char *missing, const char
         return e->vars;
 }
 
-void events_emit(const char *command, const Event *ev)
+void events_emit(Outbox *outbox, const char *command, const Event *ev)
 {
         char missing[32] = "", extra[32] = "", vi[EVENT_MESSAGE_MAX], en[EVENT_MESSAGE_MAX];
         char *argv[] = { (char *) "sh", (char *) "-c", (char *) command, NULL };
@@ -226,6 +226,8 @@ void events_emit(const char *command, const Event *ev)
                      "event %s: batch %s, %u images, %u sheets%s%s: %s", event_type_to_string(ev->type),
                      ev->batch ? ev->batch : "-", ev->images, ev->sheets, ev->reason ? ", reason " : "",
                      ev->reason ? ev->reason : "", en);
+        if (outbox && ev->type > EVENT_BATCH_STORED)
+                outbox_set_event(outbox, event_type_to_string(ev->type));
         if (!command)
                 return;
         env_build(&env, ev, missing, extra, vi, en);

@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include "outbox.h"
+
 typedef enum EventType {
         EVENT_BATCH_STARTED,
         EVENT_BATCH_SCANNED,   /* the feeder emptied: counts known */
@@ -51,7 +53,9 @@ typedef struct Event {
 const char *event_type_to_string(EventType t);
 
 /* Log the event and start the hook (command may be NULL). Never fails:
- * a hook that cannot start is logged, and scanning goes on. */
-void events_emit(const char *command, const Event *ev);
+ * a hook that cannot start is logged, and scanning goes on. An event
+ * beyond the batch's routine (a jam, a lost device...) is also the
+ * station's last event in its heartbeats, through outbox (may be NULL). */
+void events_emit(Outbox *outbox, const char *command, const Event *ev);
 /* Collect finished hooks (call from the main loop). */
 void events_reap(void);

@@ -155,7 +155,7 @@ static void openbatch_cut_off(Scand *s, const OpenBatch *b, const char *u)
                     "in the store. Rescan the dossier.",
                     u, *b->profile ? b->profile : "?", *b->dossier ? b->dossier : "-", when);
         snprintf(detail, sizeof(detail), "batch started %s was cut off by a daemon stop; rescan it", when);
-        events_emit(s->settings->on_event, &ev);
+        events_emit(s->outbox, s->settings->on_event, &ev);
         openbatch_forget(s, &b->uuid);
 }
 

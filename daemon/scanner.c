@@ -21,7 +21,7 @@ void scand_device_lost(Scand *s, int status, const char *what)
         log_error("scanner lost (%s): closed, retrying in %llu ms", detail,
                   (unsigned long long) device_next_timeout(s->device, clock_mono_ms()));
         ev.detail = detail;
-        events_emit(s->settings->on_event, &ev);
+        events_emit(s->outbox, s->settings->on_event, &ev);
         s->device_was_up = false;
         scand_notify_status(s);
 }
@@ -53,7 +53,7 @@ static void scanner_opened(Scand *s, bool for_batch)
                              .detail = s->device->name };
 
                 log_info("scanner back: %s", s->device->name);
-                events_emit(s->settings->on_event, &ev);
+                events_emit(s->outbox, s->settings->on_event, &ev);
         }
         s->device_was_up = s->device_ever_up = true;
         s->next_poll_ms = clock_mono_ms() + s->settings->button_poll_ms;

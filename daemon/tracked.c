@@ -14,24 +14,18 @@
 #include "sha256.h"
 #include "tracked.h"
 
-/* Close records are named after their batch (proto/PROTOCOL.md §7.6), so
- * that spooling one twice is a repeat, never a second record. */
-static const Uuid close_ns = { { 0x5f, 0x0c, 0x1e, 0x7a, 0x3b, 0x2d, 0x4c, 0x8e, 0x9a, 0x61, 0xd4, 0xf2, 0xb7,
-                                 0xe0, 0x8c, 0x35 } };
-
 #define TRACKED_CLOSE_RETRY_MS 1000
 
 static void tracked_init(Tracked *t, const Uuid *u, const char *profile, const char *dossier,
                          unsigned declared_sheets)
 {
-        char b[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
-
         *t = (Tracked) { .uuid = *u, .declared_sheets = declared_sheets };
         snprintf(t->profile, sizeof(t->profile), "%s", profile);
         /* dossier is a checked code (dossier.h): it fits. */
         snprintf(t->dossier, sizeof(t->dossier), "%s", dossier ? dossier : "");
-        snprintf(name, sizeof(name), "%s/close", uuid_format(u, b));
-        uuid_v5(&close_ns, name, strlen(name), &t->close_uuid);
+        /* Named after its batch (proto/PROTOCOL.md §7.6): spooling a
+         * close record twice is a repeat, never a second record. */
+        uuid_batch_close(u, &t->close_uuid);
 }
 
 Tracked *tracked_add(Scand *s, const Uuid *batch, const char *profile, const char *dossier,
@@ -179,29 +173,55 @@ void tracked_close_recovered(Scand *s, const OpenBatch *b)
         tracked_close(s, t, b->sheets);
 }
 
+/* The tracked batch an event settles a page or the close record of, or
+ * n_tracked. A damaged file names no batch when this run never read it (a
+ * close record a run before a restart spooled): its close record is known
+ * by its UUID. Under s->lock. */
+static size_t tracked_find(Scand *s, const OutboxEvent *ev)
+{
+        size_t i;
+
+        for (i = 0; i < s->n_tracked; i++)
+                if (uuid_equal(&s->tracked[i].uuid, &ev->batch_uuid))
+                        return i;
+        for (i = 0; uuid_is_null(&ev->batch_uuid) && i < s->n_tracked; i++)
+                if (uuid_equal(&s->tracked[i].close_uuid, &ev->page_uuid))
+                        return i;
+        return s->n_tracked;
+}
+
 void tracked_on_outbox_event(Scand *s, const OutboxEvent *ev)
 {
         bool settled = ev->type == OUTBOX_EVENT_STORED || ev->type == OUTBOX_EVENT_REJECTED ||
                        ev->type == OUTBOX_EVENT_CORRUPT;
-        char u[UUID_STRING_MAX];
+        bool respool = false;
+        char u[UUID_STRING_MAX], cu[UUID_STRING_MAX];
+        Uuid batch = { { 0 } };
         size_t i;
 
         /* The outbox keeps the page and sends it again (PROTOCOL.md §7.5). */
         if (ev->type == OUTBOX_EVENT_ACK_MISMATCH)
-                log_warning("page %s: %s; kept, sent again", uuid_format(&ev->page_uuid, u), ev->reason);
+                log_warning("page %s: %s; kept, sent again at its resend timer",
+                            uuid_format(&ev->page_uuid, u), ev->reason);
 
         pthread_mutex_lock(&s->lock);
         if (ev->type == OUTBOX_EVENT_CONNECTED || ev->type == OUTBOX_EVENT_DISCONNECTED) {
                 s->broker_connected = ev->type == OUTBOX_EVENT_CONNECTED;
                 s->broker_changed = true;
         }
-        for (i = 0; settled && i < s->n_tracked; i++)
-                if (uuid_equal(&s->tracked[i].uuid, &ev->batch_uuid))
-                        break;
+        i = settled ? tracked_find(s, ev) : s->n_tracked;
         if (settled && i < s->n_tracked) {
                 Tracked *t = &s->tracked[i];
 
-                if (uuid_equal(&t->close_uuid, &ev->page_uuid)) {
+                if (uuid_equal(&t->close_uuid, &ev->page_uuid) && ev->type == OUTBOX_EVENT_CORRUPT) {
+                        /* Moved to corrupt/: what it says is known, so it is
+                         * spooled again (tracked_settle()); not moved yet: the
+                         * outbox tries again, and tells. */
+                        respool = ev->error == 0;
+                        batch = t->uuid;
+                        t->close_waiting = !respool;
+                        t->close_pending = respool;
+                } else if (uuid_equal(&t->close_uuid, &ev->page_uuid)) {
                         t->close_waiting = false;
                         t->close_failed = ev->type != OUTBOX_EVENT_STORED;
                 } else if (ev->type == OUTBOX_EVENT_STORED) {
@@ -213,6 +233,9 @@ void tracked_on_outbox_event(Scand *s, const OutboxEvent *ev)
                 s->untracked_failed++;
         }
         pthread_mutex_unlock(&s->lock);
+        if (respool)
+                log_warning("batch %s: its close record %s was damaged in the spool: spooling it again",
+                            uuid_format(&batch, u), uuid_format(&ev->page_uuid, cu));
 }
 
 size_t tracked_count(Scand *s)
@@ -233,7 +256,7 @@ static void tracked_tell(Scand *s, EventType type, const Tracked *t, const char 
                     .declared_sheets = t->declared_sheets, .stored = t->stored, .failed = t->failed,
                     .reason = reason, .detail = detail };
 
-        events_emit(s->settings->on_event, &e);
+        events_emit(s->outbox, s->settings->on_event, &e);
 }
 
 /* Every page and the close record of t are settled. */
@@ -296,7 +319,7 @@ void tracked_settle(Scand *s)
 
                 snprintf(detail, sizeof(detail), "%u page%s of an earlier run refused by the store or damaged",
                          untracked, untracked == 1 ? "" : "s");
-                events_emit(s->settings->on_event, &e);
+                events_emit(s->outbox, s->settings->on_event, &e);
         }
         for (;;) {
                 bool settled, newly_failed;

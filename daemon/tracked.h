@@ -33,7 +33,9 @@ void tracked_close_untracked(Scand *s, const Uuid *batch, const char *profile, c
 void tracked_close_recovered(Scand *s, const OpenBatch *b);
 
 /* On the outbox's thread: count a STORED, REJECTED or CORRUPT page, note
- * a broker CONNECTED or DISCONNECTED. Takes s->lock; quick. */
+ * a broker CONNECTED or DISCONNECTED. A close record moved to corrupt/ is
+ * spooled again (tracked_settle()): what it says is known. Takes s->lock;
+ * quick. */
 void tracked_on_outbox_event(Scand *s, const OutboxEvent *ev);
 /* In the main loop: tell of refused pages, tell and forget batches that
  * are settled, and retry waiting close records (at most once a second). */

@@ -99,7 +99,7 @@ static void verdicts_tell_one(Scand *s, const Verdict *v)
         memcpy(batch.b, v->batch_uuid, sizeof(batch.b));
         e.batch = uuid_format(&batch, u);
         verdicts_sheets(v, sheets, sizeof(sheets));
-        events_emit(s->settings->on_event, &e);
+        events_emit(s->outbox, s->settings->on_event, &e);
 }
 
 void verdicts_tell(Scand *s)

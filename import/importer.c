@@ -69,6 +69,26 @@ void importer_batch_uuid(const uint8_t *file_shas, size_t n_files, Uuid *ret)
         uuid_v5(&importer_ns_batch, file_shas, n_files * SHA256_LEN, ret);
 }
 
+PRINTF_FMT(2, 3) static void importer_say(Importer *im, const char *fmt, ...);
+
+/* A page of the spool (or its listing) that cannot be read, and a page
+ * that reads again: said as they happen, as the daemon logs them. The
+ * outbox keeps the page and reads it again; the wait shows it meanwhile. */
+static void importer_spool_event(Importer *im, const OutboxEvent *ev)
+{
+        char u[UUID_STRING_MAX];
+
+        uuid_format(&ev->page_uuid, u);
+        if (ev->type == OUTBOX_EVENT_READABLE)
+                importer_say(im, "spool %s: page %s reads again: sending it", im->args.spool, u);
+        else if (uuid_is_null(&ev->page_uuid))
+                importer_say(im, "spool %s: cannot list it: %s; pages not listed stay in the spool, listing again "
+                             "later", im->args.spool, strerror(-ev->error));
+        else
+                importer_say(im, "spool %s: cannot read page %s: %s; it stays in the spool (not moved) and is "
+                             "read again later", im->args.spool, u, strerror(-ev->error));
+}
+
 /* The event callback runs on the outbox's thread. */
 static void importer_on_event(const OutboxEvent *ev, void *userdata)
 {
@@ -80,9 +100,14 @@ static void importer_on_event(const OutboxEvent *ev, void *userdata)
         ImportEntryKind kind;
 
         if (ev->type == OUTBOX_EVENT_ACK_MISMATCH) {
-                /* Kept and sent again by the outbox: said, not reported. */
-                fprintf(stderr, "sohoactl import: page %s: %s; kept, sent again\n", uuid_format(&ev->page_uuid, uuid),
-                        ev->reason);
+                /* Kept, and sent again at its resend timer by the outbox: said, not
+                 * reported. */
+                fprintf(stderr, "sohoactl import: page %s: %s; kept, sent again at its resend timer\n",
+                        uuid_format(&ev->page_uuid, uuid), ev->reason);
+                return;
+        }
+        if (ev->type == OUTBOX_EVENT_READ_ERROR || ev->type == OUTBOX_EVENT_READABLE) {
+                importer_spool_event(im, ev);
                 return;
         }
         if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED && ev->type != OUTBOX_EVENT_CORRUPT)
@@ -135,11 +160,13 @@ static void importer_hold(Importer *im, const char *path, long page, const char 
         pthread_mutex_unlock(&im->lock);
 }
 
-/* A line of its own on stderr, off the progress line when there is one. */
+/* A line of its own on stderr, off the progress line when there is one.
+ * The outbox's thread says things too: the line is written whole. */
 PRINTF_FMT(2, 3) static void importer_say(Importer *im, const char *fmt, ...)
 {
         va_list ap;
 
+        flockfile(stderr);
         if (im->tty && im->args.progress)
                 fputs("\r\033[K", stderr);
         fputs("sohoactl import: ", stderr);
@@ -147,6 +174,7 @@ PRINTF_FMT(2, 3) static void importer_say(Importer *im, const char *fmt, ...)
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fputc('\n', stderr);
+        funlockfile(stderr);
 }
 
 void importer_show(Importer *im, bool force)
@@ -476,10 +504,17 @@ int importer_wait(Importer *im)
         for (;;) {
                 if (outbox_wait_empty(im->outbox, 200) == 0)
                         return 0;
+                outbox_stats(im->outbox, &st);
+                /* The outbox reads them again, later: the wait is for them. */
+                if (st.unreadable_pages > 0)
+                        snprintf(im->waiting, sizeof(im->waiting),
+                                 "%llu page%s of the spool cannot be read (kept, read again later)",
+                                 (unsigned long long) st.unreadable_pages, st.unreadable_pages == 1 ? "" : "s");
+                else
+                        im->waiting[0] = '\0';
                 importer_show(im, false);
                 if (importer_quit)
                         return -EINTR;
-                outbox_stats(im->outbox, &st);
                 if (st.held_pages > 0 && st.held_pages == st.spool_pages)
                         return -EMSGSIZE;
                 if (deadline && clock_mono_ms() >= deadline)

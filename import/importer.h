@@ -51,7 +51,7 @@ typedef struct Importer {
         uint64_t start_ms, next_progress_ms;
         uint64_t existing;      /* already in the spool (main thread only) */
         bool walking;           /* importer_run() is at work (main thread only) */
-        char waiting[256];      /* what spooling waits for, "" when it does not (main thread only) */
+        char waiting[256];      /* what spooling or the wait waits for, "" when nothing (main thread only) */
         uint64_t full_since_ms; /* when the spool's disk was found full; 0: it is not */
         pthread_mutex_t lock;   /* the rest: shared with the outbox's thread */
         Hashmap *refs;          /* page UUID -> ImportRef */
@@ -82,7 +82,9 @@ MUST_CHECK int importer_open_outbox(Importer *im, const OutboxConfig *cfg);
  * import (-ENOMEM, a spool that cannot be written, -EINTR). */
 MUST_CHECK int importer_run(Importer *im, const ImportSrc *src);
 /* Until the spool is empty: 0, -EINTR, -ETIMEDOUT, -EMSGSIZE (what is left
- * is too large for the broker). */
+ * is too large for the broker). Pages of the spool that cannot be read are
+ * said in a line when it happens (and when they read again), and in the
+ * progress line while they last. */
 MUST_CHECK int importer_wait(Importer *im);
 /* The progress line, at most every 200 ms (5 s when not a terminal). */
 void importer_show(Importer *im, bool force);

@@ -53,6 +53,7 @@ static void err_set(ConfigError *err, const char *file, unsigned line, const cha
                 return;
         snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
         err->line = line;
+        err->error = -EINVAL;
         va_start(ap, fmt);
         vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
         va_end(ap);
@@ -333,60 +334,80 @@ typedef struct LoadState {
         FILE *f;
         const char *path;
         unsigned line;
-        int r; /* first error, reported with err */
-        ConfigError err;
+        bool in_unknown_section; /* its keys are skipped: the section was reported */
+        ConfigReport *report;
 } LoadState;
 
 static void load_fail(LoadState *st, int r, const char *fmt, ...) PRINTF_FMT(3, 4);
 
 static void load_fail(LoadState *st, int r, const char *fmt, ...)
 {
+        char reason[sizeof(st->report->errors[0].reason)];
         va_list ap;
 
-        snprintf(st->err.file, sizeof(st->err.file), "%s", st->path);
-        st->err.line = st->line;
         va_start(ap, fmt);
-        vsnprintf(st->err.reason, sizeof(st->err.reason), fmt, ap);
+        vsnprintf(reason, sizeof(reason), fmt, ap);
         va_end(ap);
-        st->r = r;
+        config_report_add(st->report, r, st->path, st->line, "%s", reason);
+}
+
+/* Whether s (after blanks) is a comment, a blank line or a well-formed
+ * "[section]" or "key = value" line; inih would count anything else an
+ * error, but only tell the first, so every one is caught here. */
+static bool line_parses(const char *s)
+{
+        if (*s == '\0' || *s == '\n' || *s == '\r' || *s == ';' || *s == '#')
+                return true;
+        if (*s == '[')
+                return strchr(s, ']') != NULL;
+        return s[strcspn(s, "=:")] != '\0' && *s != '=' && *s != ':';
 }
 
 /* inih's reader: counts lines (this inih build gives the handler none),
  * refuses lines longer than inih's buffer instead of letting it split them,
- * checks section headers (inih only reports keys) and ends the parse at the
- * first error. */
+ * checks section headers (inih only reports keys) and syntax, and hands
+ * inih an empty line for every line already reported, so that the parse
+ * goes on and each error is said once. */
 static char *load_reader(char *str, int num, void *stream)
 {
         LoadState *st = stream;
         size_t n;
         char *s;
 
-        if (st->r < 0 || !fgets(str, num, st->f))
+        if (!fgets(str, num, st->f))
                 return NULL;
         st->line++;
         n = strlen(str);
         if (n == (size_t) num - 1 && str[n - 1] != '\n') {
-                int c = getc(st->f);
+                int c;
 
-                if (c != EOF) {
-                        load_fail(st, -EINVAL, "line longer than %d characters", num - 3);
-                        return NULL;
-                }
+                while ((c = getc(st->f)) != EOF && c != '\n')
+                        ;
+                load_fail(st, -EINVAL, "line longer than %d characters", num - 3);
+                goto skip;
         }
 
         s = str + strspn(str, " \t");
+        if (!line_parses(s)) {
+                load_fail(st, -EINVAL, "syntax error: expected [section] or key = value");
+                goto skip;
+        }
         if (*s == '[') {
                 char *end = strchr(s + 1, ']');
 
-                if (end) {
-                        *end = '\0';
-                        if (!section_known(st->keys, s + 1)) {
-                                load_fail(st, -EINVAL, "unknown section [%s]", s + 1);
-                                return NULL;
-                        }
-                        *end = ']';
-                }
+                *end = '\0';
+                st->in_unknown_section = !section_known(st->keys, s + 1);
+                if (st->in_unknown_section)
+                        load_fail(st, -EINVAL, "unknown section [%s]", s + 1);
+                *end = ']';
+                return str;
         }
+        if (st->in_unknown_section && *s != ';' && *s != '#')
+                goto skip;
+        return str;
+skip:
+        str[0] = '\n';
+        str[1] = '\0';
         return str;
 }
 
@@ -394,61 +415,77 @@ static int load_handler(void *user, const char *section, const char *name, const
 {
         LoadState *st = user;
         const ConfigKey *k;
-        char reason[sizeof(st->err.reason)];
+        char reason[sizeof(st->report->errors[0].reason)];
         int r;
 
-        if (st->r < 0)
-                return 0;
+        if (st->in_unknown_section)
+                return 1;
         if (!*section) {
                 load_fail(st, -EINVAL, "key \"%s\" outside of any [section]", name);
-                return 0;
+                return 1;
         }
         k = key_find(st->keys, section, name);
         if (!k) {
-                if (section_known(st->keys, section))
-                        load_fail(st, -EINVAL, "unknown key \"%s\" in section [%s]", name, section);
-                else
-                        load_fail(st, -EINVAL, "unknown section [%s]", section);
-                return 0;
+                load_fail(st, -EINVAL, "unknown key \"%s\" in section [%s]", name, section);
+                return 1;
         }
         r = config_apply(k, st->target, value, reason, sizeof(reason));
         if (r < 0) {
                 load_fail(st, r, "%s", reason);
-                return 0;
+                return 1;
+        }
+        if (st->report->origins) {
+                ConfigError *o = &st->report->origins[k - st->keys];
+
+                snprintf(o->file, sizeof(o->file), "%s", st->path);
+                o->line = st->line;
         }
         return 1;
 }
 
-int config_load(const ConfigKey *keys, void *target, const char *path, ConfigError *ret_err)
+int config_load_report(const ConfigKey *keys, void *target, const char *path, ConfigReport *report)
 {
-        LoadState st = { .keys = keys, .target = target, .path = path };
+        LoadState st = { .keys = keys, .target = target, .path = path, .report = report };
+        size_t before = report->n_errors;
         int rv, r;
 
         st.f = fopen(path, "re");
         if (!st.f) {
                 r = -errno;
-                err_set(ret_err, path, 0, "%s", strerror(-r));
+                config_report_add(report, r, path, 0, "%s", strerror(-r));
                 return r;
         }
 
         rv = ini_parse_stream(load_reader, &st, load_handler, &st);
-        /* inih reports its own syntax errors by line; keep the earliest. */
-        if (rv > 0 && (st.r == 0 || (unsigned) rv < st.err.line)) {
+        /* What inih still finds (its own syntax rules) is said at its line. */
+        if (rv > 0) {
                 st.line = (unsigned) rv;
                 load_fail(&st, -EINVAL, "syntax error: expected [section] or key = value");
-        } else if (rv == -2 && st.r == 0) {
+        } else if (rv == -2) {
                 load_fail(&st, -ENOMEM, "out of memory");
-        } else if (st.r == 0 && ferror(st.f)) {
+        } else if (ferror(st.f)) {
                 load_fail(&st, -EIO, "read error");
         }
         fclose(st.f);
 
-        if (st.r < 0 && ret_err)
-                *ret_err = st.err;
-        return st.r;
+        /* Errors come in line order: the reader and the handler go line by line. */
+        return report->n_errors == before ? 0 : report->errors[before].error;
 }
 
-int config_set(const ConfigKey *keys, void *target, const char *assignment, ConfigError *ret_err)
+int config_load(const ConfigKey *keys, void *target, const char *path, ConfigError *ret_err)
+{
+        ConfigReport report = { .keys = keys };
+        int r;
+
+        r = config_load_report(keys, target, path, &report);
+        if (r < 0 && ret_err && report.n_errors > 0)
+                *ret_err = report.errors[0];
+        config_report_done(&report);
+        return r;
+}
+
+static int set_one(const ConfigKey *keys, void *target, const char *assignment, ConfigError *ret_err,
+                   const ConfigKey **ret_key)
 {
         char reason[sizeof(ret_err->reason)];
         const char *eq = strchr(assignment, '='), *dot;
@@ -472,6 +509,8 @@ int config_set(const ConfigKey *keys, void *target, const char *assignment, Conf
                 r = config_apply(k, target, eq + 1, reason, sizeof(reason));
                 if (r < 0)
                         err_set(ret_err, "--set", 0, "%s", reason);
+                else
+                        *ret_key = k;
                 return r;
         }
 
@@ -490,8 +529,36 @@ int config_set(const ConfigKey *keys, void *target, const char *assignment, Conf
         return -EINVAL;
 }
 
+int config_set(const ConfigKey *keys, void *target, const char *assignment, ConfigError *ret_err)
+{
+        const ConfigKey *k;
+
+        return set_one(keys, target, assignment, ret_err, &k);
+}
+
+int config_set_report(const ConfigKey *keys, void *target, const char *assignment, ConfigReport *report)
+{
+        ConfigError err = {};
+        const ConfigKey *k = NULL;
+        int r;
+
+        r = set_one(keys, target, assignment, &err, &k);
+        if (r < 0) {
+                config_report_add(report, r, err.file, err.line, "%s", err.reason);
+                return r;
+        }
+        if (report->origins) {
+                ConfigError *o = &report->origins[k - keys];
+
+                snprintf(o->file, sizeof(o->file), "--set");
+                snprintf(o->reason, sizeof(o->reason), "%s", assignment);
+                o->line = 0;
+        }
+        return 0;
+}
+
 /* A value as the file would state it, in the largest unit that is exact. */
-static void format_value(const ConfigKey *k, const void *target, char *buf, size_t size)
+void config_format_value(const ConfigKey *k, const void *target, char *buf, size_t size)
 {
         const void *p = (const char *) target + k->offset;
         static const Unit bytes_out[] = {
@@ -561,7 +628,7 @@ void config_dump(const ConfigKey *keys, const void *target, FILE *f)
 
                         if (strcmp(k->section, s->section) != 0)
                                 continue;
-                        format_value(k, target, value, sizeof(value));
+                        config_format_value(k, target, value, sizeof(value));
                         fprintf(f, "%s = %s\n", k->name, value);
                 }
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 
 void json_init(Json *j, FILE *f)
 {
@@ -88,41 +89,13 @@ void json_key(Json *j, const char *key)
         j->after_key = true;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one
- * (overlong forms, surrogates and values past U+10FFFF are not). */
-static size_t json_utf8_len(const unsigned char *s)
-{
-        uint32_t cp;
-        size_t n;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                n = 2, cp = s[0] & 0x1f;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                n = 3, cp = s[0] & 0x0f;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                n = 4, cp = s[0] & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-                return 0;
-        return n;
-}
-
 void json_write_escaped(FILE *f, const char *s)
 {
         const unsigned char *p = (const unsigned char *) (s ? s : "");
 
         fputc('"', f);
         while (*p) {
-                size_t n = json_utf8_len(p);
+                size_t n = utf8_seq_len(p);
 
                 if (n == 0) {
                         fputs("\\ufffd", f);

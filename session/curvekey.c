@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "config.h"
 #include "curvekey.h"
 
 int curvekey_generate(CurveKey *ret) {
@@ -25,13 +26,13 @@ static bool z85_ok(const char *s) {
         return strlen(s) == CURVEKEY_Z85_LEN && zmq_z85_decode(bin, s) != NULL;
 }
 
-/* "name = value" with the value's surrounding blanks trimmed. */
-static bool parse_line(char *line, const char *name, char **ret_value) {
+/* "name = value" with the value's surrounding blanks and quotes trimmed
+ * (czmq's certificates indent the line and quote the key). */
+static bool parse_assignment(char *line, const char *name, char **ret_value) {
         size_t n = strlen(name);
         char *v, *end;
 
-        while (*line == ' ' || *line == '\t')
-                line++;
+        line += strspn(line, " \t");
         if (strncmp(line, name, n) != 0)
                 return false;
         v = line + n;
@@ -42,26 +43,55 @@ static bool parse_line(char *line, const char *name, char **ret_value) {
         while (*v == ' ' || *v == '\t' || *v == '"')
                 v++;
         end = v + strlen(v);
-        while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '"'))
+        while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t' ||
+                           end[-1] == '"'))
                 *--end = '\0';
         *ret_value = v;
         return true;
 }
 
+/* Into slot (public or secret, "" while unset): a key given again must be
+ * the same key, or the file says two things. */
+static int take_key(char slot[CURVEKEY_Z85_LEN + 1], const char *z85) {
+        if (slot[0] && strcmp(slot, z85) != 0)
+                return -EBADMSG;
+        memcpy(slot, z85, CURVEKEY_Z85_LEN + 1);
+        return 1;
+}
+
+int curvekey_parse_line(char *line, size_t len, CurveKey *k) {
+        char *v;
+
+        /* A NUL would hide the rest of its line. */
+        if (memchr(line, '\0', len))
+                return -EBADMSG;
+        if (parse_assignment(line, "public-key", &v) && z85_ok(v))
+                return take_key(k->public_key, v);
+        if (parse_assignment(line, "secret-key", &v) && z85_ok(v))
+                return take_key(k->secret_key, v);
+        return 0;
+}
+
 int curvekey_load(const char *path, CurveKey *ret) {
         CurveKey k = { 0 };
-        char line[256], *v, derived[CURVEKEY_Z85_LEN + 1];
+        char derived[CURVEKEY_Z85_LEN + 1], *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
         FILE *f = fopen(path, "re");
+        int r = 0;
 
         if (!f)
                 return -errno;
-        while (fgets(line, sizeof(line), f)) {
-                if (parse_line(line, "public-key", &v) && z85_ok(v))
-                        memcpy(k.public_key, v, CURVEKEY_Z85_LEN + 1);
-                else if (parse_line(line, "secret-key", &v) && z85_ok(v))
-                        memcpy(k.secret_key, v, CURVEKEY_Z85_LEN + 1);
-        }
+        /* getline: a line cut at a fixed size would go on as a line of its
+         * own, and the tail of a long comment could read as a key. */
+        while (r >= 0 && (len = getline(&line, &cap, f)) >= 0)
+                r = curvekey_parse_line(line, (size_t) len, &k);
+        if (r >= 0 && ferror(f))
+                r = -EIO;
+        free(line);
         fclose(f);
+        if (r < 0)
+                return r;
         if (k.secret_key[0]) {
                 if (zmq_curve_public(derived, k.secret_key) < 0)
                         return -EBADMSG;
@@ -137,4 +167,44 @@ int curvekey_write(const CurveKey *k, const char *base) {
         if (r < 0)
                 unlink(pub);
         return r;
+}
+
+static void check_env_key(ConfigReport *r, const char *var, bool secret)
+{
+        const char *path = getenv(var);
+        char reason[200];
+        CurveKey k;
+        int e;
+
+        if (access(path, R_OK) < 0) {
+                config_readable_reason(path, -errno, reason, sizeof(reason));
+                config_report_add(r, -EINVAL, "", 0, "$%s: %s", var, reason);
+                return;
+        }
+        e = curvekey_load(path, &k);
+        if (e == 0 && secret && !k.secret_key[0])
+                e = -EBADMSG;
+        if (e < 0)
+                config_report_add(r, e, "", 0, "$%s: %s: %s", var, path,
+                                  e == -EBADMSG ? (secret ? "holds no valid key pair (a NAME.key_secret file)"
+                                                          : "holds no valid public key")
+                                                : strerror(-e));
+        explicit_bzero(&k, sizeof(k));
+}
+
+void curvekey_check_env(ConfigReport *r)
+{
+        bool server = getenv("SOHOA_BROKER_KEY"), own = getenv("SOHOA_CURVE_KEY");
+
+        if (!server && !own)
+                return;
+        if (!server || !own) {
+                config_report_add(r, -EINVAL, "", 0,
+                                  "$SOHOA_BROKER_KEY and $SOHOA_CURVE_KEY go together: %s is set, %s is not",
+                                  server ? "$SOHOA_BROKER_KEY" : "$SOHOA_CURVE_KEY",
+                                  server ? "$SOHOA_CURVE_KEY" : "$SOHOA_BROKER_KEY");
+                return;
+        }
+        check_env_key(r, "SOHOA_BROKER_KEY", false);
+        check_env_key(r, "SOHOA_CURVE_KEY", true);
 }

@@ -4,6 +4,7 @@
  * WELCOME and ends when the broker is silent past liveness (we then replace
  * the socket, flushing the old pipe), when a message carries another epoch,
  * or when the broker says BYE. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,9 @@ struct Link {
         uint64_t unacked_bytes;
         LinkSpool spool;
         bool spool_changed; /* not yet in a heartbeat */
+        char event[64];
+        uint64_t event_ms;
+        LinkWorker worker;
         uint8_t page_in_hand[16]; /* a worker's: said in every HELLO */
         bool has_page_in_hand;
         LinkCounters counters;
@@ -284,6 +288,7 @@ int link_send(Link *l, MsgType type, const ProtobufCMessage *body, zmq_msg_t *im
 
 static int send_heartbeat(Link *l) {
         Sohoa__Heartbeat hb = SOHOA__HEARTBEAT__INIT;
+        Sohoa__StageHistogram stages[STAGEHIST_MAX], *stage_ptrs[STAGEHIST_MAX];
         int r;
 
         hb.epoch = l->epoch;
@@ -292,6 +297,22 @@ static int send_heartbeat(Link *l) {
         hb.spool_corrupt = l->spool.corrupt;
         hb.spool_read_errors = l->spool.read_errors;
         hb.spool_unreadable = (uint32_t) MIN(l->spool.unreadable, UINT32_MAX);
+        hb.spool_pages = (uint32_t) MIN(l->spool.pages, UINT32_MAX);
+        if (l->spool.oldest_us > 0 && clock_real_us() > l->spool.oldest_us)
+                hb.spool_oldest_ms = (uint64_t) (clock_real_us() - l->spool.oldest_us) / 1000;
+        if (*l->event) {
+                hb.last_event = l->event;
+                hb.last_event_age_ms = clock_mono_ms() - l->event_ms;
+        }
+        hb.database_unreachable = l->worker.database_unreachable;
+        if (l->worker.database_unreachable)
+                hb.database_error = l->worker.database_error;
+        hb.pages_done = l->worker.pages_done;
+        hb.pages_failed = l->worker.pages_failed;
+        hb.work_ms = l->worker.work_ms;
+        stagehist_to_pb(l->worker.stages, l->worker.n_stages, stages, stage_ptrs);
+        hb.stages = stage_ptrs;
+        hb.n_stages = l->worker.n_stages;
         r = link_send(l, MSG_HEARTBEAT, &hb.base, NULL);
         if (r == 0)
                 l->spool_changed = false;
@@ -348,9 +369,22 @@ void link_set_unacked(Link *l, uint32_t pages, uint64_t bytes) {
 }
 
 void link_set_spool(Link *l, const LinkSpool *spool) {
-        if (memcmp(&l->spool, spool, sizeof(*spool)) != 0)
+        if (l->spool.corrupt != spool->corrupt || l->spool.read_errors != spool->read_errors ||
+            l->spool.unreadable != spool->unreadable)
                 l->spool_changed = true;
         l->spool = *spool;
+}
+
+void link_set_event(Link *l, const char *event) {
+        snprintf(l->event, sizeof(l->event), "%s", event ? event : "");
+        l->event_ms = clock_mono_ms();
+        l->spool_changed = true;
+}
+
+void link_set_worker(Link *l, const LinkWorker *lw) {
+        if (l->worker.database_unreachable != lw->database_unreachable)
+                l->spool_changed = true;
+        l->worker = *lw;
 }
 
 bool link_welcomed(const Link *l) {

@@ -13,6 +13,7 @@
 
 #include "macro.h"
 #include "msg.h"
+#include "stagehist.h"
 
 typedef struct Link Link;
 
@@ -74,13 +75,31 @@ typedef struct LinkSpool {
         uint64_t corrupt;     /* pages set aside in corrupt/ since the sender started */
         uint64_t read_errors; /* failed reads of its spool since it started (retried) */
         uint64_t unreadable;  /* pages it could not read when it last tried */
+        /* (1.3) Restated by every heartbeat; a change does not hasten one. */
+        uint64_t pages;       /* spooled, not yet stored */
+        int64_t oldest_us;    /* wall clock the oldest of them was spooled; 0 = none */
 } LinkSpool;
+
+/* (1.3) A worker's state, as its heartbeats state it. */
+typedef struct LinkWorker {
+        bool database_unreachable;
+        char database_error[200];
+        uint64_t pages_done, pages_failed, work_ms;
+        StageHist stages[STAGEHIST_MAX];
+        size_t n_stages;
+} LinkWorker;
 
 /* What the heartbeats restate to the broker. */
 void link_set_unacked(Link *l, uint32_t pages, uint64_t bytes);
 /* A change goes out in a heartbeat at the next link_tick(), without
  * waiting for the interval. */
 void link_set_spool(Link *l, const LinkSpool *spool);
+/* The last event worth a look a station saw ("jam"), said from now on
+ * with its age; a new one goes out at the next link_tick(). */
+void link_set_event(Link *l, const char *event);
+/* A worker's state: a change of its database's reachability goes out at
+ * the next link_tick(), counters with the next heartbeat. */
+void link_set_worker(Link *l, const LinkWorker *lw);
 /* A worker's page in hand (16 bytes of UUID, copied), or NULL when idle:
  * every HELLO names it, so that a broker that started since gives that page
  * to no other worker (PROTOCOL.md §5.4). */

@@ -44,6 +44,8 @@ typedef struct Item {
         uint64_t sent_ms;
         uint8_t sha256[SHA256_LEN]; /* the page's, once known: a stored ACK must name it */
         bool has_sha256;
+        Uuid batch_uuid; /* the page's, once known (spooled or read by this run): a damaged file
+                          * proves nothing of its own, but its CORRUPT event names this batch */
         TAILQ_ENTRY(Item) all; /* every page, oldest first */
         TAILQ_ENTRY(Item) q;   /* unsent (by order) or in flight (by send time) */
 } Item;
@@ -62,6 +64,8 @@ struct Outbox {
         void *userdata;
         pthread_t thread;
         bool thread_started;
+        char event[64]; /* outbox_set_event(), under lock */
+        bool event_new;
         int wake_fd;
 
         /* Shared with callers, under lock. */
@@ -253,10 +257,11 @@ static const char *ack_hash_problem(Outbox *o, Item *it, const Sohoa__Ack *ack, 
         return NULL;
 }
 
-/* Not believed: the page stays, and goes out again unless it is held. */
-static void on_ack_mismatch(Outbox *o, Item *it, OutboxEvent *ev, const char *problem) {
-        if (it->state == ITEM_INFLIGHT)
-                requeue(o, it);
+/* Not believed: the page stays where it is; in flight, its resend timer
+ * sends it again (PROTOCOL.md §7.5). Not at once: a broker that leaves the
+ * hash out would answer every resend the same way from its cache, and the
+ * window would go round as fast as it answers. */
+static void on_ack_mismatch(Outbox *o, OutboxEvent *ev, const char *problem) {
         pthread_mutex_lock(&o->lock);
         o->stats.acks_mismatch++;
         pthread_mutex_unlock(&o->lock);
@@ -288,7 +293,7 @@ static void on_ack(Outbox *o, const Msg *m) {
         case SOHOA__RESULT_STATUS__RESULT_STORED_FAILED:
                 problem = ack_hash_problem(o, it, ack, m->peer_minor);
                 if (problem) {
-                        on_ack_mismatch(o, it, &ev, problem);
+                        on_ack_mismatch(o, &ev, problem);
                         return;
                 }
                 /* A file we fail to delete is sent again by the next run and
@@ -380,6 +385,8 @@ static void set_aside_corrupt(Outbox *o, const Uuid *u, Item *it, const char *wh
         OutboxEvent ev = { .type = OUTBOX_EVENT_CORRUPT, .page_uuid = *u, .reason = why };
         int r = spool_corrupt(o->spool, u);
 
+        if (it)
+                ev.batch_uuid = it->batch_uuid;
         if (r == -ENOENT) {
                 /* Gone meanwhile: nothing to set aside, nothing to send. */
                 if (it)
@@ -450,6 +457,8 @@ static int send_one(Outbox *o, Item *it) {
                 memcpy(it->sha256, p->sha256.data, SHA256_LEN);
                 it->has_sha256 = true;
         }
+        if (uuid_from_bytes(p->batch_uuid.data, p->batch_uuid.len, &it->batch_uuid) < 0)
+                it->batch_uuid = (Uuid) { { 0 } };
         r = link_send(o->link, MSG_PAGE, &p->base, &frame);
         if (r < 0)
                 goto out;
@@ -575,8 +584,12 @@ static void publish_stats(Outbox *o) {
         o->stats.epoch = link_epoch(o->link);
         o->stats.connected = link_welcomed(o->link);
         o->stats.dropped_malformed = lc.malformed;
+        if (o->event_new)
+                link_set_event(o->link, o->event);
+        o->event_new = false;
         spool = (LinkSpool) { .corrupt = o->stats.corrupt, .read_errors = o->stats.read_errors,
-                              .unreadable = o->stats.unreadable_pages };
+                              .unreadable = o->stats.unreadable_pages, .pages = o->stats.spool_pages,
+                              .oldest_us = o->oldest_us };
         pthread_cond_broadcast(&o->changed);
         pthread_mutex_unlock(&o->lock);
         link_set_spool(o->link, &spool);
@@ -867,6 +880,8 @@ int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t ima
         /* Checked 32 bytes by msg_page_check(). */
         memcpy(it->sha256, p.sha256.data, SHA256_LEN);
         it->has_sha256 = true;
+        if (uuid_from_bytes(p.batch_uuid.data, p.batch_uuid.len, &it->batch_uuid) < 0)
+                it->batch_uuid = (Uuid) { { 0 } };
 
         /* Reserve the room first so concurrent callers cannot overshoot. */
         file_bytes = hlen + image_len + 64;
@@ -898,6 +913,16 @@ int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t ima
         }
         (void) write(o->wake_fd, &one, sizeof(one));
         return 0;
+}
+
+void outbox_set_event(Outbox *o, const char *event) {
+        uint64_t one = 1;
+
+        pthread_mutex_lock(&o->lock);
+        snprintf(o->event, sizeof(o->event), "%s", event);
+        o->event_new = true;
+        pthread_mutex_unlock(&o->lock);
+        (void) write(o->wake_fd, &one, sizeof(one));
 }
 
 void outbox_stats(Outbox *o, OutboxStats *ret) {

@@ -53,7 +53,8 @@ typedef enum OutboxEventType {
 typedef struct OutboxEvent {
         OutboxEventType type;
         Uuid page_uuid;               /* STORED, REJECTED, CORRUPT, ACK_MISMATCH */
-        Uuid batch_uuid;
+        Uuid batch_uuid;              /* STORED, REJECTED: the ack's; CORRUPT: the page's as spooled or
+                                       * read in this run, zero when this run never knew it */
         Sohoa__ResultStatus status;
         const char *reason;           /* valid during the callback only */
         const Sohoa__Verdict *verdict; /* STORED: the verdict on the page's batch the ACK carried (1.3,
@@ -106,6 +107,10 @@ Outbox *outbox_free(Outbox *o);
  * -ENOSPC (disk or max_spool_bytes full: nothing written), -EBADMSG (header
  * inconsistent with image), or negative errno. Thread-safe. */
 MUST_CHECK int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t image_len);
+
+/* (1.3) The last event worth a look the sender saw ("jam", "double
+ * feed"): its heartbeats say it, with its age, from now on. Thread-safe. */
+void outbox_set_event(Outbox *o, const char *event);
 
 /* Snapshot of the counters. Thread-safe. */
 void outbox_stats(Outbox *o, OutboxStats *ret);

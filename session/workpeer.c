@@ -21,6 +21,8 @@ struct Workpeer {
         void *userdata;
         uint64_t page_timeout_ms;
         uint64_t page_grace_ms;
+        void (*on_reload)(void *reload_userdata);
+        void *reload_userdata;
         void *zctx;
         Link *link;
         int done_fd;
@@ -40,6 +42,14 @@ struct Workpeer {
         bool quit;
         bool abandoned; /* quit at once with a page thread still running */
         uint64_t send_failures;
+
+        /* What the heartbeats say (link_set_worker()); the database's state
+         * is set from any thread, under lock, and taken in by the loop. */
+        LinkWorker state;
+        pthread_mutex_t lock;
+        bool database_unreachable;
+        char database_error[sizeof(((LinkWorker *) 0)->database_error)];
+        bool ready_withheld; /* welcomed while its database was unreachable */
 };
 
 int workpeer_new(const WorkpeerConfig *cfg, WorkFn fn, void *userdata, Workpeer **ret) {
@@ -61,10 +71,13 @@ int workpeer_new(const WorkpeerConfig *cfg, WorkFn fn, void *userdata, Workpeer 
         w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;
+        pthread_mutex_init(&w->lock, NULL);
         w->fn = fn;
         w->userdata = userdata;
         w->page_timeout_ms = cfg->page_timeout_ms;
         w->page_grace_ms = cfg->page_grace_ms ? cfg->page_grace_ms : 10000;
+        w->on_reload = cfg->on_reload;
+        w->reload_userdata = cfg->reload_userdata;
         w->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         w->zctx = zmq_ctx_new();
         if (w->done_fd < 0 || !w->zctx) {
@@ -95,6 +108,7 @@ Workpeer *workpeer_free(Workpeer *w) {
                 zmq_ctx_term(w->zctx);
         if (w->done_fd >= 0)
                 close(w->done_fd);
+        pthread_mutex_destroy(&w->lock);
         free(w);
         return NULL;
 }
@@ -140,6 +154,7 @@ static void start_job(Workpeer *w, Msg *m) {
                 .image_len = zmq_msg_size(&w->job.image),
                 .store_only = job->store_only,
                 .attempts = job->attempts,
+                .cleaned = job->cleaned,
                 .deadline_us = w->page_timeout_ms ? clock_mono_us() + w->page_timeout_ms * 1000 : 0,
                 .cancel = &w->cancel,
         };
@@ -185,6 +200,14 @@ static void finish_job(Workpeer *w) {
                 verdict_to_pb(&w->outcome.verdict, &verdict);
                 res.verdict = &verdict;
         }
+        if (res.status != SOHOA__RESULT_STATUS__RESULT_RESEND) {
+                w->state.pages_done++;
+                w->state.pages_failed += res.status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;
+                w->state.work_ms += clock_mono_ms() - w->started_ms;
+                for (size_t i = 0; i < w->outcome.n_stages && i < STAGEHIST_MAX; i++)
+                        stagehist_add(w->state.stages, &w->state.n_stages, w->outcome.stage_name[i],
+                                      w->outcome.stage_usec[i]);
+        }
         /* A result that cannot be sent is not lost work: the page is stored,
          * the sender's resend brings it back and the store acks the repeat.
          * It goes out welcomed or not: a broker that started since takes it
@@ -200,9 +223,39 @@ static void finish_job(Workpeer *w) {
 }
 
 static void on_link_event(Workpeer *w, LinkEvent e) {
-        /* A new session: idle workers say so; a busy one reports when done. */
-        if (e == LINK_EVENT_WELCOMED && !w->busy && !w->draining)
+        /* A new session: idle workers say so; a busy one reports when done;
+         * one without its database waits until it is back. */
+        if (e == LINK_EVENT_WELCOMED && !w->busy && !w->draining) {
+                w->ready_withheld = w->state.database_unreachable;
+                if (!w->ready_withheld)
+                        send_ready(w);
+        }
+}
+
+/* The database's state as last set: into the heartbeats, and READY when it
+ * came back to a worker that withheld it. */
+static void take_state(Workpeer *w) {
+        bool was = w->state.database_unreachable;
+
+        pthread_mutex_lock(&w->lock);
+        w->state.database_unreachable = w->database_unreachable;
+        snprintf(w->state.database_error, sizeof(w->state.database_error), "%s", w->database_error);
+        pthread_mutex_unlock(&w->lock);
+        link_set_worker(w->link, &w->state);
+        /* Back: READY again, withheld or not (the broker took it off its
+         * idle list when the heartbeat said the database was away). */
+        if ((was || w->ready_withheld) && !w->state.database_unreachable && !w->busy && !w->draining &&
+            link_welcomed(w->link)) {
+                w->ready_withheld = false;
                 send_ready(w);
+        }
+}
+
+void workpeer_set_database(Workpeer *w, bool reachable, const char *error) {
+        pthread_mutex_lock(&w->lock);
+        w->database_unreachable = !reachable;
+        snprintf(w->database_error, sizeof(w->database_error), "%s", reachable || !error ? "" : error);
+        pthread_mutex_unlock(&w->lock);
 }
 
 static void on_broker(Workpeer *w) {
@@ -226,6 +279,8 @@ static void on_signal(Workpeer *w, int signal_fd) {
         int signo;
 
         while (sigfd_read(signal_fd, &signo) == 0) {
+                if (signo == SIGHUP && w->on_reload)
+                        w->on_reload(w->reload_userdata);
                 if (signo != SIGTERM && signo != SIGINT)
                         continue;
                 if (w->draining) {
@@ -285,6 +340,7 @@ int workpeer_run(Workpeer *w, int signal_fd) {
                         finish_job(w);
                 if (items[0].revents)
                         on_broker(w);
+                take_state(w);
                 r = link_tick(w->link, &e);
                 if (r < 0)
                         return r;

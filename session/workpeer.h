@@ -14,6 +14,7 @@
 #include "macro.h"
 #include "sohoa.pb-c.h"
 #include "verdict.h"
+#include "stagehist.h"
 
 typedef struct Workpeer Workpeer;
 
@@ -27,6 +28,9 @@ typedef struct WorkpeerConfig {
         const char *curve_server_key;
         const char *curve_public_key;
         const char *curve_secret_key;
+        /* SIGHUP, called in the main thread between polls (NULL: ignored). */
+        void (*on_reload)(void *reload_userdata);
+        void *reload_userdata;
 } WorkpeerConfig;
 
 /* One page to process, valid during the call. */
@@ -36,6 +40,7 @@ typedef struct WorkJob {
         size_t image_len;
         bool store_only;              /* quarantined: store raw, no processing */
         uint32_t attempts;
+        const char *cleaned;          /* what the broker changed in the header's strings; "" none */
         uint64_t deadline_us;         /* monotonic; 0 = none */
         const atomic_bool *cancel;    /* set when the soft limit passes: stop, report failed */
 } WorkJob;
@@ -45,6 +50,11 @@ typedef struct WorkOutcome {
         char reason[256];
         bool has_verdict;             /* STORED, STORED_FAILED: the verdict on the page's batch (1.3) */
         Verdict verdict;
+        /* (1.3) Time per stage of the page processed (none when it was not:
+         * a repeat, a page stored raw), for the heartbeats' histograms. */
+        const char *stage_name[STAGEHIST_MAX]; /* static strings */
+        uint64_t stage_usec[STAGEHIST_MAX];
+        size_t n_stages;
 } WorkOutcome;
 
 /* Runs in the work thread. Fill *ret and return 0; a negative return is
@@ -66,5 +76,10 @@ Workpeer *workpeer_free(Workpeer *w);
  * thread may still be using; the page comes back from its sender), or
  * another negative errno. */
 MUST_CHECK int workpeer_run(Workpeer *w, int signal_fd);
+/* (1.3) Whether the worker can reach its database (error: why, when it
+ * cannot). An unreachable database is said in the heartbeats, and the
+ * worker says READY to no broker until it is back: it takes no page it
+ * could not store. Thread-safe; taken in within a heartbeat interval. */
+void workpeer_set_database(Workpeer *w, bool reachable, const char *error);
 /* Whether a page is in hand. */
 bool workpeer_busy(const Workpeer *w);

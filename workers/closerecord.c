@@ -93,7 +93,9 @@ int closerecord_store(Store *s, StoreRetry *sr, const WorkJob *wj, RecordClose *
         if (r < 0)
                 return store_retry_give_up(sr, &lim, what, r);
         store_retry_stored(sr);
-        log_info("%s: %u images, %u sheets declared: %s%s%s (store %.0f ms)", what, rc->close.pages,
+        /* A close not stored well (refused, no verdict) is a failure to look at. */
+        log_internal(out.status == SOHOA__RESULT_STATUS__RESULT_STORED ? LOG_INFO : LOG_WARNING, 0,
+                     "%s: %u images, %u sheets declared: %s%s%s (store %.0f ms)", what, rc->close.pages,
                  rc->close.declared_sheets,
                  out.status == SOHOA__RESULT_STATUS__RESULT_STORED          ? "stored"
                  : out.status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED ? "stored failed"

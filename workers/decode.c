@@ -1,5 +1,6 @@
 /* Page decoding: header check against the size limits first (a hostile or
- * broken header must not make us allocate gigabytes), then Leptonica's
+ * broken header must not make us allocate gigabytes), and against the
+ * file's length where the compression bounds it, then Leptonica's
  * reader, then normalization to 1, 8 or 32 bpp without colour map or alpha
  * so that every later step sees only those three depths. */
 #include <errno.h>
@@ -176,6 +177,79 @@ out:
         return out;
 }
 
+/* The most bytes of samples one byte of data can hold, for the
+ * compressions that bound it; 0 for those that do not (CCITT, JPEG, zstd
+ * ...: a blank page costs them next to nothing). PackBits: a run of 128
+ * in 2 bytes. Deflate (PNG, TIFF): a match of 258 bytes in 2 bits at
+ * best. TIFF's LZW: between two Clear codes at most 3838 codes of 9 bits
+ * or more, the j-th at most j bytes long: 7.37 MB in 5.4 kB, under 1400. */
+static uint64_t decode_ratio_max(uint16_t tiff_compression) {
+        switch (tiff_compression) {
+        case COMPRESSION_NONE:
+                return 1;
+        case COMPRESSION_PACKBITS:
+                return 64;
+        case COMPRESSION_ADOBE_DEFLATE:
+        case COMPRESSION_DEFLATE:
+                return 1032;
+        case COMPRESSION_LZW:
+                return 1400;
+        default:
+                return 0;
+        }
+}
+
+/* The fewest bytes of samples the first page's header states (rows times
+ * whole bytes a row; a YCbCr page may subsample its two chroma samples, so
+ * only the first counts) and the most a byte of its data can hold, read
+ * with libtiff: Leptonica's IFF_TIFF is also every compression it does not
+ * know. Both 0 when libtiff cannot read the header. */
+static void decode_tiff_need(const uint8_t *data, size_t len, uint64_t *ret_bytes, uint64_t *ret_ratio) {
+        MemTiff m = {.data = data, .len = len};
+        uint32_t w = 0, h = 0;
+        uint16_t comp = COMPRESSION_NONE, photo = 0, spp = 1, bps = 1;
+        TIFF *t;
+
+        *ret_bytes = *ret_ratio = 0;
+        t = TIFFClientOpen("page", "rm", &m, memtiff_read, memtiff_write, memtiff_seek,
+                           memtiff_close, memtiff_size, memtiff_map, memtiff_unmap);
+        if (!t)
+                return;
+        if (TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) && TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h)) {
+                TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
+                TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
+                TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bps);
+                if (TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photo) && photo == PHOTOMETRIC_YCBCR)
+                        spp = 1;
+                /* w (at most max_side) * 2^32 fits; a hostile h times that may not. */
+                if (__builtin_mul_overflow((uint64_t)h, (uint64_t)w * bps * spp / 8, ret_bytes))
+                        *ret_bytes = UINT64_MAX;
+                *ret_ratio = decode_ratio_max(comp);
+        }
+        TIFFClose(t);
+}
+
+/* A file too small to hold the pixels its header states, in a compression
+ * that bounds how much a byte holds, is refused before the reader
+ * allocates (and clears) the whole image to find its data missing: 150
+ * bytes saying 14000 x 14000 RGB would cost 784 MB. */
+static int decode_check_length(const uint8_t *data, size_t len, int format, const char **ret_reason) {
+        l_int32 w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
+        uint64_t need = 0, ratio = 0;
+
+        if (L_FORMAT_IS_TIFF(format))
+                decode_tiff_need(data, len, &need, &ratio);
+        else if (format == IFF_PNG && readHeaderMemPng(data, len, &w, &h, &bps, &spp, &iscmap) == 0) {
+                /* Each row: a filter byte, then its samples. */
+                need = (uint64_t)h * (1 + ((uint64_t)w * (uint64_t)bps * (uint64_t)spp + 7) / 8);
+                ratio = 1032;
+        }
+        if (ratio == 0 || need / ratio <= len)
+                return 0;
+        *ret_reason = "image file is too small to hold the pixels its header states";
+        return -EBADMSG;
+}
+
 /* Bring any decoded PIX to 1, 8 or 32 bpp, no colour map, no alpha.
  * Takes ownership of pix; returns a new PIX or NULL. */
 static PIX *decode_normalize(PIX *pix) {
@@ -223,6 +297,9 @@ int decode_image(const uint8_t *data, size_t len, const DecodeLimits *lim, PIX *
         if (!data)
                 len = 0;
         r = decode_check_header(data, len, lim, &format, &reason);
+        if (r < 0)
+                goto out;
+        r = decode_check_length(data, len, format, &reason);
         if (r < 0)
                 goto out;
 

@@ -58,6 +58,7 @@ int job_new(const Settings *s, Job **ret)
                            .statement_timeout_ms = (unsigned) MIN(quarter, JOB_STATEMENT_TIMEOUT_MAX_MS),
                            .lock_timeout_ms = (unsigned) MIN(quarter * 2 / 3, JOB_LOCK_TIMEOUT_MAX_MS),
                            .connect_later = true };
+        char error[512] = "";
         StoreRetryConfig rc = { .window_ms = s->store_retry_deadline_ms,
                                 .page_grace_ms = s->page_grace_ms,
                                 .ocr_time_limit_ms = s->ocr_time_limit_ms };
@@ -72,7 +73,11 @@ int job_new(const Settings *s, Job **ret)
         r = ocr_new(&oo, &j->ocr);
         if (r < 0)
                 goto fail;
+        sc.error = error;
+        sc.error_size = sizeof(error);
         r = store_new(&sc, &j->store);
+        if (r == -EPROTONOSUPPORT)
+                log_error("not starting: %s", error);
         if (r < 0)
                 goto fail;
         r = store_retry_new(j->store, &rc, &j->retry);
@@ -144,7 +149,9 @@ static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out
                                        (double) res->stage_usec[s] / 1000.0);
         if (res && (res->ocr || res->ocr_error))
                 snprintf(read_at, sizeof(read_at), ", read at %d dpi", res->ocr_dpi);
-        log_info("page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s%s%s",
+        /* A page not stored as processed is a failure an administrator looks at. */
+        log_internal(out->status == SOHOA__RESULT_STATUS__RESULT_STORED ? LOG_INFO : LOG_WARNING, 0,
+                 "page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s%s%s",
                  t->uuid, status, t->path, *out->reason ? ": " : "", out->reason, stages,
                  (double) t->store_usec / 1000.0,
                  (double) ((res ? res->total_usec : 0) + t->store_usec) / 1000.0,
@@ -240,8 +247,10 @@ static bool job_hash_ok(const WorkJob *wj, const uint8_t sha256[SHA256_LEN], con
 
 /* Before any work: the hash, then whether the page is stored already.
  * Returns 1 when *out is the answer, 2 when the page is stored with another
- * hash (the store rejects it and audits the rejection), 0 to go on, or
- * negative when the database cannot say (no OCR is run: "resend"). */
+ * hash (the store rejects it and audits the rejection), 3 when it is stored
+ * failed with the same hash and its sender asks for it to be processed
+ * again (Page.reprocess: its record is replaced), 0 to go on, or negative
+ * when the database cannot say (no OCR is run: "resend"). */
 static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *rec, WorkOutcome *out)
 {
         StoreRetryLimit lim = { .cancel = wj->cancel, .deadline_us = wj->deadline_us };
@@ -259,6 +268,10 @@ static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *re
                 return 0;
         if (memcmp(l.sha256, rec->page.sha256, SHA256_LEN) != 0)
                 return 2;
+        if (l.failed && wj->page->reprocess) {
+                log_info("page %s: stored failed, processing it again (sohoactl failed retry)", t->uuid);
+                return 3;
+        }
         t->path = "look-up";
         out->status = l.failed ? SOHOA__RESULT_STATUS__RESULT_STORED_FAILED
                                : SOHOA__RESULT_STATUS__RESULT_STORED;
@@ -305,6 +318,7 @@ static int job_close(Job *j, const WorkJob *wj, WorkOutcome *ret)
                 goto done;
         uuid_format(&rc.close.close_uuid, u);
         uuid_format(&rc.close.batch_uuid, batch);
+        log_context_set(rc.close.origin_id, batch, NULL);
         snprintf(what, sizeof(what), "close %s of batch %s", u, batch);
         if (job_hash_ok(wj, wj->page->sha256.data, what, &out)) {
                 r = closerecord_store(j->store, j->retry, wj, &rc, what, &out);
@@ -315,6 +329,7 @@ static int job_close(Job *j, const WorkJob *wj, WorkOutcome *ret)
         *ret = out;
         r = 0;
 done:
+        log_context_clear();
         record_close_done(&rc);
         return r;
 }
@@ -359,7 +374,7 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         Job *j = userdata;
         JobTrace t = { .path = "processed" };
         WorkOutcome out = {};
-        char reason[256] = "";
+        char reason[256] = "", batch[UUID_STRING_MAX];
         PageResult *res = NULL;
         StorePut put = _STORE_PUT_INVALID;
         Record rec;
@@ -368,10 +383,12 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         if (wj->page->batch_close)
                 return job_close(j, wj, ret);
         atomic_fetch_add(&j->pages, 1);
-        r = record_init(&rec, wj->page, wj->image, wj->image_len, j->settings->id);
+        r = record_init(&rec, wj->page, wj->image, wj->image_len, wj->cleaned, j->settings->id);
         if (r < 0)
                 goto out;
         uuid_format(&rec.page.page_uuid, t.uuid);
+        uuid_format(&rec.page.batch_uuid, batch);
+        log_context_set(rec.page.origin_id, batch, t.uuid);
         snprintf(t.what, sizeof(t.what), "page %s", t.uuid);
         r = job_precheck(j, wj, &t, &rec, &out);
         if (r < 0)
@@ -380,19 +397,29 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
                 job_add_verdict(j, &rec.page.batch_uuid, &out);
                 goto done;
         }
+        /* Nothing is deleted first: the failed record stays until its
+         * replacement commits. */
+        rec.page.replace_failed = r == 3;
         r = job_prepare(j, wj, &t, &rec, r, &res, reason, sizeof(reason));
         if (r < 0)
                 goto out;
+        if (rec.page.replace_failed && strcmp(t.path, "processed") == 0)
+                t.path = "processed again";
         r = job_store_page(j, wj, &t, &rec, &put, reason, sizeof(reason));
         if (r < 0)
                 goto out;
         job_outcome(&t, &rec, put, &out);
         job_add_verdict(j, &rec.page.batch_uuid, &out);
+        for (int s = 0; res && s < _PAGE_STAGE_MAX && s < STAGEHIST_MAX; s++) {
+                out.stage_name[out.n_stages] = page_stage_to_string(s);
+                out.stage_usec[out.n_stages++] = res->stage_usec[s];
+        }
 done:
         job_log(&t, &rec, &out);
         *ret = out;
         r = 0;
 out:
+        log_context_clear();
         page_result_free(res);
         record_done(&rec);
         return r;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dbwatch.h"
 #include "job.h"
 #include "log.h"
 #include "settings.h"
@@ -38,7 +39,7 @@ static void main_omp_thread_limit(char **argv)
 /* Options are lib/config's; the worker takes no other arguments. */
 static int main_settings(Settings *s, int argc, char **argv)
 {
-        int r, level;
+        int r;
 
         r = config_parse_argv(settings_program(), s, argc, argv);
         if (r != 0)
@@ -47,21 +48,19 @@ static int main_settings(Settings *s, int argc, char **argv)
                 log_error("unexpected argument '%s' (options only, see --help)", argv[optind]);
                 return -EINVAL;
         }
-        if (s->log_level) {
-                level = log_level_from_string(s->log_level);
-                if (level < 0) {
-                        log_error("worker.log_level: unknown level '%s'", s->log_level);
-                        return -EINVAL;
-                }
-                log_set_max_level(level);
-        }
         r = settings_resolve(s);
         if (r < 0)
                 return log_error_errno(r, "settings: %m");
         return 0;
 }
 
-static int main_serve(const Settings *s, Job *job, int signal_fd)
+/* SIGHUP: only the main thread reads the reloadable keys (log_level). */
+static void main_reload(void *userdata)
+{
+        (void) config_reload(settings_program(), userdata);
+}
+
+static int main_serve(Settings *s, Job *job, int signal_fd)
 {
         WorkpeerConfig wc = {
                 .endpoint = s->endpoint,
@@ -69,14 +68,22 @@ static int main_serve(const Settings *s, Job *job, int signal_fd)
                 .software = "sohoa-worker " SOHOA_VERSION,
                 .page_timeout_ms = s->page_timeout_ms,
                 .page_grace_ms = s->page_grace_ms,
+                .on_reload = main_reload,
+                .reload_userdata = s,
         };
         Workpeer *w = NULL;
+        Dbwatch *dw = NULL;
         uint64_t pages, ocr;
         int r;
 
         r = workpeer_new(&wc, job_run, job, &w);
         if (r < 0)
                 return log_error_errno(r, "cannot connect to the broker at %s: %m", s->endpoint);
+        r = dbwatch_new(s, w, &dw);
+        if (r < 0) {
+                workpeer_free(w);
+                return log_error_errno(r, "cannot watch the database: %m");
+        }
         log_info("sohoa-worker " SOHOA_VERSION " %s: broker %s, languages %s, OMP_THREAD_LIMIT=%s, "
                  "page time limit %.0f s, OCR time limit %.0f s",
                  s->id, s->endpoint, s->languages, getenv("OMP_THREAD_LIMIT"),
@@ -99,6 +106,7 @@ static int main_serve(const Settings *s, Job *job, int signal_fd)
                 _exit(EXIT_FAILURE);
         if (r == -ECANCELED)
                 _exit(EXIT_SUCCESS);
+        dbwatch_free(dw);
         workpeer_free(w);
         return r;
 }
@@ -115,6 +123,10 @@ int main(int argc, char **argv)
                 settings_done(&settings);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
+        /* libpng (through Leptonica) and Tesseract write to stdio's stderr. */
+        r = log_capture_stdio();
+        if (r < 0)
+                log_warning_errno(r, "cannot take the libraries' stderr: %m; their lines go unprefixed");
         /* Before any thread starts, so that every thread has them blocked. */
         r = sigfd_open(&signal_fd);
         if (r < 0) {
@@ -122,6 +134,8 @@ int main(int argc, char **argv)
                 goto out;
         }
         r = job_new(&settings, &job);
+        if (r == -EPROTONOSUPPORT)
+                goto out; /* job_new() said which schema */
         if (r < 0) {
                 log_error_errno(r, "cannot load the OCR models (%s) or set up the store: %m",
                                 settings.languages);

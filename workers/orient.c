@@ -10,7 +10,11 @@
  * clearly best: 6 pt print, which Leptonica scores the wrong way up at any
  * resolution, reads with confidence 93 the right way and under 60 the
  * others; a graphic reads poorly every way and is left as it is. A page
- * without text lines is left as it is. */
+ * without text lines is left as it is. Before OSD, a page Leptonica is
+ * unsure of is read as it is, and taken as upright when it reads clearly:
+ * with the caller's own reading of the whole page when it offers one
+ * (OrientOcr.read_as_is: kept as the page's OCR if the page stays as it
+ * is), else of the middle of the text. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -149,8 +153,14 @@ static PIX *orient_window(PIX *bin, int dpi) {
         return window;
 }
 
-/* Read bin turned by rotate; *ret_conf is Tesseract's mean confidence, 0
- * for fewer than ORIENT_READ_MIN_WORDS words. OCR's errors pass up. */
+/* A reading's mean confidence, 0 for fewer than ORIENT_READ_MIN_WORDS
+ * words (or none). */
+static int orient_conf(const OcrResult *res) {
+        return res && res->n_words >= ORIENT_READ_MIN_WORDS ? res->mean_confidence : 0;
+}
+
+/* Read bin turned by rotate; *ret_conf is orient_conf(). OCR's errors pass
+ * up. */
 static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *ret_conf) {
         int k = t->read_reduction > 1 ? t->read_reduction : 1;
         unsigned limit;
@@ -174,11 +184,26 @@ static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *r
         r = ocr_recognize_horizontal(t->ocr, read, dpi / k, limit, t->cancel, &res);
         if (r < 0)
                 goto out;
-        *ret_conf = res->n_words >= ORIENT_READ_MIN_WORDS ? res->mean_confidence : 0;
+        *ret_conf = orient_conf(res);
 out:
         ocr_result_free(res);
         pixDestroy(&read);
         pixDestroy(&turned);
+        return r;
+}
+
+/* How well the page reads as it is: the page's own reading when the
+ * caller makes it now (t->read_as_is), else bin's middle. */
+static int orient_read_upright(PIX *bin, int dpi, const OrientOcr *t, OrientResult *res, int *ret_conf) {
+        const OcrResult *read = NULL;
+        int r = t->read_as_is ? t->read_as_is(t->userdata, &read) : -EAGAIN;
+
+        if (r == -EAGAIN) {
+                res->reads++;
+                return orient_read(bin, dpi, 0, t, ret_conf);
+        }
+        if (r >= 0)
+                *ret_conf = orient_conf(read);
         return r;
 }
 
@@ -198,6 +223,7 @@ static int orient_by_reading(PIX *bin, int dpi, const OrientOcr *t, int lean, in
                         conf[i] = -1;
                         continue;
                 }
+                res->reads++;
                 r = orient_read(bin, dpi, ways[i], t, &conf[i]);
                 if (r == -ENOMEM)
                         return r;
@@ -235,7 +261,7 @@ int orient_detect(PIX *bin, int dpi, const OrientOcr *t, OrientResult *ret) {
              t->marks >= ORIENT_MANY_MARKS)) {
                 /* Most pages come upright: one that reads clearly as it
                  * is needs neither OSD nor readings the other ways. */
-                r = orient_read(bin, dpi > 0 ? dpi : 300, 0, t, &upright);
+                r = orient_read_upright(bin, dpi > 0 ? dpi : 300, t, &res, &upright);
                 if (r == -ENOMEM)
                         return r;
                 if (r == -ECANCELED)

@@ -28,6 +28,8 @@ typedef struct OrientResult {
         OrientMethod method;
         float up_conf;       /* Leptonica's raw up/down and left/right scores (of its */
         float left_conf;     /* last run: full resolution when half left it unsure) */
+        int reads;           /* readings of the page orientation made of its own (OSD and
+                              * OrientOcr.read_as_is apart) */
 } OrientResult;
 
 /* Tesseract for orientation: OSD, and reading to settle a disagreement. */
@@ -37,6 +39,15 @@ typedef struct OrientOcr {
         unsigned time_limit_ms; /* OCR's; a reading takes 5 s at most */
         atomic_bool *cancel;    /* may be NULL; polled while reading */
         int marks;              /* text-like marks the blank check counted */
+        /* May be NULL. Reads the whole page as it is, as its OCR will, for
+         * the check whether the page reads upright as it is (in place of
+         * reading the middle of bin): a page that stays as it is, most do,
+         * is then read once in all. Returns 0 and *ret, the reading (NULL:
+         * none, OCR failed), -EAGAIN when the page is not read as it is
+         * (it is to be deskewed: bin's middle is read instead), -ECANCELED
+         * or -ENOMEM. */
+        int (*read_as_is)(void *userdata, const OcrResult **ret);
+        void *userdata;
 } OrientOcr;
 
 /* Find how bin (1 bpp, the whole page, dpi 0 meaning 300) must be turned.

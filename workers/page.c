@@ -44,18 +44,30 @@ PageResult *page_result_free(PageResult *res) {
         return NULL;
 }
 
-static uint64_t page_now_usec(void) {
+/* A point in time by the clock and by this thread's CPU time: the clock
+ * says how long a page waited, the CPU time what it cost whatever else the
+ * machine does (the page runs on one thread; OMP_THREAD_LIMIT=1). */
+typedef struct PageMark {
+        uint64_t wall, cpu;
+} PageMark;
+
+static uint64_t page_clock_usec(clockid_t clock) {
         struct timespec ts;
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(clock, &ts);
         return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Charge the time since *mark to stage s and move the mark. */
-static void page_lap(PageResult *res, PageStage s, uint64_t *mark) {
-        uint64_t now = page_now_usec();
+static PageMark page_now(void) {
+        return (PageMark){page_clock_usec(CLOCK_MONOTONIC), page_clock_usec(CLOCK_THREAD_CPUTIME_ID)};
+}
 
-        res->stage_usec[s] += now - *mark;
+/* Charge the time since *mark to stage s and move the mark. */
+static void page_lap(PageResult *res, PageStage s, PageMark *mark) {
+        PageMark now = page_now();
+
+        res->stage_usec[s] += now.wall - mark->wall;
+        res->stage_cpu_usec[s] += now.cpu - mark->cpu;
         *mark = now;
 }
 
@@ -74,59 +86,6 @@ static int page_ocr_reduction(PIX *page, int dpi, bool dpi_assumed) {
                 if (dpi % k == 0 && dpi / k >= PAGE_OCR_MIN_DPI)
                         return k;
         return 1;
-}
-
-/* Orientation and deskew: *page becomes upright and straight (replaced in
- * place), measured on the binarized copy bin. *ret_binup is bin turned the
- * same way (exact: quarter turns of a bitmap lose nothing). */
-static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, PIX *bin,
-                           PIX **ret_binup, uint64_t *mark) {
-        PIX *turned = NULL, *binup = NULL, *straight = NULL;
-        int r;
-
-        OrientOcr t = {
-                .ocr = opt->ocr,
-                .read_reduction = page_ocr_reduction(*page, res->dpi, res->dpi_assumed),
-                .time_limit_ms = opt->ocr_time_limit_ms,
-                .cancel = opt->cancel,
-                .marks = res->blank.marks,
-        };
-
-        r = orient_detect(bin, res->dpi, &t, &res->orient);
-        if (r < 0)
-                goto out;
-        if (res->orient.rotate != 0) {
-                r = orient_apply(*page, res->orient.rotate, &turned);
-                if (r < 0)
-                        goto out;
-                pixDestroy(page);
-                *page = turned;
-                turned = NULL;
-                r = orient_apply(bin, res->orient.rotate, &binup);
-                if (r < 0)
-                        goto out;
-        } else
-                binup = pixClone(bin);
-        page_lap(res, PAGE_STAGE_ORIENT, mark);
-
-        r = deskew_measure(binup, &res->deskew);
-        if (r < 0)
-                goto out;
-        if (res->deskew.applied) {
-                r = deskew_rotate(*page, res->deskew.angle, &straight);
-                if (r < 0)
-                        goto out;
-                pixDestroy(page);
-                *page = straight;
-        }
-        page_lap(res, PAGE_STAGE_DESKEW, mark);
-        *ret_binup = binup;
-        binup = NULL;
-        r = 0;
-out:
-        pixDestroy(&turned);
-        pixDestroy(&binup);
-        return r;
 }
 
 /* The reduction OCR reads the page with: page_ocr_reduction()'s, less
@@ -186,18 +145,125 @@ static void page_ocr(PageResult *res, const PageOptions *opt, PIX *page, PIX *cl
         pixDestroy(&read);
 }
 
+/* The page's own reading made while orientation asks whether the page
+ * reads upright as it is (page_read_as_is()). */
+typedef struct PageEarly {
+        PageResult *res;
+        const PageOptions *opt;
+        PIX *page, *bin;
+        PageMark *mark;
+        PIX *clean; /* what OCR read, once it has read */
+} PageEarly;
+
+/* OrientOcr.read_as_is: when Leptonica cannot tell which way up a page is
+ * (small print), orientation reads it as it is and takes a confident
+ * reading as upright. Read then the whole page, as OCR will if it stays as
+ * it is, not the middle of it: small print read once in all, not a quarter
+ * of it reduced, for orientation, and all of it again. A page to be
+ * deskewed is read straightened, later (-EAGAIN). */
+static int page_read_as_is(void *userdata, const OcrResult **ret) {
+        PageEarly *e = userdata;
+        DeskewResult skew;
+        int r;
+
+        r = deskew_measure(e->bin, &skew);
+        if (r < 0)
+                return r;
+        if (skew.applied)
+                return -EAGAIN;
+        page_lap(e->res, PAGE_STAGE_ORIENT, e->mark);
+        r = clean_despeckle(e->bin, e->res->dpi, &e->clean);
+        if (r < 0)
+                return r;
+        page_lap(e->res, PAGE_STAGE_CLEAN, e->mark);
+        page_ocr(e->res, e->opt, e->page, e->clean);
+        page_lap(e->res, PAGE_STAGE_OCR, e->mark);
+        *ret = e->res->ocr;
+        return e->res->ocr_error == -ECANCELED ? -ECANCELED : 0;
+}
+
+/* Orientation and deskew: *page becomes upright and straight (replaced in
+ * place), measured on the binarized copy bin. *ret_binup is bin turned the
+ * same way (exact: quarter turns of a bitmap lose nothing). *ret_clean is
+ * the cleaned page OCR read already, as it is (see page_read_as_is()), or
+ * NULL. */
+static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, PIX *bin,
+                           PIX **ret_binup, PIX **ret_clean, PageMark *mark) {
+        PIX *turned = NULL, *binup = NULL, *straight = NULL;
+        PageEarly early = {.res = res, .opt = opt, .page = *page, .bin = bin, .mark = mark};
+        int r;
+
+        OrientOcr t = {
+                .ocr = opt->ocr,
+                .read_reduction = page_ocr_reduction(*page, res->dpi, res->dpi_assumed),
+                .time_limit_ms = opt->ocr_time_limit_ms,
+                .cancel = opt->cancel,
+                .marks = res->blank.marks,
+                .read_as_is = page_read_as_is,
+                .userdata = &early,
+        };
+
+        r = orient_detect(bin, res->dpi, &t, &res->orient);
+        if (r < 0)
+                goto out;
+        if (early.clean && res->orient.rotate != 0) {
+                /* Read the wrong way up: read again once turned. */
+                res->ocr = ocr_result_free(res->ocr);
+                res->ocr_error = 0;
+                res->ocr_reads = 0;
+                pixDestroy(&early.clean);
+        }
+        if (res->orient.rotate != 0) {
+                r = orient_apply(*page, res->orient.rotate, &turned);
+                if (r < 0)
+                        goto out;
+                pixDestroy(page);
+                *page = turned;
+                turned = NULL;
+                r = orient_apply(bin, res->orient.rotate, &binup);
+                if (r < 0)
+                        goto out;
+        } else
+                binup = pixClone(bin);
+        page_lap(res, PAGE_STAGE_ORIENT, mark);
+
+        r = deskew_measure(binup, &res->deskew);
+        if (r < 0)
+                goto out;
+        if (res->deskew.applied) {
+                r = deskew_rotate(*page, res->deskew.angle, &straight);
+                if (r < 0)
+                        goto out;
+                pixDestroy(page);
+                *page = straight;
+        }
+        page_lap(res, PAGE_STAGE_DESKEW, mark);
+        *ret_binup = binup;
+        binup = NULL;
+        *ret_clean = early.clean;
+        early.clean = NULL;
+        r = 0;
+out:
+        pixDestroy(&early.clean);
+        pixDestroy(&turned);
+        pixDestroy(&binup);
+        return r;
+}
+
 /* OCR and the searchable PDF; OCR failing or timing out is recorded in the
  * result and leaves an image-only PDF. bin, when not NULL, is page
  * normalized and binarized already (the page was not deskewed, at most
- * turned): cleaning it again would give the same bits. jpeg, when not NULL,
- * is the page as received, a JPEG file whose pixels page holds unchanged. */
-static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bin, const uint8_t *jpeg,
-                     size_t jpeg_size, uint64_t *mark) {
-        PIX *clean = NULL;
+ * turned): cleaning it again would give the same bits. clean, when not
+ * NULL, is the cleaned page OCR has read already (taken over). jpeg, when
+ * not NULL, is the page as received, a JPEG file whose pixels page holds
+ * unchanged. */
+static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bin, PIX *clean,
+                     const uint8_t *jpeg, size_t jpeg_size, PageMark *mark) {
         int r;
 
-        res->ocr_dpi = res->dpi;
-        if (!res->blank.blank && opt->ocr) {
+        if (!clean)
+                res->ocr_dpi = res->dpi;
+        if (!clean && !res->blank.blank && opt->ocr) {
                 r = bin ? clean_despeckle(bin, res->dpi, &clean) : clean_page(page, res->dpi, &clean);
                 if (r < 0)
                         goto out;
@@ -228,8 +294,8 @@ out:
 
 int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageResult **ret,
                  const char **ret_reason) {
-        uint64_t start = page_now_usec(), mark = start;
-        PIX *page = NULL, *norm = NULL, *bin = NULL, *binup = NULL;
+        PageMark start = page_now(), mark = start;
+        PIX *page = NULL, *norm = NULL, *bin = NULL, *binup = NULL, *clean = NULL;
         PageResult *res;
         bool unchanged;
         int r;
@@ -263,17 +329,20 @@ int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageR
                 if (r < 0)
                         goto out;
                 pixDestroy(&norm); /* 1 byte a pixel, no longer needed */
-                r = page_straighten(res, opt, &page, bin, &binup, &mark);
+                r = page_straighten(res, opt, &page, bin, &binup, &clean, &mark);
                 if (r < 0)
                         goto out;
         }
         /* A JPEG the page was not turned or deskewed from may be shown as it is. */
         unchanged = res->decode.format == IFF_JFIF_JPEG && res->orient.rotate == 0 && !res->deskew.applied;
-        r = page_read(res, opt, page, res->deskew.applied ? NULL : binup, unchanged ? image : NULL, len,
-                      &mark);
+        r = page_read(res, opt, page, res->deskew.applied ? NULL : binup, clean, unchanged ? image : NULL,
+                      len, &mark);
+        clean = NULL; /* page_read's */
         if (r < 0)
                 goto out;
-        res->total_usec = page_now_usec() - start;
+        mark = page_now();
+        res->total_usec = mark.wall - start.wall;
+        res->total_cpu_usec = mark.cpu - start.cpu;
         *ret = res;
         res = NULL;
 out:
@@ -281,6 +350,7 @@ out:
         pixDestroy(&norm);
         pixDestroy(&bin);
         pixDestroy(&binup);
+        pixDestroy(&clean);
         page_result_free(res);
         return r;
 }

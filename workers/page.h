@@ -56,8 +56,10 @@ typedef struct PageResult {
         uint8_t *pdf;               /* the searchable page; image-only without OCR */
         size_t pdf_size;
         PdfPicture pdf_picture;     /* how the PDF draws the page */
-        uint64_t stage_usec[_PAGE_STAGE_MAX];
+        uint64_t stage_usec[_PAGE_STAGE_MAX];     /* by the clock */
         uint64_t total_usec;
+        uint64_t stage_cpu_usec[_PAGE_STAGE_MAX]; /* CPU time of the page's thread */
+        uint64_t total_cpu_usec;
 } PageResult;
 
 /* Process one encoded page image. Returns 0 and *ret (free with

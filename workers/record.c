@@ -13,6 +13,7 @@
 #include "json.h"
 #include "msg.h"
 #include "record.h"
+#include "utf8.h"
 
 /* Pages below this resolution fall short of the rules for electronic copies. */
 #define RECORD_MIN_DPI 200
@@ -72,63 +73,22 @@ static void record_problem(RecordNotes *r, const char *field, uint32_t value, co
         record_note(r, "%s %u out of range, %s", field, value, done);
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no
- * surrogates, nothing past U+10FFFF), or 0. */
-static size_t record_utf8_len(const unsigned char *s)
-{
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (s[0] >= 0xe0 && s[0] <= 0xef) {
-                unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
-
-                return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-        }
-        if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-                unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-
-                return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
-        }
-        return 0;
-}
-
 /* s as valid UTF-8: s itself, or a copy in *owned with every byte that
  * starts no valid sequence replaced by U+FFFD. "" (protobuf's default) is
  * no value: NULL. */
 static int record_string(RecordNotes *r, const char *field, const char *s, char **owned, const char **ret)
 {
-        const unsigned char *u = (const unsigned char *) s;
-        size_t i = 0, n = 0, bad = 0;
-        char *copy;
+        int bad;
 
         *ret = NULL;
         if (!s || !*s)
                 return 0;
-        for (size_t k; u[i]; i += k ? k : 1)
-                if ((k = record_utf8_len(u + i)) == 0)
-                        bad++;
-        if (bad == 0) {
-                *ret = s;
-                return 0;
-        }
-        copy = malloc(i + 2 * bad + 1);
-        if (!copy)
-                return -ENOMEM;
-        for (size_t j = 0, k; u[j]; j += k ? k : 1) {
-                k = record_utf8_len(u + j);
-                if (k == 0) {
-                        memcpy(copy + n, "\xef\xbf\xbd", 3);
-                        n += 3;
-                } else {
-                        memcpy(copy + n, s + j, k);
-                        n += k;
-                }
-        }
-        copy[n] = '\0';
-        *owned = copy;
-        *ret = copy;
-        record_note(r, "%s: %zu byte%s of invalid UTF-8 replaced with U+FFFD", field, bad, bad == 1 ? "" : "s");
+        bad = utf8_repair(s, owned);
+        if (bad < 0)
+                return bad;
+        *ret = bad ? *owned : s;
+        if (bad)
+                record_note(r, "%s: %d byte%s of invalid UTF-8 replaced with U+FFFD", field, bad, bad == 1 ? "" : "s");
         return 0;
 }
 
@@ -218,7 +178,7 @@ static void record_numbers(StorePage *p, RecordNotes *r, const Sohoa__Page *page
 }
 
 int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t image_len,
-                const char *worker_id)
+                const char *cleaned, const char *worker_id)
 {
         StorePage *p = &r->page;
         int k;
@@ -248,6 +208,8 @@ int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t
         p->worker_id = worker_id;
         p->original = r->image = image;
         p->original_len = r->image_len = image_len;
+        if (cleaned && *cleaned)
+                record_note(&r->notes, "%s", cleaned);
         record_numbers(p, &r->notes, page);
         k = record_string(&r->notes, "mode", page->mode, &r->strings[0], &p->mode);
         if (k >= 0)

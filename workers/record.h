@@ -56,9 +56,10 @@ typedef struct RecordClose {
  * sheet, image count or sheet count out of range is clamped or dropped and
  * sets notes.problem. Each change is noted in notes.cleaned. 0, -ENOMEM, or
  * -EBADMSG for a header whose UUIDs are not 16 bytes (msg_page_check() has
- * ruled that out). Call record_done() in every case. */
+ * ruled that out). cleaned (Job.cleaned, NULL or "" for none) is what the
+ * broker changed before: noted first. Call record_done() in every case. */
 MUST_CHECK int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t image_len,
-                           const char *worker_id);
+                           const char *cleaned, const char *worker_id);
 
 /* Add what the pipeline measured: dpi, orientation, skew, blank, OCR text,
  * confidence and word boxes, times, the PDF (res is borrowed). Pages under

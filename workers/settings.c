@@ -6,8 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
+#include "curvekey.h"
+#include "log.h"
 #include "settings.h"
 
 #define KEY_AS(n, f, t, d, lo, hi, h)                                                                      \
@@ -34,6 +39,8 @@ static const ConfigKey settings_keys[] = {
                "Tesseract's CPU time for one page; past it the page is stored failed (0: none)"),
         KEY(max_side, CONFIG_UINT, "30000", 100, 1000000, "widest or tallest image decoded, in pixels"),
         KEY(max_pixels, CONFIG_UINT, "200000000", 10000, 4000000000, "largest image decoded, in pixels"),
+        KEY_AS(database_check, database_check_ms, CONFIG_MSEC, "2s", 0, 3600000,
+               "how often to check the database answers; while it does not, the worker takes no pages (0: never)"),
         KEY_AS(store_retry_deadline, store_retry_deadline_ms, CONFIG_MSEC, "60s", 0, 86400000,
                "how long to retry storing a page while PostgreSQL is away; then it is resent"),
         /* 50: text stays crisp at 300 dpi (diacritics included), about the
@@ -48,15 +55,108 @@ static const ConfigKey settings_keys[] = {
          * the capture's SHA-256 is stored either way. */
         KEY(keep_original, CONFIG_BOOL, "no", 0, 0,
             "also store the image as received with pages processed well (failed pages always keep it)"),
-        KEY(log_level, CONFIG_STRING, NULL, 0, 0, "debug, info, notice, warning or err (default: info)"),
+        {
+                .section = "worker", .name = "log_level", .type = CONFIG_STRING,
+                .offset = offsetof(Settings, log_level), .reloadable = true,
+                .help = "debug, info, notice, warning or err (default: info)",
+        },
         {},
 };
+
+/* Where Tesseract looks for models when tessdata is unset: $TESSDATA_PREFIX,
+ * else where Debian's packages put them. NULL when none is a directory. */
+static const char *settings_tessdata_dir(const char *tessdata)
+{
+        static const char *const dirs[] = { "/usr/share/tesseract-ocr/5/tessdata",
+                                            "/usr/share/tesseract-ocr/4.00/tessdata", "/usr/share/tessdata" };
+        const char *e = getenv("TESSDATA_PREFIX");
+        struct stat st;
+
+        if (tessdata)
+                return tessdata;
+        if (e && *e)
+                return e;
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+                if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+                        return dirs[i];
+        return NULL;
+}
+
+/* Every language of "vie+eng" has its LANG.traineddata in the model directory. */
+static void settings_check_languages(const Settings *s, ConfigReport *r)
+{
+        const char *dir = settings_tessdata_dir(s->tessdata);
+        char *langs, *save = NULL, path[4096];
+
+        if (!s->languages) {
+                config_report_key(r, "worker", "languages", "no language given (vie+eng)");
+                return;
+        }
+        if (!dir) {
+                config_report_key(r, "worker", "languages",
+                                  "no Tesseract model directory found (install tesseract-ocr-vie, or set tessdata)");
+                return;
+        }
+        langs = strdup(s->languages);
+        if (!langs)
+                return;
+        for (char *l = strtok_r(langs, "+", &save); l; l = strtok_r(NULL, "+", &save)) {
+                snprintf(path, sizeof(path), "%s/%s.traineddata", dir, l);
+                if (strchr(l, '/') || access(path, R_OK) < 0)
+                        config_report_key(r, "worker", "languages",
+                                          "language \"%s\" is not installed: no %s (Debian: apt install "
+                                          "tesseract-ocr-%s)",
+                                          l, path, l);
+        }
+        free(langs);
+}
+
+/* The log level (settings_check() refused an unknown one). */
+static void settings_apply(const void *target)
+{
+        const Settings *s = target;
+
+        (void) log_set_max_level_from(s->log_level);
+}
+
+/* What start-up would refuse, said by --check-config at the line that set it. */
+static void settings_check(const void *target, ConfigReport *r)
+{
+        const Settings *s = target;
+        const char *db = s->database ? s->database : getenv("SOHOA_DB");
+        PQconninfoOption *opts;
+        char *err = NULL;
+
+        config_check_log_level(r, "worker", "log_level", s->log_level);
+        settings_check_languages(s, r);
+        if (db && *db) {
+                opts = PQconninfoParse(db, &err);
+                if (!opts) {
+                        size_t n = err ? strlen(err) : 0;
+
+                        while (n > 0 && err[n - 1] == '\n')
+                                err[--n] = '\0';
+                        if (s->database)
+                                config_report_key(r, "worker", "database", "not a libpq conninfo: %s",
+                                                  err ? err : "out of memory");
+                        else
+                                config_report_add(r, -EINVAL, "", 0, "$SOHOA_DB: not a libpq conninfo: %s",
+                                                  err ? err : "out of memory");
+                }
+                PQconninfoFree(opts);
+                PQfreemem(err);
+        }
+        curvekey_check_env(r);
+}
 
 static const ConfigProgram settings_prog = {
         .name = "sohoa-worker",
         .summary = "OCR pages from the broker and store them in PostgreSQL, each exactly once.",
         .default_path = "/etc/sohoa/worker.conf",
         .keys = settings_keys,
+        .size = sizeof(Settings),
+        .check = settings_check,
+        .apply = settings_apply,
 };
 
 const ConfigProgram *settings_program(void)

@@ -25,6 +25,8 @@ extern const StoreStatement store_batch_statements[];
 extern const size_t store_batch_statements_n;
 extern const StoreStatement store_verdict_statements[];
 extern const size_t store_verdict_statements_n;
+extern const StoreStatement store_replace_statements[];
+extern const size_t store_replace_statements_n;
 
 /* Parameters of one statement: text unless given as binary. Borrowed
  * values must outlive the statement; formatted ones live in text[]. */
@@ -77,3 +79,26 @@ Verdict *store_verdict_slot(Store *s, bool **ret_has);
 
 /* Looks a page up inside the current transaction (or none). */
 MUST_CHECK int store_lookup_in(Store *s, const Uuid *page_uuid, StoreLookup *ret);
+
+/* A page's rows (storepage.c): the batch, the page (ON CONFLICT DO
+ * NOTHING), its blobs, its audit entry and the verdict. A StoreRowsFn. */
+MUST_CHECK int store_page_rows(Store *s, void *what, StorePut *ret);
+/* The page's audit entry: action ("page.stored", ...) with reason (may be
+ * NULL) in its detail. */
+int store_page_audit(Store *s, const StorePage *p, const char *action, const char *reason);
+/* A failed record replaced by the page processed again (storereplace.c):
+ * a StoreRowsFn for a StorePage with replace_failed. */
+MUST_CHECK int store_replace_rows(Store *s, void *what, StorePut *ret);
+/* The page's blob of that kind (with its SHA-256) through statement
+ * ("blob" inserts). */
+MUST_CHECK int store_page_blob(Store *s, const char *statement, const StorePage *p, const char *kind,
+                               const uint8_t *data, size_t len);
+/* The page's PDF and original, when it has them, each through its
+ * statement. */
+MUST_CHECK int store_page_blobs(Store *s, const StorePage *p, const char *pdf_statement,
+                                const char *original_statement);
+/* The batch verdict computed again, unless p->no_verdict. */
+MUST_CHECK int store_page_verdict(Store *s, const StorePage *p);
+/* The 16 parameters of what processing found (status, failure_reason,
+ * ocr_text ... worker_id), in the page row's column order. */
+void store_page_result_params(StoreParams *q, const StorePage *p);

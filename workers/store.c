@@ -242,6 +242,38 @@ static int store_session(Store *s)
         return r;
 }
 
+/* A database whose migrations stop before STORE_SCHEMA_NEEDED (or that has
+ * none) would fail every page: said, as -EPROTONOSUPPORT. */
+static int store_check_schema(Store *s)
+{
+        PGresult *res = PQexec(s->conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        char msg[300];
+        int r = 0, have;
+
+        if (state && strcmp(state, "42P01") == 0) {
+                store_set_error(s,
+                                "the database has no schema_migrations table (not migrated): run sohoactl db "
+                                "migrate",
+                                state);
+                r = -EPROTONOSUPPORT;
+        } else if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+                r = store_result_errno(s, res);
+        } else {
+                have = atoi(PQgetvalue(res, 0, 0));
+                if (have < STORE_SCHEMA_NEEDED) {
+                        snprintf(msg, sizeof(msg),
+                                 "the database schema is at migration %03d; this worker needs %03d: run sohoactl "
+                                 "db migrate (sohoactl db status lists them)",
+                                 have, STORE_SCHEMA_NEEDED);
+                        store_set_error(s, msg, NULL);
+                        r = -EPROTONOSUPPORT;
+                }
+        }
+        PQclear(res);
+        return r;
+}
+
 static int store_connect(Store *s)
 {
         /* Ours first, the conninfo last: keywords processed later win, so an
@@ -272,6 +304,8 @@ static int store_connect(Store *s)
                 return -ECONNREFUSED;
         }
         r = store_session(s);
+        if (r >= 0)
+                r = store_check_schema(s);
         if (r < 0)
                 return r;
         r = store_prepare_list(s, store_statements, ELEMENTSOF(store_statements));
@@ -281,6 +315,8 @@ static int store_connect(Store *s)
                 r = store_prepare_list(s, store_batch_statements, store_batch_statements_n);
         if (r >= 0)
                 r = store_prepare_list(s, store_verdict_statements, store_verdict_statements_n);
+        if (r >= 0)
+                r = store_prepare_list(s, store_replace_statements, store_replace_statements_n);
         if (r < 0)
                 return r;
         s->prepared = true;
@@ -297,6 +333,20 @@ int store_ready(Store *s)
         if (s->conn && PQstatus(s->conn) == CONNECTION_OK && s->prepared)
                 return 0;
         return store_connect(s);
+}
+
+int store_ping(Store *s)
+{
+        PGresult *res;
+        int r;
+
+        r = store_ready(s);
+        if (r < 0)
+                return r;
+        res = PQexec(s->conn, "SELECT 1");
+        r = res && PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : store_result_errno(s, res);
+        PQclear(res);
+        return r;
 }
 
 static char *strdup_or(const char *s, const char *fallback)
@@ -328,13 +378,15 @@ int store_new(const StoreConfig *cfg, Store **ret)
         snprintf(s->statement_timeout, sizeof(s->statement_timeout), "%u", cfg->statement_timeout_ms ?: 30000);
         r = store_connect(s);
         /* Later: each use connects again, and reports what stands in the way. */
-        if (r < 0 && r != -ENOMEM && cfg->connect_later)
+        if (r < 0 && r != -ENOMEM && r != -EPROTONOSUPPORT && cfg->connect_later)
                 r = 0;
         if (r < 0)
                 goto out;
         *ret = s;
         s = NULL;
 out:
+        if (r < 0 && cfg->error && cfg->error_size > 0)
+                snprintf(cfg->error, cfg->error_size, "%s", s ? s->error : "out of memory");
         store_free(s);
         return r;
 }

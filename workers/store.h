@@ -34,8 +34,11 @@ typedef struct StoreConfig {
          * that the page's time limit stops. */
         unsigned lock_timeout_ms;       /* 0: 20000 */
         unsigned statement_timeout_ms;  /* 0: 30000 */
+        char *error;                    /* when store_new() fails: its reason, error_size bytes at most */
+        size_t error_size;
         bool connect_later;             /* store_new() succeeds whatever stands in the way but memory
-                                         * (server down, schema missing); each use connects again */
+                                         * and an older schema (server down, role without rights):
+                                         * each use connects again */
 } StoreConfig;
 
 /* Side and class follow the protocol's enums (Sohoa__Side, Sohoa__PageClass). */
@@ -98,6 +101,8 @@ typedef struct StorePage {
         const char *worker_id;
         const char *cleaned; /* what the worker changed in the sender's header (audit), or NULL */
         bool no_verdict;     /* leave the batch verdict to the batch's next page or close */
+        bool replace_failed; /* a retry (Page.reprocess): replace the page's failed record of the
+                              * same hash, in one transaction, instead of inserting */
 
         const uint8_t *pdf; /* searchable PDF page; NULL: none */
         size_t pdf_len;
@@ -122,8 +127,16 @@ typedef struct StoreLookup {
         uint8_t sha256[SHA256_LEN];
 } StoreLookup;
 
-/* Connects and prepares the statements. 0 or negative errno (-ECONNREFUSED
- * when the server cannot be reached, unless cfg->connect_later; -ENOMEM). On success the caller owns
+/* The schema this worker needs: the highest migration (sql/NNN-*.sql) whose
+ * tables, columns or functions its statements use (004: the verdict's
+ * bounds). Raise it with a migration the store starts to depend on. */
+#define STORE_SCHEMA_NEEDED 4
+
+/* Connects, checks the schema (schema_migrations holds STORE_SCHEMA_NEEDED)
+ * and prepares the statements. 0 or negative errno (-ECONNREFUSED when the
+ * server cannot be reached, unless cfg->connect_later; -EPROTONOSUPPORT for
+ * an older schema, with connect_later too; cfg->error says which;
+ * -ENOMEM). On success the caller owns
  * *ret and frees it with store_free(). The config's strings are copied. */
 MUST_CHECK int store_new(const StoreConfig *cfg, Store **ret);
 Store *store_free(Store *s);
@@ -134,7 +147,10 @@ MUST_CHECK int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret);
 /* Stores p in one transaction: batch row (locked), page row (ON CONFLICT
  * DO NOTHING), blobs, audit entry, verdict of the batch when its end is
  * known. On a conflict the hashes decide: ALREADY or REJECTED, and nothing
- * is written. Returns 0 with *ret set, or a negative errno: -ECONNREFUSED,
+ * is written. With p->replace_failed, a failed row of the same hash is
+ * replaced instead (locked, updated, its PDF replaced, audited
+ * "page.retried", the verdict computed again): STORED; a row stored whole
+ * with the same hash: ALREADY; another hash: REJECTED; no row: inserted. Returns 0 with *ret set, or a negative errno: -ECONNREFUSED,
  * -ECONNRESET or -EAGAIN are transient (see store_error_is_transient(); the
  * transaction was rolled back, try again (storeretry.h does): a lock or
  * statement time limit, a deadlock, a session to reset are among them),
@@ -193,6 +209,10 @@ MUST_CHECK int store_verdict(Store *s, const Uuid *batch, Verdict *ret);
 /* Drops and re-opens the connection, preparing the statements again.
  * 0 or negative errno. */
 MUST_CHECK int store_reconnect(Store *s);
+
+/* Whether the database answers: connects if need be, then one round
+ * trip. 0, or negative errno with store_last_error() saying why. */
+MUST_CHECK int store_ping(Store *s);
 
 bool store_error_is_transient(int r);
 /* "stored", "already", "rejected". */

@@ -89,6 +89,26 @@ static int store_page_batch(Store *s, const StorePage *p)
         return store_exec(s, "batch", &q, PGRES_COMMAND_OK, NULL);
 }
 
+void store_page_result_params(StoreParams *q, const StorePage *p)
+{
+        store_params_text(q, p->failed ? "failed" : "stored");
+        store_params_text(q, p->failed ? (p->failure_reason ? p->failure_reason : "failed") : NULL);
+        store_params_text(q, p->failed ? NULL : p->ocr_text);
+        store_params_real(q, p->ocr_confidence);
+        store_params_real(q, p->skew_angle);
+        store_params_real(q, p->skew_confidence);
+        store_params_format(q, p->orientation < 0, "%d", p->orientation);
+        store_params_real(q, p->orientation_confidence);
+        store_params_text(q, p->orientation_method);
+        store_params_format(q, p->blank < 0, "%s", p->blank > 0 ? "true" : "false");
+        store_params_real(q, p->blank_score);
+        store_params_text(q, p->low_dpi ? "true" : "false");
+        store_params_text(q, p->barcodes_json);
+        store_params_text(q, p->word_boxes_json);
+        store_params_text(q, p->stage_ms_json);
+        store_params_text(q, p->worker_id);
+}
+
 /* Inserts the page row; *ret_inserted false when the UUID was there. */
 static int store_page_row(Store *s, const StorePage *p, bool *ret_inserted)
 {
@@ -112,22 +132,7 @@ static int store_page_row(Store *s, const StorePage *p, bool *ret_inserted)
         store_params_text(&q, p->dossier_code);
         store_params_text(&q, p->source_name);
         store_params_format(&q, p->source_name == NULL, "%u", p->source_index);
-        store_params_text(&q, p->failed ? "failed" : "stored");
-        store_params_text(&q, p->failed ? (p->failure_reason ? p->failure_reason : "failed") : NULL);
-        store_params_text(&q, p->failed ? NULL : p->ocr_text);
-        store_params_real(&q, p->ocr_confidence);
-        store_params_real(&q, p->skew_angle);
-        store_params_real(&q, p->skew_confidence);
-        store_params_format(&q, p->orientation < 0, "%d", p->orientation);
-        store_params_real(&q, p->orientation_confidence);
-        store_params_text(&q, p->orientation_method);
-        store_params_format(&q, p->blank < 0, "%s", p->blank > 0 ? "true" : "false");
-        store_params_real(&q, p->blank_score);
-        store_params_text(&q, p->low_dpi ? "true" : "false");
-        store_params_text(&q, p->barcodes_json);
-        store_params_text(&q, p->word_boxes_json);
-        store_params_text(&q, p->stage_ms_json);
-        store_params_text(&q, p->worker_id);
+        store_page_result_params(&q, p);
         store_params_text(&q, p->note_pass ? "true" : "false");
         store_params_text(&q, p->role);
 
@@ -139,7 +144,8 @@ static int store_page_row(Store *s, const StorePage *p, bool *ret_inserted)
         return 0;
 }
 
-static int store_page_blob(Store *s, const StorePage *p, const char *kind, const uint8_t *data, size_t len)
+int store_page_blob(Store *s, const char *statement, const StorePage *p, const char *kind, const uint8_t *data,
+                    size_t len)
 {
         StoreParams q = { .n = 0 };
         uint8_t h[SHA256_LEN];
@@ -151,10 +157,10 @@ static int store_page_blob(Store *s, const StorePage *p, const char *kind, const
         store_params_text(&q, kind);
         store_params_binary(&q, data, len);
         store_params_binary(&q, h, SHA256_LEN);
-        return store_exec(s, "blob", &q, PGRES_COMMAND_OK, NULL);
+        return store_exec(s, statement, &q, PGRES_COMMAND_OK, NULL);
 }
 
-static int store_page_audit(Store *s, const StorePage *p, const char *action)
+int store_page_audit(Store *s, const StorePage *p, const char *action, const char *reason)
 {
         StoreParams q = { .n = 0 };
         char page[UUID_STRING_MAX];
@@ -164,7 +170,7 @@ static int store_page_audit(Store *s, const StorePage *p, const char *action)
         store_params_text(&q, uuid_format(&p->page_uuid, page));
         store_params_uuid(&q, &p->batch_uuid);
         store_params_format(&q, false, "%u", p->sequence);
-        store_params_text(&q, p->failed ? p->failure_reason : NULL);
+        store_params_text(&q, reason);
         store_params_text(&q, p->cleaned);
         return store_exec(s, "audit", &q, PGRES_COMMAND_OK, NULL);
 }
@@ -184,10 +190,37 @@ static int store_page_conflict(Store *s, const StorePage *p, StorePut *ret)
         return 0;
 }
 
-static int store_page_rows(Store *s, void *what, StorePut *ret)
+int store_page_blobs(Store *s, const StorePage *p, const char *pdf_statement, const char *original_statement)
+{
+        int r = 0;
+
+        if (p->pdf) /* a failed page may have its image-only PDF */
+                r = store_page_blob(s, pdf_statement, p, "pdf", p->pdf, p->pdf_len);
+        if (r >= 0 && p->original)
+                r = store_page_blob(s, original_statement, p, "original", p->original, p->original_len);
+        return r;
+}
+
+/* A cover or separator sheet's code (p->role, read by the worker): the
+ * batch takes the dossier, its declared count and its components (sql/007),
+ * before its verdict is computed. */
+static int store_page_sheet_code(Store *s, const StorePage *p)
+{
+        StoreParams q = { .n = 0 };
+
+        if (!p->role || !p->sheet_dossier)
+                return 0;
+        store_params_uuid(&q, &p->page_uuid);
+        store_params_text(&q, p->role);
+        store_params_text(&q, p->sheet_dossier);
+        store_params_format(&q, false, "%u", p->sheet_document);
+        store_params_format(&q, p->sheet_declared == 0, "%u", p->sheet_declared);
+        return store_exec(s, "sheet_code", &q, PGRES_TUPLES_OK, NULL);
+}
+
+int store_page_rows(Store *s, void *what, StorePut *ret)
 {
         const StorePage *p = what;
-        StoreParams q = { .n = 0 };
         bool inserted = false;
         int r;
 
@@ -199,40 +232,35 @@ static int store_page_rows(Store *s, void *what, StorePut *ret)
                 return r;
         if (!inserted)
                 return store_page_conflict(s, p, ret);
-        if (p->pdf) { /* a failed page may have its image-only PDF */
-                r = store_page_blob(s, p, "pdf", p->pdf, p->pdf_len);
-                if (r < 0)
-                        return r;
-        }
-        if (p->original) {
-                r = store_page_blob(s, p, "original", p->original, p->original_len);
-                if (r < 0)
-                        return r;
-        }
-        r = store_page_audit(s, p, p->failed ? "page.failed" : "page.stored");
+        r = store_page_blobs(s, p, "blob", "blob");
         if (r < 0)
                 return r;
-        if (p->role && p->sheet_dossier) {
-                store_params_uuid(&q, &p->page_uuid);
-                store_params_text(&q, p->role);
-                store_params_text(&q, p->sheet_dossier);
-                store_params_format(&q, false, "%u", p->sheet_document);
-                store_params_format(&q, p->sheet_declared == 0, "%u", p->sheet_declared);
-                r = store_exec(s, "sheet_code", &q, PGRES_TUPLES_OK, NULL);
-                if (r < 0)
-                        return r;
-                q.n = 0;
-        }
-        if (!p->no_verdict) {
-                store_params_uuid(&q, &p->batch_uuid);
-                r = store_exec(s, "verdict", &q, PGRES_TUPLES_OK, NULL);
-                if (r >= 0)
-                        r = store_verdict_keep(s, &p->batch_uuid);
-                if (r < 0)
-                        return r;
-        }
+        r = store_page_audit(s, p, p->failed ? "page.failed" : "page.stored", p->failed ? p->failure_reason : NULL);
+        if (r < 0)
+                return r;
+        r = store_page_sheet_code(s, p);
+        if (r < 0)
+                return r;
+        r = store_page_verdict(s, p);
+        if (r < 0)
+                return r;
         *ret = STORE_PUT_STORED;
         return 0;
+}
+
+int store_page_verdict(Store *s, const StorePage *p)
+{
+        StoreParams q = { .n = 0 };
+        int r;
+
+        if (p->no_verdict)
+                return 0;
+        store_params_uuid(&q, &p->batch_uuid);
+        r = store_exec(s, "verdict", &q, PGRES_TUPLES_OK, NULL);
+        if (r < 0)
+                return r;
+        /* Kept for the RESULT, which carries it to the station (§7.7). */
+        return store_verdict_keep(s, &p->batch_uuid);
 }
 
 /* What the schema would refuse anyway, refused without a round trip. */
@@ -262,13 +290,13 @@ int store_put(Store *s, const StorePage *p, StorePut *ret)
                 store_set_error(s, "the page's header is out of the schema's range", NULL);
                 return r;
         }
-        r = store_transaction(s, store_page_rows, (void *) p, &result);
+        r = store_transaction(s, p->replace_failed ? store_replace_rows : store_page_rows, (void *) p, &result);
         if (r < 0)
                 return r;
         /* Administrators look for rejected pages (a capture bug or a UUID
          * collision); the answer stands even if this row is lost. */
         if (result == STORE_PUT_REJECTED)
-                (void) store_page_audit(s, p, "page.rejected");
+                (void) store_page_audit(s, p, "page.rejected", p->failed ? p->failure_reason : NULL);
         *ret = result;
         return 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # on_event hook: say the event aloud at the desk, in Vietnamese (espeak-ng's
 # "vi" voice), for the events the officer must act on; then in English when
-# SOHOA_SPEAK_ENGLISH=1. Install: on_event = /usr/share/doc/sohoa/hooks/speak.sh
+# SOHOA_SPEAK_ENGLISH=1. Install: on_event = /usr/share/sohoa/hooks/speak.sh
 case "$SOHOA_EVENT" in
 batch-started|batch-stored) exit 0 ;;  # routine: keep the desk quiet
 esac

@@ -30,15 +30,19 @@ from wire import pb  # noqa: E402
 HEARTBEAT_MS = 100
 LIVENESS = 10
 MAX_FRAME = 1 << 20
+QUICK_START = "broker.recovery_window=1ms"
 
 
 class Broker:
     """sohoa-broker on two ipc:// sockets of the test's work directory.
     sets: more --set SECTION.KEY=VALUE. Its heartbeat and liveness are what
-    the tests' clients use before a WELCOME, too."""
+    the tests' clients use before a WELCOME, too. Unless recovery, its
+    recovery window after its first start (§5.4) is 1 ms, not liveness: no
+    worker can hold a page of it yet, so a test would only wait; after
+    restart() it is the real one."""
 
     def __init__(self, heartbeat_ms=HEARTBEAT_MS, liveness=LIVENESS, max_frame_bytes=MAX_FRAME, sets=(),
-                 name="broker", stations=None, workers=None, curve=None):
+                 name="broker", stations=None, workers=None, curve=None, recovery=False):
         self.curve = curve           # with CURVE: (broker public, admin public, admin secret) for STATUS
         self.heartbeat_ms = heartbeat_ms
         self.liveness = liveness
@@ -48,7 +52,8 @@ class Broker:
         argv = ["sohoa-broker"]
         for s in ["broker.stations_endpoint=" + self.stations, "broker.workers_endpoint=" + self.workers,
                   "broker.heartbeat=%dms" % heartbeat_ms, "broker.liveness=%d" % liveness,
-                  "broker.max_frame_bytes=%d" % max_frame_bytes, "broker.linger=0"] + list(sets):
+                  "broker.max_frame_bytes=%d" % max_frame_bytes, "broker.linger=0"] + \
+                ([QUICK_START] if not recovery else []) + list(sets):
             argv += ["--set", s]
         self.clients = []
         self.proc = h.Proc(name, argv, start=False)
@@ -80,7 +85,12 @@ class Broker:
         self.proc.kill()
 
     def restart(self):
+        """kill() and start(), with the real recovery window."""
         self.kill()
+        a = self.proc.argv
+        if QUICK_START in a:
+            i = a.index(QUICK_START)
+            del a[i - 1:i + 1]
         return self.start()
 
     def status(self, with_peers=False, timeout=20.0):
@@ -252,6 +262,7 @@ class Checks:
         import traceback
         nclients, nprocs = len(sc._all), len(h._state.procs)
         print("--- scenario: %s" % name, flush=True)
+        t0 = time.monotonic()
         try:
             fn(*args)
         except Exception as e:
@@ -263,6 +274,7 @@ class Checks:
             for p in h._state.procs[nprocs:]:
                 if p.running:
                     p.kill()
+            print("--- scenario: %s took %.1f s" % (name, time.monotonic() - t0), flush=True)
 
     def done(self):
         if self.failures:

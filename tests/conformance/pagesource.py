@@ -111,12 +111,8 @@ class PageSource(SessionPeer):
             if msg.minor < 2 or bytes(a.sha256) == bytes(p.page.sha256) or (self.lenient_hash and not a.sha256):
                 self._gone(u, "deleted")
             else:
-                # Kept and sent again (§7.5). After a pause like BUSY's: §7.5
-                # names none, but without one a broker that leaves the hash
-                # out has the page resent as fast as the cache answers it.
+                # Kept as it is (§7.5): in flight, its resend timer sends it again.
                 self.acks_mismatch += 1
-                p.state = "unsent"
-                self.paused_until = now() + self.busy_pause_ms / 1000.0
         elif a.status == pb.RESULT_REJECTED:
             self._gone(u, "set aside")
         elif a.status == pb.RESULT_RESEND:

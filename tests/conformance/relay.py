@@ -1,5 +1,5 @@
 """A TCP endpoint relaying to a broker's ipc:// socket, whose connections a
-test can make fall silent (a network that loses everything)."""
+test can make fall silent (a network that loses everything) or close."""
 
 import select
 import socket
@@ -64,7 +64,7 @@ class Relay:
         except OSError:
             pass
         finally:
-            if not pair[2]:
+            if pair[2] is not True:
                 cl.close()
                 up.close()
 
@@ -75,6 +75,23 @@ class Relay:
             for p in self.pairs:
                 if not p[2]:
                     p[2] = True
+                    n += 1
+            return n
+
+    def cut(self):
+        """Every connection open now is closed towards the broker at once
+        (shutdown() before this returns: the broker reads its end), as when
+        a peer's process or host goes away. Returns how many."""
+        with self.lock:
+            n = 0
+            for p in self.pairs:
+                if not p[2]:
+                    p[2] = "cut"     # its pump closes both once it reads their ends
+                    for s in p[:2]:
+                        try:
+                            s.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                            pass
                     n += 1
             return n
 

@@ -3,7 +3,8 @@ an idempotent store by UUID): an ACK STORED or STORED_FAILED from a 1.2
 broker carries the SHA-256 of the page as stored:
 
 - the held page's sha256 when the RESULT matched it;
-- the cached content's when answered from the completed cache;
+- the held page's again when a stored page is sent again (1.3: no answer
+  from the completed cache, the worker's look-up answers);
 - Result.sha256 when the broker does not hold the page (a broker restarted
   while the worker held it, the sender not yet resent: by origin_id);
 REJECTED (the UUID stored with another hash) carries none. The header of
@@ -42,7 +43,7 @@ def main():
 
     st.send(w.PAGE, pg, img)
     a = st.wait_cmd(w.ACK)
-    chk.eq((a.body.status, a.body.sha256), (pb.RESULT_STORED, pg.sha256), "the ACK of the page again (from the cache)")
+    chk.eq((a.body.status, a.body.sha256), (pb.RESULT_STORED, pg.sha256), "the ACK of the page again (from the worker)")
 
     other = c.image(2500, 2)
     pg2 = w.new_page(other, page_uuid=pg.page_uuid, batch_uuid=pg.batch_uuid)

@@ -1,10 +1,9 @@
 """§7.6 batch close, end to end through the real sohoa-worker and a
 throwaway PostgreSQL: a close record (UUIDv5 of "<batch>/close", empty
 image) is acknowledged STORED; the same record again STORED, from the
-broker's completed cache (no JOB) while it remembers it, else from the
-worker; a close with another count is never answered from the cache: it
-goes to the worker, which answers REJECTED. Every STORED carries the
-sha256 of the empty image."""
+worker's look-up (1.3: never from the broker's completed cache, §7.1 step
+6); a close with another count goes to the worker, which answers
+REJECTED. Every STORED carries the sha256 of the empty image."""
 
 
 import conform as c
@@ -39,15 +38,15 @@ def main():
 
     chk.eq(close(3, "first"), (pb.RESULT_STORED, w.EMPTY_SHA256, 1, 0), "the close record (status, sha256, JOBs, "
            "from the cache)")
-    chk.eq(close(3, "again"), (pb.RESULT_STORED, w.EMPTY_SHA256, 0, 1), "the same close again")
+    chk.eq(close(3, "again"), (pb.RESULT_STORED, w.EMPTY_SHA256, 1, 0), "the same close again")
     chk.eq(close(4, "count 4"), (pb.RESULT_REJECTED, b"", 1, 0), "a close with count 4, the cache holding count 3")
-    chk.eq(close(3, "again after count 4"), (pb.RESULT_STORED, w.EMPTY_SHA256, 0, 1),
+    chk.eq(close(3, "again after count 4"), (pb.RESULT_STORED, w.EMPTY_SHA256, 1, 0),
            "count 3 again, after the count 4 was refused")
     epoch = src.epoch
     b.restart()
     src.wait_welcomed(new_since=epoch)
     chk.eq(close(3, "after a restart"), (pb.RESULT_STORED, w.EMPTY_SHA256, 1, 0),
-           "the same close, the cache empty: from the worker")
+           "the same close after a restart: from the worker")
     chk.eq(close(4, "count 4 after a restart"), (pb.RESULT_REJECTED, b"", 1, 0),
            "a close with count 4, from the worker")
     rows = pg.query("SELECT expected_pages FROM batch WHERE batch_uuid = '%s'" % w.hexid(batch), db)

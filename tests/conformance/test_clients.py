@@ -7,8 +7,9 @@ wants:
 - §2.2 a source does not send an image over the max_frame_bytes its broker
   announced: the page waits for a session that states a larger one;
 - §7.5 a source deletes its page on ACK STORED from a minor-2 broker only
-  when the ACK's sha256 is its page's: another hash, or none, and it sends
-  the page again; from a minor-1 broker the ACK is taken as before;
+  when the ACK's sha256 is its page's: another hash, or none, and it keeps
+  the page and sends it again at its resend timer (not at once); from a
+  minor-1 broker the ACK is taken as before;
 - §5.2 a peer told HEARTBEAT credit 0 says HELLO, at most once per
   heartbeat interval; after a BYE it says HELLO no sooner than one
   heartbeat interval later;
@@ -27,6 +28,7 @@ import wire as w
 from wire import pb
 
 HB = 100
+RESEND_MS = 1000
 E1, E2, E3 = 1111, 2222, 3333
 
 
@@ -47,7 +49,8 @@ def maybe(chk, what, fn, *args, **kw):
 
 
 def spooled(spool):
-    return sorted(p for p in os.listdir(spool) if os.path.isfile(os.path.join(spool, p)))
+    """The pages in the spool (its lock file and folders are not pages)."""
+    return sorted(p for p in os.listdir(spool) if p.endswith(".page"))
 
 
 def is_cmd(cmd):
@@ -58,12 +61,15 @@ def source(chk):
     fake = c.FakeBroker("fake-st")
     spool = h.path("spool")
     h.Proc("src", ["sohoa-testsource", "--endpoint", fake.endpoint, "--id", "desk-1", "--spool", spool,
-                   "--pages", 3, "--size", 1000, "--heartbeat-ms", HB, "--wait", "--timeout-ms", 120000])
+                   "--pages", 3, "--size", 1000, "--heartbeat-ms", HB, "--resend-ms", RESEND_MS, "--wait",
+                   "--timeout-ms", 120000])
     _, _, rid, hello = fake.wait_cmd(w.HELLO)
     chk.eq((hello.body.peer_id, hello.body.role), ("desk-1", pb.ROLE_STATION), "the source's HELLO")
     welcome(fake, rid, E1, max_frame=500)
+    # A source sends what it may as soon as it is welcomed, before its
+    # next HEARTBEAT: three HEARTBEATs later, no PAGE means none was let go.
     mark = fake.mark()
-    for _ in range(10):
+    for _ in range(3):
         _, _, rid, m = fake.wait_cmd(w.HEARTBEAT, start=fake.mark())
     chk.eq([m.cmd for m in fake.since(mark) if isinstance(m, w.Msg) and m.cmd == w.PAGE], [],
            "PAGEs over the announced max_frame_bytes of 500")
@@ -73,20 +79,28 @@ def source(chk):
     mark = fake.mark()
     fake.send(rid, w.HEARTBEAT, pb.Heartbeat(epoch=E2, credit_bytes=1 << 30))
     _, _, rid, m = fake.wait_cmd(w.HELLO, start=mark)
+    t_welcome = time.monotonic()        # no page is sent before this
     welcome(fake, rid, E2)
     i, _, rid, p1 = fake.wait_cmd(w.PAGE, start=mark)
     i, _, rid, p2 = fake.wait_cmd(w.PAGE, start=i + 1)
     fake.wait_cmd(w.PAGE, start=i + 1)      # the third stays unacknowledged: the source keeps running
     chk.eq(len(spooled(spool)), 3, "pages in the spool")
 
-    # ACK STORED with another sha256, then with none: kept, sent again.
-    for what, sha in (("another sha256", w.sha256(b"not it")), ("no sha256", b"")):
-        mark = fake.mark()
-        fake.send(rid, w.ACK, pb.Ack(epoch=E2, page_uuid=p1.body.page_uuid, status=pb.RESULT_STORED,
-                                     batch_uuid=p1.body.batch_uuid, sha256=sha))
-        maybe(chk, "the page sent again after an ACK STORED with %s" % what, fake.wait_cmd, w.PAGE, 5, mark,
-              lambda m: m.body.page_uuid == p1.body.page_uuid)
-        chk.eq(len(spooled(spool)), 3, "pages in the spool after an ACK STORED with %s" % what)
+    # ACK STORED with another sha256 (p1), with none (p2): kept, and sent
+    # again by the resend timer, not at once (§7.5): no sooner than
+    # RESEND_MS after the WELCOME that let them go.
+    mark = fake.mark()
+    for pg, sha in ((p1, w.sha256(b"not it")), (p2, b"")):
+        fake.send(rid, w.ACK, pb.Ack(epoch=E2, page_uuid=pg.body.page_uuid, status=pb.RESULT_STORED,
+                                     batch_uuid=pg.body.batch_uuid, sha256=sha))
+    for what, pg in (("another sha256", p1), ("no sha256", p2)):
+        got = maybe(chk, "the page sent again after an ACK STORED with %s" % what, fake.wait_cmd, w.PAGE, 30,
+                    mark, lambda m, u=pg.body.page_uuid: m.body.page_uuid == u)
+        if got:
+            chk.check(got[1] - t_welcome >= RESEND_MS / 1000.0,
+                      "the page ACKed STORED with %s sent again %.2f s after its WELCOME, before its resend "
+                      "timer of %d ms" % (what, got[1] - t_welcome, RESEND_MS))
+    chk.eq(len(spooled(spool)), 3, "pages in the spool after ACKs STORED with another sha256 and with none")
     # The right hash: deleted.
     fake.send(rid, w.ACK, pb.Ack(epoch=E2, page_uuid=p1.body.page_uuid, status=pb.RESULT_STORED,
                                  batch_uuid=p1.body.batch_uuid, sha256=p1.body.sha256))
@@ -125,8 +139,10 @@ def worker(chk):
     fake = c.FakeBroker("fake-wk")
     store = h.path("store")
     store.mkdir()
+    go = h.path("go")           # the worker holds a page while this file is missing
+    go.touch()
     h.Proc("tw", ["sohoa-testworker", "--endpoint", fake.endpoint, "--id", "w1", "--store-dir", store,
-                  "--delay-sequence", 3, "--delay-ms", 3000])
+                  "--hold-file", go])
     _, _, rid, hello = fake.wait_cmd(w.HELLO)
     chk.eq((hello.body.peer_id, hello.body.role, hello.body.page_uuid), ("w1", pb.ROLE_WORKER, b""),
            "the worker's HELLO")
@@ -150,13 +166,20 @@ def worker(chk):
     _, _, _, r = fake.wait_cmd(w.RESULT, start=mark)
     chk.eq((r.body.page_uuid, r.body.status), (pg.page_uuid, pb.RESULT_RESEND), "the RESULT of a page that fails its hash")
 
-    # Busy (3 s on sequence 3) when a new epoch comes: HELLO names the page, no READY.
+    # Busy (held until go exists) when a new epoch comes: HELLO names the
+    # page, no READY. The worker reads the JOB before the HEARTBEAT behind it.
+    go.unlink()
     pg, mark = job(3, c.image(700, 3))
-    time.sleep(0.3)
     fake.send(rid, w.HEARTBEAT, pb.Heartbeat(epoch=E2, credit_bytes=1 << 20))
     _, _, rid, hello = fake.wait_cmd(w.HELLO, start=mark)
     chk.eq(hello.body.page_uuid, pg.page_uuid, "the busy worker's HELLO after a new epoch names its page")
+    welcome_at = fake.mark()
     welcome(fake, rid, E2)
+    # Its HEARTBEAT carries the epoch of its last WELCOME: once it says E2,
+    # the WELCOME came while it was busy (a WELCOME after the page would
+    # rightly have it say READY).
+    fake.wait_cmd(w.HEARTBEAT, start=welcome_at, pred=lambda m: m.body.epoch == E2)
+    go.touch()
     i, _, _, r = fake.wait_cmd(w.RESULT, start=mark)
     chk.eq((r.body.page_uuid, r.body.status, r.body.sha256), (pg.page_uuid, pb.RESULT_STORED, pg.sha256),
            "its RESULT")

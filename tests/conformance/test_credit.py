@@ -119,8 +119,9 @@ def per_class(chk):
 
 
 def steps_in_order(chk):
-    """§7.1: the completed cache (step 6) answers before the credit is
-    looked at (step 7); BUSY (step 7) comes before the header check (step 8)."""
+    """§7.1: a page stored already takes credit like any other (step 6,
+    1.3: no answer from the completed cache); BUSY (step 7) comes before the
+    header check (step 8)."""
     b = broker()
     wk = b.worker("w1")
     st, wel = b.hello("desk-1", pb.ROLE_STATION, auto_heartbeat=True)
@@ -133,8 +134,9 @@ def steps_in_order(chk):
     for i in range(POOL_I // FRAME):
         send_page(p, c.image(FRAME, i))
     d, ans = p.send(cmd=w.PAGE, body=done, image=img)
-    chk.eq(acks(ans, done), [(pb.RESULT_STORED, "")], "a stored page again, the credit used up: from the cache")
-    chk.eq(c.pick(d, "acks_from_cache", "dropped_over_credit"), {"acks_from_cache": 1},
+    chk.eq(acks(ans, done), [(pb.RESULT_BUSY, "over the peer's credit")],
+           "a stored page again, the credit used up: BUSY, not answered from the cache")
+    chk.eq(c.pick(d, "acks_from_cache", "dropped_over_credit"), {"dropped_over_credit": 1},
            "a stored page again, the credit used up: counters")
     small = c.image(10, 1001)
     big = w.new_page(small, source_name="x" * (w.BODY_MAX - 200))

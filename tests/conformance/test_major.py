@@ -2,9 +2,12 @@
 other than 1 is dropped and counted (dropped_malformed) whatever the rest
 of it looks like, and answered BYE {epoch, "unsupported protocol major
 version"} once per connection, not once per message: a new connection gets
-its own BYE. On both endpoints. A BYE ends the session of the connection it
-travels on (§10), so a welcomed peer that spoke another major has none
-afterwards."""
+its own BYE. On both endpoints. Unlike every other BYE, this one ends no
+session (§3, §10), and nor does a peer's BYE in another major, which
+cannot be read: a welcomed station and an idle worker that said BYE in
+another major keep their sessions (the station's HEARTBEAT is not answered
+with credit 0, its PAGE is taken; the worker is still idle and gets the
+JOB)."""
 
 import conform as c
 import wire as w
@@ -22,6 +25,11 @@ def other_majors():
         ("major 3, header of 5 bytes, alone", [b"SOHA\x03"]),
         ("major 255, command 99 in 4 frames", [b"SOHA\xff\x00", b"\x63", b"", b"x"]),
     ]
+
+
+def bye_in(major):
+    """A BYE whose header says another major."""
+    return [b"SOHA" + bytes([major, 0]), bytes([w.BYE]), pb.Bye(reason="leaving").SerializeToString()]
 
 
 def byes(msgs):
@@ -48,14 +56,35 @@ def main():
         if bs:
             chk.eq((bs[0].body.epoch, bs[0].body.reason), (epoch, REASON), "connection %d: the BYE" % (n + 1))
 
-    # A welcomed station that speaks another major: one BYE, and its session is over.
+    # A welcomed station and an idle worker that say BYE in another major:
+    # one BYE each from the broker, and their sessions stay (§3, §10).
+    wk, _ = b.hello("w1", pb.ROLE_WORKER, endpoint="workers", auto_heartbeat=True)
+    wk.send(w.READY, pb.Ready(capacity=1))
     st, wel = b.hello("desk-1", pb.ROLE_STATION, auto_heartbeat=True)
     p = c.Prober(st)
-    d, ans = p.send(other_majors()[0][1])
+    d, ans = p.send(bye_in(2))
     chk.eq([(m.cmd, m.body.reason) for m in ans], [(w.BYE, REASON)], "a welcomed station's other major: answers")
     d, ans = p.send(cmd=w.HEARTBEAT, body=pb.Heartbeat(epoch=wel.epoch))
-    chk.eq([(m.cmd, m.body.credit_bytes) for m in ans], [(w.HEARTBEAT, 0)],
-           "after the BYE, its HEARTBEAT is answered as from a connection without a session")
+    chk.eq((c.pick(d, "dropped_unknown_peer"), [(m.cmd, m.body.credit_bytes) for m in ans]), ({}, []),
+           "after that BYE, the station's HEARTBEAT (counted, answered)")
+    mark = wk.mark()
+    wk.send_frames(bye_in(0))
+    wk.send(w.HEARTBEAT, pb.Heartbeat(epoch=wel.epoch))
+    img = c.image(300)
+    pg = w.new_page(img)
+    d, ans = p.send(cmd=w.PAGE, body=pg, image=img)
+    chk.eq((c.pick(d, "pages_in", "dropped_unknown_peer"), ans), ({"pages_in": 1}, []),
+           "after that BYE, the station's PAGE (counted, answered)")
+    job = wk.wait_cmd(w.JOB)
+    chk.eq(job.body.page.page_uuid, pg.page_uuid, "after its BYE, the idle worker's JOB")
+    chk.eq([(m.cmd, m.body.reason if m.cmd == w.BYE else m.body.credit_bytes)
+            for m in c.sc.answers(wk.since(mark)) if m.cmd != w.JOB], [(w.BYE, REASON)],
+           "what the worker got but its JOB and heartbeats")
+    wk.send(w.RESULT, pb.Result(page_uuid=pg.page_uuid, status=pb.RESULT_STORED, origin_id="desk-1",
+                                batch_uuid=pg.batch_uuid, sha256=pg.sha256))
+    a = st.wait_cmd(w.ACK)
+    chk.eq((a.body.page_uuid, a.body.status, a.body.sha256), (pg.page_uuid, pb.RESULT_STORED, pg.sha256),
+           "the station's ACK, through the kept sessions")
 
     # Worker endpoint: the same, one BYE per connection.
     before = b.counters()

@@ -39,7 +39,8 @@ static void on_event(const OutboxEvent *ev, void *userdata) {
         if (ev->type == OUTBOX_EVENT_ACK_MISMATCH) {
                 char u[UUID_STRING_MAX];
 
-                log_warning("page %s: %s; kept, sent again", uuid_format(&ev->page_uuid, u), ev->reason);
+                log_warning("page %s: %s; kept, sent again at its resend timer",
+                            uuid_format(&ev->page_uuid, u), ev->reason);
                 return;
         }
         if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED)

@@ -356,6 +356,24 @@ class Proc:
                 continue
         return False
 
+    def _caught(self, sig):
+        """Whether the process has a handler for sig (SigCgt in /proc)."""
+        try:
+            with open("/proc/%d/status" % self.pid) as f:
+                for line in f:
+                    if line.startswith("SigCgt:"):
+                        return bool(int(line.split()[1], 16) & (1 << (int(sig) - 1)))
+        except OSError:
+            pass
+        return False
+
+    def wait_handler(self, sig, timeout=10.0):
+        """Return once the process has installed a handler for sig: a signal
+        sent before that would take its default action (end it, for SIGINT)
+        instead of the one under test."""
+        wait_for(lambda: self._caught(sig), timeout,
+                 what="%s (pid %d) to handle signal %d" % (self.name, self.pid, int(sig)))
+
     def signal_taken(self, sig, timeout=10.0):
         """Send sig and return once the process has taken it: no longer
         pending (its signalfd read it, or a handler ran), or the process is

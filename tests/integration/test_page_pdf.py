@@ -5,7 +5,7 @@ sohoa-pagetool on pages of tests/data/render.py:
   PDF reads the left column before the right, and its character error
   rate is within half a point of the text sohoa stores;
 - 6 pt print: read once, at full resolution (its size is known before
-  reading), not reduced and then again;
+  reading), not reduced and then again, nor for orientation before;
 - noisy blank backs, grey and colour: kept, under 100 KB, still grey or
   colour at 200 dpi or more;
 - a colour page with a red stamp and a blue signature: rendered from the
@@ -101,9 +101,13 @@ def main():
     h.check(0 <= left_end < right_start, "left column (ends at %d) before the right (starts at %d)"
             % (left_end, right_start))
 
-    # Small print: known small before reading, read once at full resolution.
-    h.check_eq((results["small_print"]["ocr_dpi"], results["small_print"].get("ocr_reads")), (300, 1),
-               "small_print read at (dpi, times)")
+    # Small print: known small before reading, read once at full resolution;
+    # Leptonica cannot tell its orientation, and the reading that finds it
+    # upright is that one, not one of orientation's own before it.
+    h.check_eq((results["small_print"]["ocr_dpi"], results["small_print"].get("ocr_reads"),
+                results["small_print"].get("orient_reads"), results["small_print"]["orient_method"]),
+               (300, 1, 0, "reading"), "small_print read at (dpi, times), orientation's own readings, "
+               "orientation by")
     h.check_eq((results["two_columns"]["ocr_dpi"], results["two_columns"].get("ocr_reads")), (150, 1),
                "two_columns (8.6 pt) read at (dpi, times)")
 

@@ -1,11 +1,10 @@
-"""The broker's completed cache knows a batch-close record by its content
-(proto/PROTOCOL.md §7.1 step 6, §7.6): every close of a batch has the same
-UUID and the same empty image, so a close with another count must reach
-the worker, which rejects it, instead of being acknowledged stored from the
-cache (the station would delete a close the store refused). The same
-count again is answered from the cache. A close record whose UUID is not
-the UUIDv5 of its batch is rejected by the broker. Real broker (cache on),
-real sohoa-worker, PostgreSQL."""
+"""Every close of a batch has the same UUID and the same empty image
+(proto/PROTOCOL.md §7.6): a close with another count must reach the worker,
+which rejects it, and never be acknowledged stored from the broker's memory
+(the station would delete a close the store refused). Nor is the same count
+again (1.3, §7.1 step 6): the worker's look-up answers it. A close record
+whose UUID is not the UUIDv5 of its batch is rejected by the broker. Real
+broker (completed cache on), real sohoa-worker, PostgreSQL."""
 
 import uuid
 
@@ -44,13 +43,13 @@ def main():
 
     cu2, outcome, _ = close(s, 2, BATCH, 2, "--close-uuid", CLOSE)
     h.check_eq(cu, CLOSE, "the close UUID")
-    h.check_eq(outcome, ["rejected"], "a close with another count, with the first one cached")
+    h.check_eq(outcome, ["rejected"], "a close with another count, after the first one was stored")
     h.check_eq(from_cache(s), cached, "acks from the cache for the other count")
     h.check_eq(audits(s, BATCH, "batch.close_rejected"), 1, "the rejection audited by the store")
 
     _, outcome, _ = close(s, 3, BATCH, 3, "--close-uuid", CLOSE)
     h.check_eq(outcome, ["stored"], "the first count again")
-    h.check_eq(from_cache(s), cached + 1, "acks from the cache for the same count")
+    h.check_eq(from_cache(s), cached, "acks from the cache for the same count")
     h.check_eq(s.pg.value("SELECT expected_pages FROM batch WHERE batch_uuid = '%s'" % BATCH, s.db), "3",
                "the count the store kept")
 

@@ -12,7 +12,7 @@ import json
 import time
 
 import harness as h
-from curvekeys import free_port, keygen, keys_env
+from curvekeys import curve_broker, curve_dealer, key_pair, keygen, keys_env
 from rawwire import (BYE, HDR, HEARTBEAT, HELLO, ROLE_ADMIN, ROLE_IMPORTER, ROLE_STATION, WELCOME, WORKER_ROLE,
                      fields, hello)
 
@@ -33,16 +33,6 @@ def source(name, st_ep, pages, env, role=None):
     return h.Proc(name, argv, env=env), spool
 
 
-def key_pair(name):
-    """(public, secret) Z85 keys of a key_secret file ("public-key = ..." lines)."""
-    keys = {}
-    for line in h.path(name + ".key_secret").read_text().splitlines():
-        k, sep, v = line.partition("=")
-        if sep:
-            keys[k.strip()] = v.strip().encode()
-    return keys["public-key"], keys.get("secret-key")
-
-
 def wait_spooled(clients):
     """Wait until each (proc, spool) client has its 5 pages in its spool."""
     for p, spool in clients:
@@ -51,15 +41,6 @@ def wait_spooled(clients):
 
 def broker_log_has(text):
     h.wait_for(lambda: text in h.path("broker.log").read_text(errors="replace"), 30, "the broker to log %r" % text)
-
-
-def curve_dealer(ctx, endpoint, name):
-    sock = ctx.socket(zmq.DEALER)
-    sock.setsockopt(zmq.LINGER, 0)
-    sock.curve_serverkey = key_pair("broker")[0]
-    sock.curve_publickey, sock.curve_secretkey = key_pair(name)
-    sock.connect(endpoint)
-    return sock
 
 
 def first_answer(sock, timeout_ms):
@@ -157,8 +138,6 @@ def wrong_roles(st_ep, wk_ep, store):
 def main():
     if zmq is None:
         h.fail("python3-zmq is missing: ./run setup installs it")
-    st_ep = "tcp://127.0.0.1:%d" % free_port()
-    wk_ep = "tcp://127.0.0.1:%d" % free_port()
     keygen("broker")
     lines = [keygen("desk1", "station"), keygen("imp1", "importer"), keygen("w1", "worker"),
              keygen("ops", "admin")]
@@ -167,10 +146,7 @@ def main():
     h.check_eq(h.run(["sohoactl", "keygen", "desk1", "--dir", h.workdir()], check=False).returncode, 1,
                "keygen refuses to overwrite")
 
-    broker = h.Proc("broker", ["sohoa-broker", "--set", "broker.stations_endpoint=" + st_ep,
-                               "--set", "broker.workers_endpoint=" + wk_ep, "--set", "broker.heartbeat=250ms",
-                               "--set", "broker.curve_key_file=%s" % h.path("broker.key_secret"),
-                               "--set", "broker.authorized_keys_file=%s" % h.path("authorized_keys")])
+    broker, st_ep, wk_ep = curve_broker()
     store = h.path("store")
     store.mkdir()
     h.Proc("w1", ["sohoa-testworker", "--endpoint", wk_ep, "--id", "w1", "--store-dir", store],

@@ -31,8 +31,9 @@ def tmpfiles_dirs():
 
 
 def scand_unit():
-    """(the unit's --set scand.spool_dir, its ReadWritePaths), continuation lines joined."""
-    text = (SYSTEMD / "sohoa-scand@.service").read_text().replace("\\\n", " ")
+    """(the unit's --set scand.spool_dir, its ReadWritePaths), continuation lines joined;
+    read from its template (meson fills in the install paths only)."""
+    text = (SYSTEMD / "sohoa-scand@.service.in").read_text().replace("\\\n", " ")
     m = re.search(r"--set scand\.spool_dir=(\S+)", text)
     h.check(m, "the scand unit sets scand.spool_dir")
     rw = []

@@ -21,7 +21,9 @@ def main():
     # second; a worker that stopped heartbeating while it retries would
     # still be found silent within 2 s.
     s = WorkerStack(broker_sets=["broker.liveness=8"])
-    w = s.worker("w1", sets=["worker.store_retry_deadline=90s", "worker.page_timeout=150s"])
+    # database_check=0: the worker takes the page with the database away, as
+    # one that took it just before the database went would.
+    w = s.worker("w1", sets=["worker.store_retry_deadline=90s", "worker.page_timeout=150s", "worker.database_check=0"])
     # Logging that it serves comes before its HELLO reaches the broker.
     h.wait_for(lambda: worker_peer(s, "w1"), 30, "the worker known to the broker", retry_on=(h.TestFailure,))
 

@@ -13,7 +13,7 @@ from workerstack import SENDFILE, WorkerStack, parse_send, render
 def main():
     pages = render("clean")
     s = WorkerStack(broker_sets=["broker.quarantine_after=1"])
-    w1 = s.worker("w1")
+    w1 = s.worker("w1", sets=["worker.database_check=0"])  # takes the page with the database away
     s.pg.stop()
     sender = h.Proc("desk", [SENDFILE, "--endpoint", s.stations, "--id", "desk", "--spool", h.path("spool-desk"),
                              "--wait", pages["clean"]])
@@ -22,7 +22,7 @@ def main():
     h.wait_for(lambda: s.status()["counters"]["quarantined"] == 1, 15, "the page quarantined",
                retry_on=(h.TestFailure,))
     s.pg.start()
-    w2 = s.worker("w2")
+    w2 = s.worker("w2", sets=["worker.database_check=0"])  # takes the close record below likewise
     sender.expect_exit(0, timeout=60)
     spooled, events, _ = parse_send(sender.out())
     u = spooled[0]

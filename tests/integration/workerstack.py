@@ -27,8 +27,9 @@ def render(*names):
 
 
 class WorkerStack:
-    def __init__(self, broker_sets=()):
-        self.pg = h.PgCluster().start()
+    def __init__(self, broker_sets=(), pg_opts="", broker_prefix=()):
+        """broker_prefix: a command that execs the broker (Proc's prefix)."""
+        self.pg = h.PgCluster(server_opts=pg_opts).start()
         self.db = self.pg.createdb("sohoa")
         self.conn = self.pg.connstring(self.db)
         h.run(["sohoactl", "db", "migrate", "--db", self.conn])
@@ -38,7 +39,7 @@ class WorkerStack:
         for s in ["broker.stations_endpoint=" + self.stations, "broker.workers_endpoint=" + self.workers_ep,
                   "broker.heartbeat=%dms" % HEARTBEAT_MS] + list(broker_sets):
             argv += ["--set", s]
-        self.broker = h.Proc("broker", argv)
+        self.broker = h.Proc("broker", argv, prefix=broker_prefix)
         h.wait_socket(self.stations)
         h.wait_socket(self.workers_ep)
         self.sends = 0
@@ -46,15 +47,15 @@ class WorkerStack:
     def status(self):
         return h.status(self.stations)
 
-    def worker(self, name="w1", sets=(), env=None):
-        """A sohoa-worker; returns the Proc once it logged that it serves."""
+    def worker(self, name="w1", sets=(), env=None, prefix=()):
+        """A sohoa-worker (prefix: Proc's); returns the Proc once it logged that it serves."""
         argv = ["sohoa-worker", "--set", "worker.endpoint=" + self.workers_ep, "--set", "worker.id=" + name,
                 "--set", "worker.database=" + self.conn]
         for s in sets:
             argv += ["--set", s]
         e = {"OMP_THREAD_LIMIT": "1"}
         e.update(env or {})
-        p = h.Proc(name, argv, env=e)
+        p = h.Proc(name, argv, env=e, prefix=prefix)
         p.wait_log(r"sohoa-worker .* %s: broker" % re.escape(name), timeout=60)
         return p
 

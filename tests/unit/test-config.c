@@ -378,18 +378,35 @@ static void slurp(int fd, char *buf, size_t size)
         close(fd);
 }
 
+/* The check run_prog's program makes: broker.name may not be "bad". */
+static void check_name(const void *target, ConfigReport *r)
+{
+        const Settings *s = target;
+
+        if (s->name && strcmp(s->name, "bad") == 0)
+                config_report_key(r, "broker", "name", "\"bad\" is not a name");
+}
+
+static ConfigProgram run_prog;
+
 static Run *run(const char *default_path, Settings *s, int argc, ...)
 {
         static Run res;
-        ConfigProgram prog = {
-                .name = "sohoa-test", .summary = "Test program.", .default_path = default_path, .keys = keys
-        };
-        char *argv[16] = { (char *) "sohoa-test" };
+        /* Static: config_reload() reads the command line again. */
+        static char *argv[16];
         char opath[600], epath[600];
         int ofd, efd, save_out = dup(1), save_err = dup(2);
         va_list ap;
 
         CHECK(argc < 15);
+        run_prog = (ConfigProgram){ .name = "sohoa-test",
+                                    .summary = "Test program.",
+                                    .default_path = default_path,
+                                    .keys = keys,
+                                    .size = sizeof(Settings),
+                                    .check = check_name };
+        memset(argv, 0, sizeof(argv));
+        argv[0] = (char *) "sohoa-test";
         va_start(ap, argc);
         for (int i = 1; i < argc; i++)
                 argv[i] = va_arg(ap, char *);
@@ -404,7 +421,7 @@ static Run *run(const char *default_path, Settings *s, int argc, ...)
         fflush(stderr);
         dup2(ofd, 1);
         dup2(efd, 2);
-        res.r = config_parse_argv(&prog, s, argc, argv);
+        res.r = config_parse_argv(&run_prog, s, argc, argv);
         fflush(stdout);
         fflush(stderr);
         dup2(save_out, 1);
@@ -463,7 +480,8 @@ static void test_argv(void)
 
         r = run(NULL, &s, 4, "--config", bad, "--check-config");
         CHECK(r->r < 0);
-        snprintf(expect, sizeof(expect), "%s:3: unknown key \"foo\" in section [broker]\n", bad);
+        snprintf(expect, sizeof(expect),
+                 "%s:3: unknown key \"foo\" in section [broker]\nsohoa-test: 1 error in the configuration\n", bad);
         CHECK_STR(r->err, expect);
         CHECK_STR(r->out, "");
 
@@ -513,11 +531,82 @@ static void test_argv(void)
         config_free(keys, &s);
 }
 
+/* Every error of a file is said, each at its line, and the program's own
+ * checks name the line (or the --set) that gave the value. */
+static void test_report(void)
+{
+        char bad[600], expect[4096];
+        Settings s = {};
+        Run *r;
+
+        snprintf(bad, sizeof(bad), "%s",
+                 write_conf("many.conf", "[broker]\n"
+                                         "foo = 1\n"                /* 2: unknown key */
+                                         "name = bad\n"             /* 3: the check refuses it */
+                                         "nice = loud\n"            /* 4: not an integer */
+                                         "[nope]\n"                 /* 5: unknown section */
+                                         "x = 1\n"                  /* 6: skipped with its section */
+                                         "[station]\n"
+                                         "just words\n"             /* 8: syntax */
+                                         "verbose = maybe\n"));     /* 9: not a boolean */
+        r = run(NULL, &s, 4, "--config", bad, "--check-config");
+        CHECK(r->r < 0);
+        snprintf(expect, sizeof(expect),
+                 "%s:2: unknown key \"foo\" in section [broker]\n"
+                 "%s:4: \"loud\" is not an integer (broker.nice)\n"
+                 "%s:5: unknown section [nope]\n"
+                 "%s:8: syntax error: expected [section] or key = value\n"
+                 "%s:9: \"maybe\" is not a boolean (yes/no) (station.verbose)\n"
+                 "%s:3: broker.name: \"bad\" is not a name\n"
+                 "sohoa-test: 6 errors in the configuration\n",
+                 bad, bad, bad, bad, bad, bad);
+        CHECK_STR(r->err, expect);
+
+        /* A start (no --check-config) is refused with the same errors. */
+        r = run(NULL, &s, 3, "--config", bad);
+        CHECK(r->r < 0);
+        CHECK_CONTAINS(r->err, ":3: broker.name: \"bad\" is not a name");
+
+        r = run(NULL, &s, 4, "--set", "broker.name=bad", "--check-config");
+        CHECK(r->r < 0);
+        CHECK_CONTAINS(r->err, "--set: broker.name=bad: \"bad\" is not a name\n");
+}
+
+/* A reload takes the reloadable keys that changed, names the others, and
+ * changes nothing when the file has an error. */
+static void test_reload(void)
+{
+        char path[600];
+        Settings s = {};
+        Run *r;
+
+        snprintf(path, sizeof(path), "%s", write_conf("reload.conf", "[broker]\nname = a\nnice = 1\n"));
+        r = run(NULL, &s, 3, "--config", path);
+        CHECK_INT(r->r, 0);
+        CHECK_STR(s.name, "a");
+
+        write_conf("reload.conf", "[broker]\nname = b\nnice = 2\n[station]\nverbose = yes\n");
+        CHECK_INT(config_reload(&run_prog, &s), 2);
+        CHECK_STR(s.name, "b");   /* reloadable */
+        CHECK_INT(s.nice, 1);     /* not: waits for a restart */
+        CHECK(s.verbose);
+
+        write_conf("reload.conf", "[broker]\nname = c\nnice = 2\nfoo = 1\n");
+        CHECK(config_reload(&run_prog, &s) < 0);
+        CHECK_STR(s.name, "b");
+        write_conf("reload.conf", "[broker]\nname = bad\n");
+        CHECK(config_reload(&run_prog, &s) < 0);
+        CHECK_STR(s.name, "b");
+        config_free(keys, &s);
+}
+
 int main(void)
 {
         CHECK(mkdtemp(dir));
 
         test_parsers();
+        test_report();
+        test_reload();
         test_defaults();
         test_load_all_types();
         test_load_errors();

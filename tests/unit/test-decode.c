@@ -340,6 +340,145 @@ static void test_broken(void) {
         pixDestroy(&grey);
 }
 
+/* The largest pixel buffer Leptonica was asked for since it was reset; a
+ * request past 64 MB is refused (NULL), as a worker short of memory would
+ * see it, so that the check costs no memory either way. */
+static size_t pix_largest;
+
+static void *pix_alloc_watched(size_t size) {
+        if (size > pix_largest)
+                pix_largest = size;
+        return size > (size_t)64 << 20 ? NULL : malloc(size);
+}
+
+/* A little-endian TIFF of one strip claiming w x h, spp samples of 8 bits,
+ * with that compression and 16 bytes of data: under 200 bytes. */
+static size_t tiny_tiff(uint8_t *buf, uint32_t w, uint32_t h, uint16_t spp, uint16_t compression) {
+        const struct {
+                uint16_t tag, type;
+                uint32_t value;
+        } e[] = {
+                {TIFFTAG_IMAGEWIDTH, TIFF_LONG, w},
+                {TIFFTAG_IMAGELENGTH, TIFF_LONG, h},
+                {TIFFTAG_BITSPERSAMPLE, TIFF_SHORT, 8},
+                {TIFFTAG_COMPRESSION, TIFF_SHORT, compression},
+                {TIFFTAG_PHOTOMETRIC, TIFF_SHORT, spp == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK},
+                {TIFFTAG_STRIPOFFSETS, TIFF_LONG, 0}, /* the data, after the IFD */
+                {TIFFTAG_SAMPLESPERPIXEL, TIFF_SHORT, spp},
+                {TIFFTAG_ROWSPERSTRIP, TIFF_LONG, h},
+                {TIFFTAG_STRIPBYTECOUNTS, TIFF_LONG, 16},
+        };
+        size_t n = ELEMENTSOF(e), data = 8 + 2 + 12 * n + 4;
+        uint8_t *p = buf + 10;
+
+        memcpy(buf, "II*\0\x08\0\0\0", 8);
+        buf[8] = (uint8_t)n, buf[9] = 0;
+        for (size_t i = 0; i < n; i++, p += 12) {
+                uint32_t v = e[i].tag == TIFFTAG_STRIPOFFSETS ? (uint32_t)data : e[i].value;
+
+                p[0] = (uint8_t)e[i].tag, p[1] = (uint8_t)(e[i].tag >> 8);
+                p[2] = (uint8_t)e[i].type, p[3] = 0;
+                p[4] = 1, p[5] = p[6] = p[7] = 0;
+                /* One SHORT sits in the first two bytes, a LONG in all four. */
+                p[8] = (uint8_t)v, p[9] = (uint8_t)(v >> 8), p[10] = (uint8_t)(v >> 16), p[11] = (uint8_t)(v >> 24);
+                if (e[i].tag == TIFFTAG_BITSPERSAMPLE && spp > 1) {
+                        /* spp SHORTs of 8 do not fit in 4 bytes with 3: after the data. */
+                        uint32_t off = (uint32_t)data + 16;
+
+                        p[4] = (uint8_t)spp;
+                        p[8] = (uint8_t)off, p[9] = (uint8_t)(off >> 8), p[10] = p[11] = 0;
+                        for (uint16_t s = 0; s < spp; s++)
+                                buf[off + 2u * s] = 8, buf[off + 2u * s + 1] = 0;
+                }
+        }
+        memset(p, 0, 4); /* no next IFD */
+        memset(buf + data, 0x5a, 16);
+        return data + 16 + 2u * spp;
+}
+
+/* A file of 150 bytes whose header says 14000 x 14000 (196 Mpx, inside the
+ * default limit of 200 Mpx) in a compression that cannot fit that in 150
+ * bytes is refused from its header and length, before Leptonica allocates
+ * and clears 784 MB (RGB) to find out that the data is missing. The
+ * compressions without such a bound are left to the pixel limits. */
+static void test_tiny_file_huge_header(void) {
+        static const struct {
+                const char *name;
+                uint16_t spp, compression;
+        } cases[] = {
+                {"rgb none", 3, COMPRESSION_NONE},
+                {"grey none", 1, COMPRESSION_NONE},
+                {"rgb packbits", 3, COMPRESSION_PACKBITS},
+                {"rgb lzw", 3, COMPRESSION_LZW},
+                {"grey deflate", 1, COMPRESSION_ADOBE_DEFLATE},
+                {"rgb zstd", 3, COMPRESSION_ZSTD},
+        };
+        uint8_t buf[256], hdr[64];
+        DecodeInfo info = {0};
+        const char *why = NULL;
+        PIX *pix = NULL;
+        size_t len;
+        int r;
+
+        setPixMemoryManager(pix_alloc_watched, free);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char what[64];
+
+                memset(buf, 0, sizeof(buf));
+                len = tiny_tiff(buf, 14000, 14000, cases[i].spp, cases[i].compression);
+                snprintf(what, sizeof(what), "%zu-byte tiff %s of 14000x14000", len, cases[i].name);
+                pix_largest = 0;
+                r = decode(buf, len, &pix, &info, &why);
+                CHECK(r == -EBADMSG, "%s: decode returned %d", what, r);
+                CHECK(pix == NULL, "%s: a PIX", what);
+                if (cases[i].compression != COMPRESSION_ZSTD) {
+                        CHECK(why && strstr(why, "too small to hold"), "%s refused as: %s", what, why ? why : "");
+                        CHECK(pix_largest < ((size_t)1 << 20), "%s: a pixel buffer of %zu bytes asked for", what,
+                              pix_largest);
+                }
+                pixDestroy(&pix);
+        }
+        /* A PNG of an IHDR only: its zlib stream holds at most 1032 bytes a byte. */
+        r = decode(hdr, png_header(hdr, 14000, 14000), &pix, &info, &why);
+        CHECK(r == -EBADMSG && why && strstr(why, "too small to hold"), "png header of 14000x14000: %d %s", r,
+              why ? why : "");
+        pixDestroy(&pix);
+        setPixMemoryManager(malloc, free);
+}
+
+/* The bound is never short of a real file: blank pages, the best case of
+ * every compression it bounds, decode. */
+static void test_blank_pages_decode(void) {
+        static const uint16_t comps[] = {COMPRESSION_NONE, COMPRESSION_PACKBITS, COMPRESSION_LZW,
+                                         COMPRESSION_ADOBE_DEFLATE};
+        PIX *blank = pixCreate(4000, 4000, 8), *bw = pixCreate(4000, 4000, 1), *pix = NULL;
+        DecodeInfo info = {0};
+        const char *why = NULL;
+        l_uint8 *png = NULL;
+        size_t len = 0;
+
+        pixSetResolution(blank, 300, 300);
+        pixSetResolution(bw, 300, 300);
+        for (size_t i = 0; i < ELEMENTSOF(comps); i++)
+                for (int d = 0; d < 2; d++) {
+                        uint8_t *data = libtiff_write(d ? bw : blank, comps[i], i % 2 == 1, &len);
+
+                        CHECK(decode(data, len, &pix, &info, &why) == 0, "blank tiff %u, %d bpp, %zu bytes: %s",
+                              comps[i], d ? 1 : 8, len, why ? why : "");
+                        pixDestroy(&pix);
+                        free(data);
+                }
+        for (int d = 0; d < 2; d++) {
+                CHECK(pixWriteMemPng(&png, &len, d ? bw : blank, 0) == 0, "png write");
+                CHECK(decode(png, len, &pix, &info, &why) == 0, "blank png, %d bpp, %zu bytes: %s", d ? 1 : 8, len,
+                      why ? why : "");
+                pixDestroy(&pix);
+                free(png);
+        }
+        pixDestroy(&blank);
+        pixDestroy(&bw);
+}
+
 static void test_no_dpi(void) {
         PIX *grey = make_pix(8), *pix = NULL;
         l_uint8 *data = NULL;
@@ -468,6 +607,8 @@ int main(void) {
         test_leptonica_formats();
         test_libtiff_formats();
         test_broken();
+        test_tiny_file_huge_header();
+        test_blank_pages_decode();
         test_no_dpi();
         test_absurd_dpi();
         if (failures) {

@@ -1,7 +1,8 @@
 /* Logging: "<N>" prefixes when stderr is not a terminal, level filtering
  * (set and from SOHOA_LOG_LEVEL), the *_errno return values and "%m", errno
- * left alone, long lines, and whole lines from concurrent threads. stderr
- * is pointed at a temporary file and read back. */
+ * left alone, long lines, whole lines from concurrent threads, and the
+ * lines libraries write to stdio's stderr. stderr is pointed at a temporary
+ * file and read back. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -188,6 +189,26 @@ static void test_threads(void)
         free(out);
 }
 
+/* Lines a library writes to stdio's stderr (libpng, libjpeg, Tesseract)
+ * become messages with a priority, whole lines even when written in parts. */
+static void test_capture_stdio(void)
+{
+        FILE *real = stderr;
+        char *out;
+
+        CHECK(log_capture_stdio() == 0);
+        fprintf(stderr, "libpng error: read error in memio_png_read_data\nEstimating resolution as 300\n");
+        fprintf(stderr, "Corrupt JPEG data: 12 extraneous ");
+        fprintf(stderr, "bytes before marker 0xd9\n");
+        fflush(stderr);
+        stderr = real; /* CHECK() reports there */
+        out = take_output();
+        CHECK_STR(out, "<4>libpng error: read error in memio_png_read_data\n"
+                       "<6>Estimating resolution as 300\n"
+                       "<4>Corrupt JPEG data: 12 extraneous bytes before marker 0xd9\n");
+        free(out);
+}
+
 int main(void)
 {
         int saved_stderr;
@@ -213,6 +234,7 @@ int main(void)
         test_filter();
         test_long_line();
         test_threads();
+        test_capture_stdio();
 
         close(log_fd);
         return 0;

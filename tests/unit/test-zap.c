@@ -2,7 +2,9 @@
  * its inproc endpoint, as libzmq asks) from authorized keys files: a key
  * of its role is let in; a key that appears only in the tail of a long
  * comment, a name too long for the table and a NUL byte are not read as
- * keys. */
+ * keys. A key listed twice in one role keeps its first line; in two roles
+ * the file is refused (at start, and on a reload, which keeps the old
+ * keys), never read as the later line's role. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,6 +108,32 @@ static void test_nul(void *zctx, const char *path)
         CHECK_INT(zap_new(zctx, path, &z), -EINVAL);
 }
 
+/* Before, the later line silently took the key's role: a station's key
+ * listed again as a worker was let onto the worker endpoint. */
+static void test_listed_again(void *zctx, const char *path)
+{
+        const char *same = "station desk1 " KEY_A "\nimporter back-office " KEY_B "\nstation desk1-again " KEY_A "\n";
+        const char *other = "station desk1 " KEY_A "\nworker w1 " KEY_A "\n";
+        Zap *z = NULL;
+
+        write_keys(path, same, strlen(same));
+        CHECK_INT(zap_new(zctx, path, &z), 0);
+        CHECK_INT(ask(zctx, z, ZAP_DOMAIN_STATIONS, KEY_A), 200);
+        CHECK_INT(ask(zctx, z, ZAP_DOMAIN_STATIONS, KEY_B), 200);
+
+        /* A reload that finds two roles keeps the keys it had. */
+        write_keys(path, other, strlen(other));
+        CHECK_INT(zap_reload(z), -EEXIST);
+        CHECK_INT(ask(zctx, z, ZAP_DOMAIN_STATIONS, KEY_A), 200);
+        CHECK_INT(ask(zctx, z, ZAP_DOMAIN_WORKERS, KEY_A), 400);
+        CHECK_INT(ask(zctx, z, ZAP_DOMAIN_STATIONS, KEY_B), 200);
+        zap_free(z);
+
+        z = NULL;
+        CHECK_INT(zap_new(zctx, path, &z), -EEXIST);
+        CHECK(!z);
+}
+
 int main(void)
 {
         void *zctx = zmq_ctx_new();
@@ -118,6 +146,7 @@ int main(void)
         test_long_comment(zctx, path);
         test_name_into_key(zctx, path);
         test_nul(zctx, path);
+        test_listed_again(zctx, path);
         unlink(path);
         rmdir(dir);
         zmq_ctx_term(zctx);
