@@ -52,7 +52,8 @@ MUST_CHECK int completed_put(CompletedCache *c, const Uuid *page_uuid, const Com
  * size (at most about 2.4 KB) per entry that has one: pages stored after
  * their batch's end was known, a few per batch. 0, -ENOENT (no entry),
  * or -ENOMEM (the entry keeps none). */
-MUST_CHECK int completed_set_verdict(CompletedCache *c, const Uuid *page_uuid, const Sohoa__Verdict *verdict);
+MUST_CHECK int completed_set_verdict(CompletedCache *c, const Uuid *page_uuid,
+                                     const Sohoa__Verdict *verdict);
 /* The entry's verdict unpacked (free with sohoa__verdict__free_unpacked()),
  * or NULL when it has none (or memory is short). */
 Sohoa__Verdict *completed_verdict(const CompletedEntry *e);

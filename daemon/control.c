@@ -99,8 +99,10 @@ static int parse_request(char *msg, ControlRequest *req, char *why, size_t why_s
                         r = copy_value(req->profile, sizeof(req->profile), line, eq, why, why_size);
                 else if (strcmp(line, "dossier") == 0) {
                         if (*eq && !dossier_valid(eq)) {
-                                snprintf(why, why_size, "bad dossier code \"%.64s\": expected " DOSSIER_CODE_FORM
-                                         " (N a digit, X a capital letter, e.g. 000.00.53.H48-240101-0001)", eq);
+                                snprintf(why, why_size,
+                                         "bad dossier code \"%.64s\": expected " DOSSIER_CODE_FORM
+                                         " (N a digit, X a capital letter, e.g. 000.00.53.H48-240101-0001)",
+                                         eq);
                                 return -EINVAL;
                         }
                         strcpy(req->dossier, eq);
@@ -117,20 +119,24 @@ static int parse_request(char *msg, ControlRequest *req, char *why, size_t why_s
                         }
                 } else if (strcmp(line, "rescan_sheets") == 0) {
                         if (parse_sheet_range(eq, &req->rescan_first_sheet, &req->rescan_last_sheet) < 0) {
-                                snprintf(why, why_size, "bad sheets to rescan \"%.40s\": expected F, F-L or F-", eq);
+                                snprintf(why, why_size,
+                                         "bad sheets to rescan \"%.40s\": expected F, F-L or F-", eq);
                                 return -EINVAL;
                         }
                 } else if (strcmp(line, "notes") == 0) {
                         if (sheetplan_parse_notes(&req->plan, eq) < 0) {
-                                snprintf(why, why_size, "bad sheets with a note \"%.40s\": expected e.g. 3,5-6 "
-                                         "(at most %d sheets)", eq, SHEETPLAN_NOTES_MAX);
+                                snprintf(why, why_size,
+                                         "bad sheets with a note \"%.40s\": expected e.g. 3,5-6 "
+                                         "(at most %d sheets)",
+                                         eq, SHEETPLAN_NOTES_MAX);
                                 return -EINVAL;
                         }
                 } else
                         return -EINVAL;
         }
         if (r >= 0 && uuid_is_null(&req->rescan_of) != (req->rescan_first_sheet == 0)) {
-                snprintf(why, why_size, "a rescan wants both the batch (rescan=) and its sheets (rescan_sheets=)");
+                snprintf(why, why_size,
+                         "a rescan wants both the batch (rescan=) and its sheets (rescan_sheets=)");
                 return -EINVAL;
         }
         req->plan.first_sheet = req->rescan_first_sheet;

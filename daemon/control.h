@@ -21,11 +21,11 @@ typedef struct ControlRequest {
         char command[16];
         char station[64];
         char profile[64];
-        char dossier[DOSSIER_CODE_MAX]; /* empty, or a valid code (dossier.h) */
-        unsigned sheets;    /* declared; 0: not given */
-        Uuid rescan_of;     /* null: not a rescan */
+        char dossier[DOSSIER_CODE_MAX];                 /* empty, or a valid code (dossier.h) */
+        unsigned sheets;                                /* declared; 0: not given */
+        Uuid rescan_of;                                 /* null: not a rescan */
         unsigned rescan_first_sheet, rescan_last_sheet; /* last 0: to the end */
-        SheetPlan plan;     /* notes (first_sheet: the rescan's) */
+        SheetPlan plan;                                 /* notes (first_sheet: the rescan's) */
 } ControlRequest;
 
 /* Bind and listen at path (a stale socket file is replaced). 0 and *ret_fd

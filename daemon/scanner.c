@@ -49,7 +49,9 @@ static void scanner_opened(Scand *s, bool for_batch)
                                                               : "owned by this daemon until it exits",
                          buttons_count(s->buttons));
         if (s->device_ever_up && !s->device_was_up) {
-                Event ev = { .type = EVENT_DEVICE_BACK, .station = s->settings->station, .reason = "device-back",
+                Event ev = { .type = EVENT_DEVICE_BACK,
+                             .station = s->settings->station,
+                             .reason = "device-back",
                              .detail = s->device->name };
 
                 log_info("scanner back: %s", s->device->name);
@@ -136,7 +138,8 @@ void scanner_on_buttons(Scand *s)
         s->next_poll_ms = clock_mono_ms() + s->settings->button_poll_ms;
         r = buttons_poll(s->buttons, &press);
         if (r < 0) {
-                scand_device_lost(s, r == -EIO ? SANE_STATUS_IO_ERROR : SANE_STATUS_INVAL, "reading buttons");
+                scand_device_lost(s, r == -EIO ? SANE_STATUS_IO_ERROR : SANE_STATUS_INVAL,
+                                  "reading buttons");
                 return;
         }
         if (!press.what[0])
@@ -147,8 +150,9 @@ void scanner_on_buttons(Scand *s)
         }
         snprintf(trigger, sizeof(trigger), "button %s", press.what);
         log_info("button \"%s\" pressed: profile %s", press.what, press.button->profile);
-        scanner_scan(s, &(BatchRequest) { .profile = settings_profile(s->settings, press.button->profile),
-                                          .trigger = trigger },
+        scanner_scan(s,
+                     &(BatchRequest) { .profile = settings_profile(s->settings, press.button->profile),
+                                       .trigger = trigger },
                      &res);
         if (press.reopen && s->device->handle)
                 scanner_reopen(s);

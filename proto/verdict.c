@@ -13,7 +13,8 @@ int verdict_check(const Sohoa__Verdict *pb)
 {
         if (!pb || pb->batch_uuid.len != 16 || pb->revision == 0)
                 return -EBADMSG;
-        if (!verdict_text_ok(pb->reason_vi, VERDICT_TEXT_MAX) || !verdict_text_ok(pb->reason_en, VERDICT_TEXT_MAX) ||
+        if (!verdict_text_ok(pb->reason_vi, VERDICT_TEXT_MAX) ||
+            !verdict_text_ok(pb->reason_en, VERDICT_TEXT_MAX) ||
             !verdict_text_ok(pb->problems, VERDICT_PROBLEMS_MAX))
                 return -EBADMSG;
         if (pb->n_rescan_sheets > VERDICT_SHEETS_MAX)

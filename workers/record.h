@@ -11,8 +11,8 @@
 
 #include "macro.h"
 #include "page.h"
-#include "sohoa.pb-c.h"
 #include "sheetcode.h"
+#include "sohoa.pb-c.h"
 #include "store.h"
 
 /* Above this, a sequence, sheet number, image count or sheet count is not
@@ -43,7 +43,7 @@ typedef struct Record {
 /* A batch-close record (proto/PROTOCOL.md §7.6), cleaned like a page. */
 typedef struct RecordClose {
         StoreBatchClose close;
-        char *strings[2]; /* owned */
+        char *strings[2];  /* owned */
         RecordNotes notes; /* close.note points here; problem: a count that cannot be recorded */
 } RecordClose;
 

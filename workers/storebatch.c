@@ -27,10 +27,11 @@ const StoreStatement store_batch_statements[] = {
           " rescan_last_sheet = CASE WHEN b.rescan_of IS NULL THEN EXCLUDED.rescan_last_sheet"
           " ELSE b.rescan_last_sheet END,"
           " captured_at = least(b.captured_at, EXCLUDED.captured_at)" },
-        { "close_audit", "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
-                         " VALUES (coalesce($1, 'sohoa-worker'), $2, 'batch', $3,"
-                         " jsonb_build_object('close', $4::text, 'pages', $5::bigint,"
-                         " 'declared_sheets', $6::bigint, 'recorded_pages', $7::integer, 'reason', $8::text))" },
+        { "close_audit",
+          "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
+          " VALUES (coalesce($1, 'sohoa-worker'), $2, 'batch', $3,"
+          " jsonb_build_object('close', $4::text, 'pages', $5::bigint,"
+          " 'declared_sheets', $6::bigint, 'recorded_pages', $7::integer, 'reason', $8::text))" },
 };
 const size_t store_batch_statements_n = ELEMENTSOF(store_batch_statements);
 
@@ -113,7 +114,8 @@ int store_close_batch(Store *s, const StoreBatchClose *c, StorePut *ret)
         int r;
 
         if (uuid_is_null(&c->batch_uuid) || uuid_is_null(&c->close_uuid) || c->pages > INT32_MAX ||
-            c->declared_sheets > INT32_MAX || c->rescan_first_sheet > INT32_MAX || c->rescan_last_sheet > INT32_MAX) {
+            c->declared_sheets > INT32_MAX || c->rescan_first_sheet > INT32_MAX ||
+            c->rescan_last_sheet > INT32_MAX) {
                 store_set_error(s, "the close record is out of the schema's range", NULL);
                 return -EINVAL;
         }

@@ -11,7 +11,8 @@
 const StoreStatement store_verdict_statements[] = {
         { "verdict_read",
           "SELECT v.batch_uuid, v.revision, v.ok, coalesce(v.reason_vi, ''), coalesce(v.reason_en, ''),"
-          " coalesce(v.images, v.pages_present), v.sheets_present, coalesce(v.declared_sheets, 0), v.single_sided,"
+          " coalesce(v.images, v.pages_present), v.sheets_present, coalesce(v.declared_sheets, 0), "
+          "v.single_sided,"
           " array_to_string(v.problems, ','), array_to_string(v.rescan_sheets[1:64], ',')"
           " FROM batch_verdict v WHERE v.batch_uuid = sohoa_batch_root($1::uuid)" },
 };
@@ -49,7 +50,8 @@ static int store_verdict_row(const PGresult *res, Verdict *ret)
          * list is not cut but left out, the texts say it all anyway. */
         if (strlen(PQgetvalue(res, 0, 9)) <= VERDICT_PROBLEMS_MAX)
                 verdict_copy_text(v.problems, sizeof(v.problems), PQgetvalue(res, 0, 9));
-        for (p = PQgetvalue(res, 0, 10); *p && v.n_rescan_sheets < VERDICT_SHEETS_MAX; p = *end ? end + 1 : end) {
+        for (p = PQgetvalue(res, 0, 10); *p && v.n_rescan_sheets < VERDICT_SHEETS_MAX;
+             p = *end ? end + 1 : end) {
                 unsigned long n = strtoul(p, &end, 10);
 
                 if (end == p)
