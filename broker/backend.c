@@ -129,10 +129,11 @@ static void backend_result_held(Broker *b, HeldPage *rec, const Sohoa__Result *r
                 if (uuid_from_bytes(rec->page->batch_uuid.data, rec->page->batch_uuid.len, &batch) < 0)
                         batch = (Uuid) {};
                 completed_content(rec->page, &content);
-                if (completed_put(b->completed, &rec->uuid, &content, &batch, res->status) < 0)
+                if (completed_put(b->completed, &rec->uuid, &content, &batch, res->status) < 0 ||
+                    completed_set_verdict(b->completed, &rec->uuid, res->verdict) == -ENOMEM)
                         log_warning("completed cache: out of memory, ignoring");
         }
-        frontend_page_done(b, rec, res->status, res->reason);
+        frontend_page_judged(b, rec, res->status, res->reason, res->verdict);
 }
 
 /* A RESULT for a page the broker does not hold: already answered (a second
@@ -158,7 +159,8 @@ static void backend_result_unheld(Broker *b, const Uuid *u, const Sohoa__Result 
                                       .status = res->status,
                                       .reason = res->reason,
                                       .batch = bp,
-                                      .sha256 = res->sha256.len == 32 ? res->sha256.data : NULL });
+                                      .sha256 = res->sha256.len == 32 ? res->sha256.data : NULL,
+                                      .verdict = res->verdict });
 }
 
 /* A stored outcome must be for the bytes the broker holds: the station

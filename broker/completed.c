@@ -1,7 +1,9 @@
 /* A ring of fixed-size entries plus a hash map from page UUID to slot: the
  * ring decides who is evicted (the oldest insert), the map answers lookups.
- * Memory is capacity x ~100 bytes, allocated once. */
+ * Memory is capacity x ~100 bytes, allocated once, and the verdicts some
+ * entries keep (completed.h). */
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +40,8 @@ CompletedCache *completed_free(CompletedCache *c)
 {
         if (!c)
                 return NULL;
+        for (size_t i = 0; i < c->used; i++)
+                free(c->ring[i].verdict);
         hashmap_free(c->by_uuid);
         free(c->ring);
         return mfree(c);
@@ -88,7 +92,36 @@ int completed_put(CompletedCache *c, const Uuid *page_uuid, const CompletedConte
         e->batch_uuid = *batch_uuid;
         e->content = *content;
         e->status = status;
+        /* An evicted page's verdict, or this page's earlier one. */
+        e->verdict = mfree(e->verdict);
+        e->verdict_len = 0;
         return 0;
+}
+
+int completed_set_verdict(CompletedCache *c, const Uuid *page_uuid, const Sohoa__Verdict *verdict)
+{
+        CompletedEntry *e = hashmap_get(c->by_uuid, page_uuid->b, sizeof(page_uuid->b));
+        size_t len;
+
+        if (!e)
+                return -ENOENT;
+        e->verdict = mfree(e->verdict);
+        e->verdict_len = 0;
+        if (!verdict)
+                return 0;
+        len = sohoa__verdict__get_packed_size(verdict);
+        e->verdict = malloc(len ? len : 1);
+        if (!e->verdict)
+                return -ENOMEM;
+        e->verdict_len = sohoa__verdict__pack(verdict, e->verdict);
+        return 0;
+}
+
+Sohoa__Verdict *completed_verdict(const CompletedEntry *e)
+{
+        if (!e->verdict)
+                return NULL;
+        return sohoa__verdict__unpack(NULL, e->verdict_len, e->verdict);
 }
 
 const CompletedEntry *completed_get(const CompletedCache *c, const Uuid *page_uuid)

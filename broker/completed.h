@@ -30,6 +30,8 @@ typedef struct CompletedEntry {
         Uuid batch_uuid;
         CompletedContent content;
         Sohoa__ResultStatus status; /* STORED or STORED_FAILED */
+        uint8_t *verdict;           /* the RESULT's verdict, packed (1.3, §7.7); NULL: none */
+        size_t verdict_len;
 } CompletedEntry;
 
 /* The content of a page body (its sha256 must be 32 bytes: msg_page_check()). */
@@ -45,6 +47,16 @@ CompletedCache *completed_free(CompletedCache *c);
 /* Remember (or update) a stored page. 0 or -ENOMEM. */
 MUST_CHECK int completed_put(CompletedCache *c, const Uuid *page_uuid, const CompletedContent *content,
                              const Uuid *batch_uuid, Sohoa__ResultStatus status);
+/* Keep a copy of the verdict of the RESULT that stored page_uuid (NULL:
+ * none) with its entry, for the ACKs the cache answers. It costs its packed
+ * size (at most about 2.4 KB) per entry that has one: pages stored after
+ * their batch's end was known, a few per batch. 0, -ENOENT (no entry),
+ * or -ENOMEM (the entry keeps none). */
+MUST_CHECK int completed_set_verdict(CompletedCache *c, const Uuid *page_uuid,
+                                     const Sohoa__Verdict *verdict);
+/* The entry's verdict unpacked (free with sohoa__verdict__free_unpacked()),
+ * or NULL when it has none (or memory is short). */
+Sohoa__Verdict *completed_verdict(const CompletedEntry *e);
 /* The entry for page_uuid, valid until the next completed_put(); or NULL. */
 const CompletedEntry *completed_get(const CompletedCache *c, const Uuid *page_uuid);
 size_t completed_size(const CompletedCache *c);

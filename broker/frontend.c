@@ -98,6 +98,9 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a)
                 ack.sha256.data = (uint8_t *) a->sha256;
                 ack.sha256.len = 32;
         }
+        if (a->status == SOHOA__RESULT_STATUS__RESULT_STORED ||
+            a->status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED)
+                ack.verdict = (Sohoa__Verdict *) a->verdict;
         if (broker_send(b, b->stations, p->binding.rid, p->binding.rid_len, MSG_ACK, &ack.base, NULL) < 0)
                 b->counters.acks_unroutable++;
         else
@@ -106,13 +109,20 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a)
 
 void frontend_page_done(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason)
 {
+        frontend_page_judged(b, rec, status, reason, NULL);
+}
+
+void frontend_page_judged(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason,
+                          const Sohoa__Verdict *verdict)
+{
         Peer *origin = rec->origin;
         Uuid batch;
         FrontendAck a = { .page_uuid = &rec->uuid,
                           .status = status,
                           .reason = reason,
                           .batch = &batch,
-                          .sha256 = rec->page->sha256.data };
+                          .sha256 = rec->page->sha256.data,
+                          .verdict = verdict };
         FrontendAck other = { .page_uuid = &rec->uuid,
                               .status = SOHOA__RESULT_STATUS__RESULT_RESEND,
                               .reason = "another copy of this page UUID was processed",

@@ -18,6 +18,7 @@ typedef struct FrontendAck {
         const char *reason;    /* NULL: "" */
         const Uuid *batch;     /* NULL: none */
         const uint8_t *sha256; /* 32 bytes: the page as stored (STORED, STORED_FAILED, §7.5); NULL: none */
+        const Sohoa__Verdict *verdict; /* STORED, STORED_FAILED: the batch's verdict (§7.7); NULL: none */
 } FrontendAck;
 
 /* ACK a page to the peer whose HELLO id is to (may be NULL): counted as
@@ -28,3 +29,7 @@ void frontend_ack(Broker *b, const char *to, const FrontendAck *a);
  * when stored), the others RESEND; then the record is freed (it must be
  * neither queued, in flight nor parked). */
 void frontend_page_done(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason);
+/* frontend_page_done() with the verdict of the RESULT (NULL: none), which
+ * goes to the senders that get the outcome (§7.7). */
+void frontend_page_judged(Broker *b, HeldPage *rec, Sohoa__ResultStatus status, const char *reason,
+                          const Sohoa__Verdict *verdict);

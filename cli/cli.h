@@ -9,6 +9,8 @@
 #define CLI_COMMANDS(X) \
         X("status", status_main, "show the broker's queues, workers, stations and counters")     \
         X("scan", scan_main, "scan a station's feeder until it is empty (through its daemon)")      \
+        X("batch", batch_main, "`batch list|show|rescan`: captured batches and the store's verdict on each") \
+        X("sheets", sheets_main, "a dossier's cover and separator sheets with QR codes, as a PDF to print") \
         X("failed", failed_main, "`failed list|show|retry`: pages stored failed or quarantined, sent again") \
         X("search", search_main, "find stored pages by their text (accents optional)")             \
         X("import", import_main, "import existing scans (TIFF, PNG, JPEG, scanned PDF) as bulk pages") \

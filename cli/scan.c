@@ -20,6 +20,7 @@
 
 typedef struct ScanOptions {
         const char *socket_path, *station, *profile, *dossier;
+        const char *rescan, *rescan_sheets, *notes; /* checked by the daemon */
         unsigned sheets;
         bool status;
         uint64_t timeout_ms;
@@ -34,6 +35,11 @@ static void scan_usage(FILE *f)
                    "  -p, --profile P       the scan profile (default: the station's default_profile)\n"
                    "  -d, --dossier CODE    the dossier the sheets belong to (travels with every page)\n"
                    "  -n, --sheets N        sheets the officer counted; the station reports a mismatch\n"
+                   "      --note SHEETS     sheets with a sticky note (\"3,5-6\"), each fed twice: with\n"
+                   "                        its note, then without it (a pair, not a duplicate)\n"
+                   "      --rescan BATCH    scan sheets of BATCH again (with --rescan-sheets; what\n"
+                   "                        `sohoactl batch rescan` does): they replace the old images\n"
+                   "      --rescan-sheets R the sheets: \"4\", \"4-5\" or \"4-\" (to the end)\n"
                    "  -S, --socket PATH     the control socket (default: $SOHOA_SCAND_SOCKET, or from\n"
                    "                        --station, or /run/sohoa/scand.sock)\n"
                    "  -t, --timeout D       give up waiting after D (default 30min)\n"
@@ -52,6 +58,9 @@ static int scan_parse_args(int argc, char **argv, ScanOptions *o, char *path, si
                 { "timeout", required_argument, NULL, 't' },
                 { "status", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
+                { "note", required_argument, NULL, 'N' },
+                { "rescan", required_argument, NULL, 'R' },
+                { "rescan-sheets", required_argument, NULL, 'r' },
                 {},
         };
         char *end;
@@ -90,6 +99,15 @@ static int scan_parse_args(int argc, char **argv, ScanOptions *o, char *path, si
                 case 'q':
                         o->status = true;
                         break;
+                case 'N':
+                        o->notes = optarg;
+                        break;
+                case 'R':
+                        o->rescan = optarg;
+                        break;
+                case 'r':
+                        o->rescan_sheets = optarg;
+                        break;
                 case 'h':
                         scan_usage(stdout);
                         return 1;
@@ -109,6 +127,11 @@ static int scan_parse_args(int argc, char **argv, ScanOptions *o, char *path, si
         for (const char *v = o->dossier; v && *v; v++)
                 if (*v == '\n')
                         return fprintf(stderr, "sohoactl scan: bad dossier code\n"), -EINVAL;
+        if (!o->rescan != !o->rescan_sheets)
+                return fprintf(stderr, "sohoactl scan: --rescan and --rescan-sheets go together\n"), -EINVAL;
+        if ((o->rescan && strchr(o->rescan, '\n')) || (o->rescan_sheets && strchr(o->rescan_sheets, '\n')) ||
+            (o->notes && strchr(o->notes, '\n')))
+                return fprintf(stderr, "sohoactl scan: bad --rescan, --rescan-sheets or --note\n"), -EINVAL;
         if (!o->socket_path) {
                 if (o->station)
                         snprintf(path, path_size, "/run/sohoa/scand-%s.sock", o->station);
@@ -173,7 +196,12 @@ int scan_main(int argc, char **argv)
         if (o.dossier)
                 n += snprintf(request + n, sizeof(request) - (size_t) n, "dossier=%s\n", o.dossier);
         if (o.sheets)
-                snprintf(request + n, sizeof(request) - (size_t) n, "sheets=%u\n", o.sheets);
+                n += snprintf(request + n, sizeof(request) - (size_t) n, "sheets=%u\n", o.sheets);
+        if (o.rescan)
+                n += snprintf(request + n, sizeof(request) - (size_t) n, "rescan=%s\nrescan_sheets=%s\n",
+                              o.rescan, o.rescan_sheets);
+        if (o.notes)
+                snprintf(request + n, sizeof(request) - (size_t) n, "notes=%s\n", o.notes);
         r = scan_exchange(&o, request, reply, sizeof(reply));
         if (r < 0) {
                 fprintf(stderr, "sohoactl scan: station daemon at %s: %s\n", o.socket_path, strerror(-r));

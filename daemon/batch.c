@@ -45,6 +45,7 @@ typedef struct Batch {
         SANE_Handle h;
         Uuid uuid;
         OptionsApplied opts;
+        SheetPlan plan; /* the request's, with the duplex the options gave */
         Encoding encoding;
         unsigned images; /* images put into the outbox */
         bool noted;      /* its open note is written (openbatch.c) */
@@ -231,6 +232,7 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         int64_t captured_at_us = clock_real_us();
         Encoding enc = b->encoding;
         size_t len = 0;
+        bool note;
         Uuid u;
         int r;
 
@@ -252,7 +254,13 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         p.image_bytes = len;
         p.format = SOHOA__IMAGE_FORMAT__FORMAT_TIFF;
         p.sequence = sequence;
-        p.sheet = b->opts.duplex ? (sequence + 1) / 2 : sequence;
+        p.sheet = sheetplan_sheet(&b->plan, sequence, &note);
+        p.note_pass = note;
+        if (!uuid_is_null(&b->req->rescan_of)) {
+                p.rescan_of = (ProtobufCBinaryData) { 16, (uint8_t *) b->req->rescan_of.b };
+                p.rescan_first_sheet = b->plan.first_sheet;
+                p.rescan_last_sheet = b->req->rescan_last_sheet;
+        }
         p.side = b->opts.duplex && sequence % 2 == 0 ? SOHOA__SIDE__SIDE_BACK : SOHOA__SIDE__SIDE_FRONT;
         p.dpi = b->opts.dpi;
         p.mode = b->req->profile->mode;
@@ -269,9 +277,10 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         uuid_format(&u, pu);
         uuid_format(&b->uuid, bu);
         log_context_set(b->s->settings->station, bu, pu); /* the page's story starts here */
-        log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s",
-                 pu, bu, sequence, p.sheet, side_name(p.side), frames, frames == 1 ? "" : "s", len,
-                 sha256_hex(sha, hex));
+        log_info(
+                "spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s%s",
+                pu, bu, sequence, p.sheet, side_name(p.side), frames, frames == 1 ? "" : "s", len,
+                sha256_hex(sha, hex), note ? ", note pass" : "");
         log_context_set(b->s->settings->station, bu, NULL);
         return 0;
 }
@@ -326,7 +335,7 @@ static bool batch_feeder_empty(const Batch *b, SANE_Status st, bool at_start)
 /* An image did not come whole: which, and what was lost. */
 static BatchEnd batch_cut_short(Batch *b, unsigned seq, bool at_start, BatchResult *res)
 {
-        unsigned sheet = b->opts.duplex ? (seq + 1) / 2 : seq;
+        unsigned sheet = sheetplan_sheet(&b->plan, seq, NULL);
         const char *side = b->opts.duplex && seq % 2 == 0 ? "back" : "front";
 
         res->stop_sheet = sheet;
@@ -356,7 +365,7 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
                 int err, r;
 
                 scand_check_signals(b->s);
-                res->stop_sheet = b->opts.duplex ? (seq + 1) / 2 : seq;
+                res->stop_sheet = sheetplan_sheet(&b->plan, seq, NULL);
                 if (b->s->draining || b->s->quit) {
                         snprintf(res->detail, sizeof(res->detail), "the daemon is stopping");
                         return BATCH_END_STOPPED;
@@ -479,7 +488,8 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
                     .h = s->device->handle,
                     .encoding = profile_encoding(req->profile),
                     .started_us = clock_real_us(),
-                    .backend = backends_lookup(s->device->name) };
+                    .backend = backends_lookup(s->device->name),
+                    .plan = req->plan };
         Event ev = { .type = EVENT_BATCH_STARTED,
                      .station = s->settings->station,
                      .profile = req->profile->name,
@@ -511,6 +521,10 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
                 res.end = r == -EIO ? BATCH_END_IO_ERROR : BATCH_END_ERROR;
                 goto out;
         }
+        b.plan.duplex = b.opts.duplex;
+        /* A profile for notes: its batch's first sheet has one. */
+        if (req->profile->note_first && b.plan.n_notes == 0)
+                b.plan.notes[b.plan.n_notes++] = b.plan.first_sheet ? b.plan.first_sheet : 1;
         log_info("batch %s (%s): profile %s, source \"%s\", mode \"%s\", %s%s, %u dpi, %s, dossier %s, "
                  "%u sheets declared, double-feed detection %s%s",
                  res.uuid, req->trigger, req->profile->name, b.opts.source, b.opts.mode,
@@ -520,13 +534,16 @@ int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
                  b.opts.blank_skip_off ? ", driver blank skip off" : "");
         events_emit(s->outbox, s->settings->on_event, &ev);
         b.tracked = tracked_add(s, &b.uuid, req->profile->name, req->dossier, req->declared_sheets);
+        if (b.tracked)
+                tracked_set_rescan(s, b.tracked, &req->rescan_of, req->plan.first_sheet,
+                                   req->rescan_last_sheet);
         res.end = batch_scan(&b, &res);
 out:
         sane_cancel(b.h);
         if (s->device->state == DEVICE_SCANNING)
                 s->device->state = DEVICE_READY;
         res.images = b.images;
-        res.sheets = b.opts.duplex ? (b.images + 1) / 2 : b.images;
+        res.sheets = sheetplan_sheets(&b.plan, b.images);
         if (!res.reason)
                 res.reason = batch_end_to_string(res.end);
         batch_say_rescan(&res);

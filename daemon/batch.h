@@ -9,6 +9,7 @@
 
 #include "control.h"
 #include "scand.h"
+#include "sheetplan.h"
 
 typedef enum BatchEnd {
         BATCH_END_EMPTY, /* the feeder emptied: the normal end */
@@ -30,6 +31,13 @@ typedef struct BatchRequest {
         const char *dossier;      /* NULL: none */
         unsigned declared_sheets; /* 0: not declared */
         const char *trigger;      /* "button scan", "sohoactl": for the log */
+        /* The first sheet (a rescan's) and the sheets with a sticky note;
+         * duplex is the profile's, set by batch_run(). */
+        SheetPlan plan;
+        /* A rescan (§7.7): the batch whose sheets plan.first_sheet ..
+         * rescan_last_sheet (0: to the end) this one replaces; null: none. */
+        Uuid rescan_of;
+        unsigned rescan_last_sheet;
 } BatchRequest;
 
 typedef struct BatchResult {
@@ -37,7 +45,7 @@ typedef struct BatchResult {
         unsigned images, sheets;
         BatchEnd end;
         unsigned stop_sheet; /* the sheet where a jam etc. stopped it, the first to scan again
-                              * (1 when nothing was scanned); 0 at a normal end */
+                              * (the first sheet when nothing was scanned); 0 at a normal end */
         char detail[200];    /* at any other end than feeder-empty: ends "rescan from sheet N" */
         const char *reason;  /* for the officer's event: batch_end_to_string(end), or what a double
                               * feed may also be on this backend ("double-feed-or-jam") */

@@ -49,6 +49,33 @@ static int copy_value(char *dst, size_t size, const char *key, const char *v, ch
         return 0;
 }
 
+/* "4", "4-5" or "4-" (to the end): sheets 1..100000. */
+static int parse_sheet_range(const char *v, unsigned *ret_first, unsigned *ret_last)
+{
+        unsigned long first, last;
+        char *end;
+
+        errno = 0;
+        first = strtoul(v, &end, 10);
+        if (end == v || *v == '-' || *v == '+' || errno || first == 0 || first > 100000)
+                return -EINVAL;
+        last = first;
+        if (*end == '-' && end[1]) {
+                v = end + 1;
+                last = strtoul(v, &end, 10);
+                if (end == v || *v == '-' || *v == '+' || errno || last < first || last > 100000)
+                        return -EINVAL;
+        } else if (*end == '-') {
+                last = 0;
+                end++;
+        }
+        if (*end)
+                return -EINVAL;
+        *ret_first = (unsigned) first;
+        *ret_last = (unsigned) last;
+        return 0;
+}
+
 /* why (why_size bytes) says what is wrong when this fails. */
 static int parse_request(char *msg, ControlRequest *req, char *why, size_t why_size)
 {
@@ -85,9 +112,34 @@ static int parse_request(char *msg, ControlRequest *req, char *why, size_t why_s
                         if (!*eq || *end || errno || n > 100000)
                                 return -EINVAL;
                         req->sheets = (unsigned) n;
+                } else if (strcmp(line, "rescan") == 0) {
+                        if (uuid_parse(eq, &req->rescan_of) < 0 || uuid_is_null(&req->rescan_of)) {
+                                snprintf(why, why_size, "bad batch UUID to rescan \"%.40s\"", eq);
+                                return -EINVAL;
+                        }
+                } else if (strcmp(line, "rescan_sheets") == 0) {
+                        if (parse_sheet_range(eq, &req->rescan_first_sheet, &req->rescan_last_sheet) < 0) {
+                                snprintf(why, why_size,
+                                         "bad sheets to rescan \"%.40s\": expected F, F-L or F-", eq);
+                                return -EINVAL;
+                        }
+                } else if (strcmp(line, "notes") == 0) {
+                        if (sheetplan_parse_notes(&req->plan, eq) < 0) {
+                                snprintf(why, why_size,
+                                         "bad sheets with a note \"%.40s\": expected e.g. 3,5-6 "
+                                         "(at most %d sheets)",
+                                         eq, SHEETPLAN_NOTES_MAX);
+                                return -EINVAL;
+                        }
                 } else
                         return -EINVAL;
         }
+        if (r >= 0 && uuid_is_null(&req->rescan_of) != (req->rescan_first_sheet == 0)) {
+                snprintf(why, why_size,
+                         "a rescan wants both the batch (rescan=) and its sheets (rescan_sheets=)");
+                return -EINVAL;
+        }
+        req->plan.first_sheet = req->rescan_first_sheet;
         return r;
 }
 

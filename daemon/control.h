@@ -1,7 +1,9 @@
 /* The station's local control socket (a Unix SOCK_SEQPACKET socket, one
  * message each way per connection), used by `sohoactl scan`:
  *   request:  "scan\n" or "status\n", then "key=value\n" lines
- *             (station, profile, dossier, sheets)
+ *             (station, profile, dossier, sheets; rescan=BATCH with
+ *             rescan_sheets=F[-L] or F-: sheets of BATCH scanned again;
+ *             notes=3,5: sheets fed twice, with their sticky note first)
  *   reply:    "ok\n" or "error: <reason>\n", then "key=value\n" lines.
  * A scan is answered when its batch has ended, with the batch's counts. */
 #pragma once
@@ -10,6 +12,8 @@
 
 #include "dossier.h"
 #include "macro.h"
+#include "sheetplan.h"
+#include "uuid.h"
 
 #define CONTROL_MESSAGE_MAX 4096
 
@@ -17,8 +21,11 @@ typedef struct ControlRequest {
         char command[16];
         char station[64];
         char profile[64];
-        char dossier[DOSSIER_CODE_MAX]; /* empty, or a valid code (dossier.h) */
-        unsigned sheets;                /* declared; 0: not given */
+        char dossier[DOSSIER_CODE_MAX];                 /* empty, or a valid code (dossier.h) */
+        unsigned sheets;                                /* declared; 0: not given */
+        Uuid rescan_of;                                 /* null: not a rescan */
+        unsigned rescan_first_sheet, rescan_last_sheet; /* last 0: to the end */
+        SheetPlan plan;                                 /* notes (first_sheet: the rescan's) */
 } ControlRequest;
 
 /* Bind and listen at path (a stale socket file is replaced). 0 and *ret_fd

@@ -3,6 +3,7 @@
  * desktop notification, in Vietnamese first, then English. The hook runs
  * in the background: a slow speaker must not stop the feeder. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -14,6 +15,9 @@
 #include "events.h"
 #include "log.h"
 #include "macro.h"
+
+/* A message: a store's reason (VERDICT_TEXT_MAX) and a few words. */
+#define EVENT_MESSAGE_MAX 1100
 
 static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_BATCH_STARTED] = "batch-started",
@@ -29,6 +33,8 @@ static const char *const event_names[_EVENT_TYPE_MAX] = {
         [EVENT_SPOOL_FULL] = "spool-full",
         [EVENT_ERROR] = "error",
         [EVENT_BATCH_INTERRUPTED] = "batch-interrupted",
+        [EVENT_VERDICT_OK] = "verdict-ok",
+        [EVENT_VERDICT_MISMATCH] = "verdict-mismatch",
 };
 
 const char *event_type_to_string(EventType t)
@@ -128,6 +134,14 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
                          "An earlier batch was cut off when the station stopped. Its scanned pages "
                          "are kept; scan the dossier again.");
                 break;
+        case EVENT_VERDICT_OK:
+                snprintf(vi, size, "Lô đạt: %s.", ev->verdict_vi ? ev->verdict_vi : "");
+                snprintf(en, size, "Batch accepted: %s.", ev->verdict_en ? ev->verdict_en : "");
+                break;
+        case EVENT_VERDICT_MISMATCH:
+                snprintf(vi, size, "Lô chưa đạt: %s.", ev->verdict_vi ? ev->verdict_vi : "");
+                snprintf(en, size, "Batch not accepted: %s.", ev->verdict_en ? ev->verdict_en : "");
+                break;
         default:
                 snprintf(vi, size, "Lỗi máy quét (tờ %u).", ev->sheet);
                 snprintf(en, size, "Scanner error at sheet %u: %s.", ev->sheet,
@@ -142,7 +156,7 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
 typedef struct Env {
         char *vars[80];
         size_t n;
-        char strings[4096];
+        char strings[8192];
         size_t used;
 } Env;
 
@@ -171,7 +185,7 @@ static char **env_build(Env *e, const Event *ev, const char *missing, const char
                         const char *en)
 {
         extern char **environ;
-        char both[1100];
+        char both[2 * EVENT_MESSAGE_MAX + 4];
 
         env_add(e, "SOHOA_EVENT", event_type_to_string(ev->type));
         env_add(e, "SOHOA_STATION", ev->station);
@@ -187,6 +201,12 @@ static char **env_build(Env *e, const Event *ev, const char *missing, const char
         env_add(e, "SOHOA_REASON", ev->reason);
         env_add(e, "SOHOA_MISSING_SHEETS", missing);
         env_add(e, "SOHOA_EXTRA_SHEETS", extra);
+        env_add(e, "SOHOA_RESCAN_SHEETS", ev->rescan_sheets);
+        env_add(e, "SOHOA_VERDICT_VI", ev->verdict_vi);
+        env_add(e, "SOHOA_VERDICT_EN", ev->verdict_en);
+        if (ev->revision > 0)
+                env_add_u(e, "SOHOA_VERDICT_REVISION",
+                          (unsigned) MIN(ev->revision, (unsigned long long) UINT_MAX));
         env_add(e, "SOHOA_MESSAGE_VI", vi);
         env_add(e, "SOHOA_MESSAGE_EN", en);
         snprintf(both, sizeof(both), "%s / %s", vi, en);
@@ -200,11 +220,12 @@ static char **env_build(Env *e, const Event *ev, const char *missing, const char
 
 void events_emit(Outbox *outbox, const char *command, const Event *ev)
 {
-        char missing[32] = "", extra[32] = "", vi[512], en[512];
+        char missing[32] = "", extra[32] = "", vi[EVENT_MESSAGE_MAX], en[EVENT_MESSAGE_MAX];
         char *argv[] = { (char *) "sh", (char *) "-c", (char *) command, NULL };
         posix_spawnattr_t attr;
         sigset_t none, dfl;
         Env env = {};
+        bool quiet;
         pid_t pid;
         int r;
 
@@ -213,11 +234,11 @@ void events_emit(Outbox *outbox, const char *command, const Event *ev)
         else if (ev->type == EVENT_COUNT_MISMATCH)
                 sheet_range(ev->declared_sheets + 1, ev->sheets, extra, sizeof(extra));
         messages(ev, missing, extra, vi, en, sizeof(vi));
-        log_internal(ev->type <= EVENT_BATCH_STORED || ev->type == EVENT_DEVICE_BACK ? LOG_INFO
-                                                                                     : LOG_WARNING,
-                     0, "event %s: batch %s, %u images, %u sheets%s%s: %s", event_type_to_string(ev->type),
-                     ev->batch ? ev->batch : "-", ev->images, ev->sheets, ev->reason ? ", reason " : "",
-                     ev->reason ? ev->reason : "", en);
+        quiet = ev->type <= EVENT_BATCH_STORED || ev->type == EVENT_DEVICE_BACK ||
+                ev->type == EVENT_VERDICT_OK;
+        log_internal(quiet ? LOG_INFO : LOG_WARNING, 0, "event %s: batch %s, %u images, %u sheets%s%s: %s",
+                     event_type_to_string(ev->type), ev->batch ? ev->batch : "-", ev->images, ev->sheets,
+                     ev->reason ? ", reason " : "", ev->reason ? ev->reason : "", en);
         if (outbox && ev->type > EVENT_BATCH_STORED)
                 outbox_set_event(outbox, event_type_to_string(ev->type));
         if (!command)

@@ -4,7 +4,8 @@
  * SOHOA_STATION, SOHOA_BATCH, SOHOA_PROFILE, SOHOA_DOSSIER, SOHOA_IMAGES,
  * SOHOA_SHEETS, SOHOA_DECLARED_SHEETS, SOHOA_SHEET, SOHOA_REASON,
  * SOHOA_STORED, SOHOA_FAILED_PAGES, SOHOA_MISSING_SHEETS,
- * SOHOA_EXTRA_SHEETS, SOHOA_MESSAGE_VI,
+ * SOHOA_EXTRA_SHEETS, SOHOA_RESCAN_SHEETS, SOHOA_VERDICT_REVISION,
+ * SOHOA_VERDICT_VI, SOHOA_VERDICT_EN, SOHOA_MESSAGE_VI,
  * SOHOA_MESSAGE_EN and SOHOA_MESSAGE (both, Vietnamese first). */
 #pragma once
 
@@ -26,6 +27,8 @@ typedef enum EventType {
         EVENT_SPOOL_FULL,
         EVENT_ERROR,
         EVENT_BATCH_INTERRUPTED, /* found at start: a batch cut off by a daemon stop while scanning */
+        EVENT_VERDICT_OK,        /* the store's verdict on a batch (verdicts.c): all is well */
+        EVENT_VERDICT_MISMATCH,  /* the store's verdict: something is wrong, named in the reasons */
         _EVENT_TYPE_MAX,
         _EVENT_TYPE_INVALID = -22,
 } EventType;
@@ -41,6 +44,10 @@ typedef struct Event {
         unsigned stored, failed; /* pages stored, pages refused or damaged (batch-incomplete, error) */
         const char *reason;      /* machine word: feeder-empty, jam, double-feed-or-jam, io-error, ... */
         const char *detail;      /* free text for the log and the English message */
+        /* verdict-ok, verdict-mismatch: the store's reasons, the sheets to
+         * scan again ("4,5") and the verdict's revision */
+        const char *verdict_vi, *verdict_en, *rescan_sheets;
+        unsigned long long revision;
 } Event;
 
 const char *event_type_to_string(EventType t);

@@ -26,6 +26,7 @@
 #include "sigfd.h"
 #include "spool.h"
 #include "tracked.h"
+#include "verdicts.h"
 
 enum {
         ITEM_SIGNAL,
@@ -120,7 +121,15 @@ static void main_on_control(Scand *s)
                                  s->device->last_error);
                         control_reply(conn, buf);
                 } else {
-                        scanner_scan(s, p, req.dossier, req.sheets, "sohoactl scan", &res);
+                        BatchRequest br = { .profile = p,
+                                            .dossier = req.dossier[0] ? req.dossier : NULL,
+                                            .declared_sheets = req.sheets,
+                                            .trigger = "sohoactl scan",
+                                            .plan = req.plan,
+                                            .rescan_of = req.rescan_of,
+                                            .rescan_last_sheet = req.rescan_last_sheet };
+
+                        scanner_scan(s, &br, &res);
                         snprintf(buf, sizeof(buf),
                                  "ok\nbatch=%s\nimages=%u\nsheets=%u\nend=%s\nsheet=%u\ndetail=%s\n",
                                  res.uuid, res.images, res.sheets, batch_end_to_string(res.end),
@@ -169,6 +178,8 @@ static void main_outbox_event(const OutboxEvent *ev, void *userdata)
 
         main_log_spool_event(s, ev);
         tracked_on_outbox_event(s, ev);
+        if (ev->type == OUTBOX_EVENT_STORED && ev->verdict)
+                verdicts_on_ack(s, ev->verdict);
         (void) !write(s->wake_fd, &one, sizeof(one));
 }
 
@@ -214,6 +225,7 @@ static int main_loop(Scand *s)
                         main_on_control(s);
                 /* Also on the timeout: close records waiting for room. */
                 tracked_settle(s);
+                verdicts_tell(s);
                 scanner_on_device(s);
                 scanner_on_buttons(s);
                 scanner_on_probe(s);

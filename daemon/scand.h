@@ -6,7 +6,8 @@
  * loop; batch.c scans the feeder, encode.c makes each image a TIFF,
  * tracked.c follows each batch until it is settled in the store,
  * openbatch.c notes it durably until its close record is spooled,
- * dossier.c checks dossier codes, events.c tells the officer. */
+ * dossier.c checks dossier codes, events.c tells the officer, verdicts.c
+ * what the store judged of each batch. */
 #pragma once
 
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include "outbox.h"
 #include "settings.h"
 #include "uuid.h"
+#include "verdict.h"
 
 /* A batch some of whose pages, or its close record, are not yet settled
  * (stored, refused by the store or found damaged in the spool). The
@@ -39,7 +41,19 @@ typedef struct Tracked {
                                * followed here, its pages were not counted by this run */
         char profile[64], dossier[DOSSIER_CODE_MAX];
         unsigned sheets, declared_sheets;
+        Uuid rescan_of; /* a rescan's (batch.h), said again on its close record; null: none */
+        unsigned rescan_first_sheet, rescan_last_sheet;
 } Tracked;
+
+/* A verdict heard from the store (verdicts.c), the revision of its
+ * batch's verdict last told to the officer, and a digest of what it said. */
+typedef struct HeardVerdict {
+        Verdict verdict; /* revision 0: an empty slot */
+        uint64_t told;
+        uint64_t told_digest;
+} HeardVerdict;
+
+#define SCAND_VERDICTS_KEPT 16
 
 typedef struct Scand {
         const Settings *settings;
@@ -65,6 +79,9 @@ typedef struct Scand {
         size_t n_tracked;
         unsigned untracked_failed; /* refused or damaged pages of batches not tracked (earlier runs) */
         bool broker_changed, broker_connected;
+        HeardVerdict verdicts[SCAND_VERDICTS_KEPT]; /* verdicts.c */
+        size_t verdicts_next;
+        bool verdicts_heard; /* some verdict is newer than what was told */
         uint64_t batches;
         char last_batch[UUID_STRING_MAX];
         char last_end[32];

@@ -100,15 +100,9 @@ int scanner_acquire(Scand *s)
         return 0;
 }
 
-void scanner_scan(Scand *s, const Profile *p, const char *dossier, unsigned sheets, const char *trigger,
-                  BatchResult *res)
+void scanner_scan(Scand *s, const BatchRequest *req, BatchResult *res)
 {
-        BatchRequest req = { .profile = p,
-                             .dossier = dossier && *dossier ? dossier : NULL,
-                             .declared_sheets = sheets,
-                             .trigger = trigger };
-
-        if (batch_run(s, &req, res) == -EIO)
+        if (batch_run(s, req, res) == -EIO)
                 scand_device_lost(s, SANE_STATUS_IO_ERROR, "I/O error during a batch");
         else if (s->settings->release_between_batches && s->device->handle)
                 scanner_release(s);
@@ -156,7 +150,10 @@ void scanner_on_buttons(Scand *s)
         }
         snprintf(trigger, sizeof(trigger), "button %s", press.what);
         log_info("button \"%s\" pressed: profile %s", press.what, press.button->profile);
-        scanner_scan(s, settings_profile(s->settings, press.button->profile), NULL, 0, trigger, &res);
+        scanner_scan(s,
+                     &(BatchRequest) { .profile = settings_profile(s->settings, press.button->profile),
+                                       .trigger = trigger },
+                     &res);
         if (press.reopen && s->device->handle)
                 scanner_reopen(s);
 }

@@ -19,7 +19,6 @@ void scanner_on_probe(Scand *s);
  * 0, or a negative errno with the reason in s->device->last_error. */
 MUST_CHECK int scanner_acquire(Scand *s);
 /* Run one batch on the open scanner, then release it if configured. */
-void scanner_scan(Scand *s, const Profile *p, const char *dossier, unsigned sheets, const char *trigger,
-                  BatchResult *res);
+void scanner_scan(Scand *s, const BatchRequest *req, BatchResult *res);
 /* Milliseconds until the next of this file's timers (open retry, poll, probe). */
 uint64_t scanner_next_timeout(Scand *s, uint64_t now_ms);

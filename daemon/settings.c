@@ -71,6 +71,8 @@ static const ConfigKey profile_keys[] = {
         PKEY("mode", mode, CONFIG_STRING, "color", 0, 0, "color, gray or lineart"),
         PKEY("resolution", resolution, CONFIG_UINT, "300", 1, 4800, "dpi (at least 200)"),
         PKEY("duplex", duplex, CONFIG_BOOL, "yes", 0, 0, "scan both sides of every sheet"),
+        PKEY("note_first", note_first, CONFIG_BOOL, "no", 0, 0,
+             "the first sheet is fed twice, with its sticky note, then without (a button for notes)"),
         PKEY("encoding", encoding, CONFIG_STRING, "", 0, 0, "jpeg, zstd (lossless) or g4 (line-art)"),
         PKEY("jpeg_quality", jpeg_quality, CONFIG_UINT, "90", 1, 100, "JPEG quality"),
         PKEY("jpeg_subsampling", jpeg_subsampling, CONFIG_STRING, "4:4:4", 0, 0,

@@ -26,7 +26,8 @@ typedef struct Profile {
         char *mode;   /* "color", "gray", "lineart" */
         unsigned resolution;
         bool duplex;
-        char *encoding; /* "jpeg", "zstd", "g4"; NULL: g4 for lineart, else jpeg */
+        bool note_first; /* the batch's first sheet is fed twice: with its sticky note, then without */
+        char *encoding;  /* "jpeg", "zstd", "g4"; NULL: g4 for lineart, else jpeg */
         unsigned jpeg_quality;
         char *jpeg_subsampling; /* "4:4:4" (default: a seal's red kept) or "4:2:0" (smaller) */
         char *sane_options;     /* "name=value;name=value": backend options set after the others */

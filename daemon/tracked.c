@@ -44,6 +44,15 @@ Tracked *tracked_add(Scand *s, const Uuid *batch, const char *profile, const cha
         return n;
 }
 
+void tracked_set_rescan(Scand *s, Tracked *t, const Uuid *of, unsigned first, unsigned last)
+{
+        pthread_mutex_lock(&s->lock);
+        t->rescan_of = *of;
+        t->rescan_first_sheet = first;
+        t->rescan_last_sheet = last;
+        pthread_mutex_unlock(&s->lock);
+}
+
 void tracked_page_put(Scand *s, Tracked *t)
 {
         if (!t)
@@ -80,6 +89,11 @@ static int tracked_put_close(Scand *s, const Tracked *t)
         p.last_in_batch = true;
         p.batch_pages = t->put;
         p.batch_close = true;
+        if (!uuid_is_null(&t->rescan_of)) {
+                p.rescan_of = (ProtobufCBinaryData) { 16, (uint8_t *) t->rescan_of.b };
+                p.rescan_first_sheet = t->rescan_first_sheet;
+                p.rescan_last_sheet = t->rescan_last_sheet;
+        }
         r = outbox_put(s->outbox, &p, "", 0);
         if (r < 0 && r != -EEXIST)
                 return r;

@@ -13,6 +13,9 @@
  * the pointer while it scans. */
 Tracked *tracked_add(Scand *s, const Uuid *batch, const char *profile, const char *dossier,
                      unsigned declared_sheets);
+/* t rescans sheets first..last (0: to the end) of batch of (null: not a
+ * rescan): its close record says so too. */
+void tracked_set_rescan(Scand *s, Tracked *t, const Uuid *of, unsigned first, unsigned last);
 /* One more page of t spooled (t may be NULL: not tracked). */
 void tracked_page_put(Scand *s, Tracked *t);
 /* Forget a batch that spooled no page. */

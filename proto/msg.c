@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "verdict.h"
 
 /* Bodies up to this size are packed on the stack; larger ones (a StatusReply
  * with many peers) go to the heap. */
@@ -124,6 +125,12 @@ int msg_page_check(const Sohoa__Page *p, size_t image_len)
                 return -EBADMSG;
         if ((int) p->side < SOHOA__SIDE__SIDE_UNKNOWN || (int) p->side > SOHOA__SIDE__SIDE_BACK)
                 return -EBADMSG;
+        /* A rescan (1.3) names another batch and where its sheets start. */
+        if (p->rescan_of.len != 0 &&
+            (p->rescan_of.len != 16 || memcmp(p->rescan_of.data, p->batch_uuid.data, 16) == 0 ||
+             p->rescan_first_sheet == 0 ||
+             (p->rescan_last_sheet != 0 && p->rescan_last_sheet < p->rescan_first_sheet)))
+                return -EBADMSG;
         return 0;
 }
 
@@ -203,13 +210,16 @@ static int body_check(MsgType type, const ProtobufCMessage *body, size_t image_l
         case MSG_ACK: {
                 const Sohoa__Ack *a = (const Sohoa__Ack *) body;
                 return a->page_uuid.len == 16 && (a->sha256.len == 0 || a->sha256.len == 32) &&
-                                       status_valid(a->status, SOHOA__RESULT_STATUS__RESULT_BUSY)
+                                       status_valid(a->status, SOHOA__RESULT_STATUS__RESULT_BUSY) &&
+                                       (!a->verdict || verdict_check(a->verdict) == 0)
                                ? 0
                                : -EBADMSG;
         }
         case MSG_RESULT: {
                 const Sohoa__Result *r = (const Sohoa__Result *) body;
-                return r->page_uuid.len == 16 && status_valid(r->status, SOHOA__RESULT_STATUS__RESULT_RESEND)
+                return r->page_uuid.len == 16 &&
+                                       status_valid(r->status, SOHOA__RESULT_STATUS__RESULT_RESEND) &&
+                                       (!r->verdict || verdict_check(r->verdict) == 0)
                                ? 0
                                : -EBADMSG;
         }

@@ -287,7 +287,9 @@ static void on_ack_mismatch(Outbox *o, OutboxEvent *ev, const char *problem)
 static void on_ack(Outbox *o, const Msg *m)
 {
         const Sohoa__Ack *ack = MSG_ACK_BODY(m);
-        OutboxEvent ev = { .status = ack->status, .reason = ack->reason, .epoch = ack->epoch };
+        OutboxEvent ev = {
+                .status = ack->status, .reason = ack->reason, .epoch = ack->epoch, .verdict = ack->verdict
+        };
         const char *problem;
         Item *it;
 

@@ -56,8 +56,10 @@ typedef struct OutboxEvent {
         Uuid batch_uuid; /* STORED, REJECTED: the ack's; CORRUPT: the page's as spooled or
                           * read in this run, zero when this run never knew it */
         Sohoa__ResultStatus status;
-        const char *reason; /* valid during the callback only */
-        int error;          /* READ_ERROR, CORRUPT: negative errno, see above */
+        const char *reason;            /* valid during the callback only */
+        const Sohoa__Verdict *verdict; /* STORED: the verdict on the page's batch the ACK carried (1.3,
+                                        * PROTOCOL.md §7.7), or NULL; valid during the callback only */
+        int error;                     /* READ_ERROR, CORRUPT: negative errno, see above */
         uint64_t epoch;
 } OutboxEvent;
 

@@ -181,6 +181,7 @@ static void finish_job(Workpeer *w)
 {
         const Sohoa__Page *p = w->work.page;
         Sohoa__Result res = SOHOA__RESULT__INIT;
+        Sohoa__Verdict verdict;
         uint64_t v;
 
         (void) read(w->done_fd, &v, sizeof(v));
@@ -201,6 +202,12 @@ static void finish_job(Workpeer *w)
         } else
                 res.status = w->outcome.status;
         res.reason = w->outcome.reason;
+        if (w->work_r >= 0 && w->outcome.has_verdict &&
+            (res.status == SOHOA__RESULT_STATUS__RESULT_STORED ||
+             res.status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED)) {
+                verdict_to_pb(&w->outcome.verdict, &verdict);
+                res.verdict = &verdict;
+        }
         if (res.status != SOHOA__RESULT_STATUS__RESULT_RESEND) {
                 w->state.pages_done++;
                 w->state.pages_failed += res.status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED;

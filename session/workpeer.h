@@ -14,6 +14,7 @@
 #include "macro.h"
 #include "sohoa.pb-c.h"
 #include "stagehist.h"
+#include "verdict.h"
 
 typedef struct Workpeer Workpeer;
 
@@ -48,6 +49,8 @@ typedef struct WorkJob {
 typedef struct WorkOutcome {
         Sohoa__ResultStatus status; /* STORED, STORED_FAILED, REJECTED, RESEND */
         char reason[256];
+        bool has_verdict; /* STORED, STORED_FAILED: the verdict on the page's batch (1.3) */
+        Verdict verdict;
         /* (1.3) Time per stage of the page processed (none when it was not:
          * a repeat, a page stored raw), for the heartbeats' histograms. */
         const char *stage_name[STAGEHIST_MAX]; /* static strings */

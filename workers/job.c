@@ -282,6 +282,29 @@ static int job_precheck(Job *j, const WorkJob *wj, JobTrace *t, const Record *re
         return 1;
 }
 
+/* The verdict on the batch of a page or close just answered stored
+ * (§7.7): the one its transaction computed, else (stored before, or its
+ * batch's end not known when it was) the one that stands. A verdict that
+ * cannot be read leaves the answer without one: the page is stored. */
+static void job_add_verdict(Job *j, const Uuid *batch, WorkOutcome *out)
+{
+        const Verdict *v = store_last_verdict(j->store);
+        int r;
+
+        if (out->status != SOHOA__RESULT_STATUS__RESULT_STORED &&
+            out->status != SOHOA__RESULT_STATUS__RESULT_STORED_FAILED)
+                return;
+        if (v) {
+                out->verdict = *v;
+                out->has_verdict = true;
+                return;
+        }
+        r = store_verdict(j->store, batch, &out->verdict);
+        if (r < 0)
+                log_debug_errno(r, "reading the batch's verdict: %m, answering without it");
+        out->has_verdict = r > 0;
+}
+
 /* A batch-close record (proto/PROTOCOL.md §7.6): its empty image checked
  * against its hash like any page's, then the batch's end recorded
  * (closerecord.c). */
@@ -303,6 +326,7 @@ static int job_close(Job *j, const WorkJob *wj, WorkOutcome *ret)
                 r = closerecord_store(j->store, j->retry, wj, &rc, what, &out);
                 if (r < 0)
                         goto done;
+                job_add_verdict(j, &rc.close.batch_uuid, &out);
         }
         *ret = out;
         r = 0;
@@ -371,8 +395,10 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         r = job_precheck(j, wj, &t, &rec, &out);
         if (r < 0)
                 goto out;
-        if (r == 1)
+        if (r == 1) {
+                job_add_verdict(j, &rec.page.batch_uuid, &out);
                 goto done;
+        }
         /* Nothing is deleted first: the failed record stays until its
          * replacement commits. */
         rec.page.replace_failed = r == 3;
@@ -385,6 +411,7 @@ int job_run(const WorkJob *wj, void *userdata, WorkOutcome *ret)
         if (r < 0)
                 goto out;
         job_outcome(&t, &rec, put, &out);
+        job_add_verdict(j, &rec.page.batch_uuid, &out);
         for (int s = 0; res && s < _PAGE_STAGE_MAX && s < STAGEHIST_MAX; s++) {
                 out.stage_name[out.n_stages] = page_stage_to_string(s);
                 out.stage_usec[out.n_stages++] = res->stage_usec[s];

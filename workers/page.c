@@ -330,6 +330,9 @@ int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageR
         r = clean_normalize(page, &norm);
         if (r >= 0)
                 r = blank_detect(norm, res->dpi, &res->blank);
+        /* A cover or separator sheet says what it is in a QR code. */
+        if (r >= 0 && !res->blank.blank)
+                r = barcode_read(norm, &res->codes);
         if (r < 0)
                 goto out;
         page_lap(res, PAGE_STAGE_BLANK, &mark);

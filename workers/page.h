@@ -1,7 +1,7 @@
-/* One page through the worker's image pipeline: decode, blank check,
- * orientation, deskew, clean, OCR and the searchable PDF, with the time each
- * stage took. A blank page is flagged, not dropped: it gets an image-only
- * PDF and no OCR. */
+/* One page through the worker's image pipeline: decode, blank check, QR
+ * codes and barcodes (a cover or separator sheet's), orientation, deskew,
+ * clean, OCR and the searchable PDF, with the time each stage took. A blank
+ * page is flagged, not dropped: it gets an image-only PDF and no OCR. */
 #pragma once
 
 #include <stdatomic.h>
@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "barcode.h"
 #include "blank.h"
 #include "decode.h"
 #include "deskew.h"
@@ -46,6 +47,7 @@ typedef struct PageResult {
         int ocr_reads;    /* recognitions of the whole page (0 or 1; orientation's apart) */
         bool dpi_assumed; /* the file stated none: default_dpi */
         BlankResult blank;
+        BarcodeList codes; /* QR codes and barcodes found (none on a blank page) */
         OrientResult orient;
         DeskewResult deskew;
         OcrResult *ocr; /* NULL when blank, without an Ocr, or on OCR failure;

@@ -123,6 +123,25 @@ static int record_dossier(RecordNotes *r, const char *code, char **owned, const 
         return 0;
 }
 
+/* A rescan's header (msg_page_check() has checked its shape): a sheet
+ * range out of the counts' range makes the page a plain one, noted. */
+static void record_rescan(RecordNotes *r, Uuid *of, uint32_t *first, uint32_t *last, const Sohoa__Page *page)
+{
+        *of = (Uuid) {};
+        *first = *last = 0;
+        if (page->rescan_of.len == 0 || uuid_from_bytes(page->rescan_of.data, page->rescan_of.len, of) < 0)
+                return;
+        if (page->rescan_first_sheet == 0 || page->rescan_first_sheet > RECORD_COUNT_MAX ||
+            page->rescan_last_sheet > RECORD_COUNT_MAX) {
+                record_note(r, "rescan sheets %u-%u out of range: not taken as a rescan",
+                            page->rescan_first_sheet, page->rescan_last_sheet);
+                *of = (Uuid) {};
+                return;
+        }
+        *first = page->rescan_first_sheet;
+        *last = page->rescan_last_sheet;
+}
+
 /* The numbers of the header, into range. */
 static void record_numbers(StorePage *p, RecordNotes *r, const Sohoa__Page *page)
 {
@@ -158,6 +177,7 @@ static void record_numbers(StorePage *p, RecordNotes *r, const Sohoa__Page *page
                             (long long) page->captured_at_us);
                 p->captured_at_us = 0;
         }
+        record_rescan(r, &p->rescan_of, &p->rescan_first_sheet, &p->rescan_last_sheet, page);
 }
 
 int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t image_len,
@@ -187,6 +207,7 @@ int record_init(Record *r, const Sohoa__Page *page, const uint8_t *image, size_t
         p->last_in_batch = page->last_in_batch;
         p->declared_sheets = page->declared_sheets;
         p->batch_pages = page->batch_pages;
+        p->note_pass = page->note_pass;
         p->worker_id = worker_id;
         p->original = r->image = image;
         p->original_len = r->image_len = image_len;
@@ -221,6 +242,9 @@ int record_close_init(RecordClose *rc, const Sohoa__Page *page, const char *work
         c->declared_sheets = page->declared_sheets;
         c->page_class = msg_page_class_to_string(page->page_class);
         c->worker_id = worker_id;
+        if (page->captured_at_us > 0 && page->captured_at_us <= RECORD_CAPTURED_MAX_US)
+                c->captured_at_us = page->captured_at_us;
+        record_rescan(&rc->notes, &c->rescan_of, &c->rescan_first_sheet, &c->rescan_last_sheet, page);
         /* A count out of range cannot be recorded: the caller refuses the
          * close. Declared sheets out of range are only dropped. */
         if (c->pages > RECORD_COUNT_MAX)
@@ -292,6 +316,37 @@ static int record_stages_json(const PageResult *res, char **ret)
         return 0;
 }
 
+/* [{"type":"QR-Code","data":"..."}, ...], or NULL when there is none. */
+static int record_barcodes_json(const BarcodeList *l, char **ret)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        Json j;
+
+        *ret = NULL;
+        if (l->n == 0)
+                return 0;
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        json_init(&j, f);
+        json_begin_array(&j);
+        for (size_t i = 0; i < l->n; i++) {
+                json_begin_object(&j);
+                json_field_string(&j, "type", l->codes[i].type);
+                json_field_string(&j, "data", l->codes[i].data);
+                json_end_object(&j);
+        }
+        json_end_array(&j);
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
+}
+
 static const char *record_mode(DecodeKind k)
 {
         return k == DECODE_BILEVEL ? "lineart" : k == DECODE_GREY ? "gray" : "color";
@@ -311,6 +366,16 @@ int record_set_result(Record *r, const PageResult *res)
                         return k;
                 p->ocr_text = res->ocr->text;
                 p->ocr_confidence = res->ocr->mean_confidence;
+        }
+        k = record_barcodes_json(&res->codes, &r->barcodes_json);
+        if (k < 0)
+                return k;
+        p->barcodes_json = r->barcodes_json;
+        if (sheetcode_find(&res->codes, &r->sheet_code)) {
+                p->role = r->sheet_code.role;
+                p->sheet_dossier = r->sheet_code.dossier;
+                p->sheet_document = r->sheet_code.document;
+                p->sheet_declared = r->sheet_code.sheets;
         }
         p->word_boxes_json = r->word_boxes_json;
         p->stage_ms_json = r->stage_ms_json;
@@ -363,7 +428,8 @@ void record_done(Record *r)
 {
         free(r->word_boxes_json);
         free(r->stage_ms_json);
-        r->word_boxes_json = r->stage_ms_json = NULL;
+        free(r->barcodes_json);
+        r->word_boxes_json = r->stage_ms_json = r->barcodes_json = NULL;
         for (size_t i = 0; i < ELEMENTSOF(r->strings); i++)
                 r->strings[i] = mfree(r->strings[i]);
 }

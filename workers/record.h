@@ -11,6 +11,7 @@
 
 #include "macro.h"
 #include "page.h"
+#include "sheetcode.h"
 #include "sohoa.pb-c.h"
 #include "store.h"
 
@@ -31,6 +32,8 @@ typedef struct Record {
         StorePage page;
         char *word_boxes_json; /* owned */
         char *stage_ms_json;   /* owned */
+        char *barcodes_json;   /* owned */
+        SheetCode sheet_code;  /* a cover or separator sheet's (page.role) */
         char *strings[4];      /* owned: header strings made valid UTF-8 */
         RecordNotes notes;     /* page.cleaned points here */
         const uint8_t *image;  /* borrowed: the image as received */

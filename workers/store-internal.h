@@ -23,6 +23,8 @@ extern const StoreStatement store_page_statements[];
 extern const size_t store_page_statements_n;
 extern const StoreStatement store_batch_statements[];
 extern const size_t store_batch_statements_n;
+extern const StoreStatement store_verdict_statements[];
+extern const size_t store_verdict_statements_n;
 extern const StoreStatement store_replace_statements[];
 extern const size_t store_replace_statements_n;
 
@@ -41,6 +43,9 @@ void store_params_binary(StoreParams *q, const void *data, size_t len);
 void store_params_format(StoreParams *q, bool is_null, const char *fmt, ...) PRINTF_FMT(3, 4);
 void store_params_uuid(StoreParams *q, const Uuid *u);
 void store_params_real(StoreParams *q, double v);
+/* A rescan's three parameters: the batch it amends, its first and last
+ * sheet (NULL when not a rescan; last NULL when 0: to the end). */
+void store_params_rescan(StoreParams *q, const Uuid *rescan_of, uint32_t first, uint32_t last);
 
 /* Runs a prepared statement; on success *ret_res (may be NULL) holds the
  * result, which the caller PQclear()s. want: PGRES_COMMAND_OK or
@@ -62,6 +67,15 @@ typedef int (*StoreRowsFn)(Store *s, void *what, StorePut *ret);
  * stored something (STORED), ROLLBACK otherwise (an error, or a repeat that
  * changes nothing). 0 with *ret set, or a negative errno. */
 MUST_CHECK int store_transaction(Store *s, StoreRowsFn rows, void *what, StorePut *ret);
+
+/* After the verdict of batch was computed in the current transaction:
+ * read it, for store_last_verdict(). */
+MUST_CHECK int store_verdict_keep(Store *s, const Uuid *batch);
+/* Reads the verdict on batch's batch into *ret: 1, 0 when none, or errors. */
+MUST_CHECK int store_verdict_read(Store *s, const Uuid *batch, Verdict *ret);
+/* The store's copy of the last verdict computed, and whether it holds one
+ * (reset when a transaction begins). */
+Verdict *store_verdict_slot(Store *s, bool **ret_has);
 
 /* Looks a page up inside the current transaction (or none). */
 MUST_CHECK int store_lookup_in(Store *s, const Uuid *page_uuid, StoreLookup *ret);

@@ -24,6 +24,8 @@ struct Store {
         char lock_timeout[16], statement_timeout[16];
         char error[512];
         char sqlstate[6];
+        Verdict verdict; /* what the last transaction computed: store_last_verdict() */
+        bool has_verdict;
 };
 
 static const StoreStatement store_statements[] = {
@@ -82,6 +84,18 @@ void store_params_uuid(StoreParams *q, const Uuid *u)
 void store_params_real(StoreParams *q, double v)
 {
         store_params_format(q, isnan(v), "%.9g", v);
+}
+
+void store_params_rescan(StoreParams *q, const Uuid *rescan_of, uint32_t first, uint32_t last)
+{
+        bool none = uuid_is_null(rescan_of);
+
+        if (none)
+                store_params_text(q, NULL);
+        else
+                store_params_uuid(q, rescan_of);
+        store_params_format(q, none, "%u", first);
+        store_params_format(q, none || last == 0, "%u", last);
 }
 
 void store_set_error(Store *s, const char *msg, const char *state)
@@ -302,6 +316,8 @@ static int store_connect(Store *s)
         if (r >= 0)
                 r = store_prepare_list(s, store_batch_statements, store_batch_statements_n);
         if (r >= 0)
+                r = store_prepare_list(s, store_verdict_statements, store_verdict_statements_n);
+        if (r >= 0)
                 r = store_prepare_list(s, store_replace_statements, store_replace_statements_n);
         if (r < 0)
                 return r;
@@ -416,6 +432,7 @@ int store_transaction(Store *s, StoreRowsFn rows, void *what, StorePut *ret)
         StorePut result = _STORE_PUT_INVALID;
         int r;
 
+        s->has_verdict = false;
         r = store_ready(s);
         if (r < 0)
                 return r;
@@ -424,6 +441,9 @@ int store_transaction(Store *s, StoreRowsFn rows, void *what, StorePut *ret)
                 return r;
         r = rows(s, what, &result);
         r = store_end(s, r, result);
+        /* What a transaction that was not committed computed never was. */
+        if (r < 0 || result != STORE_PUT_STORED)
+                s->has_verdict = false;
         if (r < 0)
                 return r;
         *ret = result;
@@ -469,10 +489,22 @@ int store_lookup_in(Store *s, const Uuid *page_uuid, StoreLookup *ret)
         return r;
 }
 
+Verdict *store_verdict_slot(Store *s, bool **ret_has)
+{
+        *ret_has = &s->has_verdict;
+        return &s->verdict;
+}
+
+const Verdict *store_last_verdict(const Store *s)
+{
+        return s && s->has_verdict ? &s->verdict : NULL;
+}
+
 int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret)
 {
         int r;
 
+        s->has_verdict = false; /* it was another page's */
         r = store_ready(s);
         if (r < 0)
                 return r;

@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "sha256.h"
 #include "uuid.h"
+#include "verdict.h"
 
 typedef struct Store Store;
 
@@ -69,6 +70,17 @@ typedef struct StorePage {
         bool last_in_batch;
         uint32_t declared_sheets; /* 0: unknown */
         uint32_t batch_pages;     /* 0: unknown */
+        /* A rescan's page: its batch replaces sheets rescan_first_sheet ..
+         * rescan_last_sheet (0: to the end) of batch rescan_of (sql/006). */
+        Uuid rescan_of; /* null: not a rescan */
+        uint32_t rescan_first_sheet, rescan_last_sheet;
+        bool note_pass;   /* the pass of its sheet with a sticky note on */
+        const char *role; /* "cover" or "separator"; NULL: a document page */
+        /* A cover or separator sheet's code (workers/sheetcode.h): the
+         * dossier and document it names, the sheets a cover declares (0:
+         * none); the store links the batch to them (sql/007). */
+        const char *sheet_dossier;
+        uint32_t sheet_document, sheet_declared;
 
         bool failed; /* processing failed: stored raw with the reason */
         const char *failure_reason;
@@ -161,6 +173,9 @@ typedef struct StoreBatchClose {
         const char *worker_id;  /* the audit entry's actor */
         const char *note;       /* in the audit entry's reason, or NULL */
         bool no_verdict;        /* record the end only: the batch's next page computes the verdict */
+        Uuid rescan_of;         /* as on the batch's pages (StorePage) */
+        uint32_t rescan_first_sheet, rescan_last_sheet;
+        int64_t captured_at_us; /* 0: unknown */
 } StoreBatchClose;
 
 /* Records a batch's end in one transaction: the batch row (locked; made if
@@ -178,6 +193,18 @@ MUST_CHECK int store_close_batch(Store *s, const StoreBatchClose *c, StorePut *r
  * store_put(). */
 MUST_CHECK int store_close_batch_audit(Store *s, const StoreBatchClose *c, const char *action,
                                        const char *reason);
+
+/* The verdict the last store_put() or store_close_batch() computed (on the
+ * batch, or on the batch a rescan amends), or NULL when it computed none
+ * (a batch whose end is not known, a repeat that changed nothing, an
+ * error) or another call came since (store_lookup(), store_verdict()).
+ * Valid until the next call on s. */
+const Verdict *store_last_verdict(const Store *s);
+
+/* The verdict on batch's batch (or on the batch it rescans) as it stands,
+ * for a page or close stored earlier: 1 with *ret filled, 0 when there is
+ * none yet, or errors as store_put(). */
+MUST_CHECK int store_verdict(Store *s, const Uuid *batch, Verdict *ret);
 
 /* Drops and re-opens the connection, preparing the statements again.
  * 0 or negative errno. */

@@ -14,12 +14,19 @@ const StoreStatement store_batch_statements[] = {
         { "close_lock", "SELECT expected_pages FROM batch WHERE batch_uuid = $1::uuid FOR UPDATE" },
         { "close",
           "INSERT INTO batch AS b (batch_uuid, origin_id, page_class, dossier_code, declared_sheets,"
-          " expected_pages)"
-          " VALUES ($1::uuid, $2, $3, $4, $5::integer, $6::integer)"
+          " expected_pages, rescan_of, rescan_first_sheet, rescan_last_sheet, captured_at)"
+          " VALUES ($1::uuid, $2, $3, $4, $5::integer, $6::integer, sohoa_batch_root($7::uuid), $8::integer,"
+          " $9::integer, to_timestamp(0) + $10::bigint * interval '1 microsecond')"
           " ON CONFLICT (batch_uuid) DO UPDATE SET"
           " dossier_code = coalesce(b.dossier_code, EXCLUDED.dossier_code),"
           " declared_sheets = coalesce(EXCLUDED.declared_sheets, b.declared_sheets),"
-          " expected_pages = EXCLUDED.expected_pages" },
+          " expected_pages = EXCLUDED.expected_pages,"
+          " rescan_of = coalesce(b.rescan_of, EXCLUDED.rescan_of),"
+          " rescan_first_sheet = CASE WHEN b.rescan_of IS NULL THEN EXCLUDED.rescan_first_sheet"
+          " ELSE b.rescan_first_sheet END,"
+          " rescan_last_sheet = CASE WHEN b.rescan_of IS NULL THEN EXCLUDED.rescan_last_sheet"
+          " ELSE b.rescan_last_sheet END,"
+          " captured_at = least(b.captured_at, EXCLUDED.captured_at)" },
         { "close_audit",
           "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
           " VALUES (coalesce($1, 'sohoa-worker'), $2, 'batch', $3,"
@@ -79,6 +86,8 @@ static int store_close_rows(Store *s, void *what, StorePut *ret)
         store_params_text(&q, c->dossier_code && *c->dossier_code ? c->dossier_code : NULL);
         store_params_format(&q, c->declared_sheets == 0, "%u", c->declared_sheets);
         store_params_format(&q, false, "%u", c->pages);
+        store_params_rescan(&q, &c->rescan_of, c->rescan_first_sheet, c->rescan_last_sheet);
+        store_params_format(&q, c->captured_at_us == 0, "%lld", (long long) c->captured_at_us);
         r = store_exec(s, "close", &q, PGRES_COMMAND_OK, NULL);
         if (r < 0)
                 return r;
@@ -89,6 +98,8 @@ static int store_close_rows(Store *s, void *what, StorePut *ret)
                 q.n = 0;
                 store_params_uuid(&q, &c->batch_uuid);
                 r = store_exec(s, "verdict", &q, PGRES_TUPLES_OK, NULL);
+                if (r >= 0)
+                        r = store_verdict_keep(s, &c->batch_uuid);
                 if (r < 0)
                         return r;
         }
@@ -103,7 +114,8 @@ int store_close_batch(Store *s, const StoreBatchClose *c, StorePut *ret)
         int r;
 
         if (uuid_is_null(&c->batch_uuid) || uuid_is_null(&c->close_uuid) || c->pages > INT32_MAX ||
-            c->declared_sheets > INT32_MAX) {
+            c->declared_sheets > INT32_MAX || c->rescan_first_sheet > INT32_MAX ||
+            c->rescan_last_sheet > INT32_MAX) {
                 store_set_error(s, "the close record is out of the schema's range", NULL);
                 return -EINVAL;
         }

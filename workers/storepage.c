@@ -13,27 +13,39 @@
 
 /* The page insert's columns and parameters; keep in step with store_page_row(). */
 const StoreStatement store_page_statements[] = {
+        /* A rescan names the first batch: a rescan of a rescan amends that
+         * one's first batch. Its range is the first one told. */
         { "batch",
           "INSERT INTO batch AS b (batch_uuid, origin_id, page_class, dossier_code, declared_sheets,"
-          " expected_pages, last_sequence)"
-          " VALUES ($1::uuid, $2, $3, $4, $5::integer, $6::integer, $7::integer)"
+          " expected_pages, last_sequence, rescan_of, rescan_first_sheet, rescan_last_sheet, captured_at)"
+          " VALUES ($1::uuid, $2, $3, $4, $5::integer, $6::integer, $7::integer, sohoa_batch_root($8::uuid),"
+          " $9::integer, $10::integer, to_timestamp(0) + $11::bigint * interval '1 microsecond')"
           " ON CONFLICT (batch_uuid) DO UPDATE SET"
           " dossier_code = coalesce(b.dossier_code, EXCLUDED.dossier_code),"
           " declared_sheets = coalesce(EXCLUDED.declared_sheets, b.declared_sheets),"
           " expected_pages = coalesce(EXCLUDED.expected_pages, b.expected_pages),"
-          " last_sequence = coalesce(EXCLUDED.last_sequence, b.last_sequence)" },
+          " last_sequence = coalesce(EXCLUDED.last_sequence, b.last_sequence),"
+          " rescan_of = coalesce(b.rescan_of, EXCLUDED.rescan_of),"
+          " rescan_first_sheet = CASE WHEN b.rescan_of IS NULL THEN EXCLUDED.rescan_first_sheet"
+          " ELSE b.rescan_first_sheet END,"
+          " rescan_last_sheet = CASE WHEN b.rescan_of IS NULL THEN EXCLUDED.rescan_last_sheet"
+          " ELSE b.rescan_last_sheet END,"
+          " captured_at = least(b.captured_at, EXCLUDED.captured_at)" },
         { "page",
           "INSERT INTO page (page_uuid, batch_uuid, sequence, sheet, side, sha256, image_bytes, format, dpi,"
           " mode, captured_at, origin_id, page_class, dossier_code, source_name, source_index, status,"
           " failure_reason, ocr_text, ocr_confidence, skew_angle, skew_confidence, orientation,"
           " orientation_confidence, orientation_method, blank, blank_score, low_dpi, barcodes,"
-          " word_boxes, stage_ms, worker_id)"
+          " word_boxes, stage_ms, worker_id, note_pass, role)"
           " VALUES ($1::uuid, $2::uuid, $3::integer, $4::integer, $5, $6::bytea, $7::bigint, $8,"
           " $9::integer, $10, to_timestamp(0) + $11::bigint * interval '1 microsecond', $12, $13, $14,"
           " $15, $16::integer, $17, $18, $19, $20::real, $21::real, $22::real, $23::smallint,"
           " $24::real, $25, $26::boolean, $27::real, $28::boolean, $29::jsonb, $30::jsonb,"
-          " $31::jsonb, $32)"
+          " $31::jsonb, $32, $33::boolean, coalesce($34, 'document'))"
           " ON CONFLICT (page_uuid) DO NOTHING RETURNING 1" },
+        /* A cover or separator sheet: the batch's dossier, declared sheets
+         * and components (sql/007). */
+        { "sheet_code", "SELECT sohoa_sheet_code($1::uuid, $2, $3, $4::integer, $5::integer)" },
         { "blob", "INSERT INTO page_blob (page_uuid, kind, bytes, sha256)"
                   " VALUES ($1::uuid, $2, $3::bytea, $4::bytea)" },
         { "audit", "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
@@ -72,6 +84,8 @@ static int store_page_batch(Store *s, const StorePage *p)
         store_params_format(&q, p->declared_sheets == 0, "%u", p->declared_sheets);
         store_params_format(&q, p->batch_pages == 0, "%u", p->batch_pages);
         store_params_format(&q, !p->last_in_batch, "%u", p->sequence);
+        store_params_rescan(&q, &p->rescan_of, p->rescan_first_sheet, p->rescan_last_sheet);
+        store_params_format(&q, p->captured_at_us == 0, "%lld", (long long) p->captured_at_us);
         return store_exec(s, "batch", &q, PGRES_COMMAND_OK, NULL);
 }
 
@@ -119,6 +133,8 @@ static int store_page_row(Store *s, const StorePage *p, bool *ret_inserted)
         store_params_text(&q, p->source_name);
         store_params_format(&q, p->source_name == NULL, "%u", p->source_index);
         store_page_result_params(&q, p);
+        store_params_text(&q, p->note_pass ? "true" : "false");
+        store_params_text(&q, p->role);
 
         r = store_exec(s, "page", &q, PGRES_TUPLES_OK, &res);
         if (r < 0)
@@ -185,6 +201,23 @@ int store_page_blobs(Store *s, const StorePage *p, const char *pdf_statement, co
         return r;
 }
 
+/* A cover or separator sheet's code (p->role, read by the worker): the
+ * batch takes the dossier, its declared count and its components (sql/007),
+ * before its verdict is computed. */
+static int store_page_sheet_code(Store *s, const StorePage *p)
+{
+        StoreParams q = { .n = 0 };
+
+        if (!p->role || !p->sheet_dossier)
+                return 0;
+        store_params_uuid(&q, &p->page_uuid);
+        store_params_text(&q, p->role);
+        store_params_text(&q, p->sheet_dossier);
+        store_params_format(&q, false, "%u", p->sheet_document);
+        store_params_format(&q, p->sheet_declared == 0, "%u", p->sheet_declared);
+        return store_exec(s, "sheet_code", &q, PGRES_TUPLES_OK, NULL);
+}
+
 int store_page_rows(Store *s, void *what, StorePut *ret)
 {
         const StorePage *p = what;
@@ -206,6 +239,9 @@ int store_page_rows(Store *s, void *what, StorePut *ret)
                              p->failed ? p->failure_reason : NULL);
         if (r < 0)
                 return r;
+        r = store_page_sheet_code(s, p);
+        if (r < 0)
+                return r;
         r = store_page_verdict(s, p);
         if (r < 0)
                 return r;
@@ -216,11 +252,16 @@ int store_page_rows(Store *s, void *what, StorePut *ret)
 int store_page_verdict(Store *s, const StorePage *p)
 {
         StoreParams q = { .n = 0 };
+        int r;
 
         if (p->no_verdict)
                 return 0;
         store_params_uuid(&q, &p->batch_uuid);
-        return store_exec(s, "verdict", &q, PGRES_TUPLES_OK, NULL);
+        r = store_exec(s, "verdict", &q, PGRES_TUPLES_OK, NULL);
+        if (r < 0)
+                return r;
+        /* Kept for the RESULT, which carries it to the station (§7.7). */
+        return store_verdict_keep(s, &p->batch_uuid);
 }
 
 /* What the schema would refuse anyway, refused without a round trip. */
@@ -234,6 +275,8 @@ static int store_page_validate(const StorePage *p)
         if (p->failed && !p->original) /* a failed page is kept raw, or it is lost */
                 return -EINVAL;
         if (p->side != STORE_SIDE_UNKNOWN && p->side != STORE_SIDE_FRONT && p->side != STORE_SIDE_BACK)
+                return -EINVAL;
+        if (p->rescan_first_sheet > INT32_MAX || p->rescan_last_sheet > INT32_MAX)
                 return -EINVAL;
         return 0;
 }
