@@ -16,7 +16,7 @@
 #define MSG_SIGNATURE "SOHA"
 #define MSG_SIGNATURE_LEN 4
 #define MSG_VERSION_MAJOR 1
-#define MSG_VERSION_MINOR 2
+#define MSG_VERSION_MINOR 3
 #define MSG_HEADER_LEN 6      /* "SOHA" + major + minor */
 #define MSG_BODY_MAX 65536    /* no body is ever larger */
 #define MSG_PARTS_MAX 5       /* routing id + 4 */
