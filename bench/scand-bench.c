@@ -52,8 +52,12 @@ static void render(Image *rgb, Image *bw)
 {
         uint32_t seed = 12345;
 
-        *rgb = (Image) { .width = W, .height = H, .channels = 3, .depth = 8, .stride = (size_t) W * 3, .dpi = 300 };
-        *bw = (Image) { .width = W, .height = H, .channels = 1, .depth = 1, .stride = (W + 7) / 8, .dpi = 300 };
+        *rgb = (Image) {
+                .width = W, .height = H, .channels = 3, .depth = 8, .stride = (size_t) W * 3, .dpi = 300
+        };
+        *bw = (Image) {
+                .width = W, .height = H, .channels = 1, .depth = 1, .stride = (W + 7) / 8, .dpi = 300
+        };
         rgb->data = malloc(rgb->stride * H);
         bw->data = calloc(1, bw->stride * H);
         if (!rgb->data || !bw->data)
@@ -78,8 +82,8 @@ static void render(Image *rgb, Image *bw)
                                 uint32_t cell = (x - 240) / 26, s = glyph_seed * 31u + cell * 2654435761u;
 
                                 /* a word gap every few glyphs; strokes inside a glyph cell */
-                                if (s % 7 != 0 && ((x - 240) % 26 < 4 || (x + y + s) % 13 < 3 ||
-                                                   (y - 900) % 70 < 4))
+                                if (s % 7 != 0 &&
+                                    ((x - 240) % 26 < 4 || (x + y + s) % 13 < 3 || (y - 900) % 70 < 4))
                                         r = g = b = 20 + (int) (rnd(&seed) % 30);
                         }
                         row[x * 3] = (uint8_t) (r < 0 ? 0 : r > 255 ? 255 : r);
@@ -104,7 +108,9 @@ int main(int argc, char **argv)
                       { "JPEG q90 (colour, YCbCr 4:2:0)", ENCODING_JPEG, false, 2 },
                       { "ZSTD 1 (colour, lossless)", ENCODING_ZSTD, false, 1 },
                       { "G4 (line-art)", ENCODING_G4, true, 1 } };
-        OutboxConfig cfg = { .spool_dir = spool, .endpoint = endpoint, .peer_id = "bench-station",
+        OutboxConfig cfg = { .spool_dir = spool,
+                             .endpoint = endpoint,
+                             .peer_id = "bench-station",
                              .role = SOHOA__ROLE__ROLE_STATION };
         Image rgb, bw;
         Outbox *o;
@@ -118,7 +124,8 @@ int main(int argc, char **argv)
         r = outbox_new(&cfg, NULL, NULL, &o);
         if (r < 0)
                 return fprintf(stderr, "outbox: %s\n", strerror(-r)), 1;
-        printf("| encoding | pages | size per page | encode ms | sha256 ms | spool put, wall (fsync) ms | CPU ms per page, all "
+        printf("| encoding | pages | size per page | encode ms | sha256 ms | spool put, wall (fsync) ms | "
+               "CPU ms per page, all "
                "threads (encode+hash+spool+send) |\n|---|---|---|---|---|---|---|\n");
         for (size_t c = 0; c < ELEMENTSOF(cases); c++) {
                 uint64_t t_enc = 0, t_sha = 0, t_put = 0, bytes = 0, cpu0 = cpu_us(), t;
@@ -130,7 +137,8 @@ int main(int argc, char **argv)
                         Uuid pu, bu;
 
                         t = thread_cpu_us();
-                        r = encode_tiff(cases[c].lineart ? &bw : &rgb, cases[c].enc, 90, cases[c].sub, &buf, &len);
+                        r = encode_tiff(cases[c].lineart ? &bw : &rgb, cases[c].enc, 90, cases[c].sub, &buf,
+                                        &len);
                         if (r < 0)
                                 return fprintf(stderr, "encode: %s\n", strerror(-r)), 1;
                         t_enc += thread_cpu_us() - t;
@@ -163,8 +171,8 @@ int main(int argc, char **argv)
                 if (outbox_wait_empty(o, 120000) < 0)
                         return fprintf(stderr, "pages not delivered in 120 s\n"), 1;
                 printf("| %s | %u | %.2f MB | %.1f | %.1f | %.1f | %.1f |\n", cases[c].name, pages,
-                       (double) bytes / pages / 1e6, t_enc / 1e3 / pages, t_sha / 1e3 / pages, t_put / 1e3 / pages,
-                       (cpu_us() - cpu0) / 1e3 / pages);
+                       (double) bytes / pages / 1e6, t_enc / 1e3 / pages, t_sha / 1e3 / pages,
+                       t_put / 1e3 / pages, (cpu_us() - cpu0) / 1e3 / pages);
                 fflush(stdout);
         }
         outbox_free(o);

@@ -23,7 +23,7 @@
 #define SS 4 /* supersampling per axis for the ink's edges */
 
 typedef struct Ink {
-        uint8_t *cover;   /* 0..255 per pixel: how much of it is ink */
+        uint8_t *cover; /* 0..255 per pixel: how much of it is ink */
         uint8_t rgb[3];
 } Ink;
 
@@ -55,7 +55,8 @@ static bool in_seal(double x, double y, double cx, double cy)
         for (int k = 0; k < 5; k++) {
                 double a1 = -M_PI / 2 + k * 4 * M_PI / 5, a2 = -M_PI / 2 + (k + 1) * 4 * M_PI / 5;
 
-                if (seg_dist(x, y, cx + 110 * cos(a1), cy + 110 * sin(a1), cx + 110 * cos(a2), cy + 110 * sin(a2)) < 1)
+                if (seg_dist(x, y, cx + 110 * cos(a1), cy + 110 * sin(a1), cx + 110 * cos(a2),
+                             cy + 110 * sin(a2)) < 1)
                         return true;
         }
         return false;
@@ -106,7 +107,9 @@ static void render(Image *img, Ink *red, Ink *sig, Ink *blue)
         const double seal[2] = { 1650, 2900 }, rsig[3] = { 1900, 3020, 1.0 }, bsig[3] = { 300, 3000, 1.0 };
         uint32_t seed = 4242;
 
-        *img = (Image) { .width = W, .height = H, .channels = 3, .depth = 8, .stride = (size_t) W * 3, .dpi = 300 };
+        *img = (Image) {
+                .width = W, .height = H, .channels = 3, .depth = 8, .stride = (size_t) W * 3, .dpi = 300
+        };
         img->data = malloc(img->stride * H);
         red->cover = calloc(W, H);
         sig->cover = calloc(W, H);
@@ -207,7 +210,8 @@ static Score score(const Image *img, const uint32_t *rgba, const Ink *ink)
                 const uint8_t *o = img->data + i * 3;
                 uint8_t d[3] = { TIFFGetR(rgba[i]), TIFFGetG(rgba[i]), TIFFGetB(rgba[i]) };
                 double lo[3], ld[3], e;
-                int redness_o = o[0] - (o[1] > o[2] ? o[1] : o[2]), redness_d = d[0] - (d[1] > d[2] ? d[1] : d[2]);
+                int redness_o = o[0] - (o[1] > o[2] ? o[1] : o[2]),
+                    redness_d = d[0] - (d[1] > d[2] ? d[1] : d[2]);
 
                 if (ink->cover[i] < 128)
                         continue;
@@ -277,8 +281,9 @@ int main(int argc, char **argv)
 
                         if (inks[k].ink->rgb[0] > inks[k].ink->rgb[2])
                                 snprintf(kept, sizeof(kept), "%.1f%%", r.red_kept);
-                        snprintf(rows[c][k], sizeof(rows[c][k]), "| %s | %s | %u | %.1f / %.1f | %s | %.0f%% |",
-                                 inks[k].name, cases[c].name, r.n, r.de_mean, r.de_p95, kept, r.chroma_kept);
+                        snprintf(rows[c][k], sizeof(rows[c][k]),
+                                 "| %s | %s | %u | %.1f / %.1f | %s | %.0f%% |", inks[k].name, cases[c].name,
+                                 r.n, r.de_mean, r.de_p95, kept, r.chroma_kept);
                 }
                 free(rgba);
                 free(buf);

@@ -242,9 +242,11 @@ void backend_handle(Broker *b, Msg *m, uint64_t now_ms)
                 break;
         case MSG_HEARTBEAT:
                 if (MSG_HEARTBEAT_BODY(m)->database_unreachable && !w->no_database)
-                        log_warning("worker %s cannot reach its database (%s): no page goes to it", w->binding.id,
-                                    MSG_HEARTBEAT_BODY(m)->database_error ? MSG_HEARTBEAT_BODY(m)->database_error
-                                                                          : "");
+                        log_warning("worker %s cannot reach its database (%s): no page goes to it",
+                                    w->binding.id,
+                                    MSG_HEARTBEAT_BODY(m)->database_error
+                                            ? MSG_HEARTBEAT_BODY(m)->database_error
+                                            : "");
                 else if (!MSG_HEARTBEAT_BODY(m)->database_unreachable && w->no_database)
                         log_notice("worker %s reaches its database again", w->binding.id);
                 worker_set_heartbeat(b->worker_table, w, MSG_HEARTBEAT_BODY(m));

@@ -15,10 +15,10 @@
 #include "death.h"
 #include "dispatch.h"
 #include "frontend.h"
-#include "web.h"
 #include "ipcpath.h"
 #include "log.h"
 #include "sigfd.h"
+#include "web.h"
 
 /* Messages taken from one endpoint per wakeup: enough to move a burst, few
  * enough that a flood on one endpoint cannot starve the other. */
@@ -177,8 +177,8 @@ int broker_new(Settings *s, Broker **ret)
         b->pool_bytes[BROKER_BULK] = s->bulk_pool_bytes;
         b->started_ms = clock_mono_ms();
         b->next_tick_ms = b->started_ms + s->heartbeat_ms;
-        b->dispatch_from_ms = b->started_ms +
-                              (s->recovery_window_ms ? s->recovery_window_ms : s->liveness * s->heartbeat_ms);
+        b->dispatch_from_ms = b->started_ms + (s->recovery_window_ms ? s->recovery_window_ms
+                                                                     : s->liveness * s->heartbeat_ms);
 
         r = broker_epoch(&b->epoch);
         if (r < 0) {

@@ -15,9 +15,9 @@
 #include "curvekey.h"
 #include "hashmap.h"
 #include "held.h"
+#include "httpd.h"
 #include "macro.h"
 #include "msg.h"
-#include "httpd.h"
 #include "peer.h"
 #include "rate.h"
 #include "refusals.h"
@@ -71,8 +71,8 @@ typedef struct Broker {
         HeldTable *held; /* the pages the broker holds, queued or in flight */
         CompletedCache *completed;
         PendingDeath *deaths; /* worker deaths being judged (death.c) */
-        Hashmap *noted; /* (endpoint, routing id) -> BrokerNote bits */
-        Refusals *refusals; /* refused HELLOs logged once per peer id, then counted */
+        Hashmap *noted;       /* (endpoint, routing id) -> BrokerNote bits */
+        Refusals *refusals;   /* refused HELLOs logged once per peer id, then counted */
         BrokerCounters counters;
         /* Pages in, and out (answered stored or stored failed), per class. */
         Rate class_in[_BROKER_CLASS_MAX], class_out[_BROKER_CLASS_MAX];

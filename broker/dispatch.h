@@ -8,9 +8,9 @@
 #include "broker.h"
 
 /* Send JOBs while there are idle workers and queued pages (nothing while
- * draining, nor in the recovery window after the broker started). A send the worker failed (full, gone) drops the worker and
- * puts the page back first; a page whose JOB cannot be framed is answered
- * REJECTED and freed, the worker staying idle. */
+ * draining, nor in the recovery window after the broker started). A send the worker failed (full, gone)
+ * drops the worker and puts the page back first; a page whose JOB cannot be framed is answered REJECTED and
+ * freed, the worker staying idle. */
 void dispatch_run(Broker *b);
 
 /* A page comes back from its worker: first in its peer's queue. died: the

@@ -271,7 +271,9 @@ static void frontend_heartbeat_figures(Peer *p, const Sohoa__Heartbeat *hb)
         uint64_t now = clock_mono_ms();
 
         p->spool_pages = hb->spool_pages;
-        p->spool_oldest_at_ms = hb->spool_oldest_ms > 0 && hb->spool_oldest_ms < now ? now - hb->spool_oldest_ms : 0;
+        p->spool_oldest_at_ms = hb->spool_oldest_ms > 0 && hb->spool_oldest_ms < now
+                                        ? now - hb->spool_oldest_ms
+                                        : 0;
         if (hb->last_event && *hb->last_event) {
                 snprintf(p->last_event, sizeof(p->last_event), "%s", hb->last_event);
                 p->last_event_at_ms = hb->last_event_age_ms < now ? now - hb->last_event_age_ms : 0;

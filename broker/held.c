@@ -118,7 +118,8 @@ static int held_repair_strings(Sohoa__Page *copy, char **ret_cleaned)
                         return -ENOMEM;
                 }
                 cleaned = more;
-                snprintf(cleaned + len, n + 1, HELD_CLEANED_FMT, len ? "; " : "", f->name, bad, bad == 1 ? "" : "s");
+                snprintf(cleaned + len, n + 1, HELD_CLEANED_FMT, len ? "; " : "", f->name, bad,
+                         bad == 1 ? "" : "s");
                 len += n;
         }
         *ret_cleaned = cleaned;

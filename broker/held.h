@@ -45,7 +45,7 @@ typedef struct HeldPage {
         Worker *worker;    /* in flight with it; NULL while queued */
         uint32_t attempts; /* workers that died alone holding it (§7.4) */
         bool quarantined;
-        bool parked; /* neither queued nor in flight: its worker's death is being judged */
+        bool parked;          /* neither queued nor in flight: its worker's death is being judged */
         uint64_t received_ms; /* monotonic: when the broker took it */
         HeldSender senders[HELD_SENDERS_MAX];
         size_t n_senders;

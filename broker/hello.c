@@ -64,9 +64,10 @@ bool hello_wrong_role(Broker *b, bool workers, const Msg *m)
         said = said ? said : "(invalid)";
         snprintf(reason, sizeof(reason), "role %s does not match the key's role %s", said, key);
         if (refusals_note(b->refusals, workers, h->peer_id, reason, clock_mono_ms()))
-                log_warning("HELLO as %s %s refused on the %s endpoint: its CURVE key's role is %s (logged once "
-                            "per peer id; repeats are counted, said every %d minutes)",
-                            said, h->peer_id, broker_endpoint_name(workers), key, REFUSALS_SUMMARY_MS / 60000);
+                log_warning(
+                        "HELLO as %s %s refused on the %s endpoint: its CURVE key's role is %s (logged once "
+                        "per peer id; repeats are counted, said every %d minutes)",
+                        said, h->peer_id, broker_endpoint_name(workers), key, REFUSALS_SUMMARY_MS / 60000);
         broker_send_bye(b, workers ? b->workers : b->stations, m->routing_id, m->routing_id_len, reason);
         return true;
 }
@@ -94,10 +95,11 @@ bool hello_id_taken(Broker *b, bool workers, const Msg *m, const uint8_t *holder
         if (broker_note_once(b, workers, m->routing_id, m->routing_id_len, NOTE_ID_IN_USE)) {
                 snprintf(reason, sizeof(reason), "peer id %s is in use by a live connection", h->peer_id);
                 if (refusals_note(b->refusals, workers, h->peer_id, reason, clock_mono_ms()))
-                        log_warning("HELLO as %s from a second connection refused: that id is in use by a live "
-                                    "connection on the %s endpoint (logged once per peer id; repeats are "
-                                    "counted, said every %d minutes)",
-                                    h->peer_id, broker_endpoint_name(workers), REFUSALS_SUMMARY_MS / 60000);
+                        log_warning(
+                                "HELLO as %s from a second connection refused: that id is in use by a live "
+                                "connection on the %s endpoint (logged once per peer id; repeats are "
+                                "counted, said every %d minutes)",
+                                h->peer_id, broker_endpoint_name(workers), REFUSALS_SUMMARY_MS / 60000);
                 broker_send_bye(b, sock, m->routing_id, m->routing_id_len, reason);
         }
         return true;

@@ -37,9 +37,9 @@ static enum MHD_Result httpd_answer(struct MHD_Connection *c, unsigned code, cha
         return r;
 }
 
-static enum MHD_Result httpd_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                     const char *version, const char *upload_data, size_t *upload_data_size,
-                                     void **con_cls)
+static enum MHD_Result httpd_request(void *cls, struct MHD_Connection *c, const char *url,
+                                     const char *method, const char *version, const char *upload_data,
+                                     size_t *upload_data_size, void **con_cls)
 {
         Httpd *h = cls;
         const char *type = "text/plain; charset=utf-8";

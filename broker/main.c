@@ -35,7 +35,9 @@ static int main_loop(Broker *b, int signal_fd)
                 [ITEM_STATIONS] = { .socket = b->stations, .events = ZMQ_POLLIN },
                 [ITEM_WORKERS] = { .socket = b->workers, .events = ZMQ_POLLIN },
                 [ITEM_SIGNAL] = { .fd = signal_fd, .events = ZMQ_POLLIN },
-                [ITEM_ZAP] = { .socket = b->zap ? zap_socket(b->zap) : NULL, .fd = -1, .events = ZMQ_POLLIN },
+                [ITEM_ZAP] = { .socket = b->zap ? zap_socket(b->zap) : NULL,
+                               .fd = -1,
+                               .events = ZMQ_POLLIN },
                 [ITEM_HTTP] = { .fd = b->httpd ? httpd_fd(b->httpd) : -1, .events = ZMQ_POLLIN },
         };
 

@@ -55,10 +55,12 @@ static void metrics_classes(FILE *f, const Sohoa__StatusReply *r)
         } fams[] = {
                 { "sohoa_queue_pages", "gauge", "Pages queued in the broker, per class." },
                 { "sohoa_queue_bytes", "gauge", "Bytes of the pages queued, per class." },
-                { "sohoa_queue_oldest_seconds", "gauge", "Age of the oldest page queued, per class (0: none)." },
+                { "sohoa_queue_oldest_seconds", "gauge",
+                  "Age of the oldest page queued, per class (0: none)." },
                 { "sohoa_inflight_pages", "gauge", "Pages with a worker, per class." },
                 { "sohoa_pool_bytes", "gauge", "The class's pool: bytes it may hold." },
-                { "sohoa_class_pages_in_total", "counter", "Pages taken in since the broker started, per class." },
+                { "sohoa_class_pages_in_total", "counter",
+                  "Pages taken in since the broker started, per class." },
                 { "sohoa_class_pages_out_total", "counter",
                   "Pages answered stored or stored failed since the broker started, per class." },
         };
@@ -67,11 +69,12 @@ static void metrics_classes(FILE *f, const Sohoa__StatusReply *r)
                 metrics_family(f, fams[k].name, fams[k].type, fams[k].help);
                 for (size_t i = 0; i < r->n_classes; i++) {
                         const Sohoa__ClassStatus *c = r->classes[i];
-                        uint64_t v[] = { c->queued_pages, c->queued_bytes, 0, c->inflight_pages, c->pool_bytes,
-                                         c->pages_in, c->pages_out };
+                        uint64_t v[] = { c->queued_pages, c->queued_bytes, 0,           c->inflight_pages,
+                                         c->pool_bytes,   c->pages_in,     c->pages_out };
 
                         if (k == 2)
-                                metrics_s1(f, fams[k].name, "class", metrics_class(c), c->oldest_queued_ms / 1000.0);
+                                metrics_s1(f, fams[k].name, "class", metrics_class(c),
+                                           c->oldest_queued_ms / 1000.0);
                         else
                                 metrics_u1(f, fams[k].name, "class", metrics_class(c), v[k]);
                 }
@@ -91,21 +94,31 @@ static void metrics_counters(FILE *f, const Sohoa__Counters *c)
                         continue;
                 memcpy(&v, (const char *) c + fd->offset, sizeof(v));
                 snprintf(name, sizeof(name), "sohoa_broker_%s_total", fd->name);
-                metrics_family(f, name, "counter", "Broker counter (proto/PROTOCOL.md §8), since it started.");
+                metrics_family(f, name, "counter",
+                               "Broker counter (proto/PROTOCOL.md §8), since it started.");
                 fprintf(f, "%s %" PRIu64 "\n", name, v);
         }
 }
 
 /* Samples of one family over the senders (stations, importers). */
-typedef enum { SENDER_SPOOL, SENDER_OLDEST, SENDER_QUEUED, SENDER_UP, SENDER_EVENT, _SENDER_MAX } SenderFigure;
+typedef enum {
+        SENDER_SPOOL,
+        SENDER_OLDEST,
+        SENDER_QUEUED,
+        SENDER_UP,
+        SENDER_EVENT,
+        _SENDER_MAX
+} SenderFigure;
 
 static void metrics_senders(FILE *f, const Sohoa__StatusReply *r)
 {
         static const struct {
                 const char *name, *help;
         } fams[_SENDER_MAX] = {
-                [SENDER_SPOOL] = { "sohoa_station_spool_pages", "Pages in a sender's spool, not yet stored." },
-                [SENDER_OLDEST] = { "sohoa_station_spool_oldest_seconds", "Age of the oldest page in its spool." },
+                [SENDER_SPOOL] = { "sohoa_station_spool_pages",
+                                   "Pages in a sender's spool, not yet stored." },
+                [SENDER_OLDEST] = { "sohoa_station_spool_oldest_seconds",
+                                    "Age of the oldest page in its spool." },
                 [SENDER_QUEUED] = { "sohoa_station_queued_pages", "Its pages queued in the broker." },
                 [SENDER_UP] = { "sohoa_station_up", "1 while its session is live." },
                 [SENDER_EVENT] = { "sohoa_station_last_event_age_seconds",
@@ -158,14 +171,20 @@ static void metrics_senders(FILE *f, const Sohoa__StatusReply *r)
 
 static void metrics_workers(FILE *f, const Sohoa__StatusReply *r)
 {
-        static const char *const names[] = { "sohoa_worker_up", "sohoa_worker_busy", "sohoa_worker_database_up",
-                                             "sohoa_worker_busy_seconds", "sohoa_worker_pages_total",
-                                             "sohoa_worker_pages_failed_total", "sohoa_worker_work_seconds_total" };
+        static const char *const names[] = { "sohoa_worker_up",
+                                             "sohoa_worker_busy",
+                                             "sohoa_worker_database_up",
+                                             "sohoa_worker_busy_seconds",
+                                             "sohoa_worker_pages_total",
+                                             "sohoa_worker_pages_failed_total",
+                                             "sohoa_worker_work_seconds_total" };
         static const char *const helps[] = {
-                "1 unless it is dead (silent past liveness).", "1 while it holds a page.",
+                "1 unless it is dead (silent past liveness).",
+                "1 while it holds a page.",
                 "0 while it cannot reach its database (it takes no page).",
                 "How long it has held its current page (0: idle).",
-                "Pages it answered since it started, as its heartbeats say.", "Of those, stored failed.",
+                "Pages it answered since it started, as its heartbeats say.",
+                "Of those, stored failed.",
                 "Time it spent on them.",
         };
 
@@ -178,19 +197,36 @@ static void metrics_workers(FILE *f, const Sohoa__StatusReply *r)
                         if (p->role != SOHOA__ROLE__ROLE_WORKER)
                                 continue;
                         switch (k) {
-                        case 0: metrics_u1(f, names[k], "worker", p->peer_id, !(p->state && strcmp(p->state, "dead") == 0)); break;
-                        case 1: metrics_u1(f, names[k], "worker", p->peer_id, busy); break;
-                        case 2: metrics_u1(f, names[k], "worker", p->peer_id, !p->database_unreachable); break;
-                        case 3: metrics_s1(f, names[k], "worker", p->peer_id, busy ? p->busy_ms / 1000.0 : 0); break;
-                        case 4: metrics_u1(f, names[k], "worker", p->peer_id, p->pages_done); break;
-                        case 5: metrics_u1(f, names[k], "worker", p->peer_id, p->pages_failed); break;
-                        default: metrics_s1(f, names[k], "worker", p->peer_id, p->work_ms / 1000.0); break;
+                        case 0:
+                                metrics_u1(f, names[k], "worker", p->peer_id,
+                                           !(p->state && strcmp(p->state, "dead") == 0));
+                                break;
+                        case 1:
+                                metrics_u1(f, names[k], "worker", p->peer_id, busy);
+                                break;
+                        case 2:
+                                metrics_u1(f, names[k], "worker", p->peer_id, !p->database_unreachable);
+                                break;
+                        case 3:
+                                metrics_s1(f, names[k], "worker", p->peer_id,
+                                           busy ? p->busy_ms / 1000.0 : 0);
+                                break;
+                        case 4:
+                                metrics_u1(f, names[k], "worker", p->peer_id, p->pages_done);
+                                break;
+                        case 5:
+                                metrics_u1(f, names[k], "worker", p->peer_id, p->pages_failed);
+                                break;
+                        default:
+                                metrics_s1(f, names[k], "worker", p->peer_id, p->work_ms / 1000.0);
+                                break;
                         }
                 }
         }
 }
 
-static void metrics_stage_sample(FILE *f, const char *worker, const StageHist *h, const char *suffix, const char *le)
+static void metrics_stage_sample(FILE *f, const char *worker, const StageHist *h, const char *suffix,
+                                 const char *le)
 {
         fprintf(f, "sohoa_stage_seconds%s{", suffix);
         metrics_label(f, "worker", worker, true);
@@ -206,7 +242,8 @@ static void metrics_stages(FILE *f, Broker *b)
         size_t state = 0;
         Worker *w;
 
-        metrics_family(f, "sohoa_stage_seconds", "histogram", "Time of one pipeline stage per page, per worker.");
+        metrics_family(f, "sohoa_stage_seconds", "histogram",
+                       "Time of one pipeline stage per page, per worker.");
         while (worker_iterate(b->worker_table, &state, &w)) {
                 for (size_t i = 0; i < w->n_stages; i++) {
                         const StageHist *h = &w->stages[i];

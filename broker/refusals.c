@@ -43,9 +43,10 @@ static void refusal_say(const Refusal *f, uint64_t now_ms)
 {
         uint64_t s = (now_ms - f->since_ms + 999) / 1000; /* rounded up: "in the last 0 s" says nothing */
 
-        log_warning("HELLO as %s on the %s endpoint refused %llu more time%s in the last %llu %s (%s)", f->peer_id,
-                    f->workers ? "worker" : "station", (unsigned long long) f->count, f->count == 1 ? "" : "s",
-                    (unsigned long long) (s >= 120 ? s / 60 : s), s >= 120 ? "min" : "s", f->reason);
+        log_warning("HELLO as %s on the %s endpoint refused %llu more time%s in the last %llu %s (%s)",
+                    f->peer_id, f->workers ? "worker" : "station", (unsigned long long) f->count,
+                    f->count == 1 ? "" : "s", (unsigned long long) (s >= 120 ? s / 60 : s),
+                    s >= 120 ? "min" : "s", f->reason);
 }
 
 /* Say every count, then forget everything. */

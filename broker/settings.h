@@ -16,9 +16,9 @@ typedef struct Settings {
         uint64_t interactive_pool_bytes;
         uint64_t bulk_pool_bytes;
         uint64_t heartbeat_ms;
-        unsigned liveness;         /* heartbeats of silence before a peer is dead */
+        unsigned liveness;           /* heartbeats of silence before a peer is dead */
         uint64_t recovery_window_ms; /* no JOB this long after a start; 0: liveness x heartbeat */
-        unsigned quarantine_after; /* worker deaths holding a page before store_only */
+        unsigned quarantine_after;   /* worker deaths holding a page before store_only */
         uint64_t drain_timeout_ms;
         unsigned completed_cache; /* entries; 0 disables the cache */
         uint64_t linger_ms;
@@ -27,7 +27,7 @@ typedef struct Settings {
         char *authorized_keys_file; /* ROLE NAME PUBLIC_KEY per line; required with CURVE */
         char *http_listen;          /* HOST:PORT of /metrics and the status page; NULL: none */
         bool insecure_workers_without_curve; /* serve a tcp:// worker endpoint without CURVE all the same */
-        char *log_level;            /* NULL: $SOHOA_LOG_LEVEL or info; reloadable */
+        char *log_level;                     /* NULL: $SOHOA_LOG_LEVEL or info; reloadable */
 } Settings;
 
 /* The program description handed to config_parse_argv(). Static. */

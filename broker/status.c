@@ -13,7 +13,6 @@
 /* Room kept for everything but the peer list. */
 #define STATUS_PEERS_BUDGET (MSG_BODY_MAX - 4096)
 
-
 static uint32_t status_ms(uint64_t now, uint64_t then);
 
 /* The age of the oldest page queued in class k: each sender's FIFO starts

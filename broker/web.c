@@ -18,11 +18,21 @@ static void web_text(FILE *f, const char *s)
 {
         for (; s && *s; s++) {
                 switch (*s) {
-                case '<': fputs("&lt;", f); break;
-                case '>': fputs("&gt;", f); break;
-                case '&': fputs("&amp;", f); break;
-                case '"': fputs("&quot;", f); break;
-                default: fputc(*s, f); break;
+                case '<':
+                        fputs("&lt;", f);
+                        break;
+                case '>':
+                        fputs("&gt;", f);
+                        break;
+                case '&':
+                        fputs("&amp;", f);
+                        break;
+                case '"':
+                        fputs("&quot;", f);
+                        break;
+                default:
+                        fputc(*s, f);
+                        break;
                 }
         }
 }
@@ -42,7 +52,8 @@ static const char web_style[] =
         "body{font:16px/1.4 system-ui,sans-serif;margin:0;padding:8px;background:#fafafa;color:#111}"
         "h1{font-size:1.2em;margin:4px 0}h2{font-size:1.05em;margin:14px 0 4px}"
         ".cards{display:flex;flex-wrap:wrap;gap:8px}"
-        ".card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px 10px;min-width:140px;flex:1}"
+        ".card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px "
+        "10px;min-width:140px;flex:1}"
         ".card b{display:block;font-size:1.6em}"
         "table{border-collapse:collapse;width:100%;background:#fff}"
         "td,th{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}"
@@ -61,8 +72,9 @@ static void web_classes(FILE *f, const Sohoa__StatusReply *r)
                         web_age(f, c->oldest_queued_ms);
                 else
                         fputs("-", f);
-                fprintf(f, "<br>%" PRIu32 " in flight<br><span class=small>last minute: %" PRIu32 " in, %" PRIu32
-                           " out</span></div>",
+                fprintf(f,
+                        "<br>%" PRIu32 " in flight<br><span class=small>last minute: %" PRIu32
+                        " in, %" PRIu32 " out</span></div>",
                         c->inflight_pages, c->pages_in_last_min, c->pages_out_last_min);
         }
         fputs("</div>", f);
@@ -144,11 +156,13 @@ static int web_page(Broker *b, char **ret, size_t *ret_len)
         fprintf(f,
                 "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
                 "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
-                "<meta http-equiv=refresh content=%d><title>sohoa status</title><style>%s</style></head><body>"
+                "<meta http-equiv=refresh content=%d><title>sohoa "
+                "status</title><style>%s</style></head><body>"
                 "<h1>sohoa</h1><div class=small>broker epoch %016" PRIx64 ", up ",
                 WEB_REFRESH_S, web_style, s.reply.epoch);
         web_age(f, s.reply.uptime_ms);
-        fprintf(f, "%s; refreshes every %d s</div>", s.reply.draining ? ", <b>draining</b>" : "", WEB_REFRESH_S);
+        fprintf(f, "%s; refreshes every %d s</div>", s.reply.draining ? ", <b>draining</b>" : "",
+                WEB_REFRESH_S);
         fprintf(f,
                 "<div class=cards><div class=card>workers<b data-k=workers>%" PRIu32 "</b>%" PRIu32
                 " idle</div><div class=card>stations<b data-k=stations>%" PRIu32 "</b>live</div>"

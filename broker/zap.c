@@ -22,13 +22,14 @@
 struct Zap {
         void *sock;
         char *path;
-        Hashmap *keys; /* 32-byte binary public key -> ZapKey */
+        Hashmap *keys;      /* 32-byte binary public key -> ZapKey */
         Hashmap *denied_at; /* 32-byte key -> last time its denial was logged (ms, as a pointer) */
         ZapCounters counters;
         bool malformed_logged;
 };
 
-Hashmap *zap_keys_free(Hashmap *h) {
+Hashmap *zap_keys_free(Hashmap *h)
+{
         size_t state = 0;
         void *v;
 
@@ -38,7 +39,8 @@ Hashmap *zap_keys_free(Hashmap *h) {
 }
 
 /* The roles by the names the protocol gives them. */
-static int parse_role(const char *s) {
+static int parse_role(const char *s)
+{
         for (int r = SOHOA__ROLE__ROLE_STATION; r <= SOHOA__ROLE__ROLE_ADMIN; r++)
                 if (strcmp(s, msg_role_to_string((Sohoa__Role) r)) == 0)
                         return r;
@@ -47,7 +49,8 @@ static int parse_role(const char *s) {
 
 /* The next blank-separated word of *p, NUL-terminated in place; NULL at
  * the end of the line. */
-static char *next_word(char **p) {
+static char *next_word(char **p)
+{
         char *w;
 
         *p += strspn(*p, " \t\n\v\f\r");
@@ -60,7 +63,8 @@ static char *next_word(char **p) {
         return w;
 }
 
-int zap_keys_parse_line(Hashmap *h, char *line, size_t len, ZapLine *l) {
+int zap_keys_parse_line(Hashmap *h, char *line, size_t len, ZapLine *l)
+{
         char *role, *name, *z85;
         uint8_t bin[32];
         ZapKey *k;
@@ -108,7 +112,8 @@ int zap_keys_parse_line(Hashmap *h, char *line, size_t len, ZapLine *l) {
 
 /* A key listed twice, as the operator should hear of it: in the same
  * role, harmless; in another, a configuration error. */
-static void log_listed_again(const char *path, const ZapLine *l, int r) {
+static void log_listed_again(const char *path, const ZapLine *l, int r)
+{
         const char *role = msg_role_to_string(l->key.role), *first_role = msg_role_to_string(l->first->role);
 
         if (r == -EEXIST)
@@ -122,7 +127,8 @@ static void log_listed_again(const char *path, const ZapLine *l, int r) {
                             l->first->line);
 }
 
-static int load_keys(const char *path, Hashmap **ret) {
+static int load_keys(const char *path, Hashmap **ret)
+{
         Hashmap *h = hashmap_new();
         char *line = NULL;
         size_t cap = 0;
@@ -163,7 +169,8 @@ static int load_keys(const char *path, Hashmap **ret) {
         return 0;
 }
 
-int zap_new(void *zctx, const char *keys_path, Zap **ret) {
+int zap_new(void *zctx, const char *keys_path, Zap **ret)
+{
         Zap *z = calloc(1, sizeof(*z));
         int r;
 
@@ -195,7 +202,8 @@ fail:
         return r;
 }
 
-Zap *zap_free(Zap *z) {
+Zap *zap_free(Zap *z)
+{
         if (!z)
                 return NULL;
         if (z->sock) {
@@ -210,11 +218,13 @@ Zap *zap_free(Zap *z) {
         return NULL;
 }
 
-void *zap_socket(Zap *z) {
+void *zap_socket(Zap *z)
+{
         return z->sock;
 }
 
-int zap_reload(Zap *z) {
+int zap_reload(Zap *z)
+{
         Hashmap *h;
         int r = load_keys(z->path, &h);
 
@@ -226,16 +236,19 @@ int zap_reload(Zap *z) {
         return 0;
 }
 
-void zap_counters(const Zap *z, ZapCounters *ret) {
+void zap_counters(const Zap *z, ZapCounters *ret)
+{
         *ret = z->counters;
 }
 
-static bool frame_is(const zmq_msg_t *m, const char *s) {
+static bool frame_is(const zmq_msg_t *m, const char *s)
+{
         size_t n = strlen(s);
         return zmq_msg_size((zmq_msg_t *) m) == n && memcmp(zmq_msg_data((zmq_msg_t *) m), s, n) == 0;
 }
 
-static bool role_allowed(Sohoa__Role role, const zmq_msg_t *domain) {
+static bool role_allowed(Sohoa__Role role, const zmq_msg_t *domain)
+{
         if (frame_is(domain, ZAP_DOMAIN_WORKERS))
                 return role == SOHOA__ROLE__ROLE_WORKER;
         if (frame_is(domain, ZAP_DOMAIN_STATIONS))
@@ -245,11 +258,13 @@ static bool role_allowed(Sohoa__Role role, const zmq_msg_t *domain) {
 }
 
 /* Decide one request: the status code and, when allowed, the key. */
-static const char *zap_decide(Zap *z, zmq_msg_t *f, size_t n, const ZapKey **ret_key) {
+static const char *zap_decide(Zap *z, zmq_msg_t *f, size_t n, const ZapKey **ret_key)
+{
         const ZapKey *k;
 
         *ret_key = NULL;
-        if (n < ZAP_FRAMES || !frame_is(&f[0], "1.0") || !frame_is(&f[5], "CURVE") || zmq_msg_size(&f[6]) != 32) {
+        if (n < ZAP_FRAMES || !frame_is(&f[0], "1.0") || !frame_is(&f[5], "CURVE") ||
+            zmq_msg_size(&f[6]) != 32) {
                 if (!z->malformed_logged)
                         log_warning("malformed ZAP request (logged once), denying");
                 z->malformed_logged = true;
@@ -275,8 +290,9 @@ static const char *zap_decide(Zap *z, zmq_msg_t *f, size_t n, const ZapKey **ret
                 if (hashmap_put(z->denied_at, zmq_msg_data(&f[6]), 32, (void *) (uintptr_t) now, NULL) < 0)
                         log_debug("no memory to remember a denied key: its next denial is logged too");
                 zmq_z85_encode(z85, zmq_msg_data(&f[6]), 32);
-                log_warning("CURVE key %s %s on %.*s: denied", z85, k ? "has the wrong role" : "is not authorized",
-                            (int) zmq_msg_size(&f[2]), (const char *) zmq_msg_data(&f[2]));
+                log_warning("CURVE key %s %s on %.*s: denied", z85,
+                            k ? "has the wrong role" : "is not authorized", (int) zmq_msg_size(&f[2]),
+                            (const char *) zmq_msg_data(&f[2]));
                 return "400";
         }
         z->counters.allowed++;
@@ -290,7 +306,8 @@ static const char *zap_decide(Zap *z, zmq_msg_t *f, size_t n, const ZapKey **ret
  * reads which role the key has (MSG_KEY_ROLE_PROPERTY) where it reads the
  * HELLO; a client's own properties cannot override ZAP's. Returns the
  * length. */
-static size_t zap_metadata(const ZapKey *k, uint8_t *buf) {
+static size_t zap_metadata(const ZapKey *k, uint8_t *buf)
+{
         const char *name = MSG_KEY_ROLE_PROPERTY, *value = msg_role_to_string(k->role);
         size_t nlen = strlen(name), vlen = strlen(value), i = 0;
 
@@ -305,7 +322,8 @@ static size_t zap_metadata(const ZapKey *k, uint8_t *buf) {
 }
 
 /* The reply; the user id is the key's name. */
-static void zap_reply(Zap *z, const zmq_msg_t *request_id, const char *code, const ZapKey *k) {
+static void zap_reply(Zap *z, const zmq_msg_t *request_id, const char *code, const ZapKey *k)
+{
         const char *text = k ? "OK" : "denied", *user = k ? k->name : "";
         uint8_t meta[1 + sizeof(MSG_KEY_ROLE_PROPERTY) + 4 + MSG_KEY_ROLE_MAX];
         size_t meta_len = k ? zap_metadata(k, meta) : 0;
@@ -319,7 +337,8 @@ static void zap_reply(Zap *z, const zmq_msg_t *request_id, const char *code, con
         zmq_send(z->sock, meta, meta_len, 0);
 }
 
-void zap_handle(Zap *z) {
+void zap_handle(Zap *z)
+{
         for (int i = 0; i < 64; i++) {
                 zmq_msg_t f[ZAP_FRAMES + 1];
                 size_t n = 0;

@@ -12,9 +12,8 @@
 #include "dbexec.h"
 #include "dossier.h"
 
-static const char agency_sql_add[] =
-        "INSERT INTO agency (agency_code, name) VALUES ($1, $2)"
-        " ON CONFLICT (agency_code) DO UPDATE SET name = EXCLUDED.name";
+static const char agency_sql_add[] = "INSERT INTO agency (agency_code, name) VALUES ($1, $2)"
+                                     " ON CONFLICT (agency_code) DO UPDATE SET name = EXCLUDED.name";
 static const char agency_sql_list[] =
         "SELECT a.agency_code, a.name,"
         " (SELECT count(*) FROM dossier d WHERE d.agency_code = a.agency_code)::text"

@@ -68,7 +68,8 @@ int clispool_curve(const char *who, char server[CURVEKEY_Z85_LEN + 1], char pub[
 
         r = curvekey_from_env(&srv, &own);
         if (r < 0) {
-                fprintf(stderr, "%s: CURVE keys from $SOHOA_BROKER_KEY/$SOHOA_CURVE_KEY: %s\n", who, strerror(-r));
+                fprintf(stderr, "%s: CURVE keys from $SOHOA_BROKER_KEY/$SOHOA_CURVE_KEY: %s\n", who,
+                        strerror(-r));
                 return r;
         }
         if (r == 0) {

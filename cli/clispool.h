@@ -24,5 +24,6 @@ void clispool_peer_id(const char *prefix, const char *spool, char *buf, size_t l
 /* The CURVE keys of $SOHOA_BROKER_KEY / $SOHOA_CURVE_KEY, when set, copied
  * into the three buffers and named in cfg. 0 (keys or none), or negative
  * errno after printing why with who ("sohoactl import"). */
-MUST_CHECK int clispool_curve(const char *who, char server[CURVEKEY_Z85_LEN + 1], char pub[CURVEKEY_Z85_LEN + 1],
-                              char secret[CURVEKEY_Z85_LEN + 1], OutboxConfig *cfg);
+MUST_CHECK int clispool_curve(const char *who, char server[CURVEKEY_Z85_LEN + 1],
+                              char pub[CURVEKEY_Z85_LEN + 1], char secret[CURVEKEY_Z85_LEN + 1],
+                              OutboxConfig *cfg);

@@ -14,8 +14,8 @@
 #include "owner.h"
 #include "uuid.h"
 
-static const char component_sql_lock[] =
-        "SELECT received_online::text, coalesce(owner_id, '') FROM dossier WHERE dossier_code = $1 FOR UPDATE";
+static const char component_sql_lock[] = "SELECT received_online::text, coalesce(owner_id, '') FROM dossier "
+                                         "WHERE dossier_code = $1 FOR UPDATE";
 
 /* $1 dossier, $2 result, $3 code, $4 reused_from, $5.. meta. A reused
  * document takes the stored one's fields where none are given. */
@@ -311,8 +311,8 @@ int component_owner(PGconn *c, const char *who, const ComponentArgs *a, const ch
                 return 0;
         }
         if (!*applicant) {
-                fprintf(stderr, "sohoactl %s: the dossier has no applicant to file the document under: %s\n", who,
-                        "say --owner");
+                fprintf(stderr, "sohoactl %s: the dossier has no applicant to file the document under: %s\n",
+                        who, "say --owner");
                 return -EINVAL;
         }
         *ret = applicant;
@@ -480,7 +480,8 @@ static int component_link_run(ComponentArgs *a, const char *dossier, const char 
 static int component_usage(FILE *f, int status)
 {
         fprintf(f,
-                "Usage: sohoactl component add DOSSIER [--batch UUID [--pages A-B] | --reuse STORE_ID|CODE]\n"
+                "Usage: sohoactl component add DOSSIER [--batch UUID [--pages A-B] | --reuse "
+                "STORE_ID|CODE]\n"
                 "                              [OPTIONS]\n"
                 "       sohoactl component link DOSSIER ORDINAL --batch UUID [--pages A-B] [--owner ID]\n"
                 "A dossier's documents. `add` declares the next one: digitized by a batch (filed in the\n"

@@ -290,8 +290,9 @@ static int db_roles(const char *conninfo, const char *dir)
         if (r >= 0)
                 printf("roles sohoa_worker and sohoa_search made and granted (%s/%s)\n", dir, db_roles_file);
         else
-                fprintf(stderr, "sohoactl db roles: needs a migrated database (sohoactl db migrate) and a role "
-                                "that may create roles\n");
+                fprintf(stderr,
+                        "sohoactl db roles: needs a migrated database (sohoactl db migrate) and a role "
+                        "that may create roles\n");
         PQfinish(c);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -30,10 +30,9 @@ static const char dossier_sql_add[] =
         " $10, $11) RETURNING dossier_code";
 
 /* $1 code, $2 time or NULL (now). */
-static const char dossier_sql_resolve[] =
-        "UPDATE dossier SET resolved_at = coalesce($2::timestamptz, now())"
-        " WHERE dossier_code = $1 AND resolved_at IS NULL"
-        " RETURNING to_char(resolved_at, 'YYYY-MM-DD HH24:MI')";
+static const char dossier_sql_resolve[] = "UPDATE dossier SET resolved_at = coalesce($2::timestamptz, now())"
+                                          " WHERE dossier_code = $1 AND resolved_at IS NULL"
+                                          " RETURNING to_char(resolved_at, 'YYYY-MM-DD HH24:MI')";
 static const char dossier_sql_resolved[] =
         "SELECT to_char(resolved_at, 'YYYY-MM-DD HH24:MI') FROM dossier WHERE dossier_code = $1";
 
@@ -60,7 +59,8 @@ static int dossier_add_failed(const DossierAdd *a, const PGresult *res)
         const char *con = dbexec_constraint(res);
 
         if (strcmp(con, "dossier_counter_last_check") == 0)
-                fprintf(stderr, "sohoactl dossier add: agency %s has given out all 9999 numbers of that day\n",
+                fprintf(stderr,
+                        "sohoactl dossier add: agency %s has given out all 9999 numbers of that day\n",
                         a->agency);
         else if (strcmp(con, "dossier_dates_order") == 0)
                 fprintf(stderr, "sohoactl dossier add: the end date %s is before the start date %s\n",
@@ -138,7 +138,8 @@ static void dossier_usage(FILE *f)
                 "  --agency CODE          the receiving agency (NNN.NN.NN.XNN, see `sohoactl agency`)\n"
                 "  --title TITLE          the dossier's title (Appendix VI Title)\n"
                 "  --applicant ID         the applicant's CCCD (12 digits), CMND (9) or MST (10, 10-NNN)\n"
-                "  --id-kind KIND         cccd, cmnd or mst (default: by its shape; say cmnd for 12 digits)\n"
+                "  --id-kind KIND         cccd, cmnd or mst (default: by its shape; say cmnd for 12 "
+                "digits)\n"
                 "  --applicant-name NAME  the applicant's name\n"
                 "  --online               received online: not scanned, left out of the scanning figures\n"
                 "  --received TIME        when received (default now)\n"

@@ -22,7 +22,8 @@ static const char dossierview_sql_dossier[] =
         " coalesce(to_char(d.received_at, 'YYYY-MM-DD HH24:MI'), ''),"
         " coalesce(to_char(d.resolved_at, 'YYYY-MM-DD HH24:MI'), ''), d.received_online::text,"
         " coalesce(d.owner_id, ''), coalesce(o.id_kind, ''), coalesce(o.name, ''),"
-        " coalesce(d.maintenance, ''), coalesce(d.rights, ''), coalesce(d.language, ''), coalesce(d.start_date::text, ''),"
+        " coalesce(d.maintenance, ''), coalesce(d.rights, ''), coalesce(d.language, ''), "
+        "coalesce(d.start_date::text, ''),"
         " coalesce(d.end_date::text, ''), coalesce(d.description, '')"
         " FROM dossier d LEFT JOIN agency a USING (agency_code) LEFT JOIN owner o USING (owner_id)"
         " WHERE d.dossier_code = $1";
@@ -54,7 +55,8 @@ enum {
 static const char dossierview_sql_components[] =
         "SELECT c.doc_ordinal::text, CASE WHEN c.is_result THEN 'result' ELSE 'document' END, s.state,"
         " s.pages::text, coalesce(c.type_name, ''), coalesce(c.code_number, ''),"
-        " coalesce(c.code_notation, ''), coalesce(c.issued_date::text, ''), coalesce(c.organ_name, ''), coalesce(c.subject, ''),"
+        " coalesce(c.code_notation, ''), coalesce(c.issued_date::text, ''), coalesce(c.organ_name, ''), "
+        "coalesce(c.subject, ''),"
         " coalesce(c.digitization_code, ''),"
         " coalesce((SELECT si.store_id::text FROM store_item si"
         "  WHERE si.component_id = coalesce(c.reused_from, c.component_id)), ''),"
@@ -213,10 +215,11 @@ static void dossierview_show_text(const PGresult *d, const PGresult *comps)
 
 static int dossierview_usage(FILE *f, int status)
 {
-        fprintf(f, "Usage: sohoactl dossier show CODE [--json] [--db CONNINFO]\n"
-                   "       sohoactl dossier list [--agency CODE] [--month YYYY-MM] [--owner ID] [--limit N]\n"
-                   "                             [--json]\n"
-                   "`sohoactl dossier --help` tells more.\n");
+        fprintf(f,
+                "Usage: sohoactl dossier show CODE [--json] [--db CONNINFO]\n"
+                "       sohoactl dossier list [--agency CODE] [--month YYYY-MM] [--owner ID] [--limit N]\n"
+                "                             [--json]\n"
+                "`sohoactl dossier --help` tells more.\n");
         return status;
 }
 

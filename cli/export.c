@@ -106,11 +106,14 @@ static int export_check_pages(const PGresult *res, PdfMergePage *pages)
                 }
                 sha256_buf(PQgetvalue(res, i, COL_PDF), (size_t) PQgetlength(res, i, COL_PDF), sha);
                 if (strcmp(sha256_hex(sha, hex), export_val(res, i, COL_PDF_SHA)) != 0) {
-                        fprintf(stderr, "sohoactl export: the stored PDF of page %s does not match its SHA-256\n", u);
+                        fprintf(stderr,
+                                "sohoactl export: the stored PDF of page %s does not match its SHA-256\n",
+                                u);
                         return -EBADMSG;
                 }
                 pages[i] = (PdfMergePage) { .pdf = (const uint8_t *) PQgetvalue(res, i, COL_PDF),
-                                            .len = (size_t) PQgetlength(res, i, COL_PDF), .uuid = u };
+                                            .len = (size_t) PQgetlength(res, i, COL_PDF),
+                                            .uuid = u };
         }
         return 0;
 }
@@ -149,7 +152,8 @@ static int export_pdf(const ExportArgs *a, const PGresult *res, const ExportMeta
         if (r < 0)
                 goto out;
         if (m->dossier[0])
-                snprintf(title, sizeof(title), "Hồ sơ %s%s%s", m->dossier, m->title[0] ? ": " : "", m->title);
+                snprintf(title, sizeof(title), "Hồ sơ %s%s%s", m->dossier, m->title[0] ? ": " : "",
+                         m->title);
         else
                 snprintf(title, sizeof(title), "Batch %s", a->what);
         snprintf(subject, sizeof(subject), "Dossier %s, agency %s%s%s", m->dossier[0] ? m->dossier : "none",
@@ -162,7 +166,9 @@ static int export_pdf(const ExportArgs *a, const PGresult *res, const ExportMeta
                 { "/Title", title },
                 { "/Subject", subject },
                 { "/Keywords", keywords },
-                { "/Author", m->agency_name[0] ? m->agency_name : m->agency[0] ? m->agency : NULL },
+                { "/Author", m->agency_name[0] ? m->agency_name
+                             : m->agency[0]    ? m->agency
+                                               : NULL },
                 { "/Creator", "sohoactl export " SOHOA_VERSION },
                 { "/CreationDate", now_pdf },
                 { "/ModDate", now_pdf },
@@ -175,7 +181,8 @@ static int export_pdf(const ExportArgs *a, const PGresult *res, const ExportMeta
         };
         r = pdfmerge_write(a->output, pages, (size_t) n, info, ELEMENTSOF(info), err, sizeof(err));
         if (r < 0)
-                fprintf(stderr, "sohoactl export: cannot write %s: %s\n", a->output, r == -EBADMSG ? err : strerror(-r));
+                fprintf(stderr, "sohoactl export: cannot write %s: %s\n", a->output,
+                        r == -EBADMSG ? err : strerror(-r));
 out:
         free(pages);
         return r;
@@ -241,8 +248,8 @@ static int export_metadata(PGconn *c, const ExportArgs *a, const PGresult *res, 
         r = appendix6_write_json(c, a->what, pages, (size_t) n, export_base(a->output), files->pdf_sha,
                                  files->meta_json);
         if (r == -ENOENT) {
-                printf("%s: no Appendix VI metadata: dossier %s is not registered (%s)\n", a->output, a->what,
-                       "`sohoactl dossier add`");
+                printf("%s: no Appendix VI metadata: dossier %s is not registered (%s)\n", a->output,
+                       a->what, "`sohoactl dossier add`");
                 r = 0;
                 goto out;
         }
@@ -308,8 +315,11 @@ static int export_manifest(const ExportArgs *a, const PGresult *res, const Expor
                 json_field_uint(&j, "sequence", strtoull(export_val(res, i, COL_SEQ), NULL, 10));
                 json_field_string(&j, "capture_sha256", export_val(res, i, COL_SHA));
                 json_field_string(&j, "pdf_page_sha256", export_val(res, i, COL_PDF_SHA));
-                json_field_string(&j, "source_name", export_val(res, i, COL_SOURCE)[0] ? export_val(res, i, COL_SOURCE) : NULL);
-                json_field_string(&j, "captured_at", export_val(res, i, COL_CAPTURED)[0] ? export_val(res, i, COL_CAPTURED) : NULL);
+                json_field_string(&j, "source_name",
+                                  export_val(res, i, COL_SOURCE)[0] ? export_val(res, i, COL_SOURCE) : NULL);
+                json_field_string(&j, "captured_at",
+                                  export_val(res, i, COL_CAPTURED)[0] ? export_val(res, i, COL_CAPTURED)
+                                                                      : NULL);
                 json_end_object(&j);
         }
         json_end_array(&j);
@@ -346,8 +356,8 @@ static int export_run(ExportArgs *a)
                 goto out;
         }
         if (PQntuples(res) == 0) {
-                fprintf(stderr, "sohoactl export: no stored page for %s %s\n", a->is_batch ? "batch" : "dossier",
-                        a->what);
+                fprintf(stderr, "sohoactl export: no stored page for %s %s\n",
+                        a->is_batch ? "batch" : "dossier", a->what);
                 r = -ENOENT;
                 goto out;
         }
@@ -379,22 +389,27 @@ out:
 
 static void export_usage(FILE *f)
 {
-        fprintf(f, "Usage: sohoactl export BATCH_UUID|DOSSIER_CODE -o FILE.pdf [-m MANIFEST.json] [--db CONNINFO]\n"
-                   "One searchable PDF of a batch's pages (by sequence) or a dossier's (its documents in\n"
-                   "order, then its other pages; batches by capture time, then sequence), and a manifest of\n"
-                   "SHA-256s beside it (default FILE.pdf.json) for `sohoactl verify`. A registered dossier\n"
-                   "also gets its Decree 30/2020 Appendix VI metadata, every page's SHA-256 under its\n"
-                   "document, beside the PDF as FILE.pdf.meta.json and FILE.pdf.meta.xml.\n\n"
-                   "  -o, --output FILE     the PDF to write\n"
-                   "  -m, --manifest FILE   the manifest to write (default FILE.pdf.json)\n"
-                   "      --db CONNINFO     libpq connection string (default $SOHOA_DB, else \"" DBCONN_DEFAULT "\")\n");
+        fprintf(f,
+                "Usage: sohoactl export BATCH_UUID|DOSSIER_CODE -o FILE.pdf [-m MANIFEST.json] [--db "
+                "CONNINFO]\n"
+                "One searchable PDF of a batch's pages (by sequence) or a dossier's (its documents in\n"
+                "order, then its other pages; batches by capture time, then sequence), and a manifest of\n"
+                "SHA-256s beside it (default FILE.pdf.json) for `sohoactl verify`. A registered dossier\n"
+                "also gets its Decree 30/2020 Appendix VI metadata, every page's SHA-256 under its\n"
+                "document, beside the PDF as FILE.pdf.meta.json and FILE.pdf.meta.xml.\n\n"
+                "  -o, --output FILE     the PDF to write\n"
+                "  -m, --manifest FILE   the manifest to write (default FILE.pdf.json)\n"
+                "      --db CONNINFO     libpq connection string (default $SOHOA_DB, else \"" DBCONN_DEFAULT
+                "\")\n");
 }
 
 int export_main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "output", required_argument, NULL, 'o' }, { "manifest", required_argument, NULL, 'm' },
-                { "db", required_argument, NULL, 'd' },     { "help", no_argument, NULL, 'h' },
+                { "output", required_argument, NULL, 'o' },
+                { "manifest", required_argument, NULL, 'm' },
+                { "db", required_argument, NULL, 'd' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
         ExportArgs a = {};
@@ -405,11 +420,21 @@ int export_main(int argc, char **argv)
         optind = 0;
         while ((c = getopt_long(argc, argv, "ho:m:", opts, NULL)) >= 0)
                 switch (c) {
-                case 'o': a.output = optarg; break;
-                case 'm': a.manifest = optarg; break;
-                case 'd': a.conninfo = optarg; break;
-                case 'h': export_usage(stdout); return EXIT_SUCCESS;
-                default: export_usage(stderr); return EXIT_FAILURE;
+                case 'o':
+                        a.output = optarg;
+                        break;
+                case 'm':
+                        a.manifest = optarg;
+                        break;
+                case 'd':
+                        a.conninfo = optarg;
+                        break;
+                case 'h':
+                        export_usage(stdout);
+                        return EXIT_SUCCESS;
+                default:
+                        export_usage(stderr);
+                        return EXIT_FAILURE;
                 }
         if (optind + 1 != argc || !a.output) {
                 export_usage(stderr);

@@ -19,14 +19,17 @@
 
 /* Quarantined pages are failed pages whose reason says so (workers/job.c). */
 static const char failed_list_sql[] =
-        "SELECT page_uuid, batch_uuid, sequence, stored_at, coalesce(origin_id, ''), coalesce(dossier_code, ''),"
+        "SELECT page_uuid, batch_uuid, sequence, stored_at, coalesce(origin_id, ''), coalesce(dossier_code, "
+        "''),"
         " coalesce(source_name, ''), failure_reason, failure_reason LIKE 'quarantined%',"
         " EXISTS (SELECT 1 FROM page_blob b WHERE b.page_uuid = p.page_uuid AND b.kind = 'original')"
         " FROM page p WHERE status = 'failed' ORDER BY stored_at, page_uuid LIMIT $1::integer";
 
 static const char failed_show_sql[] =
-        "SELECT page_uuid, batch_uuid, sequence, stored_at, coalesce(origin_id, ''), coalesce(dossier_code, ''),"
-        " coalesce(source_name, ''), coalesce(failure_reason, ''), coalesce(failure_reason LIKE 'quarantined%', false),"
+        "SELECT page_uuid, batch_uuid, sequence, stored_at, coalesce(origin_id, ''), coalesce(dossier_code, "
+        "''),"
+        " coalesce(source_name, ''), coalesce(failure_reason, ''), coalesce(failure_reason LIKE "
+        "'quarantined%', false),"
         " EXISTS (SELECT 1 FROM page_blob b WHERE b.page_uuid = p.page_uuid AND b.kind = 'original'),"
         " status, encode(sha256, 'hex'), coalesce(image_bytes, 0), coalesce(worker_id, '')"
         " FROM page p WHERE page_uuid = $1::uuid";
@@ -35,8 +38,22 @@ static const char failed_audit_sql[] =
         "SELECT at, actor, action, coalesce(detail->>'reason', '') FROM audit_log"
         " WHERE object_kind = 'page' AND object_id = $1 ORDER BY audit_id";
 
-enum { COL_PAGE, COL_BATCH, COL_SEQUENCE, COL_STORED, COL_ORIGIN, COL_DOSSIER, COL_SOURCE, COL_REASON,
-       COL_QUARANTINED, COL_ORIGINAL, COL_STATUS, COL_SHA256, COL_BYTES, COL_WORKER };
+enum {
+        COL_PAGE,
+        COL_BATCH,
+        COL_SEQUENCE,
+        COL_STORED,
+        COL_ORIGIN,
+        COL_DOSSIER,
+        COL_SOURCE,
+        COL_REASON,
+        COL_QUARANTINED,
+        COL_ORIGINAL,
+        COL_STATUS,
+        COL_SHA256,
+        COL_BYTES,
+        COL_WORKER
+};
 
 static bool failed_bool(const PGresult *res, int row, int col)
 {
@@ -112,8 +129,9 @@ static void failed_show_text(const PGresult *res, const PGresult *audit)
                "worker       %s\noriginal     %s\n",
                PQgetvalue(res, 0, COL_PAGE), PQgetvalue(res, 0, COL_STATUS),
                failed_bool(res, 0, COL_QUARANTINED) ? " (quarantined)" : "", PQgetvalue(res, 0, COL_REASON),
-               PQgetvalue(res, 0, COL_BATCH), PQgetvalue(res, 0, COL_SEQUENCE), PQgetvalue(res, 0, COL_STORED),
-               PQgetvalue(res, 0, COL_ORIGIN), PQgetvalue(res, 0, COL_DOSSIER), PQgetvalue(res, 0, COL_SOURCE),
+               PQgetvalue(res, 0, COL_BATCH), PQgetvalue(res, 0, COL_SEQUENCE),
+               PQgetvalue(res, 0, COL_STORED), PQgetvalue(res, 0, COL_ORIGIN),
+               PQgetvalue(res, 0, COL_DOSSIER), PQgetvalue(res, 0, COL_SOURCE),
                PQgetvalue(res, 0, COL_SHA256), PQgetvalue(res, 0, COL_BYTES), PQgetvalue(res, 0, COL_WORKER),
                failed_bool(res, 0, COL_ORIGINAL) ? "kept (it can be retried)" : "none");
         printf("history:\n");
@@ -158,7 +176,8 @@ static int failed_show(PGconn *c, const FailedArgs *a, const char *id)
                 fprintf(stderr, "sohoactl failed show: not a page UUID: %s\n", id);
                 return EXIT_FAILURE;
         }
-        if (failed_query(c, failed_show_sql, id, &res) < 0 || failed_query(c, failed_audit_sql, id, &audit) < 0)
+        if (failed_query(c, failed_show_sql, id, &res) < 0 ||
+            failed_query(c, failed_audit_sql, id, &audit) < 0)
                 goto out;
         if (PQntuples(res) != 1) {
                 fprintf(stderr, "sohoactl failed show: no page %s in the store\n", id);
@@ -207,31 +226,48 @@ static void failed_usage(FILE *f)
 static int failed_parse_args(int argc, char **argv, FailedArgs *a)
 {
         static const struct option opts[] = {
-                { "db", required_argument, NULL, 'd' },    { "json", no_argument, NULL, 'j' },
-                { "limit", required_argument, NULL, 'l' }, { "all", no_argument, NULL, 'a' },
-                { "broker", required_argument, NULL, 'b' }, { "spool", required_argument, NULL, 's' },
-                { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+                { "db", required_argument, NULL, 'd' },
+                { "json", no_argument, NULL, 'j' },
+                { "limit", required_argument, NULL, 'l' },
+                { "all", no_argument, NULL, 'a' },
+                { "broker", required_argument, NULL, 'b' },
+                { "spool", required_argument, NULL, 's' },
+                { "timeout", required_argument, NULL, 't' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
         char *end;
         long v;
         int c;
 
-        *a = (FailedArgs) { .endpoint = cli_default_broker(), .limit = FAILED_LIMIT_DEFAULT, .timeout_s = 600 };
+        *a = (FailedArgs) { .endpoint = cli_default_broker(),
+                            .limit = FAILED_LIMIT_DEFAULT,
+                            .timeout_s = 600 };
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'd': a->conninfo = optarg; break;
-                case 'j': a->json = true; break;
-                case 'a': a->all = true; break;
-                case 'b': a->endpoint = optarg; break;
-                case 's': a->spool = optarg; break;
+                case 'd':
+                        a->conninfo = optarg;
+                        break;
+                case 'j':
+                        a->json = true;
+                        break;
+                case 'a':
+                        a->all = true;
+                        break;
+                case 'b':
+                        a->endpoint = optarg;
+                        break;
+                case 's':
+                        a->spool = optarg;
+                        break;
                 case 'l':
                 case 't':
                         errno = 0;
                         v = strtol(optarg, &end, 10);
                         if (errno || end == optarg || *end || v < 1 || v > 1000000) {
-                                fprintf(stderr, "sohoactl failed: --%s: not a number from 1 to 1000000: %s\n",
+                                fprintf(stderr,
+                                        "sohoactl failed: --%s: not a number from 1 to 1000000: %s\n",
                                         c == 'l' ? "limit" : "timeout", optarg);
                                 return -EINVAL;
                         }
@@ -240,8 +276,12 @@ static int failed_parse_args(int argc, char **argv, FailedArgs *a)
                         else
                                 a->timeout_s = (unsigned) v;
                         break;
-                case 'h': failed_usage(stdout); return 1;
-                default: failed_usage(stderr); return -EINVAL;
+                case 'h':
+                        failed_usage(stdout);
+                        return 1;
+                default:
+                        failed_usage(stderr);
+                        return -EINVAL;
                 }
         }
         return 0;

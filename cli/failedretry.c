@@ -37,8 +37,22 @@ static const char retry_all_sql[] =
 static const char retry_outcome_sql[] =
         "SELECT status, coalesce(failure_reason, '') FROM page WHERE page_uuid = $1::uuid";
 
-enum { COL_STATUS, COL_BATCH, COL_SEQUENCE, COL_SHEET, COL_SIDE, COL_SHA256, COL_FORMAT, COL_DPI, COL_MODE,
-       COL_CAPTURED, COL_DOSSIER, COL_SOURCE, COL_INDEX, COL_ORIGINAL };
+enum {
+        COL_STATUS,
+        COL_BATCH,
+        COL_SEQUENCE,
+        COL_SHEET,
+        COL_SIDE,
+        COL_SHA256,
+        COL_FORMAT,
+        COL_DPI,
+        COL_MODE,
+        COL_CAPTURED,
+        COL_DOSSIER,
+        COL_SOURCE,
+        COL_INDEX,
+        COL_ORIGINAL
+};
 
 typedef struct Retry {
         pthread_mutex_t lock;
@@ -76,7 +90,7 @@ static Sohoa__ImageFormat retry_format(const char *s)
 
 static Sohoa__Side retry_side(const char *s)
 {
-        return strcmp(s, "front") == 0 ? SOHOA__SIDE__SIDE_FRONT
+        return strcmp(s, "front") == 0  ? SOHOA__SIDE__SIDE_FRONT
                : strcmp(s, "back") == 0 ? SOHOA__SIDE__SIDE_BACK
                                         : SOHOA__SIDE__SIDE_UNKNOWN;
 }
@@ -112,7 +126,8 @@ static int retry_put(PGconn *c, Outbox *o, const char *id)
                 goto out;
         }
         if (PQgetisnull(res, 0, COL_ORIGINAL)) {
-                fprintf(stderr, "sohoactl failed retry: page %s has no original stored: it cannot be retried\n", id);
+                fprintf(stderr,
+                        "sohoactl failed retry: page %s has no original stored: it cannot be retried\n", id);
                 r = -ENOENT;
                 goto out;
         }
@@ -125,8 +140,10 @@ static int retry_put(PGconn *c, Outbox *o, const char *id)
         sha256_buf(image, len, got);
         if (uuid_parse(id, &pu) < 0 || uuid_parse(PQgetvalue(res, 0, COL_BATCH), &bu) < 0 ||
             sha256_from_hex(PQgetvalue(res, 0, COL_SHA256), sha) < 0 || memcmp(sha, got, SHA256_LEN) != 0) {
-                fprintf(stderr, "sohoactl failed retry: page %s: its original is not the page its row describes "
-                        "(SHA-256): not retried\n", id);
+                fprintf(stderr,
+                        "sohoactl failed retry: page %s: its original is not the page its row describes "
+                        "(SHA-256): not retried\n",
+                        id);
                 PQfreemem((void *) image);
                 r = -ENOENT;
                 goto out;
@@ -167,7 +184,8 @@ static int retry_open(Retry *rt, const FailedArgs *a, char *spool, size_t spool_
 
         r = clispool_dir(a->spool, NULL, "retry", spool, spool_len);
         if (r == -ENOENT)
-                fprintf(stderr, "sohoactl failed retry: no spool given and no home for one: give --spool DIR\n");
+                fprintf(stderr,
+                        "sohoactl failed retry: no spool given and no home for one: give --spool DIR\n");
         if (r >= 0)
                 r = clispool_mkdirs(spool);
         if (r < 0) {
@@ -176,16 +194,21 @@ static int retry_open(Retry *rt, const FailedArgs *a, char *spool, size_t spool_
                 return r;
         }
         clispool_peer_id("retry", spool, peer, sizeof(peer));
-        cfg = (OutboxConfig) { .spool_dir = spool, .endpoint = a->endpoint, .peer_id = peer,
-                               .software = "sohoactl-failed-retry " SOHOA_VERSION, .role = SOHOA__ROLE__ROLE_IMPORTER };
-        r = clispool_curve("sohoactl failed retry", rt->curve_server, rt->curve_public, rt->curve_secret, &cfg);
+        cfg = (OutboxConfig) { .spool_dir = spool,
+                               .endpoint = a->endpoint,
+                               .peer_id = peer,
+                               .software = "sohoactl-failed-retry " SOHOA_VERSION,
+                               .role = SOHOA__ROLE__ROLE_IMPORTER };
+        r = clispool_curve("sohoactl failed retry", rt->curve_server, rt->curve_public, rt->curve_secret,
+                           &cfg);
         if (r < 0)
                 return r;
         r = outbox_new(&cfg, retry_event, rt, ret);
         if (r == -EBUSY)
                 fprintf(stderr, "sohoactl failed retry: spool %s is in use by another retry\n", spool);
         else if (r < 0)
-                fprintf(stderr, "sohoactl failed retry: cannot open the outbox on %s: %s\n", spool, strerror(-r));
+                fprintf(stderr, "sohoactl failed retry: cannot open the outbox on %s: %s\n", spool,
+                        strerror(-r));
         return r;
 }
 
@@ -281,7 +304,8 @@ int failedretry_run(PGconn *c, const FailedArgs *a, char **given, size_t n_given
         r = outbox_wait_empty(o, (uint64_t) a->timeout_s * 1000);
         o = outbox_free(o);
         if (r == -ETIMEDOUT) {
-                fprintf(stderr, "sohoactl failed retry: no outcome for every page after %u s: the rest stays in "
+                fprintf(stderr,
+                        "sohoactl failed retry: no outcome for every page after %u s: the rest stays in "
                         "%s and goes out with the next retry; the failed records are untouched\n",
                         a->timeout_s, spool);
         }

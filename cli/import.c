@@ -42,8 +42,9 @@ static void import_summary(Importer *im, const ImportSrc *src, const char *outco
                  "sohoactl import report, %s\n"
                  "spool: %s\nbroker: %s\n"
                  "batches: %zu, files: %zu\n"
-                 "pages spooled: %" PRIu64 ", already in the spool: %" PRIu64 ", left by an earlier run: %" PRIu64
-                 "\npages stored: %" PRIu64 ", stored raw with a failure: %zu, flagged: %zu\n"
+                 "pages spooled: %" PRIu64 ", already in the spool: %" PRIu64
+                 ", left by an earlier run: %" PRIu64 "\npages stored: %" PRIu64
+                 ", stored raw with a failure: %zu, flagged: %zu\n"
                  "failed (files and pages): %" PRIu64 ", held back (run again): %" PRIu64 "\nresult: %s\n",
                  when, im->args.spool, im->args.endpoint, src->n_batches, files, im->spooled, im->existing,
                  im->replayed, im->stored, importreport_count(im->report, IMPORT_ENTRY_STORED_FAILED),
@@ -98,7 +99,8 @@ static void import_usage(FILE *f)
                 "when run again with the same spool. With no PATH, only the spool is delivered.\n\n"
                 "  --dossier CODE    dossier of every batch (NNN.NN.NN.XNN-yymmdd-NNNN)\n"
                 "  --manifest FILE   CSV rows path,dossier_code,component (see docs/IMPORT.md)\n"
-                "  --dpi N           resolution of files that state none (default $SOHOA_IMPORT_DPI, else %d)\n"
+                "  --dpi N           resolution of files that state none (default $SOHOA_IMPORT_DPI, else "
+                "%d)\n"
                 "  --broker EP       broker's station endpoint (default $SOHOA_BROKER, else %s)\n"
                 "  --spool DIR       spool (default $SOHOA_SPOOL, else $XDG_STATE_HOME/sohoa/import)\n"
                 "  --max-spool SIZE  pause spooling beyond this (default %s)\n"
@@ -119,8 +121,8 @@ static int import_parse_uint(const char *opt, const char *s, uint64_t min, uint6
         errno = 0;
         v = strtoull(s, &end, 10);
         if (errno || end == s || *end || v < min || v > max) {
-                fprintf(stderr, "sohoactl import: %s: not a number from %" PRIu64 " to %" PRIu64 ": %s\n", opt, min,
-                        max, s);
+                fprintf(stderr, "sohoactl import: %s: not a number from %" PRIu64 " to %" PRIu64 ": %s\n",
+                        opt, min, max, s);
                 return -EINVAL;
         }
         *ret = v;
@@ -130,20 +132,28 @@ static int import_parse_uint(const char *opt, const char *s, uint64_t min, uint6
 static int import_parse_args(int argc, char **argv, ImportArgs *a)
 {
         static const struct option opts[] = {
-                { "dossier", required_argument, NULL, 'D' }, { "manifest", required_argument, NULL, 'm' },
-                { "dpi", required_argument, NULL, 'd' },     { "broker", required_argument, NULL, 'b' },
-                { "spool", required_argument, NULL, 's' },   { "report", required_argument, NULL, 'r' },
-                { "max-spool", required_argument, NULL, 'M' }, { "id", required_argument, NULL, 'i' },
-                { "timeout", required_argument, NULL, 't' }, { "wait", no_argument, NULL, 'w' },
-                { "no-wait", no_argument, NULL, 'W' },       { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, 'h' },          {},
+                { "dossier", required_argument, NULL, 'D' },
+                { "manifest", required_argument, NULL, 'm' },
+                { "dpi", required_argument, NULL, 'd' },
+                { "broker", required_argument, NULL, 'b' },
+                { "spool", required_argument, NULL, 's' },
+                { "report", required_argument, NULL, 'r' },
+                { "max-spool", required_argument, NULL, 'M' },
+                { "id", required_argument, NULL, 'i' },
+                { "timeout", required_argument, NULL, 't' },
+                { "wait", no_argument, NULL, 'w' },
+                { "no-wait", no_argument, NULL, 'W' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                {},
         };
         const char *e = getenv("SOHOA_IMPORT_DPI");
         uint64_t v;
         int c;
 
-        *a = (ImportArgs) { .endpoint = cli_default_broker(), .dpi = IMPORTER_DPI_DEFAULT, .wait = true,
-                            .progress = true };
+        *a = (ImportArgs) {
+                .endpoint = cli_default_broker(), .dpi = IMPORTER_DPI_DEFAULT, .wait = true, .progress = true
+        };
         if (e && *e && import_parse_uint("$SOHOA_IMPORT_DPI", e, 1, 10000, &v) == 0)
                 a->dpi = (unsigned) v;
         if (config_parse_bytes(IMPORTER_SPOOL_MAX_DEFAULT, &a->max_spool) < 0)
@@ -151,15 +161,33 @@ static int import_parse_args(int argc, char **argv, ImportArgs *a)
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'D': a->dossier = optarg; break;
-                case 'm': a->manifest = optarg; break;
-                case 'b': a->endpoint = optarg; break;
-                case 's': a->spool = optarg; break;
-                case 'r': a->report = optarg; break;
-                case 'i': a->peer_id = optarg; break;
-                case 'w': a->wait = true; break;
-                case 'W': a->wait = false; break;
-                case 'q': a->progress = false; break;
+                case 'D':
+                        a->dossier = optarg;
+                        break;
+                case 'm':
+                        a->manifest = optarg;
+                        break;
+                case 'b':
+                        a->endpoint = optarg;
+                        break;
+                case 's':
+                        a->spool = optarg;
+                        break;
+                case 'r':
+                        a->report = optarg;
+                        break;
+                case 'i':
+                        a->peer_id = optarg;
+                        break;
+                case 'w':
+                        a->wait = true;
+                        break;
+                case 'W':
+                        a->wait = false;
+                        break;
+                case 'q':
+                        a->progress = false;
+                        break;
                 case 'd':
                         if (import_parse_uint("--dpi", optarg, 1, 10000, &v) < 0)
                                 return -EINVAL;
@@ -175,12 +203,17 @@ static int import_parse_args(int argc, char **argv, ImportArgs *a)
                                 return -EINVAL;
                         }
                         break;
-                case 'h': import_usage(stdout); return 1;
-                default: import_usage(stderr); return -EINVAL;
+                case 'h':
+                        import_usage(stdout);
+                        return 1;
+                default:
+                        import_usage(stderr);
+                        return -EINVAL;
                 }
         }
         if (a->dossier && !dossier_valid(a->dossier)) {
-                fprintf(stderr, "sohoactl import: --dossier: not a dossier code (NNN.NN.NN.XNN-yymmdd-NNNN): %s\n",
+                fprintf(stderr,
+                        "sohoactl import: --dossier: not a dossier code (NNN.NN.NN.XNN-yymmdd-NNNN): %s\n",
                         a->dossier);
                 return -EINVAL;
         }
@@ -191,14 +224,16 @@ static int import_parse_args(int argc, char **argv, ImportArgs *a)
         return 0;
 }
 
-static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spool_len, char *peer, size_t peer_len)
+static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spool_len, char *peer,
+                        size_t peer_len)
 {
         const char *tmp = getenv("TMPDIR");
         int r;
 
         r = clispool_dir(im->args.spool, "SOHOA_SPOOL", "import", spool, spool_len);
         if (r == -ENOENT) {
-                fprintf(stderr, "sohoactl import: no spool given and no home for one ($XDG_STATE_HOME and $HOME "
+                fprintf(stderr,
+                        "sohoactl import: no spool given and no home for one ($XDG_STATE_HOME and $HOME "
                         "unset): give --spool DIR or $SOHOA_SPOOL\n");
                 return r;
         }
@@ -212,9 +247,11 @@ static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spo
         if (!im->args.peer_id)
                 clispool_peer_id("import", spool, peer, peer_len);
         snprintf(im->tmpdir, sizeof(im->tmpdir), "%s", tmp && *tmp == '/' ? tmp : "/tmp");
-        *cfg = (OutboxConfig) { .spool_dir = spool, .endpoint = im->args.endpoint,
+        *cfg = (OutboxConfig) { .spool_dir = spool,
+                                .endpoint = im->args.endpoint,
                                 .peer_id = im->args.peer_id ? im->args.peer_id : peer,
-                                .software = "sohoactl-import " SOHOA_VERSION, .role = SOHOA__ROLE__ROLE_IMPORTER,
+                                .software = "sohoactl-import " SOHOA_VERSION,
+                                .role = SOHOA__ROLE__ROLE_IMPORTER,
                                 .max_spool_bytes = im->args.max_spool };
         r = clispool_curve("sohoactl import", im->curve_server, im->curve_public, im->curve_secret, cfg);
         if (r < 0)
@@ -225,11 +262,15 @@ static int import_start(Importer *im, OutboxConfig *cfg, char *spool, size_t spo
 
                 /* One sender per spool: two would each delete what the other still waits for. */
                 if (spool_holder(spool, &holder) == 0)
-                        fprintf(stderr, "sohoactl import: spool %s is in use by process %d (another import, or a "
-                                "sohoa-scand, on the same spool)\n", spool, (int) holder);
+                        fprintf(stderr,
+                                "sohoactl import: spool %s is in use by process %d (another import, or a "
+                                "sohoa-scand, on the same spool)\n",
+                                spool, (int) holder);
                 else
-                        fprintf(stderr, "sohoactl import: spool %s is in use by another process (another import, "
-                                "or a sohoa-scand, on the same spool)\n", spool);
+                        fprintf(stderr,
+                                "sohoactl import: spool %s is in use by another process (another import, "
+                                "or a sohoa-scand, on the same spool)\n",
+                                spool);
         } else if (r < 0)
                 fprintf(stderr, "sohoactl import: cannot open the outbox on %s: %s\n", spool, strerror(-r));
         return r;
@@ -264,7 +305,8 @@ int import_main(int argc, char **argv)
                 r = importsrc_from_paths(argv + optind, (size_t) (argc - optind), im.args.dossier,
                                          importer_stop_flag(), &src);
         if (r == -EINTR) {
-                fprintf(stderr, "sohoactl import: interrupted while listing the inputs: nothing was spooled\n");
+                fprintf(stderr,
+                        "sohoactl import: interrupted while listing the inputs: nothing was spooled\n");
                 exit_code = 128 + importer_interrupted();
         }
         if (r < 0)
@@ -283,7 +325,8 @@ int import_main(int argc, char **argv)
         else if (r < 0)
                 outcome = "stopped by an error: run the same command again to finish";
         else if (rw == -ETIMEDOUT)
-                outcome = "timed out waiting: the rest is in the spool; run the same command again to finish";
+                outcome =
+                        "timed out waiting: the rest is in the spool; run the same command again to finish";
         else if (rw == -EMSGSIZE)
                 outcome = "pages larger than the broker accepts are held in the spool";
         else if (im.held > 0)
@@ -312,4 +355,3 @@ out:
         pthread_mutex_destroy(&im.lock);
         return exit_code;
 }
-

@@ -83,11 +83,21 @@ int keygen_main(int argc, char **argv)
 
         while ((c = getopt_long(argc, argv, "d:r:h", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'd': dir = optarg; break;
-                case 'r': role = optarg; break;
-                case 'g': group = optarg; explicit_group = true; break;
-                case 'h': keygen_help(); return EXIT_SUCCESS;
-                default: return 2;
+                case 'd':
+                        dir = optarg;
+                        break;
+                case 'r':
+                        role = optarg;
+                        break;
+                case 'g':
+                        group = optarg;
+                        explicit_group = true;
+                        break;
+                case 'h':
+                        keygen_help();
+                        return EXIT_SUCCESS;
+                default:
+                        return 2;
                 }
         }
         if (optind + 1 != argc || strchr(argv[optind], '/') || argv[optind][0] == '\0') {

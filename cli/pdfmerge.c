@@ -16,7 +16,8 @@
 /* qpdf's pending error (or a fallback) into errbuf; returns -EBADMSG. */
 static int pdfmerge_error(qpdf_data q, const char *what, char *errbuf, size_t errlen)
 {
-        const char *why = q && qpdf_has_error(q) ? qpdf_get_error_full_text(q, qpdf_get_error(q)) : "unknown error";
+        const char *why = q && qpdf_has_error(q) ? qpdf_get_error_full_text(q, qpdf_get_error(q))
+                                                 : "unknown error";
 
         snprintf(errbuf, errlen, "%s: %s", what, why);
         return -EBADMSG;
@@ -34,7 +35,8 @@ static int pdfmerge_add(qpdf_data out, qpdf_data src, const PdfMergePage *p, siz
         if (qpdf_read_memory(src, p->uuid, (const char *) p->pdf, p->len, NULL) & QPDF_ERRORS)
                 return pdfmerge_error(src, what, errbuf, errlen);
         if (qpdf_get_num_pages(src) != 1) {
-                snprintf(errbuf, errlen, "%s: the stored PDF has %d pages, not one", what, qpdf_get_num_pages(src));
+                snprintf(errbuf, errlen, "%s: the stored PDF has %d pages, not one", what,
+                         qpdf_get_num_pages(src));
                 return -EBADMSG;
         }
         v = qpdf_get_pdf_version(src);
@@ -55,12 +57,13 @@ static void pdfmerge_info(qpdf_data out, const PdfMergeInfo *info, size_t n_info
 
         for (size_t i = 0; i < n_info; i++)
                 if (info[i].value)
-                        qpdf_oh_replace_key(out, dict, info[i].key, qpdf_oh_new_unicode_string(out, info[i].value));
+                        qpdf_oh_replace_key(out, dict, info[i].key,
+                                            qpdf_oh_new_unicode_string(out, info[i].value));
         qpdf_oh_replace_key(out, qpdf_get_trailer(out), "/Info", dict);
 }
 
-int pdfmerge_write(const char *path, const PdfMergePage *pages, size_t n, const PdfMergeInfo *info, size_t n_info,
-                   char *errbuf, size_t errlen)
+int pdfmerge_write(const char *path, const PdfMergePage *pages, size_t n, const PdfMergeInfo *info,
+                   size_t n_info, char *errbuf, size_t errlen)
 {
         char version[16] = PDFMERGE_MIN_VERSION, *tmp = NULL;
         qpdf_data out = NULL, *srcs = calloc(n ? n : 1, sizeof(*srcs));

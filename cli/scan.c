@@ -44,10 +44,14 @@ static void scan_usage(FILE *f)
 static int scan_parse_args(int argc, char **argv, ScanOptions *o, char *path, size_t path_size)
 {
         static const struct option opts[] = {
-                { "station", required_argument, NULL, 's' }, { "profile", required_argument, NULL, 'p' },
-                { "dossier", required_argument, NULL, 'd' }, { "sheets", required_argument, NULL, 'n' },
-                { "socket", required_argument, NULL, 'S' },  { "timeout", required_argument, NULL, 't' },
-                { "status", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
+                { "station", required_argument, NULL, 's' },
+                { "profile", required_argument, NULL, 'p' },
+                { "dossier", required_argument, NULL, 'd' },
+                { "sheets", required_argument, NULL, 'n' },
+                { "socket", required_argument, NULL, 'S' },
+                { "timeout", required_argument, NULL, 't' },
+                { "status", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
         char *end;
@@ -57,9 +61,15 @@ static int scan_parse_args(int argc, char **argv, ScanOptions *o, char *path, si
         optind = 0;
         while ((c = getopt_long(argc, argv, "s:p:d:n:S:t:h", opts, NULL)) >= 0) {
                 switch (c) {
-                case 's': o->station = optarg; break;
-                case 'p': o->profile = optarg; break;
-                case 'd': o->dossier = optarg; break;
+                case 's':
+                        o->station = optarg;
+                        break;
+                case 'p':
+                        o->profile = optarg;
+                        break;
+                case 'd':
+                        o->dossier = optarg;
+                        break;
                 case 'n':
                         errno = 0;
                         o->sheets = (unsigned) strtoul(optarg, &end, 10);
@@ -68,16 +78,24 @@ static int scan_parse_args(int argc, char **argv, ScanOptions *o, char *path, si
                                 return -EINVAL;
                         }
                         break;
-                case 'S': o->socket_path = optarg; break;
+                case 'S':
+                        o->socket_path = optarg;
+                        break;
                 case 't':
                         if (config_parse_msec(optarg, &o->timeout_ms) < 0) {
                                 fprintf(stderr, "sohoactl scan: --timeout wants a duration (\"90s\")\n");
                                 return -EINVAL;
                         }
                         break;
-                case 'q': o->status = true; break;
-                case 'h': scan_usage(stdout); return 1;
-                default: scan_usage(stderr); return -EINVAL;
+                case 'q':
+                        o->status = true;
+                        break;
+                case 'h':
+                        scan_usage(stdout);
+                        return 1;
+                default:
+                        scan_usage(stderr);
+                        return -EINVAL;
                 }
         }
         if (optind < argc) {

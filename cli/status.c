@@ -33,7 +33,8 @@ typedef struct StatusOptions {
 static void status_usage(FILE *f)
 {
         fprintf(f,
-                "Usage: sohoactl status [--broker ENDPOINT] [--json] [--timeout MS] [--watch[=SEC]] [--db CONNINFO]\n"
+                "Usage: sohoactl status [--broker ENDPOINT] [--json] [--timeout MS] [--watch[=SEC]] [--db "
+                "CONNINFO]\n"
                 "Show the broker's queues per class, its workers and stations, and its counters.\n\n"
                 "  -b, --broker ENDPOINT  the broker's station endpoint (default: $SOHOA_BROKER or\n"
                 "                         tcp://127.0.0.1:5570)\n"
@@ -61,8 +62,10 @@ static int status_parse_args(int argc, char **argv, StatusOptions *o)
         };
         int c;
 
-        *o = (StatusOptions) { .broker = cli_default_broker(), .timeout_ms = STATUS_TIMEOUT_MS,
-                               .conninfo = getenv("SOHOA_DB") && *getenv("SOHOA_DB") ? getenv("SOHOA_DB") : NULL };
+        *o = (StatusOptions) { .broker = cli_default_broker(),
+                               .timeout_ms = STATUS_TIMEOUT_MS,
+                               .conninfo = getenv("SOHOA_DB") && *getenv("SOHOA_DB") ? getenv("SOHOA_DB")
+                                                                                     : NULL };
         optind = 0;
         while ((c = getopt_long(argc, argv, "b:jt:w::d:h", opts, NULL)) >= 0) {
                 switch (c) {
@@ -243,7 +246,8 @@ static void status_json_peer(Json *j, const Sohoa__PeerStatus *p)
         json_field_string(j, "last_event", p->last_event && *p->last_event ? p->last_event : NULL);
         json_field_uint(j, "last_event_age_ms", p->last_event_age_ms);
         json_field_bool(j, "database_unreachable", p->database_unreachable);
-        json_field_string(j, "database_error", p->database_error && *p->database_error ? p->database_error : NULL);
+        json_field_string(j, "database_error",
+                          p->database_error && *p->database_error ? p->database_error : NULL);
         json_field_uint(j, "pages_done", p->pages_done);
         json_field_uint(j, "pages_failed", p->pages_failed);
         json_field_uint(j, "work_ms", p->work_ms);
@@ -352,8 +356,8 @@ static void status_table_classes(const Sohoa__StatusReply *s)
 
         char d[STATUS_FMT_MAX];
 
-        printf("\n%-12s %8s %11s %8s %10s %11s %11s %9s %9s\n", "CLASS", "QUEUED", "BYTES", "OLDEST", "IN FLIGHT",
-               "HELD", "POOL", "IN/MIN", "OUT/MIN");
+        printf("\n%-12s %8s %11s %8s %10s %11s %11s %9s %9s\n", "CLASS", "QUEUED", "BYTES", "OLDEST",
+               "IN FLIGHT", "HELD", "POOL", "IN/MIN", "OUT/MIN");
         for (size_t i = 0; i < s->n_classes; i++) {
                 const Sohoa__ClassStatus *k = s->classes[i];
 
@@ -372,14 +376,15 @@ static void status_table_figures(const Sohoa__PeerStatus *p)
 
         if (p->role == SOHOA__ROLE__ROLE_WORKER) {
                 if (p->pages_done)
-                        printf("  done %" PRIu64 " (%" PRIu64 " failed), mean %.1fs", p->pages_done, p->pages_failed,
-                               (double) p->work_ms / (double) p->pages_done / 1000.0);
+                        printf("  done %" PRIu64 " (%" PRIu64 " failed), mean %.1fs", p->pages_done,
+                               p->pages_failed, (double) p->work_ms / (double) p->pages_done / 1000.0);
                 if (p->database_unreachable)
                         printf("  NO DATABASE: %s", p->database_error ? p->database_error : "");
                 return;
         }
         if (p->spool_pages)
-                printf("  spool %" PRIu32 " pages, oldest %s", p->spool_pages, status_duration(p->spool_oldest_ms, a));
+                printf("  spool %" PRIu32 " pages, oldest %s", p->spool_pages,
+                       status_duration(p->spool_oldest_ms, a));
         if (p->last_event && *p->last_event)
                 printf("  last event: %s %s ago", p->last_event, status_duration(p->last_event_age_ms, b));
 }

@@ -37,11 +37,13 @@ static void statusdb_error(Json *j, const char *why)
 static void statusdb_figures(const PGresult *tot, const PGresult *today, Json *j)
 {
         if (!j) {
-                printf("\nSTORE     failed %" PRIu64 " (quarantined %" PRIu64 ")   pages today %" PRIu64 "\n",
+                printf("\nSTORE     failed %" PRIu64 " (quarantined %" PRIu64 ")   pages today %" PRIu64
+                       "\n",
                        statusdb_u64(tot, 0, 0), statusdb_u64(tot, 0, 1), statusdb_u64(tot, 0, 2));
                 for (int i = 0; i < PQntuples(today); i++)
-                        printf("  %-20s today %8" PRIu64 " stored %6" PRIu64 " failed\n", PQgetvalue(today, i, 0),
-                               statusdb_u64(today, i, 1), statusdb_u64(today, i, 2));
+                        printf("  %-20s today %8" PRIu64 " stored %6" PRIu64 " failed\n",
+                               PQgetvalue(today, i, 0), statusdb_u64(today, i, 1),
+                               statusdb_u64(today, i, 2));
                 return;
         }
         json_begin_object(j);

@@ -10,8 +10,8 @@
  * docs/EXPORT.md explains the split. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,7 @@ typedef struct Verify {
         const char *conninfo;
         bool text;
         unsigned failures;
-        const JsonValue *pages;   /* the manifest's "pages" array */
+        const JsonValue *pages; /* the manifest's "pages" array */
 } Verify;
 
 static void verify_fail(Verify *v, const char *fmt, ...) PRINTF_FMT(2, 3);
@@ -91,12 +91,14 @@ static void verify_whole_file(Verify *v, const JsonValue *m)
         }
         sha256_hex(sha, hex);
         if (!want || strcmp(want, hex) != 0)
-                verify_fail(v, "whole-file SHA-256: the manifest says %s, the file is %s", want ? want : "(none)", hex);
+                verify_fail(v, "whole-file SHA-256: the manifest says %s, the file is %s",
+                            want ? want : "(none)", hex);
         else
                 printf("ok: whole-file SHA-256 %s\n", hex);
         if (!bytes || bytes->type != JSON_NUMBER || bytes->number != (double) st.st_size)
                 verify_fail(v, "size: the manifest says %.0f bytes, the file has %lld",
-                            bytes && bytes->type == JSON_NUMBER ? bytes->number : -1, (long long) st.st_size);
+                            bytes && bytes->type == JSON_NUMBER ? bytes->number : -1,
+                            (long long) st.st_size);
 }
 
 /* Page count and, page by page, that the file holds the page the manifest names there. */
@@ -163,9 +165,10 @@ static void verify_text(Verify *v)
 /* Against the store: the capture hash as recorded, the PDF page's recomputed. */
 static void verify_db(Verify *v)
 {
-        static const char sql[] = "SELECT encode(p.sha256, 'hex'), encode(sha256(b.bytes), 'hex')"
-                                  " FROM page p LEFT JOIN page_blob b ON b.page_uuid = p.page_uuid AND b.kind = 'pdf'"
-                                  " WHERE p.page_uuid = $1::uuid";
+        static const char sql[] =
+                "SELECT encode(p.sha256, 'hex'), encode(sha256(b.bytes), 'hex')"
+                " FROM page p LEFT JOIN page_blob b ON b.page_uuid = p.page_uuid AND b.kind = 'pdf'"
+                " WHERE p.page_uuid = $1::uuid";
         PGconn *c = NULL;
         size_t ok = 0;
 
@@ -182,8 +185,8 @@ static void verify_db(Verify *v)
                 if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
                         verify_fail(v, "page %zu (%s) is not in the store", i + 1, u ? u : "?");
                 else if (!cap || strcmp(cap, PQgetvalue(res, 0, 0)) != 0)
-                        verify_fail(v, "page %zu: capture SHA-256 %s, the store has %s", i + 1, cap ? cap : "(none)",
-                                    PQgetvalue(res, 0, 0));
+                        verify_fail(v, "page %zu: capture SHA-256 %s, the store has %s", i + 1,
+                                    cap ? cap : "(none)", PQgetvalue(res, 0, 0));
                 else if (!pdf || strcmp(pdf, PQgetvalue(res, 0, 1)) != 0)
                         verify_fail(v, "page %zu: PDF page SHA-256 %s, the stored PDF page is %s", i + 1,
                                     pdf ? pdf : "(none)", PQgetvalue(res, 0, 1));
@@ -377,10 +380,18 @@ int verify_main(int argc, char **argv)
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
                 switch (c) {
-                case 't': v.text = true; break;
-                case 'd': v.conninfo = optarg; break;
-                case 'h': verify_usage(stdout); return EXIT_SUCCESS;
-                default: verify_usage(stderr); return EXIT_FAILURE;
+                case 't':
+                        v.text = true;
+                        break;
+                case 'd':
+                        v.conninfo = optarg;
+                        break;
+                case 'h':
+                        verify_usage(stdout);
+                        return EXIT_SUCCESS;
+                default:
+                        verify_usage(stderr);
+                        return EXIT_FAILURE;
                 }
         if (optind + 2 != argc) {
                 verify_usage(stderr);
@@ -410,8 +421,8 @@ int verify_main(int argc, char **argv)
                 verify_db(&v);
         jsonread_free(m);
         if (v.failures) {
-                fprintf(stderr, "sohoactl verify: %s does NOT match %s: %u check%s failed\n", v.pdf, v.manifest,
-                        v.failures, v.failures == 1 ? "" : "s");
+                fprintf(stderr, "sohoactl verify: %s does NOT match %s: %u check%s failed\n", v.pdf,
+                        v.manifest, v.failures, v.failures == 1 ? "" : "s");
                 return EXIT_FAILURE;
         }
         printf("%s matches %s\n", v.pdf, v.manifest);

@@ -9,7 +9,8 @@
 #include <stdbool.h>
 
 typedef enum ButtonStyle {
-        BUTTON_EDGE,   /* bool/int back to 0 after the press (or cleared by the read): 0 to non-zero is a press */
+        BUTTON_EDGE, /* bool/int back to 0 after the press (or cleared by the read): 0 to non-zero is a press
+                      */
         BUTTON_STICKY, /* bool/int that stays non-zero from a press until the device is opened again */
         BUTTON_STRING, /* string naming the pressed button (tokens joined by ':'), "" when none */
         _BUTTON_STYLE_MAX,

@@ -26,11 +26,11 @@
 #include "tracked.h"
 
 static const char *const end_names[_BATCH_END_MAX] = {
-        [BATCH_END_EMPTY] = "feeder-empty",     [BATCH_END_JAM] = "jam",
+        [BATCH_END_EMPTY] = "feeder-empty",      [BATCH_END_JAM] = "jam",
         [BATCH_END_DOUBLE_FEED] = "double-feed", [BATCH_END_COVER_OPEN] = "cover-open",
-        [BATCH_END_IO_ERROR] = "io-error",      [BATCH_END_SPOOL_FULL] = "spool-full",
-        [BATCH_END_STOPPED] = "stopped",        [BATCH_END_ERROR] = "error",
-        [BATCH_END_PARTIAL] = "partial-image",  [BATCH_END_BACK_MISSING] = "back-missing",
+        [BATCH_END_IO_ERROR] = "io-error",       [BATCH_END_SPOOL_FULL] = "spool-full",
+        [BATCH_END_STOPPED] = "stopped",         [BATCH_END_ERROR] = "error",
+        [BATCH_END_PARTIAL] = "partial-image",   [BATCH_END_BACK_MISSING] = "back-missing",
 };
 
 const char *batch_end_to_string(BatchEnd e)
@@ -46,8 +46,8 @@ typedef struct Batch {
         Uuid uuid;
         OptionsApplied opts;
         Encoding encoding;
-        unsigned images;      /* images put into the outbox */
-        bool noted;           /* its open note is written (openbatch.c) */
+        unsigned images; /* images put into the outbox */
+        bool noted;      /* its open note is written (openbatch.c) */
         int64_t started_us;
         Tracked *tracked;
 } Batch;
@@ -55,7 +55,9 @@ typedef struct Batch {
 /* The batch's durable note, as far as it is known. */
 static OpenBatch batch_note(const Batch *b)
 {
-        OpenBatch n = { .uuid = b->uuid, .declared_sheets = b->req->declared_sheets, .started_us = b->started_us };
+        OpenBatch n = { .uuid = b->uuid,
+                        .declared_sheets = b->req->declared_sheets,
+                        .started_us = b->started_us };
 
         snprintf(n.profile, sizeof(n.profile), "%s", b->req->profile->name);
         snprintf(n.dossier, sizeof(n.dossier), "%s", b->req->dossier ? b->req->dossier : "");
@@ -76,9 +78,11 @@ static void batch_note_open(Batch *b)
         n = batch_note(b);
         r = openbatch_begin(b->s, &n);
         if (r < 0)
-                log_warning_errno(r, "batch %s: cannot note it as open in the spool: %m; should the daemon stop "
-                                  "before the batch's end, the next start will not know of it",
-                                  uuid_format(&b->uuid, u));
+                log_warning_errno(
+                        r,
+                        "batch %s: cannot note it as open in the spool: %m; should the daemon stop "
+                        "before the batch's end, the next start will not know of it",
+                        uuid_format(&b->uuid, u));
         b->noted = r >= 0;
 }
 
@@ -162,7 +166,8 @@ static int batch_place(Image *img, const SANE_Parameters *p, const uint8_t *raw,
                 for (uint32_t x = 0; x < img->width; x++)
                         for (unsigned c = 0; c < samples; c++) {
                                 size_t i = (size_t) x * samples + c;
-                                uint8_t v = p->depth == 16 ? (uint8_t) (((const uint16_t *) src)[i] >> 8) : src[i];
+                                uint8_t v = p->depth == 16 ? (uint8_t) (((const uint16_t *) src)[i] >> 8)
+                                                           : src[i];
 
                                 dst[(size_t) x * img->channels + (single ? c : channel)] = v;
                         }
@@ -173,7 +178,8 @@ static int batch_place(Image *img, const SANE_Parameters *p, const uint8_t *raw,
 /* One image, all its frames. GOOD with img filled, or the status that
  * ended it; *ret_at_start says whether it came from the image's first
  * sane_start (where an empty feeder is the end of the batch). */
-static SANE_Status batch_acquire(Batch *b, Image *img, unsigned *ret_frames, int *ret_err, bool *ret_at_start)
+static SANE_Status batch_acquire(Batch *b, Image *img, unsigned *ret_frames, int *ret_err,
+                                 bool *ret_at_start)
 {
         SANE_Parameters p;
         SANE_Status st;
@@ -263,8 +269,8 @@ static int batch_take(Batch *b, Image *img, unsigned sequence, unsigned frames)
         uuid_format(&u, pu);
         uuid_format(&b->uuid, bu);
         log_context_set(b->s->settings->station, bu, pu); /* the page's story starts here */
-        log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s", pu,
-                 bu, sequence, p.sheet, side_name(p.side), frames, frames == 1 ? "" : "s", len,
+        log_info("spooled page %s: batch %s sequence %u sheet %u side %s, %u frame%s, %zu bytes, sha256 %s",
+                 pu, bu, sequence, p.sheet, side_name(p.side), frames, frames == 1 ? "" : "s", len,
                  sha256_hex(sha, hex));
         log_context_set(b->s->settings->station, bu, NULL);
         return 0;
@@ -279,7 +285,8 @@ static BatchEnd batch_end_for(Batch *b, SANE_Status st, BatchResult *res)
         unsigned quirks = b->backend->quirks;
 
         switch (st) {
-        case SANE_STATUS_NO_DOCS: return BATCH_END_EMPTY;
+        case SANE_STATUS_NO_DOCS:
+                return BATCH_END_EMPTY;
         case SANE_STATUS_JAMMED:
                 if (options_double_feed_sensed(b->h, b->backend->df_sensors))
                         return BATCH_END_DOUBLE_FEED;
@@ -288,16 +295,20 @@ static BatchEnd batch_end_for(Batch *b, SANE_Status st, BatchResult *res)
                         return BATCH_END_DOUBLE_FEED;
                 }
                 return BATCH_END_JAM;
-        case SANE_STATUS_COVER_OPEN: return BATCH_END_COVER_OPEN;
+        case SANE_STATUS_COVER_OPEN:
+                return BATCH_END_COVER_OPEN;
         case SANE_STATUS_IO_ERROR:
                 if (quirks & QUIRK_IO_ERROR_MAY_BE_DOUBLE_FEED) {
                         res->reason = "double-feed-or-error";
                         return BATCH_END_DOUBLE_FEED;
                 }
                 return BATCH_END_IO_ERROR;
-        case SANE_STATUS_EOF: return BATCH_END_IO_ERROR;
-        case SANE_STATUS_CANCELLED: return BATCH_END_STOPPED;
-        default: return BATCH_END_ERROR;
+        case SANE_STATUS_EOF:
+                return BATCH_END_IO_ERROR;
+        case SANE_STATUS_CANCELLED:
+                return BATCH_END_STOPPED;
+        default:
+                return BATCH_END_ERROR;
         }
 }
 
@@ -321,12 +332,15 @@ static BatchEnd batch_cut_short(Batch *b, unsigned seq, bool at_start, BatchResu
         res->stop_sheet = sheet;
         if (at_start) {
                 snprintf(res->detail, sizeof(res->detail),
-                         "sheet %u: its back never came (the feeder said empty after the front), %u images for %u "
-                         "sheets", sheet, seq - 1, sheet);
+                         "sheet %u: its back never came (the feeder said empty after the front), %u images "
+                         "for %u "
+                         "sheets",
+                         sheet, seq - 1, sheet);
                 return BATCH_END_BACK_MISSING;
         }
         snprintf(res->detail, sizeof(res->detail),
-                 "sheet %u, %s: the feeder said empty in the middle of the image; the part scanned was not kept",
+                 "sheet %u, %s: the feeder said empty in the middle of the image; the part scanned was not "
+                 "kept",
                  sheet, side);
         return BATCH_END_PARTIAL;
 }
@@ -353,12 +367,13 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
                         free(img.data);
                         if (r == -ENOSPC) {
                                 /* This image is not spooled; every one before it is. */
-                                snprintf(res->detail, sizeof(res->detail), "the spool is full, scanning stopped");
+                                snprintf(res->detail, sizeof(res->detail),
+                                         "the spool is full, scanning stopped");
                                 return BATCH_END_SPOOL_FULL;
                         }
                         if (r < 0) {
-                                snprintf(res->detail, sizeof(res->detail), "image %u: cannot encode or spool it: %s",
-                                         seq, strerror(-r));
+                                snprintf(res->detail, sizeof(res->detail),
+                                         "image %u: cannot encode or spool it: %s", seq, strerror(-r));
                                 return BATCH_END_ERROR;
                         }
                         continue;
@@ -379,17 +394,24 @@ static BatchEnd batch_scan(Batch *b, BatchResult *res)
 static void batch_tell(Scand *s, const BatchRequest *req, const BatchResult *res)
 {
         static const EventType for_end[_BATCH_END_MAX] = {
-                [BATCH_END_EMPTY] = EVENT_BATCH_SCANNED,  [BATCH_END_JAM] = EVENT_JAM,
+                [BATCH_END_EMPTY] = EVENT_BATCH_SCANNED,     [BATCH_END_JAM] = EVENT_JAM,
                 [BATCH_END_DOUBLE_FEED] = EVENT_DOUBLE_FEED, [BATCH_END_COVER_OPEN] = EVENT_COVER_OPEN,
-                [BATCH_END_IO_ERROR] = EVENT_ERROR,        [BATCH_END_SPOOL_FULL] = EVENT_SPOOL_FULL,
-                [BATCH_END_STOPPED] = EVENT_ERROR,         [BATCH_END_ERROR] = EVENT_ERROR,
-                [BATCH_END_PARTIAL] = EVENT_ERROR,         [BATCH_END_BACK_MISSING] = EVENT_ERROR,
+                [BATCH_END_IO_ERROR] = EVENT_ERROR,          [BATCH_END_SPOOL_FULL] = EVENT_SPOOL_FULL,
+                [BATCH_END_STOPPED] = EVENT_ERROR,           [BATCH_END_ERROR] = EVENT_ERROR,
+                [BATCH_END_PARTIAL] = EVENT_ERROR,           [BATCH_END_BACK_MISSING] = EVENT_ERROR,
         };
         Event ev = {
-                .type = for_end[res->end], .station = s->settings->station, .batch = res->uuid,
-                .profile = req->profile->name, .dossier = req->dossier, .images = res->images,
-                .sheets = res->sheets, .declared_sheets = req->declared_sheets, .sheet = res->stop_sheet,
-                .reason = res->reason, .detail = res->detail,
+                .type = for_end[res->end],
+                .station = s->settings->station,
+                .batch = res->uuid,
+                .profile = req->profile->name,
+                .dossier = req->dossier,
+                .images = res->images,
+                .sheets = res->sheets,
+                .declared_sheets = req->declared_sheets,
+                .sheet = res->stop_sheet,
+                .reason = res->reason,
+                .detail = res->detail,
         };
 
         events_emit(s->outbox, s->settings->on_event, &ev);
@@ -432,9 +454,12 @@ static void batch_close(Batch *b, const BatchResult *res)
                 n.sheets = res->sheets;
                 r = openbatch_end(b->s, &n);
                 if (r < 0)
-                        log_warning_errno(r, "batch %s: cannot note its end in the spool: %m; should the daemon "
-                                          "stop before its close record is spooled, the next start will say "
-                                          "it was cut off", uuid_format(&b->uuid, u));
+                        log_warning_errno(
+                                r,
+                                "batch %s: cannot note its end in the spool: %m; should the daemon "
+                                "stop before its close record is spooled, the next start will say "
+                                "it was cut off",
+                                uuid_format(&b->uuid, u));
         } else if (b->noted)
                 openbatch_forget(b->s, &b->uuid);
         if (b->tracked && b->images > 0)
@@ -449,10 +474,17 @@ static void batch_close(Batch *b, const BatchResult *res)
 int batch_run(Scand *s, const BatchRequest *req, BatchResult *ret)
 {
         BatchResult res = { .end = BATCH_END_ERROR };
-        Batch b = { .s = s, .req = req, .h = s->device->handle, .encoding = profile_encoding(req->profile),
-                    .started_us = clock_real_us(), .backend = backends_lookup(s->device->name) };
-        Event ev = { .type = EVENT_BATCH_STARTED, .station = s->settings->station, .profile = req->profile->name,
-                     .dossier = req->dossier, .declared_sheets = req->declared_sheets };
+        Batch b = { .s = s,
+                    .req = req,
+                    .h = s->device->handle,
+                    .encoding = profile_encoding(req->profile),
+                    .started_us = clock_real_us(),
+                    .backend = backends_lookup(s->device->name) };
+        Event ev = { .type = EVENT_BATCH_STARTED,
+                     .station = s->settings->station,
+                     .profile = req->profile->name,
+                     .dossier = req->dossier,
+                     .declared_sheets = req->declared_sheets };
         int r;
 
         if (uuid_v4(&b.uuid) < 0) {

@@ -11,7 +11,7 @@
 #include "scand.h"
 
 typedef enum BatchEnd {
-        BATCH_END_EMPTY,        /* the feeder emptied: the normal end */
+        BATCH_END_EMPTY, /* the feeder emptied: the normal end */
         BATCH_END_JAM,
         BATCH_END_DOUBLE_FEED,
         BATCH_END_COVER_OPEN,
@@ -36,11 +36,11 @@ typedef struct BatchResult {
         char uuid[UUID_STRING_MAX];
         unsigned images, sheets;
         BatchEnd end;
-        unsigned stop_sheet;      /* the sheet where a jam etc. stopped it, the first to scan again
-                                   * (1 when nothing was scanned); 0 at a normal end */
-        char detail[200];         /* at any other end than feeder-empty: ends "rescan from sheet N" */
-        const char *reason;       /* for the officer's event: batch_end_to_string(end), or what a double
-                                   * feed may also be on this backend ("double-feed-or-jam") */
+        unsigned stop_sheet; /* the sheet where a jam etc. stopped it, the first to scan again
+                              * (1 when nothing was scanned); 0 at a normal end */
+        char detail[200];    /* at any other end than feeder-empty: ends "rescan from sheet N" */
+        const char *reason;  /* for the officer's event: batch_end_to_string(end), or what a double
+                              * feed may also be on this backend ("double-feed-or-jam") */
 } BatchResult;
 
 const char *batch_end_to_string(BatchEnd e);

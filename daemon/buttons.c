@@ -14,11 +14,11 @@
 
 typedef struct ButtonOption {
         int index;
-        const char *name;      /* the backend's, valid while the handle is open */
-        const Button *button;  /* word options: the [button.NAME] that maps it; string options: by token */
+        const char *name;     /* the backend's, valid while the handle is open */
+        const Button *button; /* word options: the [button.NAME] that maps it; string options: by token */
         ButtonStyle style;
-        SANE_Int size;         /* of a string option's value */
-        int last;              /* word: last value; string: 1 when it last read non-empty */
+        SANE_Int size; /* of a string option's value */
+        int last;      /* word: last value; string: 1 when it last read non-empty */
         bool seen;
 } ButtonOption;
 
@@ -27,7 +27,7 @@ struct Buttons {
         const Settings *settings;
         ButtonOption *opts;
         size_t n;
-        char *buf;             /* for string options' values */
+        char *buf; /* for string options' values */
 };
 
 static const Button *match_button(const Settings *s, const char *name)
@@ -85,7 +85,8 @@ int buttons_new(SANE_Handle h, const char *device_name, const Settings *s, Butto
                         o.style = BUTTON_STRING;
                         o.size = d->size;
                         buf_size = MAX(buf_size, d->size);
-                } else if ((d->type == SANE_TYPE_BOOL || d->type == SANE_TYPE_INT) && d->size == sizeof(SANE_Word)) {
+                } else if ((d->type == SANE_TYPE_BOOL || d->type == SANE_TYPE_INT) &&
+                           d->size == sizeof(SANE_Word)) {
                         o.button = match_button(s, d->name);
                         if (!o.button && style >= 0)
                                 o.button = builtin_button(s); /* a button this backend is known to have */

@@ -18,9 +18,9 @@
 typedef struct Buttons Buttons;
 
 typedef struct ButtonPress {
-        const Button *button;  /* NULL: nothing pressed */
-        char what[96];         /* "scan", "message=scan": for the log */
-        bool reopen;           /* the value sticks: open the device again before the next poll */
+        const Button *button; /* NULL: nothing pressed */
+        char what[96];        /* "scan", "message=scan": for the log */
+        bool reopen;          /* the value sticks: open the device again before the next poll */
 } ButtonPress;
 
 /* Find the button options of the open device h, named device_name (its

@@ -72,8 +72,10 @@ static int parse_request(char *msg, ControlRequest *req, char *why, size_t why_s
                         r = copy_value(req->profile, sizeof(req->profile), line, eq, why, why_size);
                 else if (strcmp(line, "dossier") == 0) {
                         if (*eq && !dossier_valid(eq)) {
-                                snprintf(why, why_size, "bad dossier code \"%.64s\": expected " DOSSIER_CODE_FORM
-                                         " (N a digit, X a capital letter, e.g. 000.00.53.H48-240101-0001)", eq);
+                                snprintf(why, why_size,
+                                         "bad dossier code \"%.64s\": expected " DOSSIER_CODE_FORM
+                                         " (N a digit, X a capital letter, e.g. 000.00.53.H48-240101-0001)",
+                                         eq);
                                 return -EINVAL;
                         }
                         strcpy(req->dossier, eq);

@@ -18,7 +18,7 @@ typedef struct ControlRequest {
         char station[64];
         char profile[64];
         char dossier[DOSSIER_CODE_MAX]; /* empty, or a valid code (dossier.h) */
-        unsigned sheets;    /* declared; 0: not given */
+        unsigned sheets;                /* declared; 0: not given */
 } ControlRequest;
 
 /* Bind and listen at path (a stale socket file is replaced). 0 and *ret_fd

@@ -41,20 +41,34 @@ const char *device_state_to_string(DeviceState s)
 int device_errno(SANE_Status st)
 {
         switch ((int) st) {
-        case SANE_STATUS_GOOD: return 0;
-        case SANE_STATUS_UNSUPPORTED: return -EOPNOTSUPP;
-        case SANE_STATUS_CANCELLED: return -ECANCELED;
-        case SANE_STATUS_DEVICE_BUSY: return -EBUSY;
-        case SANE_STATUS_INVAL: return -EINVAL;
-        case SANE_STATUS_EOF: return -ENODATA;
-        case SANE_STATUS_JAMMED: return -EPIPE;
-        case SANE_STATUS_NO_DOCS: return -ENOMEDIUM;
-        case SANE_STATUS_COVER_OPEN: return -EROFS;
-        case SANE_STATUS_NO_MEM: return -ENOMEM;
-        case SANE_STATUS_ACCESS_DENIED: return -EACCES;
-        case SANE_STATUS_WARMING_UP: return -EAGAIN;
-        case SANE_STATUS_HW_LOCKED: return -ENOLCK;
-        default: return -EIO;
+        case SANE_STATUS_GOOD:
+                return 0;
+        case SANE_STATUS_UNSUPPORTED:
+                return -EOPNOTSUPP;
+        case SANE_STATUS_CANCELLED:
+                return -ECANCELED;
+        case SANE_STATUS_DEVICE_BUSY:
+                return -EBUSY;
+        case SANE_STATUS_INVAL:
+                return -EINVAL;
+        case SANE_STATUS_EOF:
+                return -ENODATA;
+        case SANE_STATUS_JAMMED:
+                return -EPIPE;
+        case SANE_STATUS_NO_DOCS:
+                return -ENOMEDIUM;
+        case SANE_STATUS_COVER_OPEN:
+                return -EROFS;
+        case SANE_STATUS_NO_MEM:
+                return -ENOMEM;
+        case SANE_STATUS_ACCESS_DENIED:
+                return -EACCES;
+        case SANE_STATUS_WARMING_UP:
+                return -EAGAIN;
+        case SANE_STATUS_HW_LOCKED:
+                return -ENOLCK;
+        default:
+                return -EIO;
         }
 }
 
@@ -109,13 +123,16 @@ int device_new(const DeviceChoice *choice, uint64_t retry_min_ms, uint64_t retry
         if (!d)
                 return -ENOMEM;
         d->choice = (DeviceChoice) {
-                .name = dup_or_null(choice->name), .name_match = dup_or_null(choice->name_match),
-                .vendor_match = dup_or_null(choice->vendor_match), .model_match = dup_or_null(choice->model_match),
-                .serial = dup_or_null(choice->serial), .network = choice->network,
+                .name = dup_or_null(choice->name),
+                .name_match = dup_or_null(choice->name_match),
+                .vendor_match = dup_or_null(choice->vendor_match),
+                .model_match = dup_or_null(choice->model_match),
+                .serial = dup_or_null(choice->serial),
+                .network = choice->network,
         };
         if ((choice->name && !d->choice.name) || (choice->name_match && !d->choice.name_match) ||
-            (choice->vendor_match && !d->choice.vendor_match) || (choice->model_match && !d->choice.model_match) ||
-            (choice->serial && !d->choice.serial)) {
+            (choice->vendor_match && !d->choice.vendor_match) ||
+            (choice->model_match && !d->choice.model_match) || (choice->serial && !d->choice.serial)) {
                 device_free(d);
                 return -ENOMEM;
         }
@@ -174,7 +191,8 @@ static bool device_wants(const Device *d, const Candidate *c)
 {
         const DeviceIdentity *id = &d->identity;
 
-        if (!rx_match(d->has_name_rx, &d->name_rx, c->name) || !rx_match(d->has_vendor_rx, &d->vendor_rx, c->vendor) ||
+        if (!rx_match(d->has_name_rx, &d->name_rx, c->name) ||
+            !rx_match(d->has_vendor_rx, &d->vendor_rx, c->vendor) ||
             !rx_match(d->has_model_rx, &d->model_rx, c->model))
                 return false;
         if (d->choice.serial && !serial_is(c, d->choice.serial))
@@ -188,7 +206,8 @@ static bool device_wants(const Device *d, const Candidate *c)
 
 static bool device_chosen_by_keys(const Device *d)
 {
-        return d->has_name_rx || d->has_vendor_rx || d->has_model_rx || d->choice.serial || d->identity.pinned;
+        return d->has_name_rx || d->has_vendor_rx || d->has_model_rx || d->choice.serial ||
+               d->identity.pinned;
 }
 
 /* What sane_get_devices() lists now, with each USB device's serial. */
@@ -286,12 +305,14 @@ static int device_find_feeder(Device *d, const Candidate *c, size_t n)
         if (nf > 1) {
                 names_of(c, feeders, nf, names, sizeof(names));
                 snprintf(d->last_error, sizeof(d->last_error),
-                         "%zu scanners with a feeder (%s): choose one with device, device_serial or device_match",
+                         "%zu scanners with a feeder (%s): choose one with device, device_serial or "
+                         "device_match",
                          nf, names);
                 return -ENOTUNIQ;
         }
         if (device_try(d, c[feeders[0]].name) != SANE_STATUS_GOOD) {
-                snprintf(d->last_error, sizeof(d->last_error), "%.160s: could not be opened again", c[feeders[0]].name);
+                snprintf(d->last_error, sizeof(d->last_error), "%.160s: could not be opened again",
+                         c[feeders[0]].name);
                 return -EIO;
         }
         device_pin(d, &c[feeders[0]]);
@@ -324,7 +345,8 @@ static int device_find(Device *d, const Candidate *c, size_t n)
         }
         st = device_try(d, c[match[0]].name);
         if (st != SANE_STATUS_GOOD) {
-                snprintf(d->last_error, sizeof(d->last_error), "%.160s: %s%s", c[match[0]].name, sane_strstatus(st),
+                snprintf(d->last_error, sizeof(d->last_error), "%.160s: %s%s", c[match[0]].name,
+                         sane_strstatus(st),
                          st == SANE_STATUS_DEVICE_BUSY ? " (held by another program or station)" : "");
                 return device_errno(st);
         }

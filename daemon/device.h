@@ -28,8 +28,8 @@
 #endif
 
 typedef enum DeviceState {
-        DEVICE_ABSENT,   /* never opened yet, or lost: retry at next_try_ms */
-        DEVICE_READY,    /* open, idle, buttons polled */
+        DEVICE_ABSENT, /* never opened yet, or lost: retry at next_try_ms */
+        DEVICE_READY,  /* open, idle, buttons polled */
         DEVICE_SCANNING,
         DEVICE_RELEASED, /* closed between batches for other programs (release_between_batches) */
         _DEVICE_STATE_MAX,
@@ -38,12 +38,12 @@ typedef enum DeviceState {
 
 /* Which scanner is the station's. Every field may be NULL/false. */
 typedef struct DeviceChoice {
-        const char *name;         /* exact SANE name */
-        const char *name_match;   /* regexes over the name, vendor and model SANE lists */
+        const char *name;       /* exact SANE name */
+        const char *name_match; /* regexes over the name, vendor and model SANE lists */
         const char *vendor_match;
         const char *model_match;
-        const char *serial;       /* serial number: USB sysfs for libusb:BBB:DDD names, or a part of the name */
-        bool network;             /* list network devices too */
+        const char *serial; /* serial number: USB sysfs for libusb:BBB:DDD names, or a part of the name */
+        bool network;       /* list network devices too */
 } DeviceChoice;
 
 /* What stays the same across power cycles: once a scanner was opened the
@@ -54,23 +54,24 @@ typedef struct DeviceIdentity {
 } DeviceIdentity;
 
 typedef struct Device {
-        DeviceChoice choice;      /* strings owned */
+        DeviceChoice choice; /* strings owned */
         regex_t name_rx, vendor_rx, model_rx;
         bool has_name_rx, has_vendor_rx, has_model_rx;
-        char *name;               /* the one open now (or last open, while released) */
+        char *name; /* the one open now (or last open, while released) */
         DeviceIdentity identity;
         SANE_Handle handle;
-        OptSave *saved;           /* options as they were at open, for the next batch (with the handle) */
+        OptSave *saved; /* options as they were at open, for the next batch (with the handle) */
         DeviceState state;
         uint64_t retry_min_ms, retry_max_ms, retry_ms, next_try_ms;
-        unsigned failures;        /* opens failed in a row */
+        unsigned failures; /* opens failed in a row */
         bool sane_up;
         char last_error[256];
 } Device;
 
 /* Nothing is opened yet. Caller frees with device_free(). -EINVAL when a
  * regex does not compile. */
-MUST_CHECK int device_new(const DeviceChoice *choice, uint64_t retry_min_ms, uint64_t retry_max_ms, Device **ret);
+MUST_CHECK int device_new(const DeviceChoice *choice, uint64_t retry_min_ms, uint64_t retry_max_ms,
+                          Device **ret);
 Device *device_free(Device *d);
 
 /* Find and open the scanner now. 0 when open; a negative errno (and the

@@ -117,9 +117,10 @@ static int set_fields(TIFF *t, const Image *img, Encoding enc, unsigned q, unsig
         case ENCODING_ZSTD:
                 TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_ZSTD);
                 TIFFSetField(t, TIFFTAG_ZSTD_LEVEL, 1);
-                TIFFSetField(t, TIFFTAG_PHOTOMETRIC, img->channels == 3 ? PHOTOMETRIC_RGB
-                                                     : img->depth == 1  ? PHOTOMETRIC_MINISWHITE
-                                                                        : PHOTOMETRIC_MINISBLACK);
+                TIFFSetField(t, TIFFTAG_PHOTOMETRIC,
+                             img->channels == 3 ? PHOTOMETRIC_RGB
+                             : img->depth == 1  ? PHOTOMETRIC_MINISWHITE
+                                                : PHOTOMETRIC_MINISBLACK);
                 if (img->depth == 8)
                         TIFFSetField(t, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
                 rows = 64;
@@ -139,8 +140,8 @@ static int set_fields(TIFF *t, const Image *img, Encoding enc, unsigned q, unsig
         return 0;
 }
 
-int encode_tiff(const Image *img, Encoding enc, unsigned jpeg_quality, unsigned jpeg_subsampling, uint8_t **ret_buf,
-                size_t *ret_len)
+int encode_tiff(const Image *img, Encoding enc, unsigned jpeg_quality, unsigned jpeg_subsampling,
+                uint8_t **ret_buf, size_t *ret_len)
 {
         MemFile m = {};
         TIFF *t;

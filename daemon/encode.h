@@ -12,10 +12,10 @@
 
 typedef struct Image {
         uint32_t width, height;
-        unsigned channels;  /* 1 (grey, line-art) or 3 (RGB, interleaved) */
-        unsigned depth;     /* 8, or 1 for line-art (1 = black, as SANE sends it) */
-        size_t stride;      /* bytes per line */
-        uint8_t *data;      /* height * stride bytes */
+        unsigned channels; /* 1 (grey, line-art) or 3 (RGB, interleaved) */
+        unsigned depth;    /* 8, or 1 for line-art (1 = black, as SANE sends it) */
+        size_t stride;     /* bytes per line */
+        uint8_t *data;     /* height * stride bytes */
         unsigned dpi;
 } Image;
 

@@ -16,13 +16,18 @@
 #include "macro.h"
 
 static const char *const event_names[_EVENT_TYPE_MAX] = {
-        [EVENT_BATCH_STARTED] = "batch-started", [EVENT_BATCH_SCANNED] = "batch-scanned",
-        [EVENT_BATCH_STORED] = "batch-stored",   [EVENT_BATCH_INCOMPLETE] = "batch-incomplete",
+        [EVENT_BATCH_STARTED] = "batch-started",
+        [EVENT_BATCH_SCANNED] = "batch-scanned",
+        [EVENT_BATCH_STORED] = "batch-stored",
+        [EVENT_BATCH_INCOMPLETE] = "batch-incomplete",
         [EVENT_COUNT_MISMATCH] = "count-mismatch",
-        [EVENT_JAM] = "jam",                     [EVENT_DOUBLE_FEED] = "double-feed",
-        [EVENT_COVER_OPEN] = "cover-open",       [EVENT_DEVICE_LOST] = "device-lost",
+        [EVENT_JAM] = "jam",
+        [EVENT_DOUBLE_FEED] = "double-feed",
+        [EVENT_COVER_OPEN] = "cover-open",
+        [EVENT_DEVICE_LOST] = "device-lost",
         [EVENT_DEVICE_BACK] = "device-back",
-        [EVENT_SPOOL_FULL] = "spool-full",       [EVENT_ERROR] = "error",
+        [EVENT_SPOOL_FULL] = "spool-full",
+        [EVENT_ERROR] = "error",
         [EVENT_BATCH_INTERRUPTED] = "batch-interrupted",
 };
 
@@ -40,7 +45,8 @@ static void sheet_range(unsigned from, unsigned to, char *buf, size_t size)
                 snprintf(buf, size, "%u-%u", from, to);
 }
 
-static void messages(const Event *ev, const char *missing, const char *extra, char *vi, char *en, size_t size)
+static void messages(const Event *ev, const char *missing, const char *extra, char *vi, char *en,
+                     size_t size)
 {
         switch (ev->type) {
         case EVENT_BATCH_STARTED:
@@ -58,20 +64,20 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
         case EVENT_BATCH_INCOMPLETE:
                 snprintf(vi, size, "Chỉ lưu được %u trên %u trang: %u trang bị từ chối. Cần quét lại lô.",
                          ev->stored, ev->images, ev->failed);
-                snprintf(en, size, "Only %u of %u pages stored: %u refused. Scan the batch again.", ev->stored,
-                         ev->images, ev->failed);
+                snprintf(en, size, "Only %u of %u pages stored: %u refused. Scan the batch again.",
+                         ev->stored, ev->images, ev->failed);
                 break;
         case EVENT_COUNT_MISMATCH:
                 if (*missing) {
-                        snprintf(vi, size, "Thiếu tờ %s: đã quét %u tờ, khai báo %u tờ.", missing, ev->sheets,
-                                 ev->declared_sheets);
+                        snprintf(vi, size, "Thiếu tờ %s: đã quét %u tờ, khai báo %u tờ.", missing,
+                                 ev->sheets, ev->declared_sheets);
                         snprintf(en, size, "Missing sheets %s: scanned %u sheets, declared %u.", missing,
                                  ev->sheets, ev->declared_sheets);
                 } else {
                         snprintf(vi, size, "Thừa tờ %s: đã quét %u tờ, khai báo %u tờ.", extra, ev->sheets,
                                  ev->declared_sheets);
-                        snprintf(en, size, "Extra sheets %s: scanned %u sheets, declared %u.", extra, ev->sheets,
-                                 ev->declared_sheets);
+                        snprintf(en, size, "Extra sheets %s: scanned %u sheets, declared %u.", extra,
+                                 ev->sheets, ev->declared_sheets);
                 }
                 break;
         case EVENT_JAM:
@@ -82,16 +88,18 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
                 /* Some backends say a double feed as they say a jam or an
                  * I/O error: the officer checks for both. */
                 if (ev->reason && strcmp(ev->reason, "double-feed-or-jam") == 0) {
-                        snprintf(vi, size, "Kéo hai tờ một lúc hoặc kẹt giấy ở tờ %u. Đã giữ %u trang.", ev->sheet,
+                        snprintf(vi, size, "Kéo hai tờ một lúc hoặc kẹt giấy ở tờ %u. Đã giữ %u trang.",
+                                 ev->sheet, ev->images);
+                        snprintf(en, size, "Double feed or jam at sheet %u. %u pages kept.", ev->sheet,
                                  ev->images);
-                        snprintf(en, size, "Double feed or jam at sheet %u. %u pages kept.", ev->sheet, ev->images);
                 } else if (ev->reason && strcmp(ev->reason, "double-feed-or-error") == 0) {
                         snprintf(vi, size, "Kéo hai tờ một lúc hoặc lỗi máy quét ở tờ %u. Đã giữ %u trang.",
                                  ev->sheet, ev->images);
-                        snprintf(en, size, "Double feed or scanner error at sheet %u. %u pages kept.", ev->sheet,
-                                 ev->images);
+                        snprintf(en, size, "Double feed or scanner error at sheet %u. %u pages kept.",
+                                 ev->sheet, ev->images);
                 } else {
-                        snprintf(vi, size, "Kéo hai tờ một lúc ở tờ %u. Đã giữ %u trang.", ev->sheet, ev->images);
+                        snprintf(vi, size, "Kéo hai tờ một lúc ở tờ %u. Đã giữ %u trang.", ev->sheet,
+                                 ev->images);
                         snprintf(en, size, "Double feed at sheet %u. %u pages kept.", ev->sheet, ev->images);
                 }
                 break;
@@ -113,14 +121,17 @@ static void messages(const Event *ev, const char *missing, const char *extra, ch
                          ev->images);
                 break;
         case EVENT_BATCH_INTERRUPTED:
-                snprintf(vi, size, "Lô quét trước bị gián đoạn khi trạm dừng. Các trang đã quét được giữ; "
+                snprintf(vi, size,
+                         "Lô quét trước bị gián đoạn khi trạm dừng. Các trang đã quét được giữ; "
                          "cần quét lại hồ sơ.");
-                snprintf(en, size, "An earlier batch was cut off when the station stopped. Its scanned pages "
+                snprintf(en, size,
+                         "An earlier batch was cut off when the station stopped. Its scanned pages "
                          "are kept; scan the dossier again.");
                 break;
         default:
                 snprintf(vi, size, "Lỗi máy quét (tờ %u).", ev->sheet);
-                snprintf(en, size, "Scanner error at sheet %u: %s.", ev->sheet, ev->detail ? ev->detail : "?");
+                snprintf(en, size, "Scanner error at sheet %u: %s.", ev->sheet,
+                         ev->detail ? ev->detail : "?");
                 break;
         }
 }
@@ -202,8 +213,9 @@ void events_emit(Outbox *outbox, const char *command, const Event *ev)
         else if (ev->type == EVENT_COUNT_MISMATCH)
                 sheet_range(ev->declared_sheets + 1, ev->sheets, extra, sizeof(extra));
         messages(ev, missing, extra, vi, en, sizeof(vi));
-        log_internal(ev->type <= EVENT_BATCH_STORED || ev->type == EVENT_DEVICE_BACK ? LOG_INFO : LOG_WARNING, 0,
-                     "event %s: batch %s, %u images, %u sheets%s%s: %s", event_type_to_string(ev->type),
+        log_internal(ev->type <= EVENT_BATCH_STORED || ev->type == EVENT_DEVICE_BACK ? LOG_INFO
+                                                                                     : LOG_WARNING,
+                     0, "event %s: batch %s, %u images, %u sheets%s%s: %s", event_type_to_string(ev->type),
                      ev->batch ? ev->batch : "-", ev->images, ev->sheets, ev->reason ? ", reason " : "",
                      ev->reason ? ev->reason : "", en);
         if (outbox && ev->type > EVENT_BATCH_STORED)
@@ -233,5 +245,6 @@ void events_reap(void)
 
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
                 if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                        log_warning("on_event hook (pid %d) failed with status %d, ignoring", (int) pid, status);
+                        log_warning("on_event hook (pid %d) failed with status %d, ignoring", (int) pid,
+                                    status);
 }

@@ -14,15 +14,15 @@
 
 typedef enum EventType {
         EVENT_BATCH_STARTED,
-        EVENT_BATCH_SCANNED,   /* the feeder emptied: counts known */
-        EVENT_BATCH_STORED,    /* every page of the batch stored */
+        EVENT_BATCH_SCANNED,    /* the feeder emptied: counts known */
+        EVENT_BATCH_STORED,     /* every page of the batch stored */
         EVENT_BATCH_INCOMPLETE, /* every page settled, some refused or damaged: they will never be stored */
-        EVENT_COUNT_MISMATCH,  /* sheets scanned differ from the declared count */
+        EVENT_COUNT_MISMATCH,   /* sheets scanned differ from the declared count */
         EVENT_JAM,
         EVENT_DOUBLE_FEED,
         EVENT_COVER_OPEN,
         EVENT_DEVICE_LOST,
-        EVENT_DEVICE_BACK,     /* the scanner is open again after it was lost */
+        EVENT_DEVICE_BACK, /* the scanner is open again after it was lost */
         EVENT_SPOOL_FULL,
         EVENT_ERROR,
         EVENT_BATCH_INTERRUPTED, /* found at start: a batch cut off by a daemon stop while scanning */
@@ -33,7 +33,7 @@ typedef enum EventType {
 typedef struct Event {
         EventType type;
         const char *station;
-        const char *batch;       /* UUID string, or NULL */
+        const char *batch; /* UUID string, or NULL */
         const char *profile;
         const char *dossier;
         unsigned images, sheets, declared_sheets;

@@ -2,9 +2,9 @@
  * opens the outbox (which replays what a previous run spooled) and the
  * control socket, tells systemd it is ready, then loops: signals, control
  * requests, what the outbox's thread counted (tracked.c), the scanner
- * (scanner.c: re-opened with backoff when lost) and its buttons. A batch runs inside the loop, one at a time: the
- * station has one feeder. The first SIGTERM ends a batch after the page in
- * hand and exits; the spool keeps whatever is not yet stored. */
+ * (scanner.c: re-opened with backoff when lost) and its buttons. A batch runs inside the loop, one at a
+ * time: the station has one feeder. The first SIGTERM ends a batch after the page in hand and exits; the
+ * spool keeps whatever is not yet stored. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,7 +27,12 @@
 #include "spool.h"
 #include "tracked.h"
 
-enum { ITEM_SIGNAL, ITEM_CONTROL, ITEM_OUTBOX, _ITEM_MAX };
+enum {
+        ITEM_SIGNAL,
+        ITEM_CONTROL,
+        ITEM_OUTBOX,
+        _ITEM_MAX
+};
 
 void scand_check_signals(Scand *s)
 {
@@ -51,11 +56,13 @@ void scand_notify_status(Scand *s)
 
         outbox_stats(s->outbox, &st);
         if (st.corrupt || st.read_errors || st.unreadable_pages)
-                snprintf(trouble, sizeof(trouble), " (%llu set aside as corrupt, %llu read errors, %llu unreadable)",
+                snprintf(trouble, sizeof(trouble),
+                         " (%llu set aside as corrupt, %llu read errors, %llu unreadable)",
                          (unsigned long long) st.corrupt, (unsigned long long) st.read_errors,
                          (unsigned long long) st.unreadable_pages);
         (void) sd_notifyf(0, "STATUS=scanner %s: %s%s%s; spool %llu pages%s; %s; last batch %s (%s)",
-                          s->device->name ? s->device->name : (s->settings->device ? s->settings->device : "?"),
+                          s->device->name ? s->device->name
+                                          : (s->settings->device ? s->settings->device : "?"),
                           device_state_to_string(s->device->state), s->device->last_error[0] ? ", " : "",
                           s->device->last_error, (unsigned long long) st.spool_pages, trouble,
                           st.connected ? "broker connected" : "broker not connected",
@@ -71,14 +78,15 @@ static void main_reply_status(Scand *s, int conn)
         snprintf(buf, sizeof(buf),
                  "ok\nstation=%s\ndevice=%s\nstate=%s\nerror=%s\nspool_pages=%llu\nspool_bytes=%llu\n"
                  "spool_corrupt=%llu\nspool_read_errors=%llu\nspool_unreadable=%llu\n"
-                 "connected=%s\nstored=%llu\nbatches=%llu\nbatches_unsettled=%zu\nlast_batch=%s\nlast_end=%s\n",
+                 "connected=%s\nstored=%llu\nbatches=%llu\nbatches_unsettled=%zu\nlast_batch=%s\nlast_end=%"
+                 "s\n",
                  s->settings->station, s->device->name ? s->device->name : "",
                  device_state_to_string(s->device->state), s->device->last_error,
                  (unsigned long long) st.spool_pages, (unsigned long long) st.spool_bytes,
                  (unsigned long long) st.corrupt, (unsigned long long) st.read_errors,
-                 (unsigned long long) st.unreadable_pages,
-                 st.connected ? "yes" : "no", (unsigned long long) st.stored, (unsigned long long) s->batches,
-                 tracked_count(s), s->last_batch, s->last_end);
+                 (unsigned long long) st.unreadable_pages, st.connected ? "yes" : "no",
+                 (unsigned long long) st.stored, (unsigned long long) s->batches, tracked_count(s),
+                 s->last_batch, s->last_end);
         control_reply(conn, buf);
 }
 
@@ -99,11 +107,12 @@ static void main_on_control(Scand *s)
                 if (strcmp(req.command, "status") == 0) {
                         main_reply_status(s, conn);
                 } else if (req.station[0] && strcmp(req.station, s->settings->station) != 0) {
-                        snprintf(buf, sizeof(buf), "error: this is station %s, not %s\n", s->settings->station,
-                                 req.station);
+                        snprintf(buf, sizeof(buf), "error: this is station %s, not %s\n",
+                                 s->settings->station, req.station);
                         control_reply(conn, buf);
-                } else if (!(p = settings_profile(s->settings, req.profile[0] ? req.profile
-                                                                             : s->settings->default_profile))) {
+                } else if (!(p = settings_profile(s->settings, req.profile[0]
+                                                                       ? req.profile
+                                                                       : s->settings->default_profile))) {
                         snprintf(buf, sizeof(buf), "error: no profile named %s\n", req.profile);
                         control_reply(conn, buf);
                 } else if (scanner_acquire(s) < 0) {
@@ -112,9 +121,10 @@ static void main_on_control(Scand *s)
                         control_reply(conn, buf);
                 } else {
                         scanner_scan(s, p, req.dossier, req.sheets, "sohoactl scan", &res);
-                        snprintf(buf, sizeof(buf), "ok\nbatch=%s\nimages=%u\nsheets=%u\nend=%s\nsheet=%u\ndetail=%s\n",
-                                 res.uuid, res.images, res.sheets, batch_end_to_string(res.end), res.stop_sheet,
-                                 res.detail);
+                        snprintf(buf, sizeof(buf),
+                                 "ok\nbatch=%s\nimages=%u\nsheets=%u\nend=%s\nsheet=%u\ndetail=%s\n",
+                                 res.uuid, res.images, res.sheets, batch_end_to_string(res.end),
+                                 res.stop_sheet, res.detail);
                         control_reply(conn, buf);
                 }
         }
@@ -132,15 +142,20 @@ static void main_log_spool_event(Scand *s, const OutboxEvent *ev)
                 log_error("spool %s: page %s is damaged (%s): moved to corrupt/, never sent", dir, u,
                           ev->reason && *ev->reason ? ev->reason : "no reason given");
         else if (ev->type == OUTBOX_EVENT_CORRUPT)
-                log_error_errno(ev->error, "spool %s: page %s is damaged (%s) and cannot be moved to corrupt/: %m; "
+                log_error_errno(ev->error,
+                                "spool %s: page %s is damaged (%s) and cannot be moved to corrupt/: %m; "
                                 "it stays in the spool, unsent, and is moved at the next try",
                                 dir, u, ev->reason && *ev->reason ? ev->reason : "no reason given");
         else if (ev->type == OUTBOX_EVENT_READ_ERROR && uuid_is_null(&ev->page_uuid))
-                log_warning_errno(ev->error, "spool %s: cannot list it: %m; pages not listed stay in the spool, "
-                                  "listing again later", dir);
+                log_warning_errno(ev->error,
+                                  "spool %s: cannot list it: %m; pages not listed stay in the spool, "
+                                  "listing again later",
+                                  dir);
         else if (ev->type == OUTBOX_EVENT_READ_ERROR)
-                log_warning_errno(ev->error, "spool %s: cannot read page %s: %m; it stays in the spool (not "
-                                  "moved) and is read again later", dir, u);
+                log_warning_errno(ev->error,
+                                  "spool %s: cannot read page %s: %m; it stays in the spool (not "
+                                  "moved) and is read again later",
+                                  dir, u);
         else if (ev->type == OUTBOX_EVENT_READABLE)
                 log_info("spool %s: page %s reads again: sending it", dir, u);
 }
@@ -210,11 +225,17 @@ static int main_loop(Scand *s)
 static int main_setup(Scand *s, const Settings *set)
 {
         OutboxConfig oc = {
-                .spool_dir = set->spool_dir, .endpoint = set->broker, .peer_id = set->station,
-                .software = "sohoa-scand " SOHOA_VERSION, .role = SOHOA__ROLE__ROLE_STATION,
-                .heartbeat_ms = set->heartbeat_ms, .resend_ms = set->resend_ms,
-                .max_spool_bytes = set->max_spool_bytes, .curve_server_key = set->curve_server_key,
-                .curve_public_key = set->curve_public_key, .curve_secret_key = set->curve_secret_key,
+                .spool_dir = set->spool_dir,
+                .endpoint = set->broker,
+                .peer_id = set->station,
+                .software = "sohoa-scand " SOHOA_VERSION,
+                .role = SOHOA__ROLE__ROLE_STATION,
+                .heartbeat_ms = set->heartbeat_ms,
+                .resend_ms = set->resend_ms,
+                .max_spool_bytes = set->max_spool_bytes,
+                .curve_server_key = set->curve_server_key,
+                .curve_public_key = set->curve_public_key,
+                .curve_secret_key = set->curve_secret_key,
         };
         int r;
 
@@ -224,9 +245,12 @@ static int main_setup(Scand *s, const Settings *set)
         s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (s->wake_fd < 0)
                 return log_error_errno(-errno, "eventfd: %m");
-        DeviceChoice choice = { .name = set->device, .name_match = set->device_match,
-                                .vendor_match = set->device_vendor, .model_match = set->device_model,
-                                .serial = set->device_serial, .network = set->network };
+        DeviceChoice choice = { .name = set->device,
+                                .name_match = set->device_match,
+                                .vendor_match = set->device_vendor,
+                                .model_match = set->device_model,
+                                .serial = set->device_serial,
+                                .network = set->network };
         r = device_new(&choice, set->retry_min_ms, set->retry_max_ms, &s->device);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the scanner's choice: %m");
@@ -235,17 +259,21 @@ static int main_setup(Scand *s, const Settings *set)
                 pid_t holder;
 
                 if (spool_holder(set->spool_dir, &holder) == 0)
-                        return log_error_errno(r, "spool %s is in use by process %d (another sohoa-scand or "
-                                               "sohoactl import on the same spool): not starting", set->spool_dir,
-                                               (int) holder);
-                return log_error_errno(r, "spool %s is in use by another process (another sohoa-scand or "
-                                       "sohoactl import on the same spool): not starting", set->spool_dir);
+                        return log_error_errno(r,
+                                               "spool %s is in use by process %d (another sohoa-scand or "
+                                               "sohoactl import on the same spool): not starting",
+                                               set->spool_dir, (int) holder);
+                return log_error_errno(r,
+                                       "spool %s is in use by another process (another sohoa-scand or "
+                                       "sohoactl import on the same spool): not starting",
+                                       set->spool_dir);
         }
         if (r < 0)
                 return log_error_errno(r, "cannot open the outbox on %s: %m", set->spool_dir);
         r = openbatch_recover(s);
         if (r < 0)
-                return log_error_errno(r, "cannot open %s/open/, the notes of open batches: %m", set->spool_dir);
+                return log_error_errno(r, "cannot open %s/open/, the notes of open batches: %m",
+                                       set->spool_dir);
         r = control_listen(set->control_socket, &s->control_fd);
         if (r < 0)
                 return log_error_errno(r, "cannot listen on %s: %m", set->control_socket);
@@ -255,7 +283,11 @@ static int main_setup(Scand *s, const Settings *set)
 int main(int argc, char **argv)
 {
         Settings settings = {};
-        Scand s = { .settings = &settings, .signal_fd = -1, .control_fd = -1, .wake_fd = -1, .open_fd = -1,
+        Scand s = { .settings = &settings,
+                    .signal_fd = -1,
+                    .control_fd = -1,
+                    .wake_fd = -1,
+                    .open_fd = -1,
                     .lock = PTHREAD_MUTEX_INITIALIZER };
         OutboxStats st;
         int r;
@@ -267,10 +299,13 @@ int main(int argc, char **argv)
         if (r < 0)
                 goto out;
         outbox_stats(s.outbox, &st);
-        log_info("sohoa-scand " SOHOA_VERSION ": station %s, scanner %s, broker %s, spool %s (%llu pages replayed), "
+        log_info("sohoa-scand " SOHOA_VERSION
+                 ": station %s, scanner %s, broker %s, spool %s (%llu pages replayed), "
                  "control %s",
-                 settings.station, settings.device ? settings.device : "(by the device_* keys, else the one with a feeder)", settings.broker,
-                 settings.spool_dir, (unsigned long long) st.spool_pages, settings.control_socket);
+                 settings.station,
+                 settings.device ? settings.device : "(by the device_* keys, else the one with a feeder)",
+                 settings.broker, settings.spool_dir, (unsigned long long) st.spool_pages,
+                 settings.control_socket);
         scanner_on_device(&s);
         (void) sd_notify(0, "READY=1");
         scand_notify_status(&s);

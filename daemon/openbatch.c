@@ -143,17 +143,23 @@ static void openbatch_cut_off(Scand *s, const OpenBatch *b, const char *u)
         char when[64] = "?", detail[200];
         time_t t = (time_t) (b->started_us / 1000000);
         struct tm tm;
-        Event ev = { .type = EVENT_BATCH_INTERRUPTED, .station = s->settings->station, .batch = u,
-                     .profile = b->profile, .dossier = b->dossier, .declared_sheets = b->declared_sheets,
-                     .reason = "cut-off", .detail = detail };
+        Event ev = { .type = EVENT_BATCH_INTERRUPTED,
+                     .station = s->settings->station,
+                     .batch = u,
+                     .profile = b->profile,
+                     .dossier = b->dossier,
+                     .declared_sheets = b->declared_sheets,
+                     .reason = "cut-off",
+                     .detail = detail };
 
         if (b->started_us > 0 && localtime_r(&t, &tm))
                 strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
-        log_warning("batch %s (profile %s, dossier %s, started %s) was cut off: the daemon stopped while "
-                    "scanning it (killed or crashed). Its spooled pages are delivered, but its end is unknown "
-                    "(the image in hand may be lost), so no close record is sent: the batch stays unclosed "
-                    "in the store. Rescan the dossier.",
-                    u, *b->profile ? b->profile : "?", *b->dossier ? b->dossier : "-", when);
+        log_warning(
+                "batch %s (profile %s, dossier %s, started %s) was cut off: the daemon stopped while "
+                "scanning it (killed or crashed). Its spooled pages are delivered, but its end is unknown "
+                "(the image in hand may be lost), so no close record is sent: the batch stays unclosed "
+                "in the store. Rescan the dossier.",
+                u, *b->profile ? b->profile : "?", *b->dossier ? b->dossier : "-", when);
         snprintf(detail, sizeof(detail), "batch started %s was cut off by a daemon stop; rescan it", when);
         events_emit(s->outbox, s->settings->on_event, &ev);
         openbatch_forget(s, &b->uuid);
@@ -173,8 +179,10 @@ static void openbatch_one(Scand *s, const char *name)
                 return;
         }
         if (r < 0) {
-                log_warning_errno(r, "spool %s: cannot read note %s/%s of an open batch: %m; kept for the "
-                                  "next start", s->settings->spool_dir, OPENBATCH_DIR, name);
+                log_warning_errno(r,
+                                  "spool %s: cannot read note %s/%s of an open batch: %m; kept for the "
+                                  "next start",
+                                  s->settings->spool_dir, OPENBATCH_DIR, name);
                 return;
         }
         uuid_format(&b.uuid, u);
@@ -213,8 +221,10 @@ int openbatch_recover(Scand *s)
                         (void) unlinkat(s->open_fd, de->d_name, 0); /* a temporary a crash left */
         }
         if (errno != 0)
-                log_warning_errno(-errno, "spool %s: cannot list %s/: %m; notes not read are read at the next "
-                                  "start", s->settings->spool_dir, OPENBATCH_DIR);
+                log_warning_errno(-errno,
+                                  "spool %s: cannot list %s/: %m; notes not read are read at the next "
+                                  "start",
+                                  s->settings->spool_dir, OPENBATCH_DIR);
         closedir(d);
         return 0;
 }

@@ -15,9 +15,9 @@ typedef struct OpenBatch {
         Uuid uuid;
         char profile[64], dossier[DOSSIER_CODE_MAX];
         unsigned declared_sheets;
-        int64_t started_us;  /* realtime */
-        bool ended;          /* scanning ended: what follows is known */
-        char end[32];        /* how (batch_end_to_string) */
+        int64_t started_us; /* realtime */
+        bool ended;         /* scanning ended: what follows is known */
+        char end[32];       /* how (batch_end_to_string) */
         unsigned images, sheets;
 } OpenBatch;
 

@@ -85,7 +85,8 @@ static int set_string(SANE_Handle h, OptSave *saved, const char *name, const cha
 
         if (i < 0)
                 return i;
-        if (d->type != SANE_TYPE_STRING || !SANE_OPTION_IS_SETTABLE(d->cap) || !SANE_OPTION_IS_ACTIVE(d->cap))
+        if (d->type != SANE_TYPE_STRING || !SANE_OPTION_IS_SETTABLE(d->cap) ||
+            !SANE_OPTION_IS_ACTIVE(d->cap))
                 return -EOPNOTSUPP;
         r = optsave_note(saved, h, i);
         if (r < 0)
@@ -106,7 +107,8 @@ static int set_word(SANE_Handle h, OptSave *saved, const char *name, SANE_Word w
 
         if (i < 0)
                 return i;
-        if (!SANE_OPTION_IS_SETTABLE(d->cap) || !SANE_OPTION_IS_ACTIVE(d->cap) || d->size != sizeof(SANE_Word))
+        if (!SANE_OPTION_IS_SETTABLE(d->cap) || !SANE_OPTION_IS_ACTIVE(d->cap) ||
+            d->size != sizeof(SANE_Word))
                 return -EOPNOTSUPP;
         r = optsave_note(saved, h, i);
         if (r < 0)
@@ -148,8 +150,8 @@ static int apply_simplex(SANE_Handle h, OptSave *saved)
         if (options_find(h, "adf-mode", &m) > 0 && (simplex = string_pick(m, "simplex", NULL)) &&
             SANE_OPTION_IS_ACTIVE(m->cap))
                 r = set_string(h, saved, "adf-mode", simplex);
-        if (r == 0 && options_find(h, "duplex", &m) > 0 && m->type == SANE_TYPE_BOOL && SANE_OPTION_IS_SETTABLE(m->cap) &&
-            SANE_OPTION_IS_ACTIVE(m->cap))
+        if (r == 0 && options_find(h, "duplex", &m) > 0 && m->type == SANE_TYPE_BOOL &&
+            SANE_OPTION_IS_SETTABLE(m->cap) && SANE_OPTION_IS_ACTIVE(m->cap))
                 r = set_word(h, saved, "duplex", SANE_FALSE);
         return r;
 }
@@ -273,7 +275,8 @@ static int apply_resolution(SANE_Handle h, OptSave *saved, const Profile *p, Opt
                 return -EOPNOTSUPP;
         }
         w = best;
-        if (optsave_note(saved, h, i) < 0 || sane_control_option(h, i, SANE_ACTION_SET_VALUE, &w, NULL) != SANE_STATUS_GOOD ||
+        if (optsave_note(saved, h, i) < 0 ||
+            sane_control_option(h, i, SANE_ACTION_SET_VALUE, &w, NULL) != SANE_STATUS_GOOD ||
             sane_control_option(h, i, SANE_ACTION_GET_VALUE, &w, NULL) != SANE_STATUS_GOOD) {
                 snprintf(why, why_len, "the scanner refused %u dpi", p->resolution);
                 return -EIO;
@@ -288,10 +291,12 @@ static int apply_resolution(SANE_Handle h, OptSave *saved, const Profile *p, Opt
  * newer models detect a double feed by length. */
 static void apply_safety(SANE_Handle h, OptSave *saved, OptionsApplied *a)
 {
-        static const char *const df_on[] = { "double-feed-detection", "double-feed", "df-thickness", "df-length",
-                                             "df-ultrasonic", "dfeed", "multifeed-detection", "paper-length" };
-        static const char *const skip_off[] = { "blank-page-skip", "skip-blank-pages", "blank-skip", "swskip",
-                                                "blank-page", "skip-blank" };
+        static const char *const df_on[] = { "double-feed-detection", "double-feed",
+                                             "df-thickness",          "df-length",
+                                             "df-ultrasonic",         "dfeed",
+                                             "multifeed-detection",   "paper-length" };
+        static const char *const skip_off[] = { "blank-page-skip", "skip-blank-pages", "blank-skip",
+                                                "swskip",          "blank-page",       "skip-blank" };
         const SANE_Option_Descriptor *d;
         const char *stop;
         size_t n = 0;
@@ -302,8 +307,8 @@ static void apply_safety(SANE_Handle h, OptSave *saved, OptionsApplied *a)
         for (size_t i = 0; i < ELEMENTSOF(df_on) && n < sizeof(a->df_methods); i++)
                 if (options_find(h, df_on[i], &d) > 0 && d->type == SANE_TYPE_BOOL &&
                     set_word(h, saved, df_on[i], SANE_TRUE) == 0) {
-                        n += (size_t) snprintf(a->df_methods + n, sizeof(a->df_methods) - n, "%s%s", n ? ", " : "",
-                                               df_on[i]);
+                        n += (size_t) snprintf(a->df_methods + n, sizeof(a->df_methods) - n, "%s%s",
+                                               n ? ", " : "", df_on[i]);
                         a->double_feed = true;
                 }
         for (size_t i = 0; i < ELEMENTSOF(skip_off); i++)
@@ -348,7 +353,8 @@ static int apply_extra(SANE_Handle h, OptSave *saved, const char *list, char *wh
         return r;
 }
 
-int options_apply(SANE_Handle h, OptSave *saved, const Profile *p, OptionsApplied *ret, char *why, size_t why_len)
+int options_apply(SANE_Handle h, OptSave *saved, const Profile *p, OptionsApplied *ret, char *why,
+                  size_t why_len)
 {
         OptionsApplied a = {};
         int r;

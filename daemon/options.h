@@ -19,14 +19,14 @@
 #include "settings.h"
 
 typedef struct OptionsApplied {
-        char source[64];      /* as the backend names it; "" when it has no source option */
-        char mode[32];        /* as the backend names it; "" when it has no mode option */
-        bool duplex;          /* both sides of each sheet will come, front first */
+        char source[64];       /* as the backend names it; "" when it has no source option */
+        char mode[32];         /* as the backend names it; "" when it has no mode option */
+        bool duplex;           /* both sides of each sheet will come, front first */
         const char *duplex_by; /* "source", "adf-mode", "duplex"; NULL in simplex */
-        unsigned dpi;         /* what the backend took */
-        bool double_feed;     /* a detection method is switched on */
-        char df_methods[128]; /* which: "df-action=Stop, df-thickness, df-length" */
-        bool blank_skip_off;  /* a blank-skip option was found and switched off */
+        unsigned dpi;          /* what the backend took */
+        bool double_feed;      /* a detection method is switched on */
+        char df_methods[128];  /* which: "df-action=Stop, df-thickness, df-length" */
+        bool blank_skip_off;   /* a blank-skip option was found and switched off */
 } OptionsApplied;
 
 /* Does the device's source option offer a document feeder? */

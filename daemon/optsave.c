@@ -9,7 +9,7 @@
 typedef struct Saved {
         char *name;
         int index;
-        void *value;   /* the option's size in bytes */
+        void *value; /* the option's size in bytes */
 } Saved;
 
 struct OptSave {

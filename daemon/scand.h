@@ -44,16 +44,16 @@ typedef struct Tracked {
 typedef struct Scand {
         const Settings *settings;
         Device *device;
-        Buttons *buttons;      /* NULL while the device is absent */
+        Buttons *buttons; /* NULL while the device is absent */
         Outbox *outbox;
         int signal_fd;
         int control_fd;
-        int wake_fd;           /* eventfd: the outbox's thread counted something */
-        int open_fd;           /* the spool's open/ folder: notes of open batches (openbatch.c) */
-        bool draining;         /* first SIGTERM: end the batch after the page in hand, then exit */
+        int wake_fd;   /* eventfd: the outbox's thread counted something */
+        int open_fd;   /* the spool's open/ folder: notes of open batches (openbatch.c) */
+        bool draining; /* first SIGTERM: end the batch after the page in hand, then exit */
         bool quit;
-        bool device_was_up;    /* to say "lost" once and "back" once */
-        bool device_ever_up;   /* opened at least once: a later open is "back" */
+        bool device_was_up;  /* to say "lost" once and "back" once */
+        bool device_ever_up; /* opened at least once: a later open is "back" */
         uint64_t next_poll_ms;
         uint64_t next_probe_ms; /* idle liveness probe of a scanner without buttons */
         uint64_t next_close_retry_ms;
@@ -61,7 +61,7 @@ typedef struct Scand {
          * rather than queueing them: a batch holds the main loop for as
          * long as the feeder runs, and no queue of events may fill. */
         pthread_mutex_t lock;
-        Tracked *tracked;      /* realloc'ed by the main loop only, under lock */
+        Tracked *tracked; /* realloc'ed by the main loop only, under lock */
         size_t n_tracked;
         unsigned untracked_failed; /* refused or damaged pages of batches not tracked (earlier runs) */
         bool broker_changed, broker_connected;

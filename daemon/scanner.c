@@ -49,7 +49,9 @@ static void scanner_opened(Scand *s, bool for_batch)
                                                               : "owned by this daemon until it exits",
                          buttons_count(s->buttons));
         if (s->device_ever_up && !s->device_was_up) {
-                Event ev = { .type = EVENT_DEVICE_BACK, .station = s->settings->station, .reason = "device-back",
+                Event ev = { .type = EVENT_DEVICE_BACK,
+                             .station = s->settings->station,
+                             .reason = "device-back",
                              .detail = s->device->name };
 
                 log_info("scanner back: %s", s->device->name);
@@ -101,8 +103,10 @@ int scanner_acquire(Scand *s)
 void scanner_scan(Scand *s, const Profile *p, const char *dossier, unsigned sheets, const char *trigger,
                   BatchResult *res)
 {
-        BatchRequest req = { .profile = p, .dossier = dossier && *dossier ? dossier : NULL,
-                             .declared_sheets = sheets, .trigger = trigger };
+        BatchRequest req = { .profile = p,
+                             .dossier = dossier && *dossier ? dossier : NULL,
+                             .declared_sheets = sheets,
+                             .trigger = trigger };
 
         if (batch_run(s, &req, res) == -EIO)
                 scand_device_lost(s, SANE_STATUS_IO_ERROR, "I/O error during a batch");
@@ -140,7 +144,8 @@ void scanner_on_buttons(Scand *s)
         s->next_poll_ms = clock_mono_ms() + s->settings->button_poll_ms;
         r = buttons_poll(s->buttons, &press);
         if (r < 0) {
-                scand_device_lost(s, r == -EIO ? SANE_STATUS_IO_ERROR : SANE_STATUS_INVAL, "reading buttons");
+                scand_device_lost(s, r == -EIO ? SANE_STATUS_IO_ERROR : SANE_STATUS_INVAL,
+                                  "reading buttons");
                 return;
         }
         if (!press.what[0])

@@ -16,10 +16,10 @@
 
 #define MIN_DPI 200 /* Decree 30/2020, Appendix I: electronic copies at least 200 dpi */
 
-#define KEY(n, f, t, d, lo, hi, h)                                                                          \
-        {                                                                                                   \
+#define KEY(n, f, t, d, lo, hi, h)                                                                       \
+        {                                                                                                \
                 .section = "scand", .name = n, .type = (t), .offset = offsetof(Settings, f), .def = (d), \
-                .help = (h), .min = (lo), .max = (hi)                                                       \
+                .help = (h), .min = (lo), .max = (hi)                                                    \
         }
 
 static const ConfigKey scand_keys[] = {
@@ -50,7 +50,8 @@ static const ConfigKey scand_keys[] = {
         KEY("retry_max", retry_max_ms, CONFIG_MSEC, "30s", 10, 3600000, "longest wait between retries"),
         KEY("warmup_timeout", warmup_timeout_ms, CONFIG_MSEC, "60s", 0, 600000,
             "how long a warming-up lamp is waited for"),
-        KEY("heartbeat", heartbeat_ms, CONFIG_MSEC, "1s", 10, 60000, "heartbeat until the broker states its own"),
+        KEY("heartbeat", heartbeat_ms, CONFIG_MSEC, "1s", 10, 60000,
+            "heartbeat until the broker states its own"),
         KEY("resend", resend_ms, CONFIG_MSEC, "5min", 100, 86400000, "resend an unacknowledged page after"),
         KEY("curve_server_key", curve_server_key, CONFIG_STRING, "", 0, 0, "broker's public key (Z85)"),
         KEY("curve_public_key", curve_public_key, CONFIG_STRING, "", 0, 0, "station's public key (Z85)"),
@@ -58,14 +59,15 @@ static const ConfigKey scand_keys[] = {
         {},
 };
 
-#define PKEY(n, f, t, d, lo, hi, h)                                                                          \
-        {                                                                                                    \
+#define PKEY(n, f, t, d, lo, hi, h)                                                                       \
+        {                                                                                                 \
                 .section = "profile", .name = n, .type = (t), .offset = offsetof(Profile, f), .def = (d), \
-                .help = (h), .min = (lo), .max = (hi)                                                        \
+                .help = (h), .min = (lo), .max = (hi)                                                     \
         }
 
 static const ConfigKey profile_keys[] = {
-        PKEY("source", source, CONFIG_STRING, "", 0, 0, "scan source as the backend names it; empty: the feeder"),
+        PKEY("source", source, CONFIG_STRING, "", 0, 0,
+             "scan source as the backend names it; empty: the feeder"),
         PKEY("mode", mode, CONFIG_STRING, "color", 0, 0, "color, gray or lineart"),
         PKEY("resolution", resolution, CONFIG_UINT, "300", 1, 4800, "dpi (at least 200)"),
         PKEY("duplex", duplex, CONFIG_BOOL, "yes", 0, 0, "scan both sides of every sheet"),
@@ -78,10 +80,10 @@ static const ConfigKey profile_keys[] = {
         {},
 };
 
-#define BKEY(n, f, d, h)                                                                                  \
-        {                                                                                                 \
+#define BKEY(n, f, d, h)                                                                              \
+        {                                                                                             \
                 .section = "button", .name = n, .type = CONFIG_STRING, .offset = offsetof(Button, f), \
-                .def = (d), .help = (h)                                                                   \
+                .def = (d), .help = (h)                                                               \
         }
 
 static const ConfigKey button_keys[] = {
@@ -187,8 +189,8 @@ static Button *button_get(Settings *s, const char *name, const char *file, unsig
 
 /* Route one section.key=value to its table. file and line name where it
  * came from ("--set", 0 for the command line). */
-static int settings_assign(Settings *s, const char *section, const char *key, const char *value, const char *file,
-                           unsigned line, ConfigError *err)
+static int settings_assign(Settings *s, const char *section, const char *key, const char *value,
+                           const char *file, unsigned line, ConfigError *err)
 {
         char buf[512];
         const char *sub;
@@ -218,7 +220,8 @@ static int settings_assign(Settings *s, const char *section, const char *key, co
                         ((Profile *) target)->subsampling_line = line;
         } else {
                 snprintf(err->reason, sizeof(err->reason),
-                         "unknown section [%s] (expected [scand], [profile.NAME] or [button.NAME])", section);
+                         "unknown section [%s] (expected [scand], [profile.NAME] or [button.NAME])",
+                         section);
                 r = -EINVAL;
         }
 out:
@@ -268,7 +271,8 @@ static int load_handler(void *user, const char *section, const char *name, const
         if (!*section) {
                 snprintf(st->err.file, sizeof(st->err.file), "%s", st->path);
                 st->err.line = st->line;
-                snprintf(st->err.reason, sizeof(st->err.reason), "key \"%s\" outside of any [section]", name);
+                snprintf(st->err.reason, sizeof(st->err.reason), "key \"%s\" outside of any [section]",
+                         name);
                 st->r = -EINVAL;
                 return 0;
         }
@@ -292,7 +296,8 @@ static int settings_load(Settings *s, const char *path, ConfigError *err)
         if (rv > 0 && st.r == 0) {
                 snprintf(st.err.file, sizeof(st.err.file), "%s", path);
                 st.err.line = (unsigned) rv;
-                snprintf(st.err.reason, sizeof(st.err.reason), "syntax error: expected [section] or key = value");
+                snprintf(st.err.reason, sizeof(st.err.reason),
+                         "syntax error: expected [section] or key = value");
                 st.r = -EINVAL;
         }
         fclose(st.f);
@@ -320,7 +325,8 @@ static int settings_set(Settings *s, const char *assignment, ConfigError *err)
         return settings_assign(s, section, key, eq + 1, "--set", 0, err);
 }
 
-static int check_fail(ConfigError *err, const char *file, unsigned line, const char *reason, const char *name)
+static int check_fail(ConfigError *err, const char *file, unsigned line, const char *reason,
+                      const char *name)
 {
         snprintf(err->file, sizeof(err->file), "%s", file);
         err->line = line;
@@ -337,20 +343,24 @@ static int settings_validate_profile(Profile *p, ConfigError *err)
         for (size_t i = 0; i < ELEMENTSOF(modes); i++)
                 mode_ok = mode_ok || strcmp(p->mode ? p->mode : "", modes[i]) == 0;
         if (!mode_ok)
-                return check_fail(err, p->file, p->line, "profile %s: mode must be color, gray or lineart", p->name);
+                return check_fail(err, p->file, p->line, "profile %s: mode must be color, gray or lineart",
+                                  p->name);
         if (p->resolution < MIN_DPI) {
                 char why[160];
 
                 snprintf(why, sizeof(why),
-                         "profile %%s: resolution %u dpi is under %d dpi, the least an electronic copy may have",
+                         "profile %%s: resolution %u dpi is under %d dpi, the least an electronic copy may "
+                         "have",
                          p->resolution, MIN_DPI);
-                return check_fail(err, p->file, p->resolution_line ? p->resolution_line : p->line, why, p->name);
+                return check_fail(err, p->file, p->resolution_line ? p->resolution_line : p->line, why,
+                                  p->name);
         }
         if (e < 0)
-                return check_fail(err, p->file, p->encoding_line, "profile %s: encoding must be jpeg, zstd or g4",
-                                  p->name);
+                return check_fail(err, p->file, p->encoding_line,
+                                  "profile %s: encoding must be jpeg, zstd or g4", p->name);
         if (e == ENCODING_G4 && strcmp(p->mode, "lineart") != 0)
-                return check_fail(err, p->file, p->encoding_line, "profile %s: g4 is for mode lineart only", p->name);
+                return check_fail(err, p->file, p->encoding_line, "profile %s: g4 is for mode lineart only",
+                                  p->name);
         if (e == ENCODING_JPEG && strcmp(p->mode, "lineart") == 0)
                 return check_fail(err, p->file, p->encoding_line,
                                   "profile %s: JPEG cannot hold line-art: use g4 or zstd", p->name);
@@ -363,7 +373,8 @@ static int settings_validate_profile(Profile *p, ConfigError *err)
 /* The device_* regexes compile; device.c compiles them again for use. */
 static int settings_validate_device(const Settings *s, ConfigError *err)
 {
-        static const char *const keys[] = { "scand.device_match", "scand.device_vendor", "scand.device_model" };
+        static const char *const keys[] = { "scand.device_match", "scand.device_vendor",
+                                            "scand.device_model" };
         const char *values[] = { s->device_match, s->device_vendor, s->device_model };
         regex_t rx;
 
@@ -383,7 +394,8 @@ static int settings_validate(Settings *s, ConfigError *err)
 
         /* Without any profile, one built-in: duplex colour at 300 dpi, as the
          * province's rules ask of every dossier. */
-        if (s->n_profiles == 0 && !profile_get(s, s->default_profile ? s->default_profile : "default", "", 0, err))
+        if (s->n_profiles == 0 &&
+            !profile_get(s, s->default_profile ? s->default_profile : "default", "", 0, err))
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_profiles; i++) {
                 r = settings_validate_profile(&s->profiles[i], err);
@@ -396,7 +408,8 @@ static int settings_validate(Settings *s, ConfigError *err)
         if (s->n_buttons == 0) {
                 Button *b = button_get(s, "default", "", 0, err);
 
-                if (!b || !(b->match = strdup(DEFAULT_BUTTON_MATCH)) || !(b->profile = strdup(s->default_profile)))
+                if (!b || !(b->match = strdup(DEFAULT_BUTTON_MATCH)) ||
+                    !(b->profile = strdup(s->default_profile)))
                         return -ENOMEM;
                 b->builtin = true;
         }
@@ -407,12 +420,14 @@ static int settings_validate(Settings *s, ConfigError *err)
                 Button *b = &s->buttons[i];
 
                 if (!b->match || !b->profile)
-                        return check_fail(err, b->file, b->line, "button %s needs both match and profile", b->name);
-                if (!settings_profile(s, b->profile))
-                        return check_fail(err, b->file, b->line, "button %s names a profile that does not exist",
+                        return check_fail(err, b->file, b->line, "button %s needs both match and profile",
                                           b->name);
+                if (!settings_profile(s, b->profile))
+                        return check_fail(err, b->file, b->line,
+                                          "button %s names a profile that does not exist", b->name);
                 if (regcomp(&b->rx, b->match, REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
-                        return check_fail(err, b->file, b->line, "button %s: match is not a valid regex", b->name);
+                        return check_fail(err, b->file, b->line, "button %s: match is not a valid regex",
+                                          b->name);
                 b->compiled = true;
         }
         if (s->retry_max_ms < s->retry_min_ms)
@@ -435,8 +450,8 @@ static void settings_dump(const Settings *s, FILE *f)
                 fprintf(f, "\n[profile.%s]%s", s->profiles[i].name, strchr(buf, '\n'));
         }
         for (size_t i = 0; i < s->n_buttons; i++)
-                fprintf(f, "\n[button.%s]\nmatch = %s\nprofile = %s\n", s->buttons[i].name, s->buttons[i].match,
-                        s->buttons[i].profile);
+                fprintf(f, "\n[button.%s]\nmatch = %s\nprofile = %s\n", s->buttons[i].name,
+                        s->buttons[i].match, s->buttons[i].profile);
 }
 
 static void settings_usage(FILE *f)
@@ -455,18 +470,27 @@ static void settings_usage(FILE *f)
         config_print_help(scand_keys, f);
         fprintf(f, "\nIn each [profile.NAME]:\n");
         config_print_help(profile_keys, f);
-        fprintf(f, "\nIn each [button.NAME] (default: " DEFAULT_BUTTON_MATCH " starts scand.default_profile):\n");
+        fprintf(f, "\nIn each [button.NAME] (default: " DEFAULT_BUTTON_MATCH
+                   " starts scand.default_profile):\n");
         config_print_help(button_keys, f);
 }
 
-enum { ARG_SET = 0x100, ARG_CHECK, ARG_SHOW, ARG_VERSION };
+enum {
+        ARG_SET = 0x100,
+        ARG_CHECK,
+        ARG_SHOW,
+        ARG_VERSION
+};
 
 int settings_parse_argv(Settings *s, int argc, char **argv)
 {
         static const struct option options[] = {
-                { "config", required_argument, NULL, 'c' },     { "set", required_argument, NULL, ARG_SET },
-                { "check-config", no_argument, NULL, ARG_CHECK }, { "show-config", no_argument, NULL, ARG_SHOW },
-                { "help", no_argument, NULL, 'h' },             { "version", no_argument, NULL, ARG_VERSION },
+                { "config", required_argument, NULL, 'c' },
+                { "set", required_argument, NULL, ARG_SET },
+                { "check-config", no_argument, NULL, ARG_CHECK },
+                { "show-config", no_argument, NULL, ARG_SHOW },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 {},
         };
         const char *path = "/etc/sohoa/scand.conf";
@@ -477,13 +501,27 @@ int settings_parse_argv(Settings *s, int argc, char **argv)
         optind = 0;
         while ((c = getopt_long(argc, argv, "hc:", options, NULL)) >= 0) {
                 switch (c) {
-                case 'c': path = optarg; explicit_path = true; break;
-                case ARG_SET: break; /* applied after the file, in order */
-                case ARG_CHECK: check = true; break;
-                case ARG_SHOW: show = true; break;
-                case 'h': settings_usage(stdout); return 1;
-                case ARG_VERSION: printf("sohoa-scand %s\n", SOHOA_VERSION); return 1;
-                default: fprintf(stderr, "Try 'sohoa-scand --help' for more information.\n"); return -EINVAL;
+                case 'c':
+                        path = optarg;
+                        explicit_path = true;
+                        break;
+                case ARG_SET:
+                        break; /* applied after the file, in order */
+                case ARG_CHECK:
+                        check = true;
+                        break;
+                case ARG_SHOW:
+                        show = true;
+                        break;
+                case 'h':
+                        settings_usage(stdout);
+                        return 1;
+                case ARG_VERSION:
+                        printf("sohoa-scand %s\n", SOHOA_VERSION);
+                        return 1;
+                default:
+                        fprintf(stderr, "Try 'sohoa-scand --help' for more information.\n");
+                        return -EINVAL;
                 }
         }
         if (optind < argc) {

@@ -83,8 +83,9 @@ static int tracked_put_close(Scand *s, const Tracked *t)
         r = outbox_put(s->outbox, &p, "", 0);
         if (r < 0 && r != -EEXIST)
                 return r;
-        log_info("spooled close %s: batch %s, %u image%s, %u sheets declared", uuid_format(&t->close_uuid, cu),
-                 uuid_format(&t->uuid, bu), t->put, t->put == 1 ? "" : "s", t->declared_sheets);
+        log_info("spooled close %s: batch %s, %u image%s, %u sheets declared",
+                 uuid_format(&t->close_uuid, cu), uuid_format(&t->uuid, bu), t->put, t->put == 1 ? "" : "s",
+                 t->declared_sheets);
         return 0;
 }
 
@@ -237,10 +238,18 @@ size_t tracked_count(Scand *s)
 static void tracked_tell(Scand *s, EventType type, const Tracked *t, const char *reason, const char *detail)
 {
         char u[UUID_STRING_MAX];
-        Event e = { .type = type, .station = s->settings->station, .batch = uuid_format(&t->uuid, u),
-                    .profile = t->profile, .dossier = t->dossier, .images = t->put, .sheets = t->sheets,
-                    .declared_sheets = t->declared_sheets, .stored = t->stored, .failed = t->failed,
-                    .reason = reason, .detail = detail };
+        Event e = { .type = type,
+                    .station = s->settings->station,
+                    .batch = uuid_format(&t->uuid, u),
+                    .profile = t->profile,
+                    .dossier = t->dossier,
+                    .images = t->put,
+                    .sheets = t->sheets,
+                    .declared_sheets = t->declared_sheets,
+                    .stored = t->stored,
+                    .failed = t->failed,
+                    .reason = reason,
+                    .detail = detail };
 
         events_emit(s->outbox, s->settings->on_event, &e);
 }
@@ -254,8 +263,9 @@ static void tracked_tell_settled(Scand *s, const Tracked *t)
                 tracked_tell(s, EVENT_BATCH_STORED, t, "stored", NULL);
                 return;
         }
-        snprintf(detail, sizeof(detail), "%u of %u pages stored, %u refused by the store or damaged in the spool%s",
-                 t->stored, t->put, t->failed, t->close_failed ? ", the close record refused" : "");
+        snprintf(detail, sizeof(detail),
+                 "%u of %u pages stored, %u refused by the store or damaged in the spool%s", t->stored,
+                 t->put, t->failed, t->close_failed ? ", the close record refused" : "");
         tracked_tell(s, EVENT_BATCH_INCOMPLETE, t, t->failed ? "pages-refused" : "close-refused", detail);
 }
 
@@ -266,8 +276,10 @@ static void tracked_log_recovered(const Tracked *t)
 {
         char u[UUID_STRING_MAX];
 
-        log_internal(t->close_failed ? LOG_WARNING : LOG_INFO, 0, "batch %s: its close record (%u images), "
-                     "spooled after a restart, is %s", uuid_format(&t->uuid, u), t->put,
+        log_internal(t->close_failed ? LOG_WARNING : LOG_INFO, 0,
+                     "batch %s: its close record (%u images), "
+                     "spooled after a restart, is %s",
+                     uuid_format(&t->uuid, u), t->put,
                      t->close_failed ? "refused by the store or damaged" : "stored");
 }
 
@@ -300,11 +312,15 @@ void tracked_settle(Scand *s)
         pthread_mutex_unlock(&s->lock);
         if (untracked > 0) {
                 char detail[96];
-                Event e = { .type = EVENT_ERROR, .station = s->settings->station, .failed = untracked,
-                            .reason = "rejected", .detail = detail };
+                Event e = { .type = EVENT_ERROR,
+                            .station = s->settings->station,
+                            .failed = untracked,
+                            .reason = "rejected",
+                            .detail = detail };
 
-                snprintf(detail, sizeof(detail), "%u page%s of an earlier run refused by the store or damaged",
-                         untracked, untracked == 1 ? "" : "s");
+                snprintf(detail, sizeof(detail),
+                         "%u page%s of an earlier run refused by the store or damaged", untracked,
+                         untracked == 1 ? "" : "s");
                 events_emit(s->outbox, s->settings->on_event, &e);
         }
         for (;;) {

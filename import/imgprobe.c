@@ -13,8 +13,8 @@
 #include <jpeglib.h>
 #include <png.h>
 
-#include "importfile.h"
 #include "imgprobe.h"
+#include "importfile.h"
 
 typedef struct PngSource {
         const uint8_t *data;
@@ -42,8 +42,8 @@ static void imgprobe_png_error(png_structp png, png_const_charp msg)
         PngError *e = png_get_error_ptr(png);
 
         if (e->rows > 0)
-                snprintf(e->reason, IMPORT_REASON_MAX, "a PNG cut off after row %u of %u: %s", e->rows, e->height,
-                         msg);
+                snprintf(e->reason, IMPORT_REASON_MAX, "a PNG cut off after row %u of %u: %s", e->rows,
+                         e->height, msg);
         else
                 snprintf(e->reason, IMPORT_REASON_MAX, "not a readable PNG: %s", msg);
         png_longjmp(png, 1);
@@ -56,7 +56,8 @@ static void imgprobe_png_warning(png_structp png, png_const_charp msg)
 /* A reader whose errors go to err, with its info struct; NULL when out of memory. */
 static png_structp imgprobe_png_new(PngError *err, png_infop *ret_info)
 {
-        png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, err, imgprobe_png_error, imgprobe_png_warning);
+        png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, err, imgprobe_png_error,
+                                                 imgprobe_png_warning);
 
         if (png && !(*ret_info = png_create_info_struct(png)))
                 png_destroy_read_struct(&png, NULL, NULL);
@@ -106,7 +107,7 @@ typedef struct JpegError {
         jmp_buf jump;
         char *reason;
         unsigned warnings;
-        char warning[JMSG_LENGTH_MAX];  /* the first */
+        char warning[JMSG_LENGTH_MAX]; /* the first */
 } JpegError;
 
 static void imgprobe_jpeg_exit(j_common_ptr cinfo)
@@ -193,7 +194,7 @@ static int imgprobe_jpeg_whole(FILE *f, unsigned width, unsigned height, char *w
         cinfo.scale_denom = 8;
         jpeg_start_decompress(&cinfo);
         row = (*cinfo.mem->alloc_sarray)((j_common_ptr) &cinfo, JPOOL_IMAGE,
-                                          cinfo.output_width * (JDIMENSION) cinfo.output_components, 1);
+                                         cinfo.output_width * (JDIMENSION) cinfo.output_components, 1);
         while (cinfo.output_scanline < cinfo.output_height && err.warnings == 0)
                 (void) jpeg_read_scanlines(&cinfo, row, 1);
         if (err.warnings == 0)
@@ -201,7 +202,8 @@ static int imgprobe_jpeg_whole(FILE *f, unsigned width, unsigned height, char *w
         if (err.warnings > 0) {
                 /* rows of the 1/8 scale: say where in the full image */
                 snprintf(why, IMPORT_REASON_MAX, "a JPEG cut off near row %u of %u: %s",
-                         (unsigned) ((uint64_t) cinfo.output_scanline * height / MAX(cinfo.output_height, 1u)),
+                         (unsigned) ((uint64_t) cinfo.output_scanline * height /
+                                     MAX(cinfo.output_height, 1u)),
                          height, err.warning);
                 goto out;
         }
@@ -233,8 +235,8 @@ static int imgprobe_png_whole(FILE *f, unsigned width, unsigned height, char *wh
         w = png_get_image_width(png, info);
         h = png_get_image_height(png, info);
         if (w != width || h != height) {
-                snprintf(why, IMPORT_REASON_MAX, "a PNG of %ux%u, the PDF says %ux%u", (unsigned) w, (unsigned) h,
-                         width, height);
+                snprintf(why, IMPORT_REASON_MAX, "a PNG of %ux%u, the PDF says %ux%u", (unsigned) w,
+                         (unsigned) h, width, height);
                 goto out;
         }
         passes = png_set_interlace_handling(png);

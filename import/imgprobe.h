@@ -20,8 +20,10 @@
 /* 0 with *ret_dpi (0 when the file states none, or more than
  * IMGPROBE_DPI_MAX) and *ret_mode (static), or -EBADMSG with reason
  * (IMPORT_REASON_MAX bytes) filled in. */
-MUST_CHECK int imgprobe_png(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode, char *reason);
-MUST_CHECK int imgprobe_jpeg(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode, char *reason);
+MUST_CHECK int imgprobe_png(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode,
+                            char *reason);
+MUST_CHECK int imgprobe_jpeg(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode,
+                             char *reason);
 
 /* 0 when the file at path is a whole JPEG or PNG (format) of width x
  * height; -EBADMSG with why (IMPORT_REASON_MAX bytes: "empty (0 bytes)",

@@ -18,7 +18,7 @@
 
 /* Where a page of this run came from, for the report of its outcome. */
 typedef struct ImportRef {
-        const char *path;       /* owned by the ImportSrc */
+        const char *path; /* owned by the ImportSrc */
         unsigned index;
 } ImportRef;
 
@@ -26,12 +26,12 @@ typedef struct ImportRef {
 typedef struct ImportBatchPlan {
         const ImportBatch *batch;
         Uuid uuid;
-        uint8_t *shas;          /* n_ok SHA-256s, in page order */
-        bool *ok;               /* per file: opened and counted, not the same bytes as an earlier one */
-        uint32_t *first_seq;    /* per file: sequence of its first page */
+        uint8_t *shas;       /* n_ok SHA-256s, in page order */
+        bool *ok;            /* per file: opened and counted, not the same bytes as an earlier one */
+        uint32_t *first_seq; /* per file: sequence of its first page */
         size_t n_ok;
         uint32_t pages;
-        size_t unreadable;      /* files that could not be read: the batch is held back */
+        size_t unreadable; /* files that could not be read: the batch is held back */
 } ImportBatchPlan;
 
 /* Room a page takes in the spool beyond its image, and then some: below
@@ -40,10 +40,10 @@ typedef struct ImportBatchPlan {
 
 /* The namespaces of imported ids (random, fixed forever: changing them
  * would import every file again). */
-static const Uuid importer_ns_page = { { 0x2b, 0x8e, 0x47, 0x51, 0xc3, 0x0a, 0x4f, 0x6d, 0x9e, 0x25, 0x71, 0xd4,
-                                       0x0c, 0x88, 0x3a, 0x19 } };
-static const Uuid importer_ns_batch = { { 0x5d, 0x17, 0xa2, 0x9c, 0x64, 0xf0, 0x48, 0x3b, 0xb1, 0x0e, 0x3c, 0x52,
-                                        0x97, 0x6a, 0xd8, 0x04 } };
+static const Uuid importer_ns_page = { { 0x2b, 0x8e, 0x47, 0x51, 0xc3, 0x0a, 0x4f, 0x6d, 0x9e, 0x25, 0x71,
+                                         0xd4, 0x0c, 0x88, 0x3a, 0x19 } };
+static const Uuid importer_ns_batch = { { 0x5d, 0x17, 0xa2, 0x9c, 0x64, 0xf0, 0x48, 0x3b, 0xb1, 0x0e, 0x3c,
+                                          0x52, 0x97, 0x6a, 0xd8, 0x04 } };
 
 static volatile sig_atomic_t importer_quit;
 
@@ -82,11 +82,16 @@ static void importer_spool_event(Importer *im, const OutboxEvent *ev)
         if (ev->type == OUTBOX_EVENT_READABLE)
                 importer_say(im, "spool %s: page %s reads again: sending it", im->args.spool, u);
         else if (uuid_is_null(&ev->page_uuid))
-                importer_say(im, "spool %s: cannot list it: %s; pages not listed stay in the spool, listing again "
-                             "later", im->args.spool, strerror(-ev->error));
+                importer_say(
+                        im,
+                        "spool %s: cannot list it: %s; pages not listed stay in the spool, listing again "
+                        "later",
+                        im->args.spool, strerror(-ev->error));
         else
-                importer_say(im, "spool %s: cannot read page %s: %s; it stays in the spool (not moved) and is "
-                             "read again later", im->args.spool, u, strerror(-ev->error));
+                importer_say(im,
+                             "spool %s: cannot read page %s: %s; it stays in the spool (not moved) and is "
+                             "read again later",
+                             im->args.spool, u, strerror(-ev->error));
 }
 
 /* The event callback runs on the outbox's thread. */
@@ -110,7 +115,8 @@ static void importer_on_event(const OutboxEvent *ev, void *userdata)
                 importer_spool_event(im, ev);
                 return;
         }
-        if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED && ev->type != OUTBOX_EVENT_CORRUPT)
+        if (ev->type != OUTBOX_EVENT_STORED && ev->type != OUTBOX_EVENT_REJECTED &&
+            ev->type != OUTBOX_EVENT_CORRUPT)
                 return;
         pthread_mutex_lock(&im->lock);
         /* Copied under the lock: the ref is the map's. The path it points
@@ -217,7 +223,8 @@ static bool importer_why_full(Importer *im, int err, size_t need)
         then = st.spool_pages > 0 ? "waiting for pages to be stored"
                                   : "waiting for room (no page of this import is in the spool to free it)";
         if (err == -EDQUOT) {
-                snprintf(im->waiting, sizeof(im->waiting), "spool disk quota reached (%s): %s", im->args.spool, then);
+                snprintf(im->waiting, sizeof(im->waiting), "spool disk quota reached (%s): %s",
+                         im->args.spool, then);
                 return true;
         }
         if (im->args.max_spool && st.spool_bytes + need > im->args.max_spool) {
@@ -226,17 +233,17 @@ static bool importer_why_full(Importer *im, int err, size_t need)
                 return false;
         }
         if (statvfs(im->args.spool, &v) < 0) {
-                snprintf(im->waiting, sizeof(im->waiting), "spool disk full (%s: room unknown): %s", im->args.spool,
-                         then);
+                snprintf(im->waiting, sizeof(im->waiting), "spool disk full (%s: room unknown): %s",
+                         im->args.spool, then);
                 return true;
         }
         if ((uint64_t) v.f_bavail * v.f_frsize >= need + IMPORTER_SPOOL_SLACK) {
                 im->waiting[0] = '\0';
                 return false;
         }
-        snprintf(im->waiting, sizeof(im->waiting), "spool disk full (%s: %llu KiB free, the page needs %zu KiB): %s",
-                 im->args.spool, (unsigned long long) ((uint64_t) v.f_bavail * v.f_frsize / 1024), need / 1024 + 1,
-                 then);
+        snprintf(im->waiting, sizeof(im->waiting),
+                 "spool disk full (%s: %llu KiB free, the page needs %zu KiB): %s", im->args.spool,
+                 (unsigned long long) ((uint64_t) v.f_bavail * v.f_frsize / 1024), need / 1024 + 1, then);
         return true;
 }
 
@@ -308,7 +315,8 @@ static int importer_page(Importer *im, const ImportBatchPlan *plan, size_t fi, I
                 return r;
         if (r == -EAGAIN) {
                 /* Sent half made, a page would take the UUID of the real one for ever. */
-                snprintf(why, sizeof(why), "not taken apart whole, so nothing of it is sent now: %s", reason);
+                snprintf(why, sizeof(why), "not taken apart whole, so nothing of it is sent now: %s",
+                         reason);
                 importer_hold(im, path, -1, why);
                 return 1;
         }
@@ -414,8 +422,10 @@ static int importer_plan(Importer *im, const ImportBatch *b, ImportBatchPlan *pl
                 if (r < 0 && importer_verdict_of_bytes(r)) {
                         importer_fail(im, b->files[i], -1, NULL, reason);
                 } else if (r < 0) {
-                        snprintf(why, sizeof(why), "%s; nothing of its batch (%zu files) is sent until it can be "
-                                 "read: run the import again then", reason, b->n_files);
+                        snprintf(why, sizeof(why),
+                                 "%s; nothing of its batch (%zu files) is sent until it can be "
+                                 "read: run the import again then",
+                                 reason, b->n_files);
                         importer_hold(im, b->files[i], -1, why);
                         plan->unreadable++;
                 } else {
@@ -484,7 +494,8 @@ int importer_run(Importer *im, const ImportSrc *src)
         for (size_t i = 0; i < src->n_bad; i++)
                 importer_fail(im, src->bad_paths[i], -1, NULL, src->bad_reasons[i]);
         for (size_t i = 0; i < src->n_notes; i++)
-                importreport_add(im->report, IMPORT_ENTRY_FLAGGED, src->note_paths[i], -1, NULL, src->note_texts[i]);
+                importreport_add(im->report, IMPORT_ENTRY_FLAGGED, src->note_paths[i], -1, NULL,
+                                 src->note_texts[i]);
         for (size_t i = 0; i < src->n_batches && r >= 0 && !importer_quit; i++) {
                 pthread_mutex_lock(&im->lock);
                 im->batch = i + 1;
@@ -509,7 +520,8 @@ int importer_wait(Importer *im)
                 if (st.unreadable_pages > 0)
                         snprintf(im->waiting, sizeof(im->waiting),
                                  "%llu page%s of the spool cannot be read (kept, read again later)",
-                                 (unsigned long long) st.unreadable_pages, st.unreadable_pages == 1 ? "" : "s");
+                                 (unsigned long long) st.unreadable_pages,
+                                 st.unreadable_pages == 1 ? "" : "s");
                 else
                         im->waiting[0] = '\0';
                 importer_show(im, false);
@@ -560,4 +572,3 @@ int importer_open_outbox(Importer *im, const OutboxConfig *cfg)
         im->replayed = st.spool_pages;
         return 0;
 }
-

@@ -59,7 +59,6 @@ typedef struct Importer {
         size_t batch, batches;
 } Importer;
 
-
 /* The page UUID of page index (0-based) of the file with that SHA-256. */
 void importer_page_uuid(const uint8_t file_sha[SHA256_LEN], unsigned index, Uuid *ret);
 /* The batch UUID of files (their SHA-256s, n_files * 32 bytes, page order). */

@@ -29,10 +29,10 @@ struct ImportFile {
         unsigned pages;
         int64_t mtime_us;
         uint64_t size;
-        uint8_t *data;          /* PNG, JPEG: the whole file */
-        char *tmpdir;           /* PDF: where its images were extracted */
+        uint8_t *data; /* PNG, JPEG: the whole file */
+        char *tmpdir;  /* PDF: where its images were extracted */
         PdfExtractPage *pdf_pages;
-        int pdf_error;          /* PDF: why its images could not be extracted, for every page */
+        int pdf_error; /* PDF: why its images could not be extracted, for every page */
         char pdf_reason[IMPORT_REASON_MAX];
 };
 
@@ -50,8 +50,8 @@ const char *importfile_kind_name(ImportKind k)
 
 static ImportKind importfile_detect(const uint8_t *m, size_t n)
 {
-        if (n >= 4 && (memcmp(m, "II*\0", 4) == 0 || memcmp(m, "MM\0*", 4) == 0 || memcmp(m, "II+\0", 4) == 0 ||
-                       memcmp(m, "MM\0+", 4) == 0))
+        if (n >= 4 && (memcmp(m, "II*\0", 4) == 0 || memcmp(m, "MM\0*", 4) == 0 ||
+                       memcmp(m, "II+\0", 4) == 0 || memcmp(m, "MM\0+", 4) == 0))
                 return IMPORT_TIFF;
         if (n >= 8 && memcmp(m, "\x89PNG\r\n\x1a\n", 8) == 0)
                 return IMPORT_PNG;
@@ -244,8 +244,8 @@ static int importfile_pdf_extract(ImportFile *f, const char *tmpdir, const volat
         }
         if (!mkdtemp(f->tmpdir)) {
                 r = -errno;
-                snprintf(f->pdf_reason, sizeof(f->pdf_reason), "cannot make a directory under %s: %s", tmpdir,
-                         strerror(-r));
+                snprintf(f->pdf_reason, sizeof(f->pdf_reason), "cannot make a directory under %s: %s",
+                         tmpdir, strerror(-r));
                 f->tmpdir = mfree(f->tmpdir);
                 /* The file is not at fault: a full or read-only $TMPDIR. */
                 return r == -ENOMEM ? r : -EAGAIN;
@@ -258,8 +258,8 @@ static int importfile_pdf_extract(ImportFile *f, const char *tmpdir, const volat
         return r;
 }
 
-static int importfile_pdf_page(ImportFile *f, unsigned index, const char *tmpdir, const volatile sig_atomic_t *stop,
-                               ImportPage *ret, char *reason)
+static int importfile_pdf_page(ImportFile *f, unsigned index, const char *tmpdir,
+                               const volatile sig_atomic_t *stop, ImportPage *ret, char *reason)
 {
         const PdfExtractPage *pp;
         struct stat st;
@@ -298,8 +298,12 @@ static int importfile_pdf_page(ImportFile *f, unsigned index, const char *tmpdir
         close(fd);
         if (r < 0)
                 return r;
-        *ret = (ImportPage) { .data = data, .len = (size_t) st.st_size, .format = pp->format, .dpi = pp->dpi,
-                              .mode = pp->mode, .note = pp->note };
+        *ret = (ImportPage) { .data = data,
+                              .len = (size_t) st.st_size,
+                              .format = pp->format,
+                              .dpi = pp->dpi,
+                              .mode = pp->mode,
+                              .note = pp->note };
         return 0;
 }
 
@@ -320,7 +324,8 @@ static int importfile_tiff_page(ImportFile *f, unsigned index, ImportPage *ret, 
                         p.len = f->size;
                         sha256_buf(p.data, p.len, sha);
                         if (memcmp(sha, f->sha256, SHA256_LEN) != 0) {
-                                snprintf(reason, IMPORT_REASON_MAX, "the file changed while it was imported");
+                                snprintf(reason, IMPORT_REASON_MAX,
+                                         "the file changed while it was imported");
                                 free(p.data);
                                 r = -ESTALE;
                         }
@@ -353,7 +358,8 @@ int importfile_page(ImportFile *f, unsigned index, const char *tmpdir, const vol
                         return -ENOMEM;
                 memcpy(p.data, f->data, f->size);
                 p.len = f->size;
-                p.format = f->kind == IMPORT_PNG ? SOHOA__IMAGE_FORMAT__FORMAT_PNG : SOHOA__IMAGE_FORMAT__FORMAT_JPEG;
+                p.format = f->kind == IMPORT_PNG ? SOHOA__IMAGE_FORMAT__FORMAT_PNG
+                                                 : SOHOA__IMAGE_FORMAT__FORMAT_JPEG;
                 *ret = p;
                 return 0;
         case IMPORT_TIFF:

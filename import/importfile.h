@@ -33,9 +33,9 @@ typedef struct ImportPage {
         uint8_t *data;
         size_t len;
         Sohoa__ImageFormat format;
-        unsigned dpi;           /* 0: the file does not say */
-        const char *mode;       /* "color", "gray", "lineart" (static) */
-        const char *note;       /* NULL, or a remark for the report (the file's, valid while it is open) */
+        unsigned dpi;     /* 0: the file does not say */
+        const char *mode; /* "color", "gray", "lineart" (static) */
+        const char *note; /* NULL, or a remark for the report (the file's, valid while it is open) */
 } ImportPage;
 
 /* Opens path, hashes it and counts its pages. -EMEDIUMTYPE when it is not a
@@ -75,6 +75,6 @@ int64_t importfile_mtime_us(const ImportFile *f);
  * negative errno with reason filled in: -EAGAIN when the file could not be
  * taken apart now (a full $TMPDIR: see pdfextract.h) and a later run may, so
  * nothing of it should be sent; -EINTR once *stop is set. */
-MUST_CHECK int importfile_page(ImportFile *f, unsigned index, const char *tmpdir, const volatile sig_atomic_t *stop,
-                               ImportPage *ret, char *reason);
+MUST_CHECK int importfile_page(ImportFile *f, unsigned index, const char *tmpdir,
+                               const volatile sig_atomic_t *stop, ImportPage *ret, char *reason);
 void importfile_page_done(ImportPage *p);

@@ -111,7 +111,8 @@ static void importreport_entry(FILE *f, const ImportEntry *e)
                 fprintf(f, "  %s, page index %ld%s%s: %s\n", e->path, e->page, e->uuid ? ", page " : "",
                         e->uuid ? e->uuid : "", e->reason);
         else
-                fprintf(f, "  page %s (spooled by an earlier run): %s\n", e->uuid ? e->uuid : "?", e->reason);
+                fprintf(f, "  page %s (spooled by an earlier run): %s\n", e->uuid ? e->uuid : "?",
+                        e->reason);
 }
 
 void importreport_write(ImportReport *r, FILE *f, const char *summary)
@@ -146,7 +147,8 @@ static void importreport_duration(char *buf, size_t len, uint64_t s)
                 snprintf(buf, len, "%lluh%02llum", (unsigned long long) (s / 3600),
                          (unsigned long long) (s % 3600 / 60));
         else
-                snprintf(buf, len, "%llum%02llus", (unsigned long long) (s / 60), (unsigned long long) (s % 60));
+                snprintf(buf, len, "%llum%02llus", (unsigned long long) (s / 60),
+                         (unsigned long long) (s % 60));
 }
 
 void importreport_progress(FILE *f, bool tty, const ImportProgress *p)
@@ -166,10 +168,12 @@ void importreport_progress(FILE *f, bool tty, const ImportProgress *p)
                 snprintf(wait, sizeof(wait), ", %s", p->waiting);
         if (!tty) {
                 fprintf(f,
-                        "import: batches %zu/%zu, pages spooled %llu, stored %llu/%llu, failed %llu%s, %.1f pages/s, "
+                        "import: batches %zu/%zu, pages spooled %llu, stored %llu/%llu, failed %llu%s, %.1f "
+                        "pages/s, "
                         "elapsed %s, left %s%s\n",
-                        p->batch, p->batches, (unsigned long long) p->spooled, (unsigned long long) p->stored,
-                        (unsigned long long) p->queued, (unsigned long long) p->failed, held, rate, el, eta, wait);
+                        p->batch, p->batches, (unsigned long long) p->spooled,
+                        (unsigned long long) p->stored, (unsigned long long) p->queued,
+                        (unsigned long long) p->failed, held, rate, el, eta, wait);
                 fflush(f);
                 return;
         }
@@ -177,8 +181,10 @@ void importreport_progress(FILE *f, bool tty, const ImportProgress *p)
         memset(bar, '#', fill);
         memset(bar + fill, '.', IMPORTREPORT_BAR - fill);
         bar[IMPORTREPORT_BAR] = '\0';
-        fprintf(f, "\r[%s] %llu/%llu stored, %llu sent, %llu failed%s, %.1f/s, %s left, batch %zu/%zu%s\033[K", bar,
-                (unsigned long long) p->stored, (unsigned long long) p->queued, (unsigned long long) p->spooled,
-                (unsigned long long) p->failed, held, rate, eta, p->batch, p->batches, wait);
+        fprintf(f,
+                "\r[%s] %llu/%llu stored, %llu sent, %llu failed%s, %.1f/s, %s left, batch %zu/%zu%s\033[K",
+                bar, (unsigned long long) p->stored, (unsigned long long) p->queued,
+                (unsigned long long) p->spooled, (unsigned long long) p->failed, held, rate, eta, p->batch,
+                p->batches, wait);
         fflush(f);
 }

@@ -91,7 +91,8 @@ static int importsrc_add_batch(ImportSrc *s, const char *label, const char *doss
                 return -ENOMEM;
         s->batches = b;
         b = &s->batches[s->n_batches];
-        *b = (ImportBatch) { .label = strdup(label), .dossier = dossier ? strdup(dossier) : NULL,
+        *b = (ImportBatch) { .label = strdup(label),
+                             .dossier = dossier ? strdup(dossier) : NULL,
                              .component = component ? strdup(component) : NULL };
         if (!b->label || (dossier && !b->dossier) || (component && !b->component)) {
                 free(b->label);
@@ -127,8 +128,9 @@ static int importsrc_first_visit(ImportSrc *s, Hashmap *walked, const char *path
 
         if (first) {
                 snprintf(note, sizeof(note), "a folder already walked as %s: not walked again", first);
-                return importsrc_pair_add(&s->note_paths, &s->note_texts, &s->n_notes, path, note) < 0 ? -ENOMEM
-                                                                                                      : 0;
+                return importsrc_pair_add(&s->note_paths, &s->note_texts, &s->n_notes, path, note) < 0
+                               ? -ENOMEM
+                               : 0;
         }
         copy = strdup(path);
         if (!copy || hashmap_put(walked, key, sizeof(key), copy, NULL) < 0) {
@@ -143,7 +145,8 @@ static int importsrc_not_file(ImportSrc *s, const char *path, mode_t mode)
 {
         char reason[96];
 
-        snprintf(reason, sizeof(reason), "not a regular file (%s): skipped, not read", importfile_type_name(mode));
+        snprintf(reason, sizeof(reason), "not a regular file (%s): skipped, not read",
+                 importfile_type_name(mode));
         return importsrc_bad(s, path, reason);
 }
 
@@ -253,8 +256,8 @@ static int importsrc_path(ImportSrc *s, const char *path, const char *dossier, S
         return r;
 }
 
-int importsrc_from_paths(char *const *paths, size_t n, const char *dossier, const volatile sig_atomic_t *stop,
-                         ImportSrc **ret)
+int importsrc_from_paths(char *const *paths, size_t n, const char *dossier,
+                         const volatile sig_atomic_t *stop, ImportSrc **ret)
 {
         ImportSrc *s = calloc(1, sizeof(*s));
         int r = 0;

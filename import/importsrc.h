@@ -4,10 +4,10 @@
  * files, in natural name order ("p2" before "p10"); hidden entries are
  * skipped, and so are entries that are no regular file (a FIFO, a socket, a
  * device: reported); a folder reached again below the same path (through
- * a symlink: by device and inode) is walked once. With a manifest (CSV, see docs/IMPORT.md), its rows say which
- * files or folders go to which dossier and component: rows that share a
- * dossier and a component form one batch, in row order; a row without a
- * component is a batch of its own; a folder row brings every file below it. */
+ * a symlink: by device and inode) is walked once. With a manifest (CSV, see docs/IMPORT.md), its rows say
+ * which files or folders go to which dossier and component: rows that share a dossier and a component form
+ * one batch, in row order; a row without a component is a batch of its own; a folder row brings every file
+ * below it. */
 #pragma once
 
 #include <signal.h>
@@ -17,9 +17,9 @@
 #include "macro.h"
 
 typedef struct ImportBatch {
-        char *label;            /* the file or folder, or "DOSSIER/COMPONENT" */
-        char *dossier;          /* NULL: none */
-        char *component;        /* NULL: none */
+        char *label;     /* the file or folder, or "DOSSIER/COMPONENT" */
+        char *dossier;   /* NULL: none */
+        char *component; /* NULL: none */
         char **files;
         size_t n_files;
 } ImportBatch;
@@ -53,11 +53,12 @@ MUST_CHECK int importsrc_from_paths(char *const *paths, size_t n, const char *do
  * malformed line, with the reason (static) and the text at fault (within
  * line) or NULL in *ret_why and *ret_what. No I/O: the manifest's parser
  * proper, also for tests/fuzz. */
-MUST_CHECK int importsrc_manifest_line(char *line, size_t len, bool first, char *ret_fields[IMPORTSRC_FIELDS],
-                                       int *ret_nf, const char **ret_why, const char **ret_what);
+MUST_CHECK int importsrc_manifest_line(char *line, size_t len, bool first,
+                                       char *ret_fields[IMPORTSRC_FIELDS], int *ret_nf, const char **ret_why,
+                                       const char **ret_what);
 /* The batches a manifest names. 0, -EINTR once *stop is set, or -EINVAL
  * after printing the file, line and reason to stderr (a malformed manifest
  * imports nothing). */
-MUST_CHECK int importsrc_from_manifest(const char *manifest, const volatile sig_atomic_t *stop, ImportSrc **ret);
+MUST_CHECK int importsrc_from_manifest(const char *manifest, const volatile sig_atomic_t *stop,
+                                       ImportSrc **ret);
 ImportSrc *importsrc_free(ImportSrc *s);
-

@@ -51,11 +51,11 @@ out:
 }
 
 typedef struct PdfExtractChoice {
-        unsigned num;           /* its number in -list */
-        unsigned first_num;     /* the number of the page's first image */
+        unsigned num;       /* its number in -list */
+        unsigned first_num; /* the number of the page's first image */
         unsigned width, height;
         uint64_t pixels;
-        uint64_t raw_bytes;     /* uncompressed: what writing it may take at most, near enough */
+        uint64_t raw_bytes; /* uncompressed: what writing it may take at most, near enough */
         unsigned dpi;
         const char *mode;
 } PdfExtractChoice;
@@ -79,9 +79,9 @@ static int pdfextract_parse_list(const char *list, unsigned npages, PdfExtractCh
                 uint64_t raw;
                 PdfExtractChoice *c;
 
-                if (sscanf(line, "%u %u %15s %u %u %15s %u %u %15s %7s %u %u %u %u", &page, &num, type, &w, &h,
-                           color, &comp, &bpc, enc, interp, &objid, &gen, &xppi, &yppi) != 14 || page < 1 ||
-                    page > npages) {
+                if (sscanf(line, "%u %u %15s %u %u %15s %u %u %15s %7s %u %u %u %u", &page, &num, type, &w,
+                           &h, color, &comp, &bpc, enc, interp, &objid, &gen, &xppi, &yppi) != 14 ||
+                    page < 1 || page > npages) {
                         line = strchr(line, '\n');
                         continue;
                 }
@@ -242,8 +242,10 @@ static int pdfextract_again(const char *path, const char *dir, unsigned page, co
                 goto out;
         if (r >= 0)
                 again = pdfextract_find(prefix, page, c->num - c->first_num, &format);
-        same = r < 0 ? 0 : !again && !p->path ? 1 : !again || !p->path || format != p->format ? 0
-                                                                       : pdfextract_same_bytes(p->path, again);
+        same = r < 0                                       ? 0
+               : !again && !p->path                        ? 1
+               : !again || !p->path || format != p->format ? 0
+                                                           : pdfextract_same_bytes(p->path, again);
         if (same < 0) {
                 r = same;
                 snprintf(reason, IMPORT_REASON_MAX, "page %u: cannot compare its extracted images: %s", page,
@@ -252,7 +254,8 @@ static int pdfextract_again(const char *path, const char *dir, unsigned page, co
         }
         if (!same) {
                 snprintf(reason, IMPORT_REASON_MAX,
-                         "page %u: its extracted image is %.200s, and %s when extracted again: run the import "
+                         "page %u: its extracted image is %.200s, and %s when extracted again: run the "
+                         "import "
                          "again (is the disk of $TMPDIR filling up?)",
                          page, why, r < 0 ? "failed" : "came out otherwise");
                 r = -EAGAIN;
@@ -261,7 +264,8 @@ static int pdfextract_again(const char *path, const char *dir, unsigned page, co
         r = 0;
         if (!p->path)
                 p->missing = true;
-        else if (asprintf(&p->note, "the PDF's own image is not whole (%.200s): sent as embedded", why) < 0) {
+        else if (asprintf(&p->note, "the PDF's own image is not whole (%.200s): sent as embedded", why) <
+                 0) {
                 p->note = NULL;
                 r = -ENOMEM;
         }

@@ -26,12 +26,12 @@
 #define PDFEXTRACT_TIMEOUT_S 600
 
 typedef struct PdfExtractPage {
-        char *path;             /* extracted file; NULL: the page holds no image, or see missing */
-        bool missing;           /* the page has an image, pdfimages wrote no file for it (twice) */
+        char *path;   /* extracted file; NULL: the page holds no image, or see missing */
+        bool missing; /* the page has an image, pdfimages wrote no file for it (twice) */
         Sohoa__ImageFormat format;
-        unsigned dpi;           /* x-ppi as placed on the page, rounded */
-        const char *mode;       /* static */
-        char *note;             /* NULL, or why the image as embedded is not whole (malloc'ed) */
+        unsigned dpi;     /* x-ppi as placed on the page, rounded */
+        const char *mode; /* static */
+        char *note;       /* NULL, or why the image as embedded is not whole (malloc'ed) */
 } PdfExtractPage;
 
 /* Pages of the PDF at path. 0, or -EBADMSG with reason (IMPORT_REASON_MAX). */

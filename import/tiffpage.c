@@ -210,7 +210,8 @@ static int tiffpage_copy_data(TIFF *in, TIFF *out, uint64_t file_size, char *rea
         uint8_t *buf = NULL;
         int r = -EBADMSG;
 
-        if (!TIFFGetField(in, tiled ? TIFFTAG_TILEBYTECOUNTS : TIFFTAG_STRIPBYTECOUNTS, &counts) || !counts) {
+        if (!TIFFGetField(in, tiled ? TIFFTAG_TILEBYTECOUNTS : TIFFTAG_STRIPBYTECOUNTS, &counts) ||
+            !counts) {
                 tiffpage_reason(reason, "page without strip sizes");
                 return -EBADMSG;
         }
@@ -288,7 +289,8 @@ int tiffpage_extract(int fd, unsigned index, uint8_t **ret_data, size_t *ret_len
         }
         TIFFGetFieldDefaulted(in, TIFFTAG_COMPRESSION, &compression);
         if (compression == COMPRESSION_OJPEG) {
-                snprintf(reason, IMPORT_REASON_MAX, "old-style JPEG compression (TIFF 6.0) is not supported");
+                snprintf(reason, IMPORT_REASON_MAX,
+                         "old-style JPEG compression (TIFF 6.0) is not supported");
                 r = -EOPNOTSUPP;
                 goto out;
         }

@@ -17,8 +17,8 @@ MUST_CHECK int tiffpage_count(int fd, unsigned *ret, char *reason);
  * (malloc'ed, caller frees), with the resolution it states (0: none) and
  * its mode ("color", "gray", "lineart"; static). 0, or -EBADMSG /
  * -EOPNOTSUPP (old-style JPEG) with reason. */
-MUST_CHECK int tiffpage_extract(int fd, unsigned index, uint8_t **ret_data, size_t *ret_len, unsigned *ret_dpi,
-                                const char **ret_mode, char *reason);
+MUST_CHECK int tiffpage_extract(int fd, unsigned index, uint8_t **ret_data, size_t *ret_len,
+                                unsigned *ret_dpi, const char **ret_mode, char *reason);
 
 /* Only the resolution (0: none) and mode of the page at index. 0 or -EBADMSG. */
 MUST_CHECK int tiffpage_info(int fd, unsigned index, unsigned *ret_dpi, const char **ret_mode, char *reason);

@@ -176,8 +176,8 @@ int config_parse_argv(const ConfigProgram *prog, void *target, int argc, char **
         if (r < 0) {
                 config_report_print(&report, stderr);
                 if (o.check)
-                        fprintf(stderr, "%s: %zu error%s in the configuration\n", prog->name, report.n_errors,
-                                report.n_errors == 1 ? "" : "s");
+                        fprintf(stderr, "%s: %zu error%s in the configuration\n", prog->name,
+                                report.n_errors, report.n_errors == 1 ? "" : "s");
         } else if (o.check) {
                 printf("%s: configuration is valid\n", loaded ? loaded : "built-in defaults");
                 r = 1;
@@ -243,7 +243,8 @@ int config_reload(const ConfigProgram *prog, void *target)
         int r, changed = 0;
 
         if (!saved_argv || prog->size == 0)
-                return log_warning_errno(-EINVAL, "reload: no command line to read the settings from, ignoring");
+                return log_warning_errno(-EINVAL,
+                                         "reload: no command line to read the settings from, ignoring");
         o.sets = calloc((size_t) saved_argc + 1, sizeof(char *));
         fresh = calloc(1, prog->size);
         if (!o.sets || !fresh) {
@@ -271,7 +272,8 @@ int config_reload(const ConfigProgram *prog, void *target)
          * strings), put them in force, then say what changed: at the new
          * log level. */
         for (const ConfigKey *k = prog->keys; k->name; k++) {
-                char *pt = (char *) target + k->offset, *pf = (char *) fresh + k->offset, tmp[sizeof(uint64_t)];
+                char *pt = (char *) target + k->offset, *pf = (char *) fresh + k->offset,
+                     tmp[sizeof(uint64_t)];
 
                 if (!k->reloadable || key_equal(k, target, fresh))
                         continue;

@@ -31,7 +31,8 @@ void config_report_done(ConfigReport *r)
         r->first_r = 0;
 }
 
-static void report_vadd(ConfigReport *r, int error, const char *file, unsigned line, const char *fmt, va_list ap)
+static void report_vadd(ConfigReport *r, int error, const char *file, unsigned line, const char *fmt,
+                        va_list ap)
 {
         ConfigError *e = reallocarray(r->errors, r->n_errors + 1, sizeof(ConfigError));
 

@@ -13,33 +13,33 @@
 #include "macro.h"
 
 typedef enum ConfigType {
-        CONFIG_STRING,   /* char *, strdup'ed; "" is NULL */
-        CONFIG_INT,      /* int */
-        CONFIG_UINT,     /* unsigned */
-        CONFIG_BOOL,     /* bool: yes/no/true/false/on/off/1/0 */
-        CONFIG_BYTES,    /* uint64_t: "1048576", "512K", "64M", "2G" (powers of 1024) */
-        CONFIG_MSEC,     /* uint64_t milliseconds: "250ms", "5s", "2min", "1h", bare number = ms */
+        CONFIG_STRING, /* char *, strdup'ed; "" is NULL */
+        CONFIG_INT,    /* int */
+        CONFIG_UINT,   /* unsigned */
+        CONFIG_BOOL,   /* bool: yes/no/true/false/on/off/1/0 */
+        CONFIG_BYTES,  /* uint64_t: "1048576", "512K", "64M", "2G" (powers of 1024) */
+        CONFIG_MSEC,   /* uint64_t milliseconds: "250ms", "5s", "2min", "1h", bare number = ms */
         _CONFIG_TYPE_MAX,
         _CONFIG_TYPE_INVALID = -22,
 } ConfigType;
 
 typedef struct ConfigKey {
-        const char *section;   /* "broker" */
-        const char *name;      /* "stations_endpoint" */
+        const char *section; /* "broker" */
+        const char *name;    /* "stations_endpoint" */
         ConfigType type;
-        size_t offset;         /* offsetof(Settings, field) */
-        const char *def;       /* default, as it would be written in the file; NULL = unset */
+        size_t offset;   /* offsetof(Settings, field) */
+        const char *def; /* default, as it would be written in the file; NULL = unset */
         bool reloadable;
         const char *help;
-        int64_t min, max;      /* for numeric types; both 0 = no bound */
+        int64_t min, max; /* for numeric types; both 0 = no bound */
 } ConfigKey;
 
 /* Where a problem was found: "file:line: reason". */
 typedef struct ConfigError {
         char file[256];
-        unsigned line;         /* 0 when not from a file (defaults, --set) */
+        unsigned line; /* 0 when not from a file (defaults, --set) */
         char reason[256];
-        int error;             /* the negative errno it stands for */
+        int error; /* the negative errno it stands for */
 } ConfigError;
 
 /* Every problem found while building one program's settings, in the order
@@ -90,7 +90,8 @@ MUST_CHECK int config_load_report(const ConfigKey *keys, void *target, const cha
 /* Apply one "section.key=value" (command line). */
 MUST_CHECK int config_set(const ConfigKey *keys, void *target, const char *assignment, ConfigError *ret_err);
 /* The same, the error (or the key's origin) into r. */
-MUST_CHECK int config_set_report(const ConfigKey *keys, void *target, const char *assignment, ConfigReport *r);
+MUST_CHECK int config_set_report(const ConfigKey *keys, void *target, const char *assignment,
+                                 ConfigReport *r);
 /* "section.key  default  help" lines for --help. */
 void config_print_help(const ConfigKey *keys, FILE *f);
 /* One key's value in target as a file would state it. */
@@ -124,11 +125,11 @@ MUST_CHECK int config_parse_bool(const char *s, bool *ret);
  * INI lines are limited to inih's buffer (197 characters); longer ones are
  * an error, not split. */
 typedef struct ConfigProgram {
-        const char *name;          /* "sohoa-broker" */
-        const char *summary;       /* one line for --help */
-        const char *default_path;  /* "/etc/sohoa/broker.conf" or NULL */
+        const char *name;         /* "sohoa-broker" */
+        const char *summary;      /* one line for --help */
+        const char *default_path; /* "/etc/sohoa/broker.conf" or NULL */
         const ConfigKey *keys;
-        size_t size;               /* sizeof the settings struct (for config_reload()) */
+        size_t size; /* sizeof the settings struct (for config_reload()) */
         /* Optional: what start-up would refuse in values that parse (a log
          * level, a key file, a language), each added to r with
          * config_report_key(). Run after the file and --set, at every start,

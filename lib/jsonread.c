@@ -221,13 +221,27 @@ static int jsonread_value(JsonParser *p, JsonValue *v, unsigned depth)
         if (depth > JSONREAD_DEPTH_MAX)
                 return -EBADMSG;
         switch (c) {
-        case '{': v->type = JSON_OBJECT; return jsonread_container(p, v, depth);
-        case '[': v->type = JSON_ARRAY; return jsonread_container(p, v, depth);
-        case '"': v->type = JSON_STRING; return jsonread_string_at(p, &v->string);
-        case 't': v->type = JSON_BOOL; v->boolean = true; return jsonread_literal(p, "true");
-        case 'f': v->type = JSON_BOOL; return jsonread_literal(p, "false");
-        case 'n': v->type = JSON_NULL; return jsonread_literal(p, "null");
-        default: break;
+        case '{':
+                v->type = JSON_OBJECT;
+                return jsonread_container(p, v, depth);
+        case '[':
+                v->type = JSON_ARRAY;
+                return jsonread_container(p, v, depth);
+        case '"':
+                v->type = JSON_STRING;
+                return jsonread_string_at(p, &v->string);
+        case 't':
+                v->type = JSON_BOOL;
+                v->boolean = true;
+                return jsonread_literal(p, "true");
+        case 'f':
+                v->type = JSON_BOOL;
+                return jsonread_literal(p, "false");
+        case 'n':
+                v->type = JSON_NULL;
+                return jsonread_literal(p, "null");
+        default:
+                break;
         }
         while (p->pos + k < p->len && k < sizeof(buf) - 1 && strchr("+-0123456789.eE", p->s[p->pos + k]) &&
                p->s[p->pos + k])

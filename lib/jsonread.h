@@ -24,9 +24,9 @@ typedef struct JsonValue {
         JsonType type;
         bool boolean;
         double number;
-        char *string;                   /* JSON_STRING, NUL-terminated UTF-8 */
-        struct JsonValue *items;        /* JSON_ARRAY, JSON_OBJECT: n values */
-        char **keys;                    /* JSON_OBJECT: n keys */
+        char *string;            /* JSON_STRING, NUL-terminated UTF-8 */
+        struct JsonValue *items; /* JSON_ARRAY, JSON_OBJECT: n values */
+        char **keys;             /* JSON_OBJECT: n keys */
         size_t n;
 } JsonValue;
 

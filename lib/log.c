@@ -43,7 +43,7 @@ void log_context_set(const char *station, const char *batch, const char *page)
 
 void log_context_clear(void)
 {
-        log_context = (LogContext){};
+        log_context = (LogContext) {};
 }
 
 /* Whether stderr is the stream systemd connected to the journal: the
@@ -76,26 +76,26 @@ static int log_journal(int level, int error, const char *fmt, va_list ap)
 
         k = snprintf(msg, sizeof(msg), "MESSAGE=");
         vsnprintf(msg + k, sizeof(msg) - (size_t) k, fmt, ap);
-        iov[n++] = (struct iovec){ msg, strlen(msg) };
+        iov[n++] = (struct iovec) { msg, strlen(msg) };
         snprintf(prio, sizeof(prio), "PRIORITY=%d", level & LOG_PRIMASK);
-        iov[n++] = (struct iovec){ prio, strlen(prio) };
+        iov[n++] = (struct iovec) { prio, strlen(prio) };
         snprintf(ident, sizeof(ident), "SYSLOG_IDENTIFIER=%s", program_invocation_short_name);
-        iov[n++] = (struct iovec){ ident, strlen(ident) };
+        iov[n++] = (struct iovec) { ident, strlen(ident) };
         if (error) {
                 snprintf(err, sizeof(err), "ERRNO=%d", error);
-                iov[n++] = (struct iovec){ err, strlen(err) };
+                iov[n++] = (struct iovec) { err, strlen(err) };
         }
         if (log_context.station[0]) {
                 snprintf(station, sizeof(station), "SOHOA_STATION=%s", log_context.station);
-                iov[n++] = (struct iovec){ station, strlen(station) };
+                iov[n++] = (struct iovec) { station, strlen(station) };
         }
         if (log_context.batch[0]) {
                 snprintf(batch, sizeof(batch), "SOHOA_BATCH=%s", log_context.batch);
-                iov[n++] = (struct iovec){ batch, strlen(batch) };
+                iov[n++] = (struct iovec) { batch, strlen(batch) };
         }
         if (log_context.page[0]) {
                 snprintf(page, sizeof(page), "SOHOA_PAGE=%s", log_context.page);
-                iov[n++] = (struct iovec){ page, strlen(page) };
+                iov[n++] = (struct iovec) { page, strlen(page) };
         }
         return sd_journal_sendv(iov, n);
 }

@@ -14,7 +14,8 @@
 #define MSEC_PER_SEC 1000ULL
 
 /* The value of one hex digit (either case), or -EINVAL. */
-static inline int unhexchar(char c) {
+static inline int unhexchar(char c)
+{
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')
@@ -25,7 +26,8 @@ static inline int unhexchar(char c) {
 }
 
 /* Free *p and set it to NULL; returns NULL for "x = mfree(x)". */
-static inline void *mfree(void *p) {
+static inline void *mfree(void *p)
+{
         extern void free(void *);
         free(p);
         return NULL;

@@ -24,7 +24,7 @@ extern char **environ;
 typedef struct SubprocBuf {
         char *data;
         size_t len, cap, max;
-        uint64_t total;         /* read, kept or not */
+        uint64_t total; /* read, kept or not */
 } SubprocBuf;
 
 /* Appends what fits under max; the rest is read and dropped so the child

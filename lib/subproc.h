@@ -14,13 +14,13 @@
 #include "macro.h"
 
 typedef struct SubprocResult {
-        int status;        /* exit code; 128+N when killed by signal N */
-        char *out;         /* stdout, NUL-terminated (at most max_out bytes kept) */
+        int status; /* exit code; 128+N when killed by signal N */
+        char *out;  /* stdout, NUL-terminated (at most max_out bytes kept) */
         size_t out_len;
-        char *err;         /* stderr, NUL-terminated, at most 4 KiB kept */
+        char *err; /* stderr, NUL-terminated, at most 4 KiB kept */
         size_t err_len;
-        int timed_out;     /* killed at the time limit */
-        int flooded;       /* killed after SUBPROC_ERR_FLOOD bytes of stderr */
+        int timed_out; /* killed at the time limit */
+        int flooded;   /* killed after SUBPROC_ERR_FLOOD bytes of stderr */
 } SubprocResult;
 
 /* Bytes of stderr after which a helper is taken to be stuck in a loop of errors. */

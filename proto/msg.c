@@ -209,7 +209,9 @@ static int body_check(MsgType type, const ProtobufCMessage *body, size_t image_l
         }
         case MSG_RESULT: {
                 const Sohoa__Result *r = (const Sohoa__Result *) body;
-                return r->page_uuid.len == 16 && status_valid(r->status, SOHOA__RESULT_STATUS__RESULT_RESEND) ? 0 : -EBADMSG;
+                return r->page_uuid.len == 16 && status_valid(r->status, SOHOA__RESULT_STATUS__RESULT_RESEND)
+                               ? 0
+                               : -EBADMSG;
         }
         default:
                 return 0;

@@ -17,11 +17,11 @@
 #define MSG_SIGNATURE_LEN 4
 #define MSG_VERSION_MAJOR 1
 #define MSG_VERSION_MINOR 3
-#define MSG_HEADER_LEN 6      /* "SOHA" + major + minor */
-#define MSG_BODY_MAX 65536    /* no body is ever larger */
-#define MSG_PARTS_MAX 5       /* routing id + 4 */
+#define MSG_HEADER_LEN 6   /* "SOHA" + major + minor */
+#define MSG_BODY_MAX 65536 /* no body is ever larger */
+#define MSG_PARTS_MAX 5    /* routing id + 4 */
 #define MSG_ROUTING_ID_MAX 255
-#define MSG_PEER_ID_MAX 64     /* HELLO peer_id, in bytes */
+#define MSG_PEER_ID_MAX 64 /* HELLO peer_id, in bytes */
 /* The ZAP metadata property (RFC 27) in which the broker's ZAP handler
  * names the role of the CURVE key that authenticated a connection; libzmq
  * attaches it to every message received on that connection. */
@@ -55,12 +55,12 @@ typedef struct MsgFrame {
  * and points into a zmq_msg_t owned by the Msg (zero-copy). */
 typedef struct Msg {
         MsgType type;
-        uint8_t peer_minor;           /* sender's minor version */
-        ProtobufCMessage *body;       /* owned, freed by msg_done() */
-        zmq_msg_t image;              /* valid when has_image */
+        uint8_t peer_minor;     /* sender's minor version */
+        ProtobufCMessage *body; /* owned, freed by msg_done() */
+        zmq_msg_t image;        /* valid when has_image */
         bool has_image;
         uint8_t routing_id[MSG_ROUTING_ID_MAX];
-        size_t routing_id_len;        /* 0 unless received on a ROUTER */
+        size_t routing_id_len; /* 0 unless received on a ROUTER */
         /* MSG_KEY_ROLE_PROPERTY of the connection it came on ("station",
          * ...); "" when it has none (no CURVE, or msg_decode()). */
         char key_role[MSG_KEY_ROLE_MAX];

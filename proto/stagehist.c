@@ -5,7 +5,8 @@
 
 #include "stagehist.h"
 
-const uint32_t stagehist_bounds_ms[STAGEHIST_BOUNDS] = { 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000 };
+const uint32_t stagehist_bounds_ms[STAGEHIST_BOUNDS] = { 10,   50,   100,   250,   500,  1000,
+                                                         2500, 5000, 10000, 30000, 60000 };
 
 void stagehist_add(StageHist *hs, size_t *n, const char *name, uint64_t usec)
 {

@@ -11,7 +11,8 @@
 #include "config.h"
 #include "curvekey.h"
 
-int curvekey_generate(CurveKey *ret) {
+int curvekey_generate(CurveKey *ret)
+{
         CurveKey k = { 0 };
 
         if (zmq_curve_keypair(k.public_key, k.secret_key) < 0)
@@ -20,7 +21,8 @@ int curvekey_generate(CurveKey *ret) {
         return 0;
 }
 
-static bool z85_ok(const char *s) {
+static bool z85_ok(const char *s)
+{
         uint8_t bin[32];
 
         return strlen(s) == CURVEKEY_Z85_LEN && zmq_z85_decode(bin, s) != NULL;
@@ -28,7 +30,8 @@ static bool z85_ok(const char *s) {
 
 /* "name = value" with the value's surrounding blanks and quotes trimmed
  * (czmq's certificates indent the line and quote the key). */
-static bool parse_assignment(char *line, const char *name, char **ret_value) {
+static bool parse_assignment(char *line, const char *name, char **ret_value)
+{
         size_t n = strlen(name);
         char *v, *end;
 
@@ -43,8 +46,8 @@ static bool parse_assignment(char *line, const char *name, char **ret_value) {
         while (*v == ' ' || *v == '\t' || *v == '"')
                 v++;
         end = v + strlen(v);
-        while (end > v && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t' ||
-                           end[-1] == '"'))
+        while (end > v &&
+               (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t' || end[-1] == '"'))
                 *--end = '\0';
         *ret_value = v;
         return true;
@@ -52,14 +55,16 @@ static bool parse_assignment(char *line, const char *name, char **ret_value) {
 
 /* Into slot (public or secret, "" while unset): a key given again must be
  * the same key, or the file says two things. */
-static int take_key(char slot[CURVEKEY_Z85_LEN + 1], const char *z85) {
+static int take_key(char slot[CURVEKEY_Z85_LEN + 1], const char *z85)
+{
         if (slot[0] && strcmp(slot, z85) != 0)
                 return -EBADMSG;
         memcpy(slot, z85, CURVEKEY_Z85_LEN + 1);
         return 1;
 }
 
-int curvekey_parse_line(char *line, size_t len, CurveKey *k) {
+int curvekey_parse_line(char *line, size_t len, CurveKey *k)
+{
         char *v;
 
         /* A NUL would hide the rest of its line. */
@@ -72,7 +77,8 @@ int curvekey_parse_line(char *line, size_t len, CurveKey *k) {
         return 0;
 }
 
-int curvekey_load(const char *path, CurveKey *ret) {
+int curvekey_load(const char *path, CurveKey *ret)
+{
         CurveKey k = { 0 };
         char derived[CURVEKEY_Z85_LEN + 1], *line = NULL;
         size_t cap = 0;
@@ -105,7 +111,8 @@ int curvekey_load(const char *path, CurveKey *ret) {
         return 0;
 }
 
-int curvekey_from_env(CurveKey *ret_server, CurveKey *ret_own) {
+int curvekey_from_env(CurveKey *ret_server, CurveKey *ret_own)
+{
         const char *server = getenv("SOHOA_BROKER_KEY"), *own = getenv("SOHOA_CURVE_KEY");
         CurveKey s, o;
         int r;
@@ -123,7 +130,8 @@ int curvekey_from_env(CurveKey *ret_server, CurveKey *ret_own) {
         return 0;
 }
 
-int curvekey_apply_client(void *sock, const CurveKey *server, const CurveKey *own) {
+int curvekey_apply_client(void *sock, const CurveKey *server, const CurveKey *own)
+{
         if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server->public_key, CURVEKEY_Z85_LEN) < 0 ||
             zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, own->public_key, CURVEKEY_Z85_LEN) < 0 ||
             zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, own->secret_key, CURVEKEY_Z85_LEN) < 0)
@@ -131,7 +139,8 @@ int curvekey_apply_client(void *sock, const CurveKey *server, const CurveKey *ow
         return 0;
 }
 
-static int write_new(const char *path, mode_t mode, const char *text) {
+static int write_new(const char *path, mode_t mode, const char *text)
+{
         size_t len = strlen(text);
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         int r = 0;
@@ -148,7 +157,8 @@ static int write_new(const char *path, mode_t mode, const char *text) {
         return r;
 }
 
-int curvekey_write(const CurveKey *k, const char *base) {
+int curvekey_write(const CurveKey *k, const char *base)
+{
         char pub[4096], sec[4096], text[256];
         int r;
 
@@ -161,8 +171,9 @@ int curvekey_write(const CurveKey *k, const char *base) {
         r = write_new(pub, 0644, text);
         if (r < 0)
                 return r;
-        snprintf(text, sizeof(text), "# sohoa CURVE key pair: keep secret\npublic-key = %s\nsecret-key = %s\n",
-                 k->public_key, k->secret_key);
+        snprintf(text, sizeof(text),
+                 "# sohoa CURVE key pair: keep secret\npublic-key = %s\nsecret-key = %s\n", k->public_key,
+                 k->secret_key);
         r = write_new(sec, 0600, text);
         if (r < 0)
                 unlink(pub);
@@ -186,9 +197,10 @@ static void check_env_key(ConfigReport *r, const char *var, bool secret)
                 e = -EBADMSG;
         if (e < 0)
                 config_report_add(r, e, "", 0, "$%s: %s: %s", var, path,
-                                  e == -EBADMSG ? (secret ? "holds no valid key pair (a NAME.key_secret file)"
-                                                          : "holds no valid public key")
-                                                : strerror(-e));
+                                  e == -EBADMSG
+                                          ? (secret ? "holds no valid key pair (a NAME.key_secret file)"
+                                                    : "holds no valid public key")
+                                          : strerror(-e));
         explicit_bzero(&k, sizeof(k));
 }
 

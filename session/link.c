@@ -41,7 +41,8 @@ struct Link {
         LinkCounters counters;
 };
 
-static int set_curve(Link *l, void *sock) {
+static int set_curve(Link *l, void *sock)
+{
         if (!l->curve_server)
                 return 0;
         if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, l->curve_server, strlen(l->curve_server)) < 0 ||
@@ -51,7 +52,8 @@ static int set_curve(Link *l, void *sock) {
         return 0;
 }
 
-static int send_hello(Link *l) {
+static int send_hello(Link *l)
+{
         Sohoa__Hello hello = SOHOA__HELLO__INIT;
         int r;
 
@@ -68,7 +70,8 @@ static int send_hello(Link *l) {
 }
 
 /* A new socket: the old one's queued messages die with it, on purpose. */
-static int open_socket(Link *l) {
+static int open_socket(Link *l)
+{
         int linger = 0, hwm = 10000;
         void *s;
         int r;
@@ -100,14 +103,16 @@ fail:
         return r;
 }
 
-static char *strdup_or_null(const char *s) {
+static char *strdup_or_null(const char *s)
+{
         return s ? strdup(s) : NULL;
 }
 
 /* Keys named by the environment, for programs whose configuration names
  * none: SOHOA_BROKER_KEY (the broker's public key file) and SOHOA_CURVE_KEY
  * (this client's key_secret file). Both or neither. */
-static int curve_from_env(Link *l) {
+static int curve_from_env(Link *l)
+{
         CurveKey sk, ok;
         int r = curvekey_from_env(&sk, &ok);
 
@@ -120,13 +125,15 @@ static int curve_from_env(Link *l) {
         return l->curve_server && l->curve_public && l->curve_secret ? 0 : -ENOMEM;
 }
 
-int link_new(void *zctx, const LinkConfig *cfg, Link **ret) {
+int link_new(void *zctx, const LinkConfig *cfg, Link **ret)
+{
         Link *l;
         int r;
 
         if (!cfg->endpoint || !cfg->peer_id)
                 return -EINVAL;
-        if (!!cfg->curve_server_key != !!cfg->curve_public_key || !!cfg->curve_server_key != !!cfg->curve_secret_key)
+        if (!!cfg->curve_server_key != !!cfg->curve_public_key ||
+            !!cfg->curve_server_key != !!cfg->curve_secret_key)
                 return -EINVAL;
         l = calloc(1, sizeof(*l));
         if (!l)
@@ -161,7 +168,8 @@ fail:
         return r;
 }
 
-Link *link_free(Link *l) {
+Link *link_free(Link *l)
+{
         if (!l)
                 return NULL;
         if (l->sock) {
@@ -183,12 +191,14 @@ Link *link_free(Link *l) {
         return NULL;
 }
 
-void *link_socket(Link *l) {
+void *link_socket(Link *l)
+{
         return l->sock;
 }
 
 /* The session is over: say HELLO again and wait for WELCOME. */
-static LinkEvent session_lost(Link *l) {
+static LinkEvent session_lost(Link *l)
+{
         bool was = l->welcomed;
 
         l->welcomed = false;
@@ -196,7 +206,8 @@ static LinkEvent session_lost(Link *l) {
         return was ? LINK_EVENT_LOST : LINK_EVENT_NONE;
 }
 
-static LinkEvent on_welcome(Link *l, const Sohoa__Welcome *w) {
+static LinkEvent on_welcome(Link *l, const Sohoa__Welcome *w)
+{
         /* Several HELLOs may be queued before the first answer: the WELCOMEs
          * after the first, same epoch, begin nothing new. */
         bool again = l->welcomed && l->epoch == w->epoch;
@@ -215,7 +226,8 @@ static LinkEvent on_welcome(Link *l, const Sohoa__Welcome *w) {
         return LINK_EVENT_WELCOMED;
 }
 
-int link_recv(Link *l, Msg *ret, LinkEvent *ret_event) {
+int link_recv(Link *l, Msg *ret, LinkEvent *ret_event)
+{
         Msg m = { 0 };
         uint64_t epoch;
         int r;
@@ -272,7 +284,8 @@ int link_recv(Link *l, Msg *ret, LinkEvent *ret_event) {
         return 0;
 }
 
-int link_send(Link *l, MsgType type, const ProtobufCMessage *body, zmq_msg_t *image) {
+int link_send(Link *l, MsgType type, const ProtobufCMessage *body, zmq_msg_t *image)
+{
         int r;
 
         if (!l->welcomed && type != MSG_HELLO && type != MSG_HEARTBEAT && type != MSG_RESULT) {
@@ -286,7 +299,8 @@ int link_send(Link *l, MsgType type, const ProtobufCMessage *body, zmq_msg_t *im
         return r;
 }
 
-static int send_heartbeat(Link *l) {
+static int send_heartbeat(Link *l)
+{
         Sohoa__Heartbeat hb = SOHOA__HEARTBEAT__INIT;
         Sohoa__StageHistogram stages[STAGEHIST_MAX], *stage_ptrs[STAGEHIST_MAX];
         int r;
@@ -319,7 +333,8 @@ static int send_heartbeat(Link *l) {
         return r;
 }
 
-int link_tick(Link *l, LinkEvent *ret_event) {
+int link_tick(Link *l, LinkEvent *ret_event)
+{
         uint64_t now = clock_mono_ms();
         int r;
 
@@ -346,7 +361,8 @@ int link_tick(Link *l, LinkEvent *ret_event) {
         return 0;
 }
 
-uint64_t link_next_timeout_ms(const Link *l) {
+uint64_t link_next_timeout_ms(const Link *l)
+{
         uint64_t now = clock_mono_ms();
         uint64_t hb_due = l->last_send_ms + l->heartbeat_ms;
         uint64_t dead_due = l->last_recv_ms + l->heartbeat_ms * l->liveness;
@@ -357,52 +373,62 @@ uint64_t link_next_timeout_ms(const Link *l) {
         return due > now ? due - now : 0;
 }
 
-void link_set_page_in_hand(Link *l, const uint8_t *page_uuid) {
+void link_set_page_in_hand(Link *l, const uint8_t *page_uuid)
+{
         l->has_page_in_hand = page_uuid != NULL;
         if (page_uuid)
                 memcpy(l->page_in_hand, page_uuid, sizeof(l->page_in_hand));
 }
 
-void link_set_unacked(Link *l, uint32_t pages, uint64_t bytes) {
+void link_set_unacked(Link *l, uint32_t pages, uint64_t bytes)
+{
         l->unacked_pages = pages;
         l->unacked_bytes = bytes;
 }
 
-void link_set_spool(Link *l, const LinkSpool *spool) {
+void link_set_spool(Link *l, const LinkSpool *spool)
+{
         if (l->spool.corrupt != spool->corrupt || l->spool.read_errors != spool->read_errors ||
             l->spool.unreadable != spool->unreadable)
                 l->spool_changed = true;
         l->spool = *spool;
 }
 
-void link_set_event(Link *l, const char *event) {
+void link_set_event(Link *l, const char *event)
+{
         snprintf(l->event, sizeof(l->event), "%s", event ? event : "");
         l->event_ms = clock_mono_ms();
         l->spool_changed = true;
 }
 
-void link_set_worker(Link *l, const LinkWorker *lw) {
+void link_set_worker(Link *l, const LinkWorker *lw)
+{
         if (l->worker.database_unreachable != lw->database_unreachable)
                 l->spool_changed = true;
         l->worker = *lw;
 }
 
-bool link_welcomed(const Link *l) {
+bool link_welcomed(const Link *l)
+{
         return l->welcomed;
 }
 
-uint64_t link_epoch(const Link *l) {
+uint64_t link_epoch(const Link *l)
+{
         return l->epoch;
 }
 
-uint64_t link_credit(const Link *l) {
+uint64_t link_credit(const Link *l)
+{
         return l->credit;
 }
 
-uint64_t link_max_frame(const Link *l) {
+uint64_t link_max_frame(const Link *l)
+{
         return l->max_frame;
 }
 
-void link_counters(const Link *l, LinkCounters *ret) {
+void link_counters(const Link *l, LinkCounters *ret)
+{
         *ret = l->counters;
 }

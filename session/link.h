@@ -32,16 +32,16 @@ typedef struct LinkConfig {
 
 typedef enum LinkEvent {
         LINK_EVENT_NONE,
-        LINK_EVENT_WELCOMED,  /* a session began: WELCOME with (maybe) a new epoch */
-        LINK_EVENT_LOST,      /* the session ended (silence, new epoch, BYE): resend everything */
+        LINK_EVENT_WELCOMED, /* a session began: WELCOME with (maybe) a new epoch */
+        LINK_EVENT_LOST,     /* the session ended (silence, new epoch, BYE): resend everything */
         _LINK_EVENT_MAX,
         _LINK_EVENT_INVALID = -22,
 } LinkEvent;
 
 typedef struct LinkCounters {
-        uint64_t malformed;       /* messages dropped because they did not decode */
+        uint64_t malformed; /* messages dropped because they did not decode */
         uint64_t reconnects;
-        uint64_t sessions;        /* WELCOMEs received */
+        uint64_t sessions; /* WELCOMEs received */
 } LinkCounters;
 
 /* Create the socket in zctx, connect and say HELLO. Strings are copied.
@@ -76,8 +76,8 @@ typedef struct LinkSpool {
         uint64_t read_errors; /* failed reads of its spool since it started (retried) */
         uint64_t unreadable;  /* pages it could not read when it last tried */
         /* (1.3) Restated by every heartbeat; a change does not hasten one. */
-        uint64_t pages;       /* spooled, not yet stored */
-        int64_t oldest_us;    /* wall clock the oldest of them was spooled; 0 = none */
+        uint64_t pages;    /* spooled, not yet stored */
+        int64_t oldest_us; /* wall clock the oldest of them was spooled; 0 = none */
 } LinkSpool;
 
 /* (1.3) A worker's state, as its heartbeats state it. */

@@ -44,8 +44,8 @@ typedef struct Item {
         uint64_t sent_ms;
         uint8_t sha256[SHA256_LEN]; /* the page's, once known: a stored ACK must name it */
         bool has_sha256;
-        Uuid batch_uuid; /* the page's, once known (spooled or read by this run): a damaged file
-                          * proves nothing of its own, but its CORRUPT event names this batch */
+        Uuid batch_uuid;       /* the page's, once known (spooled or read by this run): a damaged file
+                                * proves nothing of its own, but its CORRUPT event names this batch */
         TAILQ_ENTRY(Item) all; /* every page, oldest first */
         TAILQ_ENTRY(Item) q;   /* unsent (by order) or in flight (by send time) */
 } Item;
@@ -91,24 +91,27 @@ struct Outbox {
 };
 
 /* Any counter of o->stats, under the lock. */
-static void stat_add(Outbox *o, uint64_t *counter, uint64_t n) {
+static void stat_add(Outbox *o, uint64_t *counter, uint64_t n)
+{
         pthread_mutex_lock(&o->lock);
         *counter += n;
         pthread_mutex_unlock(&o->lock);
 }
 
-static void emit(Outbox *o, const OutboxEvent *ev) {
+static void emit(Outbox *o, const OutboxEvent *ev)
+{
         if (o->fn)
                 o->fn(ev, o->userdata);
 }
 
 /* Unsent pages go out oldest first; a page coming back from flight is
  * usually older than every unsent one, so search from the head. */
-static void unsent_insert(Outbox *o, Item *it) {
+static void unsent_insert(Outbox *o, Item *it)
+{
         Item *x;
 
         it->state = ITEM_UNSENT;
-        TAILQ_FOREACH(x, &o->unsent, q)
+        TAILQ_FOREACH (x, &o->unsent, q)
                 if (x->e.order > it->e.order) {
                         TAILQ_INSERT_BEFORE(x, it, q);
                         return;
@@ -116,7 +119,8 @@ static void unsent_insert(Outbox *o, Item *it) {
         TAILQ_INSERT_TAIL(&o->unsent, it, q);
 }
 
-static void item_unlink(Outbox *o, Item *it) {
+static void item_unlink(Outbox *o, Item *it)
+{
         if (it->state == ITEM_UNSENT)
                 TAILQ_REMOVE(&o->unsent, it, q);
         else if (it->state == ITEM_INFLIGHT) {
@@ -129,29 +133,33 @@ static void item_unlink(Outbox *o, Item *it) {
                 o->unreadable_items--;
 }
 
-static void requeue(Outbox *o, Item *it) {
+static void requeue(Outbox *o, Item *it)
+{
         item_unlink(o, it);
         unsent_insert(o, it);
 }
 
-static void requeue_all_inflight(Outbox *o) {
+static void requeue_all_inflight(Outbox *o)
+{
         Item *it;
 
         while ((it = TAILQ_FIRST(&o->inflight)))
                 requeue(o, it);
 }
 
-static void requeue_all_in(Outbox *o, ItemState state) {
+static void requeue_all_in(Outbox *o, ItemState state)
+{
         Item *it;
 
         if ((state == ITEM_HELD ? o->held_pages : o->unreadable_items) == 0)
                 return;
-        TAILQ_FOREACH(it, &o->all, all)
+        TAILQ_FOREACH (it, &o->all, all)
                 if (it->state == state)
                         requeue(o, it);
 }
 
-static void item_forget(Outbox *o, Item *it) {
+static void item_forget(Outbox *o, Item *it)
+{
         item_unlink(o, it);
         TAILQ_REMOVE(&o->all, it, all);
         (void) hashmap_remove(o->items, it->e.page_uuid.b, sizeof(it->e.page_uuid.b));
@@ -164,7 +172,8 @@ static void item_forget(Outbox *o, Item *it) {
 
 /* -EEXIST when the page is an item already: a listing may find a page
  * that outbox_put() spooled before its record reaches the thread. */
-static int item_adopt(Outbox *o, Item *it) {
+static int item_adopt(Outbox *o, Item *it)
+{
         int r;
 
         if (hashmap_get(o->items, it->e.page_uuid.b, sizeof(it->e.page_uuid.b)))
@@ -181,7 +190,8 @@ static int item_adopt(Outbox *o, Item *it) {
  * -EBADMSG when it is proven damaged (does not parse, or another hash), or
  * another negative errno when it could not be read now (no memory, no file
  * descriptors, an I/O error): that proves nothing about the page. */
-static int spooled_copy_check(Outbox *o, const Uuid *u) {
+static int spooled_copy_check(Outbox *o, const Uuid *u)
+{
         void *header = NULL, *image = NULL;
         size_t hlen, ilen;
         Sohoa__Page *p = NULL;
@@ -206,7 +216,8 @@ out:
         return r;
 }
 
-static void spool_result(Outbox *o, int r) {
+static void spool_result(Outbox *o, int r)
+{
         if (r >= 0 || r == -ENOENT)
                 return;
         pthread_mutex_lock(&o->lock);
@@ -217,7 +228,8 @@ static void spool_result(Outbox *o, int r) {
 /* The page's SHA-256: kept since it was spooled or sent, else read from
  * its spooled header (a page replayed from an earlier run and not sent
  * yet). 0, or negative errno when it cannot be known now. */
-static int item_sha256(Outbox *o, Item *it) {
+static int item_sha256(Outbox *o, Item *it)
+{
         void *header = NULL, *image = NULL;
         size_t hlen, ilen;
         Sohoa__Page *p = NULL;
@@ -245,7 +257,8 @@ static int item_sha256(Outbox *o, Item *it) {
  * (PROTOCOL.md §7.5): one that names another, or none, came from a worker
  * that did not store this page. A broker older than 1.2 sends no hash. NULL
  * when the ACK may be believed, else what is wrong with it. */
-static const char *ack_hash_problem(Outbox *o, Item *it, const Sohoa__Ack *ack, uint8_t broker_minor) {
+static const char *ack_hash_problem(Outbox *o, Item *it, const Sohoa__Ack *ack, uint8_t broker_minor)
+{
         if (broker_minor < 2)
                 return NULL;
         if (ack->sha256.len != SHA256_LEN)
@@ -261,7 +274,8 @@ static const char *ack_hash_problem(Outbox *o, Item *it, const Sohoa__Ack *ack, 
  * sends it again (PROTOCOL.md §7.5). Not at once: a broker that leaves the
  * hash out would answer every resend the same way from its cache, and the
  * window would go round as fast as it answers. */
-static void on_ack_mismatch(Outbox *o, OutboxEvent *ev, const char *problem) {
+static void on_ack_mismatch(Outbox *o, OutboxEvent *ev, const char *problem)
+{
         pthread_mutex_lock(&o->lock);
         o->stats.acks_mismatch++;
         pthread_mutex_unlock(&o->lock);
@@ -270,7 +284,8 @@ static void on_ack_mismatch(Outbox *o, OutboxEvent *ev, const char *problem) {
         emit(o, ev);
 }
 
-static void on_ack(Outbox *o, const Msg *m) {
+static void on_ack(Outbox *o, const Msg *m)
+{
         const Sohoa__Ack *ack = MSG_ACK_BODY(m);
         OutboxEvent ev = { .status = ack->status, .reason = ack->reason, .epoch = ack->epoch };
         const char *problem;
@@ -337,7 +352,8 @@ static void on_ack(Outbox *o, const Msg *m) {
         emit(o, &ev);
 }
 
-static void on_link_event(Outbox *o, LinkEvent e) {
+static void on_link_event(Outbox *o, LinkEvent e)
+{
         OutboxEvent ev = { .epoch = link_epoch(o->link) };
 
         if (e == LINK_EVENT_NONE)
@@ -351,7 +367,8 @@ static void on_link_event(Outbox *o, LinkEvent e) {
         emit(o, &ev);
 }
 
-static void receive_all(Outbox *o) {
+static void receive_all(Outbox *o)
+{
         for (int i = 0; i < RECV_BATCH; i++) {
                 Msg m = { 0 };
                 LinkEvent e;
@@ -372,7 +389,8 @@ static void receive_all(Outbox *o) {
         }
 }
 
-static void free_image(void *data, void *hint) {
+static void free_image(void *data, void *hint)
+{
         free(data);
 }
 
@@ -380,7 +398,8 @@ static void free_image(void *data, void *hint) {
  * aside in corrupt/ for a human; when even that fails it stays where it
  * is, unsent, and the next listing tries again. it may be NULL (not an
  * item yet). */
-static void set_aside_corrupt(Outbox *o, const Uuid *u, Item *it, const char *why) {
+static void set_aside_corrupt(Outbox *o, const Uuid *u, Item *it, const char *why)
+{
         OutboxEvent ev = { .type = OUTBOX_EVENT_CORRUPT, .page_uuid = *u, .reason = why };
         int r = spool_corrupt(o->spool, u);
 
@@ -403,7 +422,8 @@ static void set_aside_corrupt(Outbox *o, const Uuid *u, Item *it, const char *wh
 
 /* The page's file could not be read now (error r): kept, out of the
  * sending order until the next retry, told once until it reads again. */
-static void item_unreadable(Outbox *o, Item *it, int r) {
+static void item_unreadable(Outbox *o, Item *it, int r)
+{
         OutboxEvent ev = { .type = OUTBOX_EVENT_READ_ERROR, .page_uuid = it->e.page_uuid, .error = r };
         bool tell = !it->read_failed;
 
@@ -421,7 +441,8 @@ static void item_unreadable(Outbox *o, Item *it, int r) {
  * now (kept for the next retry): the round goes on with the next page. A
  * negative errno when it could not be sent now (socket full, no memory):
  * it stays at the head and this round of sending stops. */
-static int send_one(Outbox *o, Item *it) {
+static int send_one(Outbox *o, Item *it)
+{
         void *header = NULL, *image = NULL;
         size_t hlen, ilen;
         Sohoa__Page *p = NULL;
@@ -478,7 +499,8 @@ out:
 
 /* Send oldest first while the window allows; one page always goes when
  * nothing is in flight, so a page larger than the window cannot stall. */
-static void send_pending(Outbox *o) {
+static void send_pending(Outbox *o)
+{
         Item *it;
 
         if (clock_mono_ms() < o->pause_until_ms)
@@ -502,7 +524,8 @@ out:
 }
 
 /* Pages sent longer ago than resend_ms without an answer go out again. */
-static void resend_overdue(Outbox *o) {
+static void resend_overdue(Outbox *o)
+{
         uint64_t now = clock_mono_ms();
         Item *it;
         uint64_t n = 0;
@@ -518,7 +541,8 @@ static void resend_overdue(Outbox *o) {
         }
 }
 
-static uint64_t next_timeout_ms(Outbox *o) {
+static uint64_t next_timeout_ms(Outbox *o)
+{
         uint64_t t = link_next_timeout_ms(o->link);
         Item *it = TAILQ_FIRST(&o->inflight);
 
@@ -535,7 +559,8 @@ static uint64_t next_timeout_ms(Outbox *o) {
         return MIN(t, 1000);
 }
 
-static void adopt_incoming(Outbox *o) {
+static void adopt_incoming(Outbox *o)
+{
         struct ItemList batch = TAILQ_HEAD_INITIALIZER(batch);
         uint64_t wake;
         Item *it;
@@ -565,7 +590,8 @@ static void adopt_incoming(Outbox *o) {
         }
 }
 
-static void publish_stats(Outbox *o) {
+static void publish_stats(Outbox *o)
+{
         Item *first = TAILQ_FIRST(&o->all);
         LinkCounters lc;
         LinkSpool spool;
@@ -586,8 +612,10 @@ static void publish_stats(Outbox *o) {
         if (o->event_new)
                 link_set_event(o->link, o->event);
         o->event_new = false;
-        spool = (LinkSpool) { .corrupt = o->stats.corrupt, .read_errors = o->stats.read_errors,
-                              .unreadable = o->stats.unreadable_pages, .pages = o->stats.spool_pages,
+        spool = (LinkSpool) { .corrupt = o->stats.corrupt,
+                              .read_errors = o->stats.read_errors,
+                              .unreadable = o->stats.unreadable_pages,
+                              .pages = o->stats.spool_pages,
                               .oldest_us = o->oldest_us };
         pthread_cond_broadcast(&o->changed);
         pthread_mutex_unlock(&o->lock);
@@ -598,7 +626,8 @@ static void publish_stats(Outbox *o) {
  * a damaged file is set aside; a file or a directory that could not be
  * read is remembered, told once, and read again at the next retry. Pages
  * a listing could not read count as spooled: they are. 0 or -ENOMEM. */
-static int absorb_listing(Outbox *o, const SpoolListing *l) {
+static int absorb_listing(Outbox *o, const SpoolListing *l)
+{
         Hashmap *old = o->unlisted, *now = hashmap_new();
         bool incomplete = false;
         OutboxEvent ev;
@@ -674,7 +703,8 @@ out:
         return r;
 }
 
-static int list_spool(Outbox *o) {
+static int list_spool(Outbox *o)
+{
         SpoolListing l;
         int r;
 
@@ -693,7 +723,8 @@ static int list_spool(Outbox *o) {
 
 /* When the retry is due: pages that could not be read go back into the
  * sending order, and the spool is listed again if a listing missed any. */
-static void retry_unreadable(Outbox *o) {
+static void retry_unreadable(Outbox *o)
+{
         if (o->retry_at_ms == 0 || clock_mono_ms() < o->retry_at_ms)
                 return;
         o->retry_at_ms = 0;
@@ -704,7 +735,8 @@ static void retry_unreadable(Outbox *o) {
 
 /* Whatever still cannot be read is tried again after a pause that grows
  * while it lasts; with nothing left, the pause starts small again. */
-static void retry_schedule(Outbox *o) {
+static void retry_schedule(Outbox *o)
+{
         if (!o->relist && o->unreadable_items == 0) {
                 o->retry_ms = 0;
                 return;
@@ -715,7 +747,8 @@ static void retry_schedule(Outbox *o) {
         o->retry_at_ms = clock_mono_ms() + o->retry_ms;
 }
 
-static bool should_stop(Outbox *o) {
+static bool should_stop(Outbox *o)
+{
         bool stop;
 
         pthread_mutex_lock(&o->lock);
@@ -724,7 +757,8 @@ static bool should_stop(Outbox *o) {
         return stop;
 }
 
-static void *outbox_thread(void *userdata) {
+static void *outbox_thread(void *userdata)
+{
         Outbox *o = userdata;
 
         while (!should_stop(o)) {
@@ -757,7 +791,8 @@ static void *outbox_thread(void *userdata) {
         return NULL;
 }
 
-int outbox_new(const OutboxConfig *cfg, OutboxEventFn fn, void *userdata, Outbox **ret) {
+int outbox_new(const OutboxConfig *cfg, OutboxEventFn fn, void *userdata, Outbox **ret)
+{
         LinkConfig lc = {
                 .endpoint = cfg->endpoint,
                 .peer_id = cfg->peer_id,
@@ -819,7 +854,8 @@ fail:
         return r;
 }
 
-Outbox *outbox_free(Outbox *o) {
+Outbox *outbox_free(Outbox *o)
+{
         Item *it;
 
         if (!o)
@@ -855,7 +891,8 @@ Outbox *outbox_free(Outbox *o) {
         return NULL;
 }
 
-int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t image_len) {
+int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t image_len)
+{
         Sohoa__Page p = *page;
         uint8_t header[MSG_BODY_MAX];
         size_t hlen;
@@ -914,7 +951,8 @@ int outbox_put(Outbox *o, const Sohoa__Page *page, const void *image, size_t ima
         return 0;
 }
 
-void outbox_set_event(Outbox *o, const char *event) {
+void outbox_set_event(Outbox *o, const char *event)
+{
         uint64_t one = 1;
 
         pthread_mutex_lock(&o->lock);
@@ -924,16 +962,19 @@ void outbox_set_event(Outbox *o, const char *event) {
         (void) write(o->wake_fd, &one, sizeof(one));
 }
 
-void outbox_stats(Outbox *o, OutboxStats *ret) {
+void outbox_stats(Outbox *o, OutboxStats *ret)
+{
         int64_t now = clock_real_us();
 
         pthread_mutex_lock(&o->lock);
         *ret = o->stats;
-        ret->oldest_age_ms = o->oldest_us > 0 && now > o->oldest_us ? (uint64_t) (now - o->oldest_us) / 1000 : 0;
+        ret->oldest_age_ms = o->oldest_us > 0 && now > o->oldest_us ? (uint64_t) (now - o->oldest_us) / 1000
+                                                                    : 0;
         pthread_mutex_unlock(&o->lock);
 }
 
-int outbox_wait_empty(Outbox *o, uint64_t timeout_ms) {
+int outbox_wait_empty(Outbox *o, uint64_t timeout_ms)
+{
         struct timespec deadline;
         int r = 0;
 

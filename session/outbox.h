@@ -32,32 +32,32 @@ typedef struct OutboxConfig {
 } OutboxConfig;
 
 typedef enum OutboxEventType {
-        OUTBOX_EVENT_STORED,          /* page stored (status STORED or STORED_FAILED) and deleted */
-        OUTBOX_EVENT_REJECTED,        /* store refused it (another hash): moved to rejected/ */
-        OUTBOX_EVENT_CORRUPT,         /* the spooled copy reads whole and does not parse or fails its
-                                       * hash: moved to corrupt/ (error 0), or left in the spool unsent
-                                       * when the move failed (error: why; the move is tried again) */
-        OUTBOX_EVENT_READ_ERROR,      /* a page (page_uuid), or the spool's directory (page_uuid zero),
-                                       * could not be read (error): nothing is moved, the page stays in
-                                       * the spool and is read again later; said once per page until it
-                                       * reads, once per failed listing */
-        OUTBOX_EVENT_READABLE,        /* a page that could not be read reads again: it goes out */
-        OUTBOX_EVENT_CONNECTED,       /* WELCOME received (epoch may be new) */
-        OUTBOX_EVENT_DISCONNECTED,    /* broker silent past liveness */
-        OUTBOX_EVENT_ACK_MISMATCH,    /* a stored ACK without this page's SHA-256: the page is kept and sent
-                                       * again (PROTOCOL.md §7.5); reason says what was wrong */
+        OUTBOX_EVENT_STORED,       /* page stored (status STORED or STORED_FAILED) and deleted */
+        OUTBOX_EVENT_REJECTED,     /* store refused it (another hash): moved to rejected/ */
+        OUTBOX_EVENT_CORRUPT,      /* the spooled copy reads whole and does not parse or fails its
+                                    * hash: moved to corrupt/ (error 0), or left in the spool unsent
+                                    * when the move failed (error: why; the move is tried again) */
+        OUTBOX_EVENT_READ_ERROR,   /* a page (page_uuid), or the spool's directory (page_uuid zero),
+                                    * could not be read (error): nothing is moved, the page stays in
+                                    * the spool and is read again later; said once per page until it
+                                    * reads, once per failed listing */
+        OUTBOX_EVENT_READABLE,     /* a page that could not be read reads again: it goes out */
+        OUTBOX_EVENT_CONNECTED,    /* WELCOME received (epoch may be new) */
+        OUTBOX_EVENT_DISCONNECTED, /* broker silent past liveness */
+        OUTBOX_EVENT_ACK_MISMATCH, /* a stored ACK without this page's SHA-256: the page is kept and sent
+                                    * again (PROTOCOL.md §7.5); reason says what was wrong */
         _OUTBOX_EVENT_TYPE_MAX,
         _OUTBOX_EVENT_TYPE_INVALID = -22,
 } OutboxEventType;
 
 typedef struct OutboxEvent {
         OutboxEventType type;
-        Uuid page_uuid;               /* STORED, REJECTED, CORRUPT, ACK_MISMATCH */
-        Uuid batch_uuid;              /* STORED, REJECTED: the ack's; CORRUPT: the page's as spooled or
-                                       * read in this run, zero when this run never knew it */
+        Uuid page_uuid;  /* STORED, REJECTED, CORRUPT, ACK_MISMATCH */
+        Uuid batch_uuid; /* STORED, REJECTED: the ack's; CORRUPT: the page's as spooled or
+                          * read in this run, zero when this run never knew it */
         Sohoa__ResultStatus status;
-        const char *reason;           /* valid during the callback only */
-        int error;                    /* READ_ERROR, CORRUPT: negative errno, see above */
+        const char *reason; /* valid during the callback only */
+        int error;          /* READ_ERROR, CORRUPT: negative errno, see above */
         uint64_t epoch;
 } OutboxEvent;
 
@@ -66,28 +66,28 @@ typedef struct OutboxEvent {
 typedef void (*OutboxEventFn)(const OutboxEvent *ev, void *userdata);
 
 typedef struct OutboxStats {
-        uint64_t spool_pages;         /* pages on disk, not yet stored */
+        uint64_t spool_pages; /* pages on disk, not yet stored */
         uint64_t spool_bytes;
-        uint64_t oldest_age_ms;       /* of the oldest spooled page; 0 when empty */
-        uint64_t inflight_pages;      /* sent, not yet acknowledged */
+        uint64_t oldest_age_ms;  /* of the oldest spooled page; 0 when empty */
+        uint64_t inflight_pages; /* sent, not yet acknowledged */
         uint64_t inflight_bytes;
-        uint64_t credit_bytes;        /* window the broker last stated */
-        uint64_t epoch;               /* broker epoch last seen; 0 = never connected */
+        uint64_t credit_bytes; /* window the broker last stated */
+        uint64_t epoch;        /* broker epoch last seen; 0 = never connected */
         bool connected;
-        uint64_t sent;                /* PAGE messages sent (resends included) */
+        uint64_t sent; /* PAGE messages sent (resends included) */
         uint64_t resent;
-        uint64_t stored;              /* distinct pages acknowledged stored */
+        uint64_t stored; /* distinct pages acknowledged stored */
         uint64_t rejected;
-        uint64_t busy;                /* pages the broker did not take (pool full), sent again */
-        uint64_t spool_errors;        /* spool files that could not be removed or moved */
-        uint64_t poll_errors;         /* zmq_poll failures in the outbox thread (it goes on) */
-        uint64_t corrupt;             /* spooled copies found damaged, set aside in corrupt/ */
-        uint64_t read_errors;         /* failed reads of the spool (a page, a listing): retried, nothing moved */
-        uint64_t unreadable_pages;    /* pages that could not be read when last tried: kept, retried */
-        uint64_t held_pages;          /* larger than the broker's largest frame: kept, not sent */
-        uint64_t spooled;             /* outbox_put() successes in this run */
-        uint64_t acks_duplicate;      /* acks for pages no longer in the spool */
-        uint64_t acks_mismatch;       /* stored acks whose hash was not the page's (or none): page kept */
+        uint64_t busy;         /* pages the broker did not take (pool full), sent again */
+        uint64_t spool_errors; /* spool files that could not be removed or moved */
+        uint64_t poll_errors;  /* zmq_poll failures in the outbox thread (it goes on) */
+        uint64_t corrupt;      /* spooled copies found damaged, set aside in corrupt/ */
+        uint64_t read_errors;  /* failed reads of the spool (a page, a listing): retried, nothing moved */
+        uint64_t unreadable_pages; /* pages that could not be read when last tried: kept, retried */
+        uint64_t held_pages;       /* larger than the broker's largest frame: kept, not sent */
+        uint64_t spooled;          /* outbox_put() successes in this run */
+        uint64_t acks_duplicate;   /* acks for pages no longer in the spool */
+        uint64_t acks_mismatch;    /* stored acks whose hash was not the page's (or none): page kept */
         uint64_t dropped_malformed;
 } OutboxStats;
 

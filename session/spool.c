@@ -45,19 +45,22 @@ typedef struct SpoolHead {
         uint64_t image_len;
 } SpoolHead;
 
-static void put_le64(uint8_t *p, uint64_t v) {
+static void put_le64(uint8_t *p, uint64_t v)
+{
         for (int i = 0; i < 8; i++)
                 p[i] = (uint8_t) (v >> (8 * i));
 }
 
-static uint64_t get_le64(const uint8_t *p) {
+static uint64_t get_le64(const uint8_t *p)
+{
         uint64_t v = 0;
         for (int i = 7; i >= 0; i--)
                 v = (v << 8) | p[i];
         return v;
 }
 
-static void head_encode(const SpoolHead *h, uint8_t out[SPOOL_HEAD_LEN]) {
+static void head_encode(const SpoolHead *h, uint8_t out[SPOOL_HEAD_LEN])
+{
         memcpy(out, SPOOL_MAGIC, 8);
         put_le64(out + 8, h->order);
         put_le64(out + 16, (uint64_t) h->spooled_at_us);
@@ -65,7 +68,8 @@ static void head_encode(const SpoolHead *h, uint8_t out[SPOOL_HEAD_LEN]) {
         put_le64(out + 32, h->image_len);
 }
 
-static int head_decode(const uint8_t in[SPOOL_HEAD_LEN], SpoolHead *ret, const char **ret_why) {
+static int head_decode(const uint8_t in[SPOOL_HEAD_LEN], SpoolHead *ret, const char **ret_why)
+{
         uint64_t header_len = get_le64(in + 24);
 
         if (memcmp(in, SPOOL_MAGIC, 8) != 0) {
@@ -83,7 +87,8 @@ static int head_decode(const uint8_t in[SPOOL_HEAD_LEN], SpoolHead *ret, const c
         return 0;
 }
 
-static int read_full(int fd, void *buf, size_t len) {
+static int read_full(int fd, void *buf, size_t len)
+{
         uint8_t *p = buf;
 
         while (len > 0) {
@@ -100,7 +105,8 @@ static int read_full(int fd, void *buf, size_t len) {
         return 0;
 }
 
-static int open_subdir(int dir_fd, const char *name, int *ret_fd) {
+static int open_subdir(int dir_fd, const char *name, int *ret_fd)
+{
         int fd;
 
         if (mkdirat(dir_fd, name, 0750) < 0 && errno != EEXIST)
@@ -113,7 +119,8 @@ static int open_subdir(int dir_fd, const char *name, int *ret_fd) {
 }
 
 /* Remove what a crash left in tmp/: never renamed, so never a page. */
-static void clean_tmp(int tmp_fd) {
+static void clean_tmp(int tmp_fd)
+{
         DIR *d = fdopendir(dup(tmp_fd));
         struct dirent *de;
 
@@ -125,7 +132,8 @@ static void clean_tmp(int tmp_fd) {
         closedir(d);
 }
 
-static void page_name(const Uuid *u, char buf[UUID_STRING_MAX + sizeof(SPOOL_SUFFIX)]) {
+static void page_name(const Uuid *u, char buf[UUID_STRING_MAX + sizeof(SPOOL_SUFFIX)])
+{
         uuid_format(u, buf);
         strcat(buf, SPOOL_SUFFIX);
 }
@@ -133,7 +141,8 @@ static void page_name(const Uuid *u, char buf[UUID_STRING_MAX + sizeof(SPOOL_SUF
 /* Read the head of an open spool file and check the file's length:
  * -EBADMSG (with *ret_why) only for a file that reads whole and is not
  * what its head says; a read error is returned as it is. */
-static int head_read_checked(int fd, SpoolHead *ret_head, uint64_t *ret_file_bytes, const char **ret_why) {
+static int head_read_checked(int fd, SpoolHead *ret_head, uint64_t *ret_file_bytes, const char **ret_why)
+{
         uint8_t raw[SPOOL_HEAD_LEN];
         SpoolHead h;
         struct stat st;
@@ -159,7 +168,8 @@ static int head_read_checked(int fd, SpoolHead *ret_head, uint64_t *ret_file_byt
 }
 
 /* Take the spool's lock and write our pid in it for whoever is refused. */
-static int spool_lock(Spool *s) {
+static int spool_lock(Spool *s)
+{
         char pid[32];
         int n;
 
@@ -175,7 +185,8 @@ static int spool_lock(Spool *s) {
         return 0;
 }
 
-int spool_holder(const char *dir, pid_t *ret_pid) {
+int spool_holder(const char *dir, pid_t *ret_pid)
+{
         char path[4096], buf[32];
         ssize_t n;
         long v;
@@ -199,7 +210,8 @@ int spool_holder(const char *dir, pid_t *ret_pid) {
         return 0;
 }
 
-int spool_open(const char *dir, Spool **ret) {
+int spool_open(const char *dir, Spool **ret)
+{
         SpoolListing l = { 0 };
         Spool *s;
         int r;
@@ -245,7 +257,8 @@ fail:
         return r;
 }
 
-Spool *spool_free(Spool *s) {
+Spool *spool_free(Spool *s)
+{
         if (!s)
                 return NULL;
         if (s->lock_fd >= 0)
@@ -263,11 +276,13 @@ Spool *spool_free(Spool *s) {
         return NULL;
 }
 
-const char *spool_dir(const Spool *s) {
+const char *spool_dir(const Spool *s)
+{
         return s->dir;
 }
 
-static int write_all_v(int fd, struct iovec *iov, int n) {
+static int write_all_v(int fd, struct iovec *iov, int n)
+{
         while (n > 0) {
                 ssize_t w = writev(fd, iov, n);
                 if (w < 0 && errno == EINTR)
@@ -288,7 +303,8 @@ static int write_all_v(int fd, struct iovec *iov, int n) {
 }
 
 int spool_put(Spool *s, const Uuid *page_uuid, const void *header, size_t header_len, const void *image,
-              size_t image_len, SpoolEntry *ret_entry) {
+              size_t image_len, SpoolEntry *ret_entry)
+{
         char name[64], tmp[96];
         uint8_t raw[SPOOL_HEAD_LEN];
         SpoolHead h = {
@@ -344,7 +360,8 @@ int spool_put(Spool *s, const Uuid *page_uuid, const void *header, size_t header
         return 0;
 }
 
-static int entry_compare(const void *a, const void *b) {
+static int entry_compare(const void *a, const void *b)
+{
         const SpoolEntry *x = a, *y = b;
         return x->order < y->order ? -1 : x->order > y->order;
 }
@@ -353,7 +370,8 @@ static int entry_compare(const void *a, const void *b) {
  * gone meanwhile), -EBADMSG (a page file that reads whole and does not
  * parse: *ret_why says how) or another negative errno (it could not be
  * read). *ret_uuid is the page's whenever the name is a page's. */
-static int entry_load(Spool *s, const char *name, Uuid *ret_uuid, SpoolEntry *ret, const char **ret_why) {
+static int entry_load(Spool *s, const char *name, Uuid *ret_uuid, SpoolEntry *ret, const char **ret_why)
+{
         size_t len = strlen(name), slen = strlen(SPOOL_SUFFIX);
         char ustr[UUID_STRING_MAX];
         SpoolHead h;
@@ -384,7 +402,8 @@ static int entry_load(Spool *s, const char *name, Uuid *ret_uuid, SpoolEntry *re
 }
 
 /* Append one element of size to *v (length *n, room *cap). */
-static int grow_append(void **v, size_t *n, size_t *cap, size_t size, const void *elem) {
+static int grow_append(void **v, size_t *n, size_t *cap, size_t size, const void *elem)
+{
         if (*n == *cap) {
                 size_t c = *cap ? *cap * 2 : 64;
                 void *nv = realloc(*v, c * size);
@@ -399,13 +418,15 @@ static int grow_append(void **v, size_t *n, size_t *cap, size_t size, const void
         return 0;
 }
 
-void spool_listing_done(SpoolListing *l) {
+void spool_listing_done(SpoolListing *l)
+{
         free(l->entries);
         free(l->issues);
         *l = (SpoolListing) { 0 };
 }
 
-int spool_list(Spool *s, SpoolListing *ret) {
+int spool_list(Spool *s, SpoolListing *ret)
+{
         SpoolListing l = { 0 };
         size_t cap_e = 0, cap_i = 0;
         uint64_t next = 0;
@@ -435,7 +456,8 @@ int spool_list(Spool *s, SpoolListing *ret) {
                          * page is less there for not being listed now. */
                         if (errno != 0) {
                                 issue = (SpoolIssue) { .type = SPOOL_ISSUE_LISTING, .error = -errno };
-                                r = grow_append((void **) &l.issues, &l.n_issues, &cap_i, sizeof(issue), &issue);
+                                r = grow_append((void **) &l.issues, &l.n_issues, &cap_i, sizeof(issue),
+                                                &issue);
                         }
                         break;
                 }
@@ -469,7 +491,8 @@ int spool_list(Spool *s, SpoolListing *ret) {
 }
 
 int spool_read(Spool *s, const Uuid *page_uuid, void **ret_header, size_t *ret_header_len, void **ret_image,
-               size_t *ret_image_len) {
+               size_t *ret_image_len)
+{
         char name[64];
         SpoolHead h;
         void *header = NULL, *image = NULL;
@@ -504,7 +527,8 @@ out:
         return r;
 }
 
-int spool_remove(Spool *s, const Uuid *page_uuid) {
+int spool_remove(Spool *s, const Uuid *page_uuid)
+{
         char name[64];
 
         page_name(page_uuid, name);
@@ -515,7 +539,8 @@ int spool_remove(Spool *s, const Uuid *page_uuid) {
         return 0;
 }
 
-static int set_aside(Spool *s, const Uuid *page_uuid, int to_fd) {
+static int set_aside(Spool *s, const Uuid *page_uuid, int to_fd)
+{
         char name[64];
 
         page_name(page_uuid, name);
@@ -526,10 +551,12 @@ static int set_aside(Spool *s, const Uuid *page_uuid, int to_fd) {
         return 0;
 }
 
-int spool_reject(Spool *s, const Uuid *page_uuid) {
+int spool_reject(Spool *s, const Uuid *page_uuid)
+{
         return set_aside(s, page_uuid, s->rejected_fd);
 }
 
-int spool_corrupt(Spool *s, const Uuid *page_uuid) {
+int spool_corrupt(Spool *s, const Uuid *page_uuid)
+{
         return set_aside(s, page_uuid, s->corrupt_fd);
 }

@@ -19,7 +19,7 @@ typedef struct Spool Spool;
 
 typedef struct SpoolEntry {
         Uuid page_uuid;
-        uint64_t order;        /* enqueue order, survives restarts */
+        uint64_t order; /* enqueue order, survives restarts */
         uint64_t image_bytes;
         uint64_t file_bytes;
         int64_t spooled_at_us; /* realtime */
@@ -28,7 +28,8 @@ typedef struct SpoolEntry {
 /* What a listing found that is not a page to send. */
 typedef enum SpoolIssueType {
         SPOOL_ISSUE_DAMAGED,    /* a page file that reads whole and does not parse: see spool_corrupt() */
-        SPOOL_ISSUE_UNREADABLE, /* a page file that could not be read (error): proves nothing, left in place */
+        SPOOL_ISSUE_UNREADABLE, /* a page file that could not be read (error): proves nothing, left in place
+                                 */
         SPOOL_ISSUE_LISTING,    /* reading the directory failed (error): the listing is incomplete */
         _SPOOL_ISSUE_TYPE_MAX,
         _SPOOL_ISSUE_TYPE_INVALID = -EINVAL,

@@ -52,7 +52,8 @@ struct Workpeer {
         bool ready_withheld; /* welcomed while its database was unreachable */
 };
 
-int workpeer_new(const WorkpeerConfig *cfg, WorkFn fn, void *userdata, Workpeer **ret) {
+int workpeer_new(const WorkpeerConfig *cfg, WorkFn fn, void *userdata, Workpeer **ret)
+{
         LinkConfig lc = {
                 .endpoint = cfg->endpoint,
                 .peer_id = cfg->peer_id,
@@ -94,7 +95,8 @@ fail:
         return r;
 }
 
-Workpeer *workpeer_free(Workpeer *w) {
+Workpeer *workpeer_free(Workpeer *w)
+{
         if (!w)
                 return NULL;
         /* A page thread that overran its time limit cannot be stopped; it
@@ -113,7 +115,8 @@ Workpeer *workpeer_free(Workpeer *w) {
         return NULL;
 }
 
-static void send_ready(Workpeer *w) {
+static void send_ready(Workpeer *w)
+{
         Sohoa__Ready ready = SOHOA__READY__INIT;
 
         ready.capacity = 1;
@@ -122,7 +125,8 @@ static void send_ready(Workpeer *w) {
                 w->send_failures++;
 }
 
-static void send_bye(Workpeer *w, const char *reason) {
+static void send_bye(Workpeer *w, const char *reason)
+{
         Sohoa__Bye bye = SOHOA__BYE__INIT;
 
         bye.reason = (char *) reason;
@@ -130,7 +134,8 @@ static void send_bye(Workpeer *w, const char *reason) {
                 w->send_failures++;
 }
 
-static void *work_thread(void *userdata) {
+static void *work_thread(void *userdata)
+{
         Workpeer *w = userdata;
         uint64_t one = 1;
 
@@ -139,7 +144,8 @@ static void *work_thread(void *userdata) {
         return NULL;
 }
 
-static void start_job(Workpeer *w, Msg *m) {
+static void start_job(Workpeer *w, Msg *m)
+{
         const Sohoa__Job *job = MSG_JOB_BODY(m);
         int r;
 
@@ -171,7 +177,8 @@ static void start_job(Workpeer *w, Msg *m) {
         w->busy = true;
 }
 
-static void finish_job(Workpeer *w) {
+static void finish_job(Workpeer *w)
+{
         const Sohoa__Page *p = w->work.page;
         Sohoa__Result res = SOHOA__RESULT__INIT;
         uint64_t v;
@@ -189,7 +196,8 @@ static void finish_job(Workpeer *w) {
                 /* Nothing was stored (e.g. the database stayed down): the
                  * sender keeps the page and sends it again. */
                 res.status = SOHOA__RESULT_STATUS__RESULT_RESEND;
-                snprintf(w->outcome.reason, sizeof(w->outcome.reason), "not stored: %s", strerror(-w->work_r));
+                snprintf(w->outcome.reason, sizeof(w->outcome.reason), "not stored: %s",
+                         strerror(-w->work_r));
         } else
                 res.status = w->outcome.status;
         res.reason = w->outcome.reason;
@@ -215,7 +223,8 @@ static void finish_job(Workpeer *w) {
         }
 }
 
-static void on_link_event(Workpeer *w, LinkEvent e) {
+static void on_link_event(Workpeer *w, LinkEvent e)
+{
         /* A new session: idle workers say so; a busy one reports when done;
          * one without its database waits until it is back. */
         if (e == LINK_EVENT_WELCOMED && !w->busy && !w->draining) {
@@ -227,7 +236,8 @@ static void on_link_event(Workpeer *w, LinkEvent e) {
 
 /* The database's state as last set: into the heartbeats, and READY when it
  * came back to a worker that withheld it. */
-static void take_state(Workpeer *w) {
+static void take_state(Workpeer *w)
+{
         bool was = w->state.database_unreachable;
 
         pthread_mutex_lock(&w->lock);
@@ -244,14 +254,16 @@ static void take_state(Workpeer *w) {
         }
 }
 
-void workpeer_set_database(Workpeer *w, bool reachable, const char *error) {
+void workpeer_set_database(Workpeer *w, bool reachable, const char *error)
+{
         pthread_mutex_lock(&w->lock);
         w->database_unreachable = !reachable;
         snprintf(w->database_error, sizeof(w->database_error), "%s", reachable || !error ? "" : error);
         pthread_mutex_unlock(&w->lock);
 }
 
-static void on_broker(Workpeer *w) {
+static void on_broker(Workpeer *w)
+{
         for (int i = 0; i < 64; i++) {
                 Msg m = { 0 };
                 LinkEvent e;
@@ -268,7 +280,8 @@ static void on_broker(Workpeer *w) {
         }
 }
 
-static void on_signal(Workpeer *w, int signal_fd) {
+static void on_signal(Workpeer *w, int signal_fd)
+{
         int signo;
 
         while (sigfd_read(signal_fd, &signo) == 0) {
@@ -290,7 +303,8 @@ static void on_signal(Workpeer *w, int signal_fd) {
 }
 
 /* The per-page limit: first ask the job to stop, then give up on it. */
-static int check_deadline(Workpeer *w) {
+static int check_deadline(Workpeer *w)
+{
         uint64_t elapsed;
 
         if (!w->busy || w->page_timeout_ms == 0)
@@ -303,7 +317,8 @@ static int check_deadline(Workpeer *w) {
         return 0;
 }
 
-static long next_timeout(Workpeer *w) {
+static long next_timeout(Workpeer *w)
+{
         uint64_t t = link_next_timeout_ms(w->link);
 
         if (w->busy && w->page_timeout_ms > 0) {
@@ -315,7 +330,8 @@ static long next_timeout(Workpeer *w) {
         return (long) MIN(t, 1000);
 }
 
-int workpeer_run(Workpeer *w, int signal_fd) {
+int workpeer_run(Workpeer *w, int signal_fd)
+{
         while (!w->quit) {
                 zmq_pollitem_t items[3] = {
                         { .socket = link_socket(w->link), .events = ZMQ_POLLIN },
@@ -345,6 +361,7 @@ int workpeer_run(Workpeer *w, int signal_fd) {
         return w->abandoned ? -ECANCELED : 0;
 }
 
-bool workpeer_busy(const Workpeer *w) {
+bool workpeer_busy(const Workpeer *w)
+{
         return w->busy;
 }

@@ -18,12 +18,13 @@
 typedef struct Workpeer Workpeer;
 
 typedef struct WorkpeerConfig {
-        const char *endpoint;         /* broker's worker endpoint */
-        const char *peer_id;          /* Hello.peer_id */
-        const char *software;         /* "sohoa-worker 0.1.0" */
-        uint64_t heartbeat_ms;        /* until the broker states its own; 0 = 1000 */
-        uint64_t page_timeout_ms;     /* soft limit: the job is asked to stop; 0 = none */
-        uint64_t page_grace_ms;       /* after the soft limit, a job still running makes the process exit; 0 = 10000 */
+        const char *endpoint;     /* broker's worker endpoint */
+        const char *peer_id;      /* Hello.peer_id */
+        const char *software;     /* "sohoa-worker 0.1.0" */
+        uint64_t heartbeat_ms;    /* until the broker states its own; 0 = 1000 */
+        uint64_t page_timeout_ms; /* soft limit: the job is asked to stop; 0 = none */
+        uint64_t page_grace_ms;   /* after the soft limit, a job still running makes the process exit; 0 =
+                                     10000 */
         const char *curve_server_key;
         const char *curve_public_key;
         const char *curve_secret_key;
@@ -37,15 +38,15 @@ typedef struct WorkJob {
         const Sohoa__Page *page;
         const uint8_t *image;
         size_t image_len;
-        bool store_only;              /* quarantined: store raw, no processing */
+        bool store_only; /* quarantined: store raw, no processing */
         uint32_t attempts;
-        const char *cleaned;          /* what the broker changed in the header's strings; "" none */
-        uint64_t deadline_us;         /* monotonic; 0 = none */
-        const atomic_bool *cancel;    /* set when the soft limit passes: stop, report failed */
+        const char *cleaned;       /* what the broker changed in the header's strings; "" none */
+        uint64_t deadline_us;      /* monotonic; 0 = none */
+        const atomic_bool *cancel; /* set when the soft limit passes: stop, report failed */
 } WorkJob;
 
 typedef struct WorkOutcome {
-        Sohoa__ResultStatus status;   /* STORED, STORED_FAILED, REJECTED, RESEND */
+        Sohoa__ResultStatus status; /* STORED, STORED_FAILED, REJECTED, RESEND */
         char reason[256];
         /* (1.3) Time per stage of the page processed (none when it was not:
          * a repeat, a page stored raw), for the heartbeats' histograms. */

@@ -11,7 +11,8 @@
 
 #define MM_PER_INCH 25.4f
 
-static bool blank_is_mark(BOX *b, PIX *bin, float px_per_mm) {
+static bool blank_is_mark(BOX *b, PIX *bin, float px_per_mm)
+{
         l_int32 x, y, w, h, count = 0;
         PIX *clip;
         float fill;
@@ -30,30 +31,33 @@ static bool blank_is_mark(BOX *b, PIX *bin, float px_per_mm) {
                 return true;
         pixCountPixels(clip, &count, NULL);
         pixDestroy(&clip);
-        fill = (float)count / ((float)w * (float)h);
+        fill = (float) count / ((float) w * (float) h);
         return fill < 0.7f;
 }
 
-static int blank_cmp_int(const void *a, const void *b) {
-        int x = *(const int *)a, y = *(const int *)b;
+static int blank_cmp_int(const void *a, const void *b)
+{
+        int x = *(const int *) a, y = *(const int *) b;
 
         return (x > y) - (x < y);
 }
 
-static int blank_median(int *v, int n) {
+static int blank_median(int *v, int n)
+{
         if (n == 0)
                 return 0;
-        qsort(v, (size_t)n, sizeof(*v), blank_cmp_int);
+        qsort(v, (size_t) n, sizeof(*v), blank_cmp_int);
         return v[n / 2];
 }
 
-int blank_detect(PIX *norm, int dpi, BlankResult *ret) {
+int blank_detect(PIX *norm, int dpi, BlankResult *ret)
+{
         PIX *bin = NULL, *inner = NULL;
         BOXA *boxes = NULL;
         l_int32 n, ink = 0;
         int *heights = NULL, *widths = NULL;
-        float px_per_mm = (float)(dpi > 0 ? dpi : 300) / MM_PER_INCH;
-        BlankResult res = {0};
+        float px_per_mm = (float) (dpi > 0 ? dpi : 300) / MM_PER_INCH;
+        BlankResult res = { 0 };
         int r = -ENOMEM;
 
         if (pixGetDepth(norm) != 8)
@@ -68,8 +72,8 @@ int blank_detect(PIX *norm, int dpi, BlankResult *ret) {
         if (!boxes)
                 goto out;
         n = boxaGetCount(boxes);
-        heights = malloc((size_t)MAX(n, 1) * sizeof(int));
-        widths = malloc((size_t)MAX(n, 1) * sizeof(int));
+        heights = malloc((size_t) MAX(n, 1) * sizeof(int));
+        widths = malloc((size_t) MAX(n, 1) * sizeof(int));
         if (!heights || !widths)
                 goto out;
         for (l_int32 i = 0; i < n; i++) {
@@ -84,7 +88,7 @@ int blank_detect(PIX *norm, int dpi, BlankResult *ret) {
         res.mark_height = blank_median(heights, res.marks);
         res.mark_width = blank_median(widths, res.marks);
         pixCountPixels(inner, &ink, NULL);
-        res.ink = (float)ink / ((float)pixGetWidth(inner) * (float)pixGetHeight(inner));
+        res.ink = (float) ink / ((float) pixGetWidth(inner) * (float) pixGetHeight(inner));
         res.blank = res.marks < BLANK_MIN_MARKS;
         *ret = res;
         r = 0;

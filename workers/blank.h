@@ -18,10 +18,10 @@
 
 typedef struct BlankResult {
         bool blank;
-        int marks;        /* text-like connected components: the score */
-        float ink;        /* fraction of the page (borders excluded) that is ink */
-        int mark_height;  /* median height and width of the marks, pixels (0: none): */
-        int mark_width;   /* about the x-height of the text, on its side when turned */
+        int marks;       /* text-like connected components: the score */
+        float ink;       /* fraction of the page (borders excluded) that is ink */
+        int mark_height; /* median height and width of the marks, pixels (0: none): */
+        int mark_width;  /* about the x-height of the text, on its side when turned */
 } BlankResult;
 
 /* Judge a page from its clean_normalize() result (8 bpp, background 200).

@@ -6,7 +6,8 @@
 
 #include "clean.h"
 
-int clean_normalize(PIX *pix, PIX **ret_norm) {
+int clean_normalize(PIX *pix, PIX **ret_norm)
+{
         PIX *grey = NULL, *norm = NULL;
         int r = -ENOMEM;
 
@@ -32,7 +33,8 @@ out:
         return r;
 }
 
-int clean_binarize(PIX *norm, PIX **ret_bin, int *ret_threshold) {
+int clean_binarize(PIX *norm, PIX **ret_bin, int *ret_threshold)
+{
         PIX *bin = NULL;
         NUMA *hist = NULL;
         l_int32 thresh = 0;
@@ -57,7 +59,8 @@ out:
         return r;
 }
 
-int clean_despeckle(PIX *bin, int dpi, PIX **ret_out) {
+int clean_despeckle(PIX *bin, int dpi, PIX **ret_out)
+{
         PIX *noborder = NULL, *out = NULL;
         int speck, r = -ENOMEM;
 
@@ -67,8 +70,7 @@ int clean_despeckle(PIX *bin, int dpi, PIX **ret_out) {
         /* A Vietnamese dot below (nặng) at 8 pt and 300 dpi is about 4x4
          * pixels; specks of 2x2 at 300 dpi (0.17 mm) are noise. */
         speck = MAX(2, (dpi > 0 ? dpi : 300) / 150);
-        out = pixSelectBySize(noborder, speck + 1, speck + 1, 8, L_SELECT_IF_EITHER,
-                              L_SELECT_IF_GTE, NULL);
+        out = pixSelectBySize(noborder, speck + 1, speck + 1, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
         if (!out)
                 goto out;
         pixCopyResolution(out, bin);
@@ -79,7 +81,8 @@ out:
         return r;
 }
 
-int clean_page(PIX *pix, int dpi, PIX **ret_out) {
+int clean_page(PIX *pix, int dpi, PIX **ret_out)
+{
         PIX *norm = NULL, *bin = NULL;
         int r;
 
@@ -96,7 +99,8 @@ out:
         return r;
 }
 
-PIX *clean_reduce(PIX *bin, int k) {
+PIX *clean_reduce(PIX *bin, int k)
+{
         PIX *p;
 
         switch (k) {

@@ -14,7 +14,8 @@ static void closerecord_outcome(const char *batch, const RecordClose *rc, StoreP
 {
         if (put == STORE_PUT_REJECTED) {
                 out->status = SOHOA__RESULT_STATUS__RESULT_REJECTED;
-                snprintf(out->reason, sizeof(out->reason), "batch %s is closed with another page count", batch);
+                snprintf(out->reason, sizeof(out->reason), "batch %s is closed with another page count",
+                         batch);
         } else if (put == STORE_PUT_ALREADY) {
                 out->status = SOHOA__RESULT_STATUS__RESULT_STORED;
                 snprintf(out->reason, sizeof(out->reason), "already closed");
@@ -82,9 +83,11 @@ int closerecord_store(Store *s, StoreRetry *sr, const WorkJob *wj, RecordClose *
         int r;
 
         if (wj->store_only) {
-                snprintf(note, sizeof(note), "quarantined after %u worker death%s: end recorded, verdict left "
-                         "to the batch's next page%s%s", wj->attempts, wj->attempts == 1 ? "" : "s",
-                         rc->close.note ? "; " : "", rc->close.note ? rc->close.note : "");
+                snprintf(note, sizeof(note),
+                         "quarantined after %u worker death%s: end recorded, verdict left "
+                         "to the batch's next page%s%s",
+                         wj->attempts, wj->attempts == 1 ? "" : "s", rc->close.note ? "; " : "",
+                         rc->close.note ? rc->close.note : "");
                 rc->close.note = note;
                 rc->close.no_verdict = true;
         }
@@ -96,11 +99,11 @@ int closerecord_store(Store *s, StoreRetry *sr, const WorkJob *wj, RecordClose *
         /* A close not stored well (refused, no verdict) is a failure to look at. */
         log_internal(out.status == SOHOA__RESULT_STATUS__RESULT_STORED ? LOG_INFO : LOG_WARNING, 0,
                      "%s: %u images, %u sheets declared: %s%s%s (store %.0f ms)", what, rc->close.pages,
-                 rc->close.declared_sheets,
-                 out.status == SOHOA__RESULT_STATUS__RESULT_STORED          ? "stored"
-                 : out.status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED ? "stored failed"
-                                                                            : "rejected",
-                 *out.reason ? ": " : "", out.reason, (double) (clock_mono_us() - start) / 1000.0);
+                     rc->close.declared_sheets,
+                     out.status == SOHOA__RESULT_STATUS__RESULT_STORED          ? "stored"
+                     : out.status == SOHOA__RESULT_STATUS__RESULT_STORED_FAILED ? "stored failed"
+                                                                                : "rejected",
+                     *out.reason ? ": " : "", out.reason, (double) (clock_mono_us() - start) / 1000.0);
         *ret = out;
         return 0;
 }

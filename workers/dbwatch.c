@@ -63,7 +63,9 @@ static void *dbwatch_thread(void *userdata)
 
 int dbwatch_new(const Settings *s, Workpeer *w, Dbwatch **ret)
 {
-        StoreConfig sc = { .conninfo = s->database, .application_name = "sohoa-worker-watch", .connect_later = true };
+        StoreConfig sc = { .conninfo = s->database,
+                           .application_name = "sohoa-worker-watch",
+                           .connect_later = true };
         Dbwatch *d;
         int r;
 

@@ -13,14 +13,16 @@
 #define DEFAULT_MAX_SIDE 30000u
 #define DEFAULT_MAX_PIXELS (200ull * 1000 * 1000)
 
-void decode_init(void) {
+void decode_init(void)
+{
         setMsgSeverity(L_SEVERITY_NONE);
         /* libtiff's handlers print to stderr too; errors still fail the read. */
         TIFFSetWarningHandler(NULL);
         TIFFSetErrorHandler(NULL);
 }
 
-const char *decode_kind_to_string(DecodeKind k) {
+const char *decode_kind_to_string(DecodeKind k)
+{
         static const char *const names[_DECODE_KIND_MAX] = {
                 [DECODE_BILEVEL] = "bilevel",
                 [DECODE_GREY] = "grey",
@@ -31,8 +33,9 @@ const char *decode_kind_to_string(DecodeKind k) {
         return names[k];
 }
 
-static int decode_check_header(const uint8_t *data, size_t len, const DecodeLimits *lim,
-                               int *ret_format, const char **ret_reason) {
+static int decode_check_header(const uint8_t *data, size_t len, const DecodeLimits *lim, int *ret_format,
+                               const char **ret_reason)
+{
         uint64_t max_side = lim && lim->max_side ? lim->max_side : DEFAULT_MAX_SIDE;
         uint64_t max_pixels = lim && lim->max_pixels ? lim->max_pixels : DEFAULT_MAX_PIXELS;
         l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
@@ -57,8 +60,7 @@ static int decode_check_header(const uint8_t *data, size_t len, const DecodeLimi
                 *ret_reason = "image header gives no size";
                 return -EBADMSG;
         }
-        if ((uint64_t)w > max_side || (uint64_t)h > max_side ||
-            (uint64_t)w * (uint64_t)h > max_pixels) {
+        if ((uint64_t) w > max_side || (uint64_t) h > max_side || (uint64_t) w * (uint64_t) h > max_pixels) {
                 *ret_reason = "image is larger than the configured limit";
                 return -E2BIG;
         }
@@ -68,7 +70,8 @@ static int decode_check_header(const uint8_t *data, size_t len, const DecodeLimi
 
 /* Whether a 32 bpp page shows colour, or is grey stored as RGB: a scanner in
  * colour mode sends grey-looking forms as RGB, which store and OCR as grey. */
-static DecodeKind decode_kind_of(PIX *pix) {
+static DecodeKind decode_kind_of(PIX *pix)
+{
         l_float32 pixfract = 0, colorfract = 0;
 
         switch (pixGetDepth(pix)) {
@@ -94,20 +97,23 @@ typedef struct MemTiff {
         toff_t off;
 } MemTiff;
 
-static tsize_t memtiff_read(thandle_t h, tdata_t buf, tsize_t n) {
+static tsize_t memtiff_read(thandle_t h, tdata_t buf, tsize_t n)
+{
         MemTiff *m = h;
-        size_t k = m->off >= m->len ? 0 : MIN((size_t)n, m->len - (size_t)m->off);
+        size_t k = m->off >= m->len ? 0 : MIN((size_t) n, m->len - (size_t) m->off);
 
         memcpy(buf, m->data + m->off, k);
         m->off += k;
-        return (tsize_t)k;
+        return (tsize_t) k;
 }
 
-static tsize_t memtiff_write(thandle_t h, tdata_t buf, tsize_t n) {
+static tsize_t memtiff_write(thandle_t h, tdata_t buf, tsize_t n)
+{
         return -1;
 }
 
-static toff_t memtiff_seek(thandle_t h, toff_t off, int whence) {
+static toff_t memtiff_seek(thandle_t h, toff_t off, int whence)
+{
         MemTiff *m = h;
         toff_t base = whence == SEEK_CUR ? m->off : whence == SEEK_END ? m->len : 0;
 
@@ -115,31 +121,36 @@ static toff_t memtiff_seek(thandle_t h, toff_t off, int whence) {
         return m->off;
 }
 
-static int memtiff_close(thandle_t h) {
+static int memtiff_close(thandle_t h)
+{
         return 0;
 }
 
-static toff_t memtiff_size(thandle_t h) {
-        return ((MemTiff *)h)->len;
+static toff_t memtiff_size(thandle_t h)
+{
+        return ((MemTiff *) h)->len;
 }
 
-static int memtiff_map(thandle_t h, tdata_t *base, toff_t *size) {
+static int memtiff_map(thandle_t h, tdata_t *base, toff_t *size)
+{
         return 0;
 }
 
-static void memtiff_unmap(thandle_t h, tdata_t base, toff_t size) {
+static void memtiff_unmap(thandle_t h, tdata_t base, toff_t size)
+{
 }
 
-static PIX *decode_tiff_tiled(const uint8_t *data, size_t len) {
-        MemTiff m = {.data = data, .len = len};
+static PIX *decode_tiff_tiled(const uint8_t *data, size_t len)
+{
+        MemTiff m = { .data = data, .len = len };
         uint32_t w = 0, h = 0;
         uint16_t spp = 1, bps = 1;
         float xres = 0;
         PIX *rgba = NULL, *out = NULL;
         TIFF *t;
 
-        t = TIFFClientOpen("page", "rm", &m, memtiff_read, memtiff_write, memtiff_seek,
-                           memtiff_close, memtiff_size, memtiff_map, memtiff_unmap);
+        t = TIFFClientOpen("page", "rm", &m, memtiff_read, memtiff_write, memtiff_seek, memtiff_close,
+                           memtiff_size, memtiff_map, memtiff_unmap);
         if (!t)
                 return NULL;
         if (!TIFFIsTiled(t) || !TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) ||
@@ -147,14 +158,14 @@ static PIX *decode_tiff_tiled(const uint8_t *data, size_t len) {
                 goto out;
         TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
         TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bps);
-        rgba = pixCreate((l_int32)w, (l_int32)h, 32);
+        rgba = pixCreate((l_int32) w, (l_int32) h, 32);
         if (!rgba)
                 goto out;
         /* ABGR words from libtiff; Leptonica's RGBA words differ: fixed below. */
         if (!TIFFReadRGBAImageOriented(t, w, h, pixGetData(rgba), ORIENTATION_TOPLEFT, 0))
                 goto out;
-        for (l_uint32 *p = pixGetData(rgba), *e = p + (size_t)w * h; p < e; p++)
-                composeRGBPixel((l_int32)TIFFGetR(*p), (l_int32)TIFFGetG(*p), (l_int32)TIFFGetB(*p), p);
+        for (l_uint32 *p = pixGetData(rgba), *e = p + (size_t) w * h; p < e; p++)
+                composeRGBPixel((l_int32) TIFFGetR(*p), (l_int32) TIFFGetG(*p), (l_int32) TIFFGetB(*p), p);
         if (spp == 1 && bps == 1)
                 out = pixConvertTo1(rgba, 128);
         else if (spp == 1)
@@ -169,7 +180,7 @@ static PIX *decode_tiff_tiled(const uint8_t *data, size_t len) {
                 /* Checked before the conversion: a float past INT_MAX has
                  * no int to become. */
                 if (xres <= DECODE_DPI_MAX)
-                        pixSetResolution(out, (l_int32)(xres + 0.5f), (l_int32)(xres + 0.5f));
+                        pixSetResolution(out, (l_int32) (xres + 0.5f), (l_int32) (xres + 0.5f));
         }
 out:
         pixDestroy(&rgba);
@@ -183,7 +194,8 @@ out:
  * in 2 bytes. Deflate (PNG, TIFF): a match of 258 bytes in 2 bits at
  * best. TIFF's LZW: between two Clear codes at most 3838 codes of 9 bits
  * or more, the j-th at most j bytes long: 7.37 MB in 5.4 kB, under 1400. */
-static uint64_t decode_ratio_max(uint16_t tiff_compression) {
+static uint64_t decode_ratio_max(uint16_t tiff_compression)
+{
         switch (tiff_compression) {
         case COMPRESSION_NONE:
                 return 1;
@@ -204,15 +216,16 @@ static uint64_t decode_ratio_max(uint16_t tiff_compression) {
  * only the first counts) and the most a byte of its data can hold, read
  * with libtiff: Leptonica's IFF_TIFF is also every compression it does not
  * know. Both 0 when libtiff cannot read the header. */
-static void decode_tiff_need(const uint8_t *data, size_t len, uint64_t *ret_bytes, uint64_t *ret_ratio) {
-        MemTiff m = {.data = data, .len = len};
+static void decode_tiff_need(const uint8_t *data, size_t len, uint64_t *ret_bytes, uint64_t *ret_ratio)
+{
+        MemTiff m = { .data = data, .len = len };
         uint32_t w = 0, h = 0;
         uint16_t comp = COMPRESSION_NONE, photo = 0, spp = 1, bps = 1;
         TIFF *t;
 
         *ret_bytes = *ret_ratio = 0;
-        t = TIFFClientOpen("page", "rm", &m, memtiff_read, memtiff_write, memtiff_seek,
-                           memtiff_close, memtiff_size, memtiff_map, memtiff_unmap);
+        t = TIFFClientOpen("page", "rm", &m, memtiff_read, memtiff_write, memtiff_seek, memtiff_close,
+                           memtiff_size, memtiff_map, memtiff_unmap);
         if (!t)
                 return;
         if (TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w) && TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h)) {
@@ -222,7 +235,7 @@ static void decode_tiff_need(const uint8_t *data, size_t len, uint64_t *ret_byte
                 if (TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photo) && photo == PHOTOMETRIC_YCBCR)
                         spp = 1;
                 /* w (at most max_side) * 2^32 fits; a hostile h times that may not. */
-                if (__builtin_mul_overflow((uint64_t)h, (uint64_t)w * bps * spp / 8, ret_bytes))
+                if (__builtin_mul_overflow((uint64_t) h, (uint64_t) w * bps * spp / 8, ret_bytes))
                         *ret_bytes = UINT64_MAX;
                 *ret_ratio = decode_ratio_max(comp);
         }
@@ -233,7 +246,8 @@ static void decode_tiff_need(const uint8_t *data, size_t len, uint64_t *ret_byte
  * that bounds how much a byte holds, is refused before the reader
  * allocates (and clears) the whole image to find its data missing: 150
  * bytes saying 14000 x 14000 RGB would cost 784 MB. */
-static int decode_check_length(const uint8_t *data, size_t len, int format, const char **ret_reason) {
+static int decode_check_length(const uint8_t *data, size_t len, int format, const char **ret_reason)
+{
         l_int32 w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
         uint64_t need = 0, ratio = 0;
 
@@ -241,7 +255,7 @@ static int decode_check_length(const uint8_t *data, size_t len, int format, cons
                 decode_tiff_need(data, len, &need, &ratio);
         else if (format == IFF_PNG && readHeaderMemPng(data, len, &w, &h, &bps, &spp, &iscmap) == 0) {
                 /* Each row: a filter byte, then its samples. */
-                need = (uint64_t)h * (1 + ((uint64_t)w * (uint64_t)bps * (uint64_t)spp + 7) / 8);
+                need = (uint64_t) h * (1 + ((uint64_t) w * (uint64_t) bps * (uint64_t) spp + 7) / 8);
                 ratio = 1032;
         }
         if (ratio == 0 || need / ratio <= len)
@@ -252,7 +266,8 @@ static int decode_check_length(const uint8_t *data, size_t len, int format, cons
 
 /* Bring any decoded PIX to 1, 8 or 32 bpp, no colour map, no alpha.
  * Takes ownership of pix; returns a new PIX or NULL. */
-static PIX *decode_normalize(PIX *pix) {
+static PIX *decode_normalize(PIX *pix)
+{
         PIX *t = NULL;
 
         if (pixGetColormap(pix)) {
@@ -289,7 +304,8 @@ static PIX *decode_normalize(PIX *pix) {
 }
 
 int decode_image(const uint8_t *data, size_t len, const DecodeLimits *lim, PIX **ret_pix,
-                 DecodeInfo *ret_info, const char **ret_reason) {
+                 DecodeInfo *ret_info, const char **ret_reason)
+{
         const char *reason = NULL;
         PIX *pix = NULL;
         int format = IFF_UNKNOWN, r;
@@ -322,7 +338,7 @@ int decode_image(const uint8_t *data, size_t len, const DecodeLimits *lim, PIX *
                 goto out;
         }
 
-        *ret_info = (DecodeInfo){
+        *ret_info = (DecodeInfo) {
                 .width = pixGetWidth(pix),
                 .height = pixGetHeight(pix),
                 .depth = pixGetDepth(pix),

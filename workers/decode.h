@@ -46,7 +46,7 @@ void decode_init(void);
  * empty, truncated or corrupt input, -E2BIG for an image over the limits
  * (lim may be NULL for the defaults), -EPROTONOSUPPORT for an unknown format.
  * On failure *ret_reason (if not NULL) points to a static English reason. */
-MUST_CHECK int decode_image(const uint8_t *data, size_t len, const DecodeLimits *lim,
-                            PIX **ret_pix, DecodeInfo *ret_info, const char **ret_reason);
+MUST_CHECK int decode_image(const uint8_t *data, size_t len, const DecodeLimits *lim, PIX **ret_pix,
+                            DecodeInfo *ret_info, const char **ret_reason);
 
 const char *decode_kind_to_string(DecodeKind k);

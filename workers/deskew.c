@@ -11,15 +11,15 @@
 #define SWEEP_DELTA 0.5f
 #define SEARCH_MIN_DELTA 0.01f
 
-int deskew_measure(PIX *bin, DeskewResult *ret) {
+int deskew_measure(PIX *bin, DeskewResult *ret)
+{
         l_float32 angle = 0, conf = 0, endscore = 0;
-        DeskewResult res = {0};
+        DeskewResult res = { 0 };
 
         if (pixGetDepth(bin) != 1)
                 return -EINVAL;
-        if (pixFindSkewSweepAndSearchScorePivot(bin, &angle, &conf, &endscore, 4, 2, 0.0f,
-                                                SWEEP_RANGE, SWEEP_DELTA, SEARCH_MIN_DELTA,
-                                                L_SHEAR_ABOUT_CENTER) != 0) {
+        if (pixFindSkewSweepAndSearchScorePivot(bin, &angle, &conf, &endscore, 4, 2, 0.0f, SWEEP_RANGE,
+                                                SWEEP_DELTA, SEARCH_MIN_DELTA, L_SHEAR_ABOUT_CENTER) != 0) {
                 /* Leptonica fails on pages without enough ink: no skew to measure. */
                 *ret = res;
                 return 0;
@@ -32,9 +32,10 @@ int deskew_measure(PIX *bin, DeskewResult *ret) {
         return 0;
 }
 
-int deskew_rotate(PIX *pix, float angle, PIX **ret_out) {
+int deskew_rotate(PIX *pix, float angle, PIX **ret_out)
+{
         PIX *out;
-        float rad = angle * (float)M_PI / 180.0f;
+        float rad = angle * (float) M_PI / 180.0f;
 
         if (pixGetDepth(pix) == 1)
                 out = pixRotate(pix, rad, L_ROTATE_SHEAR, L_BRING_IN_WHITE, 0, 0);

@@ -110,8 +110,8 @@ void job_counts(const Job *j, uint64_t *ret_pages, uint64_t *ret_ocr)
 /* Stores rec; a page the schema refuses as it came (a data error) is
  * stored again with only what identifies it, failed with the error as the
  * reason (kept in reason_buf). */
-static int job_store_page(Job *j, const WorkJob *wj, JobTrace *t, Record *rec, StorePut *ret, char *reason_buf,
-                          size_t reason_size)
+static int job_store_page(Job *j, const WorkJob *wj, JobTrace *t, Record *rec, StorePut *ret,
+                          char *reason_buf, size_t reason_size)
 {
         StoreRetryLimit lim = { .cancel = wj->cancel, .deadline_us = wj->deadline_us };
         uint64_t start = clock_mono_us();
@@ -151,13 +151,14 @@ static void job_log(const JobTrace *t, const Record *rec, const WorkOutcome *out
                 snprintf(read_at, sizeof(read_at), ", read at %d dpi", res->ocr_dpi);
         /* A page not stored as processed is a failure an administrator looks at. */
         log_internal(out->status == SOHOA__RESULT_STATUS__RESULT_STORED ? LOG_INFO : LOG_WARNING, 0,
-                 "page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi %u%s%s%s",
-                 t->uuid, status, t->path, *out->reason ? ": " : "", out->reason, stages,
-                 (double) t->store_usec / 1000.0,
-                 (double) ((res ? res->total_usec : 0) + t->store_usec) / 1000.0,
-                 rec->page.ocr_text ? strlen(rec->page.ocr_text) : 0,
-                 !isnan(rec->page.ocr_confidence) ? rec->page.ocr_confidence : -1.0, rec->page.dpi,
-                 rec->page.low_dpi ? " (low)" : "", read_at, rec->page.blank > 0 ? ", blank" : "");
+                     "page %s: %s (%s%s%s); ms: %sstore %.0f total %.0f; %zu chars, confidence %.0f, dpi "
+                     "%u%s%s%s",
+                     t->uuid, status, t->path, *out->reason ? ": " : "", out->reason, stages,
+                     (double) t->store_usec / 1000.0,
+                     (double) ((res ? res->total_usec : 0) + t->store_usec) / 1000.0,
+                     rec->page.ocr_text ? strlen(rec->page.ocr_text) : 0,
+                     !isnan(rec->page.ocr_confidence) ? rec->page.ocr_confidence : -1.0, rec->page.dpi,
+                     rec->page.low_dpi ? " (low)" : "", read_at, rec->page.blank > 0 ? ", blank" : "");
 }
 
 /* Run the pipeline into rec; a page it cannot process becomes a failed
@@ -232,7 +233,8 @@ static void job_outcome(const JobTrace *t, const Record *rec, StorePut put, Work
 
 /* The payload against the hash its sender made: false, with *out the
  * answer ("resend"), when it was damaged in transit. */
-static bool job_hash_ok(const WorkJob *wj, const uint8_t sha256[SHA256_LEN], const char *what, WorkOutcome *out)
+static bool job_hash_ok(const WorkJob *wj, const uint8_t sha256[SHA256_LEN], const char *what,
+                        WorkOutcome *out)
 {
         uint8_t h[SHA256_LEN];
 

@@ -17,13 +17,15 @@ struct Ocr {
         char *datapath;
 };
 
-static int ocr_quiet(TessBaseAPI *api) {
+static int ocr_quiet(TessBaseAPI *api)
+{
         if (!TessBaseAPISetVariable(api, "debug_file", "/dev/null"))
                 return -EINVAL;
         return 0;
 }
 
-int ocr_new(const OcrOptions *opt, Ocr **ret) {
+int ocr_new(const OcrOptions *opt, Ocr **ret)
+{
         const char *langs = opt && opt->languages ? opt->languages : "vie+eng";
         Ocr *ocr;
         int r;
@@ -58,7 +60,8 @@ fail:
         return r;
 }
 
-Ocr *ocr_free(Ocr *ocr) {
+Ocr *ocr_free(Ocr *ocr)
+{
         if (!ocr)
                 return NULL;
         if (ocr->api)
@@ -70,11 +73,13 @@ Ocr *ocr_free(Ocr *ocr) {
         return NULL;
 }
 
-const char *ocr_datapath(Ocr *ocr) {
+const char *ocr_datapath(Ocr *ocr)
+{
         return TessBaseAPIGetDatapath(ocr->api);
 }
 
-OcrResult *ocr_result_free(OcrResult *res) {
+OcrResult *ocr_result_free(OcrResult *res)
+{
         if (!res)
                 return NULL;
         for (size_t i = 0; i < res->n_words; i++)
@@ -97,14 +102,16 @@ typedef struct OcrWatch {
         bool timed_out;
 } OcrWatch;
 
-static uint64_t ocr_thread_cpu_ns(void) {
+static uint64_t ocr_thread_cpu_ns(void)
+{
         struct timespec ts;
 
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
-static bool ocr_cancel_cb(void *cancel_this, int words) {
+static bool ocr_cancel_cb(void *cancel_this, int words)
+{
         OcrWatch *w = cancel_this;
 
         if (w->cancel && atomic_load(w->cancel))
@@ -115,7 +122,8 @@ static bool ocr_cancel_cb(void *cancel_this, int words) {
 }
 
 /* Copy Tesseract's text, freeing it with Tesseract's own free function. */
-static char *ocr_take_text(char *t) {
+static char *ocr_take_text(char *t)
+{
         char *copy;
 
         if (!t)
@@ -126,7 +134,8 @@ static char *ocr_take_text(char *t) {
 }
 
 /* A new line at the iterator: its box and baseline. */
-static int ocr_add_line(const TessPageIterator *pit, OcrResult *res, size_t *cap) {
+static int ocr_add_line(const TessPageIterator *pit, OcrResult *res, size_t *cap)
+{
         OcrLine *l;
         int bx0, by0, bx1, by1;
 
@@ -140,7 +149,7 @@ static int ocr_add_line(const TessPageIterator *pit, OcrResult *res, size_t *cap
                 *cap = ncap;
         }
         l = &res->lines[res->n_lines];
-        *l = (OcrLine){0};
+        *l = (OcrLine) { 0 };
         /* Tesseract leaves the box untouched where it has none (an empty
          * line): zeros then, never what the allocation held. */
         if (!TessPageIteratorBoundingBox(pit, RIL_TEXTLINE, &l->x0, &l->y0, &l->x1, &l->y1))
@@ -153,7 +162,8 @@ static int ocr_add_line(const TessPageIterator *pit, OcrResult *res, size_t *cap
         return 0;
 }
 
-static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
+static int ocr_collect_words(TessBaseAPI *api, OcrResult *res)
+{
         TessResultIterator *it = TessBaseAPIGetIterator(api);
         size_t cap = 0, line_cap = 0;
         int r = 0;
@@ -162,7 +172,7 @@ static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
                 return 0; /* no text found: no words */
         do {
                 const TessPageIterator *pit = TessResultIteratorGetPageIteratorConst(it);
-                OcrWord w = {0};
+                OcrWord w = { 0 };
                 char *t;
 
                 if (res->n_lines == 0 || TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE)) {
@@ -201,7 +211,8 @@ static int ocr_collect_words(TessBaseAPI *api, OcrResult *res) {
 }
 
 static int ocr_run(Ocr *ocr, PIX *pix, int dpi, TessPageSegMode psm, unsigned time_limit_ms,
-                   atomic_bool *cancel, OcrResult **ret) {
+                   atomic_bool *cancel, OcrResult **ret)
+{
         ETEXT_DESC *monitor = NULL;
         OcrResult *res = NULL;
         OcrWatch watch = { .cancel = cancel };
@@ -216,7 +227,7 @@ static int ocr_run(Ocr *ocr, PIX *pix, int dpi, TessPageSegMode psm, unsigned ti
                 goto out;
         }
         if (time_limit_ms > 0)
-                watch.cpu_deadline_ns = ocr_thread_cpu_ns() + (uint64_t)time_limit_ms * 1000000u;
+                watch.cpu_deadline_ns = ocr_thread_cpu_ns() + (uint64_t) time_limit_ms * 1000000u;
         TessMonitorSetCancelFunc(monitor, ocr_cancel_cb);
         TessMonitorSetCancelThis(monitor, &watch);
 
@@ -257,19 +268,21 @@ out:
         return r;
 }
 
-int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bool *cancel,
-                  OcrResult **ret) {
+int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bool *cancel, OcrResult **ret)
+{
         return ocr_run(ocr, pix, dpi, PSM_AUTO, time_limit_ms, cancel, ret);
 }
 
 /* PSM_SINGLE_COLUMN still finds blocks and lines, but not vertical ones:
  * PSM_AUTO turns a column of sideways lines and reads it well. */
 int ocr_recognize_horizontal(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bool *cancel,
-                             OcrResult **ret) {
+                             OcrResult **ret)
+{
         return ocr_run(ocr, pix, dpi, PSM_SINGLE_COLUMN, time_limit_ms, cancel, ret);
 }
 
-static int ocr_osd_load(Ocr *ocr) {
+static int ocr_osd_load(Ocr *ocr)
+{
         int r;
 
         if (ocr->osd)
@@ -289,7 +302,8 @@ static int ocr_osd_load(Ocr *ocr) {
         return 0;
 }
 
-int ocr_detect_orientation(Ocr *ocr, PIX *pix, int dpi, int *ret_rotate, float *ret_conf) {
+int ocr_detect_orientation(Ocr *ocr, PIX *pix, int dpi, int *ret_rotate, float *ret_conf)
+{
         const char *script = NULL; /* points into Tesseract's tables: never freed */
         float conf = 0, script_conf = 0;
         int deg = 0, r;

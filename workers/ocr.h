@@ -14,10 +14,10 @@
 typedef struct Ocr Ocr;
 
 typedef struct OcrWord {
-        char *text;        /* UTF-8 */
-        float confidence;  /* 0-100 */
+        char *text;         /* UTF-8 */
+        float confidence;   /* 0-100 */
         int x0, y0, x1, y1; /* pixels of the recognized image, x1/y1 exclusive */
-        size_t line;       /* index in OcrResult.lines */
+        size_t line;        /* index in OcrResult.lines */
 } OcrWord;
 
 /* A text line, in Tesseract's reading order (blocks, paragraphs, lines):
@@ -28,9 +28,9 @@ typedef struct OcrLine {
 } OcrLine;
 
 typedef struct OcrResult {
-        char *text;        /* UTF-8, Tesseract's lines and paragraphs */
+        char *text;          /* UTF-8, Tesseract's lines and paragraphs */
         int mean_confidence; /* 0-100 */
-        OcrWord *words;    /* in reading order */
+        OcrWord *words;      /* in reading order */
         size_t n_words;
         OcrLine *lines;
         size_t n_lines;
@@ -51,8 +51,8 @@ Ocr *ocr_free(Ocr *ocr);
  * polled during recognition.
  * -ETIME past the limit, -ECANCELED when cancelled (nothing is returned
  * then), -EIO when Tesseract fails. *ret is freed with ocr_result_free(). */
-MUST_CHECK int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms,
-                             atomic_bool *cancel, OcrResult **ret);
+MUST_CHECK int ocr_recognize(Ocr *ocr, PIX *pix, int dpi, unsigned time_limit_ms, atomic_bool *cancel,
+                             OcrResult **ret);
 OcrResult *ocr_result_free(OcrResult *res);
 
 /* As ocr_recognize(), reading horizontal lines only (a page turned a
@@ -63,8 +63,7 @@ MUST_CHECK int ocr_recognize_horizontal(Ocr *ocr, PIX *pix, int dpi, unsigned ti
 /* Tesseract OSD on pix (1 bpp page): *ret_rotate is the clockwise turn
  * (0, 90, 180, 270) that makes it upright, *ret_conf OSD's confidence.
  * -ENOENT without the osd model, -EIO when OSD finds no text. */
-MUST_CHECK int ocr_detect_orientation(Ocr *ocr, PIX *pix, int dpi, int *ret_rotate,
-                                      float *ret_conf);
+MUST_CHECK int ocr_detect_orientation(Ocr *ocr, PIX *pix, int dpi, int *ret_rotate, float *ret_conf);
 
 /* Tesseract's tessdata folder (where its glyph-less PDF font, pdf.ttf,
  * lies); owned by ocr. */

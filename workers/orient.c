@@ -49,7 +49,8 @@
  * under this many millimetres across or down. */
 #define ORIENT_WINDOW_MIN_MM 60
 
-const char *orient_method_to_string(OrientMethod m) {
+const char *orient_method_to_string(OrientMethod m)
+{
         static const char *const names[_ORIENT_METHOD_MAX] = {
                 [ORIENT_NONE] = "none",
                 [ORIENT_LEPTONICA] = "leptonica",
@@ -63,7 +64,8 @@ const char *orient_method_to_string(OrientMethod m) {
 
 /* Leptonica's up/down and left/right scores of bin, halved first when
  * reduce. Failing on a page without text is no error: both scores are 0. */
-static int orient_scores(PIX *bin, bool reduce, float *ret_up, float *ret_left) {
+static int orient_scores(PIX *bin, bool reduce, float *ret_up, float *ret_left)
+{
         PIX *small;
         l_float32 up = 0, left = 0;
 
@@ -79,14 +81,16 @@ static int orient_scores(PIX *bin, bool reduce, float *ret_up, float *ret_left) 
 }
 
 /* The turn the larger score points to, sure or not. */
-static int orient_lean(float up, float left) {
+static int orient_lean(float up, float left)
+{
         if (fabsf(up) >= fabsf(left))
                 return up >= 0 ? 0 : 180;
         return left > 0 ? 90 : 270; /* left > 0: text reads bottom to top, turn clockwise */
 }
 
 /* Leptonica's decision: the turn, or -1 when it is unsure. */
-static int orient_decide(float up, float left) {
+static int orient_decide(float up, float left)
+{
         l_int32 decision = L_TEXT_ORIENT_UNKNOWN;
 
         if (makeOrientDecision(up, left, ORIENT_MIN_CONF, ORIENT_MIN_RATIO, &decision, 0) != 0)
@@ -102,7 +106,8 @@ static int orient_decide(float up, float left) {
         }
 }
 
-static int orient_leptonica(PIX *bin, int dpi, OrientResult *res) {
+static int orient_leptonica(PIX *bin, int dpi, OrientResult *res)
+{
         /* Leptonica's statistics are tuned for 150-300 dpi; halving a 300 dpi
          * page makes it four times faster, and is enough for most pages. */
         bool reduce = dpi == 0 || dpi >= 250;
@@ -130,7 +135,8 @@ static int orient_leptonica(PIX *bin, int dpi, OrientResult *res) {
  * and half its height (a quarter of the reading's time: enough lines to
  * tell which way they read), or all of it when that is small. NULL when
  * out of memory. */
-static PIX *orient_window(PIX *bin, int dpi) {
+static PIX *orient_window(PIX *bin, int dpi)
+{
         int min = ORIENT_WINDOW_MIN_MM * (dpi > 0 ? dpi : 300) * 10 / 254;
         l_int32 x, y, w, h;
         PIX *text = NULL, *window;
@@ -155,13 +161,15 @@ static PIX *orient_window(PIX *bin, int dpi) {
 
 /* A reading's mean confidence, 0 for fewer than ORIENT_READ_MIN_WORDS
  * words (or none). */
-static int orient_conf(const OcrResult *res) {
+static int orient_conf(const OcrResult *res)
+{
         return res && res->n_words >= ORIENT_READ_MIN_WORDS ? res->mean_confidence : 0;
 }
 
 /* Read bin turned by rotate; *ret_conf is orient_conf(). OCR's errors pass
  * up. */
-static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *ret_conf) {
+static int orient_read(PIX *bin, int dpi, int rotate, const OrientOcr *t, int *ret_conf)
+{
         int k = t->read_reduction > 1 ? t->read_reduction : 1;
         unsigned limit;
         PIX *window = NULL, *turned = NULL, *read = NULL;
@@ -194,7 +202,8 @@ out:
 
 /* How well the page reads as it is: the page's own reading when the
  * caller makes it now (t->read_as_is), else bin's middle. */
-static int orient_read_upright(PIX *bin, int dpi, const OrientOcr *t, OrientResult *res, int *ret_conf) {
+static int orient_read_upright(PIX *bin, int dpi, const OrientOcr *t, OrientResult *res, int *ret_conf)
+{
         const OcrResult *read = NULL;
         int r = t->read_as_is ? t->read_as_is(t->userdata, &read) : -EAGAIN;
 
@@ -211,8 +220,9 @@ static int orient_read_upright(PIX *bin, int dpi, const OrientOcr *t, OrientResu
  * those ways and as it is. Sets res when one reading is clearly the best;
  * a cancelled job decides nothing (its OCR, next, reports the cancel). */
 static int orient_by_reading(PIX *bin, int dpi, const OrientOcr *t, int lean, int osd, int upright_conf,
-                             OrientResult *res) {
-        int ways[3] = {0, lean, osd}, conf[3] = {upright_conf}, best = 0, second = 0, r;
+                             OrientResult *res)
+{
+        int ways[3] = { 0, lean, osd }, conf[3] = { upright_conf }, best = 0, second = 0, r;
 
         for (int i = 1; i < 3; i++) {
                 bool seen = false;
@@ -241,13 +251,14 @@ static int orient_by_reading(PIX *bin, int dpi, const OrientOcr *t, int lean, in
         if (conf[best] >= ORIENT_READ_MIN_CONF && conf[best] - second >= ORIENT_READ_MARGIN) {
                 res->method = ORIENT_READING;
                 res->rotate = ways[best];
-                res->confidence = (float)conf[best];
+                res->confidence = (float) conf[best];
         }
         return 0;
 }
 
-int orient_detect(PIX *bin, int dpi, const OrientOcr *t, OrientResult *ret) {
-        OrientResult res = {.method = ORIENT_NONE};
+int orient_detect(PIX *bin, int dpi, const OrientOcr *t, OrientResult *ret)
+{
+        OrientResult res = { .method = ORIENT_NONE };
         int r, deg = 0, lean, upright = 0;
         float conf = 0;
 
@@ -268,7 +279,7 @@ int orient_detect(PIX *bin, int dpi, const OrientOcr *t, OrientResult *ret) {
                         goto done;
                 if (r >= 0 && upright >= ORIENT_UPRIGHT_CONF) {
                         res.method = ORIENT_READING;
-                        res.confidence = (float)upright;
+                        res.confidence = (float) upright;
                         goto done;
                 }
                 lean = orient_lean(res.up_conf, res.left_conf);
@@ -290,7 +301,8 @@ done:
         return 0;
 }
 
-int orient_apply(PIX *pix, int rotate, PIX **ret_out) {
+int orient_apply(PIX *pix, int rotate, PIX **ret_out)
+{
         PIX *out;
 
         if (rotate % 90 != 0)

@@ -14,7 +14,7 @@
 #include "ocr.h"
 
 typedef enum OrientMethod {
-        ORIENT_NONE,      /* neither method was sure: the page is left as it is */
+        ORIENT_NONE, /* neither method was sure: the page is left as it is */
         ORIENT_LEPTONICA,
         ORIENT_TESSERACT, /* OSD, agreeing with the way Leptonica leans */
         ORIENT_READING,   /* read each way Leptonica and OSD point: one read clearly better */
@@ -23,13 +23,13 @@ typedef enum OrientMethod {
 } OrientMethod;
 
 typedef struct OrientResult {
-        int rotate;          /* degrees clockwise that make the page upright: 0, 90, 180, 270 */
-        float confidence;    /* of the method that decided; 0 with ORIENT_NONE */
+        int rotate;       /* degrees clockwise that make the page upright: 0, 90, 180, 270 */
+        float confidence; /* of the method that decided; 0 with ORIENT_NONE */
         OrientMethod method;
-        float up_conf;       /* Leptonica's raw up/down and left/right scores (of its */
-        float left_conf;     /* last run: full resolution when half left it unsure) */
-        int reads;           /* readings of the page orientation made of its own (OSD and
-                              * OrientOcr.read_as_is apart) */
+        float up_conf;   /* Leptonica's raw up/down and left/right scores (of its */
+        float left_conf; /* last run: full resolution when half left it unsure) */
+        int reads;       /* readings of the page orientation made of its own (OSD and
+                          * OrientOcr.read_as_is apart) */
 } OrientResult;
 
 /* Tesseract for orientation: OSD, and reading to settle a disagreement. */

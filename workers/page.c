@@ -23,11 +23,11 @@
  * full resolution. */
 #define PAGE_OCR_MIN_XHEIGHT 9
 
-const char *page_stage_to_string(PageStage s) {
+const char *page_stage_to_string(PageStage s)
+{
         static const char *const names[_PAGE_STAGE_MAX] = {
-                [PAGE_STAGE_DECODE] = "decode", [PAGE_STAGE_BLANK] = "blank",
-                [PAGE_STAGE_ORIENT] = "orient", [PAGE_STAGE_DESKEW] = "deskew",
-                [PAGE_STAGE_CLEAN] = "clean",   [PAGE_STAGE_OCR] = "ocr",
+                [PAGE_STAGE_DECODE] = "decode", [PAGE_STAGE_BLANK] = "blank", [PAGE_STAGE_ORIENT] = "orient",
+                [PAGE_STAGE_DESKEW] = "deskew", [PAGE_STAGE_CLEAN] = "clean", [PAGE_STAGE_OCR] = "ocr",
                 [PAGE_STAGE_PDF] = "pdf",
         };
         if (s < 0 || s >= _PAGE_STAGE_MAX)
@@ -35,7 +35,8 @@ const char *page_stage_to_string(PageStage s) {
         return names[s];
 }
 
-PageResult *page_result_free(PageResult *res) {
+PageResult *page_result_free(PageResult *res)
+{
         if (!res)
                 return NULL;
         ocr_result_free(res->ocr);
@@ -51,19 +52,22 @@ typedef struct PageMark {
         uint64_t wall, cpu;
 } PageMark;
 
-static uint64_t page_clock_usec(clockid_t clock) {
+static uint64_t page_clock_usec(clockid_t clock)
+{
         struct timespec ts;
 
         clock_gettime(clock, &ts);
-        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static PageMark page_now(void) {
-        return (PageMark){page_clock_usec(CLOCK_MONOTONIC), page_clock_usec(CLOCK_THREAD_CPUTIME_ID)};
+static PageMark page_now(void)
+{
+        return (PageMark) { page_clock_usec(CLOCK_MONOTONIC), page_clock_usec(CLOCK_THREAD_CPUTIME_ID) };
 }
 
 /* Charge the time since *mark to stage s and move the mark. */
-static void page_lap(PageResult *res, PageStage s, PageMark *mark) {
+static void page_lap(PageResult *res, PageStage s, PageMark *mark)
+{
         PageMark now = page_now();
 
         res->stage_usec[s] += now.wall - mark->wall;
@@ -77,7 +81,8 @@ static void page_lap(PageResult *res, PageStage s, PageMark *mark) {
  * and blocks is per pixel). Only at a dpi the file states (a guessed 300 may
  * be a 150 dpi scan), and only for grey and colour pages: a 1 bpp page is
  * shown from the image read. */
-static int page_ocr_reduction(PIX *page, int dpi, bool dpi_assumed) {
+static int page_ocr_reduction(PIX *page, int dpi, bool dpi_assumed)
+{
         int k;
 
         if (dpi_assumed || pixGetDepth(page) == 1)
@@ -93,7 +98,8 @@ static int page_ocr_reduction(PIX *page, int dpi, bool dpi_assumed) {
  * that way, its height measured before any reading (the median mark of
  * the blank check, on its side when the page was turned a quarter). So
  * small print is read once, at full resolution, not reduced then again. */
-static int page_read_reduction(const PageResult *res, PIX *page) {
+static int page_read_reduction(const PageResult *res, PIX *page)
+{
         int k = page_ocr_reduction(page, res->dpi, res->dpi_assumed);
         int x = res->orient.rotate % 180 ? res->blank.mark_width : res->blank.mark_height;
 
@@ -102,7 +108,8 @@ static int page_read_reduction(const PageResult *res, PIX *page) {
         return k;
 }
 
-static void page_scale_box(int *x0, int *y0, int *x1, int *y1, int k, int width, int height) {
+static void page_scale_box(int *x0, int *y0, int *x1, int *y1, int k, int width, int height)
+{
         *x0 = MIN(*x0 * k, width);
         *y0 = MIN(*y0 * k, height);
         *x1 = MIN(*x1 * k, width);
@@ -111,7 +118,8 @@ static void page_scale_box(int *x0, int *y0, int *x1, int *y1, int k, int width,
 
 /* Word and line boxes of a page read reduced k times, in the page's own
  * pixels. */
-static void page_scale_words(OcrResult *ocr, int k, int width, int height) {
+static void page_scale_words(OcrResult *ocr, int k, int width, int height)
+{
         for (size_t i = 0; i < ocr->n_words; i++) {
                 OcrWord *w = &ocr->words[i];
 
@@ -127,7 +135,8 @@ static void page_scale_words(OcrResult *ocr, int k, int width, int height) {
 
 /* Read clean (page cleaned, 1 bpp, at res->dpi) with Tesseract, once:
  * reduced when the page allows it; res->ocr_dpi is the dpi read at. */
-static void page_ocr(PageResult *res, const PageOptions *opt, PIX *page, PIX *clean) {
+static void page_ocr(PageResult *res, const PageOptions *opt, PIX *page, PIX *clean)
+{
         int k = page_read_reduction(res, page);
         PIX *read = NULL;
 
@@ -161,7 +170,8 @@ typedef struct PageEarly {
  * it is, not the middle of it: small print read once in all, not a quarter
  * of it reduced, for orientation, and all of it again. A page to be
  * deskewed is read straightened, later (-EAGAIN). */
-static int page_read_as_is(void *userdata, const OcrResult **ret) {
+static int page_read_as_is(void *userdata, const OcrResult **ret)
+{
         PageEarly *e = userdata;
         DeskewResult skew;
         int r;
@@ -187,10 +197,11 @@ static int page_read_as_is(void *userdata, const OcrResult **ret) {
  * same way (exact: quarter turns of a bitmap lose nothing). *ret_clean is
  * the cleaned page OCR read already, as it is (see page_read_as_is()), or
  * NULL. */
-static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, PIX *bin,
-                           PIX **ret_binup, PIX **ret_clean, PageMark *mark) {
+static int page_straighten(PageResult *res, const PageOptions *opt, PIX **page, PIX *bin, PIX **ret_binup,
+                           PIX **ret_clean, PageMark *mark)
+{
         PIX *turned = NULL, *binup = NULL, *straight = NULL;
-        PageEarly early = {.res = res, .opt = opt, .page = *page, .bin = bin, .mark = mark};
+        PageEarly early = { .res = res, .opt = opt, .page = *page, .bin = bin, .mark = mark };
         int r;
 
         OrientOcr t = {
@@ -258,7 +269,8 @@ out:
  * not NULL, is the page as received, a JPEG file whose pixels page holds
  * unchanged. */
 static int page_read(PageResult *res, const PageOptions *opt, PIX *page, PIX *bin, PIX *clean,
-                     const uint8_t *jpeg, size_t jpeg_size, PageMark *mark) {
+                     const uint8_t *jpeg, size_t jpeg_size, PageMark *mark)
+{
         int r;
 
         if (!clean)
@@ -293,7 +305,8 @@ out:
 }
 
 int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageResult **ret,
-                 const char **ret_reason) {
+                 const char **ret_reason)
+{
         PageMark start = page_now(), mark = start;
         PIX *page = NULL, *norm = NULL, *bin = NULL, *binup = NULL, *clean = NULL;
         PageResult *res;

@@ -41,20 +41,20 @@ typedef struct PageOptions {
 
 typedef struct PageResult {
         DecodeInfo decode;
-        int dpi;                    /* the page's, used for the PDF */
-        int ocr_dpi;                /* the page was read at: dpi, or dpi / k reduced */
-        int ocr_reads;              /* recognitions of the whole page (0 or 1; orientation's apart) */
-        bool dpi_assumed;           /* the file stated none: default_dpi */
+        int dpi;          /* the page's, used for the PDF */
+        int ocr_dpi;      /* the page was read at: dpi, or dpi / k reduced */
+        int ocr_reads;    /* recognitions of the whole page (0 or 1; orientation's apart) */
+        bool dpi_assumed; /* the file stated none: default_dpi */
         BlankResult blank;
         OrientResult orient;
         DeskewResult deskew;
-        OcrResult *ocr;             /* NULL when blank, without an Ocr, or on OCR failure;
-                                     * word boxes in the page's own pixels */
-        int ocr_error;              /* 0, or the negative errno OCR ended with (-ETIME ...) */
-        uint8_t *pdf;               /* the searchable page; image-only without OCR */
+        OcrResult *ocr; /* NULL when blank, without an Ocr, or on OCR failure;
+                         * word boxes in the page's own pixels */
+        int ocr_error;  /* 0, or the negative errno OCR ended with (-ETIME ...) */
+        uint8_t *pdf;   /* the searchable page; image-only without OCR */
         size_t pdf_size;
-        PdfPicture pdf_picture;     /* how the PDF draws the page */
-        uint64_t stage_usec[_PAGE_STAGE_MAX];     /* by the clock */
+        PdfPicture pdf_picture;               /* how the PDF draws the page */
+        uint64_t stage_usec[_PAGE_STAGE_MAX]; /* by the clock */
         uint64_t total_usec;
         uint64_t stage_cpu_usec[_PAGE_STAGE_MAX]; /* CPU time of the page's thread */
         uint64_t total_cpu_usec;
@@ -65,8 +65,8 @@ typedef struct PageResult {
  * timed out (see ocr_error: the page still has its image-only PDF). Returns
  * decode's errors (-EBADMSG, -E2BIG, -EPROTONOSUPPORT) with a static reason
  * in *ret_reason (may be NULL), or -ENOMEM/-EIO. */
-MUST_CHECK int page_process(const uint8_t *image, size_t len, const PageOptions *opt,
-                            PageResult **ret, const char **ret_reason);
+MUST_CHECK int page_process(const uint8_t *image, size_t len, const PageOptions *opt, PageResult **ret,
+                            const char **ret_reason);
 PageResult *page_result_free(PageResult *res);
 
 const char *page_stage_to_string(PageStage s);

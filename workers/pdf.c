@@ -16,9 +16,10 @@
 
 #define PDF_JPEG_QUALITY 50
 
-const char *pdf_picture_to_string(PdfPicture p) {
+const char *pdf_picture_to_string(PdfPicture p)
+{
         static const char *const names[_PDF_PICTURE_MAX] = {
-                [PDF_PICTURE_JPEG] = "jpeg", [PDF_PICTURE_ORIGINAL] = "original",
+                [PDF_PICTURE_JPEG] = "jpeg",   [PDF_PICTURE_ORIGINAL] = "original",
                 [PDF_PICTURE_FLATE] = "flate", [PDF_PICTURE_G4] = "g4",
                 [PDF_PICTURE_MRC] = "mrc",
         };
@@ -27,14 +28,16 @@ const char *pdf_picture_to_string(PdfPicture p) {
         return names[p];
 }
 
-static int pdf_jpeg_quality(int quality) {
+static int pdf_jpeg_quality(int quality)
+{
         if (quality == 0)
                 return PDF_JPEG_QUALITY;
         return quality >= 1 && quality <= 100 ? quality : -EINVAL;
 }
 
 /* The page as 1, 8 or 32 bpp without a colour map (a clone when it is). */
-static PIX *pdf_prepare_image(PIX *image) {
+static PIX *pdf_prepare_image(PIX *image)
+{
         if (pixGetColormap(image))
                 return pixRemoveColormap(image, REMOVE_CMAP_BASED_ON_SRC);
         if (pixGetDepth(image) == 1 || pixGetDepth(image) == 8 || pixGetDepth(image) == 32)
@@ -44,7 +47,8 @@ static PIX *pdf_prepare_image(PIX *image) {
 
 /* An image XObject: obj, its pixels' size, how they are encoded. */
 static void pdf_put_image(PdfDoc *d, int obj, PIX *img, PdfPicture enc, bool mask, const uint8_t *data,
-                          size_t size) {
+                          size_t size)
+{
         const char *space = pixGetDepth(img) == 32 ? "/DeviceRGB" : "/DeviceGray";
         int w = pixGetWidth(img), h = pixGetHeight(img);
         char dict[512];
@@ -54,7 +58,8 @@ static void pdf_put_image(PdfDoc *d, int obj, PIX *img, PdfPicture enc, bool mas
                 snprintf(dict, sizeof(dict),
                          "/Type /XObject /Subtype /Image /Width %d /Height %d %s /Filter /CCITTFaxDecode"
                          " /DecodeParms << /K -1 /Columns %d /Rows %d >>",
-                         w, h, mask ? "/ImageMask true" : "/ColorSpace /DeviceGray /BitsPerComponent 1", w, h);
+                         w, h, mask ? "/ImageMask true" : "/ColorSpace /DeviceGray /BitsPerComponent 1", w,
+                         h);
         else if (enc == PDF_PICTURE_FLATE)
                 snprintf(dict, sizeof(dict),
                          "/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s"
@@ -73,7 +78,8 @@ static void pdf_put_image(PdfDoc *d, int obj, PIX *img, PdfPicture enc, bool mas
  * page's own JPEG, a JPEG, or lossless Flate for a noise-free page when
  * smaller. Returns the PdfPicture. */
 static int pdf_picture(PdfDoc *d, int obj, PIX *img, const PdfPage *page, int quality,
-                       const PdfImageOptions *enc) {
+                       const PdfImageOptions *enc)
+{
         uint8_t *data = NULL, *flate = NULL;
         size_t size = 0, flate_size = 0;
         int r;
@@ -106,7 +112,8 @@ static int pdf_picture(PdfDoc *d, int obj, PIX *img, const PdfPage *page, int qu
 /* Ink and background: the background as JPEG at its own resolution, and
  * (when mask_obj > 0) the ink as a G4 stencil, painted in its colour by
  * the content. */
-static int pdf_mrc(PdfDoc *d, int bg_obj, int mask_obj, const PdfMrc *m, int quality, int dpi) {
+static int pdf_mrc(PdfDoc *d, int bg_obj, int mask_obj, const PdfMrc *m, int quality, int dpi)
+{
         uint8_t *data = NULL;
         size_t size = 0;
         int r;
@@ -128,7 +135,8 @@ static int pdf_mrc(PdfDoc *d, int bg_obj, int mask_obj, const PdfMrc *m, int qua
 
 /* The page's content: pictures at full page size, then the text. */
 static int pdf_content(PdfDoc *d, int obj, const PdfPage *page, double w_pt, double h_pt, bool has_mask,
-                       const PdfMrc *m, bool text) {
+                       const PdfMrc *m, bool text)
+{
         char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
@@ -151,10 +159,12 @@ static int pdf_content(PdfDoc *d, int obj, const PdfPage *page, double w_pt, dou
         return r;
 }
 
-int pdf_render(const PdfPage *page, const PdfImageOptions *enc, uint8_t **ret_data, size_t *ret_size) {
-        int quality = pdf_jpeg_quality(enc->jpeg_quality), catalog, pages, pg, content, bg, mask = 0, font = 0;
+int pdf_render(const PdfPage *page, const PdfImageOptions *enc, uint8_t **ret_data, size_t *ret_size)
+{
+        int quality = pdf_jpeg_quality(enc->jpeg_quality), catalog, pages, pg, content, bg, mask = 0,
+            font = 0;
         bool text = page->ocr && page->ocr->n_words > 0;
-        PdfMrc mrc = {0};
+        PdfMrc mrc = { 0 };
         PdfDoc *d = NULL;
         double w_pt, h_pt;
         PIX *img = NULL;
@@ -182,7 +192,9 @@ int pdf_render(const PdfPage *page, const PdfImageOptions *enc, uint8_t **ret_da
                 goto out;
         }
 
-        r = pixGetDepth(img) == 1 || enc->no_mrc ? 0 : pdf_mrc_split(img, page->ink, page->dpi, page->blank, &mrc);
+        r = pixGetDepth(img) == 1 || enc->no_mrc
+                    ? 0
+                    : pdf_mrc_split(img, page->ink, page->dpi, page->blank, &mrc);
         if (r < 0)
                 goto out;
         if (r > 0) {
@@ -215,8 +227,10 @@ int pdf_render(const PdfPage *page, const PdfImageOptions *enc, uint8_t **ret_da
         fprintf(f, "<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", pg);
         pdf_doc_end(d);
         f = pdf_doc_begin(d, pg);
-        fprintf(f, "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.4f %.4f] /Contents %d 0 R"
-                   " /Resources << /XObject << /Im0 %d 0 R", pages, w_pt, h_pt, content, bg);
+        fprintf(f,
+                "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.4f %.4f] /Contents %d 0 R"
+                " /Resources << /XObject << /Im0 %d 0 R",
+                pages, w_pt, h_pt, content, bg);
         if (mask > 0)
                 fprintf(f, " /Im1 %d 0 R", mask);
         fputs(" >>", f);

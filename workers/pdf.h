@@ -29,9 +29,9 @@ typedef enum PdfPicture {
 } PdfPicture;
 
 typedef struct PdfPage {
-        PIX *image;           /* the page as shown, upright; its resolution is set to dpi */
+        PIX *image; /* the page as shown, upright; its resolution is set to dpi */
         int dpi;
-        const uint8_t *jpeg;  /* the page's own JPEG file when image is its pixels unchanged, or NULL */
+        const uint8_t *jpeg; /* the page's own JPEG file when image is its pixels unchanged, or NULL */
         size_t jpeg_size;
         PIX *ink;             /* 1 bpp, image's size: the page cleaned for OCR; NULL: made when needed */
         const OcrResult *ocr; /* the text layer, boxes in image's pixels; NULL: none */

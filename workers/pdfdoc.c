@@ -10,14 +10,15 @@
 
 struct PdfDoc {
         FILE *f;
-        char *buf;     /* open_memstream's, valid after fflush/fclose */
+        char *buf; /* open_memstream's, valid after fflush/fclose */
         size_t size;
         long *offsets; /* by object number; 0: not written (yet) */
         int n;         /* objects reserved, numbered 1..n */
         int cap;
 };
 
-int pdf_doc_new(PdfDoc **ret) {
+int pdf_doc_new(PdfDoc **ret)
+{
         PdfDoc *d = calloc(1, sizeof(*d));
 
         if (!d)
@@ -33,7 +34,8 @@ int pdf_doc_new(PdfDoc **ret) {
         return 0;
 }
 
-PdfDoc *pdf_doc_free(PdfDoc *d) {
+PdfDoc *pdf_doc_free(PdfDoc *d)
+{
         if (!d)
                 return NULL;
         if (d->f)
@@ -44,32 +46,36 @@ PdfDoc *pdf_doc_free(PdfDoc *d) {
         return NULL;
 }
 
-int pdf_doc_reserve(PdfDoc *d) {
+int pdf_doc_reserve(PdfDoc *d)
+{
         if (d->n + 1 >= d->cap) {
                 int cap = d->cap ? d->cap * 2 : 16;
-                long *o = realloc(d->offsets, (size_t)cap * sizeof(*o));
+                long *o = realloc(d->offsets, (size_t) cap * sizeof(*o));
 
                 if (!o)
                         return -ENOMEM;
-                memset(o + d->cap, 0, (size_t)(cap - d->cap) * sizeof(*o));
+                memset(o + d->cap, 0, (size_t) (cap - d->cap) * sizeof(*o));
                 d->offsets = o;
                 d->cap = cap;
         }
         return ++d->n;
 }
 
-FILE *pdf_doc_begin(PdfDoc *d, int obj) {
+FILE *pdf_doc_begin(PdfDoc *d, int obj)
+{
         if (obj > 0 && obj <= d->n)
                 d->offsets[obj] = ftell(d->f);
         fprintf(d->f, "%d 0 obj\n", obj);
         return d->f;
 }
 
-void pdf_doc_end(PdfDoc *d) {
+void pdf_doc_end(PdfDoc *d)
+{
         fputs("\nendobj\n", d->f);
 }
 
-void pdf_doc_stream(PdfDoc *d, int obj, const char *dict, const void *data, size_t size) {
+void pdf_doc_stream(PdfDoc *d, int obj, const char *dict, const void *data, size_t size)
+{
         FILE *f = pdf_doc_begin(d, obj);
 
         fprintf(f, "<< %s /Length %zu >>\nstream\n", dict, size);
@@ -78,14 +84,15 @@ void pdf_doc_stream(PdfDoc *d, int obj, const char *dict, const void *data, size
         pdf_doc_end(d);
 }
 
-int pdf_doc_flate(PdfDoc *d, int obj, const char *dict, const void *data, size_t size) {
-        uLongf n = compressBound((uLong)size);
+int pdf_doc_flate(PdfDoc *d, int obj, const char *dict, const void *data, size_t size)
+{
+        uLongf n = compressBound((uLong) size);
         uint8_t *z = malloc(n);
         char full[512];
 
         if (!z)
                 return -ENOMEM;
-        if (compress2(z, &n, data, (uLong)size, Z_DEFAULT_COMPRESSION) != Z_OK) {
+        if (compress2(z, &n, data, (uLong) size, Z_DEFAULT_COMPRESSION) != Z_OK) {
                 free(z);
                 return -ENOMEM;
         }
@@ -95,7 +102,8 @@ int pdf_doc_flate(PdfDoc *d, int obj, const char *dict, const void *data, size_t
         return 0;
 }
 
-int pdf_doc_finish(PdfDoc *d, int root, uint8_t **ret_data, size_t *ret_size) {
+int pdf_doc_finish(PdfDoc *d, int root, uint8_t **ret_data, size_t *ret_size)
+{
         long xref;
         int r;
 
@@ -116,7 +124,7 @@ int pdf_doc_finish(PdfDoc *d, int root, uint8_t **ret_data, size_t *ret_size) {
                 goto out;
         }
         d->f = NULL;
-        *ret_data = (uint8_t *)d->buf;
+        *ret_data = (uint8_t *) d->buf;
         *ret_size = d->size;
         d->buf = NULL;
         r = 0;

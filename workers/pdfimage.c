@@ -7,9 +7,9 @@
  * not tried); 1 bpp as CCITT G4 through Leptonica (Debian has no JBIG2
  * encoder: jbig2enc is not packaged, Leptonica only classifies). */
 #include <errno.h>
-#include <stdint.h>
 #include <setjmp.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +29,15 @@
  * baseline or progressive (SOF0, SOF2: DCTDecode since PDF 1.3), 8 bits,
  * grey or YCbCr (not CMYK, whose Adobe inversion readers disagree on),
  * image's size. */
-static bool pdfimage_jpeg_embeddable(const uint8_t *data, size_t size, PIX *image) {
+static bool pdfimage_jpeg_embeddable(const uint8_t *data, size_t size, PIX *image)
+{
         size_t i = 2;
 
         if (!data || size < 4 || data[0] != 0xff || data[1] != 0xd8)
                 return false;
         while (i + 4 <= size) {
                 uint8_t m = data[i + 1];
-                size_t len = (size_t)data[i + 2] << 8 | data[i + 3];
+                size_t len = (size_t) data[i + 2] << 8 | data[i + 3];
 
                 if (data[i] != 0xff || len < 2)
                         return false;
@@ -52,8 +53,7 @@ static bool pdfimage_jpeg_embeddable(const uint8_t *data, size_t size, PIX *imag
                         int h = f[1] << 8 | f[2], w = f[3] << 8 | f[4], n = f[5];
 
                         return f[0] == 8 && (n == 1 || n == 3) && w == pixGetWidth(image) &&
-                               h == pixGetHeight(image) &&
-                               pixGetDepth(image) == (n == 1 ? 8 : 32);
+                               h == pixGetHeight(image) && pixGetDepth(image) == (n == 1 ? 8 : 32);
                 }
                 if (m == 0xd9 || m == 0xda) /* end of image or scan before any frame */
                         return false;
@@ -70,21 +70,25 @@ typedef struct PdfImageJpeg {
         size_t cap;
 } PdfImageJpeg;
 
-static void pdfimage_jpeg_exit(j_common_ptr cinfo) {
-        longjmp(((PdfImageJpeg *)cinfo->client_data)->jump, 1);
+static void pdfimage_jpeg_exit(j_common_ptr cinfo)
+{
+        longjmp(((PdfImageJpeg *) cinfo->client_data)->jump, 1);
 }
 
-static void pdfimage_jpeg_silent(j_common_ptr cinfo, int level) {
+static void pdfimage_jpeg_silent(j_common_ptr cinfo, int level)
+{
 }
 
-static void pdfimage_jpeg_init(j_compress_ptr cinfo) {
+static void pdfimage_jpeg_init(j_compress_ptr cinfo)
+{
         PdfImageJpeg *j = cinfo->client_data;
 
         j->dest.next_output_byte = j->buf;
         j->dest.free_in_buffer = j->cap;
 }
 
-static boolean pdfimage_jpeg_grow(j_compress_ptr cinfo) {
+static boolean pdfimage_jpeg_grow(j_compress_ptr cinfo)
+{
         PdfImageJpeg *j = cinfo->client_data;
         uint8_t *n = realloc(j->buf, j->cap * 2);
 
@@ -98,7 +102,8 @@ static boolean pdfimage_jpeg_grow(j_compress_ptr cinfo) {
         return TRUE;
 }
 
-static void pdfimage_jpeg_term(j_compress_ptr cinfo) {
+static void pdfimage_jpeg_term(j_compress_ptr cinfo)
+{
 }
 
 /* Encode img (8 bpp grey or 32 bpp RGB) as progressive JPEG: quality
@@ -106,9 +111,10 @@ static void pdfimage_jpeg_term(j_compress_ptr cinfo) {
  * default), dpi in the JFIF header. Progressive scans take 8-12% fewer
  * bytes than baseline for the same pixels on these pages. *ret_data is
  * malloc'ed, caller frees. */
-static int pdfimage_encode_jpeg(PIX *img, int quality, int dpi, uint8_t **ret_data, size_t *ret_size) {
-        struct jpeg_compress_struct c = {0};
-        PdfImageJpeg j = {.cap = 1u << 20};
+static int pdfimage_encode_jpeg(PIX *img, int quality, int dpi, uint8_t **ret_data, size_t *ret_size)
+{
+        struct jpeg_compress_struct c = { 0 };
+        PdfImageJpeg j = { .cap = 1u << 20 };
         int w = pixGetWidth(img), h = pixGetHeight(img), depth = pixGetDepth(img);
         /* volatile: set across setjmp() */
         unsigned char *volatile row = NULL;
@@ -134,8 +140,8 @@ static int pdfimage_encode_jpeg(PIX *img, int quality, int dpi, uint8_t **ret_da
         j.dest.empty_output_buffer = pdfimage_jpeg_grow;
         j.dest.term_destination = pdfimage_jpeg_term;
         c.dest = &j.dest;
-        c.image_width = (JDIMENSION)w;
-        c.image_height = (JDIMENSION)h;
+        c.image_width = (JDIMENSION) w;
+        c.image_height = (JDIMENSION) h;
         /* Leptonica keeps pixels in 32-bit words, most significant byte
          * first: an RGBA word is X, B, G, R in memory on a little-endian
          * machine, which libjpeg-turbo reads as it is; grey bytes are
@@ -151,14 +157,14 @@ static int pdfimage_encode_jpeg(PIX *img, int quality, int dpi, uint8_t **ret_da
         c.optimize_coding = TRUE;
         jpeg_simple_progression(&c);
         c.density_unit = 1; /* dots per inch */
-        c.X_density = c.Y_density = (UINT16)MIN(dpi, 65535);
-        row = malloc((size_t)pixGetWpl(img) * 4);
+        c.X_density = c.Y_density = (UINT16) MIN(dpi, 65535);
+        row = malloc((size_t) pixGetWpl(img) * 4);
         if (!row)
                 longjmp(j.jump, 1);
         jpeg_start_compress(&c, TRUE);
         for (int y = 0; y < h; y++) {
-                l_uint32 *line = pixGetData(img) + (size_t)y * pixGetWpl(img);
-                JSAMPROW rp = (JSAMPROW)line;
+                l_uint32 *line = pixGetData(img) + (size_t) y * pixGetWpl(img);
+                JSAMPROW rp = (JSAMPROW) line;
 
                 if (depth == 8) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -180,8 +186,9 @@ static int pdfimage_encode_jpeg(PIX *img, int quality, int dpi, uint8_t **ret_da
         return 0;
 }
 
-int pdf_image_jpeg(PIX *img, const uint8_t *jpeg, size_t jpeg_size, int quality, int dpi,
-                         uint8_t **ret_data, size_t *ret_size) {
+int pdf_image_jpeg(PIX *img, const uint8_t *jpeg, size_t jpeg_size, int quality, int dpi, uint8_t **ret_data,
+                   size_t *ret_size)
+{
         uint8_t *copy;
         int r;
 
@@ -198,14 +205,15 @@ int pdf_image_jpeg(PIX *img, const uint8_t *jpeg, size_t jpeg_size, int quality,
         return 1;
 }
 
-bool pdf_image_noise_free(PIX *img) {
+bool pdf_image_noise_free(PIX *img)
+{
         int w = pixGetWidth(img), h = pixGetHeight(img), d = pixGetDepth(img), wpl = pixGetWpl(img);
         uint64_t same = 0, all = 0;
 
         if ((d != 8 && d != 32) || w < 2)
                 return false;
         for (int y = 0; y < h; y += PDF_IMAGE_SAMPLE_ROWS) {
-                const l_uint32 *line = pixGetData(img) + (size_t)y * wpl;
+                const l_uint32 *line = pixGetData(img) + (size_t) y * wpl;
 
                 for (int x = 1; x < w; x++) {
                         if (d == 8)
@@ -213,9 +221,9 @@ bool pdf_image_noise_free(PIX *img) {
                         else /* the low byte of an RGB word is unused (alpha) */
                                 same += (line[x] ^ line[x - 1]) >> 8 == 0;
                 }
-                all += (uint64_t)w - 1;
+                all += (uint64_t) w - 1;
         }
-        return all > 0 && (double)same >= PDF_IMAGE_NOISE_FREE * (double)all;
+        return all > 0 && (double) same >= PDF_IMAGE_NOISE_FREE * (double) all;
 }
 
 typedef struct PdfImageFlate { /* a growing buffer of deflated rows */
@@ -223,7 +231,8 @@ typedef struct PdfImageFlate { /* a growing buffer of deflated rows */
         size_t size, cap, limit;
 } PdfImageFlate;
 
-static int pdfimage_flate_put(PdfImageFlate *p, const void *data, size_t n) {
+static int pdfimage_flate_put(PdfImageFlate *p, const void *data, size_t n)
+{
         if (p->size + n > p->limit)
                 return -EFBIG;
         if (p->size + n > p->cap) {
@@ -241,31 +250,33 @@ static int pdfimage_flate_put(PdfImageFlate *p, const void *data, size_t n) {
 }
 
 /* One row of img as PNG samples after the filter byte (0: none). */
-static void pdfimage_flate_row(PIX *img, int y, uint8_t *row) {
-        const l_uint32 *line = pixGetData(img) + (size_t)y * pixGetWpl(img);
+static void pdfimage_flate_row(PIX *img, int y, uint8_t *row)
+{
+        const l_uint32 *line = pixGetData(img) + (size_t) y * pixGetWpl(img);
         int w = pixGetWidth(img);
 
         row[0] = 0;
         if (pixGetDepth(img) == 8) {
                 for (int x = 0; x < w; x++)
-                        row[1 + x] = (uint8_t)GET_DATA_BYTE(line, x);
+                        row[1 + x] = (uint8_t) GET_DATA_BYTE(line, x);
                 return;
         }
         for (int x = 0; x < w; x++) {
-                row[1 + 3 * x] = (uint8_t)(line[x] >> 24);
-                row[2 + 3 * x] = (uint8_t)(line[x] >> 16);
-                row[3 + 3 * x] = (uint8_t)(line[x] >> 8);
+                row[1 + 3 * x] = (uint8_t) (line[x] >> 24);
+                row[2 + 3 * x] = (uint8_t) (line[x] >> 16);
+                row[3 + 3 * x] = (uint8_t) (line[x] >> 8);
         }
 }
 
 /* The rows as PNG samples deflated at zlib's default level, unfiltered
  * (text pages gain nothing from PNG's filters, which cost time): a PDF's
  * FlateDecode with PNG predictors reads them as they are. */
-static int pdfimage_flate_rows(PIX *img, PdfImageFlate *p) {
-        size_t rowlen = 1 + (size_t)pixGetWidth(img) * (pixGetDepth(img) == 8 ? 1 : 3);
+static int pdfimage_flate_rows(PIX *img, PdfImageFlate *p)
+{
+        size_t rowlen = 1 + (size_t) pixGetWidth(img) * (pixGetDepth(img) == 8 ? 1 : 3);
         int h = pixGetHeight(img), zr = Z_OK, r = 0;
         uint8_t *row = malloc(rowlen), out[65536];
-        z_stream z = {0};
+        z_stream z = { 0 };
 
         if (!row || deflateInit(&z, Z_DEFAULT_COMPRESSION) != Z_OK) {
                 free(row);
@@ -275,7 +286,7 @@ static int pdfimage_flate_rows(PIX *img, PdfImageFlate *p) {
                 if (y < h) {
                         pdfimage_flate_row(img, y, row);
                         z.next_in = row;
-                        z.avail_in = (uInt)rowlen;
+                        z.avail_in = (uInt) rowlen;
                 }
                 do {
                         z.next_out = out;
@@ -292,8 +303,9 @@ static int pdfimage_flate_rows(PIX *img, PdfImageFlate *p) {
         return r;
 }
 
-int pdf_image_flate(PIX *img, size_t limit, uint8_t **ret_data, size_t *ret_size) {
-        PdfImageFlate p = {.limit = limit ? limit : SIZE_MAX};
+int pdf_image_flate(PIX *img, size_t limit, uint8_t **ret_data, size_t *ret_size)
+{
+        PdfImageFlate p = { .limit = limit ? limit : SIZE_MAX };
         int d = pixGetDepth(img), r;
 
         if ((d != 8 && d != 32) || pixGetColormap(img))
@@ -308,7 +320,8 @@ int pdf_image_flate(PIX *img, size_t limit, uint8_t **ret_data, size_t *ret_size
         return 0;
 }
 
-int pdf_image_g4(PIX *img, uint8_t **ret_data, size_t *ret_size) {
+int pdf_image_g4(PIX *img, uint8_t **ret_data, size_t *ret_size)
+{
         L_COMP_DATA *cid = NULL;
         uint8_t *data;
 

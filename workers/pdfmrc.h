@@ -11,9 +11,9 @@
 #include "macro.h"
 
 typedef struct PdfMrc {
-        PIX *mask;          /* 1 bpp, the page's size: dark neutral ink of text size; NULL: none */
-        uint8_t ink[3];     /* the colour it is painted in, r g b */
-        PIX *background;    /* 8 or 32 bpp as the page, scaled to background_dpi */
+        PIX *mask;       /* 1 bpp, the page's size: dark neutral ink of text size; NULL: none */
+        uint8_t ink[3];  /* the colour it is painted in, r g b */
+        PIX *background; /* 8 or 32 bpp as the page, scaled to background_dpi */
         int background_dpi;
 } PdfMrc;
 

@@ -6,7 +6,8 @@
  * all body lines of a column (see pdftext_sizes()), each
  * word stretched (Tz) over its box and followed by a real space stretched
  * over the gap to the next: pdftotext ends a word at a space and measures
- * the gap between words' glyphs, which is then the gap on the page. The font has one blank glyph, 500 units wide. */
+ * the gap between words' glyphs, which is then the gap on the page. The font has one blank glyph, 500 units
+ * wide. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -25,7 +26,8 @@
 #define PDF_TEXT_MAX_GROW 1.8   /* a column's size, at most, in median line heights */
 
 /* The next code point of s (advanced), or -1 for a malformed sequence. */
-static long pdftext_utf8(const unsigned char **s) {
+static long pdftext_utf8(const unsigned char **s)
+{
         const unsigned char *p = *s;
         long c;
         int n;
@@ -58,7 +60,8 @@ static long pdftext_utf8(const unsigned char **s) {
 /* The next character of *s that the font shows (code points of the BMP
  * that are neither controls nor surrogates; others are left out), or -1
  * at the end. */
-static long pdftext_next(const unsigned char **s) {
+static long pdftext_next(const unsigned char **s)
+{
         while (**s) {
                 long c = pdftext_utf8(s);
 
@@ -69,16 +72,18 @@ static long pdftext_next(const unsigned char **s) {
 }
 
 /* Print text as 2-byte CIDs in hex. */
-static void pdftext_hex(FILE *f, const char *text) {
-        const unsigned char *s = (const unsigned char *)text;
+static void pdftext_hex(FILE *f, const char *text)
+{
+        const unsigned char *s = (const unsigned char *) text;
         long c;
 
         while ((c = pdftext_next(&s)) >= 0)
                 fprintf(f, "%04lX", c);
 }
 
-static int pdftext_count(const char *text) {
-        const unsigned char *s = (const unsigned char *)text;
+static int pdftext_count(const char *text)
+{
+        const unsigned char *s = (const unsigned char *) text;
         int n = 0;
 
         while (pdftext_next(&s) >= 0)
@@ -87,7 +92,8 @@ static int pdftext_count(const char *text) {
 }
 
 /* The horizontal scaling (percent) that makes n glyphs span width points. */
-static double pdftext_tz(double width, int n, double size) {
+static double pdftext_tz(double width, int n, double size)
+{
         double tz = 100.0 * width / (n * PDF_TEXT_GLYPH_WIDTH * size);
 
         return tz < 1 ? 1 : tz;
@@ -95,10 +101,12 @@ static double pdftext_tz(double width, int n, double size) {
 
 /* One line: words [from, to) of ocr, all on line l, at size px. */
 static void pdftext_line(FILE *f, const OcrResult *ocr, const OcrLine *l, size_t from, size_t to, double pt,
-                         int height_px, int size_px) {
+                         int height_px, int size_px)
+{
         double size = MAX(size_px, 1) * pt, x0 = ocr->words[from].x0 * pt;
 
-        fprintf(f, "/" PDF_TEXT_FONT " %.2f Tf 1 0 0 1 %.2f %.2f Tm\n", size, x0, (height_px - l->baseline) * pt);
+        fprintf(f, "/" PDF_TEXT_FONT " %.2f Tf 1 0 0 1 %.2f %.2f Tm\n", size, x0,
+                (height_px - l->baseline) * pt);
         for (size_t i = from; i < to; i++) {
                 const OcrWord *w = &ocr->words[i];
                 int n = pdftext_count(w->text);
@@ -112,18 +120,21 @@ static void pdftext_line(FILE *f, const OcrResult *ocr, const OcrLine *l, size_t
                         break;
                 /* The space fills the gap to the next word. */
                 fprintf(f, "%.1f Tz <0020> Tj %.2f 0 Td\n",
-                        pdftext_tz((ocr->words[i + 1].x0 - w->x1) * pt, 1, size), (ocr->words[i + 1].x0 - w->x0) * pt);
+                        pdftext_tz((ocr->words[i + 1].x0 - w->x1) * pt, 1, size),
+                        (ocr->words[i + 1].x0 - w->x0) * pt);
         }
 }
 
-static int pdftext_cmp_int(const void *a, const void *b) {
-        int x = *(const int *)a, y = *(const int *)b;
+static int pdftext_cmp_int(const void *a, const void *b)
+{
+        int x = *(const int *) a, y = *(const int *) b;
 
         return (x > y) - (x < y);
 }
 
 /* The median height of ocr's lines, 0 when there are none. */
-static int pdftext_median_height(const OcrResult *ocr) {
+static int pdftext_median_height(const OcrResult *ocr)
+{
         int *h = malloc(MAX(ocr->n_lines, 1u) * sizeof(*h)), m;
 
         if (!h || ocr->n_lines == 0) {
@@ -140,7 +151,8 @@ static int pdftext_median_height(const OcrResult *ocr) {
 
 /* Whether line b, next in reading order, goes on in a's column: below
  * it, overlapping it across, at most PDF_TEXT_MAX_GAP median lines down. */
-static bool pdftext_continues(const OcrLine *a, const OcrLine *b, int median) {
+static bool pdftext_continues(const OcrLine *a, const OcrLine *b, int median)
+{
         return b->baseline > a->baseline && b->baseline - a->baseline <= PDF_TEXT_MAX_GAP * median &&
                b->x0 < a->x1 && a->x0 < b->x1;
 }
@@ -154,7 +166,8 @@ static bool pdftext_continues(const OcrLine *a, const OcrLine *b, int median) {
  * most, and orders blocks by position, so that the paragraphs of two
  * columns, as separate blocks, would come out side by side. Other lines
  * (headings) take their own height. */
-static int *pdftext_sizes(const OcrResult *ocr) {
+static int *pdftext_sizes(const OcrResult *ocr)
+{
         int median = pdftext_median_height(ocr), *size = malloc(MAX(ocr->n_lines, 1u) * sizeof(*size));
         size_t start = 0;
 
@@ -174,8 +187,10 @@ static int *pdftext_sizes(const OcrResult *ocr) {
                 /* lines [start, i) are one column */
                 for (size_t j = start + 1; j < i; j++)
                         if (size[j] == median && size[j - 1] == median)
-                                column = MAX(column, (int)((l[j].baseline - l[j - 1].baseline) / PDF_TEXT_PITCH + 1));
-                column = MIN(column, (int)(PDF_TEXT_MAX_GROW * median));
+                                column = MAX(
+                                        column,
+                                        (int) ((l[j].baseline - l[j - 1].baseline) / PDF_TEXT_PITCH + 1));
+                column = MIN(column, (int) (PDF_TEXT_MAX_GROW * median));
                 for (size_t j = start; j < i; j++)
                         if (size[j] == median)
                                 size[j] = column;
@@ -184,7 +199,8 @@ static int *pdftext_sizes(const OcrResult *ocr) {
         return size;
 }
 
-void pdf_text_layer(FILE *f, const OcrResult *ocr, int dpi, int height_px) {
+void pdf_text_layer(FILE *f, const OcrResult *ocr, int dpi, int height_px)
+{
         double pt = 72.0 / dpi;
         size_t from = 0;
         int *sizes;
@@ -209,7 +225,8 @@ void pdf_text_layer(FILE *f, const OcrResult *ocr, int dpi, int height_px) {
 }
 
 /* Tesseract's pdf.ttf, or NULL. */
-static uint8_t *pdftext_read_font(const char *dir, size_t *ret_size) {
+static uint8_t *pdftext_read_font(const char *dir, size_t *ret_size)
+{
         char path[4096];
         struct stat st;
         uint8_t *buf = NULL;
@@ -221,22 +238,23 @@ static uint8_t *pdftext_read_font(const char *dir, size_t *ret_size) {
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return NULL;
-        if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= PDF_TEXT_FONT_MAX) {
-                buf = malloc((size_t)st.st_size);
-                if (buf && read(fd, buf, (size_t)st.st_size) != st.st_size) {
+        if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t) st.st_size <= PDF_TEXT_FONT_MAX) {
+                buf = malloc((size_t) st.st_size);
+                if (buf && read(fd, buf, (size_t) st.st_size) != st.st_size) {
                         free(buf);
                         buf = NULL;
                 }
         }
         close(fd);
         if (buf)
-                *ret_size = (size_t)st.st_size;
+                *ret_size = (size_t) st.st_size;
         return buf;
 }
 
 /* CID c stands for UTF-16 code unit c: one range per high byte (a range
  * may vary in its last byte only), surrogates left out. */
-static char *pdftext_cmap(size_t *ret_size) {
+static char *pdftext_cmap(size_t *ret_size)
+{
         char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
@@ -270,7 +288,8 @@ static char *pdftext_cmap(size_t *ret_size) {
         return buf;
 }
 
-int pdf_text_font(PdfDoc *d, const char *font_dir, int *ret_font) {
+int pdf_text_font(PdfDoc *d, const char *font_dir, int *ret_font)
+{
         int type0 = pdf_doc_reserve(d), cid = pdf_doc_reserve(d), desc = pdf_doc_reserve(d);
         int tounicode = pdf_doc_reserve(d), gidmap = pdf_doc_reserve(d), file = -1;
         size_t font_size = 0, cmap_size = 0;
@@ -287,19 +306,23 @@ int pdf_text_font(PdfDoc *d, const char *font_dir, int *ret_font) {
                         goto out;
         }
         f = pdf_doc_begin(d, type0);
-        fprintf(f, "<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /Identity-H"
-                   " /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", cid, tounicode);
+        fprintf(f,
+                "<< /Type /Font /Subtype /Type0 /BaseFont /GlyphLessFont /Encoding /Identity-H"
+                " /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>",
+                cid, tounicode);
         pdf_doc_end(d);
         f = pdf_doc_begin(d, cid);
-        fprintf(f, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont"
-                   " /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
-                   " /FontDescriptor %d 0 R /DW %d /CIDToGIDMap %d 0 R >>",
-                desc, (int)(PDF_TEXT_GLYPH_WIDTH * 1000), gidmap);
+        fprintf(f,
+                "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /GlyphLessFont"
+                " /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+                " /FontDescriptor %d 0 R /DW %d /CIDToGIDMap %d 0 R >>",
+                desc, (int) (PDF_TEXT_GLYPH_WIDTH * 1000), gidmap);
         pdf_doc_end(d);
         f = pdf_doc_begin(d, desc);
-        fprintf(f, "<< /Type /FontDescriptor /FontName /GlyphLessFont /Flags 5 /FontBBox [0 0 %d 1000]"
-                   " /ItalicAngle 0 /Ascent 1000 /Descent 0 /CapHeight 1000 /StemV 80",
-                (int)(PDF_TEXT_GLYPH_WIDTH * 1000));
+        fprintf(f,
+                "<< /Type /FontDescriptor /FontName /GlyphLessFont /Flags 5 /FontBBox [0 0 %d 1000]"
+                " /ItalicAngle 0 /Ascent 1000 /Descent 0 /CapHeight 1000 /StemV 80",
+                (int) (PDF_TEXT_GLYPH_WIDTH * 1000));
         if (font)
                 fprintf(f, " /FontFile2 %d 0 R", file);
         fputs(" >>", f);

@@ -68,8 +68,8 @@ static void record_note(RecordNotes *r, const char *fmt, ...)
 static void record_problem(RecordNotes *r, const char *field, uint32_t value, const char *done)
 {
         if (!*r->problem)
-                snprintf(r->problem, sizeof(r->problem),
-                         "header: %s %u out of range (1..%u), %s", field, value, RECORD_COUNT_MAX, done);
+                snprintf(r->problem, sizeof(r->problem), "header: %s %u out of range (1..%u), %s", field,
+                         value, RECORD_COUNT_MAX, done);
         record_note(r, "%s %u out of range, %s", field, value, done);
 }
 
@@ -88,7 +88,8 @@ static int record_string(RecordNotes *r, const char *field, const char *s, char 
                 return bad;
         *ret = bad ? *owned : s;
         if (bad)
-                record_note(r, "%s: %d byte%s of invalid UTF-8 replaced with U+FFFD", field, bad, bad == 1 ? "" : "s");
+                record_note(r, "%s: %d byte%s of invalid UTF-8 replaced with U+FFFD", field, bad,
+                            bad == 1 ? "" : "s");
         return 0;
 }
 
@@ -104,7 +105,8 @@ static int record_dossier(RecordNotes *r, const char *code, char **owned, const 
         while (*code == ' ' || *code == '\t')
                 code++;
         n = strlen(code);
-        while (n > 0 && (code[n - 1] == ' ' || code[n - 1] == '\t' || code[n - 1] == '\n' || code[n - 1] == '\r'))
+        while (n > 0 &&
+               (code[n - 1] == ' ' || code[n - 1] == '\t' || code[n - 1] == '\n' || code[n - 1] == '\r'))
                 n--;
         c = strndup(code, n);
         if (!c)
@@ -152,7 +154,8 @@ static void record_numbers(StorePage *p, RecordNotes *r, const Sohoa__Page *page
                 p->source_index = INT32_MAX;
         }
         if (page->captured_at_us < 0 || page->captured_at_us > RECORD_CAPTURED_MAX_US) {
-                record_note(r, "captured_at_us %lld out of range, dropped", (long long) page->captured_at_us);
+                record_note(r, "captured_at_us %lld out of range, dropped",
+                            (long long) page->captured_at_us);
                 p->captured_at_us = 0;
         }
 }

@@ -40,7 +40,7 @@ typedef struct Record {
 /* A batch-close record (proto/PROTOCOL.md §7.6), cleaned like a page. */
 typedef struct RecordClose {
         StoreBatchClose close;
-        char *strings[2]; /* owned */
+        char *strings[2];  /* owned */
         RecordNotes notes; /* close.note points here; problem: a count that cannot be recorded */
 } RecordClose;
 

@@ -40,13 +40,15 @@ static const ConfigKey settings_keys[] = {
         KEY(max_side, CONFIG_UINT, "30000", 100, 1000000, "widest or tallest image decoded, in pixels"),
         KEY(max_pixels, CONFIG_UINT, "200000000", 10000, 4000000000, "largest image decoded, in pixels"),
         KEY_AS(database_check, database_check_ms, CONFIG_MSEC, "2s", 0, 3600000,
-               "how often to check the database answers; while it does not, the worker takes no pages (0: never)"),
+               "how often to check the database answers; while it does not, the worker takes no pages (0: "
+               "never)"),
         KEY_AS(store_retry_deadline, store_retry_deadline_ms, CONFIG_MSEC, "60s", 0, 86400000,
                "how long to retry storing a page while PostgreSQL is away; then it is resent"),
         /* 50: text stays crisp at 300 dpi (diacritics included), about the
          * bytes of OCRmyPDF's PDF; 85 is twice that. A page that arrived as a
          * baseline JPEG and was not turned keeps its own JPEG whatever this is. */
-        KEY(jpeg_quality, CONFIG_UINT, "50", 1, 100, "JPEG quality of the stored PDF's grey and colour page image"),
+        KEY(jpeg_quality, CONFIG_UINT, "50", 1, 100,
+            "JPEG quality of the stored PDF's grey and colour page image"),
         /* Rendered and born-digital pages (no sensor noise) take less room
          * lossless; scans are never tried. */
         KEY(lossless, CONFIG_BOOL, "yes", 0, 0,
@@ -56,8 +58,11 @@ static const ConfigKey settings_keys[] = {
         KEY(keep_original, CONFIG_BOOL, "no", 0, 0,
             "also store the image as received with pages processed well (failed pages always keep it)"),
         {
-                .section = "worker", .name = "log_level", .type = CONFIG_STRING,
-                .offset = offsetof(Settings, log_level), .reloadable = true,
+                .section = "worker",
+                .name = "log_level",
+                .type = CONFIG_STRING,
+                .offset = offsetof(Settings, log_level),
+                .reloadable = true,
                 .help = "debug, info, notice, warning or err (default: info)",
         },
         {},
@@ -68,7 +73,8 @@ static const ConfigKey settings_keys[] = {
 static const char *settings_tessdata_dir(const char *tessdata)
 {
         static const char *const dirs[] = { "/usr/share/tesseract-ocr/5/tessdata",
-                                            "/usr/share/tesseract-ocr/4.00/tessdata", "/usr/share/tessdata" };
+                                            "/usr/share/tesseract-ocr/4.00/tessdata",
+                                            "/usr/share/tessdata" };
         const char *e = getenv("TESSDATA_PREFIX");
         struct stat st;
 
@@ -93,8 +99,9 @@ static void settings_check_languages(const Settings *s, ConfigReport *r)
                 return;
         }
         if (!dir) {
-                config_report_key(r, "worker", "languages",
-                                  "no Tesseract model directory found (install tesseract-ocr-vie, or set tessdata)");
+                config_report_key(
+                        r, "worker", "languages",
+                        "no Tesseract model directory found (install tesseract-ocr-vie, or set tessdata)");
                 return;
         }
         langs = strdup(s->languages);

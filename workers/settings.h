@@ -25,10 +25,10 @@ typedef struct Settings {
         unsigned max_pixels; /* width * height decoded */
         uint64_t store_retry_deadline_ms;
         uint64_t database_check_ms; /* how often to check the database is reachable; 0: never */
-        unsigned jpeg_quality; /* of the stored PDF's grey and colour image, 1-100 */
-        bool lossless;      /* a noise-free page lossless where smaller than JPEG */
-        bool keep_original; /* also store the image as received with a page processed well */
-        char *log_level;    /* NULL: $SOHOA_LOG_LEVEL or info */
+        unsigned jpeg_quality;      /* of the stored PDF's grey and colour image, 1-100 */
+        bool lossless;              /* a noise-free page lossless where smaller than JPEG */
+        bool keep_original;         /* also store the image as received with a page processed well */
+        char *log_level;            /* NULL: $SOHOA_LOG_LEVEL or info */
 } Settings;
 
 /* The program description handed to config_parse_argv(). Static. */

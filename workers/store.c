@@ -238,10 +238,11 @@ static int store_check_schema(Store *s)
         int r = 0, have;
 
         if (state && strcmp(state, "42P01") == 0) {
-                store_set_error(s,
-                                "the database has no schema_migrations table (not migrated): run sohoactl db "
-                                "migrate",
-                                state);
+                store_set_error(
+                        s,
+                        "the database has no schema_migrations table (not migrated): run sohoactl db "
+                        "migrate",
+                        state);
                 r = -EPROTONOSUPPORT;
         } else if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
                 r = store_result_errno(s, res);
@@ -249,7 +250,8 @@ static int store_check_schema(Store *s)
                 have = atoi(PQgetvalue(res, 0, 0));
                 if (have < STORE_SCHEMA_NEEDED) {
                         snprintf(msg, sizeof(msg),
-                                 "the database schema is at migration %03d; this worker needs %03d: run sohoactl "
+                                 "the database schema is at migration %03d; this worker needs %03d: run "
+                                 "sohoactl "
                                  "db migrate (sohoactl db status lists them)",
                                  have, STORE_SCHEMA_NEEDED);
                         store_set_error(s, msg, NULL);
@@ -359,7 +361,8 @@ int store_new(const StoreConfig *cfg, Store **ret)
         snprintf(s->tcp_user_timeout, sizeof(s->tcp_user_timeout), "%u", cfg->tcp_user_timeout_ms ?: 30000);
         snprintf(s->connect_timeout, sizeof(s->connect_timeout), "%u", cfg->connect_timeout_s ?: 5);
         snprintf(s->lock_timeout, sizeof(s->lock_timeout), "%u", cfg->lock_timeout_ms ?: 20000);
-        snprintf(s->statement_timeout, sizeof(s->statement_timeout), "%u", cfg->statement_timeout_ms ?: 30000);
+        snprintf(s->statement_timeout, sizeof(s->statement_timeout), "%u",
+                 cfg->statement_timeout_ms ?: 30000);
         r = store_connect(s);
         /* Later: each use connects again, and reports what stands in the way. */
         if (r < 0 && r != -ENOMEM && r != -EPROTONOSUPPORT && cfg->connect_later)

@@ -31,13 +31,13 @@ typedef struct StoreConfig {
          * the role or the database set them: keep them under the page's time
          * limit, so that a blocked store ends in an error, not in a worker
          * that the page's time limit stops. */
-        unsigned lock_timeout_ms;       /* 0: 20000 */
-        unsigned statement_timeout_ms;  /* 0: 30000 */
-        char *error;                    /* when store_new() fails: its reason, error_size bytes at most */
+        unsigned lock_timeout_ms;      /* 0: 20000 */
+        unsigned statement_timeout_ms; /* 0: 30000 */
+        char *error;                   /* when store_new() fails: its reason, error_size bytes at most */
         size_t error_size;
-        bool connect_later;             /* store_new() succeeds whatever stands in the way but memory
-                                         * and an older schema (server down, role without rights):
-                                         * each use connects again */
+        bool connect_later; /* store_new() succeeds whatever stands in the way but memory
+                             * and an older schema (server down, role without rights):
+                             * each use connects again */
 } StoreConfig;
 
 /* Side and class follow the protocol's enums (Sohoa__Side, Sohoa__PageClass). */
@@ -138,8 +138,8 @@ MUST_CHECK int store_lookup(Store *s, const Uuid *page_uuid, StoreLookup *ret);
  * is written. With p->replace_failed, a failed row of the same hash is
  * replaced instead (locked, updated, its PDF replaced, audited
  * "page.retried", the verdict computed again): STORED; a row stored whole
- * with the same hash: ALREADY; another hash: REJECTED; no row: inserted. Returns 0 with *ret set, or a negative errno: -ECONNREFUSED,
- * -ECONNRESET or -EAGAIN are transient (see store_error_is_transient(); the
+ * with the same hash: ALREADY; another hash: REJECTED; no row: inserted. Returns 0 with *ret set, or a
+ * negative errno: -ECONNREFUSED, -ECONNRESET or -EAGAIN are transient (see store_error_is_transient(); the
  * transaction was rolled back, try again (storeretry.h does): a lock or
  * statement time limit, a deadlock, a session to reset are among them),
  * -EINVAL data the schema refuses (SQLSTATE classes 22, 23, or a header out
@@ -151,16 +151,16 @@ MUST_CHECK int store_put(Store *s, const StorePage *p, StorePut *ret);
 /* A batch's end, as its close record tells it (proto/PROTOCOL.md §7.6).
  * Everything is borrowed for the call; strings may be NULL. */
 typedef struct StoreBatchClose {
-        Uuid close_uuid;          /* the record's page UUID: named in the audit log */
+        Uuid close_uuid; /* the record's page UUID: named in the audit log */
         Uuid batch_uuid;
         uint32_t pages;           /* images in the batch */
         uint32_t declared_sheets; /* 0: not declared */
         const char *dossier_code; /* NULL or "": none */
         const char *origin_id;
-        const char *page_class;   /* "interactive", "bulk" */
-        const char *worker_id;    /* the audit entry's actor */
-        const char *note;         /* in the audit entry's reason, or NULL */
-        bool no_verdict;          /* record the end only: the batch's next page computes the verdict */
+        const char *page_class; /* "interactive", "bulk" */
+        const char *worker_id;  /* the audit entry's actor */
+        const char *note;       /* in the audit entry's reason, or NULL */
+        bool no_verdict;        /* record the end only: the batch's next page computes the verdict */
 } StoreBatchClose;
 
 /* Records a batch's end in one transaction: the batch row (locked; made if

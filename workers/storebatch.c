@@ -20,10 +20,11 @@ const StoreStatement store_batch_statements[] = {
           " dossier_code = coalesce(b.dossier_code, EXCLUDED.dossier_code),"
           " declared_sheets = coalesce(EXCLUDED.declared_sheets, b.declared_sheets),"
           " expected_pages = EXCLUDED.expected_pages" },
-        { "close_audit", "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
-                         " VALUES (coalesce($1, 'sohoa-worker'), $2, 'batch', $3,"
-                         " jsonb_build_object('close', $4::text, 'pages', $5::bigint,"
-                         " 'declared_sheets', $6::bigint, 'recorded_pages', $7::integer, 'reason', $8::text))" },
+        { "close_audit",
+          "INSERT INTO audit_log (actor, action, object_kind, object_id, detail)"
+          " VALUES (coalesce($1, 'sohoa-worker'), $2, 'batch', $3,"
+          " jsonb_build_object('close', $4::text, 'pages', $5::bigint,"
+          " 'declared_sheets', $6::bigint, 'recorded_pages', $7::integer, 'reason', $8::text))" },
 };
 const size_t store_batch_statements_n = ELEMENTSOF(store_batch_statements);
 

@@ -86,7 +86,7 @@ void store_page_result_params(StoreParams *q, const StorePage *p)
         store_params_format(q, p->orientation < 0, "%d", p->orientation);
         store_params_real(q, p->orientation_confidence);
         store_params_text(q, p->orientation_method);
-        store_params_format(q, p->blank < 0, "%s", p->blank > 0 ? "true" : "false");
+        store_params_format(q, p->blank<0, "%s", p->blank> 0 ? "true" : "false");
         store_params_real(q, p->blank_score);
         store_params_text(q, p->low_dpi ? "true" : "false");
         store_params_text(q, p->barcodes_json);
@@ -128,8 +128,8 @@ static int store_page_row(Store *s, const StorePage *p, bool *ret_inserted)
         return 0;
 }
 
-int store_page_blob(Store *s, const char *statement, const StorePage *p, const char *kind, const uint8_t *data,
-                    size_t len)
+int store_page_blob(Store *s, const char *statement, const StorePage *p, const char *kind,
+                    const uint8_t *data, size_t len)
 {
         StoreParams q = { .n = 0 };
         uint8_t h[SHA256_LEN];
@@ -202,7 +202,8 @@ int store_page_rows(Store *s, void *what, StorePut *ret)
         r = store_page_blobs(s, p, "blob", "blob");
         if (r < 0)
                 return r;
-        r = store_page_audit(s, p, p->failed ? "page.failed" : "page.stored", p->failed ? p->failure_reason : NULL);
+        r = store_page_audit(s, p, p->failed ? "page.failed" : "page.stored",
+                             p->failed ? p->failure_reason : NULL);
         if (r < 0)
                 return r;
         r = store_page_verdict(s, p);
@@ -247,7 +248,8 @@ int store_put(Store *s, const StorePage *p, StorePut *ret)
                 store_set_error(s, "the page's header is out of the schema's range", NULL);
                 return r;
         }
-        r = store_transaction(s, p->replace_failed ? store_replace_rows : store_page_rows, (void *) p, &result);
+        r = store_transaction(s, p->replace_failed ? store_replace_rows : store_page_rows, (void *) p,
+                              &result);
         if (r < 0)
                 return r;
         /* Administrators look for rejected pages (a capture bug or a UUID

@@ -12,7 +12,8 @@
 #include "store-internal.h"
 
 const StoreStatement store_replace_statements[] = {
-        { "replace_lock", "SELECT sha256, status, failure_reason FROM page WHERE page_uuid = $1::uuid FOR UPDATE" },
+        { "replace_lock",
+          "SELECT sha256, status, failure_reason FROM page WHERE page_uuid = $1::uuid FOR UPDATE" },
         /* $2.. in the order of store_page_result_params(). */
         { "replace",
           "UPDATE page SET status = $2, failure_reason = $3, ocr_text = $4, ocr_confidence = $5::real,"
@@ -32,8 +33,8 @@ const StoreStatement store_replace_statements[] = {
 const size_t store_replace_statements_n = ELEMENTSOF(store_replace_statements);
 
 /* The row as it is, locked: *ret_found false when there is none. */
-static int store_replace_lock(Store *s, const StorePage *p, bool *ret_found, bool *ret_same, bool *ret_failed,
-                              char *was, size_t was_size)
+static int store_replace_lock(Store *s, const StorePage *p, bool *ret_found, bool *ret_same,
+                              bool *ret_failed, char *was, size_t was_size)
 {
         StoreParams q = { .n = 0 };
         PGresult *res = NULL;

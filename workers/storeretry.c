@@ -156,8 +156,9 @@ int store_retry_lookup(StoreRetry *sr, const StoreRetryLimit *lim, const char *w
                 return r;
         start = clock_mono_us();
         deadline = store_retry_lookup_deadline(sr, lim, start, &cancel);
-        log_warning("%s: database unavailable at the look-up (%s), retrying for up to %.1f s before any work",
-                    what, store_last_error_line(sr->store, err, sizeof(err)), (double) (deadline - start) / 1e6);
+        log_warning(
+                "%s: database unavailable at the look-up (%s), retrying for up to %.1f s before any work",
+                what, store_last_error_line(sr->store, err, sizeof(err)), (double) (deadline - start) / 1e6);
         r = store_retry_backoff(sr->store, store_lookup_once, u, deadline, cancel, ret);
         if (r >= 0)
                 log_info("%s: database back after %.1f s of retries", what,
@@ -183,7 +184,8 @@ int store_retry_put(StoreRetry *sr, const StoreRetryLimit *lim, const char *what
         r = store_retry_backoff(sr->store, store_put_once, p, deadline, cancel, ret);
         if (r < 0)
                 return r;
-        log_info("%s: database back after %.1f s of retries", what, (double) (clock_mono_us() - start) / 1e6);
+        log_info("%s: database back after %.1f s of retries", what,
+                 (double) (clock_mono_us() - start) / 1e6);
         return 0;
 }
 
@@ -229,19 +231,24 @@ int store_retry_give_up(StoreRetry *sr, const StoreRetryLimit *lim, const char *
         if (r == -ETIMEDOUT || r == -ECANCELED) {
                 /* The retries took their time already: no pause, but one
                  * line for every page given up, not only for a new state. */
-                log_warning("%s: not stored: %s (%s%s%s%s); answering \"resend\": the sender keeps the page and "
-                            "sends it again", what,
-                            r == -ETIMEDOUT ? "gave up after the store's retry window (worker.store_retry_deadline)"
-                                            : "the page's time limit ended the retries",
-                            *state ? "SQLSTATE " : "", state, *state ? ": " : "", *err ? err : strerror(-r));
+                log_warning(
+                        "%s: not stored: %s (%s%s%s%s); answering \"resend\": the sender keeps the page and "
+                        "sends it again",
+                        what,
+                        r == -ETIMEDOUT
+                                ? "gave up after the store's retry window (worker.store_retry_deadline)"
+                                : "the page's time limit ended the retries",
+                        *state ? "SQLSTATE " : "", state, *state ? ": " : "", *err ? err : strerror(-r));
                 return r;
         }
         sr->pace_us = sr->pace_us ? MIN(sr->pace_us * 2, STORE_PACE_MAX_US) : STORE_PACE_MIN_US;
         pause = sr->pace_us;
         if (lim->deadline_us != 0)
-                pause = MIN(pause, lim->deadline_us > now + USEC_PER_SEC ? lim->deadline_us - now - USEC_PER_SEC : 0);
-        log_warning("%s: not stored (%s%s%s): answering \"resend\" in %.1f s", what, *state ? "SQLSTATE " : "",
-                    state, *state ? "" : strerror(-r), (double) pause / 1e6);
+                pause = MIN(pause, lim->deadline_us > now + USEC_PER_SEC
+                                           ? lim->deadline_us - now - USEC_PER_SEC
+                                           : 0);
+        log_warning("%s: not stored (%s%s%s): answering \"resend\" in %.1f s", what,
+                    *state ? "SQLSTATE " : "", state, *state ? "" : strerror(-r), (double) pause / 1e6);
         store_retry_sleep(pause, lim->cancel);
         return r;
 }

@@ -41,7 +41,7 @@ static const struct {
         const char *name;
         int value;
 } faults_errnos[] = {
-        { "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EACCES", EACCES }, { "EROFS", EROFS },
+        { "EIO", EIO },       { "ENOSPC", ENOSPC }, { "EACCES", EACCES }, { "EROFS", EROFS },
         { "EMFILE", EMFILE }, { "EDQUOT", EDQUOT }, { "ENOMEM", ENOMEM }, { "EPERM", EPERM },
 };
 
@@ -159,12 +159,12 @@ static int faults_for_fd(const char *op, int fd)
 
 /* The next definition of name (libc's, or a sanitizer's interceptor), as
  * a function pointer of type: through memcpy, which ISO C allows. */
-#define REAL(name, type)                                                                                       \
-        ({                                                                                                     \
-                void *sym_ = dlsym(RTLD_NEXT, name);                                                           \
-                __typeof__(type) fn_;                                                                          \
-                memcpy(&fn_, &sym_, sizeof(fn_));                                                              \
-                fn_;                                                                                           \
+#define REAL(name, type)                             \
+        ({                                           \
+                void *sym_ = dlsym(RTLD_NEXT, name); \
+                __typeof__(type) fn_;                \
+                memcpy(&fn_, &sym_, sizeof(fn_));    \
+                fn_;                                 \
         })
 
 EXPORT ssize_t read(int fd, void *buf, size_t n)
@@ -175,7 +175,7 @@ EXPORT ssize_t read(int fd, void *buf, size_t n)
                 errno = e;
                 return -1;
         }
-        return REAL("read", ssize_t (*)(int, void *, size_t))(fd, buf, n);
+        return REAL("read", ssize_t(*)(int, void *, size_t))(fd, buf, n);
 }
 
 EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
@@ -186,7 +186,7 @@ EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
                 errno = e;
                 return -1;
         }
-        return REAL("pread64", ssize_t (*)(int, void *, size_t, off_t))(fd, buf, n, off);
+        return REAL("pread64", ssize_t(*)(int, void *, size_t, off_t))(fd, buf, n, off);
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t n)
@@ -197,7 +197,7 @@ EXPORT ssize_t write(int fd, const void *buf, size_t n)
                 errno = e;
                 return -1;
         }
-        return REAL("write", ssize_t (*)(int, const void *, size_t))(fd, buf, n);
+        return REAL("write", ssize_t(*)(int, const void *, size_t))(fd, buf, n);
 }
 
 static struct dirent *faults_readdir(const char *real, DIR *d)
@@ -208,7 +208,7 @@ static struct dirent *faults_readdir(const char *real, DIR *d)
                 errno = e;
                 return NULL;
         }
-        return REAL(real, struct dirent *(*) (DIR *))(d);
+        return REAL(real, struct dirent * (*) (DIR *) )(d);
 }
 
 EXPORT struct dirent *readdir(DIR *d)
@@ -262,8 +262,8 @@ EXPORT int renameat2(int old_dir, const char *old, int new_dir, const char *new,
                 errno = e;
                 return -1;
         }
-        return REAL("renameat2", int (*)(int, const char *, int, const char *, unsigned))(old_dir, old, new_dir,
-                                                                                           new, flags);
+        return REAL("renameat2", int (*)(int, const char *, int, const char *, unsigned))(
+                old_dir, old, new_dir, new, flags);
 }
 
 EXPORT int renameat(int old_dir, const char *old, int new_dir, const char *new)
@@ -312,16 +312,16 @@ static int faults_openat(const char *real, int dir_fd, const char *name, int fla
 }
 
 /* The mode argument, present only with O_CREAT or O_TMPFILE. */
-#define FAULTS_MODE(flags, last)                                                                               \
-        ({                                                                                                     \
-                mode_t m_ = 0;                                                                                 \
-                if ((flags) & (O_CREAT | O_TMPFILE)) {                                                         \
-                        va_list ap_;                                                                           \
-                        va_start(ap_, last);                                                                   \
-                        m_ = (mode_t) va_arg(ap_, int);                                                        \
-                        va_end(ap_);                                                                           \
-                }                                                                                              \
-                m_;                                                                                            \
+#define FAULTS_MODE(flags, last)                        \
+        ({                                              \
+                mode_t m_ = 0;                          \
+                if ((flags) & (O_CREAT | O_TMPFILE)) {  \
+                        va_list ap_;                    \
+                        va_start(ap_, last);            \
+                        m_ = (mode_t) va_arg(ap_, int); \
+                        va_end(ap_);                    \
+                }                                       \
+                m_;                                     \
         })
 
 EXPORT int openat64(int dir_fd, const char *name, int flags, ...)

@@ -75,5 +75,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 const FuzzTarget fuzz_target = {
         .name = "fuzz-curvekey",
-        .specials = " \t\n\r\"#=.-:+^!/*?&<>()[]{}@%$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        .specials = " \t\n\r\"#=.-:+^!/"
+                    "*?&<>()[]{}@%$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
 };

@@ -36,9 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 return 0;
         }
-        if (!pix || pixGetColormap(pix) || pixGetWidth(pix) != info.width || pixGetHeight(pix) != info.height ||
-            pixGetDepth(pix) != info.depth || (info.depth != 1 && info.depth != 8 && info.depth != 32) ||
-            info.width <= 0 || info.height <= 0 || info.width > 30000 || info.height > 30000 ||
+        if (!pix || pixGetColormap(pix) || pixGetWidth(pix) != info.width ||
+            pixGetHeight(pix) != info.height || pixGetDepth(pix) != info.depth ||
+            (info.depth != 1 && info.depth != 8 && info.depth != 32) || info.width <= 0 ||
+            info.height <= 0 || info.width > 30000 || info.height > 30000 ||
             (uint64_t) info.width * (uint64_t) info.height > FUZZ_DECODE_MAX_PIXELS ||
             !decode_kind_to_string(info.kind) || info.dpi < 0 || info.dpi > DECODE_DPI_MAX ||
             (info.depth == 32 && pixGetSpp(pix) == 4))

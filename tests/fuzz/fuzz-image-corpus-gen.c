@@ -37,8 +37,10 @@ static const TiffSeed tiff_seeds[] = {
         { "tiff-lzw-palette", 1, 8, PHOTOMETRIC_PALETTE, COMPRESSION_LZW, false, 1, RESUNIT_INCH },
         { "tiff-none-rgba", 4, 8, PHOTOMETRIC_RGB, COMPRESSION_NONE, false, 1, RESUNIT_INCH },
         { "tiff-tiled-lzw-rgb", 3, 8, PHOTOMETRIC_RGB, COMPRESSION_LZW, true, 1, RESUNIT_INCH },
-        { "tiff-tiled-g4-bilevel", 1, 1, PHOTOMETRIC_MINISWHITE, COMPRESSION_CCITTFAX4, true, 1, RESUNIT_INCH },
-        { "tiff-tiled-jpeg-grey-3pages", 1, 8, PHOTOMETRIC_MINISBLACK, COMPRESSION_JPEG, true, 3, RESUNIT_INCH },
+        { "tiff-tiled-g4-bilevel", 1, 1, PHOTOMETRIC_MINISWHITE, COMPRESSION_CCITTFAX4, true, 1,
+          RESUNIT_INCH },
+        { "tiff-tiled-jpeg-grey-3pages", 1, 8, PHOTOMETRIC_MINISBLACK, COMPRESSION_JPEG, true, 3,
+          RESUNIT_INCH },
         { "tiff-zstd-grey", 1, 8, PHOTOMETRIC_MINISBLACK, COMPRESSION_ZSTD, false, 1, RESUNIT_INCH },
 };
 
@@ -135,7 +137,8 @@ static int write_tiff_page(TIFF *tif, const TiffSeed *t, unsigned page)
                                 memset(tile, 0, (size_t) tile_row * th);
                                 for (uint32_t y = 0; y < th && ty + y < H; y++)
                                         memcpy(tile + (size_t) tile_row * y,
-                                               row + (size_t) row_len * (ty + y) + (size_t) tile_row * (tx / tw),
+                                               row + (size_t) row_len * (ty + y) +
+                                                       (size_t) tile_row * (tx / tw),
                                                (size_t) tile_row);
                                 if (TIFFWriteTile(tif, tile, tx, ty, 0, 0) < 0)
                                         r = -EIO;

@@ -36,15 +36,16 @@ static bool stated(const uint8_t *data, size_t size, unsigned dpi)
                 if (memcmp(data + i, "pHYs", 4) == 0 && be(data + i - 4, 4) == 9 && data[i + 12] == 1 &&
                     believed((be(data + i + 4, 4) * UINT64_C(254) + 5000) / 10000) == dpi)
                         return true;
-                if (memcmp(data + i, "JFIF", 5) == 0 && ((data[i + 7] == 1 && believed(be(data + i + 8, 2)) == dpi) ||
-                                                         (data[i + 7] == 2 &&
-                                                          believed((be(data + i + 8, 2) * 254u + 50) / 100) == dpi)))
+                if (memcmp(data + i, "JFIF", 5) == 0 &&
+                    ((data[i + 7] == 1 && believed(be(data + i + 8, 2)) == dpi) ||
+                     (data[i + 7] == 2 && believed((be(data + i + 8, 2) * 254u + 50) / 100) == dpi)))
                         return true;
         }
         return false;
 }
 
-typedef int (*Probe)(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode, char *reason);
+typedef int (*Probe)(const uint8_t *data, size_t len, unsigned *ret_dpi, const char **ret_mode,
+                     char *reason);
 
 static void check(Probe probe, const uint8_t *data, size_t size)
 {
@@ -58,9 +59,10 @@ static void check(Probe probe, const uint8_t *data, size_t size)
                 if (!reason[0])
                         abort();
         } else if (r == 0) {
-                if (!mode || (strcmp(mode, "color") != 0 && strcmp(mode, "gray") != 0 &&
-                              strcmp(mode, "lineart") != 0) || dpi > IMGPROBE_DPI_MAX ||
-                    (dpi > 0 && !stated(data, size, dpi)))
+                if (!mode ||
+                    (strcmp(mode, "color") != 0 && strcmp(mode, "gray") != 0 &&
+                     strcmp(mode, "lineart") != 0) ||
+                    dpi > IMGPROBE_DPI_MAX || (dpi > 0 && !stated(data, size, dpi)))
                         abort();
         } else if (r != -ENOMEM) {
                 abort();

@@ -70,10 +70,18 @@ static bool writable(const JsonValue *v, unsigned depth)
 static void write_value(Json *j, const JsonValue *v)
 {
         switch (v->type) {
-        case JSON_NULL: json_null(j); break;
-        case JSON_BOOL: json_bool(j, v->boolean); break;
-        case JSON_NUMBER: json_int(j, (int64_t) v->number); break;
-        case JSON_STRING: json_string(j, v->string); break;
+        case JSON_NULL:
+                json_null(j);
+                break;
+        case JSON_BOOL:
+                json_bool(j, v->boolean);
+                break;
+        case JSON_NUMBER:
+                json_int(j, (int64_t) v->number);
+                break;
+        case JSON_STRING:
+                json_string(j, v->string);
+                break;
         case JSON_ARRAY:
                 json_begin_array(j);
                 for (size_t i = 0; i < v->n; i++)
@@ -88,7 +96,8 @@ static void write_value(Json *j, const JsonValue *v)
                 }
                 json_end_object(j);
                 break;
-        default: abort();
+        default:
+                abort();
         }
 }
 
@@ -97,16 +106,21 @@ static bool same(const JsonValue *a, const JsonValue *b)
         if (a->type != b->type || a->n != b->n)
                 return false;
         switch (a->type) {
-        case JSON_BOOL: return a->boolean == b->boolean;
-        case JSON_NUMBER: return a->number == b->number;
-        case JSON_STRING: return strcmp(a->string, b->string) == 0;
+        case JSON_BOOL:
+                return a->boolean == b->boolean;
+        case JSON_NUMBER:
+                return a->number == b->number;
+        case JSON_STRING:
+                return strcmp(a->string, b->string) == 0;
         case JSON_ARRAY:
         case JSON_OBJECT:
                 for (size_t i = 0; i < a->n; i++)
-                        if ((a->keys && strcmp(a->keys[i], b->keys[i]) != 0) || !same(&a->items[i], &b->items[i]))
+                        if ((a->keys && strcmp(a->keys[i], b->keys[i]) != 0) ||
+                            !same(&a->items[i], &b->items[i]))
                                 return false;
                 return true;
-        default: return true;
+        default:
+                return true;
         }
 }
 

@@ -47,7 +47,8 @@ static void check_line(Hashmap *h, const uint8_t *data, size_t len, unsigned lin
         memcpy(line, data, len);
         line[len] = '\0';
         n = words(line, w, 3, &copy);
-        if (n == 3 && strlen(w[2]) == 40 && zmq_z85_decode(bin, w[2]) && (k = hashmap_get(h, bin, sizeof(bin))))
+        if (n == 3 && strlen(w[2]) == 40 && zmq_z85_decode(bin, w[2]) &&
+            (k = hashmap_get(h, bin, sizeof(bin))))
                 before = *k;
         r = zap_keys_parse_line(h, line, len, &l);
         if (n < 0 || r == -ENOMEM)
@@ -70,8 +71,9 @@ static void check_line(Hashmap *h, const uint8_t *data, size_t len, unsigned lin
                 if (r == 0 && (hashmap_size(h) != size + 1 || memcmp(k, &l.key, sizeof(*k)) != 0))
                         abort();
                 /* Listed again: the earlier line's key stays as it was. */
-                if (r != 0 && (l.first != k || hashmap_size(h) != size || memcmp(k, &before, sizeof(*k)) != 0 ||
-                               (k->role == l.key.role) != (r == 2) || (r == -EEXIST && !l.why)))
+                if (r != 0 &&
+                    (l.first != k || hashmap_size(h) != size || memcmp(k, &before, sizeof(*k)) != 0 ||
+                     (k->role == l.key.role) != (r == 2) || (r == -EEXIST && !l.why)))
                         abort();
         } else {
                 abort();
@@ -102,5 +104,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 const FuzzTarget fuzz_target = {
         .name = "fuzz-keys",
-        .specials = " \t\n#.-:+=^!/*?&<>()[]{}@%$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        .specials =
+                " \t\n#.-:+=^!/*?&<>()[]{}@%$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
 };

@@ -110,7 +110,8 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap, const Input *other)
                 case 2: /* insert a byte, of the format's syntax when it has one */
                         if (len < cap) {
                                 memmove(buf + at + 1, buf + at, len - at);
-                                buf[at] = specials ? (uint8_t) specials[rng() % strlen(specials)] : (uint8_t) rng();
+                                buf[at] = specials ? (uint8_t) specials[rng() % strlen(specials)]
+                                                   : (uint8_t) rng();
                                 len++;
                         }
                         break;
@@ -151,7 +152,8 @@ static size_t mutate(uint8_t *buf, size_t len, size_t cap, const Input *other)
                         break;
                 default: /* overwrite with a byte of the format's syntax */
                         if (len > 0)
-                                buf[at] = specials ? (uint8_t) specials[rng() % strlen(specials)] : (uint8_t) rng();
+                                buf[at] = specials ? (uint8_t) specials[rng() % strlen(specials)]
+                                                   : (uint8_t) rng();
                         break;
                 }
         }
@@ -208,7 +210,8 @@ int main(int argc, char *argv[])
                 free(exact);
         }
 
-        printf("%s-regress: %zu corpus files, %lu mutated inputs, no crash\n", fuzz_target.name, n, iterations);
+        printf("%s-regress: %zu corpus files, %lu mutated inputs, no crash\n", fuzz_target.name, n,
+               iterations);
         free(buf);
         for (size_t i = 0; i < n; i++)
                 free(corpus[i].data);

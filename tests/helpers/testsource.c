@@ -31,7 +31,8 @@ typedef struct Source {
         int put_fd;
 } Source;
 
-static void on_event(const OutboxEvent *ev, void *userdata) {
+static void on_event(const OutboxEvent *ev, void *userdata)
+{
         Source *s = userdata;
         char line[UUID_STRING_MAX + 16];
         int n;
@@ -56,7 +57,8 @@ static void on_event(const OutboxEvent *ev, void *userdata) {
 
 /* The source's own record of what it put in: a line per page once it is in
  * the spool, so that a test can count what reached the store against it. */
-static void log_put(Source *s, const Uuid *page, const uint8_t sha[SHA256_LEN]) {
+static void log_put(Source *s, const Uuid *page, const uint8_t sha[SHA256_LEN])
+{
         char line[UUID_STRING_MAX + SHA256_HEX_MAX + 2];
         int n;
 
@@ -72,7 +74,8 @@ static void log_put(Source *s, const Uuid *page, const uint8_t sha[SHA256_LEN]) 
                 log_warning("put log write failed, ignoring");
 }
 
-static void fill(uint8_t *buf, size_t len, uint64_t x) {
+static void fill(uint8_t *buf, size_t len, uint64_t x)
+{
         for (size_t i = 0; i < len; i++) {
                 x ^= x << 13;
                 x ^= x >> 7;
@@ -81,7 +84,8 @@ static void fill(uint8_t *buf, size_t len, uint64_t x) {
         }
 }
 
-static int put_pages(Source *s, Outbox *o, uint64_t *ret_put, uint64_t *ret_existing) {
+static int put_pages(Source *s, Outbox *o, uint64_t *ret_put, uint64_t *ret_existing)
+{
         uint8_t *image = malloc(s->size ? s->size : 1);
         uint8_t sha[SHA256_LEN];
         char name[256];
@@ -125,7 +129,8 @@ static int put_pages(Source *s, Outbox *o, uint64_t *ret_put, uint64_t *ret_exis
         return r == -EEXIST ? 0 : r;
 }
 
-static void write_stats(Outbox *o, const char *path, FILE *also) {
+static void write_stats(Outbox *o, const char *path, FILE *also)
+{
         OutboxStats st;
         char tmp[4096];
         FILE *f;
@@ -141,16 +146,18 @@ static void write_stats(Outbox *o, const char *path, FILE *also) {
                 if (!out)
                         continue;
                 fprintf(out,
-                        "{\"spool_pages\": %" PRIu64 ", \"spool_bytes\": %" PRIu64 ", \"inflight_pages\": %" PRIu64
-                        ", \"inflight_bytes\": %" PRIu64 ", \"credit_bytes\": %" PRIu64 ", \"connected\": %s"
-                        ", \"epoch\": %" PRIu64 ", \"sent\": %" PRIu64 ", \"resent\": %" PRIu64 ", \"stored\": %" PRIu64
-                        ", \"rejected\": %" PRIu64 ", \"corrupt\": %" PRIu64 ", \"acks_duplicate\": %" PRIu64
-                        ", \"acks_mismatch\": %" PRIu64 ", \"spooled\": %" PRIu64 ", \"oldest_age_ms\": %" PRIu64
+                        "{\"spool_pages\": %" PRIu64 ", \"spool_bytes\": %" PRIu64
+                        ", \"inflight_pages\": %" PRIu64 ", \"inflight_bytes\": %" PRIu64
+                        ", \"credit_bytes\": %" PRIu64 ", \"connected\": %s"
+                        ", \"epoch\": %" PRIu64 ", \"sent\": %" PRIu64 ", \"resent\": %" PRIu64
+                        ", \"stored\": %" PRIu64 ", \"rejected\": %" PRIu64 ", \"corrupt\": %" PRIu64
+                        ", \"acks_duplicate\": %" PRIu64 ", \"acks_mismatch\": %" PRIu64
+                        ", \"spooled\": %" PRIu64 ", \"oldest_age_ms\": %" PRIu64
                         ", \"held_pages\": %" PRIu64 "}\n",
-                        st.spool_pages, st.spool_bytes, st.inflight_pages, st.inflight_bytes, st.credit_bytes,
-                        st.connected ? "true" : "false", st.epoch, st.sent, st.resent, st.stored, st.rejected,
-                        st.corrupt, st.acks_duplicate, st.acks_mismatch, st.spooled, st.oldest_age_ms,
-                        st.held_pages);
+                        st.spool_pages, st.spool_bytes, st.inflight_pages, st.inflight_bytes,
+                        st.credit_bytes, st.connected ? "true" : "false", st.epoch, st.sent, st.resent,
+                        st.stored, st.rejected, st.corrupt, st.acks_duplicate, st.acks_mismatch, st.spooled,
+                        st.oldest_age_ms, st.held_pages);
         }
         if (f) {
                 fclose(f);
@@ -159,7 +166,8 @@ static void write_stats(Outbox *o, const char *path, FILE *also) {
         }
 }
 
-static void help(void) {
+static void help(void)
+{
         printf("sohoa-testsource --endpoint EP --id NAME --spool DIR [--role station|importer]\n"
                "                 [--pages N] [--size BYTES] [--seed N] [--wait] [--timeout-ms N]\n"
                "                 [--ack-log FILE] [--put-log FILE] [--stats-file FILE] [--resend-ms N]\n"
@@ -168,20 +176,29 @@ static void help(void) {
                "--put-log appends \"UUID SHA256\" for each page once it is spooled.\n");
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
         static const struct option opts[] = {
-                { "endpoint", required_argument, NULL, 'e' }, { "id", required_argument, NULL, 'i' },
-                { "spool", required_argument, NULL, 's' },    { "role", required_argument, NULL, 'r' },
-                { "pages", required_argument, NULL, 'n' },    { "size", required_argument, NULL, 'z' },
-                { "seed", required_argument, NULL, 'S' },     { "wait", no_argument, NULL, 'w' },
-                { "timeout-ms", required_argument, NULL, 't' }, { "ack-log", required_argument, NULL, 'a' },
-                { "stats-file", required_argument, NULL, 'f' }, { "resend-ms", required_argument, NULL, 'R' },
-                { "heartbeat-ms", required_argument, NULL, 'H' }, { "put-log", required_argument, NULL, 'P' },
+                { "endpoint", required_argument, NULL, 'e' },
+                { "id", required_argument, NULL, 'i' },
+                { "spool", required_argument, NULL, 's' },
+                { "role", required_argument, NULL, 'r' },
+                { "pages", required_argument, NULL, 'n' },
+                { "size", required_argument, NULL, 'z' },
+                { "seed", required_argument, NULL, 'S' },
+                { "wait", no_argument, NULL, 'w' },
+                { "timeout-ms", required_argument, NULL, 't' },
+                { "ack-log", required_argument, NULL, 'a' },
+                { "stats-file", required_argument, NULL, 'f' },
+                { "resend-ms", required_argument, NULL, 'R' },
+                { "heartbeat-ms", required_argument, NULL, 'H' },
+                { "put-log", required_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         Source s = { .id = "testsource", .size = 1024, .ack_fd = -1, .put_fd = -1 };
-        OutboxConfig cfg = { .role = SOHOA__ROLE__ROLE_STATION, .software = "sohoa-testsource " SOHOA_VERSION };
+        OutboxConfig cfg = { .role = SOHOA__ROLE__ROLE_STATION,
+                             .software = "sohoa-testsource " SOHOA_VERSION };
         const char *ack_log = NULL, *put_log = NULL, *stats_file = NULL;
         uint64_t timeout_ms = 600000, put = 0, existing = 0, start;
         bool wait = false;
@@ -190,9 +207,15 @@ int main(int argc, char **argv) {
 
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'e': cfg.endpoint = optarg; break;
-                case 'i': s.id = optarg; break;
-                case 's': cfg.spool_dir = optarg; break;
+                case 'e':
+                        cfg.endpoint = optarg;
+                        break;
+                case 'i':
+                        s.id = optarg;
+                        break;
+                case 's':
+                        cfg.spool_dir = optarg;
+                        break;
                 case 'r':
                         if (strcmp(optarg, "station") == 0)
                                 cfg.role = SOHOA__ROLE__ROLE_STATION;
@@ -201,18 +224,41 @@ int main(int argc, char **argv) {
                         else
                                 return log_error("--role must be station or importer"), 2;
                         break;
-                case 'n': s.pages = strtoull(optarg, NULL, 10); break;
-                case 'z': s.size = strtoull(optarg, NULL, 10); break;
-                case 'S': s.seed = strtoull(optarg, NULL, 10); break;
-                case 'w': wait = true; break;
-                case 't': timeout_ms = strtoull(optarg, NULL, 10); break;
-                case 'a': ack_log = optarg; break;
-                case 'P': put_log = optarg; break;
-                case 'f': stats_file = optarg; break;
-                case 'R': cfg.resend_ms = strtoull(optarg, NULL, 10); break;
-                case 'H': cfg.heartbeat_ms = strtoull(optarg, NULL, 10); break;
-                case 'h': help(); return 0;
-                default: return 2;
+                case 'n':
+                        s.pages = strtoull(optarg, NULL, 10);
+                        break;
+                case 'z':
+                        s.size = strtoull(optarg, NULL, 10);
+                        break;
+                case 'S':
+                        s.seed = strtoull(optarg, NULL, 10);
+                        break;
+                case 'w':
+                        wait = true;
+                        break;
+                case 't':
+                        timeout_ms = strtoull(optarg, NULL, 10);
+                        break;
+                case 'a':
+                        ack_log = optarg;
+                        break;
+                case 'P':
+                        put_log = optarg;
+                        break;
+                case 'f':
+                        stats_file = optarg;
+                        break;
+                case 'R':
+                        cfg.resend_ms = strtoull(optarg, NULL, 10);
+                        break;
+                case 'H':
+                        cfg.heartbeat_ms = strtoull(optarg, NULL, 10);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return 2;
                 }
         }
         if (!cfg.endpoint || !cfg.spool_dir)
@@ -241,7 +287,8 @@ int main(int argc, char **argv) {
                 if (outbox_wait_empty(o, 200) == 0)
                         break;
                 if (clock_mono_ms() - start > timeout_ms) {
-                        r = log_error_errno(-ETIMEDOUT, "%s: spool not empty after %" PRIu64 " ms", s.id, timeout_ms);
+                        r = log_error_errno(-ETIMEDOUT, "%s: spool not empty after %" PRIu64 " ms", s.id,
+                                            timeout_ms);
                         break;
                 }
         }

@@ -23,15 +23,16 @@
 typedef struct TestWorker {
         const char *store_dir;
         const char *job_log;
-        const char *own_job_log;     /* the same lines, for this worker alone */
+        const char *own_job_log; /* the same lines, for this worker alone */
         uint64_t delay_ms;
-        uint64_t delay_sequence;     /* 0: delay every page; N: only pages with this sequence */
-        uint32_t crash_sequence;     /* die (SIGKILL-like) on a page with this sequence unless store-only */
-        const char *hold_file;       /* hold every page until this file exists: a test's order, not a timer */
+        uint64_t delay_sequence; /* 0: delay every page; N: only pages with this sequence */
+        uint32_t crash_sequence; /* die (SIGKILL-like) on a page with this sequence unless store-only */
+        const char *hold_file;   /* hold every page until this file exists: a test's order, not a timer */
         bool verify;
 } TestWorker;
 
-static void log_job_to(const char *path, const WorkJob *job, const char *uuid) {
+static void log_job_to(const char *path, const WorkJob *job, const char *uuid)
+{
         FILE *f;
 
         if (!path)
@@ -45,13 +46,15 @@ static void log_job_to(const char *path, const WorkJob *job, const char *uuid) {
 
 /* One log that workers share, in the order jobs began, and one that says
  * which jobs this worker took. */
-static void log_job(TestWorker *t, const WorkJob *job, const char *uuid) {
+static void log_job(TestWorker *t, const WorkJob *job, const char *uuid)
+{
         log_job_to(t->job_log, job, uuid);
         log_job_to(t->own_job_log, job, uuid);
 }
 
 /* The idempotent store: O_EXCL decides who was first. */
-static int store(TestWorker *t, const char *uuid, const uint8_t sha[SHA256_LEN], WorkOutcome *ret) {
+static int store(TestWorker *t, const char *uuid, const uint8_t sha[SHA256_LEN], WorkOutcome *ret)
+{
         char path[4096], hex[SHA256_HEX_MAX], old[SHA256_HEX_MAX] = "";
         int fd;
         ssize_t n;
@@ -83,7 +86,8 @@ static int store(TestWorker *t, const char *uuid, const uint8_t sha[SHA256_LEN],
         return 0;
 }
 
-static void delay(TestWorker *t, const WorkJob *job) {
+static void delay(TestWorker *t, const WorkJob *job)
+{
         uint64_t until = clock_mono_ms() + t->delay_ms;
 
         if (t->delay_sequence && job->page->sequence != t->delay_sequence)
@@ -92,14 +96,16 @@ static void delay(TestWorker *t, const WorkJob *job) {
                 usleep(10000);
 }
 
-static void hold(TestWorker *t, const WorkJob *job) {
+static void hold(TestWorker *t, const WorkJob *job)
+{
         if (!t->hold_file)
                 return;
         while (access(t->hold_file, F_OK) < 0 && !atomic_load(job->cancel))
                 usleep(10000);
 }
 
-static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
+static int process(const WorkJob *job, void *userdata, WorkOutcome *ret)
+{
         TestWorker *t = userdata;
         char uuid[UUID_STRING_MAX], name[UUID_STRING_MAX + 8];
         uint8_t sha[SHA256_LEN];
@@ -142,7 +148,8 @@ static int process(const WorkJob *job, void *userdata, WorkOutcome *ret) {
         return 0;
 }
 
-static void help(void) {
+static void help(void)
+{
         printf("sohoa-testworker --endpoint EP [--id NAME] [--store-dir DIR] [--job-log FILE]\n"
                "                 [--own-job-log FILE] [--delay-ms N] [--delay-sequence N]\n"
                "                 [--crash-sequence N] [--page-timeout-ms N] [--no-verify]\n"
@@ -150,15 +157,20 @@ static void help(void) {
                "A worker without OCR for tests and benchmarks: stores pages as files named by UUID.\n");
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
         static const struct option opts[] = {
-                { "endpoint", required_argument, NULL, 'e' },  { "id", required_argument, NULL, 'i' },
-                { "store-dir", required_argument, NULL, 's' }, { "job-log", required_argument, NULL, 'j' },
-                { "delay-ms", required_argument, NULL, 'd' },  { "delay-sequence", required_argument, NULL, 'D' },
+                { "endpoint", required_argument, NULL, 'e' },
+                { "id", required_argument, NULL, 'i' },
+                { "store-dir", required_argument, NULL, 's' },
+                { "job-log", required_argument, NULL, 'j' },
+                { "delay-ms", required_argument, NULL, 'd' },
+                { "delay-sequence", required_argument, NULL, 'D' },
                 { "crash-sequence", required_argument, NULL, 'c' },
                 { "own-job-log", required_argument, NULL, 'o' },
                 { "page-timeout-ms", required_argument, NULL, 't' },
-                { "no-verify", no_argument, NULL, 'n' },       { "help", no_argument, NULL, 'h' },
+                { "no-verify", no_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
                 { "hold-file", required_argument, NULL, 'H' },
                 {},
         };
@@ -172,19 +184,44 @@ int main(int argc, char **argv) {
         cfg.peer_id = id;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'e': cfg.endpoint = optarg; break;
-                case 'i': cfg.peer_id = optarg; break;
-                case 's': t.store_dir = optarg; break;
-                case 'j': t.job_log = optarg; break;
-                case 'o': t.own_job_log = optarg; break;
-                case 'd': t.delay_ms = strtoull(optarg, NULL, 10); break;
-                case 'D': t.delay_sequence = strtoull(optarg, NULL, 10); break;
-                case 'c': t.crash_sequence = (uint32_t) strtoul(optarg, NULL, 10); break;
-                case 't': cfg.page_timeout_ms = strtoull(optarg, NULL, 10); break;
-                case 'n': t.verify = false; break;
-                case 'H': t.hold_file = optarg; break;
-                case 'h': help(); return 0;
-                default: return 2;
+                case 'e':
+                        cfg.endpoint = optarg;
+                        break;
+                case 'i':
+                        cfg.peer_id = optarg;
+                        break;
+                case 's':
+                        t.store_dir = optarg;
+                        break;
+                case 'j':
+                        t.job_log = optarg;
+                        break;
+                case 'o':
+                        t.own_job_log = optarg;
+                        break;
+                case 'd':
+                        t.delay_ms = strtoull(optarg, NULL, 10);
+                        break;
+                case 'D':
+                        t.delay_sequence = strtoull(optarg, NULL, 10);
+                        break;
+                case 'c':
+                        t.crash_sequence = (uint32_t) strtoul(optarg, NULL, 10);
+                        break;
+                case 't':
+                        cfg.page_timeout_ms = strtoull(optarg, NULL, 10);
+                        break;
+                case 'n':
+                        t.verify = false;
+                        break;
+                case 'H':
+                        t.hold_file = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return 2;
                 }
         }
         if (!cfg.endpoint) {

@@ -30,8 +30,8 @@ int bus_list(const char *path, const Persona *p, BusDevice *out)
                 BusDevice *d = &out[n];
 
                 *d = (BusDevice) {};
-                if (sscanf(line, "%127[^\t\n]\t%63[^\t\n]\t%63[^\t\n]\t%63[^\t\n]", d->name, d->vendor, d->model,
-                           d->serial) == 4)
+                if (sscanf(line, "%127[^\t\n]\t%63[^\t\n]\t%63[^\t\n]\t%63[^\t\n]", d->name, d->vendor,
+                           d->model, d->serial) == 4)
                         n++;
         }
         fclose(f);

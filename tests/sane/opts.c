@@ -92,8 +92,12 @@ void opts_init(const Persona *p)
                 SANE_Option_Descriptor *d = &desc[n_opts];
 
                 po[n_opts] = o;
-                *d = (SANE_Option_Descriptor) { .name = o->name, .title = o->name, .desc = o->name, .type = o->type,
-                                                .unit = SANE_UNIT_NONE, .size = sizeof(SANE_Word) };
+                *d = (SANE_Option_Descriptor) { .name = o->name,
+                                                .title = o->name,
+                                                .desc = o->name,
+                                                .type = o->type,
+                                                .unit = SANE_UNIT_NONE,
+                                                .size = sizeof(SANE_Word) };
                 if (read_only(o->role))
                         d->cap = SANE_CAP_SOFT_DETECT | (o->role == ROLE_COUNT ? 0 : SANE_CAP_HARD_SELECT);
                 else
@@ -186,7 +190,8 @@ SANE_Status opts_control(int i, SANE_Action a, void *v, SANE_Int *info)
         }
         if (d->type == SANE_TYPE_BOOL && *(SANE_Word *) v != SANE_TRUE && *(SANE_Word *) v != SANE_FALSE)
                 return SANE_STATUS_INVAL;
-        if (po[i]->role == ROLE_RESOLUTION && (*(SANE_Word *) v < res_range.min || *(SANE_Word *) v > res_range.max))
+        if (po[i]->role == ROLE_RESOLUTION &&
+            (*(SANE_Word *) v < res_range.min || *(SANE_Word *) v > res_range.max))
                 return SANE_STATUS_INVAL;
         words[i] = *(SANE_Word *) v;
         blog("set %s=%d", d->name, words[i]);
@@ -218,7 +223,8 @@ bool opts_feeder(void)
 {
         const char *s = string_role(ROLE_SOURCE);
 
-        return find_role(ROLE_SOURCE) < 0 || !(!strcmp(s, "Flatbed") || !strcmp(s, "Normal") || !strcmp(s, "fb"));
+        return find_role(ROLE_SOURCE) < 0 ||
+               !(!strcmp(s, "Flatbed") || !strcmp(s, "Normal") || !strcmp(s, "fb"));
 }
 
 bool opts_back_only(void)
@@ -258,7 +264,8 @@ int opts_double_feed_on(void)
 
 bool opts_double_feed_detected(void)
 {
-        return pp->double_feed == DF_ALWAYS_SENSOR || pp->double_feed == DF_ALWAYS_IO || opts_double_feed_on();
+        return pp->double_feed == DF_ALWAYS_SENSOR || pp->double_feed == DF_ALWAYS_IO ||
+               opts_double_feed_on();
 }
 
 SANE_Status opts_double_feed_raise(void)

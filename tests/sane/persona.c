@@ -13,17 +13,27 @@
 #define SOHOATEST_PERSONA "sohoatest"
 #endif
 
-#define W(n, r, t, d) { .name = (n), .role = (r), .type = (t), .def = (d) }
-#define S(n, r, l, d, ...) { .name = (n), .role = (r), .type = SANE_TYPE_STRING, .list = (l), .def_s = (d), __VA_ARGS__ }
+#define W(n, r, t, d)                                             \
+        {                                                         \
+                .name = (n), .role = (r), .type = (t), .def = (d) \
+        }
+#define S(n, r, l, d, ...)                                                                                 \
+        {                                                                                                  \
+                .name = (n), .role = (r), .type = SANE_TYPE_STRING, .list = (l), .def_s = (d), __VA_ARGS__ \
+        }
 #define LIST(...) ((const SANE_String_Const[]) { __VA_ARGS__, NULL })
 #define COUNT W(SANE_NAME_NUM_OPTIONS, ROLE_COUNT, SANE_TYPE_INT, 0)
 #define RESOLUTION W(SANE_NAME_SCAN_RESOLUTION, ROLE_RESOLUTION, SANE_TYPE_INT, 150)
 #define BRIGHTNESS W(SANE_NAME_BRIGHTNESS, ROLE_SETTING, SANE_TYPE_INT, 0)
-#define END { .name = NULL }
+#define END                  \
+        {                    \
+                .name = NULL \
+        }
 
 static const PersonaOption plain_source[] = {
         COUNT,
-        S(SANE_NAME_SCAN_SOURCE, ROLE_SOURCE, LIST("Flatbed", "ADF Front", "ADF Back", "ADF Duplex"), "Flatbed"),
+        S(SANE_NAME_SCAN_SOURCE, ROLE_SOURCE, LIST("Flatbed", "ADF Front", "ADF Back", "ADF Duplex"),
+          "Flatbed"),
         S(SANE_NAME_SCAN_MODE, ROLE_MODE, LIST("Color", "Gray", "Lineart"), "Gray"),
         RESOLUTION,
         W("double-feed-detection", ROLE_DF_SWITCH, SANE_TYPE_BOOL, SANE_FALSE),
@@ -76,7 +86,8 @@ static const PersonaOption fujitsu[] = {
  * 3/0x81/0x01, JAMMED like a jam; no double-feed sensor. */
 static const PersonaOption canon_dr[] = {
         COUNT,
-        S(SANE_NAME_SCAN_SOURCE, ROLE_SOURCE, LIST("Flatbed", "ADF Front", "ADF Back", "ADF Duplex"), "ADF Front"),
+        S(SANE_NAME_SCAN_SOURCE, ROLE_SOURCE, LIST("Flatbed", "ADF Front", "ADF Back", "ADF Duplex"),
+          "ADF Front"),
         S(SANE_NAME_SCAN_MODE, ROLE_MODE, LIST("Lineart", "Halftone", "Gray", "Color"), "Lineart"),
         RESOLUTION,
         BRIGHTNESS,
@@ -94,8 +105,10 @@ static const PersonaOption canon_dr[] = {
  * detect double feeds by length, off by default. */
 static const PersonaOption avision[] = {
         COUNT,
-        S(SANE_NAME_SCAN_SOURCE, ROLE_SOURCE, LIST("Normal", "ADF Front", "ADF Back", "ADF Duplex"), "Normal"),
-        S(SANE_NAME_SCAN_MODE, ROLE_MODE, LIST("Lineart", "Dithered", "Gray", "12bit Gray", "Color", "12bit Color"), "Color"),
+        S(SANE_NAME_SCAN_SOURCE, ROLE_SOURCE, LIST("Normal", "ADF Front", "ADF Back", "ADF Duplex"),
+          "Normal"),
+        S(SANE_NAME_SCAN_MODE, ROLE_MODE,
+          LIST("Lineart", "Dithered", "Gray", "12bit Gray", "Color", "12bit Color"), "Color"),
         RESOLUTION,
         W("message", ROLE_BUTTON_STRING, SANE_TYPE_STRING, 0),
         W("paper-length", ROLE_DF_SWITCH, SANE_TYPE_BOOL, 0),
@@ -107,7 +120,8 @@ static const PersonaOption avision[] = {
  * opening of the device sets them back. */
 static const PersonaOption pixma[] = {
         COUNT,
-        S(SANE_NAME_SCAN_SOURCE, ROLE_SOURCE, LIST("Flatbed", "Automatic Document Feeder", "ADF Duplex"), "Flatbed"),
+        S(SANE_NAME_SCAN_SOURCE, ROLE_SOURCE, LIST("Flatbed", "Automatic Document Feeder", "ADF Duplex"),
+          "Flatbed"),
         S(SANE_NAME_SCAN_MODE, ROLE_MODE, LIST("Color", "Gray", "Lineart"), "Color"),
         RESOLUTION,
         W("button-1", ROLE_BUTTON_STICKY, SANE_TYPE_INT, 0),
@@ -171,16 +185,68 @@ static const PersonaOption airscan[] = {
 };
 
 static const Persona personas[] = {
-        { .name = "sohoatest", .vendor = "sohoa", .model = "test ADF", .default_device = "adf", .options = plain_source, .double_feed = DF_ALWAYS_SENSOR },
-        { .name = "fujitsu", .vendor = "FUJITSU", .model = "fi-7160", .default_device = "fi-7160:0001", .options = fujitsu, .double_feed = DF_ACTION_METHOD },
-        { .name = "canon_dr", .vendor = "CANON", .model = "DR-C225", .default_device = "libusb:001:002", .options = canon_dr, .double_feed = DF_SWITCH_JAMMED },
-        { .name = "avision", .vendor = "Avision", .model = "AV176U", .default_device = "libusb:001:002", .options = avision, .double_feed = DF_SWITCH_JAMMED },
-        { .name = "pixma", .vendor = "CANON", .model = "MX920", .default_device = "04A90113_0001", .options = pixma, .double_feed = DF_NEVER },
-        { .name = "epsonds", .vendor = "Epson", .model = "DS-530", .default_device = "libusb:001:002", .options = epsonds, .double_feed = DF_ALWAYS_IO },
-        { .name = "kodakaio", .vendor = "Kodak", .model = "ESP 7250", .default_device = "libusb:001:002", .options = kodakaio, .double_feed = DF_NEVER, .empty_is_cancelled = true },
-        { .name = "kvs1025", .vendor = "Panasonic", .model = "KV-S1025C", .default_device = "libusb:001:002", .options = kvs1025, .double_feed = DF_SWITCH_JAMMED },
-        { .name = "epjitsu", .vendor = "FUJITSU", .model = "ScanSnap S1300i", .default_device = "libusb:001:002", .options = epjitsu, .double_feed = DF_NEVER },
-        { .name = "airscan", .vendor = "HP", .model = "LaserJet MFP", .default_device = "HP LaserJet MFP (eSCL)", .options = airscan, .double_feed = DF_NEVER, .network_only = true },
+        { .name = "sohoatest",
+          .vendor = "sohoa",
+          .model = "test ADF",
+          .default_device = "adf",
+          .options = plain_source,
+          .double_feed = DF_ALWAYS_SENSOR },
+        { .name = "fujitsu",
+          .vendor = "FUJITSU",
+          .model = "fi-7160",
+          .default_device = "fi-7160:0001",
+          .options = fujitsu,
+          .double_feed = DF_ACTION_METHOD },
+        { .name = "canon_dr",
+          .vendor = "CANON",
+          .model = "DR-C225",
+          .default_device = "libusb:001:002",
+          .options = canon_dr,
+          .double_feed = DF_SWITCH_JAMMED },
+        { .name = "avision",
+          .vendor = "Avision",
+          .model = "AV176U",
+          .default_device = "libusb:001:002",
+          .options = avision,
+          .double_feed = DF_SWITCH_JAMMED },
+        { .name = "pixma",
+          .vendor = "CANON",
+          .model = "MX920",
+          .default_device = "04A90113_0001",
+          .options = pixma,
+          .double_feed = DF_NEVER },
+        { .name = "epsonds",
+          .vendor = "Epson",
+          .model = "DS-530",
+          .default_device = "libusb:001:002",
+          .options = epsonds,
+          .double_feed = DF_ALWAYS_IO },
+        { .name = "kodakaio",
+          .vendor = "Kodak",
+          .model = "ESP 7250",
+          .default_device = "libusb:001:002",
+          .options = kodakaio,
+          .double_feed = DF_NEVER,
+          .empty_is_cancelled = true },
+        { .name = "kvs1025",
+          .vendor = "Panasonic",
+          .model = "KV-S1025C",
+          .default_device = "libusb:001:002",
+          .options = kvs1025,
+          .double_feed = DF_SWITCH_JAMMED },
+        { .name = "epjitsu",
+          .vendor = "FUJITSU",
+          .model = "ScanSnap S1300i",
+          .default_device = "libusb:001:002",
+          .options = epjitsu,
+          .double_feed = DF_NEVER },
+        { .name = "airscan",
+          .vendor = "HP",
+          .model = "LaserJet MFP",
+          .default_device = "HP LaserJet MFP (eSCL)",
+          .options = airscan,
+          .double_feed = DF_NEVER,
+          .network_only = true },
 };
 
 const Persona *persona_get(bool adf_mode_style)

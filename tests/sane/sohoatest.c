@@ -37,12 +37,14 @@ EXPORT void ENTRY(SOHOATEST_BACKEND, exit)(void);
 EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_devices)(const SANE_Device ***list, SANE_Bool local);
 EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, open)(SANE_String_Const name, SANE_Handle *h);
 EXPORT void ENTRY(SOHOATEST_BACKEND, close)(SANE_Handle h);
-EXPORT const SANE_Option_Descriptor *ENTRY(SOHOATEST_BACKEND, get_option_descriptor)(SANE_Handle h, SANE_Int i);
-EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, control_option)(SANE_Handle h, SANE_Int i, SANE_Action a, void *v,
-                                                            SANE_Int *info);
+EXPORT const SANE_Option_Descriptor *ENTRY(SOHOATEST_BACKEND, get_option_descriptor)(SANE_Handle h,
+                                                                                     SANE_Int i);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, control_option)(SANE_Handle h, SANE_Int i, SANE_Action a,
+                                                            void *v, SANE_Int *info);
 EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_parameters)(SANE_Handle h, SANE_Parameters *p);
 EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, start)(SANE_Handle h);
-EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, read)(SANE_Handle h, SANE_Byte *buf, SANE_Int max, SANE_Int *len);
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, read)(SANE_Handle h, SANE_Byte *buf, SANE_Int max,
+                                                  SANE_Int *len);
 EXPORT void ENTRY(SOHOATEST_BACKEND, cancel)(SANE_Handle h);
 EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, set_io_mode)(SANE_Handle h, SANE_Bool non_blocking);
 EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_select_fd)(SANE_Handle h, SANE_Int *fd);
@@ -61,7 +63,12 @@ static unsigned char *frame;
 static size_t frame_len, frame_pos;
 static SANE_Parameters params;
 static bool scanning;
-static enum { FAULT_NONE, FAULT_JAM, FAULT_DOUBLE_FEED, FAULT_CUT_OFF } fault;
+static enum {
+        FAULT_NONE,
+        FAULT_JAM,
+        FAULT_DOUBLE_FEED,
+        FAULT_CUT_OFF
+} fault;
 static BusDevice listed[BUS_MAX];
 static SANE_Device devs[BUS_MAX];
 static const SANE_Device *devlist[BUS_MAX + 1];
@@ -110,27 +117,48 @@ static void scenario_load(void)
                 if (sscanf(line, " %63[a-z_] = %511[^\n]", k, v) < 1)
                         continue;
                 int n = atoi(v);
-                if (!strcmp(k, "sheets")) sc.sheets = n;
-                else if (!strcmp(k, "duplex_style")) sc.adf_mode_style = !strcmp(v, "adf-mode");
-                else if (!strcmp(k, "fixtures")) snprintf(sc.fixtures, sizeof(sc.fixtures), "%s", v);
-                else if (!strcmp(k, "width")) sc.width = n;
-                else if (!strcmp(k, "height")) sc.height = n;
-                else if (!strcmp(k, "jam_at")) sc.jam_at = n;
-                else if (!strcmp(k, "double_feed_at")) sc.double_feed_at = n;
-                else if (!strcmp(k, "cover_open_at")) sc.cover_open_at = n;
-                else if (!strcmp(k, "cut_off_at")) sc.cut_off_at = n;
-                else if (!strcmp(k, "back_missing_at")) sc.back_missing_at = n;
-                else if (!strcmp(k, "button")) snprintf(sc.button, sizeof(sc.button), "%s", v);
-                else if (!strcmp(k, "button_token")) snprintf(sc.button_token, sizeof(sc.button_token), "%s", v);
-                else if (!strcmp(k, "button_after") || !strcmp(k, "button_presses")) presses_parse(v);
-                else if (!strcmp(k, "unplug_file")) snprintf(sc.unplug_file, sizeof(sc.unplug_file), "%s", v);
-                else if (!strcmp(k, "devices")) snprintf(sc.devices, sizeof(sc.devices), "%s", v);
-                else if (!strcmp(k, "lock_dir")) snprintf(sc.lock_dir, sizeof(sc.lock_dir), "%s", v);
-                else if (!strcmp(k, "unknown_lines")) sc.unknown_lines = !strcmp(v, "yes");
-                else if (!strcmp(k, "warming_up")) sc.warming_up = n;
-                else if (!strcmp(k, "frame_delay_ms")) sc.frame_delay_ms = n;
-                else if (!strcmp(k, "empty_delay_ms")) sc.empty_delay_ms = n;
-                else if (!strcmp(k, "log")) snprintf(sc.log, sizeof(sc.log), "%s", v);
+                if (!strcmp(k, "sheets"))
+                        sc.sheets = n;
+                else if (!strcmp(k, "duplex_style"))
+                        sc.adf_mode_style = !strcmp(v, "adf-mode");
+                else if (!strcmp(k, "fixtures"))
+                        snprintf(sc.fixtures, sizeof(sc.fixtures), "%s", v);
+                else if (!strcmp(k, "width"))
+                        sc.width = n;
+                else if (!strcmp(k, "height"))
+                        sc.height = n;
+                else if (!strcmp(k, "jam_at"))
+                        sc.jam_at = n;
+                else if (!strcmp(k, "double_feed_at"))
+                        sc.double_feed_at = n;
+                else if (!strcmp(k, "cover_open_at"))
+                        sc.cover_open_at = n;
+                else if (!strcmp(k, "cut_off_at"))
+                        sc.cut_off_at = n;
+                else if (!strcmp(k, "back_missing_at"))
+                        sc.back_missing_at = n;
+                else if (!strcmp(k, "button"))
+                        snprintf(sc.button, sizeof(sc.button), "%s", v);
+                else if (!strcmp(k, "button_token"))
+                        snprintf(sc.button_token, sizeof(sc.button_token), "%s", v);
+                else if (!strcmp(k, "button_after") || !strcmp(k, "button_presses"))
+                        presses_parse(v);
+                else if (!strcmp(k, "unplug_file"))
+                        snprintf(sc.unplug_file, sizeof(sc.unplug_file), "%s", v);
+                else if (!strcmp(k, "devices"))
+                        snprintf(sc.devices, sizeof(sc.devices), "%s", v);
+                else if (!strcmp(k, "lock_dir"))
+                        snprintf(sc.lock_dir, sizeof(sc.lock_dir), "%s", v);
+                else if (!strcmp(k, "unknown_lines"))
+                        sc.unknown_lines = !strcmp(v, "yes");
+                else if (!strcmp(k, "warming_up"))
+                        sc.warming_up = n;
+                else if (!strcmp(k, "frame_delay_ms"))
+                        sc.frame_delay_ms = n;
+                else if (!strcmp(k, "empty_delay_ms"))
+                        sc.empty_delay_ms = n;
+                else if (!strcmp(k, "log"))
+                        snprintf(sc.log, sizeof(sc.log), "%s", v);
         }
         fclose(f);
 }
@@ -175,7 +203,8 @@ EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, get_devices)(const SANE_Device ***li
                 n = bus_list(sc.devices, persona, listed);
         for (int i = 0; i < n; i++) {
                 devs[i] = (SANE_Device) { listed[i].name, listed[i].vendor, listed[i].model,
-                                          persona->network_only ? "eSCL network scanner" : "sheetfed scanner" };
+                                          persona->network_only ? "eSCL network scanner"
+                                                                : "sheetfed scanner" };
                 devlist[i] = &devs[i];
         }
         devlist[n] = NULL;
@@ -222,13 +251,14 @@ EXPORT void ENTRY(SOHOATEST_BACKEND, close)(SANE_Handle h)
         blog("close");
 }
 
-EXPORT const SANE_Option_Descriptor *ENTRY(SOHOATEST_BACKEND, get_option_descriptor)(SANE_Handle h, SANE_Int i)
+EXPORT const SANE_Option_Descriptor *ENTRY(SOHOATEST_BACKEND, get_option_descriptor)(SANE_Handle h,
+                                                                                     SANE_Int i)
 {
         return opts_descriptor(i);
 }
 
-EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, control_option)(SANE_Handle h, SANE_Int i, SANE_Action a, void *v,
-                                                            SANE_Int *info)
+EXPORT SANE_Status ENTRY(SOHOATEST_BACKEND, control_option)(SANE_Handle h, SANE_Int i, SANE_Action a,
+                                                            void *v, SANE_Int *info)
 {
         if (info)
                 *info = 0;
@@ -250,7 +280,8 @@ static unsigned char *page_rgb(int *w, int *hgt)
         snprintf(path, sizeof(path), "%s/sheet-%03d-%s.ppm", sc.fixtures, sheet, side ? "back" : "front");
         if (sc.fixtures[0] && (f = fopen(path, "rb"))) {
                 if (fscanf(f, "P6 %d %d %d", w, hgt, &maxval) == 3 && fgetc(f) != EOF && maxval == 255 &&
-                    (rgb = malloc((size_t) *w * *hgt * 3)) && fread(rgb, 3, (size_t) *w * *hgt, f) != (size_t) *w * *hgt) {
+                    (rgb = malloc((size_t) *w * *hgt * 3)) &&
+                    fread(rgb, 3, (size_t) *w * *hgt, f) != (size_t) *w * *hgt) {
                         free(rgb);
                         rgb = NULL;
                 }
@@ -262,7 +293,8 @@ static unsigned char *page_rgb(int *w, int *hgt)
         *hgt = sc.height;
         rgb = malloc((size_t) *w * *hgt * 3);
         for (size_t k = 0; rgb && k < (size_t) *w * *hgt * 3; k++)
-                rgb[k] = (unsigned char) ((sheet * 37 + side * 101 + (int) (k / 3 / (size_t) *w) / 8) & 0xff);
+                rgb[k] = (unsigned char) ((sheet * 37 + side * 101 + (int) (k / 3 / (size_t) *w) / 8) &
+                                          0xff);
         return rgb;
 }
 
@@ -298,9 +330,12 @@ static SANE_Status frame_make(void)
         free(rgb);
         frame_len = bpl * hgt;
         frame_pos = 0;
-        params = (SANE_Parameters) { .format = color ? SANE_FRAME_RGB : SANE_FRAME_GRAY, .last_frame = SANE_TRUE,
-                                     .bytes_per_line = (SANE_Int) bpl, .pixels_per_line = w,
-                                     .lines = sc.unknown_lines ? -1 : hgt, .depth = line ? 1 : 8 };
+        params = (SANE_Parameters) { .format = color ? SANE_FRAME_RGB : SANE_FRAME_GRAY,
+                                     .last_frame = SANE_TRUE,
+                                     .bytes_per_line = (SANE_Int) bpl,
+                                     .pixels_per_line = w,
+                                     .lines = sc.unknown_lines ? -1 : hgt,
+                                     .depth = line ? 1 : 8 };
         return SANE_STATUS_GOOD;
 }
 

@@ -399,12 +399,12 @@ static Run *run(const char *default_path, Settings *s, int argc, ...)
         va_list ap;
 
         CHECK(argc < 15);
-        run_prog = (ConfigProgram){ .name = "sohoa-test",
-                                    .summary = "Test program.",
-                                    .default_path = default_path,
-                                    .keys = keys,
-                                    .size = sizeof(Settings),
-                                    .check = check_name };
+        run_prog = (ConfigProgram) { .name = "sohoa-test",
+                                     .summary = "Test program.",
+                                     .default_path = default_path,
+                                     .keys = keys,
+                                     .size = sizeof(Settings),
+                                     .check = check_name };
         memset(argv, 0, sizeof(argv));
         argv[0] = (char *) "sohoa-test";
         va_start(ap, argc);
@@ -481,7 +481,8 @@ static void test_argv(void)
         r = run(NULL, &s, 4, "--config", bad, "--check-config");
         CHECK(r->r < 0);
         snprintf(expect, sizeof(expect),
-                 "%s:3: unknown key \"foo\" in section [broker]\nsohoa-test: 1 error in the configuration\n", bad);
+                 "%s:3: unknown key \"foo\" in section [broker]\nsohoa-test: 1 error in the configuration\n",
+                 bad);
         CHECK_STR(r->err, expect);
         CHECK_STR(r->out, "");
 
@@ -541,14 +542,14 @@ static void test_report(void)
 
         snprintf(bad, sizeof(bad), "%s",
                  write_conf("many.conf", "[broker]\n"
-                                         "foo = 1\n"                /* 2: unknown key */
-                                         "name = bad\n"             /* 3: the check refuses it */
-                                         "nice = loud\n"            /* 4: not an integer */
-                                         "[nope]\n"                 /* 5: unknown section */
-                                         "x = 1\n"                  /* 6: skipped with its section */
+                                         "foo = 1\n"     /* 2: unknown key */
+                                         "name = bad\n"  /* 3: the check refuses it */
+                                         "nice = loud\n" /* 4: not an integer */
+                                         "[nope]\n"      /* 5: unknown section */
+                                         "x = 1\n"       /* 6: skipped with its section */
                                          "[station]\n"
-                                         "just words\n"             /* 8: syntax */
-                                         "verbose = maybe\n"));     /* 9: not a boolean */
+                                         "just words\n"         /* 8: syntax */
+                                         "verbose = maybe\n")); /* 9: not a boolean */
         r = run(NULL, &s, 4, "--config", bad, "--check-config");
         CHECK(r->r < 0);
         snprintf(expect, sizeof(expect),
@@ -587,8 +588,8 @@ static void test_reload(void)
 
         write_conf("reload.conf", "[broker]\nname = b\nnice = 2\n[station]\nverbose = yes\n");
         CHECK_INT(config_reload(&run_prog, &s), 2);
-        CHECK_STR(s.name, "b");   /* reloadable */
-        CHECK_INT(s.nice, 1);     /* not: waits for a restart */
+        CHECK_STR(s.name, "b"); /* reloadable */
+        CHECK_INT(s.nice, 1);   /* not: waits for a restart */
         CHECK(s.verbose);
 
         write_conf("reload.conf", "[broker]\nname = c\nnice = 2\nfoo = 1\n");

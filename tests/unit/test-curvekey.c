@@ -61,7 +61,8 @@ static void test_long_comment(const CurveKey *a, const CurveKey *b)
         CHECK_STR(k.public_key, a->public_key);
 
         /* czmq's form: indented, quoted. */
-        n = (size_t) snprintf(text, sizeof(text), "metadata\ncurve\n    public-key = \"%s\"\n", b->public_key);
+        n = (size_t) snprintf(text, sizeof(text), "metadata\ncurve\n    public-key = \"%s\"\n",
+                              b->public_key);
         write_file(text, n);
         CHECK_INT(curvekey_load(path, &k), 0);
         CHECK_STR(k.public_key, b->public_key);

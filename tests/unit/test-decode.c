@@ -18,19 +18,20 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                           \
-        do {                                                                                       \
-                if (!(cond)) {                                                                     \
-                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
-                        fprintf(stderr, __VA_ARGS__);                                              \
-                        fputc('\n', stderr);                                                       \
-                        failures++;                                                                \
-                }                                                                                  \
+#define CHECK(cond, ...)                                                                \
+        do {                                                                            \
+                if (!(cond)) {                                                          \
+                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+                        fprintf(stderr, __VA_ARGS__);                                   \
+                        fputc('\n', stderr);                                            \
+                        failures++;                                                     \
+                }                                                                       \
         } while (0)
 
 /* A page-like test image: grey ramp with dark "text" bars, or its colour or
  * bilevel form, 300 dpi. */
-static PIX *make_pix(int depth) {
+static PIX *make_pix(int depth)
+{
         PIX *grey = pixCreate(640, 480, 8), *out;
 
         for (int y = 0; y < 480; y++)
@@ -38,7 +39,7 @@ static PIX *make_pix(int depth) {
                         int v = 200 + (x % 50);
                         if ((y / 12) % 3 == 0 && (x / 7) % 4 != 0)
                                 v = 20;
-                        pixSetPixel(grey, x, y, (l_uint32)v);
+                        pixSetPixel(grey, x, y, (l_uint32) v);
                 }
         if (depth == 8)
                 out = pixClone(grey);
@@ -50,7 +51,7 @@ static PIX *make_pix(int depth) {
                         for (int x = 0; x < 640; x++) {
                                 l_uint32 v;
                                 pixGetPixel(grey, x, y, &v);
-                                composeRGBPixel((l_int32)v, (l_int32)(x % 256), 60, &v);
+                                composeRGBPixel((l_int32) v, (l_int32) (x % 256), 60, &v);
                                 pixSetPixel(out, x, y, v);
                         }
         }
@@ -59,7 +60,8 @@ static PIX *make_pix(int depth) {
         return out;
 }
 
-static int decode(const uint8_t *data, size_t len, PIX **ret, DecodeInfo *info, const char **why) {
+static int decode(const uint8_t *data, size_t len, PIX **ret, DecodeInfo *info, const char **why)
+{
         *ret = NULL;
         *why = NULL;
         return decode_image(data, len, NULL, ret, info, why);
@@ -67,12 +69,13 @@ static int decode(const uint8_t *data, size_t len, PIX **ret, DecodeInfo *info, 
 
 /* Write pix with libtiff into memory (through a temporary file), in strips
  * or 64x64 tiles, with the given compression. */
-static uint8_t *libtiff_write(PIX *pix, uint16_t compression, bool tiled, size_t *ret_len) {
+static uint8_t *libtiff_write(PIX *pix, uint16_t compression, bool tiled, size_t *ret_len)
+{
         char path[] = "/tmp/test-decode-XXXXXX";
         int fd = mkstemp(path), w = pixGetWidth(pix), h = pixGetHeight(pix);
         int d = pixGetDepth(pix), spp = d == 32 ? 3 : 1, bps = d == 1 ? 1 : 8;
-        size_t row = (size_t)(w * spp * bps + 7) / 8;
-        uint8_t *buf = calloc(row, (size_t)h), *out = NULL;
+        size_t row = (size_t) (w * spp * bps + 7) / 8;
+        uint8_t *buf = calloc(row, (size_t) h), *out = NULL;
         TIFF *t;
         FILE *f;
 
@@ -84,15 +87,16 @@ static uint8_t *libtiff_write(PIX *pix, uint16_t compression, bool tiled, size_t
                         pixGetPixel(pix, x, y, &v);
                         if (d == 1) {
                                 if (v) /* MINISWHITE: 1 is black, as in Leptonica */
-                                        buf[(size_t)y * row + (size_t)x / 8] |= (uint8_t)(0x80 >> (x % 8));
+                                        buf[(size_t) y * row + (size_t) x / 8] |= (uint8_t) (0x80 >>
+                                                                                             (x % 8));
                         } else if (d == 8) {
-                                buf[(size_t)y * row + (size_t)x] = (uint8_t)v;
+                                buf[(size_t) y * row + (size_t) x] = (uint8_t) v;
                         } else {
                                 l_int32 r, g, b;
                                 extractRGBValues(v, &r, &g, &b);
-                                buf[(size_t)y * row + (size_t)x * 3] = (uint8_t)r;
-                                buf[(size_t)y * row + (size_t)x * 3 + 1] = (uint8_t)g;
-                                buf[(size_t)y * row + (size_t)x * 3 + 2] = (uint8_t)b;
+                                buf[(size_t) y * row + (size_t) x * 3] = (uint8_t) r;
+                                buf[(size_t) y * row + (size_t) x * 3 + 1] = (uint8_t) g;
+                                buf[(size_t) y * row + (size_t) x * 3 + 2] = (uint8_t) b;
                         }
                 }
         t = TIFFOpen(path, "w");
@@ -103,7 +107,9 @@ static uint8_t *libtiff_write(PIX *pix, uint16_t compression, bool tiled, size_t
         TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, spp);
         TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
         TIFFSetField(t, TIFFTAG_PHOTOMETRIC,
-                     d == 1 ? PHOTOMETRIC_MINISWHITE : d == 8 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
+                     d == 1   ? PHOTOMETRIC_MINISWHITE
+                     : d == 8 ? PHOTOMETRIC_MINISBLACK
+                              : PHOTOMETRIC_RGB);
         TIFFSetField(t, TIFFTAG_COMPRESSION, compression);
         TIFFSetField(t, TIFFTAG_XRESOLUTION, 300.0);
         TIFFSetField(t, TIFFTAG_YRESOLUTION, 300.0);
@@ -111,25 +117,25 @@ static uint8_t *libtiff_write(PIX *pix, uint16_t compression, bool tiled, size_t
         if (compression == COMPRESSION_JPEG)
                 TIFFSetField(t, TIFFTAG_JPEGQUALITY, 90);
         if (tiled) {
-                uint8_t *tile = malloc((size_t)64 * 64 * 3);
-                size_t trow = (size_t)(64 * spp * bps + 7) / 8;
+                uint8_t *tile = malloc((size_t) 64 * 64 * 3);
+                size_t trow = (size_t) (64 * spp * bps + 7) / 8;
                 assert(tile);
                 TIFFSetField(t, TIFFTAG_TILEWIDTH, 64);
                 TIFFSetField(t, TIFFTAG_TILELENGTH, 64);
                 for (int ty = 0; ty < h; ty += 64)
                         for (int tx = 0; tx < w; tx += 64) {
-                                memset(tile, 0, (size_t)64 * 64 * 3);
+                                memset(tile, 0, (size_t) 64 * 64 * 3);
                                 for (int y = 0; y < 64 && ty + y < h; y++)
-                                        memcpy(tile + (size_t)y * trow,
-                                               buf + (size_t)(ty + y) * row + (size_t)tx * spp * bps / 8,
-                                               MIN(trow, row - (size_t)tx * spp * bps / 8));
-                                TIFFWriteTile(t, tile, (uint32_t)tx, (uint32_t)ty, 0, 0);
+                                        memcpy(tile + (size_t) y * trow,
+                                               buf + (size_t) (ty + y) * row + (size_t) tx * spp * bps / 8,
+                                               MIN(trow, row - (size_t) tx * spp * bps / 8));
+                                TIFFWriteTile(t, tile, (uint32_t) tx, (uint32_t) ty, 0, 0);
                         }
                 free(tile);
         } else {
                 TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 16);
                 for (int y = 0; y < h; y++)
-                        TIFFWriteScanline(t, buf + (size_t)y * row, (uint32_t)y, 0);
+                        TIFFWriteScanline(t, buf + (size_t) y * row, (uint32_t) y, 0);
         }
         TIFFClose(t);
         free(buf);
@@ -137,7 +143,7 @@ static uint8_t *libtiff_write(PIX *pix, uint16_t compression, bool tiled, size_t
         f = fopen(path, "rb");
         assert(f);
         fseek(f, 0, SEEK_END);
-        *ret_len = (size_t)ftell(f);
+        *ret_len = (size_t) ftell(f);
         rewind(f);
         out = malloc(*ret_len);
         assert(out && fread(out, 1, *ret_len, f) == *ret_len);
@@ -148,9 +154,10 @@ static uint8_t *libtiff_write(PIX *pix, uint16_t compression, bool tiled, size_t
 
 /* Decode data and compare with the source: exactly for lossless formats,
  * within a mean difference of 8 levels for JPEG. */
-static void check_round_trip(const char *what, const uint8_t *data, size_t len, PIX *src,
-                             bool lossless, DecodeKind kind) {
-        DecodeInfo info = {0};
+static void check_round_trip(const char *what, const uint8_t *data, size_t len, PIX *src, bool lossless,
+                             DecodeKind kind)
+{
+        DecodeInfo info = { 0 };
         const char *why;
         PIX *pix = NULL;
         int r = decode(data, len, &pix, &info, &why);
@@ -160,8 +167,7 @@ static void check_round_trip(const char *what, const uint8_t *data, size_t len, 
                 return;
         CHECK(info.width == 640 && info.height == 480, "%s: size %dx%d", what, info.width, info.height);
         CHECK(info.dpi == 300, "%s: dpi %d", what, info.dpi);
-        CHECK(info.depth == pixGetDepth(src), "%s: depth %d, source %d", what, info.depth,
-              pixGetDepth(src));
+        CHECK(info.depth == pixGetDepth(src), "%s: depth %d, source %d", what, info.depth, pixGetDepth(src));
         CHECK(info.kind == kind, "%s: kind %s", what, decode_kind_to_string(info.kind));
         if (lossless) {
                 l_int32 same = 0;
@@ -183,8 +189,9 @@ static void check_round_trip(const char *what, const uint8_t *data, size_t len, 
 
 /* A PNG signature and IHDR chunk (valid CRC) claiming w x h, 8-bit grey,
  * followed by nothing: the header alone must be enough to refuse it. */
-static size_t png_header(uint8_t *buf, uint32_t w, uint32_t h) {
-        static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+static size_t png_header(uint8_t *buf, uint32_t w, uint32_t h)
+{
+        static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
         uint8_t *p = buf;
         uLong crc;
 
@@ -192,18 +199,22 @@ static size_t png_header(uint8_t *buf, uint32_t w, uint32_t h) {
         p += 8;
         *p++ = 0, *p++ = 0, *p++ = 0, *p++ = 13;
         memcpy(p, "IHDR", 4);
-        p[4] = (uint8_t)(w >> 24), p[5] = (uint8_t)(w >> 16), p[6] = (uint8_t)(w >> 8), p[7] = (uint8_t)w;
-        p[8] = (uint8_t)(h >> 24), p[9] = (uint8_t)(h >> 16), p[10] = (uint8_t)(h >> 8), p[11] = (uint8_t)h;
+        p[4] = (uint8_t) (w >> 24), p[5] = (uint8_t) (w >> 16), p[6] = (uint8_t) (w >> 8),
+        p[7] = (uint8_t) w;
+        p[8] = (uint8_t) (h >> 24), p[9] = (uint8_t) (h >> 16), p[10] = (uint8_t) (h >> 8),
+        p[11] = (uint8_t) h;
         p[12] = 8, p[13] = 0, p[14] = 0, p[15] = 0, p[16] = 0;
         crc = crc32(0, p, 17);
         p += 17;
-        *p++ = (uint8_t)(crc >> 24), *p++ = (uint8_t)(crc >> 16), *p++ = (uint8_t)(crc >> 8), *p++ = (uint8_t)crc;
+        *p++ = (uint8_t) (crc >> 24), *p++ = (uint8_t) (crc >> 16), *p++ = (uint8_t) (crc >> 8),
+        *p++ = (uint8_t) crc;
         memset(p, 0, 16); /* room for a reader that peeks further */
-        return (size_t)(p - buf) + 16;
+        return (size_t) (p - buf) + 16;
 }
 
-static void check_refused(const char *what, const uint8_t *data, size_t len, int expected) {
-        DecodeInfo info = {0};
+static void check_refused(const char *what, const uint8_t *data, size_t len, int expected)
+{
+        DecodeInfo info = { 0 };
         const char *why = NULL;
         PIX *pix = NULL;
         int r = decode(data, len, &pix, &info, &why);
@@ -214,7 +225,8 @@ static void check_refused(const char *what, const uint8_t *data, size_t len, int
         pixDestroy(&pix);
 }
 
-static void test_leptonica_formats(void) {
+static void test_leptonica_formats(void)
+{
         PIX *grey = make_pix(8), *colour = make_pix(32), *bw = make_pix(1);
         l_uint8 *data = NULL;
         size_t len = 0;
@@ -248,22 +260,23 @@ static void test_leptonica_formats(void) {
         pixDestroy(&bw);
 }
 
-static void test_libtiff_formats(void) {
+static void test_libtiff_formats(void)
+{
         static const struct {
                 const char *name;
                 int depth;
                 uint16_t compression;
                 bool lossless;
         } cases[] = {
-                {"g4", 1, COMPRESSION_CCITTFAX4, true},
-                {"deflate", 8, COMPRESSION_ADOBE_DEFLATE, true},
-                {"lzw", 8, COMPRESSION_LZW, true},
-                {"zstd", 8, COMPRESSION_ZSTD, true},
-                {"zstd", 32, COMPRESSION_ZSTD, true},
-                {"none", 32, COMPRESSION_NONE, true},
-                {"jpeg", 8, COMPRESSION_JPEG, false},
-                {"jpeg", 32, COMPRESSION_JPEG, false},
-                {"deflate", 32, COMPRESSION_ADOBE_DEFLATE, true},
+                { "g4", 1, COMPRESSION_CCITTFAX4, true },
+                { "deflate", 8, COMPRESSION_ADOBE_DEFLATE, true },
+                { "lzw", 8, COMPRESSION_LZW, true },
+                { "zstd", 8, COMPRESSION_ZSTD, true },
+                { "zstd", 32, COMPRESSION_ZSTD, true },
+                { "none", 32, COMPRESSION_NONE, true },
+                { "jpeg", 8, COMPRESSION_JPEG, false },
+                { "jpeg", 32, COMPRESSION_JPEG, false },
+                { "deflate", 32, COMPRESSION_ADOBE_DEFLATE, true },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 for (int tiled = 0; tiled <= 1; tiled++) {
@@ -271,7 +284,7 @@ static void test_libtiff_formats(void) {
                         size_t len = 0;
                         uint8_t *data;
                         char what[96];
-                        DecodeKind kind = cases[i].depth == 1 ? DECODE_BILEVEL
+                        DecodeKind kind = cases[i].depth == 1   ? DECODE_BILEVEL
                                           : cases[i].depth == 8 ? DECODE_GREY
                                                                 : DECODE_COLOUR;
 
@@ -294,16 +307,17 @@ static void test_libtiff_formats(void) {
                 }
 }
 
-static void test_broken(void) {
+static void test_broken(void)
+{
         PIX *grey = make_pix(8);
         l_uint8 *data = NULL;
         size_t len = 0, idat;
         uint8_t hdr[64];
         struct timespec t0, t1;
 
-        check_refused("zero bytes", (const uint8_t *)"", 0, -EBADMSG);
+        check_refused("zero bytes", (const uint8_t *) "", 0, -EBADMSG);
         check_refused("NULL", NULL, 0, -EBADMSG);
-        check_refused("text", (const uint8_t *)"this is not an image at all", 27, -EPROTONOSUPPORT);
+        check_refused("text", (const uint8_t *) "this is not an image at all", 27, -EPROTONOSUPPORT);
 
         CHECK(pixWriteMemPng(&data, &len, grey, 0) == 0, "png write");
         /* Flip a byte inside the first IDAT chunk's data: its CRC no longer matches. */
@@ -326,9 +340,9 @@ static void test_broken(void) {
         check_refused("20000x20000 png header (pixels)", hdr, png_header(hdr, 20000, 20000), -E2BIG);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         /* Refused from the header: no 3.6 GB allocation, no decoding. */
-        CHECK(t1.tv_sec - t0.tv_sec < 2, "refusing big headers took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+        CHECK(t1.tv_sec - t0.tv_sec < 2, "refusing big headers took %ld s", (long) (t1.tv_sec - t0.tv_sec));
         {
-                DecodeLimits lim = {.max_side = 400};
+                DecodeLimits lim = { .max_side = 400 };
                 DecodeInfo info;
                 PIX *pix = NULL;
                 CHECK(pixWriteMemPng(&data, &len, grey, 0) == 0, "png write");
@@ -345,48 +359,51 @@ static void test_broken(void) {
  * see it, so that the check costs no memory either way. */
 static size_t pix_largest;
 
-static void *pix_alloc_watched(size_t size) {
+static void *pix_alloc_watched(size_t size)
+{
         if (size > pix_largest)
                 pix_largest = size;
-        return size > (size_t)64 << 20 ? NULL : malloc(size);
+        return size > (size_t) 64 << 20 ? NULL : malloc(size);
 }
 
 /* A little-endian TIFF of one strip claiming w x h, spp samples of 8 bits,
  * with that compression and 16 bytes of data: under 200 bytes. */
-static size_t tiny_tiff(uint8_t *buf, uint32_t w, uint32_t h, uint16_t spp, uint16_t compression) {
+static size_t tiny_tiff(uint8_t *buf, uint32_t w, uint32_t h, uint16_t spp, uint16_t compression)
+{
         const struct {
                 uint16_t tag, type;
                 uint32_t value;
         } e[] = {
-                {TIFFTAG_IMAGEWIDTH, TIFF_LONG, w},
-                {TIFFTAG_IMAGELENGTH, TIFF_LONG, h},
-                {TIFFTAG_BITSPERSAMPLE, TIFF_SHORT, 8},
-                {TIFFTAG_COMPRESSION, TIFF_SHORT, compression},
-                {TIFFTAG_PHOTOMETRIC, TIFF_SHORT, spp == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK},
-                {TIFFTAG_STRIPOFFSETS, TIFF_LONG, 0}, /* the data, after the IFD */
-                {TIFFTAG_SAMPLESPERPIXEL, TIFF_SHORT, spp},
-                {TIFFTAG_ROWSPERSTRIP, TIFF_LONG, h},
-                {TIFFTAG_STRIPBYTECOUNTS, TIFF_LONG, 16},
+                { TIFFTAG_IMAGEWIDTH, TIFF_LONG, w },
+                { TIFFTAG_IMAGELENGTH, TIFF_LONG, h },
+                { TIFFTAG_BITSPERSAMPLE, TIFF_SHORT, 8 },
+                { TIFFTAG_COMPRESSION, TIFF_SHORT, compression },
+                { TIFFTAG_PHOTOMETRIC, TIFF_SHORT, spp == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK },
+                { TIFFTAG_STRIPOFFSETS, TIFF_LONG, 0 }, /* the data, after the IFD */
+                { TIFFTAG_SAMPLESPERPIXEL, TIFF_SHORT, spp },
+                { TIFFTAG_ROWSPERSTRIP, TIFF_LONG, h },
+                { TIFFTAG_STRIPBYTECOUNTS, TIFF_LONG, 16 },
         };
         size_t n = ELEMENTSOF(e), data = 8 + 2 + 12 * n + 4;
         uint8_t *p = buf + 10;
 
         memcpy(buf, "II*\0\x08\0\0\0", 8);
-        buf[8] = (uint8_t)n, buf[9] = 0;
+        buf[8] = (uint8_t) n, buf[9] = 0;
         for (size_t i = 0; i < n; i++, p += 12) {
-                uint32_t v = e[i].tag == TIFFTAG_STRIPOFFSETS ? (uint32_t)data : e[i].value;
+                uint32_t v = e[i].tag == TIFFTAG_STRIPOFFSETS ? (uint32_t) data : e[i].value;
 
-                p[0] = (uint8_t)e[i].tag, p[1] = (uint8_t)(e[i].tag >> 8);
-                p[2] = (uint8_t)e[i].type, p[3] = 0;
+                p[0] = (uint8_t) e[i].tag, p[1] = (uint8_t) (e[i].tag >> 8);
+                p[2] = (uint8_t) e[i].type, p[3] = 0;
                 p[4] = 1, p[5] = p[6] = p[7] = 0;
                 /* One SHORT sits in the first two bytes, a LONG in all four. */
-                p[8] = (uint8_t)v, p[9] = (uint8_t)(v >> 8), p[10] = (uint8_t)(v >> 16), p[11] = (uint8_t)(v >> 24);
+                p[8] = (uint8_t) v, p[9] = (uint8_t) (v >> 8), p[10] = (uint8_t) (v >> 16),
+                p[11] = (uint8_t) (v >> 24);
                 if (e[i].tag == TIFFTAG_BITSPERSAMPLE && spp > 1) {
                         /* spp SHORTs of 8 do not fit in 4 bytes with 3: after the data. */
-                        uint32_t off = (uint32_t)data + 16;
+                        uint32_t off = (uint32_t) data + 16;
 
-                        p[4] = (uint8_t)spp;
-                        p[8] = (uint8_t)off, p[9] = (uint8_t)(off >> 8), p[10] = p[11] = 0;
+                        p[4] = (uint8_t) spp;
+                        p[8] = (uint8_t) off, p[9] = (uint8_t) (off >> 8), p[10] = p[11] = 0;
                         for (uint16_t s = 0; s < spp; s++)
                                 buf[off + 2u * s] = 8, buf[off + 2u * s + 1] = 0;
                 }
@@ -401,20 +418,21 @@ static size_t tiny_tiff(uint8_t *buf, uint32_t w, uint32_t h, uint16_t spp, uint
  * bytes is refused from its header and length, before Leptonica allocates
  * and clears 784 MB (RGB) to find out that the data is missing. The
  * compressions without such a bound are left to the pixel limits. */
-static void test_tiny_file_huge_header(void) {
+static void test_tiny_file_huge_header(void)
+{
         static const struct {
                 const char *name;
                 uint16_t spp, compression;
         } cases[] = {
-                {"rgb none", 3, COMPRESSION_NONE},
-                {"grey none", 1, COMPRESSION_NONE},
-                {"rgb packbits", 3, COMPRESSION_PACKBITS},
-                {"rgb lzw", 3, COMPRESSION_LZW},
-                {"grey deflate", 1, COMPRESSION_ADOBE_DEFLATE},
-                {"rgb zstd", 3, COMPRESSION_ZSTD},
+                { "rgb none", 3, COMPRESSION_NONE },
+                { "grey none", 1, COMPRESSION_NONE },
+                { "rgb packbits", 3, COMPRESSION_PACKBITS },
+                { "rgb lzw", 3, COMPRESSION_LZW },
+                { "grey deflate", 1, COMPRESSION_ADOBE_DEFLATE },
+                { "rgb zstd", 3, COMPRESSION_ZSTD },
         };
         uint8_t buf[256], hdr[64];
-        DecodeInfo info = {0};
+        DecodeInfo info = { 0 };
         const char *why = NULL;
         PIX *pix = NULL;
         size_t len;
@@ -432,27 +450,29 @@ static void test_tiny_file_huge_header(void) {
                 CHECK(r == -EBADMSG, "%s: decode returned %d", what, r);
                 CHECK(pix == NULL, "%s: a PIX", what);
                 if (cases[i].compression != COMPRESSION_ZSTD) {
-                        CHECK(why && strstr(why, "too small to hold"), "%s refused as: %s", what, why ? why : "");
-                        CHECK(pix_largest < ((size_t)1 << 20), "%s: a pixel buffer of %zu bytes asked for", what,
-                              pix_largest);
+                        CHECK(why && strstr(why, "too small to hold"), "%s refused as: %s", what,
+                              why ? why : "");
+                        CHECK(pix_largest < ((size_t) 1 << 20), "%s: a pixel buffer of %zu bytes asked for",
+                              what, pix_largest);
                 }
                 pixDestroy(&pix);
         }
         /* A PNG of an IHDR only: its zlib stream holds at most 1032 bytes a byte. */
         r = decode(hdr, png_header(hdr, 14000, 14000), &pix, &info, &why);
-        CHECK(r == -EBADMSG && why && strstr(why, "too small to hold"), "png header of 14000x14000: %d %s", r,
-              why ? why : "");
+        CHECK(r == -EBADMSG && why && strstr(why, "too small to hold"), "png header of 14000x14000: %d %s",
+              r, why ? why : "");
         pixDestroy(&pix);
         setPixMemoryManager(malloc, free);
 }
 
 /* The bound is never short of a real file: blank pages, the best case of
  * every compression it bounds, decode. */
-static void test_blank_pages_decode(void) {
-        static const uint16_t comps[] = {COMPRESSION_NONE, COMPRESSION_PACKBITS, COMPRESSION_LZW,
-                                         COMPRESSION_ADOBE_DEFLATE};
+static void test_blank_pages_decode(void)
+{
+        static const uint16_t comps[] = { COMPRESSION_NONE, COMPRESSION_PACKBITS, COMPRESSION_LZW,
+                                          COMPRESSION_ADOBE_DEFLATE };
         PIX *blank = pixCreate(4000, 4000, 8), *bw = pixCreate(4000, 4000, 1), *pix = NULL;
-        DecodeInfo info = {0};
+        DecodeInfo info = { 0 };
         const char *why = NULL;
         l_uint8 *png = NULL;
         size_t len = 0;
@@ -463,15 +483,16 @@ static void test_blank_pages_decode(void) {
                 for (int d = 0; d < 2; d++) {
                         uint8_t *data = libtiff_write(d ? bw : blank, comps[i], i % 2 == 1, &len);
 
-                        CHECK(decode(data, len, &pix, &info, &why) == 0, "blank tiff %u, %d bpp, %zu bytes: %s",
-                              comps[i], d ? 1 : 8, len, why ? why : "");
+                        CHECK(decode(data, len, &pix, &info, &why) == 0,
+                              "blank tiff %u, %d bpp, %zu bytes: %s", comps[i], d ? 1 : 8, len,
+                              why ? why : "");
                         pixDestroy(&pix);
                         free(data);
                 }
         for (int d = 0; d < 2; d++) {
                 CHECK(pixWriteMemPng(&png, &len, d ? bw : blank, 0) == 0, "png write");
-                CHECK(decode(png, len, &pix, &info, &why) == 0, "blank png, %d bpp, %zu bytes: %s", d ? 1 : 8, len,
-                      why ? why : "");
+                CHECK(decode(png, len, &pix, &info, &why) == 0, "blank png, %d bpp, %zu bytes: %s",
+                      d ? 1 : 8, len, why ? why : "");
                 pixDestroy(&pix);
                 free(png);
         }
@@ -479,11 +500,12 @@ static void test_blank_pages_decode(void) {
         pixDestroy(&bw);
 }
 
-static void test_no_dpi(void) {
+static void test_no_dpi(void)
+{
         PIX *grey = make_pix(8), *pix = NULL;
         l_uint8 *data = NULL;
         size_t len = 0;
-        DecodeInfo info = {0};
+        DecodeInfo info = { 0 };
         const char *why;
 
         CHECK(pixWriteMemPng(&data, &len, grey, 0) == 0, "png write");
@@ -503,15 +525,17 @@ static void test_no_dpi(void) {
 
 /* The offset of the first IFD entry with tag in a little-endian TIFF
  * (libtiff writes the machine's order), or 0. */
-static size_t tiff_entry(const uint8_t *d, size_t len, uint16_t tag) {
-        uint32_t ifd = (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 | (uint32_t)d[7] << 24;
+static size_t tiff_entry(const uint8_t *d, size_t len, uint16_t tag)
+{
+        uint32_t ifd = (uint32_t) d[4] | (uint32_t) d[5] << 8 | (uint32_t) d[6] << 16 |
+                       (uint32_t) d[7] << 24;
         uint16_t n;
 
         if (d[0] != 'I' || ifd + 2 > len)
                 return 0;
-        n = (uint16_t)(d[ifd] | d[ifd + 1] << 8);
+        n = (uint16_t) (d[ifd] | d[ifd + 1] << 8);
         for (size_t e = ifd + 2; e + 12 <= len && e < ifd + 2 + 12u * n; e += 12)
-                if ((uint16_t)(d[e] | d[e + 1] << 8) == tag)
+                if ((uint16_t) (d[e] | d[e + 1] << 8) == tag)
                         return e;
         return 0;
 }
@@ -520,18 +544,20 @@ static size_t tiff_entry(const uint8_t *d, size_t len, uint16_t tag) {
  * of 4.3e9 dpi (a float that no int holds, converted by decode.c itself)
  * and a PNG of 2^31-1 pixels per metre (54 million dpi, from Leptonica).
  * Both decode, as pages that do not say their resolution. */
-static void test_absurd_dpi(void) {
+static void test_absurd_dpi(void)
+{
         PIX *grey = make_pix(8), *pix = NULL;
         l_uint8 *png = NULL;
         uint8_t *tiff;
         size_t len = 0, e, off;
-        DecodeInfo info = {0};
+        DecodeInfo info = { 0 };
         const char *why;
 
         tiff = libtiff_write(grey, COMPRESSION_LZW, true, &len);
         e = tiff_entry(tiff, len, TIFFTAG_XRESOLUTION);
         CHECK(e > 0, "no XResolution entry");
-        off = (size_t)tiff[e + 8] | (size_t)tiff[e + 9] << 8 | (size_t)tiff[e + 10] << 16 | (size_t)tiff[e + 11] << 24;
+        off = (size_t) tiff[e + 8] | (size_t) tiff[e + 9] << 8 | (size_t) tiff[e + 10] << 16 |
+              (size_t) tiff[e + 11] << 24;
         CHECK(off + 8 <= len, "XResolution outside the file");
         memcpy(tiff + off, "\xff\xff\xff\xff\x01\x00\x00\x00", 8); /* 4294967295 / 1 */
         CHECK(decode(tiff, len, &pix, &info, &why) == 0, "tiled tiff of 4.3e9 dpi decodes: %s", why);
@@ -545,8 +571,8 @@ static void test_absurd_dpi(void) {
                         uLong crc;
                         memcpy(png + i + 4, "\x7f\xff\xff\xff\x7f\xff\xff\xff\x01", 9);
                         crc = crc32(0, png + i, 13);
-                        png[i + 13] = (uint8_t)(crc >> 24), png[i + 14] = (uint8_t)(crc >> 16);
-                        png[i + 15] = (uint8_t)(crc >> 8), png[i + 16] = (uint8_t)crc;
+                        png[i + 13] = (uint8_t) (crc >> 24), png[i + 14] = (uint8_t) (crc >> 16);
+                        png[i + 15] = (uint8_t) (crc >> 8), png[i + 16] = (uint8_t) crc;
                         break;
                 }
         CHECK(decode(png, len, &pix, &info, &why) == 0, "png of 54e6 dpi decodes: %s", why);
@@ -559,8 +585,9 @@ static void test_absurd_dpi(void) {
 /* The capture station's own colour TIFF (daemon/encode.c, JPEG q90) with
  * full chroma, as it now sends: read, and a 2 px red stroke (a signature,
  * a seal's glyph) is still red; with 2x2 chroma it keeps less of its red. */
-static int station_redness(unsigned subsampling) {
-        Image img = {.width = 256, .height = 64, .channels = 3, .depth = 8, .stride = 256 * 3, .dpi = 300};
+static int station_redness(unsigned subsampling)
+{
+        Image img = { .width = 256, .height = 64, .channels = 3, .depth = 8, .stride = 256 * 3, .dpi = 300 };
         uint8_t *buf = NULL;
         size_t len = 0;
         PIX *pix = NULL;
@@ -581,10 +608,11 @@ static int station_redness(unsigned subsampling) {
                         p[2] = ink ? 36 : 244;
                 }
         CHECK(encode_tiff(&img, ENCODING_JPEG, 90, subsampling, &buf, &len) == 0, "encode %u", subsampling);
-        CHECK(decode(buf, len, &pix, &info, &why) == 0, "the station's TIFF (%u) does not decode: %s", subsampling,
-              why ? why : "?");
+        CHECK(decode(buf, len, &pix, &info, &why) == 0, "the station's TIFF (%u) does not decode: %s",
+              subsampling, why ? why : "?");
         if (pix) {
-                CHECK(info.dpi == 300 && pixGetDepth(pix) == 32, "dpi %d depth %d", info.dpi, pixGetDepth(pix));
+                CHECK(info.dpi == 300 && pixGetDepth(pix) == 32, "dpi %d depth %d", info.dpi,
+                      pixGetDepth(pix));
                 pixGetRGBPixel(pix, 128, 31, &r, &g, &b);
                 redness = r - (g > b ? g : b);
         }
@@ -594,14 +622,16 @@ static int station_redness(unsigned subsampling) {
         return redness;
 }
 
-static void test_station_chroma(void) {
+static void test_station_chroma(void)
+{
         int full = station_redness(1), half = station_redness(2);
 
         CHECK(full > 120, "4:4:4 keeps the 2 px stroke red: redness %d of 160", full);
         CHECK(half < full, "4:2:0 keeps less red (%d) than 4:4:4 (%d)", half, full);
 }
 
-int main(void) {
+int main(void)
+{
         decode_init();
         test_station_chroma();
         test_leptonica_formats();

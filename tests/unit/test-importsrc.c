@@ -88,7 +88,8 @@ static void test_long_line(void)
 /* "path\na.tif\n" in UTF-16LE with its byte-order mark. */
 static void test_utf16(void)
 {
-        const char text[] = "\xff\xfe" "p\0a\0t\0h\0\n\0a\0.\0t\0i\0f\0\n\0";
+        const char text[] = "\xff\xfe"
+                            "p\0a\0t\0h\0\n\0a\0.\0t\0i\0f\0\n\0";
         ImportSrc *s = NULL;
 
         CHECK_INT(read_manifest(text, sizeof(text) - 1, &s), -EINVAL);
@@ -105,7 +106,9 @@ int main(void)
         test_rows();
         test_long_line();
         test_utf16();
-        for (const char *const *f = (const char *const[]) { "a.tif", "b.tif", "c.tif", "manifest.csv", NULL }; *f; f++) {
+        for (const char *const *f =
+                     (const char *const[]) { "a.tif", "b.tif", "c.tif", "manifest.csv", NULL };
+             *f; f++) {
                 snprintf(path, sizeof(path), "%s/%s", dir, *f);
                 unlink(path);
         }

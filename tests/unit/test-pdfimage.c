@@ -13,7 +13,8 @@
 #include "pdfimage.h"
 
 /* A white page with dark bars (text-like, noise-free), 8 or 32 bpp. */
-static PIX *page_flat(int depth) {
+static PIX *page_flat(int depth)
+{
         PIX *p = pixCreate(600, 800, depth);
 
         CHECK(p);
@@ -30,7 +31,8 @@ static PIX *page_flat(int depth) {
 }
 
 /* The same page with sensor-like noise on every pixel. */
-static PIX *page_noisy(int depth) {
+static PIX *page_noisy(int depth)
+{
         PIX *p = page_flat(depth);
 
         srand(7);
@@ -42,7 +44,7 @@ static PIX *page_noisy(int depth) {
                                 l_uint32 v;
 
                                 pixGetPixel(p, x, y, &v);
-                                pixSetPixel(p, x, y, (l_uint32)L_MIN(255, L_MAX(0, (int)v + d)));
+                                pixSetPixel(p, x, y, (l_uint32) L_MIN(255, L_MAX(0, (int) v + d)));
                         } else {
                                 l_int32 r, g, b;
 
@@ -53,7 +55,8 @@ static PIX *page_noisy(int depth) {
         return p;
 }
 
-static void test_noise_free(void) {
+static void test_noise_free(void)
+{
         for (int depth = 8; depth <= 32; depth += 24) {
                 PIX *flat = page_flat(depth), *noisy = page_noisy(depth);
 
@@ -68,10 +71,11 @@ static void test_noise_free(void) {
 }
 
 /* The deflated rows inflate to a filter byte 0 and the pixels of each row. */
-static void test_flate_round_trip(int depth) {
+static void test_flate_round_trip(int depth)
+{
         PIX *p = page_noisy(depth);
         int w = pixGetWidth(p), h = pixGetHeight(p), spp = depth == 32 ? 3 : 1;
-        uLongf rows_size = (uLongf)h * (1 + (size_t)w * spp);
+        uLongf rows_size = (uLongf) h * (1 + (size_t) w * spp);
         uint8_t *data = NULL, *rows = malloc(rows_size);
         size_t size = 0;
         bool same = true;
@@ -79,9 +83,9 @@ static void test_flate_round_trip(int depth) {
         CHECK(rows);
         CHECK_INT(pdf_image_flate(p, 0, &data, &size), 0);
         CHECK_INT(uncompress(rows, &rows_size, data, size), Z_OK);
-        CHECK_U64(rows_size, (uint64_t)h * (1 + (size_t)w * spp));
+        CHECK_U64(rows_size, (uint64_t) h * (1 + (size_t) w * spp));
         for (int y = 0; y < h; y++) {
-                const uint8_t *row = rows + (size_t)y * (1 + (size_t)w * spp);
+                const uint8_t *row = rows + (size_t) y * (1 + (size_t) w * spp);
 
                 same = same && row[0] == 0;
                 for (int x = 0; x < w; x++) {
@@ -93,7 +97,8 @@ static void test_flate_round_trip(int depth) {
                                 same = same && row[1 + x] == v;
                         } else {
                                 pixGetRGBPixel(p, x, y, &r, &g, &b);
-                                same = same && row[1 + 3 * x] == r && row[2 + 3 * x] == g && row[3 + 3 * x] == b;
+                                same = same && row[1 + 3 * x] == r && row[2 + 3 * x] == g &&
+                                       row[3 + 3 * x] == b;
                         }
                 }
         }
@@ -111,7 +116,8 @@ static void test_flate_round_trip(int depth) {
         pixDestroy(&p);
 }
 
-static void test_flate_refuses(void) {
+static void test_flate_refuses(void)
+{
         PIX *bits = pixCreate(10, 10, 1);
         uint8_t *data = NULL;
         size_t size = 0;
@@ -121,14 +127,16 @@ static void test_flate_refuses(void) {
 }
 
 /* page as a JPEG file written by Leptonica, progressive or not. */
-static uint8_t *jpeg_of(PIX *page, int progressive, size_t *size) {
+static uint8_t *jpeg_of(PIX *page, int progressive, size_t *size)
+{
         uint8_t *data = NULL;
 
         CHECK_INT(pixWriteMemJpeg(&data, size, page, 90, progressive), 0);
         return data;
 }
 
-static void test_jpeg_embeddable(void) {
+static void test_jpeg_embeddable(void)
+{
         PIX *page = page_noisy(8), *other = pixScale(page, 0.5f, 0.5f);
         size_t bsize = 0, psize = 0, osize = 0, size = 0;
         uint8_t *base = jpeg_of(page, 0, &bsize), *prog = jpeg_of(page, 1, &psize);
@@ -154,7 +162,8 @@ static void test_jpeg_embeddable(void) {
         pixDestroy(&other);
 }
 
-int main(void) {
+int main(void)
+{
         setMsgSeverity(L_SEVERITY_NONE);
         test_noise_free();
         test_flate_round_trip(8);

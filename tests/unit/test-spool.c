@@ -5,10 +5,10 @@
  * second opener is refused before it touches anything; remove, reject and
  * corrupt move pages where they belong. */
 #include <dirent.h>
-#include <string.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,12 +17,14 @@
 
 static char dir[256];
 
-static void mkuuid(Uuid *u, uint8_t n) {
+static void mkuuid(Uuid *u, uint8_t n)
+{
         for (int i = 0; i < 16; i++)
                 u->b[i] = (uint8_t) (n * 7 + i);
 }
 
-static int count_files(const char *sub) {
+static int count_files(const char *sub)
+{
         char path[512];
         DIR *d;
         struct dirent *de;
@@ -38,7 +40,8 @@ static int count_files(const char *sub) {
         return n;
 }
 
-static void test_put_list_read(void) {
+static void test_put_list_read(void)
+{
         Spool *s = NULL;
         SpoolListing l;
         SpoolEntry *v, e;
@@ -98,13 +101,15 @@ static void test_put_list_read(void) {
         spool_free(s);
 }
 
-static void page_path(const Uuid *u, char *buf, size_t size) {
+static void page_path(const Uuid *u, char *buf, size_t size)
+{
         char name[UUID_STRING_MAX];
 
         snprintf(buf, size, "%s/%s.page", dir, uuid_format(u, name));
 }
 
-static void test_crash_debris_and_damage(void) {
+static void test_crash_debris_and_damage(void)
+{
         char path[512];
         Spool *s = NULL;
         SpoolListing l;
@@ -158,7 +163,8 @@ static void test_crash_debris_and_damage(void) {
  * directory in its place: read() fails with EISDIR) is reported as
  * unreadable with the error, not as damage, and stays where it is; once it
  * reads, it is listed. */
-static void test_unreadable_is_not_damage(void) {
+static void test_unreadable_is_not_damage(void)
+{
         char path[512], moved[600];
         Spool *s = NULL;
         SpoolListing l;
@@ -194,7 +200,8 @@ static void test_unreadable_is_not_damage(void) {
 /* One process at a time: a second opener is refused with -EBUSY before it
  * empties tmp/ (the first one's half-written page), the holder's pid is
  * known, and the lock goes with the first spool. */
-static void test_lock(void) {
+static void test_lock(void)
+{
         char path[512];
         Spool *a = NULL, *b = NULL;
         pid_t pid = 0;
@@ -216,7 +223,8 @@ static void test_lock(void) {
         spool_free(b);
 }
 
-int main(void) {
+int main(void)
+{
         snprintf(dir, sizeof(dir), "/tmp/test-spool-XXXXXX");
         CHECK(mkdtemp(dir));
         test_put_list_read();

@@ -91,7 +91,8 @@ static void test_long_comment(void *zctx, const char *path)
 /* A name of 63 characters and the key in one word: not a key. */
 static void test_name_into_key(void *zctx, const char *path)
 {
-        const char *text = "station desk1-with-a-name-far-too-long-for-the-table-of-keys-abcdefghij" KEY_A "\n";
+        const char *text = "station desk1-with-a-name-far-too-long-for-the-table-of-keys-abcdefghij" KEY_A
+                           "\n";
         Zap *z = NULL;
 
         write_keys(path, text, strlen(text));
@@ -112,7 +113,8 @@ static void test_nul(void *zctx, const char *path)
  * listed again as a worker was let onto the worker endpoint. */
 static void test_listed_again(void *zctx, const char *path)
 {
-        const char *same = "station desk1 " KEY_A "\nimporter back-office " KEY_B "\nstation desk1-again " KEY_A "\n";
+        const char *same = "station desk1 " KEY_A "\nimporter back-office " KEY_B
+                           "\nstation desk1-again " KEY_A "\n";
         const char *other = "station desk1 " KEY_A "\nworker w1 " KEY_A "\n";
         Zap *z = NULL;
 
