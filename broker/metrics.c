@@ -152,7 +152,7 @@ static void metrics_senders(FILE *f, const Sohoa__StatusReply *r)
                 }
         }
         metrics_family(f, "sohoa_pages_total", "counter",
-                       "Outcomes of a sender's pages since the broker started (stored, failed, rejected).");
+                       "Outcomes of a sender's pages while the broker knows it (stored, failed, rejected).");
         for (size_t i = 0; i < r->n_peers; i++) {
                 const Sohoa__PeerStatus *p = r->peers[i];
                 const char *outcome[] = { "stored", "failed", "rejected" };

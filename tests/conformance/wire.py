@@ -1,4 +1,4 @@
-"""The sohoa wire protocol (proto/PROTOCOL.md 1.2) in Python, written from
+"""The sohoa wire protocol (proto/PROTOCOL.md 1.3) in Python, written from
 PROTOCOL.md and sohoa.proto alone: the bodies, generated from sohoa.proto
 with `protoc --python_out` into a temporary directory at first use, and the
 framing of §2 with the checks on receipt of §2.1, in their order.
@@ -24,7 +24,7 @@ PROTO = SOURCE_DIR / "proto" / "sohoa.proto"
 
 SIGNATURE = b"SOHA"
 MAJOR = 1
-MINOR = 2
+MINOR = 3
 HEADER_LEN = 6
 BODY_MAX = 65536            # MSG_BODY_MAX
 PARTS_MAX = 5               # MSG_PARTS_MAX, routing id included

@@ -4,7 +4,8 @@ worker pointed at a database that does not exist (it says so and takes no
 page), 5 pages of an importer queued, and a station whose feeder jammed
 at sheet 2 (sheet 1's two sides and the batch's close record queued, its
 last event "jam"). Then the stopped worker resumes and every queued page
-is stored, and the figures follow. Also the table, and --watch redrawing.
+is stored, and the figures follow. Also the table, --watch redrawing, and
+the store's figures (--db) unchanged by a restart of the broker.
 Real broker, workers, sohoa-scand on the project's SANE backend,
 PostgreSQL."""
 
@@ -218,6 +219,16 @@ def main():
     watch = h.Proc("watch", ["sohoactl", "status", "--broker", s.stations, "--watch=1"])
     h.wait_for(lambda: watch.out().count("COUNTERS") >= 2, 20, "two screens of --watch")
     watch.term()
+
+    # The broker restarts: its own counters begin again, the store's stay.
+    s.broker.restart()
+    h.wait_for(lambda: s.status()["uptime_ms"] >= 0, 30, "the broker back", retry_on=(h.TestFailure,))
+    st = status(s, "--json")
+    h.check_eq(st["counters"]["pages_in"], 0, "the broker's pages in after its restart")
+    h.check_eq(st["store"]["pages_today"], 2 + N + 2, "pages stored today, across the broker's restart")
+    origins = {o["origin_id"]: (o["stored"], o["failed"]) for o in st["store"]["origins_today"]}
+    h.check_eq((origins.get("desk0"), origins.get("bulk1"), sum(v[0] for v in origins.values())),
+               ((2, 0), (N, 0), 2 + N + 2), "pages today per origin, across the broker's restart")
 
 
 h.run_test(main)
