@@ -7,35 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "metrics.h"
 #include "status.h"
 #include "uuid.h"
 #include "web.h"
 
 #define WEB_REFRESH_S 5
-
-static void web_text(FILE *f, const char *s)
-{
-        for (; s && *s; s++) {
-                switch (*s) {
-                case '<':
-                        fputs("&lt;", f);
-                        break;
-                case '>':
-                        fputs("&gt;", f);
-                        break;
-                case '&':
-                        fputs("&amp;", f);
-                        break;
-                case '"':
-                        fputs("&quot;", f);
-                        break;
-                default:
-                        fputc(*s, f);
-                        break;
-                }
-        }
-}
 
 /* "4.1 s", "3 min", "2 h": short enough for a phone's column. */
 static void web_age(FILE *f, uint64_t ms)
@@ -91,17 +69,17 @@ static void web_senders(FILE *f, const Sohoa__StatusReply *r)
                 if (p->role == SOHOA__ROLE__ROLE_WORKER)
                         continue;
                 fputs("<tr><td>", f);
-                web_text(f, p->peer_id);
+                html_text(f, p->peer_id);
                 fprintf(f, " <span class=small>%s</span></td><td>", msg_role_to_string(p->role));
-                web_text(f, p->state);
+                html_text(f, p->state);
                 fprintf(f, "</td><td data-k=\"spool-");
-                web_text(f, p->peer_id);
+                html_text(f, p->peer_id);
                 fprintf(f, "\">%" PRIu32 "</td><td>", p->spool_pages);
                 if (p->last_event && *p->last_event) {
                         fputs("<span class=bad data-k=\"event-", f);
-                        web_text(f, p->peer_id);
+                        html_text(f, p->peer_id);
                         fputs("\">", f);
-                        web_text(f, p->last_event);
+                        html_text(f, p->last_event);
                         fputs("</span> <span class=small>", f);
                         web_age(f, p->last_event_age_ms);
                         fputs(" ago</span>", f);
@@ -123,18 +101,18 @@ static void web_workers(FILE *f, const Sohoa__StatusReply *r)
                 if (p->role != SOHOA__ROLE__ROLE_WORKER)
                         continue;
                 fputs("<tr><td>", f);
-                web_text(f, p->peer_id);
+                html_text(f, p->peer_id);
                 fprintf(f, "</td><td class=%s data-k=\"state-", p->database_unreachable ? "bad" : "ok");
-                web_text(f, p->peer_id);
+                html_text(f, p->peer_id);
                 fputs("\">", f);
-                web_text(f, p->database_unreachable ? "no database" : p->state);
+                html_text(f, p->database_unreachable ? "no database" : p->state);
                 if (uuid_from_bytes(p->page_uuid.data, p->page_uuid.len, &u) == 0) {
                         fprintf(f, " <span class=small>%.8s… ", uuid_format(&u, id));
                         web_age(f, p->busy_ms);
                         fputs("</span>", f);
                 }
                 fprintf(f, "</td><td data-k=\"done-");
-                web_text(f, p->peer_id);
+                html_text(f, p->peer_id);
                 fprintf(f, "\">%" PRIu64 "</td><td>", p->pages_done);
                 if (p->pages_done)
                         fprintf(f, "%.1f s", p->work_ms / 1000.0 / (double) p->pages_done);

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "dbconn.h"
 #include "dbexec.h"
+#include "html.h"
 #include "month.h"
 
 /* $1 first day of the month, $2 agency or NULL. Agencies without a figure
@@ -99,27 +100,6 @@ static void report_csv_field(FILE *f, const char *v)
                 fputc(*v, f);
         }
         fputc('"', f);
-}
-
-static void report_html_text(FILE *f, const char *v)
-{
-        for (; *v; v++)
-                switch (*v) {
-                case '<':
-                        fputs("&lt;", f);
-                        break;
-                case '>':
-                        fputs("&gt;", f);
-                        break;
-                case '&':
-                        fputs("&amp;", f);
-                        break;
-                case '"':
-                        fputs("&quot;", f);
-                        break;
-                default:
-                        fputc(*v, f);
-                }
 }
 
 static void report_md_text(FILE *f, const char *v)
@@ -222,7 +202,7 @@ static void report_html(FILE *f, const PGresult *res, const char *month, const c
                 fputs(total ? "<tr class=\"total\">" : "<tr>", f);
                 for (size_t c = 0; c < ELEMENTSOF(report_columns); c++) {
                         fputs(c < 2 ? "<td>" : "<td class=\"n\">", f);
-                        report_html_text(f, report_human(res, i, (int) c, buf, sizeof(buf)));
+                        html_text(f, report_human(res, i, (int) c, buf, sizeof(buf)));
                         fputs("</td>", f);
                 }
                 fputs("</tr>\n", f);
